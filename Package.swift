@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+// Vigil: watches HTTP APIs and tells a team when they break and when they recover.
+// Four executables that talk only through the spool, one shared library, no package dependencies.
+import PackageDescription
+
+let package = Package(
+    name: "Vigil",
+    products: [
+        .executable(name: "orchestrator", targets: ["orchestrator"]),
+        .executable(name: "prober", targets: ["prober"]),
+        .executable(name: "analyzer", targets: ["analyzer"]),
+        .executable(name: "notifier", targets: ["notifier"]),
+        .library(name: "Shared", targets: ["Shared"]),
+    ],
+    targets: [
+        .target(name: "Shared", path: "Sources/Shared"),
+        .executableTarget(name: "orchestrator", dependencies: ["Shared"], path: "Sources/orchestrator"),
+        .executableTarget(name: "prober", dependencies: ["Shared"], path: "Sources/prober"),
+        .executableTarget(name: "analyzer", dependencies: ["Shared"], path: "Sources/analyzer"),
+        .executableTarget(name: "notifier", dependencies: ["Shared"], path: "Sources/notifier"),
+        .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
+        .testTarget(name: "SharedTests", dependencies: ["Shared", "TestSupport"], path: "Tests/SharedTests"),
+        .testTarget(
+            name: "ProberTests",
+            dependencies: ["Shared", "TestSupport", "prober"],
+            path: "Tests/ProberTests"
+        ),
+        .testTarget(
+            name: "AnalyzerTests",
+            dependencies: ["Shared", "TestSupport", "analyzer"],
+            path: "Tests/AnalyzerTests",
+            resources: [.copy("Golden")]
+        ),
+        .testTarget(
+            name: "NotifierTests",
+            dependencies: ["Shared", "TestSupport", "notifier"],
+            path: "Tests/NotifierTests"
+        ),
+        .testTarget(
+            name: "OrchestratorTests",
+            dependencies: ["Shared", "TestSupport", "orchestrator", "prober", "analyzer", "notifier"],
+            path: "Tests/OrchestratorTests"
+        ),
+    ]
+)

@@ -1,0 +1,162 @@
+// Config: the settings of a Vigil deployment, with the seed's defaults and units. Built by ConfigLoader from
+// config.yaml / config.json (or from nothing: the built-in defaults). Relative paths in a file are resolved
+// against the file's directory, so a unit file's working directory does not matter.
+
+import Foundation
+
+/// How the orchestrator decides when to start runs.
+public enum ScheduleSetting: Sendable, Equatable {
+    /// Every `interval` seconds, aligned to the wall clock (15 minutes: :00 :15 :30 :45).
+    case interval(Double)
+    /// A five-field cron expression.
+    case cron(CronExpression)
+}
+
+/// `monitor:`
+public struct MonitorSettings: Sendable, Equatable {
+    public var schedule: ScheduleSetting = .interval(15 * 60)
+    /// Per-request timeout, seconds.
+    public var timeout: Double = 10
+    /// Requests in flight per prober.
+    public var concurrency = 5
+    /// Retries after the first try (timeouts, network errors and 5xx only).
+    public var retryAttempts = 3
+    /// Back-off before each retry, seconds: 1, 2, 4, … doubling.
+    public var retryBaseDelay: Double = 1
+    public var breakerFailures = 3
+    public var breakerOpenFor: Double = 300
+    /// Absolute path of the interface pool.
+    public var interfacePool: String
+}
+
+/// `scheduler:`
+public struct SchedulerSettings: Sendable, Equatable {
+    public var startDelay: Double = 5
+    public var maxRuntime: Double = 3600
+    public var gracefulShutdown: Double = 30
+    public var probers = 1
+}
+
+/// How to get a bearer token for a service.
+public struct AuthSettings: Sendable, Equatable {
+    /// Relative to the service's base_url, or absolute.
+    public var url: String
+    public var method = "POST"
+    public var headers: HeaderFields = [:]
+    public var body: JSONValue?
+    /// Dotted path of the token in the JSON answer.
+    public var tokenField = "access_token"
+    /// Dotted path of the lifetime in seconds, if the answer has one.
+    public var expiresInField: String?
+    /// Lifetime assumed when the answer does not say.
+    public var defaultTTL: Double = 3600
+    /// Header that carries the token on probes, and its scheme.
+    public var header = "Authorization"
+    public var scheme = "Bearer"
+}
+
+/// `services.<name>:`
+public struct ServiceSettings: Sendable, Equatable {
+    public var name: String
+    public var baseURL: String?
+    public var auth: AuthSettings?
+    /// Headers added to every request of the service.
+    public var headers: HeaderFields = [:]
+    /// Body and header fields masked in excerpts (besides the built-in list).
+    public var secretFields: [String] = []
+}
+
+/// `alerts:`
+public struct AlertSettings: Sendable, Equatable {
+    public enum Mode: String, Sendable {
+        /// New failures and recoveries, plus reminders while failures last.
+        case change
+        /// The seed's behaviour: an alert for every run that has failures.
+        case everyRun = "every_run"
+    }
+
+    public var mode = Mode.change
+    public var repeatInterval: Double = 3600
+    /// Alert when a run is incomplete (shards missing): a monitoring failure the team must hear about.
+    public var onIncompleteRun = true
+}
+
+/// One WeCom group robot.
+public struct WeComSettings: Sendable, Equatable {
+    public var name = "wecom"
+    public var webhookURL: String
+    public var mentionedList: [String] = []
+    public var mentionedMobileList: [String] = []
+}
+
+/// A generic JSON webhook: the alert record is POSTed as is.
+public struct WebhookSettings: Sendable, Equatable {
+    public var name: String
+    public var url: String
+    public var headers: HeaderFields = [:]
+}
+
+/// `notify:`
+public struct NotifySettings: Sendable, Equatable {
+    public var wecom: [WeComSettings] = []
+    public var webhooks: [WebhookSettings] = []
+    /// Per-delivery HTTP timeout.
+    public var timeout: Double = 10
+    /// Alerts older than this go to failed/ instead of being retried.
+    public var maxAge: Double = 5 * 86_400
+
+    /// No channel configured: messages are printed and kept in sent/ as not delivered.
+    public var isEmpty: Bool { wecom.isEmpty && webhooks.isEmpty }
+}
+
+/// `spool:`
+public struct SpoolSettings: Sendable, Equatable {
+    public var directory: String
+    public var retention: Double = 7 * 86_400
+    public var minFreeBytes: UInt64 = 64 << 20
+    public var groupShared = false
+    /// Claims older than this are handed back by the orchestrator's janitor.
+    public var lease: Double = 3600
+    /// Where Prometheus textfile-collector files go.
+    public var metricsDirectory: String?
+
+    public var spool: Spool {
+        Spool(root: directory, permissions: groupShared ? .groupShared : .private, floorBytes: minFreeBytes)
+    }
+}
+
+/// A whole configuration.
+public struct Config: Sendable, Equatable {
+    /// The file it came from (nil: built-in defaults).
+    public var source: String?
+    public var monitor: MonitorSettings
+    public var scheduler = SchedulerSettings()
+    public var services: [String: ServiceSettings] = [:]
+    public var alerts = AlertSettings()
+    public var notify = NotifySettings()
+    public var spool: SpoolSettings
+
+    /// The built-in defaults, relative to `directory` (the working directory).
+    public static func defaults(directory: String = FileManager.default.currentDirectoryPath) -> Config {
+        Config(source: nil,
+               monitor: MonitorSettings(interfacePool: Paths.resolve("Interface-pool", against: directory)),
+               spool: SpoolSettings(directory: Paths.resolve("spool", against: directory)))
+    }
+}
+
+/// Path helpers.
+public enum Paths {
+    /// `path` if absolute, else joined to `directory` and normalized.
+    public static func resolve(_ path: String, against directory: String) -> String {
+        let joined = path.hasPrefix("/") ? path : directory + "/" + path
+        return (joined as NSString).standardizingPath
+    }
+
+    /// The directory that holds the running executable (its siblings are the other Vigil programs).
+    public static var executableDirectory: String {
+        if let override = ProcessInfo.processInfo.environment["VIGIL_BIN_DIR"], !override.isEmpty { return override }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        return (exe as NSString).deletingLastPathComponent
+    }
+}

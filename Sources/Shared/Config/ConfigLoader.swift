@@ -1,0 +1,225 @@
+// ConfigLoader: turns config.yaml / config.json into a Config, applying defaults and checking every key.
+// All problems are collected and thrown together as one ConfigError; a config with any problem is never
+// half-applied. Secrets met on the way (passwords, webhook keys) are registered with the Redactor.
+
+import Foundation
+
+/// Loads configuration files.
+public enum ConfigLoader {
+    /// Loads `path`; with no path, `config.yaml` or `config.json` in the working directory if present,
+    /// else the built-in defaults.
+    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Config {
+        let cwd = FileManager.default.currentDirectoryPath
+        var chosen = path ?? environment["VIGIL_CONFIG"]
+        if chosen == nil {
+            chosen = ["config.yaml", "config.yml", "config.json"].first { FileManager.default.fileExists(atPath: cwd + "/" + $0) }
+        }
+        guard let chosen else { return Config.defaults(directory: cwd) }
+        let absolute = Paths.resolve(chosen, against: cwd)
+        guard FileManager.default.fileExists(atPath: absolute) else {
+            throw ConfigError([ConfigIssue(file: chosen, line: nil, key: nil, message: "no such file")])
+        }
+        let root = try DocumentParser.parse(path: absolute, displayName: chosen)
+        return try decode(root, file: chosen, directory: (absolute as NSString).deletingLastPathComponent,
+                          environment: Environment(environment), source: absolute)
+    }
+
+    /// Builds a Config from a parsed document.
+    public static func decode(_ root: Node, file: String, directory: String, environment: Environment,
+                              source: String?) throws -> Config {
+        let reader = ConfigReader(file: file, environment: environment)
+        var config = Config.defaults(directory: directory)
+        config.source = source
+        guard let top = reader.fields(root, path: "") else { throw ConfigError(reader.issues) }
+        readMonitor(top.node("monitor"), reader, directory, &config)
+        readScheduler(top.node("scheduler"), reader, &config)
+        config.services = readServices(top.node("services"), reader)
+        readAlerts(top.node("alerts"), reader, &config)
+        config.notify = readNotify(top.node("notify"), reader)
+        readSpool(top.node("spool"), reader, directory, &config)
+        top.finish()
+        if !reader.issues.isEmpty { throw ConfigError(reader.issues) }
+        return config
+    }
+
+    private static func readMonitor(_ node: Node?, _ reader: ConfigReader, _ directory: String, _ config: inout Config) {
+        guard let f = reader.fields(node, path: "monitor") else { return }
+        if let interval = f.duration("interval", unit: .minutes) { config.monitor.schedule = .interval(interval) }
+        if let cron = readSchedule(f, reader) { config.monitor.schedule = .cron(cron) }
+        config.monitor.timeout = f.duration("timeout", unit: .seconds) ?? config.monitor.timeout
+        config.monitor.concurrency = f.int("concurrency", range: 1...10_000) ?? config.monitor.concurrency
+        config.monitor.retryAttempts = f.int("retry_attempts", range: 0...10) ?? config.monitor.retryAttempts
+        config.monitor.retryBaseDelay = f.duration("retry_delay", unit: .seconds, allowZero: true) ?? config.monitor.retryBaseDelay
+        if let breaker = reader.fields(f.node("circuit_breaker"), path: "monitor.circuit_breaker") {
+            config.monitor.breakerFailures = breaker.int("failures", range: 1...1000) ?? config.monitor.breakerFailures
+            config.monitor.breakerOpenFor = breaker.duration("open_for", unit: .seconds) ?? config.monitor.breakerOpenFor
+            breaker.finish()
+        }
+        if let pool = f.string("interface_pool") { config.monitor.interfacePool = Paths.resolve(pool, against: directory) }
+        f.finish()
+    }
+
+    private static func readSchedule(_ f: Fields, _ reader: ConfigReader) -> CronExpression? {
+        guard let node = f.node("schedule"), let text = reader.text(node, f.path + ".schedule") else { return nil }
+        do {
+            return try CronExpression(parsing: text)
+        } catch {
+            reader.issue(node, f.path + ".schedule", "\(error)")
+            return nil
+        }
+    }
+
+    private static func readScheduler(_ node: Node?, _ reader: ConfigReader, _ config: inout Config) {
+        guard let f = reader.fields(node, path: "scheduler") else { return }
+        config.scheduler.startDelay = f.duration("start_delay", unit: .seconds, allowZero: true) ?? config.scheduler.startDelay
+        config.scheduler.maxRuntime = f.duration("max_runtime", unit: .seconds) ?? config.scheduler.maxRuntime
+        config.scheduler.gracefulShutdown = f.duration("graceful_shutdown", unit: .seconds, allowZero: true)
+            ?? config.scheduler.gracefulShutdown
+        config.scheduler.probers = f.int("probers", range: 1...256) ?? config.scheduler.probers
+        if let cron = readSchedule(f, reader) { config.monitor.schedule = .cron(cron) }
+        f.finish()
+    }
+
+    private static func readServices(_ node: Node?, _ reader: ConfigReader) -> [String: ServiceSettings] {
+        guard let f = reader.fields(node, path: "services") else { return [:] }
+        var services: [String: ServiceSettings] = [:]
+        for entry in f.node.entries ?? [] {
+            let path = "services." + entry.key
+            guard let s = reader.fields(f.node(entry.key) ?? Node(.scalar("", .plain), line: entry.line), path: path) else { continue }
+            var service = ServiceSettings(name: entry.key)
+            if let base = s.string("base_url") {
+                if URLCheck.isHTTP(base) {
+                    service.baseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
+                } else {
+                    reader.issue(s.node("base_url"), path + ".base_url", "expected an http:// or https:// URL, found \"\(base)\"")
+                }
+            }
+            service.headers = HeaderFields(s.stringPairs("headers") ?? [])
+            service.secretFields = (s.strings("secret_fields") ?? []).map { $0.lowercased() }
+            service.auth = readAuth(s.node("auth"), reader, path: path + ".auth")
+            s.finish()
+            services[entry.key] = service
+        }
+        return services
+    }
+
+    private static func readAuth(_ node: Node?, _ reader: ConfigReader, path: String) -> AuthSettings? {
+        guard let a = reader.fields(node, path: path) else { return nil }
+        guard let url = a.string("url", required: true) else { a.finish(); return nil }
+        var auth = AuthSettings(url: url)
+        auth.method = (a.choice("method", ["GET", "POST", "PUT"]) ?? auth.method)
+        auth.headers = HeaderFields(a.stringPairs("headers") ?? [])
+        if let body = a.node("body") {
+            let value = JSONValue(node: reader.expanded(body, path + ".body"))
+            for secret in value.values(of: Secrets.fieldNames) { reader.remember(secret: secret) }
+            auth.body = value
+        }
+        auth.tokenField = a.string("token_field") ?? auth.tokenField
+        auth.expiresInField = a.string("expires_in_field")
+        auth.defaultTTL = a.duration("default_ttl", unit: .seconds) ?? auth.defaultTTL
+        auth.header = a.string("header") ?? auth.header
+        auth.scheme = a.string("scheme") ?? auth.scheme
+        for header in auth.headers.fields where ConfigReader.looksSecret(header.name) || header.name.lowercased() == "authorization" {
+            reader.remember(secret: header.value)
+        }
+        a.finish()
+        return auth
+    }
+
+    private static func readAlerts(_ node: Node?, _ reader: ConfigReader, _ config: inout Config) {
+        guard let f = reader.fields(node, path: "alerts") else { return }
+        if let mode = f.choice("mode", ["change", "every_run"]) { config.alerts.mode = AlertSettings.Mode(rawValue: mode)! }
+        config.alerts.repeatInterval = f.duration("repeat_interval", unit: .minutes) ?? config.alerts.repeatInterval
+        config.alerts.onIncompleteRun = f.bool("on_incomplete_run") ?? config.alerts.onIncompleteRun
+        f.finish()
+    }
+
+    private static func readNotify(_ node: Node?, _ reader: ConfigReader) -> NotifySettings {
+        var notify = NotifySettings()
+        guard let f = reader.fields(node, path: "notify") else { return notify }
+        notify.timeout = f.duration("timeout", unit: .seconds) ?? notify.timeout
+        notify.maxAge = f.duration("max_age", unit: .days) ?? notify.maxAge
+        for (i, robot) in listOrOne(f.node("wecom")).enumerated() {
+            let path = "notify.wecom" + (f.node("wecom")?.items == nil ? "" : "[\(i)]")
+            guard let w = reader.fields(robot, path: path) else { continue }
+            let name = w.string("name") ?? (i == 0 ? "wecom" : "wecom-\(i + 1)")
+            // An empty webhook_url (e.g. "${WECOM_WEBHOOK_URL:-}") means "not configured": print instead.
+            if let url = w.string("webhook_url"), !url.isEmpty {
+                if URLCheck.isHTTP(url) {
+                    reader.remember(secret: url)
+                    for value in URLCheck.queryValues(url) { reader.remember(secret: value) }
+                    notify.wecom.append(WeComSettings(name: name, webhookURL: url,
+                                                      mentionedList: w.strings("mentioned_list") ?? [],
+                                                      mentionedMobileList: w.strings("mentioned_mobile_list") ?? []))
+                } else {
+                    reader.issue(w.node("webhook_url"), path + ".webhook_url", "expected an http:// or https:// URL")
+                }
+            }
+            _ = w.node("mentioned_list")
+            _ = w.node("mentioned_mobile_list")
+            w.finish()
+        }
+        for (i, hook) in listOrOne(f.node("webhooks")).enumerated() {
+            let path = "notify.webhooks[\(i)]"
+            guard let w = reader.fields(hook, path: path) else { continue }
+            let name = w.string("name") ?? "webhook-\(i + 1)"
+            if let url = w.string("url", required: true), !url.isEmpty {
+                if URLCheck.isHTTP(url) {
+                    for value in URLCheck.queryValues(url) { reader.remember(secret: value) }
+                    let headers = HeaderFields(w.stringPairs("headers") ?? [])
+                    for header in headers.fields where header.name.lowercased() == "authorization" || ConfigReader.looksSecret(header.name) {
+                        reader.remember(secret: header.value)
+                    }
+                    notify.webhooks.append(WebhookSettings(name: name, url: url, headers: headers))
+                } else {
+                    reader.issue(w.node("url"), path + ".url", "expected an http:// or https:// URL")
+                }
+            }
+            _ = w.node("headers")
+            w.finish()
+        }
+        let names = notify.wecom.map(\.name) + notify.webhooks.map(\.name)
+        for name in Set(names) where names.filter({ $0 == name }).count > 1 {
+            reader.issue(node, "notify", "two channels are named \"\(name)\"; give each a distinct name")
+        }
+        f.finish()
+        return notify
+    }
+
+    private static func listOrOne(_ node: Node?) -> [Node] {
+        guard let node else { return [] }
+        return node.items ?? [node]
+    }
+
+    private static func readSpool(_ node: Node?, _ reader: ConfigReader, _ directory: String, _ config: inout Config) {
+        guard let f = reader.fields(node, path: "spool") else { return }
+        if let dir = f.string("dir") { config.spool.directory = Paths.resolve(dir, against: directory) }
+        config.spool.retention = f.duration("retention", unit: .days) ?? config.spool.retention
+        config.spool.minFreeBytes = f.bytes("min_free") ?? config.spool.minFreeBytes
+        config.spool.groupShared = f.bool("group_shared") ?? config.spool.groupShared
+        config.spool.lease = f.duration("lease", unit: .seconds) ?? config.spool.lease
+        if let dir = f.string("metrics_dir") { config.spool.metricsDirectory = Paths.resolve(dir, against: directory) }
+        f.finish()
+    }
+}
+
+/// Names of fields whose values are credentials wherever they appear (bodies, headers).
+public enum Secrets {
+    public static let fieldNames: Set<String> = [
+        "password", "passwd", "secret", "client_secret", "token", "access_token", "refresh_token", "api_key",
+        "apikey", "authorization", "private_key",
+    ]
+}
+
+/// URL checks for config values.
+public enum URLCheck {
+    public static func isHTTP(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), url.host != nil else { return false }
+        return scheme == "http" || scheme == "https"
+    }
+
+    /// The values of a URL's query parameters (webhook keys live there).
+    public static func queryValues(_ text: String) -> [String] {
+        URLComponents(string: text)?.queryItems?.compactMap(\.value) ?? []
+    }
+}

@@ -1,0 +1,264 @@
+// ConfigReader: typed reading of a parsed document with diagnostics. Each accessor records a precise issue
+// (file, line, key path, expected vs found) and returns nil instead of throwing, so one pass finds every
+// mistake; unknown keys are reported with the closest known key as a hint.
+
+import Foundation
+
+/// Reads values out of one file's nodes and collects the issues found.
+public final class ConfigReader {
+    public let file: String
+    public let environment: Environment
+    public private(set) var issues: [ConfigIssue] = []
+    /// Values that came from the environment under secret-looking keys, and literal secrets.
+    public private(set) var secrets: [String] = []
+
+    public init(file: String, environment: Environment) {
+        self.file = file
+        self.environment = environment
+    }
+
+    public func issue(_ node: Node?, _ key: String, _ message: String) {
+        issues.append(ConfigIssue(file: file, line: node?.line, key: key, message: message))
+    }
+
+    public func issue(line: Int?, _ key: String, _ message: String) {
+        issues.append(ConfigIssue(file: file, line: line, key: key, message: message))
+    }
+
+    /// The mapping at `node` as a field reader, or nil (with an issue) if it is something else.
+    public func fields(_ node: Node?, path: String) -> Fields? {
+        guard let node else { return nil }
+        if node.isNull { return Fields(reader: self, path: path, node: Node(.mapping([]), line: node.line)) }
+        guard node.entries != nil else {
+            issue(node, path, "expected a mapping of keys, found \(node.kindDescription)")
+            return nil
+        }
+        return Fields(reader: self, path: path, node: node)
+    }
+
+    /// A scalar with `${…}` expanded. Values from the environment under secret-looking keys are remembered.
+    public func text(_ node: Node, _ path: String) -> String? {
+        guard let raw = node.scalar else {
+            issue(node, path, "expected a text value, found \(node.kindDescription)")
+            return nil
+        }
+        do {
+            let (text, substituted) = try environment.expand(raw)
+            if substituted, ConfigReader.looksSecret(path) { remember(secret: text) }
+            return text
+        } catch {
+            issue(node, path, "\(error)")
+            return nil
+        }
+    }
+
+    /// A node with `${…}` expanded in every scalar (for bodies, params and headers).
+    public func expanded(_ node: Node, _ path: String) -> Node {
+        switch node.value {
+        case let .scalar(raw, style):
+            guard raw.contains("$") else { return node }
+            guard let text = text(node, path) else { return node }
+            return Node(.scalar(text, style), line: node.line)
+        case let .sequence(items):
+            return Node(.sequence(items.enumerated().map { expanded($1, "\(path)[\($0)]") }), line: node.line)
+        case let .mapping(entries):
+            return Node(.mapping(entries.map {
+                Node.Entry(key: $0.key, line: $0.line, value: expanded($0.value, path + "." + $0.key))
+            }), line: node.line)
+        }
+    }
+
+    public func remember(secret: String) {
+        secrets.append(secret)
+        Redactor.register(secret)
+    }
+
+    /// Keys whose values are credentials.
+    public static func looksSecret(_ path: String) -> Bool {
+        let key = path.split(separator: ".").last.map(String.init)?.lowercased() ?? ""
+        return ["password", "passwd", "secret", "token", "key", "api_key", "apikey", "client_secret",
+                "webhook_url", "url_key", "authorization", "access_token", "refresh_token"].contains(key)
+            || key.hasSuffix("_secret") || key.hasSuffix("_token") || key.hasSuffix("_password")
+    }
+}
+
+/// The keys of one mapping, read one by one; `finish()` reports the keys nobody asked for.
+public final class Fields {
+    public let reader: ConfigReader
+    public let path: String
+    public let node: Node
+    private var used: Set<String> = []
+
+    init(reader: ConfigReader, path: String, node: Node) {
+        self.reader = reader
+        self.path = path
+        self.node = node
+    }
+
+    private func key(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
+
+    /// The raw node under `name` (marks it as known).
+    public func node(_ name: String) -> Node? {
+        used.insert(name)
+        guard let value = node[name], !value.isNull else { return nil }
+        return value
+    }
+
+    /// Whether the key is present (even with a null value).
+    public func has(_ name: String) -> Bool { node[name] != nil }
+
+    public func string(_ name: String, required: Bool = false) -> String? {
+        guard let value = node(name) else {
+            if required { reader.issue(line: node.line, key(name), "missing; this key is required") }
+            return nil
+        }
+        return reader.text(value, key(name))
+    }
+
+    public func int(_ name: String, range: ClosedRange<Int>? = nil) -> Int? {
+        guard let value = node(name), let text = reader.text(value, key(name)) else { return nil }
+        guard let number = Int(text) else {
+            reader.issue(value, key(name), "expected a whole number, found \"\(text)\"")
+            return nil
+        }
+        if let range, !range.contains(number) {
+            reader.issue(value, key(name), "expected a number from \(range.lowerBound) to \(range.upperBound), found \(number)")
+            return nil
+        }
+        return number
+    }
+
+    public func bool(_ name: String) -> Bool? {
+        guard let value = node(name), let text = reader.text(value, key(name)) else { return nil }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            reader.issue(value, key(name), "expected true or false, found \"\(text)\"")
+            return nil
+        }
+    }
+
+    /// A duration in seconds; a plain number means `unit`.
+    public func duration(_ name: String, unit: DurationParser.Unit, allowZero: Bool = false) -> Double? {
+        guard let value = node(name), let text = reader.text(value, key(name)) else { return nil }
+        guard let seconds = DurationParser.parse(text, defaultUnit: unit), allowZero || seconds > 0 else {
+            reader.issue(value, key(name), "expected a duration such as 10 (\(unit.name)), 10s, 15m, 500ms or 1h, "
+                + "found \"\(text)\"")
+            return nil
+        }
+        return seconds
+    }
+
+    public func bytes(_ name: String) -> UInt64? {
+        guard let value = node(name), let text = reader.text(value, key(name)) else { return nil }
+        guard let bytes = DurationParser.bytes(text) else {
+            reader.issue(value, key(name), "expected a size such as 64MB or 1GB, found \"\(text)\"")
+            return nil
+        }
+        return bytes
+    }
+
+    /// A list of texts; a single text is accepted as a list of one.
+    public func strings(_ name: String) -> [String]? {
+        guard let value = node(name) else { return nil }
+        if value.scalar != nil { return reader.text(value, key(name)).map { [$0] } }
+        guard let items = value.items else {
+            reader.issue(value, key(name), "expected a list, found \(value.kindDescription)")
+            return nil
+        }
+        return items.enumerated().compactMap { reader.text($1, key(name) + "[\($0)]") }
+    }
+
+    /// A mapping of texts (headers, params), keeping the written order.
+    public func stringPairs(_ name: String) -> [(String, String)]? {
+        guard let value = node(name) else { return nil }
+        guard let entries = value.entries else {
+            reader.issue(value, key(name), "expected a mapping such as {X-Client: vigil}, found \(value.kindDescription)")
+            return nil
+        }
+        return entries.compactMap { entry in
+            guard let text = reader.text(entry.value, key(name) + "." + entry.key) else { return nil }
+            return (entry.key, text)
+        }
+    }
+
+    /// One of `choices`.
+    public func choice(_ name: String, _ choices: [String]) -> String? {
+        guard let value = node(name), let text = reader.text(value, key(name)) else { return nil }
+        guard choices.contains(text) else {
+            reader.issue(value, key(name), "expected one of \(choices.joined(separator: ", ")), found \"\(text)\"")
+            return nil
+        }
+        return text
+    }
+
+    /// Reports keys present in the mapping that nobody read, with the closest known key as a hint.
+    public func finish() {
+        for entry in node.entries ?? [] where !used.contains(entry.key) {
+            var message = "unknown key"
+            if let hint = Fields.closest(to: entry.key, in: used) { message += "; did you mean \"\(hint)\"?" }
+            if !used.isEmpty { message += " (known keys: \(used.sorted().joined(separator: ", ")))" }
+            reader.issue(line: entry.line, key(entry.key), message)
+        }
+    }
+
+    static func closest(to word: String, in candidates: Set<String>) -> String? {
+        let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
+        guard let best = scored.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }), best.1 <= max(2, word.count / 3) else {
+            return nil
+        }
+        return best.0
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
+
+/// Parses a config or interface file by its extension (`.json` or YAML).
+public enum DocumentParser {
+    public static func parse(path: String, displayName: String) throws -> Node {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileIO.read(path)
+        } catch {
+            throw ConfigError([ConfigIssue(file: displayName, line: nil, key: nil, message: "cannot read: \(error)")])
+        }
+        guard let text = String(strictUTF8: bytes) else {
+            throw ConfigError([ConfigIssue(file: displayName, line: nil, key: nil, message: "not valid UTF-8 text")])
+        }
+        do {
+            return path.lowercased().hasSuffix(".json") ? try JSONDocument.parse(text) : try YAML.parse(text)
+        } catch let error as SyntaxError {
+            throw ConfigError([ConfigIssue(file: displayName, line: error.line, key: nil,
+                                           message: "column \(error.column): \(error.message)")])
+        }
+    }
+}
+
+extension String {
+    init?(strictUTF8 bytes: [UInt8]) {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var out = String.UnicodeScalarView()
+        while true {
+            switch decoder.decode(&iterator) {
+            case let .scalarValue(scalar): out.append(scalar)
+            case .emptyInput: self = String(out); return
+            case .error: return nil
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+// InterfaceDefinition: one HTTP API to watch, as written under Interface-pool/<service>/…/<name>.json|yaml.
+// Its service is the first folder, its id the path without the extension (plus `#n` for the n-th item of
+// a list file). The definition is checked here; building the request is the prober's job.
+
+import Foundation
+
+/// What a successful answer must look like (default: any 2xx).
+public struct Expectation: Sendable, Equatable {
+    /// Accepted status codes; empty means 200–299.
+    public var statuses: [Int] = []
+    /// Slower answers fail as `assertion`.
+    public var maxLatency: Double?
+    /// Texts the body must contain.
+    public var bodyContains: [String] = []
+
+    public func accepts(status: Int) -> Bool {
+        statuses.isEmpty ? (200..<300).contains(status) : statuses.contains(status)
+    }
+}
+
+/// The body of a probe request.
+public enum RequestBody: Sendable, Equatable {
+    /// Sent as `application/json`.
+    case json(JSONValue)
+    /// Sent as written.
+    case raw(String)
+}
+
+/// One interface to probe.
+public struct InterfaceDefinition: Sendable, Equatable {
+    public var id: String
+    public var service: String
+    public var name: String
+    public var method: String
+    /// Relative to the service's base_url, or absolute.
+    public var url: String
+    public var params: HeaderFields
+    public var headers: HeaderFields
+    public var body: RequestBody?
+    /// Send the service's bearer token.
+    public var auth: Bool
+    public var expect: Expectation
+    /// Overrides monitor.timeout.
+    public var timeout: Double?
+    public var enabled: Bool
+    /// Where it was defined (`user/profile/get-info.yaml:3`).
+    public var source: String
+
+    public static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+    /// Reads one definition from `node`; nil (with issues in `reader`) when it is invalid.
+    static func read(_ node: Node, id: String, service: String, reader: ConfigReader, path: String) -> InterfaceDefinition? {
+        guard let f = reader.fields(node, path: path) else { return nil }
+        let before = reader.issues.count
+        _ = f.node("id")
+        _ = f.node("description")
+        _ = f.node("tags")
+        let name = f.string("name", required: true) ?? ""
+        var method = (f.string("method") ?? "GET").uppercased()
+        if !methods.contains(method) {
+            reader.issue(f.node("method"), key(path, "method"), "expected one of \(methods.joined(separator: ", ")), found \"\(method)\"")
+            method = "GET"
+        }
+        let url = f.string("url", required: true) ?? ""
+        if !url.isEmpty, !url.hasPrefix("/"), !URLCheck.isHTTP(url) {
+            reader.issue(f.node("url"), key(path, "url"), "expected a path starting with / or an http(s):// URL, found \"\(url)\"")
+        }
+        let params = HeaderFields(f.stringPairs("params") ?? [])
+        let headers = HeaderFields(f.stringPairs("headers") ?? [])
+        var body: RequestBody?
+        if let node = f.node("body") {
+            let expanded = reader.expanded(node, key(path, "body"))
+            if case let .scalar(text, _) = expanded.value { body = .raw(text) } else { body = .json(JSONValue(node: expanded)) }
+        }
+        let expect = readExpect(f.node("expect"), reader, path: key(path, "expect"))
+        let definition = InterfaceDefinition(
+            id: id, service: service, name: name, method: method, url: url, params: params, headers: headers,
+            body: body, auth: f.bool("auth") ?? false, expect: expect, timeout: f.duration("timeout", unit: .seconds),
+            enabled: f.bool("enabled") ?? true, source: reader.file + ":\(node.line)")
+        f.finish()
+        return reader.issues.count == before ? definition : nil
+    }
+
+    private static func key(_ path: String, _ name: String) -> String { path.isEmpty ? name : path + "." + name }
+
+    private static func readExpect(_ node: Node?, _ reader: ConfigReader, path: String) -> Expectation {
+        var expect = Expectation()
+        guard let e = reader.fields(node, path: path) else { return expect }
+        if let statusNode = e.node("status") {
+            let texts = statusNode.items.map { $0.compactMap { reader.text($0, path + ".status") } }
+                ?? reader.text(statusNode, path + ".status").map { [$0] } ?? []
+            for text in texts {
+                if let code = Int(text), (100...599).contains(code) {
+                    expect.statuses.append(code)
+                } else if text.count == 3, text.hasSuffix("xx"), let first = Int(text.prefix(1)), (1...5).contains(first) {
+                    expect.statuses += Array((first * 100)..<(first * 100 + 100))
+                } else {
+                    reader.issue(statusNode, path + ".status", "expected HTTP status codes such as 200 or [200, 204] or 2xx, found \"\(text)\"")
+                }
+            }
+        }
+        expect.maxLatency = e.duration("max_latency", unit: .milliseconds)
+        expect.bodyContains = e.strings("body_contains") ?? []
+        e.finish()
+        return expect
+    }
+}

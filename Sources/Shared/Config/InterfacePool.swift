@@ -1,0 +1,118 @@
+// InterfacePool: every interface definition under Interface-pool/, read recursively in a stable order. Each
+// file is JSON or YAML, one interface or a list under `interfaces:`. Problems are collected across all files
+// (a broken file never hides the others' mistakes) and reported with file and line.
+
+import Foundation
+
+/// The loaded interface definitions of a deployment.
+public struct InterfacePool: Sendable {
+    public let directory: String
+    public let interfaces: [InterfaceDefinition]
+
+    /// Interfaces of `service`.
+    public func interfaces(of service: String) -> [InterfaceDefinition] {
+        interfaces.filter { $0.service == service }
+    }
+
+    /// Loads the pool at `config.monitor.interfacePool`, checking services against the config.
+    public static func load(config: Config, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> InterfacePool {
+        let directory = config.monitor.interfacePool
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw ConfigError([ConfigIssue(file: config.source ?? "(built-in defaults)", line: nil, key: "monitor.interface_pool",
+                                           message: "\(directory) is not a directory")])
+        }
+        var issues: [ConfigIssue] = []
+        var interfaces: [InterfaceDefinition] = []
+        var seen: [String: String] = [:]
+        for relative in files(in: directory) {
+            let display = (directory as NSString).lastPathComponent + "/" + relative
+            let components = relative.split(separator: "/")
+            guard components.count >= 2 else {
+                issues.append(ConfigIssue(file: display, line: nil, key: nil,
+                                          message: "interface files live in a folder named after their service (Interface-pool/<service>/…)"))
+                continue
+            }
+            let service = String(components[0])
+            let baseID = String(relative[..<relative.lastIndex(of: ".")!])
+            let reader = ConfigReader(file: display, environment: Environment(environment))
+            let root: Node
+            do {
+                root = try DocumentParser.parse(path: directory + "/" + relative, displayName: display)
+            } catch let error as ConfigError {
+                issues += error.issues
+                continue
+            } catch {
+                issues.append(ConfigIssue(file: display, line: nil, key: nil, message: "\(error)"))
+                continue
+            }
+            for (id, node, path) in documents(root, baseID: baseID, reader: reader) {
+                if let definition = InterfaceDefinition.read(node, id: id, service: service, reader: reader, path: path) {
+                    if let other = seen[id] {
+                        reader.issue(node, "", "interface id \(id) is also defined in \(other)")
+                        continue
+                    }
+                    seen[id] = definition.source
+                    check(definition, against: config, reader: reader, node: node)
+                    interfaces.append(definition)
+                }
+            }
+            issues += reader.issues
+        }
+        if !issues.isEmpty { throw ConfigError(issues) }
+        return InterfacePool(directory: directory, interfaces: interfaces)
+    }
+
+    /// Relative paths of interface files, sorted, hidden files and folders skipped.
+    static func files(in directory: String) -> [String] {
+        var out: [String] = []
+        func walk(_ relative: String) {
+            let full = relative.isEmpty ? directory : directory + "/" + relative
+            for name in FileIO.listIfPresent(full) {
+                let child = relative.isEmpty ? name : relative + "/" + name
+                guard let st = FileIO.status(directory + "/" + child) else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR {
+                    walk(child)
+                } else if [".json", ".yaml", ".yml"].contains(where: { name.lowercased().hasSuffix($0) }) {
+                    out.append(child)
+                }
+            }
+        }
+        walk("")
+        return out.sorted()
+    }
+
+    /// One interface, or the items of an `interfaces:` list (ids `<file>#<n>`, or `<file>#<id>` when given).
+    private static func documents(_ root: Node, baseID: String, reader: ConfigReader) -> [(String, Node, String)] {
+        if let list = root["interfaces"] {
+            if let extra = root.entries?.first(where: { $0.key != "interfaces" }) {
+                reader.issue(line: extra.line, extra.key, "a file with an interfaces: list holds nothing else; move this key into each item")
+            }
+            guard let items = list.items else {
+                reader.issue(list, "interfaces", "expected a list of interfaces, found \(list.kindDescription)")
+                return []
+            }
+            return items.enumerated().map { i, item in
+                let tag = item["id"]?.scalar ?? String(i + 1)
+                return ("\(baseID)#\(tag)", item, "interfaces[\(i)]")
+            }
+        }
+        if let items = root.items {
+            return items.enumerated().map { i, item in
+                ("\(baseID)#\(item["id"]?.scalar ?? String(i + 1))", item, "[\(i)]")
+            }
+        }
+        return [(baseID, root, "")]
+    }
+
+    private static func check(_ definition: InterfaceDefinition, against config: Config, reader: ConfigReader, node: Node) {
+        let service = config.services[definition.service]
+        if definition.url.hasPrefix("/"), service?.baseURL == nil {
+            reader.issue(node["url"] ?? node, "url", "the URL is relative but service \"\(definition.service)\" has no base_url in "
+                + "\(config.source.map { ($0 as NSString).lastPathComponent } ?? "the config") (services.\(definition.service).base_url)")
+        }
+        if definition.auth, service?.auth == nil {
+            reader.issue(node["auth"] ?? node, "auth", "auth: true but service \"\(definition.service)\" has no auth section in the config")
+        }
+    }
+}

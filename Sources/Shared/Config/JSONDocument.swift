@@ -1,0 +1,146 @@
+// JSONDocument: a small JSON parser that keeps the line of every value (Foundation's JSONSerialization does
+// not), so that `config.json` and `.json` interface files get the same "file:line: what was expected"
+// errors as YAML. Strings become quoted scalars; numbers, true, false and null plain scalars.
+
+/// Parses JSON text into a `Node`.
+public enum JSONDocument {
+    public static func parse(_ text: String) throws -> Node {
+        var parser = JSONNodeParser(bytes: Array(text.utf8))
+        parser.skipWhitespace()
+        let node = try parser.value(depth: 0)
+        parser.skipWhitespace()
+        guard parser.position == parser.bytes.count else { throw parser.error("unexpected text after the JSON value") }
+        return node
+    }
+}
+
+private struct JSONNodeParser {
+    let bytes: [UInt8]
+    var position = 0
+    var line = 1
+    var lineStart = 0
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    func error(_ message: String) -> SyntaxError {
+        SyntaxError(line: line, column: position - lineStart + 1, message: message)
+    }
+
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0D: position += 1
+            case 0x0A: position += 1; line += 1; lineStart = position
+            default: return
+            }
+        }
+    }
+
+    mutating func value(depth: Int) throws -> Node {
+        guard depth < 256 else { throw error("nesting deeper than 256 levels") }
+        guard position < bytes.count else { throw error("unexpected end of the document: expected a value") }
+        let startLine = line
+        switch bytes[position] {
+        case UInt8(ascii: "{"):
+            position += 1
+            var entries: [Node.Entry] = []
+            skipWhitespace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return Node(.mapping([]), line: startLine) }
+            while true {
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a \"key\"") }
+                let keyLine = line
+                let key = try string()
+                if entries.contains(where: { $0.key == key }) { throw error("duplicate key \"\(key)\"") }
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected \":\" after \"\(key)\"") }
+                position += 1
+                skipWhitespace()
+                entries.append(Node.Entry(key: key, line: keyLine, value: try value(depth: depth + 1)))
+                skipWhitespace()
+                guard position < bytes.count else { throw error("unterminated object: expected \",\" or \"}\"") }
+                let c = bytes[position]
+                position += 1
+                if c == UInt8(ascii: "}") { return Node(.mapping(entries), line: startLine) }
+                guard c == UInt8(ascii: ",") else { position -= 1; throw error("expected \",\" or \"}\" in an object") }
+            }
+        case UInt8(ascii: "["):
+            position += 1
+            var items: [Node] = []
+            skipWhitespace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return Node(.sequence([]), line: startLine) }
+            while true {
+                skipWhitespace()
+                items.append(try value(depth: depth + 1))
+                skipWhitespace()
+                guard position < bytes.count else { throw error("unterminated array: expected \",\" or \"]\"") }
+                let c = bytes[position]
+                position += 1
+                if c == UInt8(ascii: "]") { return Node(.sequence(items), line: startLine) }
+                guard c == UInt8(ascii: ",") else { position -= 1; throw error("expected \",\" or \"]\" in an array") }
+            }
+        case UInt8(ascii: "\""):
+            return Node(.scalar(try string(), .quoted), line: startLine)
+        default:
+            return Node(.scalar(try literal(), .plain), line: startLine)
+        }
+    }
+
+    mutating func literal() throws -> String {
+        let start = position
+        while position < bytes.count, !"{}[],: \t\r\n".utf8.contains(bytes[position]) { position += 1 }
+        let text = String(decoding: bytes[start..<position], as: UTF8.self)
+        if text == "true" || text == "false" || text == "null" || JSONValue.isJSONNumber(text) { return text }
+        position = start
+        throw error(text.isEmpty ? "expected a value" : "expected a value, found \"\(text.prefix(30))\"")
+    }
+
+    mutating func string() throws -> String {
+        let startLine = line
+        let startColumn = position - lineStart + 1
+        position += 1
+        var out: [UInt8] = []
+        while true {
+            guard position < bytes.count else {
+                throw SyntaxError(line: startLine, column: startColumn, message: "unterminated string")
+            }
+            let c = bytes[position]
+            position += 1
+            if c == UInt8(ascii: "\"") { break }
+            if c == 0x0A { throw error("a line break inside a string must be written \\n") }
+            if c != UInt8(ascii: "\\") { out.append(c); continue }
+            guard position < bytes.count else { throw error("unterminated escape") }
+            let e = bytes[position]
+            position += 1
+            switch e {
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "/"), UInt8(ascii: "\\"), UInt8(ascii: "\""): out.append(e)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4()
+                if (0xD800..<0xDC00).contains(scalar), position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
+                   bytes[position + 1] == UInt8(ascii: "u") {
+                    position += 2
+                    let low = try hex4()
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                }
+                out.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
+            default: throw error("unknown escape \\\(Character(Unicode.Scalar(e)))")
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    mutating func hex4() throws -> UInt32 {
+        guard position + 4 <= bytes.count,
+              let value = UInt32(String(decoding: bytes[position..<(position + 4)], as: UTF8.self), radix: 16)
+        else { throw error("expected 4 hexadecimal digits after \\u") }
+        position += 4
+        return value
+    }
+}

@@ -1,0 +1,173 @@
+// Alert: what the analyzer tells the notifier — the run, severity, the interfaces that changed state, the
+// run's statistics, the report's path and text. The notifier renders it per channel; the generic webhook
+// receives it as is. One alert per run at most, named after the run.
+
+import Foundation
+
+/// How an interface's state moved between two runs.
+public enum StateChange: String, Codable, Sendable, CaseIterable {
+    case newFailure = "new_failure"
+    case stillFailing = "still_failing"
+    case recovered
+}
+
+/// One interface in an alert.
+public struct Transition: Codable, Sendable, Equatable {
+    public var id: String
+    public var service: String
+    public var name: String
+    public var method: String
+    public var url: String
+    public var change: StateChange
+    public var outcome: Outcome
+    public var previousOutcome: Outcome?
+    public var status: Int?
+    public var error: String?
+    /// Since when the interface has been in its current state.
+    public var since: Date
+
+    public init(id: String, service: String, name: String, method: String, url: String, change: StateChange,
+                outcome: Outcome, previousOutcome: Outcome?, status: Int?, error: String?, since: Date) {
+        self.id = id
+        self.service = service
+        self.name = name
+        self.method = method
+        self.url = url
+        self.change = change
+        self.outcome = outcome
+        self.previousOutcome = previousOutcome
+        self.status = status
+        self.error = error
+        self.since = since
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, service, name, method, url, change, outcome
+        case previousOutcome = "previous_outcome"
+        case status, error, since
+    }
+}
+
+/// The figures of one run.
+public struct RunStats: Codable, Sendable, Equatable {
+    public var interfaces: Int
+    public var ok: Int
+    public var failed: Int
+    public var skipped: Int
+    /// ok / (ok + failed), in percent; 100 when nothing was probed.
+    public var successRate: Double
+    public var p50Ms: Double?
+    public var p95Ms: Double?
+    public var p99Ms: Double?
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var trigger: String
+    /// Shards with no batch, or with a `shard_failed` stub: "3/4: killed after 3600s".
+    public var missingShards: [String]
+    public var quarantinedLines: Int
+
+    public init(interfaces: Int, ok: Int, failed: Int, skipped: Int, successRate: Double, p50Ms: Double?,
+                p95Ms: Double?, p99Ms: Double?, startedAt: Date, finishedAt: Date, trigger: String,
+                missingShards: [String], quarantinedLines: Int) {
+        self.interfaces = interfaces
+        self.ok = ok
+        self.failed = failed
+        self.skipped = skipped
+        self.successRate = successRate
+        self.p50Ms = p50Ms
+        self.p95Ms = p95Ms
+        self.p99Ms = p99Ms
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.trigger = trigger
+        self.missingShards = missingShards
+        self.quarantinedLines = quarantinedLines
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case interfaces, ok, failed, skipped
+        case successRate = "success_rate"
+        case p50Ms = "p50_ms"
+        case p95Ms = "p95_ms"
+        case p99Ms = "p99_ms"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case trigger
+        case missingShards = "missing_shards"
+        case quarantinedLines = "quarantined_lines"
+    }
+}
+
+/// Why an alert was raised.
+public enum AlertReason: String, Codable, Sendable {
+    /// Interfaces newly failed or recovered (`alerts.mode: change`).
+    case change
+    /// Some interfaces are still failing and `repeat_interval` has passed since the last alert.
+    case reminder
+    /// `alerts.mode: every_run`: the run had failures.
+    case everyRun = "every_run"
+    /// The run is incomplete: shards are missing (a monitoring failure of its own).
+    case incomplete
+}
+
+/// How loud an alert is.
+public enum Severity: String, Codable, Sendable {
+    case critical
+    case warning
+    case resolved
+}
+
+/// `{"v":1,"kind":"alert",…}`.
+public struct Alert: Codable, Sendable, Equatable {
+    public var v = RecordCoding.version
+    public var kind = "alert"
+    /// `alert-<run>`: the idempotency key receivers can use to drop a repeat.
+    public var id: String
+    public var run: String
+    public var createdAt: Date
+    public var severity: Severity
+    public var reason: AlertReason
+    /// Interfaces that changed state in this run (and, for reminders and every_run, those still failing).
+    public var transitions: [Transition]
+    public var stats: RunStats
+    public var reportPath: String
+    public var report: String
+
+    public init(run: String, createdAt: Date, severity: Severity, reason: AlertReason, transitions: [Transition],
+                stats: RunStats, reportPath: String, report: String) {
+        self.id = "alert-" + run
+        self.run = run
+        self.createdAt = createdAt
+        self.severity = severity
+        self.reason = reason
+        self.transitions = transitions
+        self.stats = stats
+        self.reportPath = reportPath
+        self.report = report
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case v, kind, id, run
+        case createdAt = "created_at"
+        case severity, reason, transitions, stats
+        case reportPath = "report_path"
+        case report
+    }
+}
+
+/// `{"v":1,"kind":"run_summary",…}`: one line per run in `state/history.ndjson`.
+public struct RunSummary: Codable, Sendable, Equatable {
+    public var v = RecordCoding.version
+    public var kind = "run_summary"
+    public var run: String
+    public var stats: RunStats
+    public var report: String
+    public var alert: String?
+
+    public init(run: String, stats: RunStats, report: String, alert: String?) {
+        self.run = run
+        self.stats = stats
+        self.report = report
+        self.alert = alert
+    }
+}

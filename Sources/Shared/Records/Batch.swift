@@ -1,0 +1,149 @@
+// Batch records: the trailer that closes every result batch (so a copied or hand-made file can be checked:
+// a file without it, or whose count is wrong, is incomplete), and the `shard_failed` stub the orchestrator
+// writes as the whole batch of a shard whose prober died or overran.
+
+import Foundation
+
+/// `{"v":1,"kind":"batch",…}`: the last line of a result batch.
+public struct BatchTrailer: Codable, Sendable, Equatable {
+    public var v = RecordCoding.version
+    public var kind = "batch"
+    public var run: String
+    public var shard: Shard
+    /// Number of result lines before this trailer.
+    public var count: Int
+    /// `host:pid` of the prober.
+    public var prober: String
+    public var startedAt: Date
+    public var finishedAt: Date
+    /// The prober was told to stop (SIGTERM) and published what it had measured.
+    public var interrupted: Bool?
+    /// Interfaces of the shard not probed because of the interruption.
+    public var notProbed: Int?
+
+    public init(run: String, shard: Shard, count: Int, prober: String, startedAt: Date, finishedAt: Date,
+                interrupted: Bool? = nil, notProbed: Int? = nil) {
+        self.run = run
+        self.shard = shard
+        self.count = count
+        self.prober = prober
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.interrupted = interrupted
+        self.notProbed = notProbed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case v, kind, run, shard, count, prober
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case interrupted
+        case notProbed = "not_probed"
+    }
+}
+
+/// `{"v":1,"kind":"shard_failed",…}`: a shard that produced no batch of its own.
+public struct ShardFailed: Codable, Sendable, Equatable {
+    public var v = RecordCoding.version
+    public var kind = "shard_failed"
+    public var run: String
+    public var shard: Shard
+    public var reason: String
+    public var at: Date
+
+    public init(run: String, shard: Shard, reason: String, at: Date) {
+        self.run = run
+        self.shard = shard
+        self.reason = reason
+        self.at = at
+    }
+}
+
+/// `{"v":1,"kind":"run",…}`: the manifest of a scheduled or manual run.
+public struct RunManifest: Codable, Sendable, Equatable {
+    public var v = RecordCoding.version
+    public var kind = "run"
+    public var run: String
+    public var shards: Int
+    public var startedAt: Date
+    /// After this time the run is reported with whatever shards arrived.
+    public var deadline: Date
+    /// `schedule` or `manual`.
+    public var trigger: String
+
+    public init(run: String, shards: Int, startedAt: Date, deadline: Date, trigger: String) {
+        self.run = run
+        self.shards = shards
+        self.startedAt = startedAt
+        self.deadline = deadline
+        self.trigger = trigger
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case v, kind, run, shards
+        case startedAt = "started_at"
+        case deadline, trigger
+    }
+}
+
+/// The spool file names of a run's inputs and outputs, all derived from the run id so that a repeated step
+/// finds what it did before.
+public enum RunFileName {
+    /// `<run>.<k>of<N>.<host>.<program>-<pid>.ndjson`: a batch (or shard_failed stub) of shard k.
+    public static func batch(run: String, shard: Shard, program: String) -> String {
+        "\(run).\(shard.fileTag).\(SpoolName.host).\(program)-\(getpid()).ndjson"
+    }
+
+    /// The prefix shared by every batch of `shard` of `run`.
+    public static func batchPrefix(run: String, shard: Shard) -> String {
+        "\(run).\(shard.fileTag)."
+    }
+
+    /// `<run>.run.ndjson`: the manifest (one per run even with several hosts: the second link fails).
+    public static func manifest(run: String) -> String { "\(run).run.ndjson" }
+
+    /// `<run>.alert.ndjson`: the alert of a run.
+    public static func alert(run: String) -> String { "\(run).alert.ndjson" }
+
+    /// `<run>.md`: the Markdown report.
+    public static func report(run: String) -> String { "\(run).md" }
+
+    /// The run id at the start of a derived name (everything before the first `.`), if it looks like one.
+    public static func run(of name: String) -> String? {
+        guard let dot = name.firstIndex(of: "."), RunID.isValid(String(name[..<dot])) else { return nil }
+        return String(name[..<dot])
+    }
+}
+
+/// Run ids: `20261122T150000Z-tick` for a scheduled tick (the same on every host), `…-m7f3a` for a manual
+/// run, `…-p7f3a` for a prober started by hand. They sort by start time.
+public enum RunID {
+    public static func scheduled(tick: Date) -> String { Timestamp.compact(tick) + "-tick" }
+
+    public static func manual(at date: Date = Date()) -> String { Timestamp.compact(date) + "-m" + randomTag() }
+
+    public static func byHand(at date: Date = Date()) -> String { Timestamp.compact(date) + "-p" + randomTag() }
+
+    /// The time in the id.
+    public static func date(of run: String) -> Date? {
+        Timestamp.parse(String(run.prefix(16)))
+    }
+
+    /// A run id is a compact timestamp, a dash and a tag of letters and digits.
+    public static func isValid(_ text: String) -> Bool {
+        guard text.count > 17, Timestamp.parse(String(text.prefix(16))) != nil,
+              text[text.index(text.startIndex, offsetBy: 16)] == "-"
+        else { return false }
+        return text.dropFirst(17).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+    }
+
+    private static func randomTag() -> String {
+        String(UInt16.random(in: .min ... .max), radix: 16).leftPadded(to: 4)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

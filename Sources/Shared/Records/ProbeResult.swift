@@ -1,0 +1,139 @@
+// ProbeResult: one line of a batch, the outcome of probing one interface once (after retries), with request
+// and response excerpts for the report. Secrets are masked before a result is built: the Authorization
+// header, token values and configured secret fields never reach the spool.
+
+import Foundation
+
+/// Header names and values kept in their order, encoded as a JSON object with keys sorted so that the same
+/// result always produces the same bytes.
+public struct HeaderFields: Codable, Sendable, Equatable, ExpressibleByDictionaryLiteral {
+    public struct Field: Sendable, Equatable {
+        public let name: String
+        public let value: String
+    }
+
+    public var fields: [Field]
+
+    public init(_ fields: [(String, String)]) {
+        self.fields = fields.map { Field(name: $0.0, value: $0.1) }
+    }
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self.init(elements)
+    }
+
+    /// The first value of `name` (case-insensitive).
+    public subscript(_ name: String) -> String? {
+        fields.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    public var isEmpty: Bool { fields.isEmpty }
+
+    private struct FieldKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: FieldKey.self)
+        fields = try container.allKeys.sorted { $0.stringValue < $1.stringValue }.map {
+            Field(name: $0.stringValue, value: try container.decode(String.self, forKey: $0))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: FieldKey.self)
+        for field in fields.sorted(by: { $0.name < $1.name }) {
+            try container.encode(field.value, forKey: FieldKey(stringValue: field.name))
+        }
+    }
+}
+
+/// What was sent or received, trimmed for the report (body capped at 2 KiB).
+public struct HTTPExcerpt: Codable, Sendable, Equatable {
+    public var headers: HeaderFields
+    public var body: String?
+    /// Set when the body was longer than the cap; the full size in bytes.
+    public var truncatedFrom: Int?
+
+    /// The cap on excerpted bodies.
+    public static let bodyLimit = 2048
+
+    public init(headers: HeaderFields = [:], body: String? = nil, truncatedFrom: Int? = nil) {
+        self.headers = headers
+        self.body = body
+        self.truncatedFrom = truncatedFrom
+    }
+
+    /// An excerpt of `bytes`, cut at `bodyLimit` on a UTF-8 boundary.
+    public static func body(_ bytes: [UInt8]) -> (text: String?, truncatedFrom: Int?) {
+        guard !bytes.isEmpty else { return (nil, nil) }
+        guard bytes.count > bodyLimit else { return (String(decoding: bytes, as: UTF8.self), nil) }
+        var end = bodyLimit
+        // Step back over continuation bytes (10xxxxxx) so no character is cut in half.
+        while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        return (String(decoding: bytes[0..<end], as: UTF8.self), bytes.count)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case headers, body
+        case truncatedFrom = "truncated_from"
+    }
+}
+
+/// `{"v":1,"kind":"result",…}`: the result of probing one interface.
+public struct ProbeResult: Codable, Sendable, Equatable {
+    public var v = RecordCoding.version
+    public var kind = "result"
+    public var run: String
+    public var shard: Shard
+    public var id: String
+    public var service: String
+    public var name: String
+    public var method: String
+    public var url: String
+    public var outcome: Outcome
+    public var status: Int?
+    public var latencyMs: Double?
+    public var attempts: Int
+    public var startedAt: Date
+    public var error: String?
+    /// For `skipped`: since when the circuit has been open.
+    public var skippedSince: Date?
+    public var request: HTTPExcerpt?
+    public var response: HTTPExcerpt?
+
+    public init(run: String, shard: Shard, id: String, service: String, name: String, method: String, url: String,
+                outcome: Outcome, status: Int? = nil, latencyMs: Double? = nil, attempts: Int, startedAt: Date,
+                error: String? = nil, skippedSince: Date? = nil, request: HTTPExcerpt? = nil,
+                response: HTTPExcerpt? = nil) {
+        self.run = run
+        self.shard = shard
+        self.id = id
+        self.service = service
+        self.name = name
+        self.method = method
+        self.url = url
+        self.outcome = outcome
+        self.status = status
+        self.latencyMs = latencyMs
+        self.attempts = attempts
+        self.startedAt = startedAt
+        self.error = error
+        self.skippedSince = skippedSince
+        self.request = request
+        self.response = response
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case v, kind, run, shard, id, service, name, method, url, outcome, status
+        case latencyMs = "latency_ms"
+        case attempts
+        case startedAt = "started_at"
+        case error
+        case skippedSince = "skipped_since"
+        case request, response
+    }
+}

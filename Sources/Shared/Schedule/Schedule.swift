@@ -1,0 +1,39 @@
+// Schedule: when runs start. Ticks are computed from the clock each time (never by adding sleeps), so the
+// schedule does not drift over days; an interval is aligned to the local wall clock (15 minutes gives :00,
+// :15, :30, :45), a cron expression is evaluated in local time.
+
+import Foundation
+
+extension ScheduleSetting {
+    /// The first tick strictly after `date`.
+    public func next(after date: Date, timeZone: TimeZone = .current) -> Date? {
+        switch self {
+        case let .interval(seconds):
+            let offset = Double(timeZone.secondsFromGMT(for: date))
+            let local = date.timeIntervalSince1970 + offset
+            let next = (local / seconds).rounded(.down) * seconds + seconds
+            return Date(timeIntervalSince1970: next - offset)
+        case let .cron(expression):
+            return expression.next(after: date, timeZone: timeZone)
+        }
+    }
+
+    /// The next `count` ticks after `date` (for `orchestrator check`).
+    public func upcoming(after date: Date, count: Int, timeZone: TimeZone = .current) -> [Date] {
+        var out: [Date] = []
+        var cursor = date
+        while out.count < count, let tick = next(after: cursor, timeZone: timeZone) {
+            out.append(tick)
+            cursor = tick
+        }
+        return out
+    }
+
+    /// `every 15m` or `cron "*/15 * * * *"`.
+    public var summary: String {
+        switch self {
+        case let .interval(seconds): "every \(DurationParser.format(seconds)), aligned to the clock"
+        case let .cron(expression): "cron \"\(expression.source)\""
+        }
+    }
+}

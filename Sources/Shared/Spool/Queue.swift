@@ -1,0 +1,183 @@
+// Queue: one Maildir-style queue (tmp/ new/ cur/) and its protocol. Publish writes tmp/NAME and links it
+// into new/ (never over an existing name); claim renames new/NAME to cur/NAME~host.pid, and the rename that
+// succeeds owns the file; ack deletes (or moves) the claim only after the consumer's outputs are published.
+
+import Foundation
+
+/// How a publish ended.
+public enum PublishResult: Sendable, Equatable {
+    /// The file is now in `new/` at this path.
+    case published(String)
+    /// A file of that name was already in `new/`: for an idempotent output, the work was done before.
+    case alreadyExists(String)
+}
+
+/// A file this process has claimed: it sits in `cur/` under `name~host.pid`.
+public struct ClaimedFile: Sendable, Equatable {
+    /// The published name (without the claim suffix).
+    public let name: String
+    /// Where the claimed file is now.
+    public let path: String
+}
+
+/// Directory and file modes of a spool: private (0700/0600) or shared with a group (0770/0660).
+public struct SpoolPermissions: Sendable, Equatable {
+    public var directoryMode: mode_t
+    public var fileMode: mode_t
+
+    public static let `private` = SpoolPermissions(directoryMode: 0o700, fileMode: 0o600)
+    public static let groupShared = SpoolPermissions(directoryMode: 0o2770, fileMode: 0o660)
+}
+
+/// One queue of the spool (`runs`, `results`, `outbox`).
+public struct Queue: Sendable {
+    public let name: String
+    public let path: String
+    public let permissions: SpoolPermissions
+    /// Free bytes below which `writer(name:)` refuses to start a file.
+    public let floorBytes: UInt64
+
+    public var tmpDirectory: String { path + "/tmp" }
+    public var newDirectory: String { path + "/new" }
+    public var curDirectory: String { path + "/cur" }
+
+    public init(name: String, path: String, permissions: SpoolPermissions = .private, floorBytes: UInt64 = 0) {
+        self.name = name
+        self.path = path
+        self.permissions = permissions
+        self.floorBytes = floorBytes
+    }
+
+    /// Creates tmp/, new/ and cur/.
+    public func prepare() throws {
+        for dir in [path, tmpDirectory, newDirectory, curDirectory] {
+            try FileIO.makeDirectory(dir, mode: permissions.directoryMode)
+        }
+    }
+
+    // MARK: Publish
+
+    /// Starts a file that becomes visible in `new/NAME` only when `commit()` succeeds.
+    public func writer(name: String) throws -> SpoolWriter {
+        if floorBytes > 0, let free = FileIO.freeBytes(path), free < floorBytes {
+            throw SpoolError.diskFull(path: path, freeBytes: free, floorBytes: floorBytes)
+        }
+        return try SpoolWriter(queue: self, name: name)
+    }
+
+    /// Publishes a whole file at once.
+    @discardableResult
+    public func publish(name: String, bytes: [UInt8]) throws -> PublishResult {
+        let writer = try writer(name: name)
+        try writer.write(bytes)
+        return try writer.commit()
+    }
+
+    // MARK: Claim and acknowledge
+
+    /// Names waiting in `new/`, oldest first.
+    public func pending() -> [String] {
+        FileIO.listIfPresent(newDirectory)
+    }
+
+    /// Claims `new/NAME` for `owner`. Nil when another consumer got it first (its rename won).
+    public func claim(_ name: String, by owner: ClaimOwner = .current) throws -> ClaimedFile? {
+        let target = curDirectory + "/" + name + owner.suffix
+        guard try FileIO.rename(newDirectory + "/" + name, target) else { return nil }
+        return ClaimedFile(name: name, path: target)
+    }
+
+    /// Files in `cur/` claimed by `owner`.
+    public func claims(of owner: ClaimOwner) -> [ClaimedFile] {
+        FileIO.listIfPresent(curDirectory).compactMap { entry in
+            guard let parsed = ClaimOwner.parse(claimedName: entry), parsed.owner == owner else { return nil }
+            return ClaimedFile(name: parsed.name, path: curDirectory + "/" + entry)
+        }
+    }
+
+    /// Deletes a claimed file: the consumer's outputs are published, the input is done.
+    public func ack(_ file: ClaimedFile) throws {
+        try FileIO.unlink(file.path)
+        try FileIO.fsyncDirectory(curDirectory)
+    }
+
+    /// Moves a claimed file into `directory` (an archive, `deferred/`, `sent/`…) under `name`.
+    public func move(_ file: ClaimedFile, to directory: String, as name: String? = nil) throws {
+        try FileIO.makeDirectory(directory, mode: permissions.directoryMode)
+        let target = directory + "/" + (name ?? file.name)
+        guard try FileIO.rename(file.path, target) else {
+            throw SpoolError.system(operation: "rename", path: file.path, errno: ENOENT)
+        }
+        try FileIO.fsyncDirectory(directory)
+    }
+
+    /// Puts a claimed file back into `new/` so that it is processed again.
+    public func release(_ file: ClaimedFile) throws {
+        try requeue(claimedPath: file.path, name: file.name)
+    }
+
+    // MARK: Recovery
+
+    /// Moves back to `new/` every claim of this host whose process is gone (start-up recovery: a consumer
+    /// that was killed left its files in `cur/`). Returns the names requeued.
+    @discardableResult
+    public func requeueOrphanedClaims(host: String = SpoolName.host) -> [String] {
+        var requeued: [String] = []
+        for entry in FileIO.listIfPresent(curDirectory) {
+            guard let parsed = ClaimOwner.parse(claimedName: entry), parsed.owner.host == host,
+                  parsed.owner.pid != getpid(), !FileIO.processExists(parsed.owner.pid)
+            else { continue }
+            if (try? requeue(claimedPath: curDirectory + "/" + entry, name: parsed.name)) != nil {
+                requeued.append(parsed.name)
+            }
+        }
+        return requeued
+    }
+
+    /// The janitor's rule: claims older than `lease` (by the time of the claiming rename) go back to `new/`,
+    /// except those of live processes on this host, which are merely slow.
+    @discardableResult
+    public func requeueExpiredClaims(lease: TimeInterval, now: Date = Date()) -> [String] {
+        var requeued: [String] = []
+        for entry in FileIO.listIfPresent(curDirectory) {
+            let full = curDirectory + "/" + entry
+            guard let parsed = ClaimOwner.parse(claimedName: entry), let st = FileIO.status(full),
+                  now.timeIntervalSince(st.changeDate) > lease
+            else { continue }
+            if parsed.owner.host == SpoolName.host, FileIO.processExists(parsed.owner.pid) { continue }
+            if (try? requeue(claimedPath: full, name: parsed.name)) != nil { requeued.append(parsed.name) }
+        }
+        return requeued
+    }
+
+    /// Removes files in `tmp/` not modified for `age` (Maildir: 36 hours): a writer that died mid-file.
+    @discardableResult
+    public func removeStaleTemporaries(olderThan age: TimeInterval = 36 * 3600, now: Date = Date()) -> [String] {
+        var removed: [String] = []
+        for entry in FileIO.listIfPresent(tmpDirectory) {
+            let full = tmpDirectory + "/" + entry
+            guard let st = FileIO.status(full), now.timeIntervalSince(st.modificationDate) > age else { continue }
+            if (try? FileIO.unlink(full)) != nil { removed.append(entry) }
+        }
+        return removed
+    }
+
+    /// Whether a file whose name starts with `prefix` is in `new/`, `cur/` or any of `others` (the check
+    /// that makes derived outputs idempotent).
+    public func contains(prefix: String, alsoIn others: [String] = []) -> Bool {
+        for dir in [newDirectory, curDirectory] + others where FileIO.listIfPresent(dir).contains(where: {
+            $0.hasPrefix(prefix)
+        }) {
+            return true
+        }
+        return false
+    }
+
+    private func requeue(claimedPath: String, name: String) throws {
+        // link + unlink instead of rename: a file of the same name in new/ must never be replaced.
+        let target = newDirectory + "/" + name
+        try FileIO.link(claimedPath, target)
+        try FileIO.unlink(claimedPath)
+        try FileIO.fsyncDirectory(newDirectory)
+    }
+}

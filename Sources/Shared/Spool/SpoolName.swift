@@ -1,0 +1,75 @@
+// SpoolName: names that are unique without coordination and sort by age (Maildir's rule, with microseconds
+// and a per-process sequence), the identity of this host and process, and the `~host.pid` claim suffix.
+
+import Foundation
+import Synchronization
+
+/// Builds and reads spool file names.
+public enum SpoolName {
+    private static let sequence = Atomic<Int>(0)
+
+    /// A process-wide increasing number (part of unique names and temporary names).
+    public static func nextSequence() -> Int {
+        sequence.add(1, ordering: .relaxed).newValue
+    }
+
+    /// This host's name as it appears in spool names: letters, digits, `-` and `_` only, so that names split
+    /// cleanly on `.` and never contain `/`, `:` or `~`. Hosts sharing a spool must have distinct names.
+    public static let host: String = {
+        if let override = ProcessInfo.processInfo.environment["VIGIL_HOST"], !override.isEmpty {
+            return sanitize(override)
+        }
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count - 1)
+        let name = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return sanitize(name.isEmpty ? "localhost" : name)
+    }()
+
+    /// Replaces every character outside `[A-Za-z0-9_-]` with `_`.
+    public static func sanitize(_ text: String) -> String {
+        String(text.unicodeScalars.map { scalar -> Character in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "-", "_": return Character(scalar)
+            default: return "_"
+            }
+        })
+    }
+
+    /// `<unixsec>.<usec>.<host>.<program>-<pid>.<seq>.ndjson`
+    public static func unique(program: String, now: Date = Date()) -> String {
+        let seconds = now.timeIntervalSince1970
+        let whole = Int(seconds.rounded(.down))
+        let micros = Int((seconds - Double(whole)) * 1_000_000)
+        let usec = String(micros)
+        let padded = String(repeating: "0", count: max(0, 6 - usec.count)) + usec
+        return "\(whole).\(padded).\(host).\(program)-\(getpid()).\(nextSequence()).ndjson"
+    }
+}
+
+/// Who holds a claim: the host and process that renamed a file into `cur/`.
+public struct ClaimOwner: Sendable, Equatable, CustomStringConvertible {
+    public let host: String
+    public let pid: Int32
+
+    public init(host: String, pid: Int32) {
+        self.host = host
+        self.pid = pid
+    }
+
+    /// This process.
+    public static var current: ClaimOwner { ClaimOwner(host: SpoolName.host, pid: getpid()) }
+
+    /// The suffix appended to a claimed file's name: `~host.pid`.
+    public var suffix: String { "~\(host).\(pid)" }
+
+    public var description: String { "\(host):\(pid)" }
+
+    /// Splits `NAME~host.pid` into the original name and its owner; nil when the name carries no claim.
+    public static func parse(claimedName: String) -> (name: String, owner: ClaimOwner)? {
+        guard let tilde = claimedName.lastIndex(of: "~") else { return nil }
+        let name = String(claimedName[..<tilde])
+        let tail = claimedName[claimedName.index(after: tilde)...]
+        guard let dot = tail.lastIndex(of: "."), let pid = Int32(tail[tail.index(after: dot)...]) else { return nil }
+        return (name, ClaimOwner(host: String(tail[..<dot]), pid: pid))
+    }
+}

@@ -1,0 +1,4 @@
+import Shared
+
+Log.setup(program: "analyzer")
+Log.info("starting")

@@ -1,0 +1,4 @@
+import Shared
+
+Log.setup(program: "notifier")
+Log.info("starting")

@@ -1,0 +1,4 @@
+import Shared
+
+Log.setup(program: "orchestrator")
+Log.info("starting")

@@ -1,0 +1,53 @@
+// The interface pool: recursive scan, JSON and YAML, lists, ids and services from paths, errors per file.
+
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+@Suite("Interface pool")
+struct InterfacePoolTests {
+    @Test("the shipped example pool loads: services from folders, ids from paths, lists expanded")
+    func examplePool() throws {
+        let config = try ConfigLoader.load(path: examplesDirectory + "/config.yaml", environment: [:])
+        let pool = try InterfacePool.load(config: config, environment: [:])
+        let ids = pool.interfaces.map(\.id)
+        #expect(ids.contains("user/profile/get-info"))
+        #expect(ids.contains("nurse/schedule#1") && ids.contains("nurse/schedule#2"))
+        #expect(ids.contains("admin/dashboard#1"))
+        #expect(Set(pool.interfaces.map(\.service)) == ["user", "nurse", "admin"])
+        let info = try #require(pool.interfaces.first { $0.id == "user/profile/get-info" })
+        #expect(info.name == "获取用户信息" && info.method == "GET" && info.auth)
+        #expect(info.params["id"] == "1" && info.headers["X-Client"] == "vigil")
+        #expect(info.expect.statuses == [200] && info.expect.maxLatency == 2 && info.expect.bodyContains == ["\"code\":0"])
+        #expect(info.timeout == 5)
+        let export = try #require(pool.interfaces.first { $0.id == "admin/report-export" })
+        #expect(export.expect.statuses.count == 100)
+        #expect(export.body == .raw("{\"month\": \"2026-11\", \"format\": \"csv\"}\n"))
+        let nickname = try #require(pool.interfaces.first { $0.id == "user/profile/update-nickname" })
+        #expect(nickname.body == .json(.object([.init(key: "id", value: .number("1")), .init(key: "nickname", value: .string("vigil-probe"))])))
+    }
+
+    @Test("each broken interface file is reported with its name and line, and the others still load")
+    func brokenFiles() throws {
+        let dir = TemporaryDirectory("pool")
+        try dir.write("config.yaml", "services:\n  svc:\n    base_url: http://127.0.0.1:9\n")
+        try dir.write("Interface-pool/svc/good.yaml", "name: Good\nurl: /good\n")
+        try dir.write("Interface-pool/svc/bad-method.yaml", "name: Bad\nmethod: FETCH\nurl: /x\n")
+        try dir.write("Interface-pool/svc/no-url.json", "{\n  \"name\": \"No URL\"\n}\n")
+        try dir.write("Interface-pool/svc/broken.json", "{\"name\": \"x\",\n \"url\": }\n")
+        try dir.write("Interface-pool/svc/typo.yaml", "name: T\nurl: /t\nexpect:\n  statuses: [200]\n")
+        try dir.write("Interface-pool/other/rel.yaml", "name: R\nurl: /relative\n")
+        try dir.write("Interface-pool/top.yaml", "name: Top\nurl: /top\n")
+        let config = try ConfigLoader.load(path: dir.url("config.yaml"), environment: [:])
+        let error = try #require(throws: ConfigError.self) { try InterfacePool.load(config: config, environment: [:]) }
+        let text = error.description
+        #expect(text.contains("Interface-pool/svc/bad-method.yaml:2: method: expected one of GET"), "\(text)")
+        #expect(text.contains("Interface-pool/svc/no-url.json:1: url: missing"), "\(text)")
+        #expect(text.contains("Interface-pool/svc/broken.json:2:"), "\(text)")
+        #expect(text.contains("Interface-pool/svc/typo.yaml:4: expect.statuses: unknown key; did you mean \"status\""), "\(text)")
+        #expect(text.contains("Interface-pool/other/rel.yaml:2: url: the URL is relative but service \"other\" has no base_url"), "\(text)")
+        #expect(text.contains("Interface-pool/top.yaml: interface files live in a folder named after their service"), "\(text)")
+        #expect(!text.contains("good.yaml"))
+    }
+}
