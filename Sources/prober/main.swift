@@ -1,4 +1,64 @@
+// prober: probes the interfaces of one shard once and publishes one batch of results (results + trailer)
+// to spool/results/. Exit 0 when the batch is published, whatever the targets did; 2 on a config error;
+// 1 when nothing could be published. SIGTERM: stop starting probes, give those in flight until
+// monitor.timeout, publish what was measured with the trailer marked interrupted.
+
+import Foundation
 import Shared
 
 Log.setup(program: "prober")
-Log.info("starting")
+
+let options: Options
+do {
+    options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    let text = "\(error)"
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+    exit(text.hasPrefix("usage:") ? 0 : 2)
+}
+
+let config: Config
+let pool: InterfacePool
+do {
+    config = try ConfigLoader.load(path: options.configPath)
+    pool = try InterfacePool.load(config: config)
+} catch let error as ConfigError {
+    for issue in error.issues { Log.error("\(issue)") }
+    Log.error("configuration invalid: \(error.issues.count) problem(s); nothing probed")
+    exit(2)
+} catch {
+    Log.error("configuration invalid: \(error)")
+    exit(2)
+}
+
+var settings = config.spool
+if let dir = options.spoolDirectory { settings.directory = Paths.resolve(dir, against: FileManager.default.currentDirectoryPath) }
+let spool = settings.spool
+do {
+    try spool.prepare()
+} catch {
+    Log.error("cannot prepare the spool at \(spool.root): \(error)")
+    exit(1)
+}
+
+let run = options.run ?? RunID.byHand()
+let selected = pool.interfaces.filter { definition in
+    definition.enabled && options.shard.contains(id: definition.id)
+        && (options.only.isEmpty || options.only.contains { definition.id.hasPrefix($0) })
+}
+let stop = StopSignal()
+let probeTimeout = config.monitor.timeout
+let signals = SignalWatcher([SIGTERM, SIGINT]) { number in
+    Log.notice("\(SignalWatcher.name(number)): starting no new probes; publishing what was measured")
+    stop.trigger()
+}
+
+let client = HTTPClient(connections: config.monitor.concurrency, timeout: probeTimeout)
+let tokens = TokenStore(directory: spool.tokensDirectory, services: config.services, client: client, timeout: probeTimeout)
+let context = ProbeContext(run: run, shard: options.shard, config: config, client: client, tokens: tokens, stop: stop)
+Log.info("run \(run) shard \(options.shard): probing \(selected.count) of \(pool.interfaces.count) interfaces, "
+    + "concurrency \(config.monitor.concurrency)")
+
+let exitCode = await BatchPublisher.probeAndPublish(selected, context: context, spool: spool, stopGrace: probeTimeout)
+_ = signals
+exit(exitCode)

@@ -249,7 +249,7 @@ public enum DocumentParser {
 }
 
 extension String {
-    init?(strictUTF8 bytes: [UInt8]) {
+    public init?(strictUTF8 bytes: [UInt8]) {
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         var out = String.UnicodeScalarView()

@@ -51,6 +51,9 @@ public enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
         let ns = error as NSError
         let detail = HTTPFailure.detail(ns)
         guard ns.domain == NSURLErrorDomain else { return .connection(detail) }
+        // libcurl reports handshake failures (wrong version, bad certificate) under generic codes on Linux.
+        let lower = detail.lowercased()
+        if lower.contains("ssl") || lower.contains("tls") || lower.contains("certificate") { return .tls(detail) }
         switch URLError.Code(rawValue: ns.code) {
         case .timedOut: return .timeout(0)
         case .cannotFindHost, .dnsLookupFailed: return .dns(detail)

@@ -66,7 +66,8 @@ public struct HTTPReply: Sendable {
     public static let hang = HTTPReply(action: .hang)
     public static let close = HTTPReply(action: .close)
 
-    static func reason(_ status: Int) -> String {
+    /// The standard reason phrase of `status`.
+    public static func reason(_ status: Int) -> String {
         switch status {
         case 200: "OK"
         case 201: "Created"

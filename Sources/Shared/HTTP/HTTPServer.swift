@@ -168,6 +168,11 @@ private struct RequestReader {
     /// The next request; nil when the client closed, went idle, or the server stops.
     mutating func next(idleTimeout: TimeInterval, stopped: () -> Bool) -> Read? {
         var headerEnd: Int?
+        while buffer.isEmpty {
+            guard fill(timeout: idleTimeout, stopped: stopped) else { return nil }
+        }
+        // Not HTTP (a TLS ClientHello starts with 0x16): refuse at once rather than wait for a blank line.
+        guard let first = buffer.first, (65...90).contains(first) else { return .failure(400, "not an HTTP/1.1 request") }
         while headerEnd == nil {
             headerEnd = find([13, 10, 13, 10], from: 0)
             if headerEnd != nil { break }

@@ -1,0 +1,58 @@
+// Options: the prober's command line, parsed by hand (an enum-free struct: the prober has one job).
+//   prober [--config PATH] [--run ID] [--shard K/N] [--spool DIR] [--only ID-PREFIX]
+
+import Shared
+
+/// What the command line asked for.
+struct Options {
+    var configPath: String?
+    var run: String?
+    var shard = Shard.whole
+    var spoolDirectory: String?
+    var only: [String] = []
+
+    static let usage = """
+    usage: prober [--config PATH] [--run ID] [--shard K/N] [--spool DIR] [--only ID-PREFIX]...
+
+    Probes the interfaces of one shard once and publishes one batch of results to the spool.
+      --config PATH      config.yaml or config.json (default: ./config.yaml if present, else built-in defaults)
+      --run ID           the run this batch belongs to (default: a new run id; the probe is a run of its own)
+      --shard K/N        probe shard K of N (interfaces split by a stable hash of their id; default 1/1)
+      --spool DIR        spool directory (default: spool.dir of the config)
+      --only PREFIX      probe only interfaces whose id starts with PREFIX (repeatable)
+    Exit status: 0 when the batch was published (whatever the targets did), 2 on a config error,
+    1 when the batch could not be published.
+    """
+
+    struct UsageError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Parses argv (without the program name). `--help` throws a UsageError carrying the usage text.
+    static func parse(_ arguments: [String]) throws -> Options {
+        var options = Options()
+        var rest = arguments[...]
+        func value(_ flag: String) throws -> String {
+            guard let next = rest.popFirst(), !next.hasPrefix("--") else { throw UsageError(description: "\(flag) needs a value\n\n\(usage)") }
+            return next
+        }
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--config": options.configPath = try value(argument)
+            case "--run":
+                let run = try value(argument)
+                guard RunID.isValid(run) else { throw UsageError(description: "--run: \"\(run)\" is not a run id (e.g. 20261122T150000Z-tick)") }
+                options.run = run
+            case "--shard":
+                let text = try value(argument)
+                guard let shard = Shard(parsing: text) else { throw UsageError(description: "--shard: expected K/N with 1 ≤ K ≤ N, found \"\(text)\"") }
+                options.shard = shard
+            case "--spool": options.spoolDirectory = try value(argument)
+            case "--only": options.only.append(try value(argument))
+            case "--help", "-h": throw UsageError(description: usage)
+            default: throw UsageError(description: "unknown argument \"\(argument)\"\n\n\(usage)")
+            }
+        }
+        return options
+    }
+}

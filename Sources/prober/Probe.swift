@@ -1,0 +1,92 @@
+// Probe: one interface, probed once per run with retries. Only retryable failures (timeouts, network
+// errors, 5xx) are retried, after 1 s, 2 s, 4 s (monitor.retry_delay doubling); a 401 from the target
+// renews the service's token once. A trial probe of a half-open circuit gets a single attempt. The result
+// carries the excerpts with secrets masked.
+
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Shared
+
+/// Everything a probe needs that is the same for the whole run.
+struct ProbeContext: Sendable {
+    let run: String
+    let shard: Shard
+    let config: Config
+    let client: HTTPClient
+    let tokens: TokenStore
+    let stop: StopSignal
+}
+
+enum Probe {
+    static func run(_ definition: InterfaceDefinition, decision: BreakerDecision, context: ProbeContext) async -> ProbeResult {
+        let service = context.config.services[definition.service]
+        let started = Date()
+        var result = ProbeResult(run: context.run, shard: context.shard, id: definition.id, service: definition.service,
+                                 name: definition.name, method: definition.method,
+                                 url: RequestBuilder.resolve(definition.url, service: service), outcome: .ok, attempts: 0,
+                                 startedAt: started)
+        if case let .skip(since, until, failures) = decision {
+            result.outcome = .skipped
+            result.skippedSince = since
+            result.error = "circuit open since \(Timestamp.format(since)) after \(failures) consecutive failures; "
+                + "next trial after \(Timestamp.format(until))"
+            return result
+        }
+        let timeout = definition.timeout ?? context.config.monitor.timeout
+        let maxAttempts = decision == .trial ? 1 : 1 + context.config.monitor.retryAttempts
+        var token: String?
+        var renewedToken = false
+        let authHeader = service?.auth.map { (name: $0.header, scheme: $0.scheme) }
+        while true {
+            if definition.auth, token == nil {
+                do {
+                    token = try await context.tokens.token(for: definition.service)
+                } catch {
+                    result.outcome = .auth
+                    result.error = Redactor.redact("no token for service \(definition.service): \(error)")
+                    return result
+                }
+            }
+            let built: BuiltRequest
+            do {
+                built = try RequestBuilder.build(definition, service: service, token: token, authHeader: authHeader, timeout: timeout)
+            } catch {
+                result.outcome = .connection
+                result.error = "\(error)"
+                return result
+            }
+            result.url = built.displayURL
+            result.request = built.excerpt
+            result.attempts += 1
+            let verdict: Verdict
+            switch await context.client.send(built.request, timeout: timeout) {
+            case let .success(response):
+                result.status = response.status
+                result.latencyMs = (response.latency * 10_000).rounded() / 10
+                result.response = RequestBuilder.excerpt(of: response)
+                if response.status == 401, definition.auth, !renewedToken, let rejected = token {
+                    // The token may have been revoked early: renew it once and try again at once.
+                    renewedToken = true
+                    token = try? await context.tokens.token(for: definition.service, rejecting: rejected)
+                    if token != nil { continue }
+                }
+                verdict = Classification.classify(response, expect: definition.expect)
+            case let .failure(failure):
+                result.status = nil
+                result.response = nil
+                if case let .timeout(seconds) = failure { result.latencyMs = (seconds * 10_000).rounded() / 10 }
+                verdict = Classification.classify(failure)
+            }
+            result.outcome = verdict.outcome
+            result.error = verdict.error.map(Redactor.redact)
+            guard verdict.retryable, result.attempts < maxAttempts, !context.stop.isStopping else { return result }
+            let delay = context.config.monitor.retryBaseDelay * pow(2, Double(result.attempts - 1))
+            if delay > 0 {
+                // The back-off ends early on SIGTERM: a stopping prober reports what it has.
+                guard await context.stop.sleep(delay) else { return result }
+            }
+        }
+    }
+}

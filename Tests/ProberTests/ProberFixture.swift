@@ -1,0 +1,115 @@
+// ProberFixture: a temporary deployment for prober tests — a config and an interface pool pointing at a
+// TestServer, a spool, and helpers to run the real prober binary and read the batches it published.
+
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+struct ProberFixture {
+    let dir = TemporaryDirectory("prober")
+    let server: TestServer
+
+    /// `monitor` lines ("key: value") replace the defaults of the same key.
+    init(monitor: String = "", services: String = "", server: TestServer? = nil) throws {
+        self.server = try server ?? TestServer()
+        var settings: [(String, String)] = [("timeout", "2"), ("retry_attempts", "2"), ("retry_delay", "10ms"), ("interface_pool", "pool")]
+        for line in monitor.split(separator: "\n") {
+            let key = String(line.prefix { $0 != ":" })
+            settings.removeAll { $0.0 == key }
+            settings.append((key, String(line.dropFirst(key.count + 1)).trimmingCharacters(in: .whitespaces)))
+        }
+        try dir.write("config.yaml", """
+        monitor:
+        \(settings.map { "  \($0.0): \($0.1)" }.joined(separator: "\n"))
+        services:
+          svc:
+            base_url: \(self.server.baseURL)
+        \(services.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        spool:
+          dir: spool
+        """)
+    }
+
+    /// Adds `pool/<path>.yaml`.
+    func interface(_ path: String, _ yaml: String) throws {
+        try dir.write("pool/\(path).yaml", yaml)
+    }
+
+    var spool: Spool { Spool(root: dir.url("spool")) }
+
+    func runProber(_ arguments: [String] = [], environment: [String: String] = [:]) throws -> ProgramRun {
+        try Programs.run("prober", ["--config", dir.url("config.yaml")] + arguments, environment: environment, timeout: 60)
+    }
+
+    func startProber(_ arguments: [String] = [], stderr: LineCollector? = nil) throws -> ChildProcess {
+        try Programs.start("prober", ["--config", dir.url("config.yaml")] + arguments, stderr: stderr)
+    }
+
+    /// Every batch in results/new/ with its results, in the order the probers finished them (run ids made
+    /// within the same second do not sort by time).
+    func batches() throws -> [(trailer: BatchTrailer, results: [ProbeResult])] {
+        try spool.results.pending().map { name -> (trailer: BatchTrailer, results: [ProbeResult]) in
+            var results: [ProbeResult] = []
+            let summary = try BatchFile.read(spool.results.newDirectory + "/" + name) { result, _ in results.append(result) }
+            guard case let .trailer(trailer) = summary.end else { throw SpoolError.invalidFile(path: name, reason: "not a result batch") }
+            #expect(summary.badLines.isEmpty)
+            return (trailer, results)
+        }.sorted { $0.trailer.finishedAt < $1.trailer.finishedAt }
+    }
+
+    /// Results of the newest batch by interface id.
+    func latestResults() throws -> [String: ProbeResult] {
+        guard let last = try batches().last else { return [:] }
+        return Dictionary(uniqueKeysWithValues: last.results.map { ($0.id, $0) })
+    }
+
+    /// The raw text of every file under the spool except the token cache (which holds tokens by design).
+    func spoolText() throws -> String {
+        try spool.allFiles().filter { !$0.hasPrefix("state/tokens/") }.map { try dir.read("spool/" + $0) }.joined(separator: "\n")
+    }
+}
+
+/// A token endpoint that issues `tok-1`, `tok-2`, … and counts its hits.
+func tokenRoute(expiresIn: Int = 3600, delay: TimeInterval = 0) -> TestServer.Route {
+    let counter = Counter()
+    return { request in
+        let n = counter.increment()
+        return .json(200, #"{"code":0,"data":{"access_token":"tok-\#(n)","expires_in":\#(expiresIn)}}"#, delay: delay)
+    }
+}
+
+/// A thread-safe counter.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    private var peak = 0
+    private var current = 0
+
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+
+    /// Marks one more in flight and returns the number in flight.
+    func enter() {
+        lock.lock()
+        current += 1
+        peak = max(peak, current)
+        lock.unlock()
+    }
+
+    func leave() {
+        lock.lock()
+        current -= 1
+        lock.unlock()
+    }
+
+    var maximum: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return peak
+    }
+}

@@ -1,0 +1,91 @@
+// The prober as a program: the breaker across runs, SIGTERM mid-run, config errors, sharding.
+
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+@Suite("Prober runs")
+struct RunTests {
+    @Test("the circuit opens after consecutive failures, skips, then a trial probe closes it")
+    func breakerAcrossRuns() throws {
+        let f = try ProberFixture(monitor: "retry_attempts: 0\ncircuit_breaker: {failures: 2, open_for: 1500ms}")
+        let healthy = ManagedFlag()
+        f.server.route("/flaky") { _ in healthy.value ? .text(200, "ok") : .text(500, "down") }
+        try f.interface("svc/flaky", "name: flaky\nurl: /flaky\n")
+        for _ in 0..<2 { #expect(try f.runProber().exitCode == 0) }
+        #expect(f.server.hits("/flaky") == 2)
+        #expect(try f.runProber().exitCode == 0)
+        let skipped = try #require(try f.latestResults()["svc/flaky"])
+        #expect(skipped.outcome == .skipped && skipped.attempts == 0 && skipped.skippedSince != nil)
+        #expect(f.server.hits("/flaky") == 2, "an open circuit sends nothing")
+        usleep(1_600_000)
+        // The trial probe fails: the circuit opens again at once.
+        #expect(try f.runProber().exitCode == 0)
+        #expect(try f.latestResults()["svc/flaky"]?.outcome == .http500)
+        #expect(try f.runProber().exitCode == 0)
+        #expect(try f.latestResults()["svc/flaky"]?.outcome == .skipped)
+        usleep(1_600_000)
+        healthy.value = true
+        #expect(try f.runProber().exitCode == 0)
+        #expect(try f.latestResults()["svc/flaky"]?.outcome == .ok)
+        #expect(try f.runProber().exitCode == 0)
+        #expect(try f.latestResults()["svc/flaky"]?.outcome == .ok, "closed again")
+        #expect(f.server.hits("/flaky") == 5)
+    }
+
+    @Test("SIGTERM mid-run publishes what was measured with the trailer marked interrupted")
+    func sigterm() throws {
+        let f = try ProberFixture(monitor: "concurrency: 3\ntimeout: 10")
+        f.server.route("/slow", reply: .text(200, "ok", delay: 1.5))
+        for i in 0..<9 { try f.interface("svc/s\(i)", "name: s\(i)\nurl: /slow?i=\(i)\n") }
+        let errors = LineCollector()
+        let child = try f.startProber(stderr: errors)
+        #expect(eventually(timeout: 10) { f.server.hits("/slow") >= 3 })
+        child.signal(SIGTERM)
+        #expect(child.wait(timeout: 15) == .exited(0), "\(errors.text)")
+        let batch = try #require(try f.batches().first)
+        #expect(batch.trailer.interrupted == true)
+        #expect(batch.results.count == 3, "the three in flight finished and were published")
+        #expect(batch.trailer.notProbed == 6)
+        #expect(batch.results.allSatisfy { $0.outcome == .ok })
+        #expect(FileIO.listIfPresent(f.spool.results.tmpDirectory).isEmpty)
+    }
+
+    @Test("a config error exits 2 with file and line, and publishes nothing")
+    func configError() throws {
+        let f = try ProberFixture()
+        try f.interface("svc/bad", "name: bad\nmethod: FETCH\nurl: /x\n")
+        let run = try f.runProber()
+        #expect(run.exitCode == 2)
+        #expect(run.stderr.contains("pool/svc/bad.yaml:2: method: expected one of GET"), "\(run.stderr)")
+        #expect(f.spool.results.pending().isEmpty)
+    }
+
+    @Test("shards split the pool without overlap, and --only narrows it")
+    func sharding() throws {
+        let f = try ProberFixture()
+        f.server.route("/x", reply: .text(200, "ok"))
+        for i in 0..<30 { try f.interface("svc/i\(i)", "name: i\(i)\nurl: /x?i=\(i)\n") }
+        let run = RunID.manual()
+        for k in 1...3 { #expect(try f.runProber(["--run", run, "--shard", "\(k)/3"]).exitCode == 0) }
+        let batches = try f.batches()
+        #expect(batches.map(\.trailer.shard).sorted() == Shard.all(3))
+        let ids = batches.flatMap(\.results).map(\.id)
+        #expect(ids.count == 30 && Set(ids).count == 30)
+        #expect(batches.allSatisfy { batch in batch.results.allSatisfy { batch.trailer.shard.contains(id: $0.id) } })
+        #expect(batches.allSatisfy { $0.trailer.run == run })
+        #expect(try f.runProber(["--only", "svc/i1"]).exitCode == 0)
+        #expect(Set(try f.latestResults().keys) == Set(["svc/i1"] + (10...19).map { "svc/i\($0)" }))
+    }
+}
+
+/// A flag a test flips while a server route reads it.
+final class ManagedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state = false
+    var value: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return state }
+        set { lock.lock(); state = newValue; lock.unlock() }
+    }
+}
