@@ -29,7 +29,7 @@ let package = Package(
             name: "AnalyzerTests",
             dependencies: ["Shared", "TestSupport", "analyzer"],
             path: "Tests/AnalyzerTests",
-            resources: [.copy("Golden")]
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "NotifierTests",

@@ -99,6 +99,15 @@ public enum RunFileName {
         "\(run).\(shard.fileTag)."
     }
 
+    /// The shard in a batch name (`<run>.<k>of<N>.…`), if it has one.
+    public static func shard(of name: String) -> Shard? {
+        let parts = name.split(separator: ".")
+        guard parts.count > 1 else { return nil }
+        let tag = parts[1].split(separator: "o")
+        guard tag.count == 2, tag[1].hasPrefix("f"), let k = Int(tag[0]), let n = Int(tag[1].dropFirst()), k >= 1, k <= n else { return nil }
+        return Shard(index: k, count: n)
+    }
+
     /// `<run>.run.ndjson`: the manifest (one per run even with several hosts: the second link fails).
     public static func manifest(run: String) -> String { "\(run).run.ndjson" }
 

@@ -38,7 +38,9 @@ public struct BatchReadSummary: Sendable {
 public enum BatchFile {
     /// Reads `path`, calling `onResult` for every decodable result line. Throws `SpoolError.invalidFile` when
     /// the file as a whole is unusable (no trailer, wrong count, trailer not last, newer trailer version).
-    public static func read(_ path: String, onResult: (ProbeResult, Int) throws -> Void) throws -> BatchReadSummary {
+    /// `excerptsOfSuccesses: false` leaves out the excerpts of `ok` results (the analyzer reports failures only).
+    public static func read(_ path: String, excerptsOfSuccesses: Bool = true,
+                            onResult: (ProbeResult, Int) throws -> Void) throws -> BatchReadSummary {
         let reader = try LineReader(path: path)
         let decoder = RecordDecoder()
         var badLines: [BadLine] = []
@@ -56,6 +58,12 @@ public enum BatchFile {
             if line.truncated {
                 badLines.append(BadLine(lineNumber: line.number, reason: "line longer than the 8 MiB limit",
                                         text: line.text))
+                continue
+            }
+            // Fast path: a well-formed version-1 result (nearly every line).
+            if let result = ProbeResult.scan(line.bytes, excerptsOfSuccesses: excerptsOfSuccesses) {
+                results += 1
+                try onResult(result, line.number)
                 continue
             }
             let header: RecordHeader

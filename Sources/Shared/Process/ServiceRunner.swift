@@ -1,0 +1,78 @@
+// ServiceRunner: the main loop shared by the long-running consumers (analyzer, notifier): do a pass of
+// work, then sleep until a file arrives (inotify), a signal comes, the rescan timer fires, or the time the
+// pass asked to be woken at. It turns SIGTERM/SIGINT into a clean stop, SIGHUP into a reload, and speaks
+// sd_notify (READY after start-up, STATUS after each pass, WATCHDOG from this loop, STOPPING at the end).
+
+import Foundation
+import Synchronization
+
+/// Drives a consumer's passes until it is told to stop.
+public final class ServiceRunner: Sendable {
+    private let name: String
+    private let waiter: Waiter
+    private let rescanInterval: TimeInterval
+    private let flags = Mutex<(stop: Bool, reload: Bool)>((false, false))
+    private let notifier = SystemdNotifier.fromEnvironment()
+
+    /// `directories`: the `new/` directories whose arrivals should wake the service.
+    public init(name: String, watching directories: [String], rescanInterval: TimeInterval = 30) {
+        self.name = name
+        waiter = Waiter(directories: directories)
+        self.rescanInterval = rescanInterval
+    }
+
+    /// Whether a stop was requested (a long pass should check this between items and hand back the rest).
+    public var isStopping: Bool { flags.withLock { $0.stop } }
+
+    /// Requests a stop (as SIGTERM does).
+    public func requestStop() {
+        flags.withLock { $0.stop = true }
+        waiter.wake()
+    }
+
+    /// Wakes the loop for another pass at once.
+    public func wake() { waiter.wake() }
+
+    /// Runs `pass` until stopped. `pass` returns how long the service may sleep at most before the next
+    /// pass (nil: the rescan interval). With `once`, runs a single pass. `reload` runs on SIGHUP, between
+    /// passes. Returns when stopped (or after the single pass), after sending STOPPING=1.
+    public func run(once: Bool, reload: () -> Void, status: () -> String, pass: () async -> TimeInterval?) async {
+        let watcher = SignalWatcher([SIGTERM, SIGINT, SIGHUP]) { [self] number in
+            if number == SIGHUP {
+                flags.withLock { $0.reload = true }
+            } else {
+                Log.notice("\(SignalWatcher.name(number)): finishing the current item, then stopping")
+                flags.withLock { $0.stop = true }
+            }
+            waiter.wake()
+        }
+        notifier?.ready(status: "\(name) started")
+        var lastWatchdog = Date.distantPast
+        while true {
+            let requested = flags.withLock { state -> (Bool, Bool) in
+                defer { state.reload = false }
+                return (state.stop, state.reload)
+            }
+            if requested.0 { break }
+            if requested.1 {
+                notifier?.reloading()
+                reload()
+                notifier?.ready(status: status())
+            }
+            let sleepAtMost = await pass()
+            notifier?.status(status())
+            if let notifier, notifier.watchdogInterval != nil {
+                notifier.watchdog()
+                lastWatchdog = Date()
+            }
+            if once || isStopping { break }
+            var timeout = min(sleepAtMost ?? rescanInterval, rescanInterval)
+            if let interval = notifier?.watchdogInterval {
+                timeout = min(timeout, max(0.1, interval - Date().timeIntervalSince(lastWatchdog)))
+            }
+            _ = await waiter.next(timeout: max(0.01, timeout))
+        }
+        notifier?.stopping()
+        _ = watcher
+    }
+}

@@ -1,0 +1,75 @@
+// ProbeResultScan: the fast path for reading a result line (see JSONScanner). Anything unexpected — a
+// missing field, a wrong type, a newer version — returns nil, and BatchFile decodes the line again with
+// JSONDecoder to say precisely what is wrong.
+
+import Foundation
+
+extension ProbeResult {
+    /// Decodes a version-1 result line, or nil if the line is anything else. With `excerptsOfSuccesses` false,
+    /// the request/response excerpts of `ok` results are skipped rather than decoded (records are written
+    /// with sorted keys, so `outcome` is known by then).
+    public static func scan(_ bytes: some Collection<UInt8>, excerptsOfSuccesses: Bool = true) -> ProbeResult? {
+        JSONScanner.scan(bytes) { s -> ProbeResult? in
+            var v = 0, kind = "", run = "", shard: Shard?, id = "", service = "", name = "", method = "", url = ""
+            var outcome: Outcome?, status: Int?, latency: Double?, attempts: Int?, started: Date?, error: String?
+            var skippedSince: Date?, request: HTTPExcerpt?, response: HTTPExcerpt?
+            var seen = 0
+            try s.object { key, s in
+                switch key {
+                case "v": v = try s.int()
+                case "kind": kind = try s.string()
+                case "run": run = try s.string(); seen += 1
+                case "shard":
+                    guard let parsed = Shard(parsing: try s.string()) else { throw JSONScanner.Mismatch() }
+                    shard = parsed
+                case "id": id = try s.string(); seen += 1
+                case "service": service = try s.string(); seen += 1
+                case "name": name = try s.string(); seen += 1
+                case "method": method = try s.string(); seen += 1
+                case "url": url = try s.string(); seen += 1
+                case "outcome":
+                    guard let parsed = Outcome(rawValue: try s.string()) else { throw JSONScanner.Mismatch() }
+                    outcome = parsed
+                case "status": status = s.null() ? nil : try s.int()
+                case "latency_ms": latency = s.null() ? nil : try s.double()
+                case "attempts": attempts = try s.int()
+                case "started_at": started = try s.timestamp()
+                case "error": error = s.null() ? nil : try s.string()
+                case "skipped_since": skippedSince = s.null() ? nil : try s.timestamp()
+                case "request", "response":
+                    if !excerptsOfSuccesses, outcome == .ok {
+                        try s.skipValue()
+                    } else if !s.null() {
+                        let excerpt = try HTTPExcerpt.scan(&s)
+                        if key == "request" { request = excerpt } else { response = excerpt }
+                    }
+                default: try s.skipValue()
+                }
+            }
+            guard v == RecordCoding.version, kind == "result", seen == 6, let shard, let outcome, let attempts, let started else {
+                return nil
+            }
+            return ProbeResult(run: run, shard: shard, id: id, service: service, name: name, method: method, url: url,
+                               outcome: outcome, status: status, latencyMs: latency, attempts: attempts, startedAt: started,
+                               error: error, skippedSince: skippedSince, request: request, response: response)
+        } ?? nil
+    }
+}
+
+extension HTTPExcerpt {
+    static func scan(_ s: inout JSONScanner) throws -> HTTPExcerpt {
+        var excerpt = HTTPExcerpt()
+        try s.object { key, s in
+            switch key {
+            case "headers":
+                var fields: [(String, String)] = []
+                try s.object { name, s in fields.append((name, try s.string())) }
+                excerpt.headers = HeaderFields(fields.sorted { $0.0 < $1.0 })
+            case "body": excerpt.body = s.null() ? nil : try s.string()
+            case "truncated_from": excerpt.truncatedFrom = s.null() ? nil : try s.int()
+            default: try s.skipValue()
+            }
+        }
+        return excerpt
+    }
+}

@@ -1,0 +1,39 @@
+// AlertPolicy: whether a run deserves an alert. In `change` mode: interfaces newly failing or recovered,
+// a reminder every repeat_interval while some stay failed, and an incomplete run (shards missing) as a
+// monitoring failure. In `every_run` mode (the seed's behaviour): every run with failures or missing shards.
+// Decisions use the run's own times, never the clock, so a redone run decides the same.
+
+import Foundation
+import Shared
+
+struct AlertDecision {
+    let reason: AlertReason
+    let severity: Severity
+    let transitions: [Transition]
+}
+
+enum AlertPolicy {
+    static func decide(_ analysis: RunAnalysis, changes: StateChanges, previousAlert: AlertMark?,
+                       settings: AlertSettings) -> AlertDecision? {
+        let newFailures = changes.transitions.filter { $0.change == .newFailure }
+        let everything = changes.transitions + changes.stillFailing
+        switch settings.mode {
+        case .everyRun:
+            guard analysis.stats.failed > 0 || analysis.isIncomplete else { return nil }
+            return AlertDecision(reason: .everyRun, severity: analysis.stats.failed > 0 ? .critical : .warning,
+                                 transitions: everything)
+        case .change:
+            if !changes.transitions.isEmpty {
+                return AlertDecision(reason: .change, severity: newFailures.isEmpty ? .resolved : .critical,
+                                     transitions: everything)
+            }
+            if analysis.isIncomplete, settings.onIncompleteRun {
+                return AlertDecision(reason: .incomplete, severity: .warning, transitions: everything)
+            }
+            guard !changes.stillFailing.isEmpty else { return nil }
+            let last = previousAlert?.at ?? .distantPast
+            guard analysis.startedAt.timeIntervalSince(last) >= settings.repeatInterval else { return nil }
+            return AlertDecision(reason: .reminder, severity: .warning, transitions: changes.stillFailing)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+// Intake: claims what waits in runs/new and results/new and feeds the assembly. Each batch is read in one
+// streaming pass; its bad lines go to quarantine (the rest counts), and a batch that is unusable as a whole
+// (no trailer, wrong count) goes to quarantine entirely and its shard is reported as a monitoring failure.
+
+import Foundation
+import Shared
+
+struct Intake {
+    let spool: Spool
+    let owner = ClaimOwner.current
+
+    /// Claims and reads every manifest and batch waiting; returns how many files were taken.
+    func collect(into assembly: inout RunAssembly, reported: (String) -> Bool) -> Int {
+        var taken = 0
+        for name in spool.runs.pending() {
+            guard let claim = claim(spool.runs, name) else { continue }
+            taken += 1
+            do {
+                let bytes = try FileIO.read(claim.path)
+                let decoder = RecordDecoder()
+                let line = bytes.split(separator: 10, omittingEmptySubsequences: true).first ?? []
+                _ = try decoder.header(line)
+                let manifest = try decoder.decode(RunManifest.self, from: line)
+                if reported(manifest.run) {
+                    archive([claim], note: "manifest of already reported run \(manifest.run)")
+                } else {
+                    assembly.add(manifest: manifest, claim: claim)
+                }
+            } catch {
+                quarantine(claim, reason: "unreadable run manifest: \(error)")
+            }
+        }
+        for name in spool.results.pending() {
+            guard let claim = claim(spool.results, name) else { continue }
+            taken += 1
+            read(claim, into: &assembly, reported: reported)
+        }
+        return taken
+    }
+
+    private func claim(_ queue: Queue, _ name: String) -> ClaimedFile? {
+        do {
+            return try queue.claim(name, by: owner)
+        } catch {
+            Log.error("cannot claim \(queue.name)/new/\(name): \(error)")
+            return nil
+        }
+    }
+
+    private func read(_ claim: ClaimedFile, into assembly: inout RunAssembly, reported: (String) -> Bool) {
+        var results: [ProbeResult] = []
+        let summary: BatchReadSummary
+        do {
+            summary = try BatchFile.read(claim.path, excerptsOfSuccesses: false) { result, _ in
+                var kept = result
+                if kept.outcome == .ok {
+                    kept.request = nil
+                    kept.response = nil
+                }
+                results.append(kept)
+            }
+        } catch {
+            let reason = "\(error)".replacingOccurrences(of: claim.path + ": ", with: "")
+            if let run = RunFileName.run(of: claim.name), let shard = RunFileName.shard(of: claim.name), !reported(run) {
+                assembly.addQuarantined(run: run, shard: shard, reason: reason)
+            }
+            quarantine(claim, reason: reason)
+            return
+        }
+        if !summary.badLines.isEmpty {
+            do {
+                try spool.quarantine.lines(summary.badLines, source: "results/cur/" + claim.name, name: claim.name)
+            } catch {
+                Log.error("cannot quarantine bad lines of \(claim.name): \(error); keeping the batch claimed")
+                return
+            }
+        }
+        if reported(summary.end.run) {
+            archive([claim], note: "late batch for already reported run \(summary.end.run) shard \(summary.end.shard)")
+            return
+        }
+        assembly.add(batch: ReceivedBatch(claim: claim, shard: summary.end.shard, end: summary.end, results: results,
+                                          badLines: summary.badLines.count))
+    }
+
+    private func quarantine(_ claim: ClaimedFile, reason: String) {
+        do {
+            try spool.quarantine.file(at: claim.path, name: claim.name, reason: reason)
+        } catch {
+            Log.error("cannot quarantine \(claim.path): \(error)")
+        }
+    }
+
+    /// Moves claims into results/archive/ (kept for spool.retention).
+    func archive(_ claims: [ClaimedFile], note: String? = nil) {
+        if let note { Log.warning("\(note): archived without reprocessing") }
+        for claim in claims {
+            do {
+                try spool.results.move(claim, to: spool.archiveDirectory)
+            } catch {
+                Log.error("cannot archive \(claim.path): \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+// InterfaceState: the last known status of every interface (ok or failing, and since when) and the last
+// alerts, in state/interfaces.ndjson. Applying a run is idempotent: each entry remembers the run that set it
+// and what it was before, so a run redone after a crash compares against the same "before" and yields the
+// same transitions. A run older than what an entry already reflects leaves that entry alone.
+
+import Foundation
+import Shared
+
+/// Healthy or not, as the team sees it.
+enum Health: String, Codable {
+    case ok
+    case failing
+}
+
+/// What an interface looked like before a run.
+struct StatusSnapshot: Codable, Equatable {
+    var health: Health
+    var outcome: Outcome
+    var since: Date
+    var run: String
+}
+
+/// The state of one interface after the run that last touched it.
+struct InterfaceStatus: Codable, Equatable {
+    var health: Health
+    var outcome: Outcome
+    var since: Date
+    var run: String
+    var runStartedAt: Date
+    var error: String?
+    var before: StatusSnapshot?
+
+    var snapshot: StatusSnapshot { StatusSnapshot(health: health, outcome: outcome, since: since, run: run) }
+
+    enum CodingKeys: String, CodingKey {
+        case health, outcome, since, run
+        case runStartedAt = "run_started_at"
+        case error, before
+    }
+}
+
+/// A run that raised an alert.
+struct AlertMark: Codable, Equatable {
+    var run: String
+    var at: Date
+}
+
+/// state/interfaces.ndjson: a header line (the last alerts), then one line per interface, so that `jq` and
+/// `grep` work on it and a pool of 100 000 interfaces reads and writes in well under a second.
+struct StateFile {
+    var interfaces: [String: InterfaceStatus] = [:]
+    /// The most recent alerts (newest last), to time reminders.
+    var alerts: [AlertMark] = []
+
+    private struct Header: Codable {
+        var v = 1
+        var kind = "interface_state"
+        var alerts: [AlertMark]
+    }
+
+    static func load(_ path: String) -> StateFile {
+        var state = StateFile()
+        guard FileIO.status(path) != nil else { return state }
+        do {
+            let reader = try LineReader(path: path)
+            let decoder = RecordDecoder()
+            while let line = try reader.next() {
+                if line.number == 1 {
+                    state.alerts = try decoder.decode(Header.self, from: line.bytes).alerts
+                } else if let (id, status) = InterfaceStatus.scan(line.bytes) {
+                    state.interfaces[id] = status
+                } else {
+                    Log.error("\(path):\(line.number): unreadable interface state line; that interface starts afresh")
+                }
+            }
+        } catch {
+            Log.error("\(path): unreadable interface state (\(error)); every failure will count as new")
+        }
+        return state
+    }
+
+    func save(_ path: String) throws {
+        var bytes = try RecordCoding.encode(Header(alerts: alerts))
+        bytes.append(10)
+        bytes.reserveCapacity(interfaces.count * 300)
+        for id in interfaces.keys.sorted() {
+            bytes += interfaces[id]!.line(id: id)
+            bytes.append(10)
+        }
+        try FileIO.replaceAtomically(path, with: bytes)
+    }
+
+    /// The last alert before `run` (ignoring `run`'s own, which a redo may already have recorded).
+    func lastAlert(before run: String) -> AlertMark? {
+        alerts.last { $0.run != run }
+    }
+}
+
+extension InterfaceStatus {
+    /// `{"v":1,"kind":"interface","id":…,…}`
+    func line(id: String) -> [UInt8] {
+        var w = JSONWriter()
+        w.field("v", 1)
+        w.field("kind", "interface")
+        w.field("id", id)
+        w.field("health", health.rawValue)
+        w.field("outcome", outcome.rawValue)
+        w.field("since", since)
+        w.field("run", run)
+        w.field("run_started_at", runStartedAt)
+        w.field("error", error)
+        if let before {
+            var b = JSONWriter()
+            b.field("health", before.health.rawValue)
+            b.field("outcome", before.outcome.rawValue)
+            b.field("since", before.since)
+            b.field("run", before.run)
+            w.raw("before", b.finish())
+        }
+        return w.finish()
+    }
+
+    static func scan(_ bytes: some Collection<UInt8>) -> (String, InterfaceStatus)? {
+        JSONScanner.scan(bytes) { s -> (String, InterfaceStatus)? in
+            var id: String?, health: Health?, outcome: Outcome?, since: Date?, run: String?, started: Date?, error: String?
+            var before: StatusSnapshot?
+            try s.object { key, s in
+                switch key {
+                case "id": id = try s.string()
+                case "health": health = Health(rawValue: try s.string())
+                case "outcome": outcome = Outcome(rawValue: try s.string())
+                case "since": since = try s.timestamp()
+                case "run": run = try s.string()
+                case "run_started_at": started = try s.timestamp()
+                case "error": error = s.null() ? nil : try s.string()
+                case "before":
+                    var h: Health?, o: Outcome?, si: Date?, r: String?
+                    try s.object { key, s in
+                        switch key {
+                        case "health": h = Health(rawValue: try s.string())
+                        case "outcome": o = Outcome(rawValue: try s.string())
+                        case "since": si = try s.timestamp()
+                        case "run": r = try s.string()
+                        default: try s.skipValue()
+                        }
+                    }
+                    if let h, let o, let si, let r { before = StatusSnapshot(health: h, outcome: o, since: si, run: r) }
+                default: try s.skipValue()
+                }
+            }
+            guard let id, let health, let outcome, let since, let run, let started else { return nil }
+            return (id, InterfaceStatus(health: health, outcome: outcome, since: since, run: run, runStartedAt: started,
+                                        error: error, before: before))
+        } ?? nil
+    }
+}
+
+/// Transitions of a run against the state, and the state after it.
+struct StateChanges {
+    var transitions: [Transition] = []
+    /// Interfaces failing both before and after this run.
+    var stillFailing: [Transition] = []
+    var updated: StateFile
+}
+
+enum StateTransitions {
+    static func apply(_ results: [ProbeResult], run: String, runStartedAt: Date, to state: StateFile) -> StateChanges {
+        var changes = StateChanges(updated: state)
+        for result in results {
+            let entry = state.interfaces[result.id]
+            if let entry, entry.run != run, entry.runStartedAt > runStartedAt { continue }
+            let previous: StatusSnapshot? = entry.map { $0.run == run ? $0.before : $0.snapshot } ?? nil
+            let health: Health
+            switch result.outcome {
+            case .ok: health = .ok
+            case .skipped: health = previous?.health ?? .failing
+            default: health = .failing
+            }
+            let changed = previous?.health != health
+            let since = changed ? result.startedAt : (previous?.since ?? result.startedAt)
+            let outcome = result.outcome == .skipped ? (previous?.outcome ?? .skipped) : result.outcome
+            changes.updated.interfaces[result.id] = InterfaceStatus(
+                health: health, outcome: outcome, since: since, run: run, runStartedAt: runStartedAt,
+                error: result.error, before: previous)
+            let change: StateChange?
+            switch (previous?.health, health) {
+            case (.failing?, .ok): change = .recovered
+            case (.failing?, .failing): change = .stillFailing
+            case (_, .failing) where result.outcome != .skipped: change = .newFailure
+            default: change = nil
+            }
+            guard let change else { continue }
+            let transition = Transition(id: result.id, service: result.service, name: result.name, method: result.method,
+                                        url: result.url, change: change, outcome: result.outcome,
+                                        previousOutcome: previous?.outcome, status: result.status, error: result.error,
+                                        since: since)
+            if change == .stillFailing { changes.stillFailing.append(transition) } else { changes.transitions.append(transition) }
+        }
+        // Results come in id order, so a stable split by kind keeps each group sorted by id.
+        changes.transitions = changes.transitions.filter { $0.change == .newFailure } + changes.transitions.filter { $0.change == .recovered }
+        if !zip(results, results.dropFirst()).allSatisfy({ $0.id <= $1.id }) {
+            changes.transitions.sort { ($0.change.rawValue, $0.id) < ($1.change.rawValue, $1.id) }
+            changes.stillFailing.sort { $0.id < $1.id }
+        }
+        return changes
+    }
+}

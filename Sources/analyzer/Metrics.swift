@@ -1,0 +1,62 @@
+// Metrics: after each run, a Prometheus textfile-collector file (spool/metrics/vigil-analyzer-<host>.prom, or
+// spool.metrics_dir) with per-interface up/latency/outcome and per-run totals, written to a temporary name
+// and renamed so node_exporter never reads half a file.
+
+import Foundation
+import Shared
+
+enum Metrics {
+    static func write(_ a: RunAnalysis, spool: Spool, directory: String?) {
+        var out = ""
+        out.reserveCapacity(a.results.count * 300)
+        func header(_ name: String, _ help: String) { out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n" }
+        let labelSets = a.results.map(labels)
+
+        header("vigil_interface_up", "1 if the interface answered as expected in the last run, 0 if it failed (skipped: absent).")
+        for (r, l) in zip(a.results, labelSets) where r.outcome != .skipped {
+            out += "vigil_interface_up{" + l + "} " + (r.outcome == .ok ? "1" : "0") + "\n"
+        }
+        header("vigil_interface_latency_seconds", "Latency of the last answer.")
+        for (r, l) in zip(a.results, labelSets) where r.status != nil {
+            if let ms = r.latencyMs { out += "vigil_interface_latency_seconds{" + l + "} " + String(ms / 1000) + "\n" }
+        }
+        header("vigil_interface_outcome", "1 for the outcome class of the last probe.")
+        for (r, l) in zip(a.results, labelSets) {
+            out += "vigil_interface_outcome{" + l + ",outcome=\"" + r.outcome.rawValue + "\"} 1\n"
+        }
+        let s = a.stats
+        header("vigil_run_interfaces", "Interfaces in the last run by result.")
+        out += "vigil_run_interfaces{result=\"ok\"} \(s.ok)\nvigil_run_interfaces{result=\"failed\"} \(s.failed)\n"
+        out += "vigil_run_interfaces{result=\"skipped\"} \(s.skipped)\n"
+        header("vigil_run_success_ratio", "ok / (ok + failed) in the last run.")
+        out += "vigil_run_success_ratio \(s.successRate / 100)\n"
+        header("vigil_run_duration_seconds", "Duration of the last run.")
+        out += "vigil_run_duration_seconds \(s.finishedAt.timeIntervalSince(s.startedAt))\n"
+        header("vigil_run_missing_shards", "Shards without results in the last run.")
+        out += "vigil_run_missing_shards \(s.missingShards.count)\n"
+        header("vigil_run_quarantined_lines", "Result lines quarantined in the last run.")
+        out += "vigil_run_quarantined_lines \(s.quarantinedLines)\n"
+        header("vigil_run_last_finished_timestamp_seconds", "When the last reported run finished.")
+        out += "vigil_run_last_finished_timestamp_seconds \(Int(s.finishedAt.timeIntervalSince1970))\n"
+        TextfileCollector.write(out, to: directory ?? spool.metricsDirectory, name: "vigil-analyzer-\(SpoolName.host).prom")
+    }
+
+    private static func labels(_ r: ProbeResult) -> String {
+        "id=\"" + escape(r.id) + "\",service=\"" + escape(r.service) + "\",name=\"" + escape(r.name) + "\""
+    }
+
+    /// Label values escape `\`, `"` and newlines (text format 0.0.4); most need nothing.
+    static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 92 || $0 == 34 || $0 == 10 }) else { return text }
+        var out = ""
+        for c in text.unicodeScalars {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+}

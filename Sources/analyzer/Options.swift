@@ -1,0 +1,44 @@
+// Options: the analyzer's command line.
+//   analyzer [--config PATH] [--spool DIR] [--once]
+
+import Shared
+
+struct Options {
+    var configPath: String?
+    var spoolDirectory: String?
+    var once = false
+
+    static let usage = """
+    usage: analyzer [--config PATH] [--spool DIR] [--once]
+
+    Assembles result batches into runs, writes a Markdown report per run to spool/reports/, keeps the last
+    status of every interface, and publishes an alert to spool/outbox/ when the team must hear about it.
+      --config PATH   config.yaml or config.json (default: ./config.yaml if present, else built-in defaults)
+      --spool DIR     spool directory (default: spool.dir of the config)
+      --once          process what is in the spool now (complete runs, and runs past their deadline), then exit
+    As a service (without --once) it waits for batches and stops cleanly on SIGTERM; SIGHUP reloads the config.
+    """
+
+    struct UsageError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func parse(_ arguments: [String]) throws -> Options {
+        var options = Options()
+        var rest = arguments[...]
+        func value(_ flag: String) throws -> String {
+            guard let next = rest.popFirst(), !next.hasPrefix("--") else { throw UsageError(description: "\(flag) needs a value\n\n\(usage)") }
+            return next
+        }
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--config": options.configPath = try value(argument)
+            case "--spool": options.spoolDirectory = try value(argument)
+            case "--once": options.once = true
+            case "--help", "-h": throw UsageError(description: usage)
+            default: throw UsageError(description: "unknown argument \"\(argument)\"\n\n\(usage)")
+            }
+        }
+        return options
+    }
+}

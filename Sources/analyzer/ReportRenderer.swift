@@ -1,0 +1,185 @@
+// ReportRenderer: the Markdown report of a run, for people. Header, totals, latency percentiles, what
+// changed, failures grouped by outcome and by service with their request/response excerpts in collapsible
+// fenced blocks, the slowest interfaces, the circuit breaker, and data-quality notes. The same analysis
+// always renders the same bytes: no clock, no dictionary order.
+
+import Foundation
+import Shared
+
+enum ReportRenderer {
+    static func render(_ a: RunAnalysis, changes: StateChanges) -> String {
+        var out = "# Vigil report — run \(a.run)\n\n"
+        out += header(a)
+        out += summary(a)
+        if !a.missingShards.isEmpty || !a.interruptedShards.isEmpty { out += monitoring(a) }
+        out += changesSection(changes)
+        if !a.failures.isEmpty {
+            out += byOutcome(a)
+            out += byService(a, changes: changes)
+        }
+        out += slowest(a)
+        out += breaker(a)
+        if a.quarantinedLines > 0 {
+            out += "## Data quality\n\n- \(a.quarantinedLines) result line(s) could not be read and were quarantined "
+                + "(see `quarantine/` in the spool); the figures above exclude them.\n\n"
+        }
+        return out
+    }
+
+    private static func header(_ a: RunAnalysis) -> String {
+        let duration = a.finishedAt.timeIntervalSince(a.startedAt)
+        return """
+        | | |
+        |---|---|
+        | Run | `\(a.run)` |
+        | Trigger | \(a.trigger) |
+        | Started | \(Timestamp.format(a.startedAt)) |
+        | Finished | \(Timestamp.format(a.finishedAt)) |
+        | Duration | \(seconds(duration)) |
+        | Shards | \(a.shardCount - a.missingShards.count) of \(a.shardCount) reported |
+
+        """ + "\n"
+    }
+
+    private static func summary(_ a: RunAnalysis) -> String {
+        let s = a.stats
+        var out = "## Summary\n\n"
+        out += s.failed > 0 ? "**\(s.failed) failed** of \(s.interfaces) interfaces" : "All \(s.interfaces) interfaces answered as expected"
+        out += " · \(s.ok) ok · \(s.skipped) skipped · success rate \(String(format: "%.1f", s.successRate)) %\n\n"
+        if let p50 = s.p50Ms, let p95 = s.p95Ms, let p99 = s.p99Ms {
+            out += "Latency of answered requests: P50 \(ms(p50)) · P95 \(ms(p95)) · P99 \(ms(p99))\n\n"
+        }
+        return out
+    }
+
+    private static func monitoring(_ a: RunAnalysis) -> String {
+        var out = "## Monitoring problems\n\n"
+        for line in a.missingShards { out += "- **Shard \(line)** — its interfaces were not checked in this run.\n" }
+        for line in a.interruptedShards { out += "- Shard \(line).\n" }
+        return out + "\n"
+    }
+
+    private static func changesSection(_ changes: StateChanges) -> String {
+        let groups: [(String, [Transition])] = [
+            ("New failures", changes.transitions.filter { $0.change == .newFailure }),
+            ("Recovered", changes.transitions.filter { $0.change == .recovered }),
+            ("Still failing", changes.stillFailing),
+        ]
+        guard groups.contains(where: { !$0.1.isEmpty }) else { return "## Changes since the last run\n\nNone.\n\n" }
+        var out = "## Changes since the last run\n\n"
+        for (title, list) in groups where !list.isEmpty {
+            out += "### \(title) (\(list.count))\n\n"
+            for t in list {
+                var line = "- **\(escape(t.name))** (`\(t.id)`) `\(t.method) \(t.url)` — \(t.outcome.summary)"
+                if t.change == .recovered, let previous = t.previousOutcome { line = "- **\(escape(t.name))** (`\(t.id)`) `\(t.method) \(t.url)` — recovered from \(previous.summary)" }
+                line += t.change == .recovered ? ", since \(Timestamp.format(t.since))" : ", failing since \(Timestamp.format(t.since))"
+                out += line + "\n"
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    private static func byOutcome(_ a: RunAnalysis) -> String {
+        var out = "## Failures by outcome\n\n| Outcome | Count | Interfaces |\n|---|---:|---|\n"
+        let grouped = Dictionary(grouping: a.failures, by: \.outcome)
+        for outcome in grouped.keys.sorted() {
+            let list = grouped[outcome]!
+            let names = list.prefix(5).map { "`\(escape($0.id))`" }.joined(separator: ", ") + (list.count > 5 ? ", …" : "")
+            out += "| \(outcome.rawValue) (\(outcome.summary)) | \(list.count) | \(names) |\n"
+        }
+        return out + "\n"
+    }
+
+    private static func byService(_ a: RunAnalysis, changes: StateChanges) -> String {
+        var since: [String: Date] = [:]
+        for t in changes.transitions + changes.stillFailing { since[t.id] = t.since }
+        var out = "## Failures by service\n\n"
+        let totals = Dictionary(grouping: a.results, by: \.service).mapValues(\.count)
+        let grouped = Dictionary(grouping: a.failures, by: \.service)
+        for service in grouped.keys.sorted() {
+            let list = grouped[service]!
+            out += "### \(escape(service)) (\(list.count) of \(totals[service] ?? list.count) failed)\n\n"
+            for r in list {
+                out += "#### \(escape(r.name)) — \(r.outcome.summary)\n\n"
+                out += "- `\(r.method) \(r.url)` (`\(r.id)`)\n"
+                var facts: [String] = []
+                if let status = r.status { facts.append("status \(status)") }
+                if let latency = r.latencyMs { facts.append(ms(latency)) }
+                facts.append("\(r.attempts) attempt\(r.attempts == 1 ? "" : "s")")
+                if let s = since[r.id] { facts.append("failing since \(Timestamp.format(s))") }
+                out += "- " + facts.joined(separator: " · ") + "\n"
+                if let error = r.error { out += "- Error: \(escape(error))\n" }
+                out += excerpts(r)
+                out += "\n"
+            }
+        }
+        return out
+    }
+
+    private static func excerpts(_ r: ProbeResult) -> String {
+        guard r.request != nil || r.response != nil else { return "" }
+        var out = "\n<details><summary>Request and response</summary>\n\n"
+        if let request = r.request {
+            var text = "\(r.method) \(r.url)\n"
+            for field in request.headers.fields { text += "\(field.name): \(field.value)\n" }
+            if let body = request.body { text += "\n" + body + "\n" }
+            out += fenced(text)
+        }
+        if let response = r.response {
+            var text = "HTTP \(r.status.map(String.init) ?? "?")\n"
+            for field in response.headers.fields { text += "\(field.name): \(field.value)\n" }
+            if let body = response.body {
+                text += "\n" + body + "\n"
+                if let full = response.truncatedFrom { text += "… (first \(HTTPExcerpt.bodyLimit) of \(full) bytes)\n" }
+            }
+            out += fenced(text)
+        }
+        return out + "</details>\n"
+    }
+
+    private static func slowest(_ a: RunAnalysis) -> String {
+        let timed = a.slowest(10)
+        guard !timed.isEmpty else { return "" }
+        var out = "## Slowest interfaces\n\n| Interface | Service | Latency | Outcome |\n|---|---|---:|---|\n"
+        for r in timed { out += "| \(escape(r.name)) (`\(escape(r.id))`) | \(escape(r.service)) | \(ms(r.latencyMs!)) | \(r.outcome.rawValue) |\n" }
+        return out + "\n"
+    }
+
+    private static func breaker(_ a: RunAnalysis) -> String {
+        var out = "## Circuit breaker\n\n"
+        let skipped = a.skipped
+        guard !skipped.isEmpty else { return out + "All circuits closed: every interface was probed.\n\n" }
+        out += "\(skipped.count) interface(s) skipped because their circuit is open:\n\n"
+        for r in skipped {
+            out += "- **\(escape(r.name))** (`\(r.id)`)" + (r.skippedSince.map { " — open since \(Timestamp.format($0))" } ?? "") + "\n"
+        }
+        return out + "\n"
+    }
+
+    /// A fenced block whose fence is longer than any backtick run inside, so content cannot close it.
+    static func fenced(_ text: String) -> String {
+        var longest = 0
+        var run = 0
+        for c in text {
+            run = c == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: max(3, longest + 1))
+        return fence + "http\n" + text + (text.hasSuffix("\n") ? "" : "\n") + fence + "\n"
+    }
+
+    /// Escapes characters that would break a table cell or start markup.
+    static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "|") || $0 == 10 }) else { return text }
+        return text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    static func ms(_ value: Double) -> String {
+        value >= 1000 ? String(format: "%.2f s", value / 1000) : String(format: "%.0f ms", value)
+    }
+
+    static func seconds(_ value: TimeInterval) -> String {
+        value >= 120 ? DurationParser.format(value) : String(format: "%.1f s", value)
+    }
+}

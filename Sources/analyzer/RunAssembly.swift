@@ -1,0 +1,109 @@
+// RunAssembly: the runs in progress. Manifests and batches are claimed as they arrive and held (in cur/)
+// until their run is complete — every shard has a batch or a shard_failed stub — or its deadline has passed.
+// A batch run by hand (shard 1/1, no manifest) is a complete run of its own. A second batch for a shard
+// (a repeated prober, or a stub written beside a real batch) is kept aside and archived with the run.
+
+import Foundation
+import Shared
+
+/// One batch, read and checked.
+struct ReceivedBatch {
+    let claim: ClaimedFile
+    let shard: Shard
+    let end: BatchEnd
+    /// Results, with the excerpts of successful ones dropped (the report shows failures only).
+    let results: [ProbeResult]
+    let badLines: Int
+}
+
+/// A run being assembled.
+struct PendingRun {
+    let id: String
+    var manifest: RunManifest?
+    var manifestClaim: ClaimedFile?
+    var batches: [Shard: ReceivedBatch] = [:]
+    /// Shards whose batch was unreadable as a whole, with the reason.
+    var quarantined: [Shard: String] = [:]
+    /// Claims to archive with the run that did not contribute (duplicates).
+    var extraClaims: [ClaimedFile] = []
+    let firstSeen: Date
+
+    /// How many shards the run has: the manifest's count, else the count batches carry.
+    var shardCount: Int? {
+        manifest?.shards ?? batches.keys.first?.count ?? quarantined.keys.first?.count
+    }
+
+    var isComplete: Bool {
+        guard let n = shardCount else { return false }
+        return Shard.all(n).allSatisfy { batches[$0] != nil || quarantined[$0] != nil }
+    }
+
+    /// When the run is reported even if shards are missing.
+    func deadline(maxRuntime: TimeInterval, grace: TimeInterval) -> Date {
+        if let manifest { return manifest.deadline.addingTimeInterval(grace) }
+        let starts = batches.values.compactMap { batch -> Date? in
+            if case let .trailer(t) = batch.end { return t.startedAt }
+            return nil
+        }
+        let start = starts.min() ?? RunID.date(of: id) ?? firstSeen
+        return start.addingTimeInterval(maxRuntime + grace)
+    }
+
+    /// All claims the run holds, to archive once it is reported.
+    var allClaims: [ClaimedFile] {
+        [manifestClaim].compactMap { $0 } + batches.values.map(\.claim) + extraClaims
+    }
+}
+
+/// The runs in progress, keyed by run id.
+struct RunAssembly {
+    private(set) var runs: [String: PendingRun] = [:]
+
+    mutating func add(manifest: RunManifest, claim: ClaimedFile) {
+        var run = runs[manifest.run] ?? PendingRun(id: manifest.run, firstSeen: Date())
+        if run.manifest == nil {
+            run.manifest = manifest
+            run.manifestClaim = claim
+        } else {
+            run.extraClaims.append(claim)
+        }
+        runs[manifest.run] = run
+    }
+
+    mutating func add(batch: ReceivedBatch) {
+        let id = batch.end.run
+        var run = runs[id] ?? PendingRun(id: id, firstSeen: Date())
+        if let existing = run.batches[batch.shard] {
+            // A real batch beats a shard_failed stub; otherwise the first one stays.
+            if case .shardFailed = existing.end, case .trailer = batch.end {
+                run.extraClaims.append(existing.claim)
+                run.batches[batch.shard] = batch
+            } else {
+                run.extraClaims.append(batch.claim)
+            }
+        } else {
+            run.batches[batch.shard] = batch
+            run.quarantined[batch.shard] = nil
+        }
+        runs[id] = run
+    }
+
+    mutating func addQuarantined(run id: String, shard: Shard, reason: String) {
+        var run = runs[id] ?? PendingRun(id: id, firstSeen: Date())
+        if run.batches[shard] == nil { run.quarantined[shard] = reason }
+        runs[id] = run
+    }
+
+    /// Runs to report now, oldest first.
+    func ready(now: Date, maxRuntime: TimeInterval, grace: TimeInterval) -> [PendingRun] {
+        runs.values.filter { $0.isComplete || now >= $0.deadline(maxRuntime: maxRuntime, grace: grace) }
+            .sorted { $0.id < $1.id }
+    }
+
+    /// The earliest deadline of the runs still waiting (to wake up then).
+    func nextDeadline(maxRuntime: TimeInterval, grace: TimeInterval) -> Date? {
+        runs.values.map { $0.deadline(maxRuntime: maxRuntime, grace: grace) }.min()
+    }
+
+    mutating func remove(_ id: String) { runs[id] = nil }
+}

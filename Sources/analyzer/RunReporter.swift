@@ -1,0 +1,63 @@
+// RunReporter: turns an assembled run into its outputs, in an order that makes a crash at any point safe:
+// report (replaced atomically, same bytes on a redo), alert (published once: skipped if any outbox stage
+// already has it), interface state, history line, metrics, and only then the inputs are archived. Killed
+// anywhere and restarted, the analyzer redoes the run and ends with one report and at most one alert.
+
+import Foundation
+import Shared
+
+struct RunReporter {
+    let spool: Spool
+    let config: Config
+    let intake: Intake
+
+    var statePath: String { spool.stateDirectory + "/interfaces.ndjson" }
+
+    /// Reports `pending`; throws (leaving its claims in place for a retry) if an output cannot be written.
+    func report(_ pending: PendingRun, history: inout History) throws {
+        let analysis = RunAnalysis(pending)
+        let state = StateFile.load(statePath)
+        var changes = StateTransitions.apply(analysis.results, run: analysis.run, runStartedAt: analysis.startedAt, to: state)
+        let text = ReportRenderer.render(analysis, changes: changes)
+        let reportPath = spool.reportsDirectory + "/" + RunFileName.report(run: analysis.run)
+        CrashPoint.hit("before-report")
+        try FileIO.replaceAtomically(reportPath, with: Array(text.utf8), mode: spool.permissions.fileMode)
+        CrashPoint.hit("after-report")
+
+        var alertName: String?
+        if let decision = AlertPolicy.decide(analysis, changes: changes, previousAlert: state.lastAlert(before: analysis.run),
+                                             settings: config.alerts) {
+            let name = RunFileName.alert(run: analysis.run)
+            let prefix = analysis.run + ".alert"
+            if spool.outbox.contains(prefix: prefix, alsoIn: [spool.deferredDirectory, spool.sentDirectory, spool.failedDirectory]) {
+                Log.info("alert for run \(analysis.run) already in the outbox; not publishing it again")
+            } else {
+                let alert = Alert(run: analysis.run, createdAt: analysis.finishedAt, severity: decision.severity,
+                                  reason: decision.reason, transitions: decision.transitions, stats: analysis.stats,
+                                  reportPath: reportPath, report: text)
+                var bytes = try RecordCoding.encode(alert)
+                bytes.append(10)
+                try spool.outbox.publish(name: name, bytes: bytes)
+                Log.notice("alert for run \(analysis.run) published (\(decision.reason.rawValue), \(decision.severity.rawValue), "
+                    + "\(decision.transitions.count) interface(s))")
+            }
+            alertName = name
+            if !changes.updated.alerts.contains(where: { $0.run == analysis.run }) {
+                changes.updated.alerts.append(AlertMark(run: analysis.run, at: analysis.startedAt))
+                changes.updated.alerts = Array(changes.updated.alerts.suffix(10))
+            }
+        }
+        CrashPoint.hit("after-alert")
+        try changes.updated.save(statePath)
+        CrashPoint.hit("after-state")
+        try history.append(RunSummary(run: analysis.run, stats: analysis.stats, report: reportPath, alert: alertName))
+        CrashPoint.hit("after-history")
+        Metrics.write(analysis, spool: spool, directory: config.spool.metricsDirectory)
+        intake.archive(pending.allClaims)
+        CrashPoint.hit("after-ack")
+        let s = analysis.stats
+        Log.info("run \(analysis.run) reported: \(s.interfaces) interfaces, \(s.ok) ok, \(s.failed) failed, \(s.skipped) skipped"
+            + (analysis.isIncomplete ? ", \(analysis.missingShards.count) shard(s) missing" : "")
+            + " → reports/\(RunFileName.report(run: analysis.run))")
+    }
+}

@@ -1,0 +1,60 @@
+// Alert decisions over sequences of runs: change mode (new failure, still failing, reminder, recovery) and
+// every_run mode.
+
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+/// Publishes run `n` (15 minutes apart) with the given outcomes and analyzes it; returns the alerts added.
+private func step(_ f: AnalyzerFixture, _ n: Int, _ outcomes: [String: Outcome], seen: inout Int) throws -> [Alert] {
+    let start = t0.addingTimeInterval(Double(n) * 900)
+    let run = RunID.scheduled(tick: start)
+    try f.publishBatch(run: run, results: outcomes.keys.sorted().map { AnalyzerFixture.result($0, outcomes[$0]!, run: run, at: start) },
+                       start: start)
+    let result = try f.analyzeOnce()
+    #expect(result.exitCode == 0, "\(result.stderr)")
+    let all = try f.alerts()
+    defer { seen = all.count }
+    return Array(all.dropFirst(seen))
+}
+
+@Suite("Alert logic")
+struct AlertLogicTests {
+    @Test("change mode: new failure, silence while failing, reminder after repeat_interval, recovery")
+    func changeMode() throws {
+        let f = try AnalyzerFixture()
+        var seen = 0
+        #expect(try step(f, 0, ["a/x": .ok, "b/y": .ok], seen: &seen).isEmpty, "all ok from the start: nothing to say")
+        let failed = try step(f, 1, ["a/x": .http500, "b/y": .ok], seen: &seen)
+        #expect(failed.count == 1)
+        #expect(failed.first?.reason == .change && failed.first?.severity == .critical)
+        #expect(failed.first?.transitions.map(\.change) == [.newFailure])
+        #expect(failed.first?.transitions.first?.id == "a/x")
+        #expect(try step(f, 2, ["a/x": .http500, "b/y": .ok], seen: &seen).isEmpty, "still failing, 15 minutes later")
+        #expect(try step(f, 3, ["a/x": .timeout, "b/y": .ok], seen: &seen).isEmpty, "another failure class is not a new failure")
+        #expect(try step(f, 4, ["a/x": .skipped, "b/y": .ok], seen: &seen).isEmpty, "skipped by the breaker: still failing")
+        let reminder = try step(f, 5, ["a/x": .http500, "b/y": .ok], seen: &seen)
+        #expect(reminder.count == 1, "an hour after the first alert")
+        #expect(reminder.first?.reason == .reminder && reminder.first?.severity == .warning)
+        #expect(reminder.first?.transitions.map(\.change) == [.stillFailing])
+        #expect(reminder.first?.transitions.first?.since == t0.addingTimeInterval(900))
+        let recovered = try step(f, 6, ["a/x": .ok, "b/y": .ok], seen: &seen)
+        #expect(recovered.count == 1)
+        #expect(recovered.first?.severity == .resolved && recovered.first?.transitions.map(\.change) == [.recovered])
+        #expect(recovered.first?.transitions.first?.previousOutcome == .http500)
+        #expect(try step(f, 7, ["a/x": .ok, "b/y": .ok], seen: &seen).isEmpty)
+        let both = try step(f, 8, ["a/x": .http404, "b/y": .dns], seen: &seen)
+        #expect(both.first?.transitions.map(\.id) == ["a/x", "b/y"])
+        #expect(try f.history().count == 9)
+    }
+
+    @Test("every_run mode: an alert for every run with failures, none for a clean run")
+    func everyRun() throws {
+        let f = try AnalyzerFixture(alerts: "mode: every_run")
+        var seen = 0
+        #expect(try step(f, 0, ["a/x": .http500], seen: &seen).first?.reason == .everyRun)
+        #expect(try step(f, 1, ["a/x": .http500], seen: &seen).count == 1)
+        #expect(try step(f, 2, ["a/x": .ok], seen: &seen).isEmpty)
+    }
+}

@@ -1,0 +1,49 @@
+// The report's Markdown for a fixed input against a reviewed golden file (Golden/report.md). Set
+// VIGIL_UPDATE_GOLDEN=1 to rewrite the file after a deliberate change, then review the diff.
+
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+@Suite("Golden report")
+struct GoldenReportTests {
+    @Test("a fixed run renders exactly the reviewed Markdown")
+    func golden() throws {
+        let f = try AnalyzerFixture()
+        // Run 1 sets the state: user/login fails (it recovers in run 2), admin/export is fine (it fails in run 2).
+        let first = RunID.scheduled(tick: t0)
+        try f.publishBatch(run: first, results: [
+            AnalyzerFixture.result("user/login", .http503, run: first, at: t0),
+            AnalyzerFixture.result("admin/export", .ok, run: first, at: t0),
+            AnalyzerFixture.result("nurse/schedule", .timeout, run: first, at: t0),
+        ], start: t0)
+        #expect(try f.analyzeOnce().exitCode == 0)
+
+        let start = t0.addingTimeInterval(900)
+        let run = RunID.scheduled(tick: start)
+        try f.publishManifest(run: run, shards: 3, start: start, deadline: start.addingTimeInterval(3600))
+        let s1 = Shard(index: 1, count: 3), s2 = Shard(index: 2, count: 3)
+        try f.publishBatch(run: run, shard: s1, results: [
+            AnalyzerFixture.result("user/login", .ok, run: run, shard: s1, latency: 85, at: start),
+            AnalyzerFixture.result("user/profile|get", .ok, run: run, shard: s1, latency: 1430, at: start),
+            AnalyzerFixture.result("admin/export", .http500, run: run, shard: s1, latency: 310, at: start),
+            AnalyzerFixture.result("admin/audit", .skipped, run: run, shard: s1, at: start),
+        ], start: start, corrupt: [2: "{broken"])
+        try f.publishBatch(run: run, shard: s2, results: [
+            AnalyzerFixture.result("nurse/schedule", .timeout, run: run, shard: s2, latency: 10_000, at: start),
+            AnalyzerFixture.result("nurse/health", .http404, run: run, shard: s2, latency: 12, at: start),
+            AnalyzerFixture.result("nurse/list", .ok, run: run, shard: s2, latency: 240, at: start),
+        ], start: start)
+        try f.publishStub(run: run, shard: Shard(index: 3, count: 3), reason: "killed after 3600s", at: start.addingTimeInterval(3630))
+        #expect(try f.analyzeOnce().exitCode == 0)
+
+        let report = try f.report(run)
+        let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/report.md")
+        if ProcessInfo.processInfo.environment["VIGIL_UPDATE_GOLDEN"] != nil {
+            try Data(report.utf8).write(to: golden)
+        }
+        let expected = try String(contentsOf: golden, encoding: .utf8)
+        #expect(report == expected, "the report differs from Golden/report.md; diff them, and if the change is wanted rerun with VIGIL_UPDATE_GOLDEN=1")
+    }
+}
