@@ -1,4 +1,93 @@
+// notifier: drains spool/outbox/ to the team's chat (WeCom robots, JSON webhooks; the console when nothing
+// is configured). Failed deliveries wait in outbox/deferred/ with back-off and are never dropped; `replay`
+// sends them now, `list` shows them. One delivering notifier per spool (state/notifier.lock).
+
+import Foundation
 import Shared
 
 Log.setup(program: "notifier")
-Log.info("starting")
+let options: Options
+do {
+    options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    let text = "\(error)"
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+    exit(text.hasPrefix("usage:") ? 0 : 2)
+}
+
+func loadConfig() throws -> Config {
+    var config = try ConfigLoader.load(path: options.configPath)
+    if let dir = options.spoolDirectory {
+        config.spool.directory = Paths.resolve(dir, against: FileManager.default.currentDirectoryPath)
+    }
+    return config
+}
+
+let config: Config
+do {
+    config = try loadConfig()
+} catch {
+    Log.error("configuration invalid:\n\(error)")
+    exit(2)
+}
+let spool = config.spool.spool
+do {
+    try spool.prepare()
+} catch {
+    Log.error("cannot prepare the spool at \(spool.root): \(error)")
+    exit(1)
+}
+
+if options.command == .list {
+    Listing.print(spool: spool)
+    exit(0)
+}
+
+let lockPath = spool.stateDirectory + "/notifier.lock"
+let holder = { (try? FileIO.read(lockPath)).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "" }
+if case let .replay(selection, all, sent) = options.command {
+    do {
+        let chosen = try Replay.prepare(spool: spool, selection: selection, all: all, sent: sent)
+        print("\(chosen.count) alert(s) queued for delivery now" + (chosen.isEmpty ? "" : ":\n  " + chosen.joined(separator: "\n  ")))
+        if chosen.isEmpty { exit(1) }
+    } catch {
+        Log.error("replay failed: \(error)")
+        exit(1)
+    }
+}
+
+guard let lock = try? FileLock.attempt(lockPath) else {
+    if case .replay = options.command, let pid = Int32(holder()) {
+        kill(pid, SIGUSR1)
+        print("the notifier service (pid \(pid)) is delivering them now")
+        exit(0)
+    }
+    if case .deliver(once: true) = options.command {
+        Log.notice("a notifier service (pid \(holder())) holds \(lockPath); it delivers the outbox")
+        exit(0)
+    }
+    Log.error("another notifier (pid \(holder())) already delivers from \(spool.root): one notifier per spool")
+    exit(1)
+}
+lock.writePid()
+
+let dispatcher = Dispatcher(spool: spool, config: config)
+dispatcher.recover()
+let once: Bool
+if case let .deliver(flag) = options.command { once = flag } else { once = true }
+let runner = ServiceRunner(name: "notifier", watching: [spool.outbox.newDirectory])
+Log.info("notifier started on \(spool.root): channels \(dispatcher.channels.keys.sorted().joined(separator: ", "))" + (once ? " (once)" : ""))
+await runner.run(once: once, reload: {
+    do {
+        dispatcher.reload(try loadConfig())
+    } catch {
+        Log.error("configuration reload failed, keeping the old one:\n\(error)")
+    }
+}, status: {
+    "delivered \(dispatcher.delivered), deferred \(dispatcher.deferredCount), failed \(dispatcher.failedCount)"
+}, pass: {
+    await dispatcher.pass(stopping: { runner.isStopping })
+})
+Log.info("notifier stopped")
+lock.unlock()
+exit(0)

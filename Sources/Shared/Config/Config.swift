@@ -104,6 +104,13 @@ public struct NotifySettings: Sendable, Equatable {
     public var timeout: Double = 10
     /// Alerts older than this go to failed/ instead of being retried.
     public var maxAge: Double = 5 * 86_400
+    /// Immediate retries of a failed delivery before it is deferred.
+    public var quickRetries = 3
+    /// Deferral back-off: the first wait, doubling up to the maximum (with jitter).
+    public var backoffMin: Double = 30
+    public var backoffMax: Double = 30 * 60
+    /// Messages per minute per WeCom robot (WeCom allows 20).
+    public var wecomPerMinute = 20
 
     /// No channel configured: messages are printed and kept in sent/ as not delivered.
     public var isEmpty: Bool { wecom.isEmpty && webhooks.isEmpty }

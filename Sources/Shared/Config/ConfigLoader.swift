@@ -139,6 +139,13 @@ public enum ConfigLoader {
         guard let f = reader.fields(node, path: "notify") else { return notify }
         notify.timeout = f.duration("timeout", unit: .seconds) ?? notify.timeout
         notify.maxAge = f.duration("max_age", unit: .days) ?? notify.maxAge
+        notify.quickRetries = f.int("quick_retries", range: 0...10) ?? notify.quickRetries
+        notify.backoffMin = f.duration("backoff_min", unit: .seconds) ?? notify.backoffMin
+        notify.backoffMax = f.duration("backoff_max", unit: .seconds) ?? notify.backoffMax
+        notify.wecomPerMinute = f.int("wecom_per_minute", range: 1...1000) ?? notify.wecomPerMinute
+        if notify.backoffMax < notify.backoffMin {
+            reader.issue(f.node("backoff_max"), "notify.backoff_max", "must not be shorter than notify.backoff_min")
+        }
         for (i, robot) in listOrOne(f.node("wecom")).enumerated() {
             let path = "notify.wecom" + (f.node("wecom")?.items == nil ? "" : "[\(i)]")
             guard let w = reader.fields(robot, path: path) else { continue }

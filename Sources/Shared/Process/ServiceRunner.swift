@@ -2,6 +2,7 @@
 // work, then sleep until a file arrives (inotify), a signal comes, the rescan timer fires, or the time the
 // pass asked to be woken at. It turns SIGTERM/SIGINT into a clean stop, SIGHUP into a reload, and speaks
 // sd_notify (READY after start-up, STATUS after each pass, WATCHDOG from this loop, STOPPING at the end).
+// SIGUSR1 only wakes the loop for an immediate pass.
 
 import Foundation
 import Synchronization
@@ -37,8 +38,10 @@ public final class ServiceRunner: Sendable {
     /// pass (nil: the rescan interval). With `once`, runs a single pass. `reload` runs on SIGHUP, between
     /// passes. Returns when stopped (or after the single pass), after sending STOPPING=1.
     public func run(once: Bool, reload: () -> Void, status: () -> String, pass: () async -> TimeInterval?) async {
-        let watcher = SignalWatcher([SIGTERM, SIGINT, SIGHUP]) { [self] number in
-            if number == SIGHUP {
+        let watcher = SignalWatcher([SIGTERM, SIGINT, SIGHUP, SIGUSR1]) { [self] number in
+            if number == SIGUSR1 {
+                // "Look again now" (e.g. `notifier replay` made deferred alerts due).
+            } else if number == SIGHUP {
                 flags.withLock { $0.reload = true }
             } else {
                 Log.notice("\(SignalWatcher.name(number)): finishing the current item, then stopping")

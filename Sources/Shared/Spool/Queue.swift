@@ -18,6 +18,11 @@ public struct ClaimedFile: Sendable, Equatable {
     public let name: String
     /// Where the claimed file is now.
     public let path: String
+
+    public init(name: String, path: String) {
+        self.name = name
+        self.path = path
+    }
 }
 
 /// Directory and file modes of a spool: private (0700/0600) or shared with a group (0770/0660).

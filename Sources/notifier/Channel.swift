@@ -1,0 +1,98 @@
+// Channel: where an alert goes. Three implementations: a WeCom group robot, a generic JSON webhook, and the
+// console when nothing is configured. A channel answers how a delivery attempt ended, in terms the deferral
+// logic acts on: delivered, try again later, the channel itself is misconfigured, or the content is refused.
+
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Shared
+
+/// How one delivery attempt ended.
+enum AttemptResult: Equatable {
+    case delivered(partsSent: Int)
+    /// A transient failure (network, 5xx, rate limit): retry with back-off; `retryAfter` when the peer said.
+    case retryLater(String, partsSent: Int, retryAfter: TimeInterval?)
+    /// The channel is wrong (invalid webhook key, 404/403): every alert would fail until an operator fixes the
+    /// config, so the delivery waits at the longest back-off and the log says so loudly.
+    case misconfigured(String, partsSent: Int)
+    /// This message is refused for good (malformed or too large): it goes to failed/ for an operator.
+    case refused(String)
+
+    var partsSent: Int {
+        switch self {
+        case let .delivered(p), let .retryLater(_, p, _), let .misconfigured(_, p): p
+        case .refused: 0
+        }
+    }
+}
+
+/// A destination for alerts.
+protocol Channel: Sendable {
+    var name: String { get }
+    /// Whether a success means the team was told (false for the console fallback).
+    var reachesTeam: Bool { get }
+    /// Sends `alert`, starting at message part `part` (parts already accepted are not sent again).
+    func deliver(_ alert: Alert, fromPart part: Int, stop: @escaping @Sendable () -> Bool) async -> AttemptResult
+}
+
+/// The console fallback: prints the rendered message on stdout.
+struct ConsoleChannel: Channel {
+    let name = "stdout"
+    let reachesTeam = false
+
+    func deliver(_ alert: Alert, fromPart part: Int, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {
+        let text = WeComRenderer.markdown(alert, mentionedList: [])
+        let banner = "----- alert \(alert.id) (no channel configured: not delivered to anyone) -----\n"
+        FileHandle.standardOutput.write(Data((banner + text + "\n").utf8))
+        return .delivered(partsSent: 1)
+    }
+}
+
+/// A generic JSON webhook: the alert record is POSTed as is, with `Idempotency-Key: <alert id>`.
+struct WebhookChannel: Channel {
+    let settings: WebhookSettings
+    let client: HTTPClient
+    let timeout: TimeInterval
+    var name: String { settings.name }
+    let reachesTeam = true
+
+    func deliver(_ alert: Alert, fromPart part: Int, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {
+        guard let url = URL(string: settings.url) else { return .misconfigured("invalid URL", partsSent: 0) }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(alert.id, forHTTPHeaderField: "Idempotency-Key")
+        request.setValue("Vigil/1 (notifier)", forHTTPHeaderField: "User-Agent")
+        for header in settings.headers.fields { request.setValue(header.value, forHTTPHeaderField: header.name) }
+        do {
+            request.httpBody = Data(try RecordCoding.encode(alert))
+        } catch {
+            return .refused("cannot encode the alert: \(error)")
+        }
+        switch await client.send(request, timeout: timeout) {
+        case let .failure(failure):
+            return .retryLater(failure.description, partsSent: 0, retryAfter: nil)
+        case let .success(response):
+            return HTTPVerdict.classify(status: response.status, body: response.body, retryAfter: response.headers["Retry-After"],
+                                        partsSent: 0)
+        }
+    }
+}
+
+/// What an HTTP status means for a delivery.
+enum HTTPVerdict {
+    static func classify(status: Int, body: [UInt8], retryAfter: String?, partsSent: Int) -> AttemptResult {
+        let excerpt = Redactor.redact(String(decoding: body.prefix(200), as: UTF8.self)).flattenedToOneLine()
+        switch status {
+        case 200..<300: return .delivered(partsSent: partsSent + 1)
+        case 401, 403, 404, 410:
+            return .misconfigured("HTTP \(status) \(HTTPReply.reason(status)): check the webhook URL and credentials (\(excerpt))", partsSent: partsSent)
+        case 400, 413, 415, 422:
+            return .refused("HTTP \(status) \(HTTPReply.reason(status)): the receiver refused this message (\(excerpt))")
+        default:
+            return .retryLater("HTTP \(status) \(HTTPReply.reason(status))" + (excerpt.isEmpty ? "" : " (\(excerpt))"), partsSent: partsSent,
+                               retryAfter: retryAfter.flatMap(Double.init))
+        }
+    }
+}

@@ -1,0 +1,209 @@
+// Dispatcher: one pass over the outbox. New alerts are split into one delivery per channel; then new and due
+// deferred deliveries go out in the order of their names (oldest alert first). A channel that fails is
+// "down" for the rest of the pass: its later deliveries are deferred behind the failed one without being
+// tried, so the channel keeps its order when it comes back. A delivery reaches sent/ only after the channel
+// accepted it; a kill in between repeats the delivery, never loses it.
+
+import Foundation
+import Shared
+
+/// Used by one task at a time (the service loop's passes run one after another), hence unchecked.
+final class Dispatcher: @unchecked Sendable {
+    let spool: Spool
+    private(set) var config: Config
+    private(set) var channels: [String: any Channel]
+    private let owner = ClaimOwner.current
+    private var lastPrune = Date.distantPast
+    /// Counters for metrics and status.
+    private(set) var delivered = 0, deferredCount = 0, failedCount = 0
+
+    init(spool: Spool, config: Config) {
+        self.spool = spool
+        self.config = config
+        channels = Dispatcher.makeChannels(config)
+    }
+
+    static func makeChannels(_ config: Config) -> [String: any Channel] {
+        let client = HTTPClient(connections: 4, timeout: config.notify.timeout)
+        var out: [String: any Channel] = [:]
+        for robot in config.notify.wecom {
+            out[robot.name] = WeComChannel(settings: robot, client: client, timeout: config.notify.timeout,
+                                           limiter: RateLimiter(perMinute: config.notify.wecomPerMinute))
+        }
+        for hook in config.notify.webhooks {
+            out[hook.name] = WebhookChannel(settings: hook, client: client, timeout: config.notify.timeout)
+        }
+        if out.isEmpty { out["stdout"] = ConsoleChannel() }
+        return out
+    }
+
+    var deferral: Deferral { Deferral(spool: spool, settings: config.notify) }
+
+    /// New config (SIGHUP): new channels, and every deferred delivery becomes due (a fixed webhook is used at once).
+    func reload(_ newConfig: Config) {
+        config = newConfig
+        channels = Dispatcher.makeChannels(newConfig)
+        makeAllDeferredDue()
+        Log.notice("configuration reloaded: channels \(channels.keys.sorted().joined(separator: ", ")); deferred alerts are due now")
+    }
+
+    func makeAllDeferredDue() {
+        let now = Date()
+        for name in FileIO.listIfPresent(spool.deferredDirectory) where name.hasSuffix(".ndjson") {
+            try? FileIO.setModificationTime(spool.deferredDirectory + "/" + name, to: now)
+        }
+    }
+
+    /// Start-up recovery: claims of a dead notifier go back to new/, unless a later copy (deferred/, sent/,
+    /// failed/) shows the step had finished before the kill.
+    func recover() {
+        for entry in FileIO.listIfPresent(spool.outbox.curDirectory) {
+            guard let parsed = ClaimOwner.parse(claimedName: entry), parsed.owner.host == SpoolName.host,
+                  parsed.owner.pid != getpid(), !FileIO.processExists(parsed.owner.pid) else { continue }
+            let path = spool.outbox.curDirectory + "/" + entry
+            let later = [spool.deferredDirectory, spool.sentDirectory, spool.failedDirectory]
+                .contains { FileIO.status($0 + "/" + parsed.name) != nil }
+            if later {
+                try? FileIO.unlink(path)
+            } else {
+                try? spool.outbox.release(ClaimedFile(name: parsed.name, path: path))
+                Log.notice("recovered \(parsed.name) from a notifier that died while holding it")
+            }
+        }
+    }
+
+    /// One pass; returns how long the service may sleep before a deferred delivery is due.
+    func pass(now: Date = Date(), stopping: @escaping @Sendable () -> Bool) async -> TimeInterval? {
+        split()
+        var down: [String: Date] = deferral.nextAttempts().filter { $0.value > now }
+        let newNames = spool.outbox.pending().filter { Delivery.channel(of: $0) != nil }.map { ($0, false) }
+        let dueNames = deferral.due(now: now).map { ($0, true) }
+        for (name, fromDeferred) in (newNames + dueNames).sorted(by: { $0.0 < $1.0 }) {
+            if stopping() { break }
+            await handle(name, fromDeferred: fromDeferred, down: &down, now: now, stopping: stopping)
+        }
+        if now.timeIntervalSince(lastPrune) > 3600 {
+            lastPrune = now
+            let old = spool.prune(spool.sentDirectory, olderThan: config.spool.retention, now: now)
+            if !old.isEmpty { Log.info("retention: removed \(old.count) delivered alert(s) from outbox/sent/") }
+        }
+        NotifierMetrics.write(self)
+        return deferral.nextAttempts().values.min().map { max(0.05, $0.timeIntervalSince(Date())) }
+    }
+
+    /// Claims each alert not yet split and publishes one delivery per channel, then acknowledges it.
+    private func split() {
+        for name in spool.outbox.pending() where Delivery.channel(of: name) == nil {
+            guard let claim = try? spool.outbox.claim(name, by: owner) else { continue }
+            do {
+                let delivery = try Delivery.read(claim.path, name: name)
+                for channel in channels.keys.sorted() {
+                    var copy = delivery
+                    copy.state = DeliveryState(channel: channel)
+                    try spool.outbox.publish(name: Delivery.name(alertFile: name, channel: channel), bytes: try copy.bytes())
+                }
+                try spool.outbox.ack(claim)
+            } catch {
+                Log.error("outbox/\(name): \(error)")
+                try? spool.quarantine.file(at: claim.path, name: name, reason: "unreadable alert: \(error)")
+            }
+        }
+    }
+
+    private func handle(_ name: String, fromDeferred: Bool, down: inout [String: Date], now: Date,
+                        stopping: @escaping @Sendable () -> Bool) async {
+        let source = fromDeferred ? spool.deferredDirectory + "/" + name : spool.outbox.newDirectory + "/" + name
+        let claimed = spool.outbox.curDirectory + "/" + name + owner.suffix
+        guard (try? FileIO.rename(source, claimed)) == true else { return }
+        var delivery: Delivery
+        do {
+            delivery = try Delivery.read(claimed, name: name)
+        } catch {
+            try? spool.quarantine.file(at: claimed, name: name, reason: "unreadable delivery: \(error)")
+            return
+        }
+        let channelName = delivery.state.channel
+        do {
+            if now.timeIntervalSince(delivery.alert.createdAt) > config.notify.maxAge {
+                failedCount += 1
+                return try deferral.fail(delivery, reason: "expired: older than notify.max_age (\(DurationParser.format(config.notify.maxAge)))",
+                                         claimed: claimed)
+            }
+            if let until = down[channelName] {
+                // The channel is down: queue behind the deliveries that failed, in order.
+                deferredCount += 1
+                return try deferral.postpone(delivery, until: until, claimed: claimed)
+            }
+            guard let channel = channels[channelName] else {
+                let until = now.addingTimeInterval(config.notify.backoffMax)
+                Log.error("alert \(delivery.alert.id): channel \"\(channelName)\" is not configured any more; kept in outbox/deferred/ "
+                    + "(add the channel back, or `orchestrator spool purge` it)")
+                deferredCount += 1
+                return try deferral.postpone(delivery, until: until, claimed: claimed)
+            }
+            let result = await attempt(&delivery, on: channel, stopping: stopping)
+            try settle(delivery, result: result, channel: channel, claimed: claimed, down: &down)
+        } catch {
+            Log.error("alert \(delivery.alert.id) for \(channelName): cannot record its state: \(error); it stays claimed until restart")
+        }
+    }
+
+    /// The first try plus notify.quick_retries immediate retries (1 s apart), unless the peer asks to wait.
+    private func attempt(_ delivery: inout Delivery, on channel: any Channel, stopping: @escaping @Sendable () -> Bool) async -> AttemptResult {
+        var result = AttemptResult.retryLater("not attempted", partsSent: delivery.state.partsSent, retryAfter: nil)
+        for retry in 0...config.notify.quickRetries {
+            if retry > 0 {
+                if stopping() { break }
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+            }
+            let now = Date()
+            delivery.state.attempts += 1
+            delivery.state.firstAttemptAt = delivery.state.firstAttemptAt ?? now
+            delivery.state.lastAttemptAt = now
+            result = await channel.deliver(delivery.alert, fromPart: delivery.state.partsSent, stop: stopping)
+            delivery.state.partsSent = result.partsSent
+            guard case let .retryLater(_, _, retryAfter) = result, retryAfter == nil else { break }
+        }
+        return result
+    }
+
+    private func settle(_ delivery: Delivery, result: AttemptResult, channel: any Channel, claimed: String,
+                        down: inout [String: Date]) throws {
+        var delivery = delivery
+        let id = delivery.alert.id
+        switch result {
+        case .delivered:
+            delivery.state.deliveredAt = Date()
+            delivery.state.lastError = nil
+            delivery.state.nextAttemptAt = nil
+            delivery.state.delivered = channel.reachesTeam
+            if !channel.reachesTeam { delivery.state.note = "no channel configured: printed on stdout, not delivered to anyone" }
+            CrashPoint.hit("before-sent")
+            try deferral.markSent(delivery, claimed: claimed)
+            delivered += 1
+            Log.info("alert \(id) delivered to \(channel.name) after \(delivery.state.attempts) attempt(s)")
+        case let .retryLater(error, _, retryAfter):
+            delivery.state.deferrals += 1
+            delivery.state.lastError = error
+            let until = Date().addingTimeInterval(deferral.backoff(deferrals: delivery.state.deferrals, retryAfter: retryAfter))
+            down[channel.name] = until
+            try deferral.postpone(delivery, until: until, claimed: claimed)
+            deferredCount += 1
+            Log.warning("alert \(id) for \(channel.name) deferred until \(Timestamp.format(until)) "
+                + "(attempt \(delivery.state.attempts)): \(error)")
+        case let .misconfigured(error, _):
+            delivery.state.deferrals += 1
+            delivery.state.lastError = error
+            let until = Date().addingTimeInterval(config.notify.backoffMax)
+            down[channel.name] = until
+            try deferral.postpone(delivery, until: until, claimed: claimed)
+            deferredCount += 1
+            Log.error("channel \(channel.name) is misconfigured: \(error). Alert \(id) is kept in outbox/deferred/ until "
+                + "\(Timestamp.format(until)); fix the config and send SIGHUP (or run `notifier replay --all`)")
+        case let .refused(error):
+            delivery.state.lastError = error
+            try deferral.fail(delivery, reason: error, claimed: claimed)
+            failedCount += 1
+        }
+    }
+}

@@ -1,0 +1,105 @@
+// WeComRenderer: an alert as a WeCom markdown message within 4 096 bytes: the summary first, then the
+// interfaces that changed until the budget is spent, then "…and N more — see report <path>". Every piece is
+// a whole line built from fields already cut to a number of characters, so neither a UTF-8 character nor a
+// markdown construct is ever cut in half. Mentions (<@userid>) always fit: their room is kept first.
+
+import Foundation
+import Shared
+
+enum WeComRenderer {
+    static let markdownLimit = 4096
+    static let textLimit = 2048
+
+    /// The request body of the markdown message.
+    static func markdownMessage(_ alert: Alert, mentionedList: [String]) -> String {
+        var out = "{\"msgtype\":\"markdown\",\"markdown\":{\"content\":"
+        JSONValue.quote(markdown(alert, mentionedList: mentionedList), into: &out)
+        return out + "}}"
+    }
+
+    /// The request body of the follow-up text message that pages people.
+    static func mentionMessage(_ alert: Alert, mentionedList: [String], mentionedMobileList: [String]) -> String {
+        let content = cut("Vigil: \(title(alert)) — details in the message above.", to: 200)
+        let body = JSONValue.object([
+            .init(key: "msgtype", value: .string("text")),
+            .init(key: "text", value: .object([
+                .init(key: "content", value: .string(content)),
+                .init(key: "mentioned_list", value: .array(mentionedList.map { .string($0) })),
+                .init(key: "mentioned_mobile_list", value: .array(mentionedMobileList.map { .string($0) })),
+            ])),
+        ])
+        return body.serialized()
+    }
+
+    static func title(_ alert: Alert) -> String {
+        let newFailures = alert.transitions.filter { $0.change == .newFailure }.count
+        let recovered = alert.transitions.filter { $0.change == .recovered }.count
+        let still = alert.transitions.filter { $0.change == .stillFailing }.count
+        switch alert.reason {
+        case .change where newFailures > 0:
+            return "\(newFailures) new failure\(newFailures == 1 ? "" : "s")" + (recovered > 0 ? ", \(recovered) recovered" : "")
+        case .change: return "\(recovered) recovered"
+        case .reminder: return "reminder: \(still) still failing"
+        case .incomplete: return "monitoring incomplete (\(alert.stats.missingShards.count) shard\(alert.stats.missingShards.count == 1 ? "" : "s") missing)"
+        case .everyRun: return "\(alert.stats.failed) failing in this run"
+        }
+    }
+
+    /// The markdown content, at most `limit` bytes.
+    static func markdown(_ alert: Alert, mentionedList: [String], limit: Int = markdownLimit) -> String {
+        let icon = alert.severity == .critical ? "🔴" : alert.severity == .warning ? "🟠" : "🟢"
+        let s = alert.stats
+        var head = ["## \(icon) Vigil: \(cut(title(alert), to: 120))"]
+        head.append("> Run `\(cut(alert.run, to: 60))` (\(s.trigger)) · \(Timestamp.format(s.startedAt).prefix(16).replacingOccurrences(of: "T", with: " ")) UTC")
+        head.append("> \(s.ok)/\(s.interfaces) ok · \(s.failed) failed · \(s.skipped) skipped · success \(String(format: "%.1f", s.successRate))%")
+        for missing in s.missingShards.prefix(3) { head.append("> <font color=\"warning\">shard \(cut(missing, to: 120))</font>") }
+        var items: [String] = []
+        for (change, title, color) in [(StateChange.newFailure, "New failures", "warning"), (.recovered, "Recovered", "info"),
+                                       (.stillFailing, "Still failing", "comment")] {
+            let list = alert.transitions.filter { $0.change == change }
+            guard !list.isEmpty else { continue }
+            items.append("")
+            items.append("**\(title) (\(list.count))**")
+            items += list.map { line($0, color: color) }
+        }
+        let mentions = mentionedList.filter { $0 != "@all" }.map { "<@\(cut(plain($0), to: 64))>" }.joined(separator: " ")
+        let footer = "\nReport: \(cut(alert.reportPath, to: 300))" + (mentions.isEmpty ? "" : "\n" + mentions)
+        let itemCount = items.filter { $0.hasPrefix("- ") }.count
+
+        // Room for the "…and N more" line is always kept, so it fits whenever it is needed.
+        let reserve = 64
+        var body = head.joined(separator: "\n")
+        var shown = 0
+        for item in items {
+            let candidate = body + "\n" + item
+            if candidate.utf8.count + footer.utf8.count + reserve > limit { break }
+            body = candidate
+            if item.hasPrefix("- ") { shown += 1 }
+        }
+        if shown < itemCount { body += "\n…and \(itemCount - shown) more — see the report" }
+        var full = body + footer
+        while full.utf8.count > limit { full.removeLast() }  // unreachable with the reserve above; never cuts a character
+        return full
+    }
+
+    private static func line(_ t: Transition, color: String) -> String {
+        let path = URL(string: t.url).map { $0.path.isEmpty ? "/" : $0.path } ?? t.url
+        var text = "- <font color=\"\(color)\">\(cut(plain(t.name), to: 60))</font> `\(t.method) \(cut(plain(path), to: 80))` "
+        if t.change == .recovered {
+            text += "recovered" + (t.previousOutcome.map { " from \($0.summary)" } ?? "")
+        } else {
+            text += t.outcome.summary + (t.error.map { ": " + cut(plain($0), to: 100) } ?? "")
+        }
+        return text + " (\(cut(plain(t.service), to: 30)))"
+    }
+
+    /// Text with characters that would open markdown or tag constructs removed.
+    static func plain(_ text: String) -> String {
+        String(text.flattenedToOneLine().map { "`<>*_[]".contains($0) ? " " : $0 })
+    }
+
+    /// At most `count` characters (never a partial character), with "…" when cut.
+    static func cut(_ text: String, to count: Int) -> String {
+        text.count <= count ? text : String(text.prefix(count - 1)) + "…"
+    }
+}
