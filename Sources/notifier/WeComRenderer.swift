@@ -88,7 +88,12 @@ enum WeComRenderer {
         if t.change == .recovered {
             text += "recovered" + (t.previousOutcome.map { " from \($0.summary)" } ?? "")
         } else {
-            text += t.outcome.summary + (t.error.map { ": " + cut(plain($0), to: 100) } ?? "")
+            // For HTTP outcomes the error ("HTTP 500 Internal Server Error") already says it all.
+            if let error = t.error, error.hasPrefix("HTTP ") {
+                text += cut(plain(error), to: 100)
+            } else {
+                text += t.outcome.summary + (t.error.map { ": " + cut(plain($0), to: 100) } ?? "")
+            }
         }
         return text + " (\(cut(plain(t.service), to: 30)))"
     }

@@ -1,4 +1,58 @@
+// orchestrator: keeps the schedule, starts one run per tick, spawns and supervises the probers of this host's
+// shards, and guarantees every shard ends in exactly one batch. Also the operator's commands: once, check,
+// trigger, status, spool, demo. See `orchestrator --help`.
+
+import Foundation
 import Shared
 
 Log.setup(program: "orchestrator")
-Log.info("starting")
+let options: Options
+do {
+    options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    let text = "\(error)"
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+    exit(text.hasPrefix("usage:") ? 0 : 2)
+}
+
+switch options.command {
+case .check: exit(CheckCommand.run(options))
+case .trigger: exit(TriggerCommand.run(options))
+case .status: exit(StatusCommand.run(options))
+case let .spool(action): exit(SpoolCommands.run(action, options))
+case .once: exit(await OnceCommand.run(options))
+case let .demo(keep): exit(await DemoCommand.run(keep: keep))
+case let .mockAPI(port, latency): exit(MockAPI.serve(port: port, latency: latency))
+case .serve: break
+}
+
+let deployment: Deployment
+do {
+    deployment = try Deployment.load(options)
+    try deployment.spool.prepare()
+} catch {
+    Log.error("configuration invalid:\n\(error)")
+    exit(2)
+}
+if let missing = Programs.missing(["prober"]) {
+    Log.error(missing)
+    exit(2)
+}
+guard let lock = try? FileLock.attempt(deployment.lockFile) else {
+    let pid = ServiceState.read(deployment.stateFile)?.pid.description ?? "?"
+    Log.error("another orchestrator (pid \(pid)) already runs on this host for \(deployment.spool.root)")
+    exit(1)
+}
+lock.writePid()
+try? FileIO.makeDirectory(deployment.triggerDirectory, mode: deployment.spool.permissions.directoryMode)
+for leftover in FileIO.listIfPresent(deployment.triggerDirectory) { try? FileIO.unlink(deployment.triggerDirectory + "/" + leftover) }
+
+let service = Service(deployment: deployment, options: options)
+let runner = ServiceRunner(name: "orchestrator", watching: [deployment.triggerDirectory])
+service.wake = { runner.wake() }
+Log.info("orchestrator started on \(deployment.spool.root) with \(deployment.pool.interfaces.count) interfaces")
+await runner.run(once: false, reload: { service.reload(options) }, status: { service.statusLine }, pass: { await service.pass() })
+await service.shutdown()
+Log.info("orchestrator stopped")
+lock.unlock()
+exit(0)

@@ -31,6 +31,7 @@ enum BatchPublisher {
                                    finishedAt: outcome.finishedAt, interrupted: outcome.interrupted ? true : nil,
                                    notProbed: outcome.notProbed > 0 ? outcome.notProbed : nil)
         let name = RunFileName.batch(run: context.run, shard: context.shard, program: "prober")
+        CrashPoint.hit("prober-before-publish")
         do {
             let writer = try spool.results.writer(name: name)
             for result in outcome.results { try writer.write(record: result) }

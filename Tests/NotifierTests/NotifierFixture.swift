@@ -18,13 +18,8 @@ struct NotifierFixture {
         let mode = self.mode
         server.route("/cgi-bin/webhook/send") { request in mode.reply(request) }
         server.route("/hook") { request in mode.reply(request, generic: true) }
-        var settings: [(String, String)] = [("timeout", "1s"), ("quick_retries", "0"), ("backoff_min", "200ms"), ("backoff_max", "1s")]
-        for line in extra.split(separator: "\n") {
-            let key = String(line.prefix { $0 != ":" })
-            settings.removeAll { $0.0 == key }
-            settings.append((key, String(line.dropFirst(key.count + 1)).trimmingCharacters(in: .whitespaces)))
-        }
-        var notify = "notify:\n" + settings.map { "  \($0.0): \($0.1)\n" }.joined()
+        var notify = ConfigText.section("notify", defaults: [("timeout", "1s"), ("quick_retries", "0"), ("backoff_min", "200ms"),
+                                                             ("backoff_max", "1s")], overrides: extra)
         if wecom {
             notify += """
               wecom:

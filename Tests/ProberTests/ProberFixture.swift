@@ -13,15 +13,9 @@ struct ProberFixture {
     /// `monitor` lines ("key: value") replace the defaults of the same key.
     init(monitor: String = "", services: String = "", server: TestServer? = nil) throws {
         self.server = try server ?? TestServer()
-        var settings: [(String, String)] = [("timeout", "2"), ("retry_attempts", "2"), ("retry_delay", "10ms"), ("interface_pool", "pool")]
-        for line in monitor.split(separator: "\n") {
-            let key = String(line.prefix { $0 != ":" })
-            settings.removeAll { $0.0 == key }
-            settings.append((key, String(line.dropFirst(key.count + 1)).trimmingCharacters(in: .whitespaces)))
-        }
-        try dir.write("config.yaml", """
-        monitor:
-        \(settings.map { "  \($0.0): \($0.1)" }.joined(separator: "\n"))
+        let monitorSection = ConfigText.section("monitor", defaults: [("timeout", "2"), ("retry_attempts", "2"), ("retry_delay", "10ms"),
+                                                                      ("interface_pool", "pool")], overrides: monitor)
+        try dir.write("config.yaml", monitorSection + """
         services:
           svc:
             base_url: \(self.server.baseURL)

@@ -9,6 +9,11 @@ public struct InterfacePool: Sendable {
     public let directory: String
     public let interfaces: [InterfaceDefinition]
 
+    public init(directory: String, interfaces: [InterfaceDefinition]) {
+        self.directory = directory
+        self.interfaces = interfaces
+    }
+
     /// Interfaces of `service`.
     public func interfaces(of service: String) -> [InterfaceDefinition] {
         interfaces.filter { $0.service == service }
@@ -19,8 +24,13 @@ public struct InterfacePool: Sendable {
         let directory = config.monitor.interfacePool
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            var message = "\(directory) is not a directory"
+            if config.source == nil {
+                message += "; no config.yaml was given or found in the working directory, so the built-in defaults look for "
+                    + "./Interface-pool (try `orchestrator demo`, or `--config examples/config.yaml`)"
+            }
             throw ConfigError([ConfigIssue(file: config.source ?? "(built-in defaults)", line: nil, key: "monitor.interface_pool",
-                                           message: "\(directory) is not a directory")])
+                                           message: message)])
         }
         var issues: [ConfigIssue] = []
         var interfaces: [InterfaceDefinition] = []

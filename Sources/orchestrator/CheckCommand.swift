@@ -1,0 +1,50 @@
+// CheckCommand: `orchestrator check` validates the config and every interface file without probing, prints
+// every problem found (file:line: key: what was expected), or a summary: services and their interfaces,
+// the schedule and its next three runs, probers, alerting and channels (webhook keys masked).
+
+import Foundation
+import Shared
+
+enum CheckCommand {
+    static func run(_ options: Options) -> Int32 {
+        let deployment: Deployment
+        do {
+            deployment = try Deployment.load(options)
+        } catch let error as ConfigError {
+            print("configuration has \(error.issues.count) problem(s):")
+            for issue in error.issues { print("  \(issue)") }
+            return 2
+        } catch {
+            print("configuration cannot be read: \(error)")
+            return 2
+        }
+        let c = deployment.config
+        var out = "configuration OK: \(c.source ?? "built-in defaults")\n"
+        out += "spool: \(deployment.spool.root)\n"
+        out += "interface pool: \(c.monitor.interfacePool)\n"
+        out += "schedule: \(c.monitor.schedule.summary); start_delay \(DurationParser.format(c.scheduler.startDelay)), "
+            + "max_runtime \(DurationParser.format(c.scheduler.maxRuntime)), graceful_shutdown \(DurationParser.format(c.scheduler.gracefulShutdown))\n"
+        let next = c.monitor.schedule.upcoming(after: Date(), count: 3)
+        out += "next runs: " + (next.isEmpty ? "none" : next.map { Timestamp.format($0) }.joined(separator: ", ")) + "\n"
+        out += "probing: \(c.scheduler.probers) prober(s) per run" + (options.hosts > 1 ? " over \(options.hosts) hosts" : "")
+            + ", concurrency \(c.monitor.concurrency), timeout \(DurationParser.format(c.monitor.timeout)), "
+            + "\(c.monitor.retryAttempts) retries, breaker \(c.monitor.breakerFailures) failures / \(DurationParser.format(c.monitor.breakerOpenFor))\n"
+        let pool = deployment.pool
+        let services = Set(pool.interfaces.map(\.service)).union(c.services.keys).sorted()
+        out += "services (\(services.count)), \(pool.interfaces.count) interfaces:\n"
+        for name in services {
+            let list = pool.interfaces(of: name)
+            let disabled = list.filter { !$0.enabled }.count
+            let service = c.services[name]
+            out += "  \(name): \(list.count) interface(s)" + (disabled > 0 ? " (\(disabled) disabled)" : "")
+                + (service?.baseURL.map { ", base_url \(Redactor.maskQuery(of: $0))" } ?? "")
+                + (service?.auth != nil ? ", bearer token from \(service!.auth!.url)" : "") + "\n"
+        }
+        out += "alerts: mode \(c.alerts.mode.rawValue), reminders every \(DurationParser.format(c.alerts.repeatInterval))\n"
+        var channels = c.notify.wecom.map { "\($0.name) (WeCom \(Redactor.maskQuery(of: $0.webhookURL)))" }
+        channels += c.notify.webhooks.map { "\($0.name) (webhook \(Redactor.maskQuery(of: $0.url)))" }
+        out += "channels: " + (channels.isEmpty ? "none — alerts are printed and kept in outbox/sent/" : channels.joined(separator: ", ")) + "\n"
+        print(out, terminator: "")
+        return 0
+    }
+}

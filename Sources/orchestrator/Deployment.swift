@@ -1,0 +1,49 @@
+// Deployment: the config, interface pool and spool as the command line selects them, loaded the same way by
+// every command. Loading errors come back whole (every issue, file:line), so `check` can print them all.
+
+import Foundation
+import Shared
+
+struct Deployment {
+    var config: Config
+    var pool: InterfacePool
+    var spool: Spool
+    /// The config file as an absolute path (passed on to the children), nil for built-in defaults.
+    var configPath: String?
+
+    /// `needsPool: false` for commands that only look at the spool (status, trigger, spool): they must work
+    /// when an interface file is broken, which is when an operator needs them.
+    static func load(_ options: Options, needsPool: Bool = true) throws -> Deployment {
+        var config = try ConfigLoader.load(path: options.configPath)
+        if let dir = options.spoolDirectory {
+            config.spool.directory = Paths.resolve(dir, against: FileManager.default.currentDirectoryPath)
+        }
+        let pool = needsPool ? try InterfacePool.load(config: config) : InterfacePool(directory: config.monitor.interfacePool, interfaces: [])
+        return Deployment(config: config, pool: pool, spool: config.spool.spool, configPath: config.source)
+    }
+
+    /// Arguments that make a child program see the same deployment.
+    var childArguments: [String] {
+        (configPath.map { ["--config", $0] } ?? []) + ["--spool", spool.root]
+    }
+
+    /// Where this host keeps its service state.
+    var stateFile: String { spool.stateDirectory + "/orchestrator-\(SpoolName.host).json" }
+    var lockFile: String { spool.stateDirectory + "/orchestrator-\(SpoolName.host).lock" }
+    var triggerDirectory: String { spool.stateDirectory + "/trigger" }
+    var runHistory: String { spool.stateDirectory + "/orchestrator-runs.ndjson" }
+}
+
+/// The executables beside this one.
+enum Programs {
+    static func path(_ name: String) -> String { Paths.executableDirectory + "/" + name }
+
+    /// The sibling programs a run needs that are missing (e.g. after `swift run orchestrator`, which builds only
+    /// the orchestrator), with the message to print.
+    static func missing(_ names: [String]) -> String? {
+        let absent = names.filter { access(path($0), X_OK) != 0 }
+        guard !absent.isEmpty else { return nil }
+        return "\(absent.joined(separator: ", ")) not found beside the orchestrator in \(Paths.executableDirectory); "
+            + "build every program with `swift build` (or set VIGIL_BIN_DIR)"
+    }
+}

@@ -1,0 +1,73 @@
+// OnceCommand: `orchestrator once` — one full cycle in the foreground. Probers for every shard, then the
+// analyzer and the notifier once each as child processes; prints the report path and the report. Exit 0
+// when every interface is ok, 1 when failures were found (or shards failed), 2 when the config is wrong.
+
+import Foundation
+import Shared
+
+enum OnceCommand {
+    static func run(_ options: Options) async -> Int32 {
+        let deployment: Deployment
+        do {
+            deployment = try Deployment.load(options)
+            try deployment.spool.prepare()
+        } catch let error as ConfigError {
+            for issue in error.issues { Log.error("\(issue)") }
+            Log.error("configuration invalid: \(error.issues.count) problem(s)")
+            return 2
+        } catch {
+            Log.error("\(error)")
+            return 2
+        }
+        if let missing = Programs.missing(["prober", "analyzer", "notifier"]) {
+            Log.error(missing)
+            return 2
+        }
+        let now = Date()
+        let shards = deployment.config.scheduler.probers
+        let plan = RunPlan(run: RunID.manual(at: now), trigger: "manual", shardCount: shards, localShards: Shard.all(shards),
+                           startedAt: now, deadline: now.addingTimeInterval(deployment.config.scheduler.maxRuntime))
+        let supervisor = RunSupervisor(plan: plan, deployment: deployment)
+        let watcher = SignalWatcher([SIGTERM, SIGINT]) { number in
+            Log.notice("\(SignalWatcher.name(number)): stopping the probers")
+            Task { await supervisor.terminate(grace: deployment.config.scheduler.gracefulShutdown, reason: "interrupted (\(SignalWatcher.name(number)))") }
+        }
+        let record = await supervisor.execute()
+        _ = watcher
+        for program in ["analyzer", "notifier"] {
+            do {
+                let child = try ChildProcess(executable: Programs.path(program), arguments: deployment.childArguments + ["--once"])
+                let ended = await child.exit()
+                if !ended.succeeded { Log.error("\(program) \(ended)") }
+            } catch {
+                Log.error("cannot start \(program): \(error)")
+            }
+        }
+        let reportPath = deployment.spool.reportsDirectory + "/" + RunFileName.report(run: plan.run)
+        // An analyzer service on the same spool may be the one writing the report: give it a moment.
+        let end = Date().addingTimeInterval(60)
+        while FileIO.status(reportPath) == nil, Date() < end { try? await Task.sleep(nanoseconds: 100_000_000) }
+        guard let report = try? FileIO.read(reportPath) else {
+            Log.error("no report for run \(plan.run) at \(reportPath)")
+            return 1
+        }
+        print("Report: \(reportPath)\n")
+        print(String(decoding: report, as: UTF8.self))
+        let summary = History.find(plan.run, in: deployment.spool.stateDirectory + "/history.ndjson")
+        let clean = record.failedShards.isEmpty && (summary.map { $0.stats.failed == 0 && $0.stats.missingShards.isEmpty } ?? false)
+        return clean ? 0 : 1
+    }
+}
+
+enum History {
+    /// The analyzer's summary line for `run`.
+    static func find(_ run: String, in path: String) -> RunSummary? {
+        guard let reader = try? LineReader(path: path) else { return nil }
+        let decoder = RecordDecoder()
+        var found: RunSummary?
+        while let line = try? reader.next() {
+            if let summary = try? decoder.decode(RunSummary.self, from: line.bytes), summary.run == run { found = summary }
+        }
+        return found
+    }
+}

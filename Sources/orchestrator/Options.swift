@@ -1,0 +1,133 @@
+// Options: the orchestrator's commands and flags, parsed by hand.
+
+import Shared
+
+enum SpoolAction: Equatable {
+    case list(queue: String?, json: Bool)
+    case show(String)
+    case requeue(names: [String], queue: String?)
+    case purge(names: [String], queue: String?, confirmed: Bool)
+}
+
+enum Command: Equatable {
+    /// The service: keep the schedule until SIGTERM.
+    case serve
+    /// One full cycle in the foreground.
+    case once
+    case check
+    case trigger
+    case status
+    case spool(SpoolAction)
+    /// A self-contained first run against a local mock API and webhook receiver.
+    case demo(keep: Bool)
+    /// Serve the mock API (demo and benchmarks) until SIGTERM.
+    case mockAPI(port: UInt16, latency: Double)
+}
+
+struct Options {
+    var command = Command.serve
+    var configPath: String?
+    var spoolDirectory: String?
+    /// Multi-host: this orchestrator runs shards index, index+hosts, … of every scheduled run.
+    var hosts = 1
+    var hostIndex = 1
+
+    static let usage = """
+    usage: orchestrator [COMMAND] [--config PATH] [--spool DIR] [--hosts M --host-index I]
+
+    commands:
+      (none)               run as a service: keep the schedule, start probers, supervise them (until SIGTERM)
+      once                 one full cycle in the foreground: probe, analyze, notify, print the report
+                           (exit 0: all interfaces ok, 1: failures found, 2: the configuration is wrong)
+      check                validate the config and every interface file, print a summary; probes nothing
+      trigger              ask the running service to start a run now
+      status               the service's state and the spool's queues (from files: works with or without the service)
+      spool ls [QUEUE] [--json]            list files per queue with age and size
+      spool show NAME                      print a spool file's records readably (NAME: file name or path)
+      spool requeue NAME... | --queue Q    move quarantined files back to their queue, make deferred/failed alerts due
+      spool purge NAME... | --queue Q --yes    delete (prints what it would delete without --yes)
+      demo [--keep]        a self-contained first run: mock API and webhook receiver on 127.0.0.1, the real programs
+      mock-api [--port N] [--latency 50ms]  serve the mock API used by the demo and the benchmarks
+    options:
+      --config PATH        config.yaml or config.json (default: ./config.yaml if present, else built-in defaults)
+      --spool DIR          spool directory (default: spool.dir of the config)
+      --hosts M --host-index I   several hosts share the spool: this one runs shards I, I+M, … of each run
+    """
+
+    struct UsageError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func parse(_ arguments: [String]) throws -> Options {
+        var options = Options()
+        var rest = arguments[...]
+        var words: [String] = []
+        var flags: Set<String> = []
+        var port: UInt16 = 8080
+        var latency = 0.05
+        var queue: String?
+        func value(_ flag: String) throws -> String {
+            guard let next = rest.popFirst(), !next.hasPrefix("--") else { throw UsageError(description: "\(flag) needs a value\n\n\(usage)") }
+            return next
+        }
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--config": options.configPath = try value(argument)
+            case "--spool": options.spoolDirectory = try value(argument)
+            case "--hosts":
+                guard let n = Int(try value(argument)), n >= 1 else { throw UsageError(description: "--hosts: expected a number ≥ 1") }
+                options.hosts = n
+            case "--host-index":
+                guard let i = Int(try value(argument)), i >= 1 else { throw UsageError(description: "--host-index: expected a number ≥ 1") }
+                options.hostIndex = i
+            case "--port":
+                guard let p = UInt16(try value(argument)) else { throw UsageError(description: "--port: expected a port number") }
+                port = p
+            case "--latency":
+                let text = try value(argument)
+                guard let d = DurationParser.parse(text, defaultUnit: .milliseconds) else { throw UsageError(description: "--latency: expected a duration such as 50ms") }
+                latency = d
+            case "--queue": queue = try value(argument)
+            case "--json", "--yes", "--keep": flags.insert(argument)
+            case "--help", "-h": throw UsageError(description: usage)
+            default:
+                guard !argument.hasPrefix("-") else { throw UsageError(description: "unknown option \"\(argument)\"\n\n\(usage)") }
+                words.append(argument)
+            }
+        }
+        guard options.hostIndex <= options.hosts else {
+            throw UsageError(description: "--host-index \(options.hostIndex) is larger than --hosts \(options.hosts)")
+        }
+        switch words.first {
+        case nil, "serve": options.command = .serve
+        case "once": options.command = .once
+        case "check": options.command = .check
+        case "trigger": options.command = .trigger
+        case "status": options.command = .status
+        case "demo": options.command = .demo(keep: flags.contains("--keep"))
+        case "mock-api": options.command = .mockAPI(port: port, latency: latency)
+        case "spool":
+            let names = Array(words.dropFirst(2))
+            switch words.dropFirst().first {
+            case "ls": options.command = .spool(.list(queue: names.first ?? queue, json: flags.contains("--json")))
+            case "show":
+                guard let name = names.first else { throw UsageError(description: "spool show: name a file\n\n\(usage)") }
+                options.command = .spool(.show(name))
+            case "requeue":
+                guard !names.isEmpty || queue != nil else { throw UsageError(description: "spool requeue: name files or --queue\n\n\(usage)") }
+                options.command = .spool(.requeue(names: names, queue: queue))
+            case "purge":
+                guard !names.isEmpty || queue != nil else { throw UsageError(description: "spool purge: name files or --queue\n\n\(usage)") }
+                options.command = .spool(.purge(names: names, queue: queue, confirmed: flags.contains("--yes")))
+            default: throw UsageError(description: "spool: expected ls, show, requeue or purge\n\n\(usage)")
+            }
+        default: throw UsageError(description: "unknown command \"\(words[0])\"\n\n\(usage)")
+        }
+        return options
+    }
+
+    /// The shards of an N-way run this host takes.
+    func localShards(of count: Int) -> [Shard] {
+        Shard.all(count).filter { ($0.index - 1) % hosts == hostIndex - 1 }
+    }
+}

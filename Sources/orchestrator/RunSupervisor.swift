@@ -1,0 +1,191 @@
+// RunSupervisor: one run on this host. It publishes the run manifest, starts one prober per local shard
+// (argv only, never a shell), relays their stderr into the log with the shard in front, and enforces the
+// deadline: SIGTERM at scheduler.max_runtime, SIGKILL graceful_shutdown later. Every local shard ends in
+// exactly one batch: the prober's own, or a shard_failed stub written here with the reason.
+
+import Foundation
+import Shared
+import Synchronization
+
+/// What a run is to do.
+struct RunPlan: Sendable {
+    let run: String
+    /// schedule | manual
+    let trigger: String
+    let shardCount: Int
+    let localShards: [Shard]
+    let startedAt: Date
+    let deadline: Date
+}
+
+/// How one shard ended.
+struct ShardOutcome: Codable, Sendable, Equatable {
+    let shard: Shard
+    let published: Bool
+    let reason: String?
+}
+
+/// `{"v":1,"kind":"orchestrator_run",…}`: a line of state/orchestrator-runs.ndjson.
+struct RunRecord: Codable, Sendable, Equatable {
+    var v = 1
+    var kind = "orchestrator_run"
+    let run: String
+    let trigger: String
+    let host: String
+    let shards: Int
+    let startedAt: Date
+    let finishedAt: Date
+    let outcomes: [ShardOutcome]
+
+    var failedShards: [ShardOutcome] { outcomes.filter { !$0.published } }
+
+    enum CodingKeys: String, CodingKey {
+        case v, kind, run, trigger, host, shards
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case outcomes
+    }
+}
+
+final class RunSupervisor: Sendable {
+    let plan: RunPlan
+    private let deployment: Deployment
+    private let children = Mutex<[Shard: ChildProcess]>([:])
+    private let lastErrors = Mutex<[Shard: String]>([:])
+    /// Why children were told to stop (deadline or shutdown), for the shard_failed reason.
+    private let stopReason = Mutex<String?>(nil)
+
+    init(plan: RunPlan, deployment: Deployment) {
+        self.plan = plan
+        self.deployment = deployment
+    }
+
+    /// Runs the plan to the end and returns its record (also appended to the run history).
+    func execute() async -> RunRecord {
+        let spool = deployment.spool
+        let manifest = RunManifest(run: plan.run, shards: plan.shardCount, startedAt: plan.startedAt, deadline: plan.deadline,
+                                   trigger: plan.trigger)
+        do {
+            // Every host of a multi-host run publishes the same manifest; the first one stays.
+            try spool.runs.publish(name: RunFileName.manifest(run: plan.run), bytes: try RecordCoding.encode(manifest) + [10])
+        } catch {
+            Log.error("run \(plan.run): cannot publish the manifest: \(error)")
+        }
+        Log.info("run \(plan.run) (\(plan.trigger)) started: shards \(plan.localShards.map(\.description).joined(separator: ", ")) "
+            + "of \(plan.shardCount), deadline \(Timestamp.format(plan.deadline))")
+        var outcomes: [ShardOutcome] = []
+        var spawnFailures: [Shard: String] = [:]
+        for shard in plan.localShards {
+            do {
+                let child = try ChildProcess(executable: Programs.path("prober"),
+                                             arguments: deployment.childArguments + ["--run", plan.run, "--shard", shard.description],
+                                             environment: childEnvironment(), stdout: .discard,
+                                             stderr: .lines { [self] line in relay(line, from: shard) })
+                children.withLock { $0[shard] = child }
+            } catch {
+                spawnFailures[shard] = "cannot start prober: \(error)"
+            }
+        }
+        let enforcer = Task { await enforceDeadline() }
+        let running = children.withLock { $0 }
+        var terminations: [Shard: Termination] = [:]
+        for (shard, child) in running { terminations[shard] = await child.exit() }
+        enforcer.cancel()
+        for shard in plan.localShards {
+            outcomes.append(settle(shard, termination: terminations[shard], spawnFailure: spawnFailures[shard]))
+        }
+        let record = RunRecord(run: plan.run, trigger: plan.trigger, host: SpoolName.host, shards: plan.shardCount,
+                               startedAt: plan.startedAt, finishedAt: Date(), outcomes: outcomes)
+        appendHistory(record)
+        let failed = record.failedShards
+        Log.info("run \(plan.run) finished in \(String(format: "%.1f", record.finishedAt.timeIntervalSince(plan.startedAt)))s: "
+            + (failed.isEmpty ? "every shard published its batch" : "\(failed.count) shard(s) failed: "
+                + failed.map { "\($0.shard) (\($0.reason ?? "?"))" }.joined(separator: "; ")))
+        return record
+    }
+
+    /// Tells the probers to stop now (service shutdown), and kills them `grace` seconds later.
+    func terminate(grace: TimeInterval, reason: String) async {
+        stopReason.withLock { if $0 == nil { $0 = reason } }
+        signalAll(SIGTERM)
+        let end = Date().addingTimeInterval(grace)
+        while Date() < end, children.withLock({ $0.values.contains { $0.termination == nil } }) {
+            try? await Task.sleep(nanoseconds: 50_000_000)
+        }
+        signalAll(SIGKILL)
+    }
+
+    private func enforceDeadline() async {
+        let wait = plan.deadline.timeIntervalSinceNow
+        if wait > 0 { try? await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
+        guard !Task.isCancelled else { return }
+        let maxRuntime = Int(plan.deadline.timeIntervalSince(plan.startedAt).rounded())
+        Log.warning("run \(plan.run) reached its deadline (max_runtime \(maxRuntime)s): stopping its probers")
+        await terminate(grace: deployment.config.scheduler.gracefulShutdown, reason: "killed after \(maxRuntime)s (scheduler.max_runtime)")
+    }
+
+    private func signalAll(_ number: Int32) {
+        for child in children.withLock({ Array($0.values) }) where child.termination == nil { child.signal(number) }
+    }
+
+    /// Decides whether the shard published, and writes its shard_failed stub if not.
+    private func settle(_ shard: Shard, termination: Termination?, spawnFailure: String?) -> ShardOutcome {
+        if termination == .exited(0) { return ShardOutcome(shard: shard, published: true, reason: nil) }
+        let spool = deployment.spool
+        let prefix = RunFileName.batchPrefix(run: plan.run, shard: shard)
+        // A prober killed after it published is fine: its batch stands.
+        if spool.results.contains(prefix: prefix, alsoIn: [spool.archiveDirectory]) {
+            return ShardOutcome(shard: shard, published: true, reason: nil)
+        }
+        var reason = spawnFailure ?? stopReason.withLock { $0 } ?? termination.map { "prober \($0)" } ?? "prober did not run"
+        if spawnFailure == nil, stopReason.withLock({ $0 }) == nil, let last = lastErrors.withLock({ $0[shard] }) {
+            reason += ": " + last
+        }
+        let stub = ShardFailed(run: plan.run, shard: shard, reason: reason, at: Date())
+        do {
+            try spool.results.publish(name: RunFileName.batch(run: plan.run, shard: shard, program: "orchestrator"),
+                                      bytes: try RecordCoding.encode(stub) + [10])
+        } catch {
+            Log.error("run \(plan.run) shard \(shard): cannot write its shard_failed stub: \(error)")
+        }
+        Log.warning("run \(plan.run) shard \(shard) failed: \(reason)")
+        return ShardOutcome(shard: shard, published: false, reason: reason)
+    }
+
+    /// The children log with `<N>` priorities (as under journald) so their levels survive the relay.
+    private func childEnvironment() -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["JOURNAL_STREAM"] = "vigil-orchestrator-relay"
+        env.removeValue(forKey: "NOTIFY_SOCKET")
+        env.removeValue(forKey: "WATCHDOG_USEC")
+        env.removeValue(forKey: "WATCHDOG_PID")
+        return env
+    }
+
+    private func relay(_ line: String, from shard: Shard) {
+        var level = LogLevel.info
+        var text = Substring(line)
+        if text.hasPrefix("<"), let close = text.firstIndex(of: ">"), let n = Int(text[text.index(after: text.startIndex)..<close]),
+           let parsed = LogLevel(rawValue: n) {
+            level = parsed
+            text = text[text.index(after: close)...]
+            if let colon = text.firstIndex(of: ":"), LogLevel(name: String(text[..<colon])) != nil {
+                text = text[text.index(after: colon)...].drop { $0 == " " }
+            }
+        }
+        if level >= .error { lastErrors.withLock { $0[shard] = String(text) } }
+        Log.write(level) { "[\(plan.run) shard \(shard)] \(text)" }
+    }
+
+    private func appendHistory(_ record: RunRecord) {
+        let path = deployment.runHistory
+        do {
+            let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_APPEND, mode: 0o600)
+            defer { close(fd) }
+            try FileIO.writeAll(fd, try RecordCoding.encode(record) + [10], path: path)
+            try FileIO.fsync(fd, path: path)
+        } catch {
+            Log.error("cannot append to \(path): \(error)")
+        }
+    }
+}

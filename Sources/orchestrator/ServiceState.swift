@@ -1,0 +1,68 @@
+// ServiceState: what the orchestrator service tells the world about itself, in
+// state/orchestrator-<host>.json (pid, up since, schedule, current and next run, last runs), rewritten
+// atomically as it changes. `orchestrator status` and `trigger` read it, so they work from files alone.
+
+import Foundation
+import Shared
+
+/// A finished run as the status shows it.
+struct RunBrief: Codable, Sendable, Equatable {
+    let run: String
+    let trigger: String
+    let startedAt: Date
+    let finishedAt: Date
+    let failedShards: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case run, trigger
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case failedShards = "failed_shards"
+    }
+}
+
+/// `{"v":1,"kind":"orchestrator_state",…}`
+struct ServiceState: Codable, Sendable, Equatable {
+    var v = 1
+    var kind = "orchestrator_state"
+    var host: String
+    var pid: Int32
+    var startedAt: Date
+    var running: Bool
+    var schedule: String
+    var hosts: Int
+    var hostIndex: Int
+    var nextRun: Date?
+    var currentRun: String?
+    var currentRunStartedAt: Date?
+    var lastRuns: [RunBrief] = []
+    var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case v, kind, host, pid
+        case startedAt = "started_at"
+        case running, schedule, hosts
+        case hostIndex = "host_index"
+        case nextRun = "next_run"
+        case currentRun = "current_run"
+        case currentRunStartedAt = "current_run_started_at"
+        case lastRuns = "last_runs"
+        case updatedAt = "updated_at"
+    }
+
+    static func read(_ path: String) -> ServiceState? {
+        guard let bytes = try? FileIO.read(path) else { return nil }
+        return try? RecordDecoder().decode(ServiceState.self, from: bytes)
+    }
+
+    func write(_ path: String) {
+        do {
+            try FileIO.replaceAtomically(path, with: try RecordCoding.encode(self) + [10])
+        } catch {
+            Log.warning("cannot write \(path): \(error)")
+        }
+    }
+
+    /// Whether the process named here is alive (only knowable on its own host).
+    var isAlive: Bool { running && host == SpoolName.host && FileIO.processExists(pid) }
+}

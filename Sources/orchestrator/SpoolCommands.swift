@@ -1,0 +1,174 @@
+// SpoolCommands: inspect and repair the spool the way postqueue, postcat and postsuper do for Postfix.
+// `ls` lists files per queue with age and size (or JSON lines), `show` prints a file's records readably,
+// `requeue` gives quarantined files back to their queue and makes deferred or failed alerts due, `purge`
+// deletes — only with --yes. All of them are renames, utime calls or unlinks: safe while the services run.
+
+import Foundation
+import Shared
+
+enum SpoolCommands {
+    /// (queue label, directory) pairs in display order.
+    static func places(_ spool: Spool) -> [(String, String)] {
+        var out: [(String, String)] = []
+        for queue in [spool.runs, spool.results, spool.outbox] {
+            out += [("\(queue.name)/new", queue.newDirectory), ("\(queue.name)/cur", queue.curDirectory), ("\(queue.name)/tmp", queue.tmpDirectory)]
+        }
+        out += [("deferred", spool.deferredDirectory), ("failed", spool.failedDirectory), ("sent", spool.sentDirectory),
+                ("quarantine", spool.quarantineDirectory), ("archive", spool.archiveDirectory), ("reports", spool.reportsDirectory)]
+        return out
+    }
+
+    static func run(_ action: SpoolAction, _ options: Options) -> Int32 {
+        let deployment: Deployment
+        do {
+            deployment = try Deployment.load(options, needsPool: false)
+        } catch {
+            Log.error("configuration invalid:\n\(error)")
+            return 2
+        }
+        let spool = deployment.spool
+        switch action {
+        case let .list(queue, json): return list(spool, queue: queue, json: json)
+        case let .show(name): return show(spool, name)
+        case let .requeue(names, queue): return requeue(spool, names: names, queue: queue)
+        case let .purge(names, queue, confirmed): return purge(spool, names: names, queue: queue, confirmed: confirmed)
+        }
+    }
+
+    private static func list(_ spool: Spool, queue: String?, json: Bool) -> Int32 {
+        let selected = places(spool).filter { queue == nil || $0.0 == queue || $0.0.hasPrefix(queue! + "/") }
+        guard !selected.isEmpty else {
+            Log.error("unknown queue \"\(queue ?? "")\"; expected one of \(places(spool).map(\.0).joined(separator: ", ")), runs, results, outbox")
+            return 2
+        }
+        let now = Date()
+        var out = ""
+        for (label, dir) in selected {
+            for name in FileIO.listIfPresent(dir) {
+                guard let st = FileIO.status(dir + "/" + name), (st.st_mode & S_IFMT) == S_IFREG else { continue }
+                let age = now.timeIntervalSince(st.modificationDate)
+                if json {
+                    var w = JSONWriter()
+                    w.field("queue", label)
+                    w.field("name", name)
+                    w.field("size", Int(st.st_size))
+                    w.field("mtime", st.modificationDate)
+                    if label == "deferred" { w.field("next_attempt", st.modificationDate) }
+                    out += String(decoding: w.finish(), as: UTF8.self) + "\n"
+                } else {
+                    let when = label == "deferred" ? (age < 0 ? "due in \(DurationParser.format(-age))" : "due now")
+                        : "\(DurationParser.format(max(0, age))) ago"
+                    out += "\(label.padding(toLength: 12, withPad: " ", startingAt: 0)) \(when.padding(toLength: 16, withPad: " ", startingAt: 0)) "
+                        + "\(ByteCount.format(UInt64(st.st_size)).padding(toLength: 10, withPad: " ", startingAt: 0)) \(name)\n"
+                }
+            }
+        }
+        print(out, terminator: "")
+        return 0
+    }
+
+    /// The path of `name`: a path as given, else the file of that name (or claimed under it) in any queue.
+    static func locate(_ spool: Spool, _ name: String) -> String? {
+        if name.contains("/"), FileIO.status(name) != nil { return name }
+        for (_, dir) in places(spool) {
+            if let match = FileIO.listIfPresent(dir).first(where: { $0 == name || $0.hasPrefix(name + "~") }) { return dir + "/" + match }
+        }
+        return nil
+    }
+
+    private static func show(_ spool: Spool, _ name: String) -> Int32 {
+        guard let path = locate(spool, name) else {
+            Log.error("no file named \(name) in the spool (try `orchestrator spool ls`)")
+            return 1
+        }
+        guard let reader = try? LineReader(path: path) else {
+            Log.error("cannot read \(path)")
+            return 1
+        }
+        var out = "== \(path)\n"
+        if path.hasSuffix(".md") || path.hasSuffix(".reason") {
+            out += (try? FileIO.read(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            print(out, terminator: "")
+            return 0
+        }
+        while let line = try? reader.next() {
+            if let object = try? JSONSerialization.jsonObject(with: Data(line.bytes)),
+               let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) {
+                out += "-- line \(line.number)\n" + String(decoding: pretty, as: UTF8.self) + "\n"
+            } else {
+                out += "-- line \(line.number): not a JSON record: \(String(line.text.prefix(300)))\n"
+            }
+        }
+        print(out, terminator: "")
+        return 0
+    }
+
+    private static func selection(_ spool: Spool, names: [String], queue: String?) -> [String] {
+        if let queue, let dir = places(spool).first(where: { $0.0 == queue })?.1 {
+            return FileIO.listIfPresent(dir).filter { !$0.hasSuffix(".reason") }.map { dir + "/" + $0 }
+        }
+        return names.compactMap { locate(spool, $0) }
+    }
+
+    private static func requeue(_ spool: Spool, names: [String], queue: String?) -> Int32 {
+        let paths = selection(spool, names: names, queue: queue)
+        guard !paths.isEmpty else {
+            Log.error("nothing to requeue")
+            return 1
+        }
+        var moved = 0
+        for path in paths {
+            let dir = (path as NSString).deletingLastPathComponent
+            let name = (path as NSString).lastPathComponent
+            do {
+                switch dir {
+                case spool.quarantineDirectory:
+                    guard !name.hasSuffix(".lines.ndjson") else {
+                        print("\(name): quarantined lines cannot go back into a queue; fix and republish them by hand")
+                        continue
+                    }
+                    let target = name.contains(".alert") ? spool.outbox : name.hasSuffix(".run.ndjson") ? spool.runs : spool.results
+                    try FileIO.link(path, target.newDirectory + "/" + name)
+                    try FileIO.unlink(path)
+                    try? FileIO.unlink(path + ".reason")
+                    print("\(name) → \(target.name)/new/")
+                case spool.failedDirectory:
+                    try FileIO.rename(path, spool.deferredDirectory + "/" + name)
+                    try? FileIO.unlink(path + ".reason")
+                    try FileIO.setModificationTime(spool.deferredDirectory + "/" + name, to: Date())
+                    print("\(name) → deferred/ (due now)")
+                case spool.deferredDirectory:
+                    try FileIO.setModificationTime(path, to: Date())
+                    print("\(name): due now")
+                default:
+                    print("\(name): only quarantined, failed and deferred files can be requeued")
+                    continue
+                }
+                moved += 1
+            } catch {
+                Log.error("\(name): \(error)")
+            }
+        }
+        return moved > 0 ? 0 : 1
+    }
+
+    private static func purge(_ spool: Spool, names: [String], queue: String?, confirmed: Bool) -> Int32 {
+        let paths = selection(spool, names: names, queue: queue)
+        guard !paths.isEmpty else {
+            Log.error("nothing to purge")
+            return 1
+        }
+        guard confirmed else {
+            print("would delete \(paths.count) file(s):")
+            for path in paths { print("  \(path)") }
+            print("add --yes to delete them")
+            return 1
+        }
+        for path in paths {
+            try? FileIO.unlink(path)
+            try? FileIO.unlink(path + ".reason")
+            print("deleted \(path)")
+        }
+        return 0
+    }
+}

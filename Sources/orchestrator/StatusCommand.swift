@@ -1,0 +1,71 @@
+// StatusCommand: `orchestrator status` from files alone — each host's service state (pid, up since, current
+// and next run, last runs), the analyzer's last reported runs, and the depth of every queue: new/ and cur/
+// per queue, deferred and failed alerts, quarantined files and lines.
+
+import Foundation
+import Shared
+
+enum StatusCommand {
+    static func run(_ options: Options) -> Int32 {
+        let deployment: Deployment
+        do {
+            deployment = try Deployment.load(options, needsPool: false)
+        } catch {
+            Log.error("configuration invalid:\n\(error)")
+            return 2
+        }
+        let spool = deployment.spool
+        var out = "spool: \(spool.root)\n"
+        let states = FileIO.listIfPresent(spool.stateDirectory).filter { $0.hasPrefix("orchestrator-") && $0.hasSuffix(".json") }
+            .compactMap { ServiceState.read(spool.stateDirectory + "/" + $0) }
+        if states.isEmpty { out += "orchestrator: never started on this spool\n" }
+        for s in states {
+            let liveness = s.host == SpoolName.host ? (s.isAlive ? "running" : "not running") : (s.running ? "running (other host, last seen \(Timestamp.format(s.updatedAt)))" : "stopped")
+            out += "orchestrator on \(s.host): \(liveness), pid \(s.pid), up since \(Timestamp.format(s.startedAt))"
+                + (s.hosts > 1 ? ", host \(s.hostIndex) of \(s.hosts)" : "") + "\n"
+            out += "  schedule: \(s.schedule)\n"
+            if let run = s.currentRun { out += "  current run: \(run) since \(s.currentRunStartedAt.map(Timestamp.format) ?? "?")\n" }
+            if s.isAlive || s.host != SpoolName.host { out += "  next run: \(s.nextRun.map(Timestamp.format) ?? "none")\n" }
+            for run in s.lastRuns.suffix(5).reversed() {
+                let duration = String(format: "%.1fs", run.finishedAt.timeIntervalSince(run.startedAt))
+                out += "  run \(run.run) (\(run.trigger)) \(duration): "
+                    + (run.failedShards.isEmpty ? "all shards published" : run.failedShards.joined(separator: "; ")) + "\n"
+            }
+        }
+        out += "last reported runs:\n"
+        let reported = lastSummaries(spool.stateDirectory + "/history.ndjson", count: 5)
+        if reported.isEmpty { out += "  none yet\n" }
+        for summary in reported.reversed() {
+            let s = summary.stats
+            out += "  \(summary.run): \(s.ok) ok, \(s.failed) failed, \(s.skipped) skipped of \(s.interfaces)"
+                + String(format: " (%.1f %%)", s.successRate) + (s.missingShards.isEmpty ? "" : ", \(s.missingShards.count) shard(s) missing")
+                + (summary.alert != nil ? ", alert sent" : "") + "\n"
+        }
+        out += "queues:\n"
+        for queue in [spool.runs, spool.results, spool.outbox] {
+            out += "  \(queue.name): \(queue.pending().count) new, \(FileIO.listIfPresent(queue.curDirectory).count) claimed, "
+                + "\(FileIO.listIfPresent(queue.tmpDirectory).count) being written\n"
+        }
+        let count = { (dir: String) in FileIO.listIfPresent(dir).filter { $0.hasSuffix(".ndjson") }.count }
+        out += "  alerts: \(count(spool.deferredDirectory)) deferred, \(count(spool.failedDirectory)) failed (waiting for an operator), "
+            + "\(count(spool.sentDirectory)) sent\n"
+        let q = spool.quarantine.counts()
+        out += "  quarantine: \(q.files) file(s), \(q.lines) line(s)\n"
+        out += "  reports: \(FileIO.listIfPresent(spool.reportsDirectory).count)\n"
+        print(out, terminator: "")
+        return 0
+    }
+
+    private static func lastSummaries(_ path: String, count: Int) -> [RunSummary] {
+        guard let reader = try? LineReader(path: path) else { return [] }
+        var out: [RunSummary] = []
+        let decoder = RecordDecoder()
+        while let line = try? reader.next() {
+            if let summary = try? decoder.decode(RunSummary.self, from: line.bytes) {
+                out.append(summary)
+                if out.count > count { out.removeFirst() }
+            }
+        }
+        return out
+    }
+}
