@@ -137,6 +137,10 @@ final class RunSupervisor: Sendable {
         if spool.results.contains(prefix: prefix, alsoIn: [spool.archiveDirectory]) {
             return ShardOutcome(shard: shard, published: true, reason: nil)
         }
+        // The prober is dead: the batch it was streaming into tmp/ will never be completed.
+        for name in FileIO.listIfPresent(spool.results.tmpDirectory) where name.hasPrefix(prefix) {
+            try? FileIO.unlink(spool.results.tmpDirectory + "/" + name)
+        }
         var reason = spawnFailure ?? stopReason.withLock { $0 } ?? termination.map { "prober \($0)" } ?? "prober did not run"
         if spawnFailure == nil, stopReason.withLock({ $0 }) == nil, let last = lastErrors.withLock({ $0[shard] }) {
             reason += ": " + last

@@ -1,6 +1,6 @@
-// BatchPublisher: runs the probes and publishes the batch — every result, then the trailer with the count —
-// as one spool file named after the run and shard. The breaker state is saved after the batch is out, so a
-// failed publish does not advance anyone's circuit.
+// BatchPublisher: runs the probes and publishes the batch — every result as it completes, then the trailer
+// with the count — as one spool file named after the run and shard. The breaker state is saved after the
+// batch is out, so a failed publish does not advance anyone's circuit.
 
 import Foundation
 import Shared
@@ -9,13 +9,27 @@ enum BatchPublisher {
     /// Probes `interfaces` and publishes the batch; returns the process exit code.
     static func probeAndPublish(_ interfaces: [InterfaceDefinition], context: ProbeContext, spool: Spool,
                                 stopGrace: TimeInterval) async -> Int32 {
+        let name = RunFileName.batch(run: context.run, shard: context.shard, program: "prober")
+        // Results stream into tmp/NAME as they complete; the file reaches new/ only with its trailer.
+        let writer: SpoolWriter
+        do {
+            writer = try spool.results.writer(name: name)
+        } catch {
+            Log.error("cannot start the batch of run \(context.run) shard \(context.shard): \(error)")
+            return 1
+        }
+        let box = WriterBox(writer)
         var probeRun = ProbeRun(interfaces: interfaces, context: context,
                                 breaker: CircuitBreaker(stateDirectory: spool.stateDirectory,
                                                         threshold: context.config.monitor.breakerFailures,
                                                         openFor: context.config.monitor.breakerOpenFor))
-        let work = Task { () -> (RunOutcome, CircuitBreaker) in
-            let outcome = await probeRun.execute()
-            return (outcome, probeRun.breaker)
+        let work = Task { () -> Result<(RunOutcome, CircuitBreaker), Error> in
+            do {
+                let outcome = try await probeRun.execute { try box.writer.write(record: $0) }
+                return .success((outcome, probeRun.breaker))
+            } catch {
+                return .failure(error)
+            }
         }
         // On a stop, probes in flight get `stopGrace` seconds before they are cancelled.
         let canceller = Task {
@@ -23,18 +37,23 @@ enum BatchPublisher {
             try await Task.sleep(nanoseconds: UInt64(stopGrace * 1e9))
             work.cancel()
         }
-        let (outcome, breaker) = await work.value
+        let finished = await work.value
         canceller.cancel()
-
-        let trailer = BatchTrailer(run: context.run, shard: context.shard, count: outcome.results.count,
+        let outcome: RunOutcome
+        let breaker: CircuitBreaker
+        switch finished {
+        case let .success(value): (outcome, breaker) = value
+        case let .failure(error):
+            writer.abandon()
+            Log.error("cannot write the batch of run \(context.run) shard \(context.shard): \(error)")
+            return 1
+        }
+        let trailer = BatchTrailer(run: context.run, shard: context.shard, count: outcome.written,
                                    prober: "\(SpoolName.host):\(getpid())", startedAt: outcome.startedAt,
                                    finishedAt: outcome.finishedAt, interrupted: outcome.interrupted ? true : nil,
                                    notProbed: outcome.notProbed > 0 ? outcome.notProbed : nil)
-        let name = RunFileName.batch(run: context.run, shard: context.shard, program: "prober")
         CrashPoint.hit("prober-before-publish")
         do {
-            let writer = try spool.results.writer(name: name)
-            for result in outcome.results { try writer.write(record: result) }
             try writer.write(record: trailer)
             try writer.commit()
         } catch {
@@ -46,12 +65,17 @@ enum BatchPublisher {
         } catch {
             Log.warning("cannot save the circuit breaker state: \(error)")
         }
-        let failed = outcome.results.filter { $0.outcome.isFailure }.count
-        let skipped = outcome.results.filter { $0.outcome == .skipped }.count
         let tokenFetches = await context.tokens.fetches
-        Log.info("published results/new/\(name): \(outcome.results.count) results, \(failed) failed, \(skipped) skipped, "
+        Log.info("published results/new/\(name): \(outcome.written) results, \(outcome.failed) failed, \(outcome.skipped) skipped, "
             + "\(tokenFetches) token fetch(es), \(String(format: "%.1f", outcome.finishedAt.timeIntervalSince(outcome.startedAt)))s"
             + (outcome.interrupted ? ", interrupted (\(outcome.notProbed) not probed)" : ""))
         return 0
     }
+}
+
+/// Lets the probe loop (which runs in a task) write through the one writer this process owns.
+private final class WriterBox: @unchecked Sendable {
+    let writer: SpoolWriter
+
+    init(_ writer: SpoolWriter) { self.writer = writer }
 }

@@ -1,13 +1,16 @@
 // ProbeRun: probes the interfaces of one shard with at most `monitor.concurrency` requests in flight, asks
-// the circuit breaker before each probe and tells it every outcome, and collects the results in a stable
-// order. On SIGTERM it starts nothing new and cancels what is still in flight at the deadline.
+// the circuit breaker before each probe and tells it every outcome; results are
+// written out as they complete. On SIGTERM it starts nothing new and cancels what is still in flight at the deadline.
 
 import Foundation
 import Shared
 
 /// What a run produced.
 struct RunOutcome {
-    let results: [ProbeResult]
+    /// Results written, failed (not ok, not skipped), skipped.
+    let written: Int
+    let failed: Int
+    let skipped: Int
     let startedAt: Date
     let finishedAt: Date
     let interrupted: Bool
@@ -19,12 +22,15 @@ struct ProbeRun {
     let context: ProbeContext
     var breaker: CircuitBreaker
 
-    mutating func execute() async -> RunOutcome {
+    /// Probes everything; each result goes to `write` as soon as it is known (in completion order), so memory
+    /// does not grow with the pool. A `write` failure stops the run.
+    mutating func execute(write: (ProbeResult) throws -> Void) async throws -> RunOutcome {
         let started = Date()
         let concurrency = max(1, context.config.monitor.concurrency)
         let decisions = interfaces.map { breaker.decision(for: $0.id) }
-        var results: [ProbeResult] = []
-        results.reserveCapacity(interfaces.count)
+        var outcomes: [(String, Outcome)] = []
+        outcomes.reserveCapacity(interfaces.count)
+        var writeError: Error?
         let context = self.context
         let interfaces = self.interfaces
         await withTaskGroup(of: ProbeResult?.self) { group in
@@ -42,14 +48,22 @@ struct ProbeRun {
             }
             for _ in 0..<concurrency where !startNext() { break }
             while let result = await group.next() {
-                if let result { results.append(result) }
+                if let result, writeError == nil {
+                    do {
+                        try write(result)
+                        outcomes.append((result.id, result.outcome))
+                    } catch {
+                        writeError = error
+                        context.stop.trigger()
+                    }
+                }
                 _ = startNext()
             }
         }
-        for result in results { breaker.record(result.id, outcome: result.outcome) }
-        results.sort { $0.id < $1.id }
-        let interrupted = context.stop.isStopping
-        return RunOutcome(results: results, startedAt: started, finishedAt: Date(), interrupted: interrupted,
-                          notProbed: interfaces.count - results.count)
+        if let writeError { throw writeError }
+        for (id, outcome) in outcomes { breaker.record(id, outcome: outcome) }
+        return RunOutcome(written: outcomes.count, failed: outcomes.filter { $0.1.isFailure }.count,
+                          skipped: outcomes.filter { $0.1 == .skipped }.count, startedAt: started, finishedAt: Date(),
+                          interrupted: context.stop.isStopping, notProbed: interfaces.count - outcomes.count)
     }
 }

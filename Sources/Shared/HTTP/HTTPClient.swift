@@ -83,7 +83,8 @@ public enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Sends requests with a URLSession sized for the wanted concurrency.
 public final class HTTPClient: Sendable {
-    private let session: URLSession
+    private let sessions: [URLSession]
+    private let next = Atomic<Int>(0)
 
     /// `connections`: simultaneous connections per host (raised from URLSession's default of 6).
     public init(connections: Int, timeout: TimeInterval) {
@@ -96,10 +97,13 @@ public final class HTTPClient: Sendable {
         configuration.httpCookieAcceptPolicy = .never
         configuration.timeoutIntervalForRequest = timeout + 5
         configuration.timeoutIntervalForResource = timeout + 5
-        session = URLSession(configuration: configuration)
+        // URLSession drives all transfers of a session from one serial queue; several sessions share the load.
+        let count = max(1, min(8, connections / 25))
+        configuration.httpMaximumConnectionsPerHost = max(1, (connections + count - 1) / count)
+        sessions = (0..<count).map { _ in URLSession(configuration: configuration) }
     }
 
-    deinit { session.finishTasksAndInvalidate() }
+    deinit { sessions.forEach { $0.finishTasksAndInvalidate() } }
 
     /// Sends `request`; fails with `.timeout` if the whole answer has not arrived within `timeout` seconds.
     public func send(_ request: URLRequest, timeout: TimeInterval) async -> Result<HTTPResponse, HTTPFailure> {
@@ -109,9 +113,12 @@ public final class HTTPClient: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, HTTPFailure>, Never>) in
                 var request = request
                 request.timeoutInterval = timeout + 5
+                let session = sessions[next.add(1, ordering: .relaxed).oldValue % sessions.count]
                 let task = session.dataTask(with: request) { data, response, error in
                     let timedOut = flags.withLock { state -> Bool in
                         state.finished = true
+                        // The deadline timer lives on until it fires: drop the task so it is not kept with it.
+                        state.task = nil
                         return state.timedOut
                     }
                     let latency = Date().timeIntervalSince(started)

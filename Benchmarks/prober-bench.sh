@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Prober throughput against loopback endpoints that answer after 50 ms (`orchestrator mock-api`, a separate
+# process). For each pool size N and concurrency C it prints wall time, the physical limit N × 50 ms / C,
+# their ratio, CPU time and peak RSS of the prober. Goals: ≤ 1.3× the limit for 1 000 at C=50,
+# ≤ 1.5× for 10 000 at C=200, peak RSS under 60 MB.
+#   Benchmarks/prober-bench.sh [SIZES] [CONCURRENCIES]     e.g. Benchmarks/prober-bench.sh "1000 10000" "5 50 200"
+# (after: swift build -c release)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=${1:-"1000 10000"}
+concurrencies=${2:-"5 50 200"}
+latency_ms=50
+bin=${BIN:-.build/release}
+for p in prober orchestrator; do
+    [ -x "$bin/$p" ] || { echo "build first: swift build -c release" >&2; exit 1; }
+done
+work=$(mktemp -d)
+"$bin/orchestrator" mock-api --port 0 --latency ${latency_ms}ms > "$work/api.out" 2>"$work/api.err" &
+api=$!
+trap 'kill $api 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do grep -q "mock API on" "$work/api.out" 2>/dev/null && break; sleep 0.1; done
+base=$(sed -n 's/^mock API on \([^ ]*\).*/\1/p' "$work/api.out")
+[ -n "$base" ] || { echo "the mock API did not start: $(cat "$work/api.err")" >&2; exit 1; }
+
+printf '%7s %5s %9s %9s %7s %8s %9s\n' "N" "C" "wall s" "limit s" "ratio" "CPU s" "RSS MB"
+for n in $sizes; do
+    mkdir -p "$work/pool-$n/bench"
+    python3 - "$work/pool-$n/bench/endpoints.json" "$n" <<'PY'
+import json, sys
+path, n = sys.argv[1], int(sys.argv[2])
+json.dump({"interfaces": [{"id": f"e{i}", "name": f"endpoint {i}", "url": f"/bench/{i}"} for i in range(n)]}, open(path, "w"))
+PY
+    for c in $concurrencies; do
+        rm -rf "$work/spool"
+        cat > "$work/config.yaml" <<YAML
+monitor:
+  timeout: 10
+  retry_attempts: 0
+  concurrency: $c
+  interface_pool: $work/pool-$n
+services:
+  bench: {base_url: "$base"}
+spool: {dir: $work/spool, min_free: 0}
+YAML
+        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$bin/prober" --config "$work/config.yaml" 2>"$work/prober.err" \
+            || { cat "$work/prober.err" >&2; exit 1; }
+        read -r wall user sys rss < "$work/time"
+        ok=$(grep -c '"outcome":"ok"' "$work"/spool/results/new/*.ndjson || true)
+        [ "$ok" = "$n" ] || echo "warning: only $ok of $n probes ok" >&2
+        python3 - "$n" "$c" "$wall" "$user" "$sys" "$rss" "$latency_ms" <<'PY'
+import sys
+n, c = int(sys.argv[1]), int(sys.argv[2])
+wall, user, sys_, rss, lat = float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
+limit = n * lat / 1000 / c
+print(f"{n:7d} {c:5d} {wall:9.2f} {limit:9.2f} {wall / limit:6.2f}x {user + sys_:8.2f} {rss / 1024:9.1f}")
+PY
+    done
+done
