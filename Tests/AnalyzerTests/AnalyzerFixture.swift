@@ -50,7 +50,7 @@ struct AnalyzerFixture {
     func publishBatch(run: String, shard: Shard = .whole, results: [ProbeResult], start: Date, corrupt: [Int: String] = [:],
                       trailer: Bool = true) throws -> String {
         var lines = try results.map { try RecordCoding.encodeString($0) }
-        for (index, text) in corrupt { lines.insert(text, at: index) }
+        for (index, text) in corrupt.sorted(by: { $0.key < $1.key }) { lines.insert(text, at: index) }
         if trailer {
             lines.append(try RecordCoding.encodeString(BatchTrailer(run: run, shard: shard, count: lines.count, prober: "test:1",
                                                                     startedAt: start, finishedAt: start.addingTimeInterval(2))))

@@ -99,7 +99,7 @@ public final class HTTPServer: Sendable {
     private func serve(_ fd: Int32) {
         var reader = RequestReader(fd: fd)
         while !isStopped {
-            guard let request = reader.next(idleTimeout: 30, stopped: { self.isStopped }) else { return }
+            guard let request = reader.next(idleTimeout: 120, stopped: { self.isStopped }) else { return }
             switch request {
             case let .failure(status, message):
                 send(fd, HTTPReply.text(status, message + "\n"), keepAlive: false, head: false)
