@@ -41,5 +41,10 @@ let package = Package(
             dependencies: ["Shared", "TestSupport", "orchestrator", "prober", "analyzer", "notifier"],
             path: "Tests/OrchestratorTests"
         ),
+        .testTarget(
+            name: "ProofTests",
+            dependencies: ["Shared", "TestSupport", "orchestrator", "prober", "analyzer", "notifier"],
+            path: "Tests/ProofTests"
+        ),
     ]
 )

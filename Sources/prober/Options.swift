@@ -7,6 +7,8 @@ import Shared
 struct Options {
     var configPath: String?
     var run: String?
+    /// `--run tick`: the run id of the latest scheduled tick, so probers started by timers agree on it.
+    var runFromSchedule = false
     var shard = Shard.whole
     var spoolDirectory: String?
     var only: [String] = []
@@ -16,8 +18,9 @@ struct Options {
 
     Probes the interfaces of one shard once and publishes one batch of results to the spool.
       --config PATH      config.yaml or config.json (default: ./config.yaml if present, else built-in defaults)
-      --run ID           the run this batch belongs to (default: a new run id; the probe is a run of its own)
-      --shard K/N        probe shard K of N (interfaces split by a stable hash of their id; default 1/1)
+      --run ID           the run this batch belongs to (default: a new run id; the probe is a run of its own);
+                         --run tick: the run of the latest tick of the configured schedule (for timer-started probers)
+      --shard K/N        probe shard K of N, also written KofN (interfaces split by a stable hash of their id; default 1/1)
       --spool DIR        spool directory (default: spool.dir of the config)
       --only PREFIX      probe only interfaces whose id starts with PREFIX (repeatable)
     Exit status: 0 when the batch was published (whatever the targets did), 2 on a config error,
@@ -41,6 +44,10 @@ struct Options {
             case "--config": options.configPath = try value(argument)
             case "--run":
                 let run = try value(argument)
+                if run == "tick" {
+                    options.runFromSchedule = true
+                    continue
+                }
                 guard RunID.isValid(run) else { throw UsageError(description: "--run: \"\(run)\" is not a run id (e.g. 20261122T150000Z-tick)") }
                 options.run = run
             case "--shard":

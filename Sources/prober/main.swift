@@ -41,7 +41,14 @@ do {
     exit(1)
 }
 
-let run = options.run ?? RunID.byHand()
+let run: String
+if options.runFromSchedule {
+    // Timers fire a little after the tick; the latest tick at or before now is the run they belong to.
+    let tick = config.monitor.schedule.latest(atOrBefore: Date())
+    run = tick.map { RunID.scheduled(tick: $0) } ?? RunID.byHand()
+} else {
+    run = options.run ?? RunID.byHand()
+}
 let selected = pool.interfaces.filter { definition in
     definition.enabled && options.shard.contains(id: definition.id)
         && (options.only.isEmpty || options.only.contains { definition.id.hasPrefix($0) })

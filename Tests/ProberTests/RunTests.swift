@@ -80,6 +80,22 @@ struct RunTests {
     }
 }
 
+extension RunTests {
+    @Test("timer-started probers (--shard KofN --run tick) agree on the scheduled run id")
+    func timerStyle() throws {
+        let f = try ProberFixture(monitor: "interval: 1h")
+        f.server.route("/x", reply: .text(200, "ok"))
+        for i in 0..<8 { try f.interface("svc/i\(i)", "name: i\(i)\nurl: /x?i=\(i)\n") }
+        for k in 1...2 { #expect(try f.runProber(["--shard", "\(k)of2", "--run", "tick"]).exitCode == 0) }
+        let runs = Set(try f.batches().map(\.trailer.run))
+        #expect(runs.count == 1)
+        let run = try #require(runs.first)
+        #expect(run.hasSuffix("-tick"))
+        let tick = try #require(RunID.date(of: run))
+        #expect(Date().timeIntervalSince(tick) >= 0 && Date().timeIntervalSince(tick) < 3600, "the latest hourly tick")
+    }
+}
+
 /// A flag a test flips while a server route reads it.
 final class ManagedFlag: @unchecked Sendable {
     private let lock = NSLock()

@@ -10,6 +10,12 @@ public struct ProgramRun: Sendable {
     public let stdout: String
     public let stderr: String
 
+    public init(termination: Termination, stdout: String, stderr: String) {
+        self.termination = termination
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
     public var exitCode: Int32? {
         if case let .exited(code) = termination { return code }
         return nil

@@ -30,8 +30,11 @@ public struct ConfigIssue: Error, Sendable, Equatable, CustomStringConvertible {
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public let issues: [ConfigIssue]
 
+    /// The issues, ordered by file and line (the order an operator fixes them in).
     public init(_ issues: [ConfigIssue]) {
-        self.issues = issues
+        self.issues = issues.enumerated().sorted { a, b in
+            (a.element.file, a.element.line ?? 0, a.offset) < (b.element.file, b.element.line ?? 0, b.offset)
+        }.map(\.element)
     }
 
     public var description: String {

@@ -105,8 +105,9 @@ public enum ConfigLoader {
 
     private static func readAuth(_ node: Node?, _ reader: ConfigReader, path: String) -> AuthSettings? {
         guard let a = reader.fields(node, path: path) else { return nil }
-        guard let url = a.string("url", required: true) else { a.finish(); return nil }
-        var auth = AuthSettings(url: url)
+        // Every key is read even when url is missing, so that the other keys are not reported as unknown.
+        let url = a.string("url", required: true)
+        var auth = AuthSettings(url: url ?? "")
         auth.method = (a.choice("method", ["GET", "POST", "PUT"]) ?? auth.method)
         auth.headers = HeaderFields(a.stringPairs("headers") ?? [])
         if let body = a.node("body") {
@@ -123,7 +124,7 @@ public enum ConfigLoader {
             reader.remember(secret: header.value)
         }
         a.finish()
-        return auth
+        return url == nil ? nil : auth
     }
 
     private static func readAlerts(_ node: Node?, _ reader: ConfigReader, _ config: inout Config) {

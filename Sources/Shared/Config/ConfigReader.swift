@@ -36,15 +36,16 @@ public final class ConfigReader {
         return Fields(reader: self, path: path, node: node)
     }
 
-    /// A scalar with `${…}` expanded. Values from the environment under secret-looking keys are remembered.
+    /// A scalar with `${…}` expanded. Values under secret-looking keys are remembered as secrets, whether they
+    /// came from the environment or were written in the file.
     public func text(_ node: Node, _ path: String) -> String? {
         guard let raw = node.scalar else {
             issue(node, path, "expected a text value, found \(node.kindDescription)")
             return nil
         }
         do {
-            let (text, substituted) = try environment.expand(raw)
-            if substituted, ConfigReader.looksSecret(path) { remember(secret: text) }
+            let (text, _) = try environment.expand(raw)
+            if ConfigReader.looksSecret(path) { remember(secret: text) }
             return text
         } catch {
             issue(node, path, "\(error)")
@@ -73,12 +74,14 @@ public final class ConfigReader {
         Redactor.register(secret)
     }
 
-    /// Keys whose values are credentials.
+    /// Keys whose values are credentials: passwords, secrets, tokens, keys, authorization and credential
+    /// values, webhook URLs (their query carries the key), under any spelling (`X-Api-Token`, `client_secret`).
+    /// Settings *about* such fields (`token_field`) are not secrets.
     public static func looksSecret(_ path: String) -> Bool {
-        let key = path.split(separator: ".").last.map(String.init)?.lowercased() ?? ""
-        return ["password", "passwd", "secret", "token", "key", "api_key", "apikey", "client_secret",
-                "webhook_url", "url_key", "authorization", "access_token", "refresh_token"].contains(key)
-            || key.hasSuffix("_secret") || key.hasSuffix("_token") || key.hasSuffix("_password")
+        let key = (path.split(separator: ".").last.map(String.init) ?? "").lowercased().replacingOccurrences(of: "-", with: "_")
+        if key.hasSuffix("_field") { return false }
+        return ["password", "passwd", "secret", "token", "apikey", "authorization", "credential", "private_key"].contains { key.contains($0) }
+            || key == "key" || key.hasSuffix("_key") || key == "webhook_url"
     }
 }
 

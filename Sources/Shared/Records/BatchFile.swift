@@ -68,9 +68,17 @@ public enum BatchFile {
             }
             let header: RecordHeader
             do {
-                header = try decoder.header(line.bytes)
+                header = try decoder.anyHeader(line.bytes)
             } catch {
                 badLines.append(BadLine(lineNumber: line.number, reason: "\(error)", text: line.text))
+                continue
+            }
+            if header.v > RecordCoding.version {
+                // A newer trailer means the whole file is from a newer writer: say so rather than "no trailer".
+                if header.kind == "batch" || header.kind == "shard_failed" {
+                    throw SpoolError.invalidFile(path: path, reason: "line \(line.number): \(RecordError.newerVersion(header.v))")
+                }
+                badLines.append(BadLine(lineNumber: line.number, reason: "\(RecordError.newerVersion(header.v))", text: line.text))
                 continue
             }
             switch header.kind {

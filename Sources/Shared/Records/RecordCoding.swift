@@ -144,14 +144,18 @@ public struct RecordDecoder {
 
     /// The `v`/`kind` of a line, checking the version.
     public func header(_ bytes: some Collection<UInt8>) throws -> RecordHeader {
-        let header: RecordHeader
+        let header = try anyHeader(bytes)
+        guard header.v <= RecordCoding.version else { throw RecordError.newerVersion(header.v) }
+        return header
+    }
+
+    /// The `v`/`kind` of a line, whatever its version.
+    public func anyHeader(_ bytes: some Collection<UInt8>) throws -> RecordHeader {
         do {
-            header = try decoder.decode(RecordHeader.self, from: Data(bytes))
+            return try decoder.decode(RecordHeader.self, from: Data(bytes))
         } catch {
             throw RecordError.notJSON(RecordCoding.describe(error))
         }
-        guard header.v <= RecordCoding.version else { throw RecordError.newerVersion(header.v) }
-        return header
     }
 
     /// A whole record of type `T`.

@@ -15,9 +15,10 @@ public struct Shard: Codable, Sendable, Hashable, Comparable, CustomStringConver
     /// The whole pool.
     public static let whole = Shard(index: 1, count: 1)
 
-    /// Parses `K/N` with 1 ≤ K ≤ N.
+    /// Parses `K/N` (or `KofN`, the form that fits in file and systemd unit names) with 1 ≤ K ≤ N.
     public init?(parsing text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = text.contains("/") ? text.split(separator: "/", omittingEmptySubsequences: false)
+            : text.components(separatedBy: "of").map { Substring($0) }
         guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, k >= 1, k <= n else {
             return nil
         }

@@ -18,6 +18,20 @@ extension ScheduleSetting {
         }
     }
 
+    /// The latest tick at or before `date` (within the last eight days), nil if none.
+    public func latest(atOrBefore date: Date, timeZone: TimeZone = .current) -> Date? {
+        var found: Date?
+        var cursor = date.addingTimeInterval(-8 * 86_400)
+        if case let .interval(seconds) = self {
+            cursor = date.addingTimeInterval(-seconds - 1)
+        }
+        while let tick = next(after: cursor, timeZone: timeZone), tick <= date {
+            found = tick
+            cursor = tick
+        }
+        return found
+    }
+
     /// The next `count` ticks after `date` (for `orchestrator check`).
     public func upcoming(after date: Date, count: Int, timeZone: TimeZone = .current) -> [Date] {
         var out: [Date] = []

@@ -1,0 +1,86 @@
+// Deployment: the systemd units pass `systemd-analyze verify`, install.sh installs into a staging root with
+// the right modes, changes nothing on a second run, keeps an operator's config, and --dry-run changes nothing;
+// `orchestrator demo` runs the whole pipeline on its own.
+
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+private let hasSystemdAnalyze = FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")
+
+@Suite("Deployment")
+struct DeployTests {
+    @Test("every unit passes systemd-analyze verify (binaries taken from the build)", .enabled(if: hasSystemdAnalyze))
+    func unitsVerify() throws {
+        let dir = TemporaryDirectory("units")
+        let units = try FileManager.default.contentsOfDirectory(atPath: repository + "/deploy/systemd").sorted()
+        #expect(units == ["vigil-analyzer.service", "vigil-notifier.service", "vigil-orchestrator.service", "vigil-prober@.service",
+                          "vigil-prober@.timer"])
+        var paths: [String] = []
+        for unit in units {
+            let text = try String(contentsOfFile: repository + "/deploy/systemd/" + unit, encoding: .utf8)
+            for directive in ["NoNewPrivileges=yes", "ProtectSystem=strict", "ReadWritePaths=/var/lib/vigil", "PrivateTmp=yes", "User=vigil"]
+                where unit.hasSuffix(".service") {
+                #expect(text.contains(directive), "\(unit) lacks \(directive)")
+            }
+            if unit.hasSuffix(".service"), !unit.contains("prober") {
+                #expect(text.contains("Type=notify") && text.contains("WatchdogSec=") && text.contains("Restart=on-failure"), "\(unit)")
+            }
+            try dir.write(unit, text.replacingOccurrences(of: "/usr/local/bin/", with: Programs.directory + "/"))
+            paths.append(dir.url(unit))
+        }
+        let verify = try ChildProcess(executable: "/usr/bin/systemd-analyze", arguments: ["verify"] + paths, stdout: .capture,
+                                      stderr: .capture)
+        let ended = verify.wait()
+        #expect(ended == .exited(0), "systemd-analyze verify: \(verify.output())")
+    }
+
+    @Test("install.sh: dry run changes nothing; a staging install has the right modes; a second run changes nothing")
+    func installScript() throws {
+        let dir = TemporaryDirectory("install")
+        let root = dir.url("root")
+        let script = repository + "/deploy/install.sh"
+        func install(_ extra: [String]) throws -> ProgramRun {
+            let child = try ChildProcess(executable: "/bin/bash", arguments: [script, "--prefix", root, "--no-build", "--bin-dir", Programs.directory,
+                                                                              "--no-user"] + extra, stdout: .capture, stderr: .capture)
+            let ended = child.wait()
+            return ProgramRun(termination: ended, stdout: child.output(), stderr: "")
+        }
+        let dry = try install(["--dry-run"])
+        #expect(dry.exitCode == 0, "\(dry.stdout)")
+        #expect(dry.stdout.contains("would install \(root)/usr/local/bin/orchestrator"))
+        #expect(!FileManager.default.fileExists(atPath: root), "a dry run creates nothing")
+
+        let first = try install([])
+        #expect(first.exitCode == 0, "\(first.stdout)")
+        let mode = { (path: String) in (FileIO.status(root + path)?.st_mode ?? 0) & 0o7777 }
+        #expect(mode("/usr/local/bin/prober") == 0o755)
+        #expect(mode("/etc/systemd/system/vigil-orchestrator.service") == 0o644)
+        #expect(mode("/etc/vigil/config.yaml") == 0o640 && mode("/etc/vigil/vigil.env") == 0o600)
+        #expect(mode("/var/lib/vigil/spool") == 0o700)
+        #expect(FileManager.default.fileExists(atPath: root + "/etc/vigil/Interface-pool/user/profile/get-info.yaml"))
+        let config = try String(contentsOfFile: root + "/etc/vigil/config.yaml", encoding: .utf8)
+        #expect(config.contains("dir: /var/lib/vigil/spool"))
+
+        try Data("# my own config\n".utf8).write(to: URL(fileURLWithPath: root + "/etc/vigil/config.yaml"))
+        let second = try install([])
+        #expect(second.exitCode == 0)
+        #expect(!second.stdout.contains("installed "), "nothing changes on a second run: \(second.stdout)")
+        #expect(second.stdout.contains("kept       \(root)/etc/vigil/config.yaml (exists)"))
+        #expect(try String(contentsOfFile: root + "/etc/vigil/config.yaml", encoding: .utf8) == "# my own config\n")
+    }
+
+    @Test("orchestrator demo runs the four programs against its mock API and shows the report and the message")
+    func demo() throws {
+        let run = try Programs.run("orchestrator", ["demo"], timeout: 120)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("# Vigil report — run "))
+        #expect(run.stdout.contains("**3 failed** of 5 interfaces"))
+        #expect(run.stdout.contains("---- the webhook received 1 message(s) ----"))
+        #expect(run.stdout.contains("## 🔴 Vigil: 3 new failures"))
+        #expect(!run.stdout.contains("demo-password") && !run.stderr.contains("demo-password"))
+    }
+}
