@@ -19,24 +19,16 @@ struct Options {
     As a service (without --once) it waits for batches and stops cleanly on SIGTERM; SIGHUP reloads the config.
     """
 
-    struct UsageError: Error, CustomStringConvertible {
-        let description: String
-    }
-
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
-        var rest = arguments[...]
-        func value(_ flag: String) throws -> String {
-            guard let next = rest.popFirst(), !next.hasPrefix("--") else { throw UsageError(description: "\(flag) needs a value\n\n\(usage)") }
-            return next
-        }
-        while let argument = rest.popFirst() {
+        var args = ArgumentCursor(arguments, usage: usage)
+        while let argument = args.next() {
             switch argument {
-            case "--config": options.configPath = try value(argument)
-            case "--spool": options.spoolDirectory = try value(argument)
+            case "--config": options.configPath = try args.value(for: argument)
+            case "--spool": options.spoolDirectory = try args.value(for: argument)
             case "--once": options.once = true
-            case "--help", "-h": throw UsageError(description: usage)
-            default: throw UsageError(description: "unknown argument \"\(argument)\"\n\n\(usage)")
+            case "--help", "-h": throw args.help
+            default: throw args.unknown(argument)
             }
         }
         return options

@@ -6,40 +6,12 @@ import Foundation
 import Shared
 
 Log.setup(program: "analyzer")
-let options: Options
-do {
-    options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
-} catch {
-    let text = "\(error)"
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-    exit(text.hasPrefix("usage:") ? 0 : 2)
-}
-
-func loadConfig() throws -> Config {
-    var config = try ConfigLoader.load(path: options.configPath)
-    if let dir = options.spoolDirectory {
-        config.spool.directory = Paths.resolve(dir, against: FileManager.default.currentDirectoryPath)
-    }
-    return config
-}
-
-let config: Config
-do {
-    config = try loadConfig()
-} catch {
-    Log.error("configuration invalid:\n\(error)")
-    exit(2)
-}
-let spool = config.spool.spool
-do {
-    try spool.prepare()
-} catch {
-    Log.error("cannot prepare the spool at \(spool.root): \(error)")
-    exit(1)
-}
+let options = Startup.options(Options.parse)
+let config = Startup.config(path: options.configPath, spool: options.spoolDirectory)
+let spool = Startup.spool(config)
 let lockPath = spool.stateDirectory + "/analyzer.lock"
 guard let lock = try? FileLock.attempt(lockPath) else {
-    let holder = (try? FileIO.read(lockPath)).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "?"
+    let holder = Startup.holder(of: lockPath)
     if options.once {
         Log.notice("an analyzer service (pid \(holder)) holds \(lockPath); it will process the spool")
         exit(0)
@@ -55,7 +27,7 @@ let runner = ServiceRunner(name: "analyzer", watching: [spool.runs.newDirectory,
 Log.info("analyzer started on \(spool.root)" + (options.once ? " (once)" : ""))
 await runner.run(once: options.once, reload: {
     do {
-        analyzer.reload(try loadConfig())
+        analyzer.reload(try Startup.loadConfig(path: options.configPath, spool: options.spoolDirectory))
     } catch {
         Log.error("configuration reload failed, keeping the old one:\n\(error)")
     }

@@ -33,44 +33,35 @@ struct Options {
       list            what waits in new/, deferred/ (attempts, last error, next attempt), failed/, and recent sent/
     """
 
-    struct UsageError: Error, CustomStringConvertible {
-        let description: String
-    }
-
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
-        var rest = arguments[...]
         var selection: [String] = []
         var all = false
         var sent = false
         var once = false
         var verb = "deliver"
-        if let first = rest.first, first == "replay" || first == "list" {
+        var remaining = arguments
+        if let first = arguments.first, first == "replay" || first == "list" {
             verb = first
-            rest = rest.dropFirst()
+            remaining.removeFirst()
         }
-        func value(_ flag: String) throws -> String {
-            guard let next = rest.popFirst(), !next.hasPrefix("--") else { throw UsageError(description: "\(flag) needs a value\n\n\(usage)") }
-            return next
-        }
-        while let argument = rest.popFirst() {
+        var args = ArgumentCursor(remaining, usage: usage)
+        while let argument = args.next() {
             switch argument {
-            case "--config": options.configPath = try value(argument)
-            case "--spool": options.spoolDirectory = try value(argument)
+            case "--config": options.configPath = try args.value(for: argument)
+            case "--spool": options.spoolDirectory = try args.value(for: argument)
             case "--once" where verb == "deliver": once = true
             case "--all" where verb == "replay": all = true
             case "--sent" where verb == "replay": sent = true
-            case "--help", "-h": throw UsageError(description: usage)
+            case "--help", "-h": throw args.help
             default:
-                guard verb == "replay", !argument.hasPrefix("-") else {
-                    throw UsageError(description: "unknown argument \"\(argument)\"\n\n\(usage)")
-                }
+                guard verb == "replay", !argument.hasPrefix("-") else { throw args.unknown(argument) }
                 selection.append(argument)
             }
         }
         switch verb {
         case "replay":
-            guard all || !selection.isEmpty else { throw UsageError(description: "replay: name the alerts to send, or --all\n\n\(usage)") }
+            guard all || !selection.isEmpty else { throw UsageError("replay: name the alerts to send, or --all\n\n\(usage)") }
             options.command = .replay(selection: selection, all: all, sent: sent)
         case "list": options.command = .list
         default: options.command = .deliver(once: once)

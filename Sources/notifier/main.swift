@@ -6,37 +6,9 @@ import Foundation
 import Shared
 
 Log.setup(program: "notifier")
-let options: Options
-do {
-    options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
-} catch {
-    let text = "\(error)"
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-    exit(text.hasPrefix("usage:") ? 0 : 2)
-}
-
-func loadConfig() throws -> Config {
-    var config = try ConfigLoader.load(path: options.configPath)
-    if let dir = options.spoolDirectory {
-        config.spool.directory = Paths.resolve(dir, against: FileManager.default.currentDirectoryPath)
-    }
-    return config
-}
-
-let config: Config
-do {
-    config = try loadConfig()
-} catch {
-    Log.error("configuration invalid:\n\(error)")
-    exit(2)
-}
-let spool = config.spool.spool
-do {
-    try spool.prepare()
-} catch {
-    Log.error("cannot prepare the spool at \(spool.root): \(error)")
-    exit(1)
-}
+let options = Startup.options(Options.parse)
+let config = Startup.config(path: options.configPath, spool: options.spoolDirectory)
+let spool = Startup.spool(config)
 
 if options.command == .list {
     Listing.print(spool: spool)
@@ -44,7 +16,7 @@ if options.command == .list {
 }
 
 let lockPath = spool.stateDirectory + "/notifier.lock"
-let holder = { (try? FileIO.read(lockPath)).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "" }
+let holder = { Startup.holder(of: lockPath) }
 if case let .replay(selection, all, sent) = options.command {
     do {
         let chosen = try Replay.prepare(spool: spool, selection: selection, all: all, sent: sent)
@@ -79,7 +51,7 @@ let runner = ServiceRunner(name: "notifier", watching: [spool.outbox.newDirector
 Log.info("notifier started on \(spool.root): channels \(dispatcher.channels.keys.sorted().joined(separator: ", "))" + (once ? " (once)" : ""))
 await runner.run(once: once, reload: {
     do {
-        dispatcher.reload(try loadConfig())
+        dispatcher.reload(try Startup.loadConfig(path: options.configPath, spool: options.spoolDirectory))
     } catch {
         Log.error("configuration reload failed, keeping the old one:\n\(error)")
     }

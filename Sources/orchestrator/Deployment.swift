@@ -14,12 +14,19 @@ struct Deployment {
     /// `needsPool: false` for commands that only look at the spool (status, trigger, spool): they must work
     /// when an interface file is broken, which is when an operator needs them.
     static func load(_ options: Options, needsPool: Bool = true) throws -> Deployment {
-        var config = try ConfigLoader.load(path: options.configPath)
-        if let dir = options.spoolDirectory {
-            config.spool.directory = Paths.resolve(dir, against: FileManager.default.currentDirectoryPath)
-        }
+        let config = try Startup.loadConfig(path: options.configPath, spool: options.spoolDirectory)
         let pool = needsPool ? try InterfacePool.load(config: config) : InterfacePool(directory: config.monitor.interfacePool, interfaces: [])
         return Deployment(config: config, pool: pool, spool: config.spool.spool, configPath: config.source)
+    }
+
+    /// `load`, or nil after logging why (for the commands that only read the spool).
+    static func loadOrReport(_ options: Options, needsPool: Bool = true) -> Deployment? {
+        do {
+            return try load(options, needsPool: needsPool)
+        } catch {
+            Log.error("configuration invalid:\n\(error)")
+            return nil
+        }
     }
 
     /// Arguments that make a child program see the same deployment.

@@ -54,49 +54,42 @@ struct Options {
       --hosts M --host-index I   several hosts share the spool: this one runs shards I, I+M, … of each run
     """
 
-    struct UsageError: Error, CustomStringConvertible {
-        let description: String
-    }
-
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
-        var rest = arguments[...]
+        var args = ArgumentCursor(arguments, usage: usage)
         var words: [String] = []
         var flags: Set<String> = []
         var port: UInt16 = 8080
         var latency = 0.05
         var queue: String?
-        func value(_ flag: String) throws -> String {
-            guard let next = rest.popFirst(), !next.hasPrefix("--") else { throw UsageError(description: "\(flag) needs a value\n\n\(usage)") }
-            return next
-        }
-        while let argument = rest.popFirst() {
+        func value(_ flag: String) throws -> String { try args.value(for: flag) }
+        while let argument = args.next() {
             switch argument {
             case "--config": options.configPath = try value(argument)
             case "--spool": options.spoolDirectory = try value(argument)
             case "--hosts":
-                guard let n = Int(try value(argument)), n >= 1 else { throw UsageError(description: "--hosts: expected a number ≥ 1") }
+                guard let n = Int(try value(argument)), n >= 1 else { throw UsageError("--hosts: expected a number ≥ 1") }
                 options.hosts = n
             case "--host-index":
-                guard let i = Int(try value(argument)), i >= 1 else { throw UsageError(description: "--host-index: expected a number ≥ 1") }
+                guard let i = Int(try value(argument)), i >= 1 else { throw UsageError("--host-index: expected a number ≥ 1") }
                 options.hostIndex = i
             case "--port":
-                guard let p = UInt16(try value(argument)) else { throw UsageError(description: "--port: expected a port number") }
+                guard let p = UInt16(try value(argument)) else { throw UsageError("--port: expected a port number") }
                 port = p
             case "--latency":
                 let text = try value(argument)
-                guard let d = DurationParser.parse(text, defaultUnit: .milliseconds) else { throw UsageError(description: "--latency: expected a duration such as 50ms") }
+                guard let d = DurationParser.parse(text, defaultUnit: .milliseconds) else { throw UsageError("--latency: expected a duration such as 50ms") }
                 latency = d
             case "--queue": queue = try value(argument)
             case "--json", "--yes", "--keep": flags.insert(argument)
-            case "--help", "-h": throw UsageError(description: usage)
+            case "--help", "-h": throw args.help
             default:
-                guard !argument.hasPrefix("-") else { throw UsageError(description: "unknown option \"\(argument)\"\n\n\(usage)") }
+                guard !argument.hasPrefix("-") else { throw UsageError("unknown option \"\(argument)\"\n\n\(usage)") }
                 words.append(argument)
             }
         }
         guard options.hostIndex <= options.hosts else {
-            throw UsageError(description: "--host-index \(options.hostIndex) is larger than --hosts \(options.hosts)")
+            throw UsageError("--host-index \(options.hostIndex) is larger than --hosts \(options.hosts)")
         }
         switch words.first {
         case nil, "serve": options.command = .serve
@@ -111,17 +104,17 @@ struct Options {
             switch words.dropFirst().first {
             case "ls": options.command = .spool(.list(queue: names.first ?? queue, json: flags.contains("--json")))
             case "show":
-                guard let name = names.first else { throw UsageError(description: "spool show: name a file\n\n\(usage)") }
+                guard let name = names.first else { throw UsageError("spool show: name a file\n\n\(usage)") }
                 options.command = .spool(.show(name))
             case "requeue":
-                guard !names.isEmpty || queue != nil else { throw UsageError(description: "spool requeue: name files or --queue\n\n\(usage)") }
+                guard !names.isEmpty || queue != nil else { throw UsageError("spool requeue: name files or --queue\n\n\(usage)") }
                 options.command = .spool(.requeue(names: names, queue: queue))
             case "purge":
-                guard !names.isEmpty || queue != nil else { throw UsageError(description: "spool purge: name files or --queue\n\n\(usage)") }
+                guard !names.isEmpty || queue != nil else { throw UsageError("spool purge: name files or --queue\n\n\(usage)") }
                 options.command = .spool(.purge(names: names, queue: queue, confirmed: flags.contains("--yes")))
-            default: throw UsageError(description: "spool: expected ls, show, requeue or purge\n\n\(usage)")
+            default: throw UsageError("spool: expected ls, show, requeue or purge\n\n\(usage)")
             }
-        default: throw UsageError(description: "unknown command \"\(words[0])\"\n\n\(usage)")
+        default: throw UsageError("unknown command \"\(words[0])\"\n\n\(usage)")
         }
         return options
     }

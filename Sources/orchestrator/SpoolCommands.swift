@@ -19,13 +19,7 @@ enum SpoolCommands {
     }
 
     static func run(_ action: SpoolAction, _ options: Options) -> Int32 {
-        let deployment: Deployment
-        do {
-            deployment = try Deployment.load(options, needsPool: false)
-        } catch {
-            Log.error("configuration invalid:\n\(error)")
-            return 2
-        }
+        guard let deployment = Deployment.loadOrReport(options, needsPool: false) else { return 2 }
         let spool = deployment.spool
         switch action {
         case let .list(queue, json): return list(spool, queue: queue, json: json)

@@ -7,13 +7,7 @@ import Shared
 
 enum StatusCommand {
     static func run(_ options: Options) -> Int32 {
-        let deployment: Deployment
-        do {
-            deployment = try Deployment.load(options, needsPool: false)
-        } catch {
-            Log.error("configuration invalid:\n\(error)")
-            return 2
-        }
+        guard let deployment = Deployment.loadOrReport(options, needsPool: false) else { return 2 }
         let spool = deployment.spool
         var out = "spool: \(spool.root)\n"
         let states = FileIO.listIfPresent(spool.stateDirectory).filter { $0.hasPrefix("orchestrator-") && $0.hasSuffix(".json") }

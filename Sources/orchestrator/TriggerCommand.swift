@@ -6,13 +6,7 @@ import Shared
 
 enum TriggerCommand {
     static func run(_ options: Options) -> Int32 {
-        let deployment: Deployment
-        do {
-            deployment = try Deployment.load(options, needsPool: false)
-        } catch {
-            Log.error("configuration invalid:\n\(error)")
-            return 2
-        }
+        guard let deployment = Deployment.loadOrReport(options, needsPool: false) else { return 2 }
         guard let state = ServiceState.read(deployment.stateFile), state.isAlive else {
             Log.error("no orchestrator service is running on this host (\(deployment.stateFile)); "
                 + "start it, or run `orchestrator once` for a run in the foreground")

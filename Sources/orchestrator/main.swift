@@ -6,14 +6,7 @@ import Foundation
 import Shared
 
 Log.setup(program: "orchestrator")
-let options: Options
-do {
-    options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
-} catch {
-    let text = "\(error)"
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-    exit(text.hasPrefix("usage:") ? 0 : 2)
-}
+let options = Startup.options(Options.parse)
 
 switch options.command {
 case .check: exit(CheckCommand.run(options))

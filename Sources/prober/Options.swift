@@ -27,37 +27,29 @@ struct Options {
     1 when the batch could not be published.
     """
 
-    struct UsageError: Error, CustomStringConvertible {
-        let description: String
-    }
-
     /// Parses argv (without the program name). `--help` throws a UsageError carrying the usage text.
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
-        var rest = arguments[...]
-        func value(_ flag: String) throws -> String {
-            guard let next = rest.popFirst(), !next.hasPrefix("--") else { throw UsageError(description: "\(flag) needs a value\n\n\(usage)") }
-            return next
-        }
-        while let argument = rest.popFirst() {
+        var args = ArgumentCursor(arguments, usage: usage)
+        while let argument = args.next() {
             switch argument {
-            case "--config": options.configPath = try value(argument)
+            case "--config": options.configPath = try args.value(for: argument)
             case "--run":
-                let run = try value(argument)
+                let run = try args.value(for: argument)
                 if run == "tick" {
                     options.runFromSchedule = true
                     continue
                 }
-                guard RunID.isValid(run) else { throw UsageError(description: "--run: \"\(run)\" is not a run id (e.g. 20261122T150000Z-tick)") }
+                guard RunID.isValid(run) else { throw UsageError("--run: \"\(run)\" is not a run id (e.g. 20261122T150000Z-tick, or tick)") }
                 options.run = run
             case "--shard":
-                let text = try value(argument)
-                guard let shard = Shard(parsing: text) else { throw UsageError(description: "--shard: expected K/N with 1 ≤ K ≤ N, found \"\(text)\"") }
+                let text = try args.value(for: argument)
+                guard let shard = Shard(parsing: text) else { throw UsageError("--shard: expected K/N (or KofN) with 1 ≤ K ≤ N, found \"\(text)\"") }
                 options.shard = shard
-            case "--spool": options.spoolDirectory = try value(argument)
-            case "--only": options.only.append(try value(argument))
-            case "--help", "-h": throw UsageError(description: usage)
-            default: throw UsageError(description: "unknown argument \"\(argument)\"\n\n\(usage)")
+            case "--spool": options.spoolDirectory = try args.value(for: argument)
+            case "--only": options.only.append(try args.value(for: argument))
+            case "--help", "-h": throw args.help
+            default: throw args.unknown(argument)
             }
         }
         return options

@@ -8,19 +8,12 @@ import Shared
 
 Log.setup(program: "prober")
 
-let options: Options
-do {
-    options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
-} catch {
-    let text = "\(error)"
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-    exit(text.hasPrefix("usage:") ? 0 : 2)
-}
+let options = Startup.options(Options.parse)
 
 let config: Config
 let pool: InterfacePool
 do {
-    config = try ConfigLoader.load(path: options.configPath)
+    config = try Startup.loadConfig(path: options.configPath, spool: options.spoolDirectory)
     pool = try InterfacePool.load(config: config)
 } catch let error as ConfigError {
     for issue in error.issues { Log.error("\(issue)") }
@@ -31,15 +24,7 @@ do {
     exit(2)
 }
 
-var settings = config.spool
-if let dir = options.spoolDirectory { settings.directory = Paths.resolve(dir, against: FileManager.default.currentDirectoryPath) }
-let spool = settings.spool
-do {
-    try spool.prepare()
-} catch {
-    Log.error("cannot prepare the spool at \(spool.root): \(error)")
-    exit(1)
-}
+let spool = Startup.spool(config)
 
 let run: String
 if options.runFromSchedule {

@@ -143,29 +143,3 @@ struct ServiceTests {
         #expect(!once.stdout.contains("<6>"))
     }
 }
-
-/// Counts concurrent entries (peak).
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current = 0
-    private var peak = 0
-
-    func enter() {
-        lock.lock()
-        current += 1
-        peak = max(peak, current)
-        lock.unlock()
-    }
-
-    func leave() {
-        lock.lock()
-        current -= 1
-        lock.unlock()
-    }
-
-    var maximum: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return peak
-    }
-}

@@ -72,38 +72,3 @@ func tokenRoute(expiresIn: Int = 3600, delay: TimeInterval = 0) -> TestServer.Ro
         return .json(200, #"{"code":0,"data":{"access_token":"tok-\#(n)","expires_in":\#(expiresIn)}}"#, delay: delay)
     }
 }
-
-/// A thread-safe counter.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    private var peak = 0
-    private var current = 0
-
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
-    }
-
-    /// Marks one more in flight and returns the number in flight.
-    func enter() {
-        lock.lock()
-        current += 1
-        peak = max(peak, current)
-        lock.unlock()
-    }
-
-    func leave() {
-        lock.lock()
-        current -= 1
-        lock.unlock()
-    }
-
-    var maximum: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return peak
-    }
-}

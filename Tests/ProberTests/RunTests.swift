@@ -95,13 +95,3 @@ extension RunTests {
         #expect(Date().timeIntervalSince(tick) >= 0 && Date().timeIntervalSince(tick) < 3600, "the latest hourly tick")
     }
 }
-
-/// A flag a test flips while a server route reads it.
-final class ManagedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var state = false
-    var value: Bool {
-        get { lock.lock(); defer { lock.unlock() }; return state }
-        set { lock.lock(); state = newValue; lock.unlock() }
-    }
-}

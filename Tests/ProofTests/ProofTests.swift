@@ -100,13 +100,3 @@ struct ProofTests {
         #expect(spool.contains("Bearer ***"), "the masked Authorization header is what the spool shows")
     }
 }
-
-/// A flag shared with a thread.
-final class ManagedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var state = false
-    var value: Bool {
-        get { lock.withLock { state } }
-        set { lock.withLock { state = newValue } }
-    }
-}

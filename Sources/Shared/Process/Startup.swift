@@ -1,0 +1,91 @@
+// Startup: what every Vigil program does before its own work — parse the command line (printing the usage
+// for --help and exiting 2 with the reason for a bad argument), load the configuration with a --spool
+// override (exiting 2 with every problem, file:line), and prepare the spool (exiting 1 if it cannot).
+
+import Foundation
+
+/// A bad command line, or `--help`: the text to print.
+public struct UsageError: Error, CustomStringConvertible {
+    public let description: String
+    /// `--help` asked for the usage: exit 0, not 2.
+    public let isHelp: Bool
+
+    public init(_ description: String, isHelp: Bool = false) {
+        self.description = description
+        self.isHelp = isHelp
+    }
+}
+
+/// The arguments still to read.
+public struct ArgumentCursor {
+    private var rest: ArraySlice<String>
+    private let usage: String
+
+    public init(_ arguments: [String], usage: String) {
+        rest = arguments[...]
+        self.usage = usage
+    }
+
+    public mutating func next() -> String? { rest.popFirst() }
+
+    /// The value after `flag`.
+    public mutating func value(for flag: String) throws -> String {
+        guard let next = rest.popFirst(), !next.hasPrefix("--") else { throw UsageError("\(flag) needs a value\n\n\(usage)") }
+        return next
+    }
+
+    /// The error for an argument nobody understood.
+    public func unknown(_ argument: String) -> UsageError { UsageError("unknown argument \"\(argument)\"\n\n\(usage)") }
+
+    public var help: UsageError { UsageError(usage, isHelp: true) }
+}
+
+/// The shared start-up steps; each exits the process with a clear message when it cannot go on.
+public enum Startup {
+    /// Parses the command line with `parse`, or prints the usage (exit 0) or the error (exit 2).
+    public static func options<T>(_ parse: ([String]) throws -> T) -> T {
+        do {
+            return try parse(Array(CommandLine.arguments.dropFirst()))
+        } catch let error as UsageError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            exit(error.isHelp ? 0 : 2)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            exit(2)
+        }
+    }
+
+    /// The configuration at `path` (or the defaults), with `spool` overriding spool.dir.
+    public static func loadConfig(path: String?, spool: String?) throws -> Config {
+        var config = try ConfigLoader.load(path: path)
+        if let spool { config.spool.directory = Paths.resolve(spool, against: FileManager.default.currentDirectoryPath) }
+        return config
+    }
+
+    /// `loadConfig`, or exit 2 listing every problem.
+    public static func config(path: String?, spool: String?) -> Config {
+        do {
+            return try loadConfig(path: path, spool: spool)
+        } catch {
+            Log.error("configuration invalid:\n\(error)")
+            exit(2)
+        }
+    }
+
+    /// The prepared spool of `config`, or exit 1.
+    public static func spool(_ config: Config) -> Spool {
+        let spool = config.spool.spool
+        do {
+            try spool.prepare()
+        } catch {
+            Log.error("cannot prepare the spool at \(spool.root): \(error)")
+            exit(1)
+        }
+        return spool
+    }
+
+    /// The pid written in a lock file (for "another … (pid N) runs" messages).
+    public static func holder(of lockPath: String) -> String {
+        (try? FileIO.read(lockPath)).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "?"
+    }
+}
