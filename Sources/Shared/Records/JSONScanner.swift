@@ -105,6 +105,19 @@ public struct JSONScanner {
         throw Mismatch()
     }
 
+    /// Moves past a string without building it (skipped values are often long, escaped bodies).
+    private mutating func skipString() throws {
+        i += 1
+        while i < count {
+            let c = base[i]
+            if c == UInt8(ascii: "\"") { i += 1; return }
+            if c == UInt8(ascii: "\\") { i += 2; continue }
+            if c < 0x20 { throw Mismatch() }
+            i += 1
+        }
+        throw Mismatch()
+    }
+
     private mutating func escapedString(from start: Int) throws -> String {
         var out = Array(UnsafeBufferPointer(start: base + start, count: i - start))
         while i < count {
@@ -233,7 +246,7 @@ public struct JSONScanner {
         switch c {
         case UInt8(ascii: "{"): try object { _, scanner in try scanner.skipValue() }
         case UInt8(ascii: "["): try array { try $0.skipValue() }
-        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "\""): try skipString()
         case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try bool()
         case UInt8(ascii: "n"): guard null() else { throw Mismatch() }
         default: _ = try double()

@@ -42,7 +42,11 @@ public final class LineReader {
     public func next() throws -> Line? {
         var overflow: [UInt8]?
         while true {
-            if let newline = buffer[start..<end].firstIndex(of: 10) {
+            let found = buffer.withUnsafeBufferPointer { raw -> Int? in
+                guard end > start, let hit = memchr(raw.baseAddress! + start, 10, end - start) else { return nil }
+                return raw.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
+            if let newline = found {
                 lineNumber += 1
                 var slice = buffer[start..<newline]
                 start = newline + 1

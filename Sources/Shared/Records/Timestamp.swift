@@ -56,7 +56,12 @@ public enum Timestamp {
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]` and the compact `YYYYMMDDTHHMMSSZ`; nil for anything else.
     public static func parse(_ text: String) -> Date? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// `parse` on UTF-8 bytes (no copy: the analyzer parses one per result line).
+    public static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Date? {
         if b.count == 16, b[8] == UInt8(ascii: "T"), b[15] == UInt8(ascii: "Z") {
             guard let y = digits(b, 0, 4), let mo = digits(b, 4, 2), let d = digits(b, 6, 2),
                   let h = digits(b, 9, 2), let mi = digits(b, 11, 2), let s = digits(b, 13, 2)
@@ -110,7 +115,7 @@ public enum Timestamp {
         return Date(timeIntervalSince1970: Double(epoch - offset) + fraction)
     }
 
-    private static func digits(_ b: [UInt8], _ at: Int, _ count: Int) -> Int? {
+    private static func digits(_ b: UnsafeBufferPointer<UInt8>, _ at: Int, _ count: Int) -> Int? {
         guard at + count <= b.count else { return nil }
         var value = 0
         for i in at..<(at + count) {
