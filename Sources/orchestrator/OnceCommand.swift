@@ -34,15 +34,7 @@ enum OnceCommand {
         }
         let record = await supervisor.execute()
         _ = watcher
-        for program in ["analyzer", "notifier"] {
-            do {
-                let child = try ChildProcess(executable: Programs.path(program), arguments: deployment.childArguments + ["--once"])
-                let ended = await child.exit()
-                if !ended.succeeded { Log.error("\(program) \(ended)") }
-            } catch {
-                Log.error("cannot start \(program): \(error)")
-            }
-        }
+        await runOnce("analyzer", deployment)
         let reportPath = deployment.spool.reportsDirectory + "/" + RunFileName.report(run: plan.run)
         // An analyzer service on the same spool may be the one writing the report: give it a moment.
         let end = Date().addingTimeInterval(60)
@@ -53,10 +45,28 @@ enum OnceCommand {
         }
         print("Report: \(reportPath)\n")
         print(String(decoding: report, as: UTF8.self))
+        fflushStandardOutput()
+        // The notifier goes last: what it prints (with no channel configured) comes after the report.
+        await runOnce("notifier", deployment)
         let summary = History.find(plan.run, in: deployment.spool.stateDirectory + "/history.ndjson")
         let clean = record.failedShards.isEmpty && (summary.map { $0.stats.failed == 0 && $0.stats.missingShards.isEmpty } ?? false)
         return clean ? 0 : 1
     }
+}
+
+private func runOnce(_ program: String, _ deployment: Deployment) async {
+    do {
+        let child = try ChildProcess(executable: Programs.path(program), arguments: deployment.childArguments + ["--once"])
+        let ended = await child.exit()
+        if !ended.succeeded { Log.error("\(program) \(ended)") }
+    } catch {
+        Log.error("cannot start \(program): \(error)")
+    }
+}
+
+/// Flushes buffered `print` output before a child writes to the same stdout.
+private func fflushStandardOutput() {
+    fflush(nil)
 }
 
 enum History {
