@@ -124,3 +124,30 @@ struct AssemblyTests {
         #expect(second.stderr.contains("another analyzer (pid \(service.pid)) already runs"), "\(second.stderr)")
     }
 }
+
+@Suite("Analyzer metrics")
+struct MetricsTests {
+    @Test("each run writes per-interface and per-run series in the text format, replaced atomically")
+    func textfile() throws {
+        let f = try AnalyzerFixture()
+        let run = RunID.manual(at: t0)
+        try f.publishBatch(run: run, results: [
+            AnalyzerFixture.result("svc/up", .ok, run: run, latency: 120, at: t0),
+            AnalyzerFixture.result("svc/down", .http503, run: run, at: t0),
+            AnalyzerFixture.result("svc/\"quoted\"", .skipped, run: run, at: t0),
+        ], start: t0)
+        #expect(try f.analyzeOnce().exitCode == 0)
+        let name = try #require(FileIO.listIfPresent(f.spool.metricsDirectory).first { $0.hasPrefix("vigil-analyzer-") })
+        let text = try f.dir.read("spool/metrics/\(name)")
+        #expect(text.contains(#"vigil_interface_up{id="svc/up",service="svc",name="Interface svc/up"} 1"#))
+        #expect(text.contains(#"vigil_interface_up{id="svc/down",service="svc",name="Interface svc/down"} 0"#))
+        #expect(text.contains(#"vigil_interface_latency_seconds{id="svc/up",service="svc",name="Interface svc/up"} 0.12"#))
+        #expect(text.contains(#"vigil_interface_outcome{id="svc/\"quoted\"",service="svc",name="Interface svc/\"quoted\"",outcome="skipped"} 1"#))
+        #expect(!text.contains(#"vigil_interface_up{id="svc/\"quoted\""#), "a skipped interface has no up/down sample")
+        #expect(text.contains("vigil_run_interfaces{result=\"failed\"} 1"))
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(line.range(of: #"^[a-z_]+(\{.*\})? [0-9.e+-]+$"#, options: .regularExpression) != nil, "bad sample line: \(line)")
+        }
+        #expect(FileIO.listIfPresent(f.spool.metricsDirectory).allSatisfy { !$0.hasPrefix(".") }, "no temporary file left")
+    }
+}

@@ -109,3 +109,39 @@ struct DeliveryTests {
         }
     }
 }
+
+@Suite("Notifier pacing and metrics")
+struct PacingTests {
+    @Test("WeCom messages are paced to wecom_per_minute; what waits at a stop is kept, not lost")
+    func rateLimit() throws {
+        let f = try NotifierFixture(notify: "wecom_per_minute: 2")
+        for minute in [0, 15, 30, 45] { try f.publishAlert(minutes: minute) }
+        let errors = LineCollector()
+        let service = try f.startService(stderr: errors)
+        defer { service.signal(SIGKILL); _ = service.wait() }
+        #expect(eventually(timeout: 10) { f.acceptedRuns.count == 2 })
+        usleep(1_500_000)
+        #expect(f.acceptedRuns.count == 2, "no more than 2 in a minute")
+        service.signal(SIGTERM)
+        #expect(service.wait(timeout: 15) == .exited(0), "\(errors.text)")
+        let waiting = f.deferred.count + f.spool.outbox.pending().count
+        #expect(f.sent.count == 2 && waiting == 2, "the other two wait: sent \(f.sent), deferred \(f.deferred)")
+        try f.dir.write("config.yaml", try f.dir.read("config.yaml").replacingOccurrences(of: "wecom_per_minute: 2", with: "wecom_per_minute: 20"))
+        #expect(try f.run(["replay", "--all"]).exitCode == 0)
+        #expect(f.sent.count == 4 && f.acceptedRuns.count == 4)
+    }
+
+    @Test("delivery counters and the deferred backlog go to a textfile-collector file")
+    func metrics() throws {
+        let f = try NotifierFixture()
+        f.mode.set(.status(500))
+        try f.publishAlert(minutes: 0)
+        #expect(try f.runOnce(["--once"]).exitCode == 0)
+        let files = FileIO.listIfPresent(f.spool.metricsDirectory)
+        let name = try #require(files.first { $0.hasPrefix("vigil-notifier-") && $0.hasSuffix(".prom") })
+        let text = try f.dir.read("spool/metrics/\(name)")
+        #expect(text.contains("vigil_notifier_deferred 1\n") && text.contains("vigil_notifier_deferred_total 1\n"))
+        #expect(text.contains("# TYPE vigil_notifier_delivered_total counter"))
+        #expect(text.hasSuffix("\n"))
+    }
+}

@@ -143,3 +143,27 @@ struct ServiceTests {
         #expect(!once.stdout.contains("<6>"))
     }
 }
+
+@Suite("Orchestrator reload")
+struct ReloadTests {
+    @Test("SIGHUP with a broken config keeps the old one and says why; with a good one it takes the new schedule")
+    func reload() throws {
+        let f = try OrchestratorFixture()
+        try f.healthyInterfaces(1)
+        let errors = LineCollector()
+        let service = try f.startService(stderr: errors)
+        defer { service.signal(SIGKILL); _ = service.wait() }
+        #expect(eventually(timeout: 10) { errors.text.contains("orchestrator started") })
+        let good = try f.dir.read("config.yaml")
+        try f.dir.write("config.yaml", good.replacingOccurrences(of: "interval: 1h", with: "interval: often"))
+        service.signal(SIGHUP)
+        #expect(eventually(timeout: 10) { errors.text.contains("configuration reload failed, keeping the old one") }, "\(errors.text)")
+        #expect(errors.text.contains("config.yaml:") && errors.text.contains("monitor.interval: expected a duration"))
+        #expect(service.termination == nil, "still running")
+        try f.dir.write("config.yaml", good.replacingOccurrences(of: "interval: 1h", with: "interval: 30m"))
+        service.signal(SIGHUP)
+        #expect(eventually(timeout: 10) { errors.text.contains("configuration reloaded") && errors.text.contains("schedule every 30m") })
+        service.signal(SIGTERM)
+        #expect(service.wait(timeout: 15) == .exited(0))
+    }
+}
