@@ -114,24 +114,22 @@ private struct JSONNodeParser {
             guard position < bytes.count else { throw error("unterminated escape") }
             let e = bytes[position]
             position += 1
-            switch e {
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "/"), UInt8(ascii: "\\"), UInt8(ascii: "\""): out.append(e)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800..<0xDC00).contains(scalar), position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
-                   bytes[position + 1] == UInt8(ascii: "u") {
-                    position += 2
-                    let low = try hex4()
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                }
-                out.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
-            default: throw error("unknown escape \\\(Character(Unicode.Scalar(e)))")
+            if let byte = JSONEscape.simple(e) {
+                out.append(byte)
+                continue
             }
+            guard e == UInt8(ascii: "u") else { throw error("unknown escape \\\(Character(Unicode.Scalar(e)))") }
+            let high = try hex4()
+            var low: UInt32?
+            let mark = position
+            if JSONEscape.isHighSurrogate(high), position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
+               bytes[position + 1] == UInt8(ascii: "u") {
+                position += 2
+                low = try hex4()
+            }
+            let decoded = JSONEscape.utf8(high: high, low: low)
+            if low != nil, !decoded.usedLow { position = mark }
+            out.append(contentsOf: decoded.bytes)
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -127,23 +127,21 @@ public struct JSONScanner {
             guard c == UInt8(ascii: "\\") else { out.append(c); continue }
             guard let e = current else { throw Mismatch() }
             i += 1
-            switch e {
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800..<0xDC00).contains(scalar), i + 6 <= count, base[i] == UInt8(ascii: "\\"), base[i + 1] == UInt8(ascii: "u") {
-                    i += 2
-                    let low = try hex4()
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low &- 0xDC00)
-                }
-                out.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
-            default: throw Mismatch()
+            if let byte = JSONEscape.simple(e) {
+                out.append(byte)
+                continue
             }
+            guard e == UInt8(ascii: "u") else { throw Mismatch() }
+            let high = try hex4()
+            var low: UInt32?
+            let mark = i
+            if JSONEscape.isHighSurrogate(high), i + 6 <= count, base[i] == UInt8(ascii: "\\"), base[i + 1] == UInt8(ascii: "u") {
+                i += 2
+                low = try hex4()
+            }
+            let decoded = JSONEscape.utf8(high: high, low: low)
+            if low != nil, !decoded.usedLow { i = mark }
+            out.append(contentsOf: decoded.bytes)
         }
         throw Mismatch()
     }

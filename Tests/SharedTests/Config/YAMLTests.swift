@@ -112,6 +112,18 @@ struct JSONDocumentTests {
         #expect(JSONValue(node: node).serialized() == #"{"a":1,"b":[true,null,"x"],"c":{"d":"é"}}"#)
     }
 
+    @Test("\\u escapes: a surrogate pair is one character, an unpaired surrogate is U+FFFD (never a crash)")
+    func surrogates() throws {
+        let text = #"{"pair": "\uD83D\uDE00", "lone": "\uD800\u0041", "tail": "\uDC00x"}"#
+        let node = try JSONDocument.parse(text)
+        #expect(node["pair"]?.scalar == "😀")
+        #expect(node["lone"]?.scalar == "\u{FFFD}A")
+        #expect(node["tail"]?.scalar == "\u{FFFD}x")
+        // The record scanner decodes the same escapes the same way.
+        let line = #"{"v":1,"kind":"result","run":"20261122T150000Z-tick","shard":"1/1","id":"a","service":"s","name":"\uD83D\uDE00 \uD800\u0041","method":"GET","url":"u","outcome":"ok","attempts":1,"started_at":"2026-11-22T15:00:00.000Z"}"#
+        #expect(ProbeResult.scan(Array(line.utf8))?.name == "😀 \u{FFFD}A")
+    }
+
     @Test("syntax errors name the line", arguments: [("{\n\"a\": 1,\n}", 3), ("{\"a\": tru}", 1), ("{\n\"a\": \"x\n\"}", 2)])
     func errors(_ text: String, _ line: Int) {
         #expect(throws: SyntaxError.self) { _ = try JSONDocument.parse(text) }
