@@ -15,7 +15,7 @@ final class Analyzer {
     init(config: Config, spool: Spool) {
         self.config = config
         self.spool = spool
-        history = History(path: spool.stateDirectory + "/history.ndjson")
+        history = History(path: spool.historyPath)
     }
 
     private var grace: TimeInterval { config.scheduler.gracefulShutdown + 30 }

@@ -48,7 +48,7 @@ enum OnceCommand {
         fflushStandardOutput()
         // The notifier goes last: what it prints (with no channel configured) comes after the report.
         await runOnce("notifier", deployment)
-        let summary = History.find(plan.run, in: deployment.spool.stateDirectory + "/history.ndjson")
+        let summary = RunSummary.history(at: deployment.spool.historyPath, where: { $0.run == plan.run }).last
         let clean = record.failedShards.isEmpty && (summary.map { $0.stats.failed == 0 && $0.stats.missingShards.isEmpty } ?? false)
         return clean ? 0 : 1
     }
@@ -67,17 +67,4 @@ private func runOnce(_ program: String, _ deployment: Deployment) async {
 /// Flushes buffered `print` output before a child writes to the same stdout.
 private func fflushStandardOutput() {
     fflush(nil)
-}
-
-enum History {
-    /// The analyzer's summary line for `run`.
-    static func find(_ run: String, in path: String) -> RunSummary? {
-        guard let reader = try? LineReader(path: path) else { return nil }
-        let decoder = RecordDecoder()
-        var found: RunSummary?
-        while let line = try? reader.next() {
-            if let summary = try? decoder.decode(RunSummary.self, from: line.bytes), summary.run == run { found = summary }
-        }
-        return found
-    }
 }

@@ -27,7 +27,7 @@ enum StatusCommand {
             }
         }
         out += "last reported runs:\n"
-        let reported = lastSummaries(spool.stateDirectory + "/history.ndjson", count: 5)
+        let reported = RunSummary.history(at: spool.historyPath, last: 5)
         if reported.isEmpty { out += "  none yet\n" }
         for summary in reported.reversed() {
             let s = summary.stats
@@ -48,18 +48,5 @@ enum StatusCommand {
         out += "  reports: \(FileIO.listIfPresent(spool.reportsDirectory).count)\n"
         print(out, terminator: "")
         return 0
-    }
-
-    private static func lastSummaries(_ path: String, count: Int) -> [RunSummary] {
-        guard let reader = try? LineReader(path: path) else { return [] }
-        var out: [RunSummary] = []
-        let decoder = RecordDecoder()
-        while let line = try? reader.next() {
-            if let summary = try? decoder.decode(RunSummary.self, from: line.bytes) {
-                out.append(summary)
-                if out.count > count { out.removeFirst() }
-            }
-        }
-        return out
     }
 }

@@ -169,12 +169,7 @@ final class ProofHarness: @unchecked Sendable {
     }
 
     /// Runs whose summary the analyzer has written.
-    func history() -> [RunSummary] {
-        guard let bytes = try? FileIO.read(spool.stateDirectory + "/history.ndjson") else { return [] }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap {
-            try? RecordDecoder().decode(RunSummary.self, from: Array($0.utf8))
-        }
-    }
+    func history() -> [RunSummary] { RunSummary.history(at: spool.historyPath) }
 
     /// No queue holds anything in tmp/ or cur/, and nothing waits to be delivered.
     var settled: Bool {

@@ -170,4 +170,19 @@ public struct RunSummary: Codable, Sendable, Equatable {
         self.report = report
         self.alert = alert
     }
+
+    /// The summaries in a history file that satisfy `filter`, oldest first, at most the last `count`
+    /// (unreadable lines are skipped: the file is append-only and a torn last line is possible).
+    public static func history(at path: String, last count: Int = .max, where filter: (RunSummary) -> Bool = { _ in true })
+        -> [RunSummary] {
+        guard let reader = try? LineReader(path: path) else { return [] }
+        let decoder = RecordDecoder()
+        var out: [RunSummary] = []
+        while let line = try? reader.next() {
+            guard let summary = try? decoder.decode(RunSummary.self, from: line.bytes), filter(summary) else { continue }
+            out.append(summary)
+            if out.count > count { out.removeFirst() }
+        }
+        return out
+    }
 }

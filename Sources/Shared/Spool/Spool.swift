@@ -33,6 +33,8 @@ public struct Spool: Sendable {
     public var stateDirectory: String { root + "/state" }
     public var tokensDirectory: String { root + "/state/tokens" }
     public var quarantineDirectory: String { root + "/quarantine" }
+    /// One run_summary line per reported run (written by the analyzer).
+    public var historyPath: String { root + "/state/history.ndjson" }
     public var metricsDirectory: String { root + "/metrics" }
 
     public var quarantine: Quarantine { Quarantine(directory: quarantineDirectory, permissions: permissions) }
