@@ -1,6 +1,8 @@
 // CheckCommand: `orchestrator check` validates the config and every interface file without probing, prints
 // every problem found (file:line: key: what was expected), or a summary: services and their interfaces,
-// the schedule and its next three runs, probers, alerting and channels (webhook keys masked).
+// the schedule and its next three runs, probers, alerting and channels (webhook keys masked), then warnings
+// (a schedule with no run in a year, env-file lines systemd ignores). `--env-file` expands ${…} with the
+// variables the service will get instead of the shell's.
 
 import Foundation
 import Shared
@@ -8,8 +10,18 @@ import Shared
 enum CheckCommand {
     static func run(_ options: Options) -> Int32 {
         let deployment: Deployment
+        var warnings: [String] = []
+        var environmentNote: String?
         do {
-            deployment = try Deployment.load(options)
+            var environment = ProcessInfo.processInfo.environment
+            if !options.environmentFiles.isEmpty {
+                let files = try environmentFiles(options.environmentFiles)
+                environment = files.variables
+                warnings += files.ignored.map(\.description)
+                environmentNote = "environment: \(files.variables.count) variable(s) from \(files.read.joined(separator: ", ")); "
+                    + "the shell's environment is not used, as under systemd"
+            }
+            deployment = try Deployment.load(options, environment: environment)
         } catch let error as ConfigError {
             print("configuration has \(error.issues.count) problem(s):")
             for issue in error.issues { print("  \(issue)") }
@@ -19,7 +31,9 @@ enum CheckCommand {
             return 2
         }
         let c = deployment.config
+        if let idle = c.monitor.schedule.idleWarning(after: Date()) { warnings.append(idle) }
         var out = "configuration OK: \(c.source ?? "built-in defaults")\n"
+        if let environmentNote { out += environmentNote + "\n" }
         out += "spool: \(deployment.spool.root)\n"
         out += "interface pool: \(c.monitor.interfacePool)\n"
         out += "schedule: \(c.monitor.schedule.summary); start_delay \(DurationParser.format(c.scheduler.startDelay)), "
@@ -44,7 +58,30 @@ enum CheckCommand {
         var channels = c.notify.wecom.map { "\($0.name) (WeCom \(Redactor.maskQuery(of: $0.webhookURL)))" }
         channels += c.notify.webhooks.map { "\($0.name) (webhook \(Redactor.maskQuery(of: $0.url)))" }
         out += "channels: " + (channels.isEmpty ? "none — alerts are printed and kept in outbox/sent/" : channels.joined(separator: ", ")) + "\n"
+        for warning in warnings { out += "warning: \(warning)\n" }
         print(out, terminator: "")
         return 0
+    }
+
+    /// The variables of `--env-file` files, later files winning as with several EnvironmentFile= lines. A path
+    /// with a leading "-" may be missing, as in a unit file.
+    static func environmentFiles(_ paths: [String]) throws -> (variables: [String: String], ignored: [ConfigIssue], read: [String]) {
+        var variables: [String: String] = [:]
+        var ignored: [ConfigIssue] = []
+        var read: [String] = []
+        for argument in paths {
+            let optional = argument.hasPrefix("-")
+            let path = optional ? String(argument.dropFirst()) : argument
+            guard FileManager.default.fileExists(atPath: path) else {
+                if optional { continue }
+                throw ConfigError([ConfigIssue(file: path, line: nil, key: nil,
+                                               message: "no such file (write --env-file -\(path) if the unit's EnvironmentFile= has a \"-\")")])
+            }
+            let file = try EnvironmentFile.load(path: path, displayName: path)
+            variables.merge(file.variables) { $1 }
+            ignored += file.ignored
+            read.append(path)
+        }
+        return (variables, ignored, read.isEmpty ? ["no file"] : read)
     }
 }

@@ -31,6 +31,8 @@ struct Options {
     /// Multi-host: this orchestrator runs shards index, index+hosts, … of every scheduled run.
     var hosts = 1
     var hostIndex = 1
+    /// `check --env-file`: systemd EnvironmentFile= files whose variables replace the shell's for `${…}`.
+    var environmentFiles: [String] = []
 
     static let usage = """
     usage: orchestrator [COMMAND] [--config PATH] [--spool DIR] [--hosts M --host-index I]
@@ -39,7 +41,9 @@ struct Options {
       (none)               run as a service: keep the schedule, start probers, supervise them (until SIGTERM)
       once                 one full cycle in the foreground: probe, analyze, notify, print the report
                            (exit 0: all interfaces ok, 1: failures found, 2: the configuration is wrong)
-      check                validate the config and every interface file, print a summary; probes nothing
+      check [--env-file FILE]...   validate the config and every interface file, print a summary; probes nothing.
+                           --env-file reads systemd EnvironmentFile= syntax and expands ${…} with those variables
+                           only, as the service will (a leading "-" as in the unit: a missing file is no error)
       trigger              ask the running service to start a run now
       status               the service's state and the spool's queues (from files: works with or without the service)
       spool ls [QUEUE] [--json]            list files per queue with age and size
@@ -81,6 +85,7 @@ struct Options {
                 guard let d = DurationParser.parse(text, defaultUnit: .milliseconds) else { throw UsageError("--latency: expected a duration such as 50ms") }
                 latency = d
             case "--queue": queue = try value(argument)
+            case "--env-file": options.environmentFiles.append(try value(argument))
             case "--json", "--yes", "--keep": flags.insert(argument)
             case "--help", "-h": throw args.help
             default:
@@ -90,6 +95,9 @@ struct Options {
         }
         guard options.hostIndex <= options.hosts else {
             throw UsageError("--host-index \(options.hostIndex) is larger than --hosts \(options.hosts)")
+        }
+        if !options.environmentFiles.isEmpty, words.first != "check" {
+            throw UsageError("--env-file goes with check (the services get their environment from systemd)\n\n\(usage)")
         }
         switch words.first {
         case nil, "serve": options.command = .serve

@@ -43,6 +43,7 @@ for leftover in FileIO.listIfPresent(deployment.triggerDirectory) { try? FileIO.
 let service = Service(deployment: deployment, options: options)
 let runner = ServiceRunner(name: "orchestrator", watching: [deployment.triggerDirectory])
 service.wake = { runner.wake() }
+if let idle = deployment.config.monitor.schedule.idleWarning(after: Date()) { Log.warning(idle) }
 Log.info("orchestrator started on \(deployment.spool.root) with \(deployment.pool.interfaces.count) interfaces")
 await runner.run(once: false, reload: { service.reload(options) }, status: { service.statusLine }, pass: { await service.pass() })
 await service.shutdown()

@@ -37,6 +37,7 @@ public enum ConfigLoader {
         readAlerts(top.node("alerts"), reader, &config)
         config.notify = readNotify(top.node("notify"), reader)
         readSpool(top.node("spool"), reader, directory, &config)
+        checkOneSchedule(root, reader)
         top.finish()
         if !reader.issues.isEmpty { throw ConfigError(reader.issues) }
         return config
@@ -44,15 +45,15 @@ public enum ConfigLoader {
 
     private static func readMonitor(_ node: Node?, _ reader: ConfigReader, _ directory: String, _ config: inout Config) {
         guard let f = reader.fields(node, path: "monitor") else { return }
-        if let interval = f.duration("interval", unit: .minutes) { config.monitor.schedule = .interval(interval) }
+        if let interval = f.duration("interval", unit: .minutes, range: Limits.interval) { config.monitor.schedule = .interval(interval) }
         if let cron = readSchedule(f, reader) { config.monitor.schedule = .cron(cron) }
-        config.monitor.timeout = f.duration("timeout", unit: .seconds) ?? config.monitor.timeout
+        config.monitor.timeout = f.duration("timeout", unit: .seconds, range: Limits.requestTimeout) ?? config.monitor.timeout
         config.monitor.concurrency = f.int("concurrency", range: 1...10_000) ?? config.monitor.concurrency
         config.monitor.retryAttempts = f.int("retry_attempts", range: 0...10) ?? config.monitor.retryAttempts
-        config.monitor.retryBaseDelay = f.duration("retry_delay", unit: .seconds, allowZero: true) ?? config.monitor.retryBaseDelay
+        config.monitor.retryBaseDelay = f.duration("retry_delay", unit: .seconds, range: 0...3600) ?? config.monitor.retryBaseDelay
         if let breaker = reader.fields(f.node("circuit_breaker"), path: "monitor.circuit_breaker") {
             config.monitor.breakerFailures = breaker.int("failures", range: 1...1000) ?? config.monitor.breakerFailures
-            config.monitor.breakerOpenFor = breaker.duration("open_for", unit: .seconds) ?? config.monitor.breakerOpenFor
+            config.monitor.breakerOpenFor = breaker.duration("open_for", unit: .seconds, range: 1...Limits.week) ?? config.monitor.breakerOpenFor
             breaker.finish()
         }
         if let pool = f.string("interface_pool") { config.monitor.interfacePool = Paths.resolve(pool, against: directory) }
@@ -69,11 +70,22 @@ public enum ConfigLoader {
         }
     }
 
+    /// `monitor.interval`, `monitor.schedule` and `scheduler.schedule` each set the schedule: more than one is
+    /// refused, never resolved by a silent precedence.
+    private static func checkOneSchedule(_ root: Node, _ reader: ConfigReader) {
+        let set = [("monitor", "interval"), ("monitor", "schedule"), ("scheduler", "schedule")].compactMap { section, key in
+            root[section]?[key].flatMap { $0.isNull ? nil : (section + "." + key, $0) }
+        }
+        guard set.count > 1 else { return }
+        reader.issue(set[1].1, set[1].0, "\(set.map(\.0).joined(separator: " and ")) both set the schedule; keep only one "
+            + "(interval: a fixed period aligned to the clock; schedule: a cron expression)")
+    }
+
     private static func readScheduler(_ node: Node?, _ reader: ConfigReader, _ config: inout Config) {
         guard let f = reader.fields(node, path: "scheduler") else { return }
-        config.scheduler.startDelay = f.duration("start_delay", unit: .seconds, allowZero: true) ?? config.scheduler.startDelay
-        config.scheduler.maxRuntime = f.duration("max_runtime", unit: .seconds) ?? config.scheduler.maxRuntime
-        config.scheduler.gracefulShutdown = f.duration("graceful_shutdown", unit: .seconds, allowZero: true)
+        config.scheduler.startDelay = f.duration("start_delay", unit: .seconds, range: 0...3600) ?? config.scheduler.startDelay
+        config.scheduler.maxRuntime = f.duration("max_runtime", unit: .seconds, range: 1...Limits.week) ?? config.scheduler.maxRuntime
+        config.scheduler.gracefulShutdown = f.duration("graceful_shutdown", unit: .seconds, range: 0...3600)
             ?? config.scheduler.gracefulShutdown
         config.scheduler.probers = f.int("probers", range: 1...256) ?? config.scheduler.probers
         if let cron = readSchedule(f, reader) { config.monitor.schedule = .cron(cron) }
@@ -111,13 +123,13 @@ public enum ConfigLoader {
         auth.method = (a.choice("method", ["GET", "POST", "PUT"]) ?? auth.method)
         auth.headers = HeaderFields(a.stringPairs("headers") ?? [])
         if let body = a.node("body") {
-            let value = JSONValue(node: reader.expanded(body, path + ".body"))
+            let value = reader.json(body, path + ".body")
             for secret in value.values(of: Secrets.fieldNames) { reader.remember(secret: secret) }
             auth.body = value
         }
         auth.tokenField = a.string("token_field") ?? auth.tokenField
         auth.expiresInField = a.string("expires_in_field")
-        auth.defaultTTL = a.duration("default_ttl", unit: .seconds) ?? auth.defaultTTL
+        auth.defaultTTL = a.duration("default_ttl", unit: .seconds, range: 1...Limits.year) ?? auth.defaultTTL
         auth.header = a.string("header") ?? auth.header
         auth.scheme = a.string("scheme") ?? auth.scheme
         for header in auth.headers.fields where ConfigReader.looksSecret(header.name) || header.name.lowercased() == "authorization" {
@@ -130,7 +142,7 @@ public enum ConfigLoader {
     private static func readAlerts(_ node: Node?, _ reader: ConfigReader, _ config: inout Config) {
         guard let f = reader.fields(node, path: "alerts") else { return }
         if let mode = f.choice("mode", ["change", "every_run"]) { config.alerts.mode = AlertSettings.Mode(rawValue: mode)! }
-        config.alerts.repeatInterval = f.duration("repeat_interval", unit: .minutes) ?? config.alerts.repeatInterval
+        config.alerts.repeatInterval = f.duration("repeat_interval", unit: .minutes, range: 60...30 * Limits.day) ?? config.alerts.repeatInterval
         config.alerts.onIncompleteRun = f.bool("on_incomplete_run") ?? config.alerts.onIncompleteRun
         f.finish()
     }
@@ -138,11 +150,11 @@ public enum ConfigLoader {
     private static func readNotify(_ node: Node?, _ reader: ConfigReader) -> NotifySettings {
         var notify = NotifySettings()
         guard let f = reader.fields(node, path: "notify") else { return notify }
-        notify.timeout = f.duration("timeout", unit: .seconds) ?? notify.timeout
-        notify.maxAge = f.duration("max_age", unit: .days) ?? notify.maxAge
+        notify.timeout = f.duration("timeout", unit: .seconds, range: 0.1...600) ?? notify.timeout
+        notify.maxAge = f.duration("max_age", unit: .days, range: 3600...Limits.year) ?? notify.maxAge
         notify.quickRetries = f.int("quick_retries", range: 0...10) ?? notify.quickRetries
-        notify.backoffMin = f.duration("backoff_min", unit: .seconds) ?? notify.backoffMin
-        notify.backoffMax = f.duration("backoff_max", unit: .seconds) ?? notify.backoffMax
+        notify.backoffMin = f.duration("backoff_min", unit: .seconds, range: 0.1...Limits.day) ?? notify.backoffMin
+        notify.backoffMax = f.duration("backoff_max", unit: .seconds, range: 0.1...Limits.week) ?? notify.backoffMax
         notify.wecomPerMinute = f.int("wecom_per_minute", range: 1...1000) ?? notify.wecomPerMinute
         if notify.backoffMax < notify.backoffMin {
             reader.issue(f.node("backoff_max"), "notify.backoff_max", "must not be shorter than notify.backoff_min")
@@ -202,13 +214,24 @@ public enum ConfigLoader {
     private static func readSpool(_ node: Node?, _ reader: ConfigReader, _ directory: String, _ config: inout Config) {
         guard let f = reader.fields(node, path: "spool") else { return }
         if let dir = f.string("dir") { config.spool.directory = Paths.resolve(dir, against: directory) }
-        config.spool.retention = f.duration("retention", unit: .days) ?? config.spool.retention
-        config.spool.minFreeBytes = f.bytes("min_free") ?? config.spool.minFreeBytes
+        config.spool.retention = f.duration("retention", unit: .days, range: 3600...3650 * Limits.day) ?? config.spool.retention
+        config.spool.minFreeBytes = f.bytes("min_free", maximum: 1 << 50) ?? config.spool.minFreeBytes
         config.spool.groupShared = f.bool("group_shared") ?? config.spool.groupShared
-        config.spool.lease = f.duration("lease", unit: .seconds) ?? config.spool.lease
+        config.spool.lease = f.duration("lease", unit: .seconds, range: 10...Limits.week) ?? config.spool.lease
         if let dir = f.string("metrics_dir") { config.spool.metricsDirectory = Paths.resolve(dir, against: directory) }
         f.finish()
     }
+}
+
+/// The accepted ranges shared by several keys, in seconds (docs/configuration.md lists every key's range).
+public enum Limits {
+    public static let day: Double = 86_400
+    public static let week: Double = 7 * day
+    public static let year: Double = 365 * day
+    /// monitor.interval: from one second to a week.
+    public static let interval: ClosedRange<Double> = 1...week
+    /// Per-request timeouts (monitor.timeout, an interface's timeout).
+    public static let requestTimeout: ClosedRange<Double> = 0.001...3600
 }
 
 /// Names of fields whose values are credentials wherever they appear (bodies, headers).

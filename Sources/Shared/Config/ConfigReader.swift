@@ -11,6 +11,9 @@ public final class ConfigReader {
     public private(set) var issues: [ConfigIssue] = []
     /// Values that came from the environment under secret-looking keys, and literal secrets.
     public private(set) var secrets: [String] = []
+    /// Every key a loader asked for, by its path with list positions removed (`notify.wecom.webhook_url`), and
+    /// the range it accepts where it has one: what docs/configuration.md must list (a test keeps them equal).
+    public private(set) var knownKeys: [String: String] = [:]
 
     public init(file: String, environment: Environment) {
         self.file = file
@@ -59,7 +62,8 @@ public final class ConfigReader {
         case let .scalar(raw, style):
             guard raw.contains("$") else { return node }
             guard let text = text(node, path) else { return node }
-            return Node(.scalar(text, style), line: node.line)
+            // A value written with ${…} is text whatever it expands to: "${PIN}" must not become the number 7.
+            return Node(.scalar(text, text == raw ? style : .quoted), line: node.line)
         case let .sequence(items):
             return Node(.sequence(items.enumerated().map { expanded($1, "\(path)[\($0)]") }), line: node.line)
         case let .mapping(entries):
@@ -67,6 +71,26 @@ public final class ConfigReader {
                 Node.Entry(key: $0.key, line: $0.line, value: expanded($0.value, path + "." + $0.key))
             }), line: node.line)
         }
+    }
+
+    /// Records that a loader reads `path` (see `knownKeys`).
+    func know(_ path: String, range: String?) {
+        var clean = ""
+        var skipping = false
+        for c in path {
+            if c == "[" { skipping = true } else if c == "]" { skipping = false } else if !skipping { clean.append(c) }
+        }
+        if knownKeys[clean] == nil || range != nil { knownKeys[clean] = range ?? "" }
+    }
+
+    /// `node` as a JSON value (request bodies), `${…}` expanded; a value JSON cannot carry (`.inf`, `.nan`) is
+    /// an issue rather than a silent string.
+    public func json(_ node: Node, _ path: String) -> JSONValue {
+        let value = expanded(node, path)
+        if let bad = value.firstNonJSONScalar {
+            issue(bad, path, "\"\(bad.scalar ?? "")\" is a YAML number that JSON cannot carry; quote it to send it as text")
+        }
+        return JSONValue(node: value)
     }
 
     public func remember(secret: String) {
@@ -102,7 +126,7 @@ public final class Fields {
 
     /// The raw node under `name` (marks it as known).
     public func node(_ name: String) -> Node? {
-        used.insert(name)
+        if used.insert(name).inserted { reader.know(key(name), range: nil) }
         guard let value = node[name], !value.isNull else { return nil }
         return value
     }
@@ -118,14 +142,11 @@ public final class Fields {
         return reader.text(value, key(name))
     }
 
-    public func int(_ name: String, range: ClosedRange<Int>? = nil) -> Int? {
+    public func int(_ name: String, range: ClosedRange<Int>) -> Int? {
+        reader.know(key(name), range: "\(range.lowerBound)–\(range.upperBound)")
         guard let value = node(name), let text = reader.text(value, key(name)) else { return nil }
-        guard let number = Int(text) else {
-            reader.issue(value, key(name), "expected a whole number, found \"\(text)\"")
-            return nil
-        }
-        if let range, !range.contains(number) {
-            reader.issue(value, key(name), "expected a number from \(range.lowerBound) to \(range.upperBound), found \(number)")
+        guard let number = Int(text), range.contains(number) else {
+            reader.issue(value, key(name), "expected a whole number from \(range.lowerBound) to \(range.upperBound), found \"\(text)\"")
             return nil
         }
         return number
@@ -142,21 +163,31 @@ public final class Fields {
         }
     }
 
-    /// A duration in seconds; a plain number means `unit`.
-    public func duration(_ name: String, unit: DurationParser.Unit, allowZero: Bool = false) -> Double? {
+    /// A duration in seconds within `range` (seconds); a plain number means `unit`.
+    public func duration(_ name: String, unit: DurationParser.Unit, range: ClosedRange<Double>) -> Double? {
+        let bounds = "\(DurationParser.format(range.lowerBound))–\(DurationParser.format(range.upperBound))"
+        reader.know(key(name), range: bounds)
         guard let value = node(name), let text = reader.text(value, key(name)) else { return nil }
-        guard let seconds = DurationParser.parse(text, defaultUnit: unit), allowZero || seconds > 0 else {
+        guard let seconds = DurationParser.parse(text, defaultUnit: unit) else {
             reader.issue(value, key(name), "expected a duration such as 10 (\(unit.name)), 10s, 15m, 500ms or 1h, "
+                + "found \"\(text)\"")
+            return nil
+        }
+        guard range.contains(seconds) else {
+            reader.issue(value, key(name), "expected a duration from \(bounds.replacingOccurrences(of: "–", with: " to ")), "
                 + "found \"\(text)\"")
             return nil
         }
         return seconds
     }
 
-    public func bytes(_ name: String) -> UInt64? {
+    /// A size in bytes, at most `maximum`.
+    public func bytes(_ name: String, maximum: UInt64) -> UInt64? {
+        reader.know(key(name), range: "0–\(DurationParser.formatBytes(maximum))")
         guard let value = node(name), let text = reader.text(value, key(name)) else { return nil }
-        guard let bytes = DurationParser.bytes(text) else {
-            reader.issue(value, key(name), "expected a size such as 64MB or 1GB, found \"\(text)\"")
+        guard let bytes = DurationParser.bytes(text), bytes <= maximum else {
+            reader.issue(value, key(name), "expected a size from 0 to \(DurationParser.formatBytes(maximum)) such as 64MB or 1GB, "
+                + "found \"\(text)\"")
             return nil
         }
         return bytes

@@ -70,12 +70,12 @@ public struct InterfaceDefinition: Sendable, Equatable {
         var body: RequestBody?
         if let node = f.node("body") {
             let expanded = reader.expanded(node, key(path, "body"))
-            if case let .scalar(text, _) = expanded.value { body = .raw(text) } else { body = .json(JSONValue(node: expanded)) }
+            if case let .scalar(text, _) = expanded.value { body = .raw(text) } else { body = .json(reader.json(node, key(path, "body"))) }
         }
         let expect = readExpect(f.node("expect"), reader, path: key(path, "expect"))
         let definition = InterfaceDefinition(
             id: id, service: service, name: name, method: method, url: url, params: params, headers: headers,
-            body: body, auth: f.bool("auth") ?? false, expect: expect, timeout: f.duration("timeout", unit: .seconds),
+            body: body, auth: f.bool("auth") ?? false, expect: expect, timeout: f.duration("timeout", unit: .seconds, range: Limits.requestTimeout),
             enabled: f.bool("enabled") ?? true, source: reader.file + ":\(node.line)")
         f.finish()
         return reader.issues.count == before ? definition : nil
@@ -99,7 +99,7 @@ public struct InterfaceDefinition: Sendable, Equatable {
                 }
             }
         }
-        expect.maxLatency = e.duration("max_latency", unit: .milliseconds)
+        expect.maxLatency = e.duration("max_latency", unit: .milliseconds, range: Limits.requestTimeout)
         expect.bodyContains = e.strings("body_contains") ?? []
         e.finish()
         return expect

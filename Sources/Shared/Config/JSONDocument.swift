@@ -6,6 +6,8 @@
 public enum JSONDocument {
     public static func parse(_ text: String) throws -> Node {
         var parser = JSONNodeParser(bytes: Array(text.utf8))
+        // A byte-order mark is not JSON, but RFC 8259 §8.1 lets a parser ignore it (editors on Windows add one).
+        if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.position = 3; parser.lineStart = 3 }
         parser.skipWhitespace()
         let node = try parser.value(depth: 0)
         parser.skipWhitespace()
@@ -31,8 +33,10 @@ private struct JSONNodeParser {
     mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
-            case 0x20, 0x09, 0x0D: position += 1
-            case 0x0A: position += 1; line += 1; lineStart = position
+            case 0x20, 0x09: position += 1
+            // CRLF, LF and a lone CR each end a line, so line numbers match what an editor shows.
+            case 0x0D where position + 1 < bytes.count && bytes[position + 1] == 0x0A: position += 1
+            case 0x0A, 0x0D: position += 1; line += 1; lineStart = position
             default: return
             }
         }
@@ -109,7 +113,12 @@ private struct JSONNodeParser {
             let c = bytes[position]
             position += 1
             if c == UInt8(ascii: "\"") { break }
-            if c == 0x0A { throw error("a line break inside a string must be written \\n") }
+            if c == 0x0A || c == 0x0D { throw error("a line break inside a string must be written \\n") }
+            if c < 0x20 {
+                position -= 1
+                throw error("a control character (U+\(String(c, radix: 16, uppercase: true).leftPadded(to: 4))) inside a string "
+                    + "must be escaped, e.g. \\t or \\u0009")
+            }
             if c != UInt8(ascii: "\\") { out.append(c); continue }
             guard position < bytes.count else { throw error("unterminated escape") }
             let e = bytes[position]

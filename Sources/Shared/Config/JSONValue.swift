@@ -21,17 +21,17 @@ public indirect enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([Member])
 
-    /// Converts a parsed node: plain `true`/`false`/`null`/numbers become JSON literals, everything else text.
+    /// Converts a parsed node as YAML 1.2's core schema reads it: plain `true`/`false`/`null`/numbers become
+    /// JSON literals, everything else text. (A value JSON cannot carry, such as `.inf`, stays text here; the
+    /// config loaders refuse it first, see `Node.firstNonJSONScalar`.)
     public init(node: Node) {
         switch node.value {
-        case let .scalar(text, style):
-            guard style == .plain else { self = .string(text); return }
-            if node.isNull { self = .null; return }
-            switch text {
-            case "true", "True", "TRUE": self = .bool(true)
-            case "false", "False", "FALSE": self = .bool(false)
-            default:
-                if let number = JSONValue.normalizedNumber(text) { self = .number(number) } else { self = .string(text) }
+        case let .scalar(text, _):
+            switch node.core {
+            case .null: self = .null
+            case let .bool(b): self = .bool(b)
+            case let .integer(json?), let .float(json?, _): self = .number(json)
+            default: self = .string(text)
             }
         case let .sequence(items):
             self = .array(items.map(JSONValue.init(node:)))
@@ -170,15 +170,5 @@ public indirect enum JSONValue: Sendable, Equatable {
             guard digits() > 0 else { return false }
         }
         return i == b.count
-    }
-
-    /// A YAML plain number (`+1`, `.5`, `1_000` is not one) in JSON syntax, or nil if `text` is no number.
-    static func normalizedNumber(_ text: String) -> String? {
-        var t = text
-        if t.hasPrefix("+") { t.removeFirst() }
-        if t.hasPrefix(".") { t = "0" + t }
-        if t.hasPrefix("-.") { t = "-0" + t.dropFirst() }
-        if t.hasSuffix(".") { t += "0" }
-        return isJSONNumber(t) ? t : nil
     }
 }

@@ -32,10 +32,9 @@ public struct Node: Sendable {
         self.line = line
     }
 
-    /// A plain empty scalar, `~` or `null`.
+    /// A plain empty scalar, `~`, `null`, `Null` or `NULL` (YAML 1.2 core schema).
     public var isNull: Bool {
-        if case let .scalar(text, .plain) = value { return text.isEmpty || text == "~" || text.lowercased() == "null" }
-        return false
+        core == .null
     }
 
     /// The scalar's text, nil for collections.

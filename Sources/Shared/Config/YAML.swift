@@ -5,10 +5,34 @@
 
 /// Parses the supported YAML subset into a `Node`.
 public enum YAML {
-    /// Parses `text`. An empty document is an empty mapping.
+    /// How deep collections may nest (the same limit as `JSONDocument`): deeper input is refused, never a crash.
+    public static let maxDepth = 256
+
+    /// Parses `text`. An empty document is an empty mapping. A byte-order mark is skipped; LF, CRLF and lone CR
+    /// line endings read the same (YAML 1.2 §5.4), so are the line numbers in errors.
     public static func parse(_ text: String) throws -> Node {
         var parser = BlockParser(text: text)
         return try parser.document()
+    }
+
+    /// The lines of `text` without their line breaks (LF, CRLF or CR), a leading byte-order mark removed, and
+    /// whether the last line ended with a break.
+    static func lines(_ text: String) -> (lines: [Substring], lastHasBreak: Bool) {
+        var scalars = text.unicodeScalars[...]
+        if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
+        // Swift reads "\r\n" as one Character, so the text is split on Unicode scalars, never on Characters.
+        var normalized = String.UnicodeScalarView()
+        var previousCR = false
+        for scalar in scalars {
+            if scalar == "\n", previousCR { previousCR = false; continue }
+            previousCR = scalar == "\r"
+            normalized.append(previousCR ? "\n" : scalar)
+        }
+        let whole = String(normalized)
+        var lines = whole.split(separator: "\n", omittingEmptySubsequences: false)
+        let lastHasBreak = lines.count > 1 && lines.last?.isEmpty == true
+        if lastHasBreak || whole.isEmpty { lines.removeLast() }
+        return (lines, lastHasBreak)
     }
 }
 
@@ -24,19 +48,23 @@ private struct RawLine {
 private struct BlockParser {
     var lines: [RawLine] = []
     var index = 0
+    /// Whether the last line of the text ended with a line break (block scalars keep it, or not).
+    let lastHasBreak: Bool
+    var depth = 0
 
     init(text: String) {
-        var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            number += 1
-            let line = raw.last == "\r" ? raw.dropLast() : raw
+        let split = YAML.lines(text)
+        lastHasBreak = split.lastHasBreak
+        for (offset, line) in split.lines.enumerated() {
             var indent = 0
             for c in line { if c == " " { indent += 1 } else { break } }
             let rest = line.dropFirst(indent)
             let isContent = !(rest.isEmpty || rest.first == "#" || rest.allSatisfy { $0 == " " || $0 == "\t" })
-            lines.append(RawLine(number: number, text: line, indent: isContent ? indent : nil, contentStart: indent))
+            lines.append(RawLine(number: offset + 1, text: line, indent: isContent ? indent : nil, contentStart: indent))
         }
     }
+
+    func hasBreak(_ i: Int) -> Bool { i < lines.count - 1 || lastHasBreak }
 
     func content(_ line: RawLine) -> Substring { line.text.dropFirst(line.contentStart) }
 
@@ -57,38 +85,73 @@ private struct BlockParser {
         if index < lines.count, content(lines[index]).hasPrefix("%") {
             throw SyntaxError(line: lines[index].number, column: 1, message: "directives (%) are not supported")
         }
+        var root: Node?
         if index < lines.count, isMarker(lines[index], "---") {
+            // "--- value": the document's root starts on the marker line itself.
+            let line = lines[index]
+            var scanner = LineScanner(line.text.dropFirst(3), line: line.number, column: 3)
+            scanner.skipSpaces()
             index += 1
+            if !scanner.atEnd, scanner.current != "#" {
+                root = try inlineValue(&scanner, parentIndent: -1)
+            }
             skipBlank()
         }
-        guard index < lines.count else { return Node(.mapping([]), line: 1) }
-        try checkTabs(lines[index])
-        let root = try block(indent: lines[index].indent!)
-        skipBlank()
-        if index < lines.count {
-            let line = lines[index]
-            if isMarker(line, "---") {
-                throw SyntaxError(line: line.number, column: 1, message: "several documents in one file are not supported")
+        if root == nil {
+            guard index < lines.count, !isMarker(lines[index], "...") else {
+                try expectNothingAfterDocument()
+                return Node(.mapping([]), line: 1)
             }
-            if isMarker(line, "...") { return root }
-            if root.items != nil {
+            try checkTabs(lines[index])
+            root = try block(indent: lines[index].indent!)
+            skipBlank()
+        }
+        if index < lines.count, !isMarker(lines[index], "---"), !isMarker(lines[index], "...") {
+            let line = lines[index]
+            if root?.items != nil {
                 throw SyntaxError(line: line.number, column: (line.indent ?? 0) + 1,
                                   message: "expected another \"- \" list item: a document is a list or a mapping, not both")
             }
             throw SyntaxError(line: line.number, column: (line.indent ?? 0) + 1,
                               message: "unexpected indentation: this line is less indented than the first key of the document")
         }
-        return root
+        try expectNothingAfterDocument()
+        return root ?? Node(.mapping([]), line: 1)
+    }
+
+    /// At the end of the document: nothing, or "..." followed by nothing but comments. A second document is
+    /// refused rather than dropped.
+    mutating func expectNothingAfterDocument() throws {
+        skipBlank()
+        guard index < lines.count else { return }
+        let line = lines[index]
+        if isMarker(line, "...") {
+            let rest = line.text.dropFirst(3).drop { $0 == " " || $0 == "\t" }
+            if !rest.isEmpty, rest.first != "#" {
+                throw SyntaxError(line: line.number, column: 5, message: "unexpected \"\(rest.prefix(20))\" after the document end marker \"...\"")
+            }
+            index += 1
+            skipBlank()
+            guard index < lines.count else { return }
+        }
+        throw SyntaxError(line: lines[index].number, column: 1,
+                          message: "several documents in one file are not supported: nothing may follow the first document")
     }
 
     func isMarker(_ line: RawLine, _ marker: String) -> Bool {
-        line.indent == 0 && (line.text == marker || line.text.hasPrefix(marker + " "))
+        line.indent == 0 && (line.text == marker || line.text.hasPrefix(marker + " ") || line.text.hasPrefix(marker + "\t"))
     }
 
     /// The node whose first line is the current one, at `indent`.
     mutating func block(indent: Int) throws -> Node {
         let line = lines[index]
         let text = content(line)
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= YAML.maxDepth else {
+            throw SyntaxError(line: line.number, column: line.contentStart + 1,
+                              message: "nesting deeper than \(YAML.maxDepth) levels")
+        }
         if text == "-" || text.hasPrefix("- ") { return try sequence(indent: indent) }
         if try mappingKey(line) != nil { return try mapping(indent: indent) }
         // A lone scalar on its own line (e.g. a value on the line after its key).
@@ -227,7 +290,7 @@ private struct BlockParser {
             try scanner.expectEndOfLine(after: "the quoted string")
             return Node(.scalar(text, .quoted), line: line)
         case "[", "{":
-            let node = try scanner.flow()
+            let node = try scanner.flow(depth: depth)
             try scanner.expectEndOfLine(after: "the flow collection")
             return node
         case "|", ">":
@@ -241,55 +304,92 @@ private struct BlockParser {
         }
     }
 
-    /// `|` or `>` with optional chomping (`-`, `+`) and indentation digit; the content is the following lines
-    /// indented deeper than the parent.
+    /// `|` or `>` with an optional chomping indicator (`-`, `+`) and indentation digit, in either order; the
+    /// content is the following lines indented deeper than the parent. Line folding, chomping and the handling
+    /// of empty and whitespace-only lines follow YAML 1.2 §8.1 (the same steps as libyaml's scanner).
     mutating func blockScalar(_ scanner: inout LineScanner, parentIndent: Int) throws -> Node {
         let literal = scanner.current == "|"
         let line = scanner.line
         scanner.position += 1
-        var chomp: Character = " "
+        var chomp: Character?
         var explicitIndent: Int?
-        for _ in 0..<2 {
-            if let c = scanner.current, c == "-" || c == "+" { chomp = c; scanner.position += 1 }
-            if let c = scanner.current, let digit = c.wholeNumberValue, digit > 0 { explicitIndent = digit; scanner.position += 1 }
+        while let c = scanner.current, c != " ", c != "\t" {
+            if (c == "-" || c == "+"), chomp == nil {
+                chomp = c
+            } else if let digit = c.wholeNumberValue, (1...9).contains(digit), explicitIndent == nil {
+                explicitIndent = digit
+            } else {
+                throw scanner.error("expected a block scalar header such as |, |-, >+ or |2, found \"\(c)\"")
+            }
+            scanner.position += 1
         }
         try scanner.expectEndOfLine(after: "the block scalar indicator")
-        var contentIndent = explicitIndent.map { parentIndent + $0 }
-        var body: [Substring] = []
-        while index < lines.count {
-            let raw = lines[index]
-            let leading = raw.text.prefix { $0 == " " }.count
-            let isBlank = raw.text.allSatisfy { $0 == " " }
-            if !isBlank {
-                if contentIndent == nil {
-                    guard leading > parentIndent else { break }
-                    contentIndent = leading
-                }
-                guard leading >= contentIndent! else { break }
-            }
-            body.append(isBlank ? "" : raw.text.dropFirst(contentIndent!))
-            index += 1
-        }
-        var trailingBlank = 0
-        while let last = body.last, last.isEmpty { body.removeLast(); trailingBlank += 1 }
-        var text: String
-        if literal {
-            text = body.joined(separator: "\n")
-        } else {
-            text = ""
-            var previousWasText = false
-            for part in body {
-                if part.isEmpty { text += "\n"; previousWasText = false; continue }
-                if previousWasText { text += part.first == " " ? "\n" : " " }
-                text += part
-                previousWasText = true
+        let body = try blockScalarLines(parentIndent: parentIndent, explicitIndent: explicitIndent, line: line)
+        var text = ""
+        var breaks = 0
+        var lineBreak = ""
+        var k = 0
+        while k < body.count, body[k].text == nil { breaks += body[k].hasBreak ? 1 : 0; k += 1 }
+        while k < body.count, let content = body[k].text {
+            text += String(repeating: "\n", count: breaks)
+            let leadingNonSpace = !(content.first == " " || content.first == "\t")
+            text += content
+            lineBreak = body[k].hasBreak ? "\n" : ""
+            k += 1
+            breaks = 0
+            while k < body.count, body[k].text == nil { breaks += body[k].hasBreak ? 1 : 0; k += 1 }
+            guard k < body.count, let next = body[k].text else { break }
+            if !literal, lineBreak == "\n", leadingNonSpace, !(next.first == " " || next.first == "\t") {
+                if breaks == 0 { text += " " }
+            } else {
+                text += lineBreak
             }
         }
         switch chomp {
         case "-": break
-        case "+": if !body.isEmpty || trailingBlank > 0 { text += String(repeating: "\n", count: trailingBlank + (body.isEmpty ? 0 : 1)) }
-        default: if !body.isEmpty { text += "\n" }
+        case "+": text += lineBreak + String(repeating: "\n", count: breaks)
+        default: text += lineBreak
         }
         return Node(.scalar(text, .block), line: line)
+    }
+
+    /// The lines of a block scalar's body (consumed): `text` nil for an empty line, else the line after the
+    /// content indentation (which keeps spaces beyond it, even on a line of spaces only).
+    mutating func blockScalarLines(parentIndent: Int, explicitIndent: Int?, line: Int)
+        throws -> [(text: Substring?, hasBreak: Bool)]
+    {
+        func spaces(_ text: Substring) -> Int { text.prefix { $0 == " " }.count }
+        func isSpaces(_ text: Substring) -> Bool { text.allSatisfy { $0 == " " } }
+        var contentIndent = explicitIndent.map { max(parentIndent, 0) + $0 }
+        if contentIndent == nil {
+            var i = index
+            var longestLeading = 0
+            while i < lines.count, isSpaces(lines[i].text) { longestLeading = max(longestLeading, lines[i].text.count); i += 1 }
+            if i < lines.count, spaces(lines[i].text) > parentIndent, !isMarker(lines[i], "---"), !isMarker(lines[i], "...") {
+                contentIndent = spaces(lines[i].text)
+                if longestLeading > contentIndent! {
+                    throw SyntaxError(line: lines[index].number, column: longestLeading,
+                                      message: "a leading empty line of the block scalar has more spaces than its first line; "
+                                          + "remove them or give the indentation with a digit (|2)")
+                }
+            } else {
+                contentIndent = max(parentIndent + 1, longestLeading)
+            }
+        }
+        let indent = contentIndent!
+        var body: [(text: Substring?, hasBreak: Bool)] = []
+        while index < lines.count {
+            let raw = lines[index]
+            if isMarker(raw, "---") || isMarker(raw, "...") { break }
+            if isSpaces(raw.text), raw.text.count <= indent {
+                body.append((nil, hasBreak(index)))
+            } else if spaces(raw.text) >= indent {
+                body.append((raw.text.dropFirst(indent), hasBreak(index)))
+            } else {
+                break
+            }
+            index += 1
+        }
+        return body
     }
 }

@@ -117,68 +117,89 @@ struct LineScanner {
         return out
     }
 
-    /// A flow collection starting at the current `[` or `{`, which must close on this line.
-    mutating func flow() throws -> Node {
+    /// A flow collection starting at the current `[` or `{`, which must close on this line. As in YAML 1.2,
+    /// a trailing comma is allowed, an empty entry is not, and `[a: 1]` is a list holding the mapping {a: 1}.
+    mutating func flow(depth: Int) throws -> Node {
         let open = chars[position]
         let startColumn = column
+        guard depth < YAML.maxDepth else { throw error("nesting deeper than \(YAML.maxDepth) levels") }
         position += 1
         let close: Character = open == "[" ? "]" : "}"
         var items: [Node] = []
         var entries: [Node.Entry] = []
-        skipSpaces()
-        if current == close {
-            position += 1
-            return Node(open == "[" ? .sequence([]) : .mapping([]), line: line)
-        }
         while true {
             skipSpaces()
-            guard !atEnd else {
+            guard let c = current else {
                 throw SyntaxError(line: line, column: startColumn,
                                   message: "unterminated flow \(open == "[" ? "sequence [" : "mapping {") "
                                       + "(flow collections must close on the same line)")
             }
-            if open == "[" {
-                items.append(try flowValue())
-            } else {
-                let key = try flowKey()
-                skipSpaces()
-                guard current == ":" else { throw error("expected \":\" after the key \"\(key)\" in a flow mapping") }
+            if c == close {
                 position += 1
-                skipSpaces()
-                let value = (current == "," || current == "}") ? Node(.scalar("", .plain), line: line) : try flowValue()
+                return Node(open == "[" ? .sequence(items) : .mapping(entries), line: line)
+            }
+            if c == "," { throw error("empty entry in a flow collection: write a value between the commas") }
+            if c == "#" { throw error("a comment cannot appear inside a flow collection") }
+            if open == "{" {
+                let (key, value) = try flowPair(depth: depth)
                 if entries.contains(where: { $0.key == key }) { throw error("duplicate key \"\(key)\"") }
                 entries.append(Node.Entry(key: key, line: line, value: value))
+            } else {
+                let value = try flowValue(depth: depth)
+                skipSpaces()
+                if current == ":" {
+                    // "[a: 1]": a single-pair mapping inside the sequence.
+                    guard value.scalar != nil else { throw error("a collection cannot be a mapping key; quote the key") }
+                    position += 1
+                    items.append(Node(.mapping([Node.Entry(key: value.scalar!, line: line, value: try pairValue(depth: depth))]),
+                                      line: line))
+                } else {
+                    items.append(value)
+                }
             }
             skipSpaces()
-            guard let c = current else { continue }
+            guard let next = current else { continue }
+            if next == close { continue }
+            guard next == "," else { throw error("expected \",\" or \"\(close)\", found \"\(next)\"") }
             position += 1
-            if c == close { return Node(open == "[" ? .sequence(items) : .mapping(entries), line: line) }
-            guard c == "," else { throw error("expected \",\" or \"\(close)\", found \"\(c)\"") }
         }
     }
 
-    private mutating func flowKey() throws -> String {
-        try rejectUnsupported()
-        if current == "\"" || current == "'" { return try quoted() }
-        var out = ""
-        while let c = current, c != ":", c != ",", c != "}", c != "]" { out.append(c); position += 1 }
-        out = out.trimming(" \t")
-        guard !out.isEmpty else { throw error("expected a key in a flow mapping") }
-        return out
+    /// `key: value` (or `key` alone, whose value is null) in a flow mapping.
+    private mutating func flowPair(depth: Int) throws -> (String, Node) {
+        let keyNode = try flowValue(depth: depth)
+        guard let key = keyNode.scalar else { throw error("a collection cannot be a mapping key; quote the key") }
+        skipSpaces()
+        guard current == ":" else { return (key, Node(.scalar("", .plain), line: line)) }
+        position += 1
+        return (key, try pairValue(depth: depth))
     }
 
-    private mutating func flowValue() throws -> Node {
+    /// The value after "key:" in a flow collection: null when the entry ends there.
+    private mutating func pairValue(depth: Int) throws -> Node {
+        skipSpaces()
+        if current == nil || current == "," || current == "]" || current == "}" { return Node(.scalar("", .plain), line: line) }
+        return try flowValue(depth: depth)
+    }
+
+    private mutating func flowValue(depth: Int) throws -> Node {
         try rejectUnsupported()
         switch current {
         case "\"", "'": return Node(.scalar(try quoted(), .quoted), line: line)
-        case "[", "{": return try flow()
+        case "[", "{": return try flow(depth: depth + 1)
+        case "|", ">": throw error("a block scalar (\(current!)) cannot appear inside a flow collection")
+        case "-" where position + 1 < chars.count && " ,]}".contains(chars[position + 1]):
+            throw error("\"- \" list items cannot appear inside a flow collection; separate the items with commas")
         default:
+            // A plain scalar in flow context ends at a flow indicator or at ":" followed by a space or one.
             var out = ""
-            while let c = current, c != ",", c != "]", c != "}" {
+            while let c = current, !",[]{}".contains(c) {
+                if c == ":", position + 1 == chars.count || " \t,[]{}".contains(chars[position + 1]) { break }
                 if c == "#", out.last == " " { throw error("a comment cannot appear inside a flow collection") }
                 out.append(c)
                 position += 1
             }
+            if let c = current, c == "[" || c == "{" { throw error("unexpected \"\(c)\" inside a plain value; quote the value") }
             return Node(.scalar(out.trimming(" \t"), .plain), line: line)
         }
     }

@@ -1,6 +1,7 @@
 // Cron: five-field cron expressions (minute hour day-of-month month day-of-week) with lists, ranges, steps,
 // month and day names, Sunday as 0 or 7, and the @hourly/@daily/… macros. As in Vixie cron, when both the
-// day of month and the day of week are restricted, a day matching either one runs.
+// day of month and the day of week are restricted (do not start with "*"), a day matching either one runs;
+// otherwise a day must match both. Steps run from 1 to the field's largest value.
 
 import Foundation
 
@@ -44,6 +45,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         daysOfMonth = try CronExpression.field(fields[2], "day of month", 1...31, names: [])
         months = try CronExpression.field(fields[3], "month", 1...12, names: CronExpression.monthNames, nameBase: 1)
         daysOfWeek = Set(try CronExpression.field(fields[4], "day of week", 0...7, names: CronExpression.dayNames).map { $0 % 7 })
+        // Vixie cron's rule: a field that starts with "*" (also "*/2") is "unrestricted" for the OR below.
         dayOfMonthRestricted = !fields[2].hasPrefix("*")
         dayOfWeekRestricted = !fields[4].hasPrefix("*")
     }
@@ -63,8 +65,9 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
             guard pieces.count <= 2 else { throw ParseError(message: "\(what): more than one / in \"\(part)\"") }
             var step = 1
             if pieces.count == 2 {
-                guard let s = Int(pieces[1]), s > 0 else {
-                    throw ParseError(message: "\(what): expected a positive step after /, found \"\(pieces[1])\"")
+                // A step beyond the field's largest value would select only the first value ("*/61" is minute 0).
+                guard let s = Int(pieces[1]), (1...range.upperBound).contains(s) else {
+                    throw ParseError(message: "\(what): expected a step from 1 to \(range.upperBound) after /, found \"\(pieces[1])\"")
                 }
                 step = s
             }
@@ -87,15 +90,12 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         return result
     }
 
+    /// Vixie cron: when both day fields are restricted, a day matching either runs; otherwise both must match
+    /// (so "*/2" in the day of month still means every other day).
     private func dayMatches(day: Int, weekday: Int) -> Bool {
         let domMatch = daysOfMonth.contains(day)
         let dowMatch = daysOfWeek.contains(weekday)
-        switch (dayOfMonthRestricted, dayOfWeekRestricted) {
-        case (true, true): return domMatch || dowMatch
-        case (true, false): return domMatch
-        case (false, true): return dowMatch
-        case (false, false): return true
-        }
+        return dayOfMonthRestricted && dayOfWeekRestricted ? domMatch || dowMatch : domMatch && dowMatch
     }
 
     /// The first time strictly after `date` that matches, in `timeZone`; nil if none within eight years

@@ -43,6 +43,13 @@ extension ScheduleSetting {
         return out
     }
 
+    /// A warning when the schedule has no run within the next 366 days after `date` (e.g. cron
+    /// "* * 31 2 *": February never has a 31st), nil when it runs.
+    public func idleWarning(after date: Date, timeZone: TimeZone = .current) -> String? {
+        if let tick = next(after: date, timeZone: timeZone), tick.timeIntervalSince(date) <= 366 * 86_400 { return nil }
+        return "\(summary) has no run in the next 366 days: no run will start"
+    }
+
     /// `every 15m` or `cron "*/15 * * * *"`.
     public var summary: String {
         switch self {

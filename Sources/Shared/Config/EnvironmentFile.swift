@@ -1,0 +1,178 @@
+// EnvironmentFile: reads a file in systemd's EnvironmentFile= syntax (systemd.exec(5)), so that
+// `orchestrator check --env-file` sees the variables the services will get: KEY=VALUE lines, comments
+// (# or ;), single quotes (verbatim), double quotes (\" \\ \$ \` escapes), backslash continuations, and
+// whitespace trimmed around unquoted values. Lines systemd would skip are reported, never silently dropped.
+
+import Foundation
+
+/// The variables of one environment file, and the lines systemd would ignore.
+public struct EnvironmentFile: Sendable {
+    /// The assignments in file order (a later one for the same name wins, as in systemd).
+    public private(set) var assignments: [(name: String, value: String, line: Int)] = []
+    /// Lines systemd ignores (no "=", a name that is no variable name), with file and line.
+    public private(set) var ignored: [ConfigIssue] = []
+
+    /// The variables, later assignments winning.
+    public var variables: [String: String] {
+        var out: [String: String] = [:]
+        for a in assignments { out[a.name] = a.value }
+        return out
+    }
+
+    /// Reads `path`; `displayName` names it in messages.
+    public static func load(path: String, displayName: String) throws -> EnvironmentFile {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileIO.read(path)
+        } catch {
+            throw ConfigError([ConfigIssue(file: displayName, line: nil, key: nil, message: "cannot read: \(error)")])
+        }
+        guard let text = String(strictUTF8: bytes) else {
+            throw ConfigError([ConfigIssue(file: displayName, line: nil, key: nil, message: "not valid UTF-8 text (systemd ignores such assignments)")])
+        }
+        return EnvironmentFile(parsing: text, file: displayName)
+    }
+
+    private enum State {
+        case beforeKey, key, beforeValue, value, valueEscape, singleQuoted, doubleQuoted, doubleQuotedEscape, comment, commentEscape
+    }
+
+    /// Parses `text` with systemd's rules (src/basic/env-file.c: the same states, written anew).
+    public init(parsing text: String, file: String) {
+        var state = State.beforeKey
+        var key = ""
+        var value = ""
+        var keyLine = 1
+        var line = 1
+        /// Offsets in `key`/`value` where trailing whitespace starts (trimmed at the end of an unquoted part).
+        var keyTrail: String.Index?
+        var valueTrail: String.Index?
+        var previousCR = false
+        let whitespace: Set<Unicode.Scalar> = [" ", "\t", "\n", "\r"]
+
+        func finish() {
+            if let keyTrail { key = String(key[..<keyTrail]) }
+            record(key: key, value: value, line: keyLine, file: file)
+            key = ""
+            value = ""
+            keyTrail = nil
+            valueTrail = nil
+        }
+
+        for scalar in text.unicodeScalars {
+            let isNewline = scalar == "\n" || scalar == "\r"
+            switch state {
+            case .beforeKey:
+                if scalar == "#" || scalar == ";" {
+                    state = .comment
+                } else if !whitespace.contains(scalar) {
+                    state = .key
+                    keyLine = line
+                    key.unicodeScalars.append(scalar)
+                }
+            case .key:
+                if isNewline {
+                    ignored.append(ConfigIssue(file: file, line: keyLine, key: nil,
+                                               message: Self.noAssignment))
+                    key = ""
+                    keyTrail = nil
+                    state = .beforeKey
+                } else if scalar == "=" {
+                    state = .beforeValue
+                } else {
+                    if scalar == " " || scalar == "\t" {
+                        if keyTrail == nil { keyTrail = key.endIndex }
+                    } else {
+                        keyTrail = nil
+                    }
+                    key.unicodeScalars.append(scalar)
+                }
+            case .beforeValue:
+                if isNewline {
+                    finish()
+                    state = .beforeKey
+                } else if scalar == "'" {
+                    state = .singleQuoted
+                } else if scalar == "\"" {
+                    state = .doubleQuoted
+                } else if scalar == "\\" {
+                    state = .valueEscape
+                } else if !whitespace.contains(scalar) {
+                    state = .value
+                    value.unicodeScalars.append(scalar)
+                }
+            case .value:
+                if isNewline {
+                    if let valueTrail { value = String(value[..<valueTrail]) }
+                    finish()
+                    state = .beforeKey
+                } else if scalar == "\\" {
+                    state = .valueEscape
+                    valueTrail = nil
+                } else {
+                    if whitespace.contains(scalar) {
+                        if valueTrail == nil { valueTrail = value.endIndex }
+                    } else {
+                        valueTrail = nil
+                    }
+                    value.unicodeScalars.append(scalar)
+                }
+            case .valueEscape:
+                // A backslash-newline continues the line; any other escaped character is kept as itself.
+                state = .value
+                if !isNewline { value.unicodeScalars.append(scalar) }
+            case .singleQuoted:
+                if scalar == "'" { state = .beforeValue } else { value.unicodeScalars.append(scalar) }
+            case .doubleQuoted:
+                if scalar == "\"" {
+                    state = .beforeValue
+                } else if scalar == "\\" {
+                    state = .doubleQuotedEscape
+                } else {
+                    value.unicodeScalars.append(scalar)
+                }
+            case .doubleQuotedEscape:
+                state = .doubleQuoted
+                if "\"\\`$".unicodeScalars.contains(scalar) {
+                    value.unicodeScalars.append(scalar)
+                } else if scalar != "\n" {
+                    // As in the shell, a backslash before any other character stays.
+                    value += "\\"
+                    value.unicodeScalars.append(scalar)
+                }
+            case .comment:
+                if scalar == "\\" { state = .commentEscape } else if isNewline { state = .beforeKey }
+            case .commentEscape:
+                state = isNewline ? .beforeKey : .comment
+            }
+            // Line numbers count LF, CRLF and lone CR as one line end each.
+            if scalar == "\n" { if !previousCR { line += 1 } } else if scalar == "\r" { line += 1 }
+            previousCR = scalar == "\r"
+        }
+        switch state {
+        case .beforeValue, .valueEscape, .singleQuoted, .doubleQuoted, .doubleQuotedEscape:
+            finish()
+        case .value:
+            if let valueTrail { value = String(value[..<valueTrail]) }
+            finish()
+        case .key:
+            ignored.append(ConfigIssue(file: file, line: keyLine, key: nil, message: Self.noAssignment))
+        default:
+            break
+        }
+    }
+
+    /// The line is not quoted: a value pasted without its name would be a secret in the output.
+    private static let noAssignment = "not an assignment (no \"=\"): systemd ignores this line"
+
+    private mutating func record(key: String, value: String, line: Int, file: String) {
+        let valid = key.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
+            && key.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+        guard valid else {
+            ignored.append(ConfigIssue(file: file, line: line, key: nil,
+                                       message: "\"\(key.prefix(20))\" is not a variable name (letters, digits, _): systemd ignores this assignment"))
+            return
+        }
+        assignments.append((key, value, line))
+    }
+}
