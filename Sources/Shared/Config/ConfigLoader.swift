@@ -28,9 +28,23 @@ public enum ConfigLoader {
     public static func decode(_ root: Node, file: String, directory: String, environment: Environment,
                               source: String?) throws -> Config {
         let reader = ConfigReader(file: file, environment: environment)
+        let config = read(root, reader: reader, directory: directory, source: source)
+        if !reader.issues.isEmpty { throw ConfigError(reader.issues) }
+        return config
+    }
+
+    /// Every key the loader reads, with its range where it has one, found by reading `root` (a document that
+    /// has every section): what docs/configuration.md must list.
+    public static func knownKeys(readingEverySectionOf root: Node) -> [String: String] {
+        let reader = ConfigReader(file: "", environment: Environment([:]))
+        _ = read(root, reader: reader, directory: "/", source: nil)
+        return reader.knownKeys
+    }
+
+    private static func read(_ root: Node, reader: ConfigReader, directory: String, source: String?) -> Config {
         var config = Config.defaults(directory: directory)
         config.source = source
-        guard let top = reader.fields(root, path: "") else { throw ConfigError(reader.issues) }
+        guard let top = reader.fields(root, path: "") else { return config }
         readMonitor(top.node("monitor"), reader, directory, &config)
         readScheduler(top.node("scheduler"), reader, &config)
         config.services = readServices(top.node("services"), reader)
@@ -39,7 +53,6 @@ public enum ConfigLoader {
         readSpool(top.node("spool"), reader, directory, &config)
         checkOneSchedule(root, reader)
         top.finish()
-        if !reader.issues.isEmpty { throw ConfigError(reader.issues) }
         return config
     }
 

@@ -81,6 +81,14 @@ public struct InterfaceDefinition: Sendable, Equatable {
         return reader.issues.count == before ? definition : nil
     }
 
+    /// Every key an interface file may hold, with its range where it has one, found by reading `node` (a
+    /// definition with every section): what docs/configuration.md must list.
+    public static func knownKeys(readingEverySectionOf node: Node) -> [String: String] {
+        let reader = ConfigReader(file: "", environment: Environment([:]))
+        _ = read(node, id: "", service: "", reader: reader, path: "")
+        return reader.knownKeys
+    }
+
     private static func key(_ path: String, _ name: String) -> String { path.isEmpty ? name : path + "." + name }
 
     private static func readExpect(_ node: Node?, _ reader: ConfigReader, path: String) -> Expectation {

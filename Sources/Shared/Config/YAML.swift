@@ -64,7 +64,14 @@ private struct BlockParser {
         }
     }
 
-    func hasBreak(_ i: Int) -> Bool { i < lines.count - 1 || lastHasBreak }
+    /// Whether line `i` ends with a line break. The end of the text ends a last line of spaces as a break
+    /// would (the YAML test suite's JEF9 and L24T), but not a last line of text.
+    func hasBreak(_ i: Int) -> Bool { i < lines.count - 1 || lastHasBreak || lines[i].text.allSatisfy { $0 == " " } }
+
+    /// Whether `text` starts a block sequence entry: "-" followed by a space, a tab or the end of the line.
+    static func isSequenceEntry(_ text: Substring) -> Bool {
+        text == "-" || text.hasPrefix("- ") || text.hasPrefix("-\t")
+    }
 
     func content(_ line: RawLine) -> Substring { line.text.dropFirst(line.contentStart) }
 
@@ -98,7 +105,7 @@ private struct BlockParser {
             skipBlank()
         }
         if root == nil {
-            guard index < lines.count, !isMarker(lines[index], "...") else {
+            guard index < lines.count, !isMarker(lines[index], "..."), !isMarker(lines[index], "---") else {
                 try expectNothingAfterDocument()
                 return Node(.mapping([]), line: 1)
             }
@@ -152,7 +159,7 @@ private struct BlockParser {
             throw SyntaxError(line: line.number, column: line.contentStart + 1,
                               message: "nesting deeper than \(YAML.maxDepth) levels")
         }
-        if text == "-" || text.hasPrefix("- ") { return try sequence(indent: indent) }
+        if BlockParser.isSequenceEntry(text) { return try sequence(indent: indent) }
         if try mappingKey(line) != nil { return try mapping(indent: indent) }
         // A lone scalar on its own line (e.g. a value on the line after its key).
         var scanner = LineScanner(text, line: line.number, column: line.contentStart)
@@ -174,9 +181,10 @@ private struct BlockParser {
                 throw SyntaxError(line: line.number, column: lineIndent + 1,
                                   message: "bad indentation: expected \(indent) spaces for the next list item, found \(lineIndent)")
             }
-            guard text == "-" || text.hasPrefix("- ") else { break }
+            guard BlockParser.isSequenceEntry(text) else { break }
             let after = text.dropFirst(1)
-            let spaces = after.prefix { $0 == " " }.count
+            let separation = after.prefix { $0 == " " || $0 == "\t" }
+            let spaces = separation.count
             let rest = after.dropFirst(spaces)
             if rest.isEmpty || rest.first == "#" {
                 index += 1
@@ -188,7 +196,11 @@ private struct BlockParser {
             lines[index].contentStart = column
             lines[index].indent = column
             let itemText = content(lines[index])
-            let startsBlock = try itemText == "-" || itemText.hasPrefix("- ") || mappingKey(lines[index]) != nil
+            let startsBlock = try BlockParser.isSequenceEntry(itemText) || mappingKey(lines[index]) != nil
+            if startsBlock, separation.contains("\t") {
+                throw SyntaxError(line: line.number, column: column + 1,
+                                  message: "a tab after \"-\" indents a nested list or mapping; YAML indents with spaces only")
+            }
             if startsBlock {
                 items.append(try block(indent: column))
             } else {
@@ -215,7 +227,7 @@ private struct BlockParser {
                                       + "(a value cannot continue on a more indented line)")
             }
             let text = content(line)
-            if text == "-" || text.hasPrefix("- ") {
+            if BlockParser.isSequenceEntry(text) {
                 throw SyntaxError(line: line.number, column: lineIndent + 1,
                                   message: "a list item where a key was expected")
             }
@@ -248,7 +260,7 @@ private struct BlockParser {
         try checkTabs(lines[index])
         let text = content(lines[index])
         if indent > parentIndent { return try block(indent: indent) }
-        if sequenceAtSameIndent, indent == parentIndent, text == "-" || text.hasPrefix("- ") {
+        if sequenceAtSameIndent, indent == parentIndent, BlockParser.isSequenceEntry(text) {
             return try sequence(indent: indent)
         }
         return Node(.scalar("", .plain), line: line)
@@ -295,6 +307,8 @@ private struct BlockParser {
             return node
         case "|", ">":
             return try blockScalar(&scanner, parentIndent: parentIndent)
+        case "-" where scanner.position + 1 == scanner.chars.count || scanner.chars[scanner.position + 1] == " ":
+            throw scanner.error("a list cannot start on the line of its key; put the \"- item\" lines below it, indented")
         default:
             let text = scanner.plainToEnd()
             if text.contains(": ") || text.hasSuffix(":") {
@@ -360,6 +374,14 @@ private struct BlockParser {
     {
         func spaces(_ text: Substring) -> Int { text.prefix { $0 == " " }.count }
         func isSpaces(_ text: Substring) -> Bool { text.allSatisfy { $0 == " " } }
+        /// A line of blanks with a tab where the indentation should be: not an empty line in YAML, but an error.
+        func checkTab(_ i: Int, indent: Int) throws {
+            let text = lines[i].text
+            if spaces(text) < indent, text.dropFirst(spaces(text)).first == "\t", text.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                throw SyntaxError(line: lines[i].number, column: spaces(text) + 1,
+                                  message: "tab character in the indentation of a block scalar; YAML indents with spaces only")
+            }
+        }
         var contentIndent = explicitIndent.map { max(parentIndent, 0) + $0 }
         if contentIndent == nil {
             var i = index
@@ -381,6 +403,7 @@ private struct BlockParser {
         while index < lines.count {
             let raw = lines[index]
             if isMarker(raw, "---") || isMarker(raw, "...") { break }
+            try checkTab(index, indent: indent)
             if isSpaces(raw.text), raw.text.count <= indent {
                 body.append((nil, hasBreak(index)))
             } else if spaces(raw.text) >= indent {

@@ -31,8 +31,13 @@ struct LineScanner {
 
     /// After a value: only spaces and an optional comment may follow.
     mutating func expectEndOfLine(after what: String) throws {
+        let start = position
         skipSpaces()
-        guard let c = current, c != "#" else { return }
+        guard let c = current else { return }
+        if c == "#" {
+            guard position == start else { return }
+            throw error("a comment needs a space before \"#\" (after \(what))")
+        }
         throw error("unexpected \"\(String(chars[position...]).prefix(20))\" after \(what)")
     }
 
@@ -45,7 +50,7 @@ struct LineScanner {
         case "!": throw error("tags (!type) are not supported; quote the value if it is a string")
         case "@", "`": throw error("\"\(c)\" cannot start a plain value; quote it")
         case "%": throw error("directives (%) are not supported")
-        case "?" where position + 1 >= chars.count || chars[position + 1] == " ":
+        case "?" where position + 1 >= chars.count || chars[position + 1] == " " || chars[position + 1] == "\t":
             throw error("complex keys (?) are not supported")
         default: return
         }
@@ -150,6 +155,7 @@ struct LineScanner {
                 if current == ":" {
                     // "[a: 1]": a single-pair mapping inside the sequence.
                     guard value.scalar != nil else { throw error("a collection cannot be a mapping key; quote the key") }
+                    if value.scalar == "", value.isNull { throw error("a mapping key cannot be empty") }
                     position += 1
                     items.append(Node(.mapping([Node.Entry(key: value.scalar!, line: line, value: try pairValue(depth: depth))]),
                                       line: line))
@@ -169,6 +175,7 @@ struct LineScanner {
     private mutating func flowPair(depth: Int) throws -> (String, Node) {
         let keyNode = try flowValue(depth: depth)
         guard let key = keyNode.scalar else { throw error("a collection cannot be a mapping key; quote the key") }
+        if keyNode.scalar == "", keyNode.isNull, current == ":" { throw error("a mapping key cannot be empty") }
         skipSpaces()
         guard current == ":" else { return (key, Node(.scalar("", .plain), line: line)) }
         position += 1
