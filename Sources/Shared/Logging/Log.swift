@@ -55,6 +55,10 @@ public enum Log {
                 s.threshold = level
             }
         }
+        if let name = environment["VIGIL_LOG_LEVEL"], LogLevel(name: name) == nil {
+            let levels = LogLevel.allCases.reversed().map(\.label).joined(separator: ", ")
+            warning("VIGIL_LOG_LEVEL=\"\(name.prefix(40))\" is not a level (\(levels)); logging at info")
+        }
     }
 
     /// Lowers or raises the threshold below which events are not written.

@@ -1,0 +1,72 @@
+// `orchestrator check` as an operator runs it before starting the services: with the unit's environment file
+// instead of the shell's variables, with warnings for schedules that never run and env-file lines systemd
+// would ignore, and with secrets masked in everything it prints.
+
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+@Suite("orchestrator check")
+struct CheckTests {
+    private func fixture() throws -> OrchestratorFixture {
+        let f = try OrchestratorFixture()
+        try f.healthyInterfaces(1)
+        let config = try String(contentsOfFile: f.config, encoding: .utf8)
+            .replacingOccurrences(of: "base_url: \(f.server.baseURL)", with: "base_url: \"${API_BASE}\"")
+        try f.dir.write("config.yaml", config + "\nnotify:\n  wecom:\n    webhook_url: \"${WECOM_URL}\"\n")
+        return f
+    }
+
+    @Test("--env-file expands ${…} with the file's variables only, as systemd gives them to the service")
+    func environmentFile() throws {
+        let f = try fixture()
+        let hook = "http://127.0.0.1:9/cgi-bin/webhook/send?key=k-secret-123"
+        let shell = ["API_BASE": f.server.baseURL, "WECOM_URL": hook]
+        #expect(try f.run(["check"], environment: shell).exitCode == 0, "the shell has both variables")
+
+        try f.dir.write("partial.env", "API_BASE=\(f.server.baseURL)\n")
+        let partial = try f.run(["check", "--env-file", f.dir.url("partial.env")], environment: shell)
+        #expect(partial.exitCode == 2, "the service would not get WECOM_URL, so neither does check")
+        #expect(partial.stdout.contains("config.yaml:18: notify.wecom.webhook_url: environment variable WECOM_URL is not set"),
+                "\(partial.stdout)")
+
+        try f.dir.write("vigil.env", "# secrets\r\nAPI_BASE=\"\(f.server.baseURL)\"\r\nWECOM_URL='\(hook)'\r\nstray line\r\n")
+        let full = try f.run(["check", "--env-file", f.dir.url("vigil.env")])
+        #expect(full.exitCode == 0, "\(full.stdout)\(full.stderr)")
+        #expect(full.stdout.contains("environment: 2 variable(s) from \(f.dir.url("vigil.env")); the shell's environment is not used"))
+        #expect(full.stdout.contains("warning: \(f.dir.url("vigil.env")):4: not an assignment (no \"=\"): systemd ignores this line"))
+        #expect(full.stdout.contains("channels: wecom (WeCom http://127.0.0.1:9/cgi-bin/webhook/send?key=***)"))
+        #expect(!full.stdout.contains("k-secret-123") && !full.stderr.contains("k-secret-123"))
+        #expect(f.server.requests.isEmpty, "check probes nothing")
+    }
+
+    @Test("a missing env file is an error unless written with a leading \"-\", as in the unit")
+    func missingEnvironmentFile() throws {
+        let f = try fixture()
+        let missing = try f.run(["check", "--env-file", f.dir.url("absent.env")])
+        #expect(missing.exitCode == 2)
+        #expect(missing.stdout.contains("\(f.dir.url("absent.env")): no such file"), "\(missing.stdout)")
+        let optional = try f.run(["check", "--env-file", "-" + f.dir.url("absent.env")], environment: ["API_BASE": "x"])
+        #expect(optional.exitCode == 2, "with no file, no variables: API_BASE is unset for the service too")
+        #expect(optional.stdout.contains("environment variable API_BASE is not set"), "\(optional.stdout)")
+        let misplaced = try f.run(["once", "--env-file", f.dir.url("absent.env")])
+        #expect(misplaced.exitCode == 2 && misplaced.stderr.contains("--env-file goes with check"))
+    }
+
+    @Test("check warns about a schedule with no run in a year, and refuses steps beyond a field")
+    func schedules() throws {
+        let never = try OrchestratorFixture(monitor: "schedule: \"* * 31 2 *\"")
+        try never.healthyInterfaces(1)
+        let check = try never.run(["check"])
+        #expect(check.exitCode == 0)
+        #expect(check.stdout.contains("next runs: none"))
+        #expect(check.stdout.contains("warning: cron \"* * 31 2 *\" has no run in the next 366 days: no run will start"))
+
+        let step = try OrchestratorFixture(monitor: "schedule: \"*/61 * * * *\"")
+        let refused = try step.run(["check"])
+        #expect(refused.exitCode == 2)
+        #expect(refused.stdout.contains("config.yaml:5: monitor.schedule: minute: expected a step from 1 to 59 after /, found \"61\""),
+                "\(refused.stdout)")
+    }
+}
