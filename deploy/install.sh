@@ -109,5 +109,5 @@ if [ "$root" = "" ] && [ "$dry" = 0 ] && command -v systemctl >/dev/null && [ -d
     systemctl daemon-reload
 fi
 echo "next: put secrets in $root/etc/vigil/vigil.env, check the config with"
-echo "  sudo -u $user /usr/local/bin/orchestrator check --config /etc/vigil/config.yaml"
+echo "  sudo cat /etc/vigil/vigil.env | sudo -u $user /usr/local/bin/orchestrator check --config /etc/vigil/config.yaml --env-file /dev/stdin"
 echo "then: systemctl enable --now vigil-analyzer vigil-notifier vigil-orchestrator"

@@ -101,10 +101,10 @@ struct BadInputTests {
         let expected = [
             "config.yaml:2: monitor.intervall: unknown key; did you mean \"interval\"",
             "config.yaml:3: monitor.timeout: expected a duration",
-            "config.yaml:4: monitor.concurrency: expected a number from 1 to 10000, found -3",
-            "config.yaml:5: monitor.circuit_breaker.failures: expected a whole number, found \"many\"",
+            "config.yaml:4: monitor.concurrency: expected a whole number from 1 to 10000, found \"-3\"",
+            "config.yaml:5: monitor.circuit_breaker.failures: expected a whole number from 1 to 1000, found \"many\"",
             "config.yaml:8: scheduler.schedule: expected five fields",
-            "config.yaml:9: scheduler.probers: expected a number from 1 to 256, found 0",
+            "config.yaml:9: scheduler.probers: expected a whole number from 1 to 256, found \"0\"",
             "config.yaml:12: services.svc.base_url: expected an http:// or https:// URL",
             "config.yaml:13: services.svc.auth.url: missing; this key is required",
             "config.yaml:15: alerts.mode: expected one of change, every_run, found \"loud\"",

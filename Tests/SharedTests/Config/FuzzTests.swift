@@ -14,7 +14,9 @@ private let yamlSeeds = [
 ]
 
 private let fragments = [":", ": ", "- ", "-", " ", "  ", "\t", "\n", "\"", "'", "[", "]", "{", "}", ",", "|", ">", "|-", ">+",
-                         "#", " #", "&a", "*a", "!t", "---", "...", "?", "%", "\\", "\\u12", "é", "获取", "\r\n", "${X}", "${", "\u{0}"]
+                         "#", " #", "&a", "*a", "!t", "---", "...", "?", "%", "\\", "\\u12", "é", "获取", "\r\n", "${X}", "${", "\u{0}",
+                         "\r", "\u{FEFF}", "--- ", "|+", ">-2", "|9", "[[[[[[[[", "]]]]", "{a: {b: ", "1e300", "-1e400",
+                         "99999999999999999999", "0x1p3", ".inf", ".nan", "007", "yes", "~"]
 
 func mutate(_ text: String, _ rng: inout SeededRandom) -> String {
     var chars = Array(text)
@@ -33,8 +35,117 @@ func mutate(_ text: String, _ rng: inout SeededRandom) -> String {
     return String(chars)
 }
 
+/// A random line ending: LF, CRLF or CR.
+private func lineEnding(_ rng: inout SeededRandom) -> String { ["\n", "\r\n", "\r"].randomElement(using: &rng)! }
+
+/// Nested YAML or JSON `depth` levels deep, in flow or block style.
+private func nested(depth: Int, json: Bool, _ rng: inout SeededRandom) -> String {
+    if json || Bool.random(using: &rng) {
+        let open = (0..<depth).map { _ in Bool.random(using: &rng) ? "[" : "{\"k\": " }
+        return open.joined() + "1" + open.reversed().map { $0 == "[" ? "]" : "}" }.joined()
+    }
+    let end = lineEnding(&rng)
+    return (0..<depth).map { String(repeating: " ", count: $0) + "k:" + end }.joined() + String(repeating: " ", count: depth) + "k: v" + end
+}
+
 @Suite("Fuzzing the parsers")
 struct FuzzTests {
+    @Test("800 nested documents up to 600 levels, in YAML and JSON, with mixed line endings: a value or an error")
+    func deepNesting() {
+        var rng = SeededRandom(seed: 0x5EED_0004)
+        var values = 0
+        var refused = 0
+        for i in 0..<800 {
+            let depth = Int.random(in: 1...600, using: &rng)
+            let json = i % 2 == 0
+            let text = nested(depth: depth, json: json, &rng)
+            do {
+                _ = json ? try JSONDocument.parse(text) : try YAML.parse(text)
+                values += 1
+                #expect(depth <= 256, "accepted \(depth) levels")
+            } catch let error as SyntaxError {
+                refused += 1
+                #expect(depth > 200 || !error.message.contains("nesting"), "\(depth) levels refused: \(error)")
+            } catch {
+                Issue.record("input \(i) threw \(error)")
+            }
+        }
+        #expect(values > 50 && refused > 50, "\(values) read, \(refused) refused")
+    }
+
+    @Test("3 000 mutated config files through the whole loader (huge numbers, odd scalars, line endings): a Config or a ConfigError")
+    func loader() throws {
+        var rng = SeededRandom(seed: 0x5EED_0005)
+        let seed = try String(contentsOfFile: parserFixtures + "/yaml/realistic-config.yaml", encoding: .utf8)
+        let numbers = ["1e300", "1e400", "99999999999999999999", "-1", "0", ".inf", ".nan", "0x1p3", "1_000", "007", "18446744073709551616",
+                       "1.7976931348623157e308", "5e-324", "1000000000000d", "99999999999999999999h", "1PiB", "17179869184GiB"]
+        var loaded = 0
+        var refused = 0
+        for i in 0..<3000 {
+            var text = seed
+            // Replace a few values with hostile numbers, then mutate the text and its line endings.
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                let at = Int.random(in: 0..<lines.count, using: &rng)
+                guard let colon = lines[at].firstIndex(of: ":") else { continue }
+                var copy = lines
+                copy[at] = lines[at][...colon] + " " + numbers.randomElement(using: &rng)!
+                text = copy.joined(separator: "\n")
+            }
+            if i % 3 == 0 { text = mutate(text, &rng) }
+            text = text.replacingOccurrences(of: "\n", with: lineEnding(&rng))
+            do {
+                let root = try YAML.parse(text)
+                _ = try ConfigLoader.decode(root, file: "config.yaml", directory: "/", environment: Environment(["PAY_CLIENT_SECRET": "s",
+                    "WECOM_PAY": "http://127.0.0.1/a", "WECOM_PAY_DEV": "http://127.0.0.1/b", "HOOK_TOKEN": "t"]), source: nil)
+                loaded += 1
+            } catch is SyntaxError {
+                refused += 1
+            } catch is ConfigError {
+                refused += 1
+            }
+        }
+        #expect(loaded > 50 && refused > 1000, "\(loaded) loaded, \(refused) refused")
+    }
+
+    @Test("5 000 random cron expressions and durations: a value or an error; every parsed schedule computes its next run")
+    func cronAndDurations() {
+        var rng = SeededRandom(seed: 0x5EED_0006)
+        var parsed = 0
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        let numbers = ["0", "1", "2", "5", "7", "12", "23", "24", "29", "31", "32", "59", "60", "61", "99999999999999999999", "-1", "mon", "JAN", "x"]
+        func field() -> String {
+            let n = { numbers.randomElement(using: &rng)! }
+            switch Int.random(in: -4..<8, using: &rng) {
+            case ..<0: return ["*", "1", "*/2", "1-5"].randomElement(using: &rng)!
+            case 0: return "*"
+            case 1: return "*/" + n()
+            case 2: return n() + "-" + n()
+            case 3: return n() + "-" + n() + "/" + n()
+            case 4: return n() + "," + n()
+            case 5: return n() + "/" + n()
+            case 6: return ["@daily", "@never", "L", "?", "#", "", "*/", "1-", ",", "**"].randomElement(using: &rng)!
+            default: return n()
+            }
+        }
+        for _ in 0..<2500 {
+            let fields = (0..<(Int.random(in: 0..<10, using: &rng) == 0 ? Int.random(in: 1...7, using: &rng) : 5)).map { _ in field() }
+            guard let cron = try? CronExpression(parsing: fields.joined(separator: " ")) else { continue }
+            parsed += 1
+            if let next = cron.next(after: start, timeZone: TimeZone(identifier: "UTC")!) { #expect(next > start) }
+        }
+        #expect(parsed > 50, "\(parsed) expressions parsed")
+        let pieces = ["1", "0", "9", ".", "e", "ms", "s", "m", "h", "d", "w", "KB", "GiB", "-", "+", "99999999999999999999", "1e300", " "]
+        for _ in 0..<2500 {
+            let text = (0..<Int.random(in: 1...5, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            if let seconds = DurationParser.parse(text, defaultUnit: .minutes) {
+                #expect(seconds.isFinite && seconds >= 0, "\(text) → \(seconds)")
+                _ = DurationParser.format(seconds)
+            }
+            _ = DurationParser.bytes(text).map(DurationParser.formatBytes)
+        }
+    }
+
     @Test("5 000 mutated YAML documents: a value or a SyntaxError, never a crash")
     func yaml() {
         var rng = SeededRandom(seed: 0x5EED_0001)
