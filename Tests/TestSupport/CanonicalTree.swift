@@ -21,7 +21,7 @@ public enum CanonicalTree {
             case let .bool(b)?: out += b ? "true" : "false"
             case let .integer(text)?: out += text ?? "<integer beyond 64 bits>"
             case let .float(_, value)?: out += String(format: "%.17g", value)
-            case let .string(text)?: quote(text, into: &out)
+            case let .string(text)?: JSONValue.quote(text, into: &out)  // the same escapes as json.dumps
             case nil: break
             }
         case let .sequence(items):
@@ -35,35 +35,12 @@ public enum CanonicalTree {
             out += "{"
             for (i, entry) in entries.enumerated() {
                 if i > 0 { out += "," }
-                quote(entry.key, into: &out)
+                JSONValue.quote(entry.key, into: &out)
                 out += ":"
                 write(entry.value, into: &out)
             }
             out += "}"
         }
-    }
-
-    /// Python's json.dumps(text, ensure_ascii=False).
-    public static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{8}": out += "\\b"
-            case "\u{C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }
 

@@ -44,6 +44,11 @@ public enum ConfigLoader {
     private static func read(_ root: Node, reader: ConfigReader, directory: String, source: String?) -> Config {
         var config = Config.defaults(directory: directory)
         config.source = source
+        if root.isNull {
+            // "~" or "null" is content: reading it as "no settings" would put the defaults in its place.
+            reader.issue(root, "", "the file holds only null; write the settings as \"key: value\" lines (an empty file means the defaults)")
+            return config
+        }
         guard let top = reader.fields(root, path: "") else { return config }
         readMonitor(top.node("monitor"), reader, directory, &config)
         readScheduler(top.node("scheduler"), reader, &config)

@@ -264,6 +264,17 @@ public final class Fields {
 /// Parses a config or interface file by its extension (`.json` or YAML).
 public enum DocumentParser {
     public static func parse(path: String, displayName: String) throws -> Node {
+        let text = try self.text(path: path, displayName: displayName)
+        do {
+            return path.lowercased().hasSuffix(".json") ? try JSONDocument.parse(text) : try YAML.parse(text)
+        } catch let error as SyntaxError {
+            throw ConfigError([ConfigIssue(file: displayName, line: error.line, key: nil,
+                                           message: "column \(error.column): \(error.message)")])
+        }
+    }
+
+    /// The text of a file that must be UTF-8, or a ConfigError naming it.
+    public static func text(path: String, displayName: String) throws -> String {
         let bytes: [UInt8]
         do {
             bytes = try FileIO.read(path)
@@ -273,12 +284,7 @@ public enum DocumentParser {
         guard let text = String(strictUTF8: bytes) else {
             throw ConfigError([ConfigIssue(file: displayName, line: nil, key: nil, message: "not valid UTF-8 text")])
         }
-        do {
-            return path.lowercased().hasSuffix(".json") ? try JSONDocument.parse(text) : try YAML.parse(text)
-        } catch let error as SyntaxError {
-            throw ConfigError([ConfigIssue(file: displayName, line: error.line, key: nil,
-                                           message: "column \(error.column): \(error.message)")])
-        }
+        return text
     }
 }
 

@@ -21,16 +21,8 @@ public struct EnvironmentFile: Sendable {
 
     /// Reads `path`; `displayName` names it in messages.
     public static func load(path: String, displayName: String) throws -> EnvironmentFile {
-        let bytes: [UInt8]
-        do {
-            bytes = try FileIO.read(path)
-        } catch {
-            throw ConfigError([ConfigIssue(file: displayName, line: nil, key: nil, message: "cannot read: \(error)")])
-        }
-        guard let text = String(strictUTF8: bytes) else {
-            throw ConfigError([ConfigIssue(file: displayName, line: nil, key: nil, message: "not valid UTF-8 text (systemd ignores such assignments)")])
-        }
-        return EnvironmentFile(parsing: text, file: displayName)
+        // systemd skips assignments that are not UTF-8; a file that is not text is refused whole here.
+        EnvironmentFile(parsing: try DocumentParser.text(path: path, displayName: displayName), file: displayName)
     }
 
     private enum State {

@@ -136,6 +136,8 @@ public indirect enum JSONValue: Sendable, Equatable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "\u{8}": out += "\\b"
+            case "\u{C}": out += "\\f"
             default:
                 if scalar.value < 0x20 {
                     out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)

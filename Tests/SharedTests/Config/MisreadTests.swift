@@ -68,6 +68,14 @@ struct MisreadTests {
             .hasPrefix("config.yaml:3: monitor.intervall: unknown key; did you mean \"interval\"?"))
     }
 
+    @Test("a file holding only null is refused, not taken for the defaults; an empty one means the defaults")
+    func nullDocument() throws {
+        let message = "the file holds only null; write the settings as \"key: value\" lines (an empty file means the defaults)"
+        #expect(try loadError("config.yaml", "# settings\n~\n") == "config.yaml:2: " + message)
+        #expect(try loadError("config.json", "null") == "config.json:1: " + message)
+        #expect(try load("# nothing set yet\n").monitor.schedule == Config.defaults().monitor.schedule)
+    }
+
     @Test("a byte-order mark is skipped: errors quote the key, not an invisible character")
     func byteOrderMark() throws {
         #expect(try loadError("config.yaml", "\u{FEFF}monitr:\n  interval: 5\n")
