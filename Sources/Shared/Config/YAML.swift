@@ -93,6 +93,7 @@ private struct BlockParser {
             throw SyntaxError(line: lines[index].number, column: 1, message: "directives (%) are not supported")
         }
         var root: Node?
+        var rootOnMarkerLine = false
         if index < lines.count, isMarker(lines[index], "---") {
             // "--- value": the document's root starts on the marker line itself.
             let line = lines[index]
@@ -101,6 +102,7 @@ private struct BlockParser {
             index += 1
             if !scanner.atEnd, scanner.current != "#" {
                 root = try inlineValue(&scanner, parentIndent: -1)
+                rootOnMarkerLine = true
             }
             skipBlank()
         }
@@ -115,6 +117,10 @@ private struct BlockParser {
         }
         if index < lines.count, !isMarker(lines[index], "---"), !isMarker(lines[index], "...") {
             let line = lines[index]
+            if rootOnMarkerLine {
+                throw SyntaxError(line: line.number, column: (line.indent ?? 0) + 1,
+                                  message: "the document's value was given on the \"---\" line; nothing else may follow it")
+            }
             if root?.items != nil {
                 throw SyntaxError(line: line.number, column: (line.indent ?? 0) + 1,
                                   message: "expected another \"- \" list item: a document is a list or a mapping, not both")
