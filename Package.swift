@@ -13,7 +13,9 @@ let package = Package(
         .library(name: "Shared", targets: ["Shared"]),
     ],
     targets: [
-        .target(name: "Shared", path: "Sources/Shared"),
+        // libcurl's API, declared in the project and loaded at run time: building needs no -dev package.
+        .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "Shared", dependencies: ["CCurl"], path: "Sources/Shared"),
         .executableTarget(name: "orchestrator", dependencies: ["Shared"], path: "Sources/orchestrator"),
         .executableTarget(name: "prober", dependencies: ["Shared"], path: "Sources/prober"),
         .executableTarget(name: "analyzer", dependencies: ["Shared"], path: "Sources/analyzer"),

@@ -3,9 +3,6 @@
 // logic acts on: delivered, try again later, the channel itself is misconfigured, or the content is refused.
 
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Shared
 
 /// How one delivery attempt ended.
@@ -58,15 +55,16 @@ struct WebhookChannel: Channel {
     let reachesTeam = true
 
     func deliver(_ alert: Alert, fromPart part: Int, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {
-        guard let url = URL(string: settings.url) else { return .misconfigured("invalid URL", partsSent: 0) }
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(alert.id, forHTTPHeaderField: "Idempotency-Key")
-        request.setValue("Vigil/1 (notifier)", forHTTPHeaderField: "User-Agent")
-        for header in settings.headers.fields { request.setValue(header.value, forHTTPHeaderField: header.name) }
+        guard URL(string: settings.url)?.host != nil else { return .misconfigured("invalid URL", partsSent: 0) }
+        var headers = [("Content-Type", "application/json"), ("Idempotency-Key", alert.id), ("User-Agent", "Vigil/1 (notifier)")]
+        for header in settings.headers.fields {
+            headers.removeAll { $0.0.lowercased() == header.name.lowercased() }
+            headers.append((header.name, header.value))
+        }
+        var request = OutgoingRequest(method: "POST", url: settings.url, headers: HeaderFields(headers))
+        request.credentialHeaders = Set(settings.headers.fields.map(\.name).filter { ConfigReader.looksSecret($0) })
         do {
-            request.httpBody = Data(try RecordCoding.encode(alert))
+            request.body = try RecordCoding.encode(alert)
         } catch {
             return .refused("cannot encode the alert: \(error)")
         }

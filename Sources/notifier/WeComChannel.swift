@@ -5,9 +5,6 @@
 // refused for good. Sends are paced to the robot's 20 messages a minute.
 
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Shared
 
 struct WeComChannel: Channel {
@@ -36,16 +33,14 @@ struct WeComChannel: Channel {
     }
 
     func deliver(_ alert: Alert, fromPart part: Int, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {
-        guard let url = URL(string: settings.webhookURL) else { return .misconfigured("invalid webhook URL", partsSent: part) }
+        guard URL(string: settings.webhookURL)?.host != nil else { return .misconfigured("invalid webhook URL", partsSent: part) }
         let parts = messages(for: alert)
         var sent = part
         while sent < parts.count {
             guard await limiter.acquire(stop: stop) else { return .retryLater("stopping", partsSent: sent, retryAfter: 0) }
-            var request = URLRequest(url: url)
-            request.httpMethod = "POST"
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue("Vigil/1 (notifier)", forHTTPHeaderField: "User-Agent")
-            request.httpBody = Data(parts[sent].utf8)
+            let request = OutgoingRequest(method: "POST", url: settings.webhookURL,
+                                          headers: ["Content-Type": "application/json", "User-Agent": "Vigil/1 (notifier)"],
+                                          body: Array(parts[sent].utf8))
             let response: HTTPResponse
             switch await client.send(request, timeout: timeout) {
             case let .failure(failure): return .retryLater(failure.description, partsSent: sent, retryAfter: nil)

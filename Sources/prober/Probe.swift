@@ -4,9 +4,6 @@
 // carries the excerpts with secrets masked.
 
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Shared
 
 /// Everything a probe needs that is the same for the whole run.

@@ -1,17 +1,14 @@
-// RequestBuilder: turns an interface definition and its service into the URLRequest to send and into the
+// RequestBuilder: turns an interface definition and its service into the request to send and into the
 // excerpt the report shows. The excerpt is built from the same parts with secrets masked: Authorization
 // and secret-looking headers, secret fields of JSON bodies, secret query parameters, and every registered
 // secret value anywhere in the text.
 
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Shared
 
 /// A request ready to send, and how it appears in results.
 struct BuiltRequest {
-    let request: URLRequest
+    let request: OutgoingRequest
     /// The URL with secret query values masked.
     let displayURL: String
     let excerpt: HTTPExcerpt
@@ -41,39 +38,49 @@ enum RequestBuilder {
     static func build(_ definition: InterfaceDefinition, service: ServiceSettings?, token: String?, authHeader: (name: String, scheme: String)?,
                       timeout: TimeInterval) throws -> BuiltRequest {
         let secretFields = Secrets.fieldNames.union(service?.secretFields ?? [])
-        guard var components = URLComponents(string: resolve(definition.url, service: service)),
-              components.scheme != nil, components.host != nil
-        else { throw RequestError(description: "invalid URL \(resolve(definition.url, service: service))") }
-        if !definition.params.isEmpty {
-            components.queryItems = (components.queryItems ?? []) + definition.params.fields.map { URLQueryItem(name: $0.name, value: $0.value) }
-        }
-        guard let url = components.url else { throw RequestError(description: "invalid URL \(components)") }
-        var display = components
-        display.queryItems = components.queryItems?.map {
-            secretFields.contains($0.name.lowercased()) ? URLQueryItem(name: $0.name, value: Redactor.mask) : $0
-        }
+        let target = resolve(definition.url, service: service)
+        guard let components = URLComponents(string: target), let scheme = components.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", components.host?.isEmpty == false
+        else { throw RequestError(description: "invalid URL \(Redactor.redact(target))") }
+        if let password = components.password, !password.isEmpty { Redactor.register(password) }
+        // The query exactly as written in the interface file: RFC 3986 percent-encoding of every parameter.
+        let withoutFragment = String(target.prefix { $0 != "#" })
+        let params = definition.params.fields
+        let url = params.isEmpty ? withoutFragment : withoutFragment + (withoutFragment.contains("?") ? "&" : "?")
+            + params.map { QueryEncoding.encode($0.name) + "=" + QueryEncoding.encode($0.value) }.joined(separator: "&")
+        let display = params.isEmpty ? withoutFragment : withoutFragment + (withoutFragment.contains("?") ? "&" : "?")
+            + params.map {
+                QueryEncoding.encode($0.name) + "=" + (secretFields.contains($0.name.lowercased()) ? Redactor.mask : QueryEncoding.encode($0.value))
+            }.joined(separator: "&")
 
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = definition.method
+        var request = OutgoingRequest(method: definition.method, url: url)
         var headers: [(String, String)] = [("User-Agent", userAgent)]
         headers += (service?.headers.fields ?? []).map { ($0.name, $0.value) }
         headers += definition.headers.fields.map { ($0.name, $0.value) }
         var bodyExcerpt: String?
         switch definition.body {
         case let .json(value)?:
-            request.httpBody = Data(value.serialized().utf8)
+            request.body = Array(value.serialized().utf8)
             if !headers.contains(where: { $0.0.lowercased() == "content-type" }) { headers.append(("Content-Type", "application/json")) }
             bodyExcerpt = value.masking(secretFields).serialized()
         case let .raw(text)?:
-            request.httpBody = Data(text.utf8)
+            request.body = Array(text.utf8)
             bodyExcerpt = text
         case nil:
             break
         }
         if let token, let authHeader {
             headers.append((authHeader.name, authHeader.scheme.isEmpty ? token : authHeader.scheme + " " + token))
+            request.credentialHeaders.insert(authHeader.name)
         }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        request.credentialHeaders.formUnion(headers.map(\.0).filter(isSecretHeader))
+        // A later header of the same name replaces an earlier one (service headers, then the interface's).
+        var merged: [(String, String)] = []
+        for (name, value) in headers {
+            if let i = merged.firstIndex(where: { $0.0.lowercased() == name.lowercased() }) { merged[i] = (name, value) } else { merged.append((name, value)) }
+        }
+        headers = merged
+        request.headers = HeaderFields(headers)
         let excerptHeaders = headers.map { name, value -> (String, String) in
             guard isSecretHeader(name) else { return (name, Redactor.redact(value)) }
             if let space = value.firstIndex(of: " "), name.lowercased().contains("authorization") {
@@ -82,7 +89,7 @@ enum RequestBuilder {
             return (name, Redactor.mask)
         }
         let body = bodyExcerpt.map { HTTPExcerpt.body(Array(Redactor.redact($0).utf8)) }
-        return BuiltRequest(request: request, displayURL: Redactor.redact(display.string ?? url.absoluteString),
+        return BuiltRequest(request: request, displayURL: Redactor.redact(Redactor.maskUserinfo(display)),
                             excerpt: HTTPExcerpt(headers: HeaderFields(excerptHeaders), body: body?.text, truncatedFrom: body?.truncatedFrom))
     }
 

@@ -5,9 +5,6 @@
 // lifetime, if shorter) remain; a 401 from a target invalidates it once.
 
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Shared
 
 /// A token and its lifetime.
@@ -93,15 +90,15 @@ actor TokenStore {
 
     private func fetch(service: ServiceSettings, auth: AuthSettings) async throws -> Token {
         let target = RequestBuilder.resolve(auth.url, service: service)
-        guard let url = URL(string: target) else { throw TokenError(description: "token endpoint URL is invalid: \(target)") }
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = auth.method
-        request.setValue(RequestBuilder.userAgent, forHTTPHeaderField: "User-Agent")
-        for header in auth.headers.fields { request.setValue(header.value, forHTTPHeaderField: header.name) }
+        guard URL(string: target)?.host != nil else { throw TokenError(description: "token endpoint URL is invalid: \(Redactor.redact(target))") }
+        var headers: [(String, String)] = [("User-Agent", RequestBuilder.userAgent)] + auth.headers.fields.map { ($0.name, $0.value) }
+        var request = OutgoingRequest(method: auth.method, url: target)
         if let body = auth.body {
-            request.httpBody = Data(body.serialized().utf8)
-            if auth.headers["Content-Type"] == nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+            request.body = Array(body.serialized().utf8)
+            if auth.headers["Content-Type"] == nil { headers.append(("Content-Type", "application/json")) }
         }
+        request.headers = HeaderFields(headers)
+        request.credentialHeaders = Set(headers.map(\.0).filter(RequestBuilder.isSecretHeader))
         let response: HTTPResponse
         switch await client.send(request, timeout: timeout) {
         case let .success(r): response = r

@@ -1,21 +1,134 @@
-// HTTPClient: URLSession (FoundationNetworking) behind a small API with a hard deadline per request and
-// errors classified the way Vigil reports them (timeout, dns, connection, tls). The deadline is enforced
-// here by cancelling the task, because URLSession's own timeoutIntervalForRequest is an idle timeout: a
-// server that trickles bytes would otherwise never time out.
+// HTTPClient: every request Vigil sends (probes, token fetches, webhook deliveries) goes through here, on the
+// process's libcurl engine. The whole answer must arrive within the timeout (libcurl's own total deadline);
+// redirects are followed here, hop by hop, so that credentials never go to another origin and the result can
+// name the final URL; bodies are read to the end but only their first bytes are kept. Failures are classified
+// the way Vigil reports them (timeout, dns, connection, tls) and carry the time they took.
 
+import CCurl
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-import Synchronization
+
+/// A request to send.
+public struct OutgoingRequest: Sendable {
+    public var method: String
+    /// An absolute http(s) URL, already encoded.
+    public var url: String
+    public var headers: HeaderFields
+    public var body: [UInt8]?
+    /// Header names (besides Authorization, Cookie and Proxy-Authorization) dropped when a redirect leaves the origin.
+    public var credentialHeaders: Set<String>
+
+    public init(method: String = "GET", url: String, headers: HeaderFields = [:], body: [UInt8]? = nil,
+                credentialHeaders: Set<String> = []) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.credentialHeaders = credentialHeaders
+    }
+}
+
+/// Time spent in each phase of a transfer, in milliseconds from its start (libcurl's cumulative timers).
+public struct PhaseTimings: Sendable, Equatable, Codable {
+    public var dns: Double = 0
+    public var connect: Double = 0
+    public var tls: Double = 0
+    public var firstByte: Double = 0
+    public var total: Double = 0
+
+    public init(dns: Double = 0, connect: Double = 0, tls: Double = 0, firstByte: Double = 0, total: Double = 0) {
+        self.dns = dns
+        self.connect = connect
+        self.tls = tls
+        self.firstByte = firstByte
+        self.total = total
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case dns, connect, tls, firstByte = "first_byte", total
+    }
+}
+
+/// How requests of a service (or of the notifier) are sent.
+public struct HTTPSettings: Sendable, Equatable {
+    public enum Proxy: Sendable, Equatable {
+        /// Direct connections, whatever proxy variables the environment has (the default).
+        case none
+        /// Honour http_proxy, https_proxy, no_proxy.
+        case environment
+        case url(String)
+    }
+
+    public enum IPVersion: Int, Sendable, Equatable {
+        case any = 0, v4 = 1, v6 = 2
+    }
+
+    public enum HTTPVersion: String, Sendable, Equatable {
+        case auto, http1_1 = "1.1", http2 = "2"
+
+        var curlValue: Int {
+            switch self {
+            case .auto: 0
+            case .http1_1: 2
+            case .http2: 4  // CURL_HTTP_VERSION_2TLS: HTTP/2 over TLS, 1.1 for plain http
+            }
+        }
+    }
+
+    public struct TLS: Sendable, Equatable {
+        public var caFile: String?
+        public var certFile: String?
+        public var keyFile: String?
+        public var insecureSkipVerify = false
+
+        public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, insecureSkipVerify: Bool = false) {
+            self.caFile = caFile
+            self.certFile = certFile
+            self.keyFile = keyFile
+            self.insecureSkipVerify = insecureSkipVerify
+        }
+    }
+
+    public var followRedirects = true
+    public var maxRedirects = 10
+    /// What callers see of a body; the rest is read and counted, never held.
+    public var maxBodyBytes = 1 << 20
+    public var proxy = Proxy.none
+    public var ipVersion = IPVersion.any
+    public var httpVersion = HTTPVersion.auto
+    public var tls: TLS?
+    public var connectTimeout: TimeInterval = 30
+
+    public init() {}
+}
 
 /// An HTTP answer.
 public struct HTTPResponse: Sendable {
     public let status: Int
     public let headers: HeaderFields
+    /// The first `maxBodyBytes` bytes of the body.
     public let body: [UInt8]
-    /// Seconds from sending to the complete answer.
+    /// Seconds from sending to the complete answer, redirects included.
     public let latency: TimeInterval
+    /// The body's real size.
+    public var bodyBytes: Int = 0
+    /// Phases of the last hop.
+    public var timings = PhaseTimings()
+    public var remoteIP: String?
+    /// "1.1", "2".
+    public var httpVersion: String?
+    /// Where the answer came from, when a redirect was followed.
+    public var finalURL: String?
+    public var redirects = 0
+    /// The server's certificate chain (HTTPS), leaf first.
+    public var certificates: [CertificateFacts] = []
+
+    public init(status: Int, headers: HeaderFields, body: [UInt8], latency: TimeInterval) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.latency = latency
+        bodyBytes = body.count
+    }
 }
 
 /// Why no HTTP answer came.
@@ -46,112 +159,146 @@ public enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Maps a URLSession error to a failure class.
-    public static func classify(_ error: Error) -> HTTPFailure {
-        let ns = error as NSError
-        let detail = HTTPFailure.detail(ns)
-        guard ns.domain == NSURLErrorDomain else { return .connection(detail) }
-        // libcurl reports handshake failures (wrong version, bad certificate) under generic codes on Linux.
-        let lower = detail.lowercased()
-        if lower.contains("ssl") || lower.contains("tls") || lower.contains("certificate") { return .tls(detail) }
-        switch URLError.Code(rawValue: ns.code) {
-        case .timedOut: return .timeout(0)
-        case .cannotFindHost, .dnsLookupFailed: return .dns(detail)
-        case .secureConnectionFailed, .serverCertificateHasBadDate, .serverCertificateUntrusted,
-             .serverCertificateHasUnknownRoot, .serverCertificateNotYetValid, .clientCertificateRejected,
-             .clientCertificateRequired:
-            return .tls(detail)
-        case .cancelled: return .cancelled
-        case .badURL, .unsupportedURL: return .invalidRequest(detail)
+    /// The class of a libcurl result code.
+    static func classify(code: Int32, message: String, elapsed: TimeInterval, timeout: TimeInterval) -> HTTPFailure {
+        let detail = Redactor.redact(message)
+        switch code {
+        case Curl.Code.operationTimedOut: return .timeout(timeout)
+        case Curl.Code.couldntResolveHost, Curl.Code.couldntResolveProxy: return .dns(detail)
+        case Curl.Code.abortedByCallback: return .cancelled
+        case Curl.Code.unsupportedProtocol, Curl.Code.urlMalformat: return .invalidRequest(detail)
+        case _ where Curl.Code.tls.contains(code): return .tls(detail)
         default: return .connection(detail)
         }
     }
+}
 
-    private static func detail(_ error: NSError) -> String {
-        var current: NSError? = error
-        var best = error.localizedDescription
-        while let e = current {
-            if let text = e.userInfo[NSLocalizedDescriptionKey] as? String, !text.isEmpty { best = text }
-            current = e.userInfo[NSUnderlyingErrorKey] as? NSError
+/// Sends requests through the process's libcurl engine.
+public final class HTTPClient: Sendable {
+    public let settings: HTTPSettings
+
+    /// `connections` and `timeout` are kept for the callers' sake: libcurl reuses connections on its own and
+    /// every request carries its own deadline.
+    public init(connections: Int = 0, timeout: TimeInterval = 0, settings: HTTPSettings = HTTPSettings()) {
+        self.settings = settings
+    }
+
+    /// Sends `request`, following redirects as the settings say; fails with `.timeout` when the whole answer
+    /// (every hop) has not arrived within `timeout` seconds.
+    public func send(_ request: OutgoingRequest, timeout: TimeInterval, settings override: HTTPSettings? = nil) async
+        -> Result<HTTPResponse, HTTPFailure>
+    {
+        let settings = override ?? self.settings
+        guard let engine = CurlEngine.shared else {
+            if case let .failure(error) = Curl.loaded { return .failure(.invalidRequest(error.description)) }
+            return .failure(.invalidRequest("libcurl is not loaded"))
         }
-        if best.hasPrefix("The operation could not be completed") || best == "(null)" {
-            best = "error \(error.code)"
+        let started = Date()
+        var current = request
+        var redirects = 0
+        while true {
+            let remaining = timeout - Date().timeIntervalSince(started)
+            guard remaining > 0 else { return .failure(.timeout(timeout)) }
+            let outcome = await engine.perform(CurlRequest(method: current.method, url: current.url, headers: current.headers.fields.map { ($0.name, $0.value) },
+                                                           body: current.body, timeout: remaining, maxBodyBytes: settings.maxBodyBytes,
+                                                           settings: settings))
+            let elapsed = Date().timeIntervalSince(started)
+            guard outcome.code == Curl.Code.ok else {
+                return .failure(HTTPFailure.classify(code: outcome.code, message: outcome.message, elapsed: elapsed, timeout: timeout))
+            }
+            let headers = HeaderFields(outcome.headers)
+            if settings.followRedirects, [301, 302, 303, 307, 308].contains(outcome.status), let location = headers["Location"],
+               let next = HTTPClient.redirect(current, status: outcome.status, location: location) {
+                guard redirects < settings.maxRedirects else {
+                    return .failure(.connection("more than \(settings.maxRedirects) redirects (last to \(Redactor.redact(next.url)))"))
+                }
+                redirects += 1
+                current = next
+                continue
+            }
+            var response = HTTPResponse(status: outcome.status, headers: headers, body: outcome.body, latency: elapsed)
+            response.bodyBytes = outcome.bodyBytes
+            response.timings = outcome.timings
+            response.remoteIP = outcome.remoteIP
+            response.httpVersion = outcome.httpVersion
+            response.redirects = redirects
+            response.finalURL = redirects > 0 ? current.url : nil
+            response.certificates = outcome.certificates
+            return .success(response)
         }
-        return Redactor.redact(best)
+    }
+
+    /// The request for the next hop: 307/308 keep method and body, 301/302 turn POST into GET and 303 anything
+    /// but HEAD into GET (as browsers do); credentials stay behind when the origin changes.
+    static func redirect(_ request: OutgoingRequest, status: Int, location: String) -> OutgoingRequest? {
+        guard let base = URL(string: request.url), let target = URL(string: location, relativeTo: base)?.absoluteURL,
+              let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https"
+        else { return nil }
+        var next = request
+        next.url = target.absoluteString
+        let method = request.method.uppercased()
+        if (status == 303 && method != "HEAD") || ((status == 301 || status == 302) && method == "POST") {
+            next.method = "GET"
+            next.body = nil
+            next.headers = HeaderFields(next.headers.fields.filter { $0.name.lowercased() != "content-type" }.map { ($0.name, $0.value) })
+        }
+        if origin(of: base) != origin(of: target) {
+            let drop = Set(["authorization", "cookie", "proxy-authorization"]).union(request.credentialHeaders.map { $0.lowercased() })
+            next.headers = HeaderFields(next.headers.fields.filter { !drop.contains($0.name.lowercased()) }.map { ($0.name, $0.value) })
+        }
+        return next
+    }
+
+    /// scheme://host:port, with the scheme's default port made explicit.
+    static func origin(of url: URL) -> String {
+        let scheme = url.scheme?.lowercased() ?? ""
+        return "\(scheme)://\(url.host?.lowercased() ?? ""):\(url.port ?? (scheme == "https" ? 443 : 80))"
     }
 }
 
-/// Sends requests with a URLSession sized for the wanted concurrency.
-public final class HTTPClient: Sendable {
-    private let sessions: [URLSession]
-    private let next = Atomic<Int>(0)
+/// What the certificate of a server (or an issuer in its chain) says, as libcurl reports it.
+public struct CertificateFacts: Sendable, Equatable, Codable {
+    public var subject: String
+    public var issuer: String
+    public var notAfter: Date?
 
-    /// `connections`: simultaneous connections per host (raised from URLSession's default of 6).
-    public init(connections: Int, timeout: TimeInterval) {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = max(1, connections)
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.urlCache = nil
-        configuration.httpCookieStorage = nil
-        configuration.httpShouldSetCookies = false
-        configuration.httpCookieAcceptPolicy = .never
-        configuration.timeoutIntervalForRequest = timeout + 5
-        configuration.timeoutIntervalForResource = timeout + 5
-        // URLSession drives all transfers of a session from one serial queue; several sessions share the load.
-        let count = max(1, min(8, connections / 25))
-        configuration.httpMaximumConnectionsPerHost = max(1, (connections + count - 1) / count)
-        sessions = (0..<count).map { _ in URLSession(configuration: configuration) }
+    public init(subject: String, issuer: String, notAfter: Date?) {
+        self.subject = subject
+        self.issuer = issuer
+        self.notAfter = notAfter
     }
 
-    deinit { sessions.forEach { $0.finishTasksAndInvalidate() } }
-
-    /// Sends `request`; fails with `.timeout` if the whole answer has not arrived within `timeout` seconds.
-    public func send(_ request: URLRequest, timeout: TimeInterval) async -> Result<HTTPResponse, HTTPFailure> {
-        let started = Date()
-        let flags = Mutex<(finished: Bool, timedOut: Bool, task: URLSessionDataTask?)>((false, false, nil))
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, HTTPFailure>, Never>) in
-                var request = request
-                request.timeoutInterval = timeout + 5
-                let session = sessions[next.add(1, ordering: .relaxed).oldValue % sessions.count]
-                let task = session.dataTask(with: request) { data, response, error in
-                    let timedOut = flags.withLock { state -> Bool in
-                        state.finished = true
-                        // The deadline timer lives on until it fires: drop the task so it is not kept with it.
-                        state.task = nil
-                        return state.timedOut
-                    }
-                    let latency = Date().timeIntervalSince(started)
-                    if timedOut {
-                        continuation.resume(returning: .failure(.timeout(timeout)))
-                    } else if let error {
-                        var failure = HTTPFailure.classify(error)
-                        if case .timeout = failure { failure = .timeout(latency) }
-                        continuation.resume(returning: .failure(failure))
-                    } else if let http = response as? HTTPURLResponse {
-                        var headers: [(String, String)] = []
-                        for (key, value) in http.allHeaderFields {
-                            headers.append(("\(key)", "\(value)"))
-                        }
-                        continuation.resume(returning: .success(HTTPResponse(status: http.statusCode, headers: HeaderFields(headers),
-                                                                             body: Array(data ?? Data()), latency: latency)))
-                    } else {
-                        continuation.resume(returning: .failure(.connection("no HTTP response")))
-                    }
+    /// The chain of a finished HTTPS transfer (CURLOPT_CERTINFO), leaf first.
+    static func chain(_ easy: UnsafeMutableRawPointer) -> [CertificateFacts] {
+        var pointer: UnsafeMutableRawPointer?
+        guard vigil_curl_easy_getinfo_pointer(easy, Curl.Info.certInfo.rawValue, &pointer) == 0, let pointer else { return [] }
+        let info = pointer.assumingMemoryBound(to: vigil_curl_certinfo.self).pointee
+        guard info.num_of_certs > 0, let lists = info.certinfo else { return [] }
+        return (0..<Int(info.num_of_certs)).map { i in
+            var fields: [String: String] = [:]
+            var node = lists[i]
+            while let item = node {
+                if let data = item.pointee.data {
+                    let text = String(cString: data)
+                    if let colon = text.firstIndex(of: ":") { fields[String(text[..<colon])] = String(text[text.index(after: colon)...]) }
                 }
-                flags.withLock { $0.task = task }
-                task.resume()
-                DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-                    let cancel = flags.withLock { state -> URLSessionDataTask? in
-                        guard !state.finished else { return nil }
-                        state.timedOut = true
-                        return state.task
-                    }
-                    cancel?.cancel()
-                }
+                node = item.pointee.next
             }
-        } onCancel: {
-            flags.withLock { $0.task }?.cancel()
+            return CertificateFacts(subject: fields["Subject"] ?? "", issuer: fields["Issuer"] ?? "",
+                                    notAfter: fields["Expire date"].flatMap(parseDate))
         }
+    }
+
+    /// OpenSSL's "Jan 15 12:00:00 2027 GMT" (libcurl's "Expire date"), also with "2027-01-15 12:00:00 GMT".
+    static func parseDate(_ text: String) -> Date? {
+        let squeezed = text.split(separator: " ").joined(separator: " ")
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        for format in ["MMM d HH:mm:ss yyyy zzz", "yyyy-MM-dd HH:mm:ss zzz"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: squeezed) { return date }
+        }
+        return nil
     }
 }

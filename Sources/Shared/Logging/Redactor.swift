@@ -50,4 +50,12 @@ public enum Redactor {
         }
         return base + "?" + masked.joined(separator: "&")
     }
+
+    /// `url` with the password of its userinfo (`https://user:pass@host/`) masked.
+    public static func maskUserinfo(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let authority = url[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<authority.index(after: colon)]) + mask + String(url[at...])
+    }
 }

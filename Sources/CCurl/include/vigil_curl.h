@@ -1,0 +1,58 @@
+// vigil_curl.h: the part of libcurl's API Vigil uses, declared here so that building needs no libcurl -dev
+// package. The library itself (libcurl.so.4, which FoundationNetworking also loads) is opened at run time by
+// vigil_curl_load(); every call below goes through the function pointers it resolved. Option and info numbers
+// are libcurl's stable ABI values (curl.h: CURLOPTTYPE_* + n, CURLINFO_* + n).
+
+#ifndef VIGIL_CURL_H
+#define VIGIL_CURL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef void vigil_curl_easy;
+typedef void vigil_curl_multi;
+
+struct vigil_curl_slist {
+    char *data;
+    struct vigil_curl_slist *next;
+};
+
+struct vigil_curl_certinfo {
+    int num_of_certs;
+    struct vigil_curl_slist **certinfo;
+};
+
+/// Loads libcurl.so.4 and resolves its functions; 0 on success, else -1 with a message in `error`.
+int vigil_curl_load(char *error, size_t size);
+/// "libcurl/7.88.1 OpenSSL/3.0.17 zlib/1.2.13 … nghttp2/1.52.0" (after a successful load).
+const char *vigil_curl_version(void);
+
+vigil_curl_easy *vigil_curl_easy_init(void);
+void vigil_curl_easy_cleanup(vigil_curl_easy *easy);
+int vigil_curl_easy_setopt_long(vigil_curl_easy *easy, int option, long value);
+int vigil_curl_easy_setopt_pointer(vigil_curl_easy *easy, int option, const void *value);
+int vigil_curl_easy_setopt_offset(vigil_curl_easy *easy, int option, int64_t value);
+int vigil_curl_easy_getinfo_long(vigil_curl_easy *easy, int info, long *value);
+int vigil_curl_easy_getinfo_offset(vigil_curl_easy *easy, int info, int64_t *value);
+int vigil_curl_easy_getinfo_pointer(vigil_curl_easy *easy, int info, void **value);
+const char *vigil_curl_easy_strerror(int code);
+
+vigil_curl_multi *vigil_curl_multi_init(void);
+int vigil_curl_multi_setopt_long(vigil_curl_multi *multi, int option, long value);
+int vigil_curl_multi_add_handle(vigil_curl_multi *multi, vigil_curl_easy *easy);
+int vigil_curl_multi_remove_handle(vigil_curl_multi *multi, vigil_curl_easy *easy);
+int vigil_curl_multi_perform(vigil_curl_multi *multi, int *running);
+/// Waits (without spinning) until a transfer can progress, a timeout of libcurl's expires, `timeout_ms` passes
+/// or vigil_curl_multi_wakeup is called.
+int vigil_curl_multi_poll(vigil_curl_multi *multi, int timeout_ms, int *ready);
+int vigil_curl_multi_wakeup(vigil_curl_multi *multi);
+/// The next finished transfer: returns 1 and sets `easy` and `result`, or 0 when there is none.
+int vigil_curl_multi_next_done(vigil_curl_multi *multi, vigil_curl_easy **easy, int *result);
+
+struct vigil_curl_slist *vigil_curl_slist_append(struct vigil_curl_slist *list, const char *text);
+void vigil_curl_slist_free_all(struct vigil_curl_slist *list);
+
+/// The write and header callbacks libcurl calls: Swift passes `@convention(c)` functions of this type.
+typedef size_t (*vigil_curl_write_callback)(char *data, size_t size, size_t count, void *context);
+
+#endif

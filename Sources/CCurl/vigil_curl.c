@@ -1,0 +1,121 @@
+// vigil_curl.c: opens libcurl.so.4 with dlopen and forwards Vigil's calls to it. libcurl's setopt and getinfo
+// are variadic; Swift cannot call a variadic C function through a pointer, so each argument type has its own
+// fixed-signature wrapper here.
+
+#include "vigil_curl.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+struct curl_msg {
+    int msg;
+    void *easy_handle;
+    union {
+        void *whatever;
+        int result;
+    } data;
+};
+
+static struct {
+    int (*global_init)(long);
+    char *(*version)(void);
+    void *(*easy_init)(void);
+    void (*easy_cleanup)(void *);
+    int (*easy_setopt)(void *, int, ...);
+    int (*easy_getinfo)(void *, int, ...);
+    const char *(*easy_strerror)(int);
+    void *(*multi_init)(void);
+    int (*multi_setopt)(void *, int, ...);
+    int (*multi_add_handle)(void *, void *);
+    int (*multi_remove_handle)(void *, void *);
+    int (*multi_perform)(void *, int *);
+    int (*multi_poll)(void *, void *, unsigned int, int, int *);
+    int (*multi_wakeup)(void *);
+    struct curl_msg *(*multi_info_read)(void *, int *);
+    struct vigil_curl_slist *(*slist_append)(struct vigil_curl_slist *, const char *);
+    void (*slist_free_all)(struct vigil_curl_slist *);
+} curl;
+
+#define RESOLVE(field, symbol)                                                                   \
+    do {                                                                                         \
+        *(void **)(&curl.field) = dlsym(library, symbol);                                        \
+        if (curl.field == NULL) {                                                                \
+            snprintf(error, size, "libcurl.so.4 has no %s (libcurl 7.68 or later is needed)", symbol); \
+            return -1;                                                                           \
+        }                                                                                        \
+    } while (0)
+
+int vigil_curl_load(char *error, size_t size) {
+    static int loaded = 0;
+    if (loaded) return 0;
+    void *library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (library == NULL) {
+        const char *reason = dlerror();
+        snprintf(error, size, "cannot load libcurl.so.4 (%s); install the package that provides it "
+                 "(Debian/Ubuntu: libcurl4, Fedora/RHEL: libcurl)", reason ? reason : "not found");
+        return -1;
+    }
+    RESOLVE(global_init, "curl_global_init");
+    RESOLVE(version, "curl_version");
+    RESOLVE(easy_init, "curl_easy_init");
+    RESOLVE(easy_cleanup, "curl_easy_cleanup");
+    RESOLVE(easy_setopt, "curl_easy_setopt");
+    RESOLVE(easy_getinfo, "curl_easy_getinfo");
+    RESOLVE(easy_strerror, "curl_easy_strerror");
+    RESOLVE(multi_init, "curl_multi_init");
+    RESOLVE(multi_setopt, "curl_multi_setopt");
+    RESOLVE(multi_add_handle, "curl_multi_add_handle");
+    RESOLVE(multi_remove_handle, "curl_multi_remove_handle");
+    RESOLVE(multi_perform, "curl_multi_perform");
+    RESOLVE(multi_poll, "curl_multi_poll");
+    RESOLVE(multi_wakeup, "curl_multi_wakeup");
+    RESOLVE(multi_info_read, "curl_multi_info_read");
+    RESOLVE(slist_append, "curl_slist_append");
+    RESOLVE(slist_free_all, "curl_slist_free_all");
+    // CURL_GLOBAL_ALL (3): once, before any thread uses libcurl.
+    if (curl.global_init(3) != 0) {
+        snprintf(error, size, "curl_global_init failed");
+        return -1;
+    }
+    loaded = 1;
+    return 0;
+}
+
+const char *vigil_curl_version(void) { return curl.version(); }
+
+vigil_curl_easy *vigil_curl_easy_init(void) { return curl.easy_init(); }
+void vigil_curl_easy_cleanup(vigil_curl_easy *easy) { curl.easy_cleanup(easy); }
+int vigil_curl_easy_setopt_long(vigil_curl_easy *easy, int option, long value) { return curl.easy_setopt(easy, option, value); }
+int vigil_curl_easy_setopt_pointer(vigil_curl_easy *easy, int option, const void *value) {
+    return curl.easy_setopt(easy, option, value);
+}
+int vigil_curl_easy_setopt_offset(vigil_curl_easy *easy, int option, int64_t value) { return curl.easy_setopt(easy, option, value); }
+int vigil_curl_easy_getinfo_long(vigil_curl_easy *easy, int info, long *value) { return curl.easy_getinfo(easy, info, value); }
+int vigil_curl_easy_getinfo_offset(vigil_curl_easy *easy, int info, int64_t *value) { return curl.easy_getinfo(easy, info, value); }
+int vigil_curl_easy_getinfo_pointer(vigil_curl_easy *easy, int info, void **value) { return curl.easy_getinfo(easy, info, value); }
+const char *vigil_curl_easy_strerror(int code) { return curl.easy_strerror(code); }
+
+vigil_curl_multi *vigil_curl_multi_init(void) { return curl.multi_init(); }
+int vigil_curl_multi_setopt_long(vigil_curl_multi *multi, int option, long value) { return curl.multi_setopt(multi, option, value); }
+int vigil_curl_multi_add_handle(vigil_curl_multi *multi, vigil_curl_easy *easy) { return curl.multi_add_handle(multi, easy); }
+int vigil_curl_multi_remove_handle(vigil_curl_multi *multi, vigil_curl_easy *easy) { return curl.multi_remove_handle(multi, easy); }
+int vigil_curl_multi_perform(vigil_curl_multi *multi, int *running) { return curl.multi_perform(multi, running); }
+int vigil_curl_multi_poll(vigil_curl_multi *multi, int timeout_ms, int *ready) { return curl.multi_poll(multi, NULL, 0, timeout_ms, ready); }
+int vigil_curl_multi_wakeup(vigil_curl_multi *multi) { return curl.multi_wakeup(multi); }
+
+int vigil_curl_multi_next_done(vigil_curl_multi *multi, vigil_curl_easy **easy, int *result) {
+    int queued = 0;
+    struct curl_msg *message;
+    while ((message = curl.multi_info_read(multi, &queued)) != NULL) {
+        if (message->msg == 1) {  // CURLMSG_DONE
+            *easy = message->easy_handle;
+            *result = message->data.result;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+struct vigil_curl_slist *vigil_curl_slist_append(struct vigil_curl_slist *list, const char *text) { return curl.slist_append(list, text); }
+void vigil_curl_slist_free_all(struct vigil_curl_slist *list) { curl.slist_free_all(list); }
