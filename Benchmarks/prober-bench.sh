@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Prober throughput against loopback endpoints that answer after 50 ms (`orchestrator mock-api`, a separate
 # process). For each pool size N and concurrency C it prints wall time, the physical limit N × 50 ms / C,
-# their ratio, CPU time and peak RSS of the prober. Goals: ≤ 1.3× the limit for 1 000 at C=50,
-# ≤ 1.5× for 10 000 at C=200, peak RSS under 60 MB.
+# their ratio, CPU time (and per probe) and peak RSS of the prober; then 50 targets that accept and never
+# answer (timeout 3 s): the CPU the prober spends waiting on them. Goals (issue 11): ≤ 1.10× the limit for
+# 1 000 at C=50, ≤ 1.3× for 10 000 at C=200, ≤ 0.2 ms CPU per probe on kept-alive connections, ≤ 0.05 s of CPU
+# in all for the 50 hanging targets.
 #   Benchmarks/prober-bench.sh [SIZES] [CONCURRENCIES]     e.g. Benchmarks/prober-bench.sh "1000 10000" "5 50 200"
 # (after: swift build -c release)
 set -euo pipefail
@@ -22,7 +24,7 @@ for _ in $(seq 50); do grep -q "mock API on" "$work/api.out" 2>/dev/null && brea
 base=$(sed -n 's/^mock API on \([^ ]*\).*/\1/p' "$work/api.out")
 [ -n "$base" ] || { echo "the mock API did not start: $(cat "$work/api.err")" >&2; exit 1; }
 
-printf '%7s %5s %9s %9s %7s %8s %9s\n' "N" "C" "wall s" "limit s" "ratio" "CPU s" "RSS MB"
+printf '%7s %5s %9s %9s %7s %8s %11s %9s\n' "N" "C" "wall s" "limit s" "ratio" "CPU s" "CPU/probe" "RSS MB"
 for n in $sizes; do
     mkdir -p "$work/pool-$n/bench"
     python3 - "$work/pool-$n/bench/endpoints.json" "$n" <<'PY'
@@ -52,7 +54,28 @@ import sys
 n, c = int(sys.argv[1]), int(sys.argv[2])
 wall, user, sys_, rss, lat = float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
 limit = n * lat / 1000 / c
-print(f"{n:7d} {c:5d} {wall:9.2f} {limit:9.2f} {wall / limit:6.2f}x {user + sys_:8.2f} {rss / 1024:9.1f}")
+print(f"{n:7d} {c:5d} {wall:9.2f} {limit:9.2f} {wall / limit:6.2f}x {user + sys_:8.2f} {(user + sys_) / n * 1000:8.3f} ms {rss / 1024:9.1f}")
 PY
     done
 done
+
+echo "== 50 targets that accept and never answer, timeout 3s, C=50"
+mkdir -p "$work/pool-hang/bench"
+python3 -c 'import json,sys; json.dump({"interfaces":[{"id":f"h{i}","name":f"hang {i}","url":f"/bench-hang/{i}"} for i in range(50)]}, open(sys.argv[1],"w"))' \
+    "$work/pool-hang/bench/endpoints.json"
+rm -rf "$work/spool"
+cat > "$work/config.yaml" <<YAML
+monitor:
+  timeout: 3
+  retry_attempts: 0
+  concurrency: 50
+  interface_pool: $work/pool-hang
+services:
+  bench: {base_url: "$base"}
+spool: {dir: $work/spool, min_free: 0}
+YAML
+/usr/bin/time -f "%e %U %S %M" -o "$work/time" "$bin/prober" --config "$work/config.yaml" 2>"$work/prober.err" || { cat "$work/prober.err" >&2; exit 1; }
+read -r wall user sys rss < "$work/time"
+timeouts=$(grep -c '"outcome":"timeout"' "$work"/spool/results/new/*.ndjson || true)
+python3 -c 'import sys; w,u,s,t=map(float,sys.argv[1:5]); print(f"wall {w:.2f} s, CPU {u+s:.3f} s for 50 hanging probes ({int(t)} timeouts); goal ≤ 0.05 s")' \
+    "$wall" "$user" "$sys" "$timeouts"

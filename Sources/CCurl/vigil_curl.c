@@ -17,7 +17,18 @@ struct curl_msg {
     } data;
 };
 
+/// The first fields of curl_version_info_data, unchanged since CURLVERSION_FIRST.
+struct version_info {
+    int age;
+    const char *version;
+    unsigned int version_num;
+    const char *host;
+    int features;
+    const char *ssl_version;
+};
+
 static struct {
+    struct version_info *(*version_info)(int);
     int (*global_init)(long);
     char *(*version)(void);
     void *(*easy_init)(void);
@@ -58,6 +69,7 @@ int vigil_curl_load(char *error, size_t size) {
     }
     RESOLVE(global_init, "curl_global_init");
     RESOLVE(version, "curl_version");
+    RESOLVE(version_info, "curl_version_info");
     RESOLVE(easy_init, "curl_easy_init");
     RESOLVE(easy_cleanup, "curl_easy_cleanup");
     RESOLVE(easy_setopt, "curl_easy_setopt");
@@ -83,6 +95,8 @@ int vigil_curl_load(char *error, size_t size) {
 }
 
 const char *vigil_curl_version(void) { return curl.version(); }
+int vigil_curl_features(void) { return curl.version_info(0)->features; }
+const char *vigil_curl_ssl_version(void) { return curl.version_info(0)->ssl_version; }
 
 vigil_curl_easy *vigil_curl_easy_init(void) { return curl.easy_init(); }
 void vigil_curl_easy_cleanup(vigil_curl_easy *easy) { curl.easy_cleanup(easy); }

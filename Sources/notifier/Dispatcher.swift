@@ -24,7 +24,7 @@ final class Dispatcher: @unchecked Sendable {
     }
 
     static func makeChannels(_ config: Config) -> [String: any Channel] {
-        let client = HTTPClient(connections: 4, timeout: config.notify.timeout)
+        let client = HTTPClient(settings: config.notify.http)
         var out: [String: any Channel] = [:]
         for robot in config.notify.wecom {
             out[robot.name] = WeComChannel(settings: robot, client: client, timeout: config.notify.timeout,

@@ -7,6 +7,7 @@ import Shared
 
 Log.setup(program: "notifier")
 let options = Startup.options(Options.parse)
+Startup.requireHTTP()
 let config = Startup.config(path: options.configPath, spool: options.spoolDirectory)
 let spool = Startup.spool(config)
 

@@ -35,6 +35,7 @@ enum CheckCommand {
         var out = "configuration OK: \(c.source ?? "built-in defaults")\n"
         if let environmentNote { out += environmentNote + "\n" }
         out += "spool: \(deployment.spool.root)\n"
+        out += "http: \(Curl.summary)\n"
         out += "interface pool: \(c.monitor.interfacePool)\n"
         out += "schedule: \(c.monitor.schedule.summary); start_delay \(DurationParser.format(c.scheduler.startDelay)), "
             + "max_runtime \(DurationParser.format(c.scheduler.maxRuntime)), graceful_shutdown \(DurationParser.format(c.scheduler.gracefulShutdown))\n"

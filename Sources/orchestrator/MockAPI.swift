@@ -47,6 +47,8 @@ final class MockAPI: Sendable {
                 return .json(200, #"{"errcode":0,"errmsg":"ok"}"#)
             default:
                 if request.path.hasPrefix("/bench/") { return .json(200, #"{"code":0}"#, delay: latency) }
+                // Accepts and never answers: what waiting on hanging targets costs.
+                if request.path.hasPrefix("/bench-hang/") { return HTTPReply(action: .hang) }
                 return .text(404, "no route for \(request.path)")
             }
         }

@@ -36,6 +36,10 @@ enum Probe {
         var token: String?
         var renewedToken = false
         let authHeader = service?.auth.map { (name: $0.header, scheme: $0.scheme) }
+        var http = service?.http ?? HTTPSettings()
+        http.followRedirects = definition.followRedirects ?? http.followRedirects
+        http.maxRedirects = definition.maxRedirects ?? http.maxRedirects
+        http.maxBodyBytes = definition.maxBodyBytes ?? http.maxBodyBytes
         while true {
             if definition.auth, token == nil {
                 do {
@@ -58,11 +62,19 @@ enum Probe {
             result.request = built.excerpt
             result.attempts += 1
             let verdict: Verdict
-            switch await context.client.send(built.request, timeout: timeout) {
+            let sent = Date()
+            switch await context.client.send(built.request, timeout: timeout, settings: http) {
             case let .success(response):
                 result.status = response.status
                 result.latencyMs = (response.latency * 10_000).rounded() / 10
                 result.response = RequestBuilder.excerpt(of: response)
+                result.timings = response.timings
+                result.remoteIP = response.remoteIP
+                result.httpVersion = response.httpVersion
+                result.finalURL = response.finalURL.map { Redactor.redact(Redactor.maskUserinfo($0)) }
+                result.redirects = response.redirects > 0 ? response.redirects : nil
+                result.bodyBytes = response.bodyBytes
+                result.tls = TLSFacts(chain: response.certificates, now: Date())
                 if response.status == 401, definition.auth, !renewedToken, let rejected = token {
                     // The token may have been revoked early: renew it once and try again at once.
                     renewedToken = true
@@ -73,7 +85,12 @@ enum Probe {
             case let .failure(failure):
                 result.status = nil
                 result.response = nil
-                if case let .timeout(seconds) = failure { result.latencyMs = (seconds * 10_000).rounded() / 10 }
+                result.timings = nil
+                result.tls = nil
+                // A failure carries the time it took (a refused connection in 0.2 ms is not a slow one).
+                let took: TimeInterval
+                if case let .timeout(seconds) = failure { took = seconds } else { took = Date().timeIntervalSince(sent) }
+                result.latencyMs = (took * 10_000).rounded() / 10
                 verdict = Classification.classify(failure)
             }
             result.outcome = verdict.outcome

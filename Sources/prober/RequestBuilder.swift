@@ -72,6 +72,10 @@ enum RequestBuilder {
         if let token, let authHeader {
             headers.append((authHeader.name, authHeader.scheme.isEmpty ? token : authHeader.scheme + " " + token))
             request.credentialHeaders.insert(authHeader.name)
+        } else if let basic = service?.basicAuth {
+            let value = "Basic " + Data(basic.utf8).base64EncodedString()
+            Redactor.register(String(value.dropFirst(6)))
+            headers.append(("Authorization", value))
         }
         request.credentialHeaders.formUnion(headers.map(\.0).filter(isSecretHeader))
         // A later header of the same name replaces an earlier one (service headers, then the interface's).

@@ -100,7 +100,7 @@ actor TokenStore {
         request.headers = HeaderFields(headers)
         request.credentialHeaders = Set(headers.map(\.0).filter(RequestBuilder.isSecretHeader))
         let response: HTTPResponse
-        switch await client.send(request, timeout: timeout) {
+        switch await client.send(request, timeout: timeout, settings: service.http) {
         case let .success(r): response = r
         case let .failure(failure): throw TokenError(description: "token endpoint \(Redactor.maskQuery(of: target)): \(failure)")
         }

@@ -9,6 +9,7 @@ import Shared
 Log.setup(program: "prober")
 
 let options = Startup.options(Options.parse)
+Startup.requireHTTP()
 
 let config: Config
 let pool: InterfacePool

@@ -26,6 +26,10 @@ struct vigil_curl_certinfo {
 int vigil_curl_load(char *error, size_t size);
 /// "libcurl/7.88.1 OpenSSL/3.0.17 zlib/1.2.13 … nghttp2/1.52.0" (after a successful load).
 const char *vigil_curl_version(void);
+/// The feature bits of curl_version_info (CURL_VERSION_IPV6 1<<0, SSL 1<<2, ASYNCHDNS 1<<7, HTTP2 1<<16), and
+/// the TLS library's name and version ("OpenSSL/3.0.17"), or NULL.
+int vigil_curl_features(void);
+const char *vigil_curl_ssl_version(void);
 
 vigil_curl_easy *vigil_curl_easy_init(void);
 void vigil_curl_easy_cleanup(vigil_curl_easy *easy);

@@ -64,6 +64,10 @@ public struct ServiceSettings: Sendable, Equatable {
     public var headers: HeaderFields = [:]
     /// Body and header fields masked in excerpts (besides the built-in list).
     public var secretFields: [String] = []
+    /// How its requests are sent: TLS, redirects, proxy, body limit, IP and HTTP versions.
+    public var http = HTTPSettings()
+    /// `username:password` for HTTP Basic authentication, sent as an Authorization header.
+    public var basicAuth: String?
 }
 
 /// `alerts:`
@@ -111,6 +115,8 @@ public struct NotifySettings: Sendable, Equatable {
     public var backoffMax: Double = 30 * 60
     /// Messages per minute per WeCom robot (WeCom allows 20).
     public var wecomPerMinute = 20
+    /// Proxy and TLS settings for deliveries.
+    public var http = HTTPSettings()
 
     /// No channel configured: messages are printed and kept in sent/ as not delivered.
     public var isEmpty: Bool { wecom.isEmpty && webhooks.isEmpty }

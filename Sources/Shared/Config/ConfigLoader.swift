@@ -52,9 +52,9 @@ public enum ConfigLoader {
         guard let top = reader.fields(root, path: "") else { return config }
         readMonitor(top.node("monitor"), reader, directory, &config)
         readScheduler(top.node("scheduler"), reader, &config)
-        config.services = readServices(top.node("services"), reader)
+        config.services = readServices(top.node("services"), reader, directory)
         readAlerts(top.node("alerts"), reader, &config)
-        config.notify = readNotify(top.node("notify"), reader)
+        config.notify = readNotify(top.node("notify"), reader, directory)
         readSpool(top.node("spool"), reader, directory, &config)
         checkOneSchedule(root, reader)
         top.finish()
@@ -110,7 +110,7 @@ public enum ConfigLoader {
         f.finish()
     }
 
-    private static func readServices(_ node: Node?, _ reader: ConfigReader) -> [String: ServiceSettings] {
+    private static func readServices(_ node: Node?, _ reader: ConfigReader, _ directory: String) -> [String: ServiceSettings] {
         guard let f = reader.fields(node, path: "services") else { return [:] }
         var services: [String: ServiceSettings] = [:]
         for entry in f.node.entries ?? [] {
@@ -127,6 +127,16 @@ public enum ConfigLoader {
             service.headers = HeaderFields(s.stringPairs("headers") ?? [])
             service.secretFields = (s.strings("secret_fields") ?? []).map { $0.lowercased() }
             service.auth = readAuth(s.node("auth"), reader, path: path + ".auth")
+            service.http = HTTPSettingsReader.read(s, reader, directory: directory, base: service.http)
+            if let basic = reader.fields(s.node("basic_auth"), path: path + ".basic_auth") {
+                let username = basic.string("username", required: true)
+                let password = basic.string("password", required: true)
+                if let username, let password {
+                    service.basicAuth = (username + ":" + password)
+                    reader.remember(secret: password)
+                }
+                basic.finish()
+            }
             s.finish()
             services[entry.key] = service
         }
@@ -165,9 +175,10 @@ public enum ConfigLoader {
         f.finish()
     }
 
-    private static func readNotify(_ node: Node?, _ reader: ConfigReader) -> NotifySettings {
+    private static func readNotify(_ node: Node?, _ reader: ConfigReader, _ directory: String) -> NotifySettings {
         var notify = NotifySettings()
         guard let f = reader.fields(node, path: "notify") else { return notify }
+        notify.http = HTTPSettingsReader.read(f, reader, directory: directory, base: notify.http, keys: [.proxy, .tls])
         notify.timeout = f.duration("timeout", unit: .seconds, range: 0.1...600) ?? notify.timeout
         notify.maxAge = f.duration("max_age", unit: .days, range: 3600...Limits.year) ?? notify.maxAge
         notify.quickRetries = f.int("quick_retries", range: 0...10) ?? notify.quickRetries

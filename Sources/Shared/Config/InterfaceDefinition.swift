@@ -45,6 +45,10 @@ public struct InterfaceDefinition: Sendable, Equatable {
     public var enabled: Bool
     /// Where it was defined (`user/profile/get-info.yaml:3`).
     public var source: String
+    /// Overrides of the service's HTTP settings (redirects, body limit).
+    public var followRedirects: Bool?
+    public var maxRedirects: Int?
+    public var maxBodyBytes: Int?
 
     public static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -76,7 +80,9 @@ public struct InterfaceDefinition: Sendable, Equatable {
         let definition = InterfaceDefinition(
             id: id, service: service, name: name, method: method, url: url, params: params, headers: headers,
             body: body, auth: f.bool("auth") ?? false, expect: expect, timeout: f.duration("timeout", unit: .seconds, range: Limits.requestTimeout),
-            enabled: f.bool("enabled") ?? true, source: reader.file + ":\(node.line)")
+            enabled: f.bool("enabled") ?? true, source: reader.file + ":\(node.line)",
+            followRedirects: f.bool("follow_redirects"), maxRedirects: f.int("max_redirects", range: 0...50),
+            maxBodyBytes: f.bytes("max_body_bytes", maximum: 64 << 20).map { Int($0) })
         f.finish()
         return reader.issues.count == before ? definition : nil
     }

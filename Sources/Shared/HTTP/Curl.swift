@@ -22,6 +22,19 @@ public enum Curl {
         return String(cString: text)
     }
 
+    /// "libcurl/7.88.1; TLS OpenSSL/3.0.17; HTTP/2 yes; asynchronous DNS yes; IPv6 yes" for `check`.
+    public static var summary: String {
+        guard let version else {
+            if case let .failure(error) = loaded { return "unavailable: \(error)" }
+            return "unavailable"
+        }
+        let features = vigil_curl_features()
+        func yes(_ bit: Int32) -> String { features & bit != 0 ? "yes" : "no" }
+        let tls = vigil_curl_ssl_version().map { String(cString: $0) } ?? "none"
+        return "\(version.split(separator: " ").first ?? "libcurl"); TLS \(tls); HTTP/2 \(yes(1 << 16)); "
+            + "asynchronous DNS \(yes(1 << 7)); IPv6 \(yes(1 << 0))"
+    }
+
     /// libcurl's own words for a result code.
     static func describe(_ code: Int32) -> String {
         vigil_curl_easy_strerror(code).map { String(cString: $0) } ?? "error \(code)"

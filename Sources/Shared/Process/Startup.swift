@@ -85,6 +85,15 @@ public enum Startup {
         return spool
     }
 
+    /// Exits 1 with a message naming the library and its package when libcurl cannot be loaded (every program
+    /// that sends HTTP calls this first, so the problem shows at start-up, not at the first probe).
+    public static func requireHTTP() {
+        if case let .failure(error) = Curl.loaded {
+            Log.error("HTTP is unavailable: \(error)")
+            exit(1)
+        }
+    }
+
     /// The pid written in a lock file (for "another … (pid N) runs" messages).
     public static func holder(of lockPath: String) -> String {
         (try? FileIO.read(lockPath)).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "?"

@@ -84,6 +84,41 @@ public struct HTTPExcerpt: Codable, Sendable, Equatable {
 }
 
 /// `{"v":1,"kind":"result",…}`: the result of probing one interface.
+/// The server certificate of an HTTPS probe: the leaf's names and expiry, and the earliest expiry in the chain.
+public struct TLSFacts: Codable, Sendable, Equatable {
+    public var subject: String
+    public var issuer: String
+    public var notAfter: Date?
+    /// Whole days from the probe to the leaf's expiry (negative once expired).
+    public var daysLeft: Int?
+    public var earliestNotAfter: Date?
+
+    public init(subject: String, issuer: String, notAfter: Date?, daysLeft: Int?, earliestNotAfter: Date?) {
+        self.subject = subject
+        self.issuer = issuer
+        self.notAfter = notAfter
+        self.daysLeft = daysLeft
+        self.earliestNotAfter = earliestNotAfter
+    }
+
+    /// The facts of a certificate chain (leaf first) as seen at `now`; nil for an empty chain.
+    public init?(chain: [CertificateFacts], now: Date) {
+        guard let leaf = chain.first else { return nil }
+        subject = leaf.subject
+        issuer = leaf.issuer
+        notAfter = leaf.notAfter
+        daysLeft = leaf.notAfter.map { Int(($0.timeIntervalSince(now) / 86_400).rounded(.down)) }
+        earliestNotAfter = chain.compactMap(\.notAfter).min()
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case subject, issuer
+        case notAfter = "not_after"
+        case daysLeft = "days_left"
+        case earliestNotAfter = "earliest_not_after"
+    }
+}
+
 public struct ProbeResult: Codable, Sendable, Equatable {
     public var v = RecordCoding.version
     public var kind = "result"
@@ -104,6 +139,16 @@ public struct ProbeResult: Codable, Sendable, Equatable {
     public var skippedSince: Date?
     public var request: HTTPExcerpt?
     public var response: HTTPExcerpt?
+    /// Phases of the last attempt (milliseconds), where the transfer got that far.
+    public var timings: PhaseTimings?
+    public var remoteIP: String?
+    public var httpVersion: String?
+    /// Where the answer came from, when redirects were followed.
+    public var finalURL: String?
+    public var redirects: Int?
+    /// The body's real size (excerpts and assertions see at most the service's max_body_bytes).
+    public var bodyBytes: Int?
+    public var tls: TLSFacts?
 
     public init(run: String, shard: Shard, id: String, service: String, name: String, method: String, url: String,
                 outcome: Outcome, status: Int? = nil, latencyMs: Double? = nil, attempts: Int, startedAt: Date,
@@ -134,6 +179,12 @@ public struct ProbeResult: Codable, Sendable, Equatable {
         case startedAt = "started_at"
         case error
         case skippedSince = "skipped_since"
-        case request, response
+        case request, response, timings
+        case remoteIP = "remote_ip"
+        case httpVersion = "http_version"
+        case finalURL = "final_url"
+        case redirects
+        case bodyBytes = "body_bytes"
+        case tls
     }
 }

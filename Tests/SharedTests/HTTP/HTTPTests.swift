@@ -174,7 +174,9 @@ struct HTTPTests {
         #expect(QueryEncoding.encode("+08:00 é") == "%2B08%3A00%20%C3%A9")
     }
 
-    @Test("a third-party server on [::1] (Python's http.server) answers over IPv6")
+    @Test("a third-party server on [::1] (Python's http.server) answers over IPv6",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+              || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3"), "needs python3"))
     func pythonOnIPv6() async throws {
         let dir = TemporaryDirectory("ipv6")
         try dir.write("hello.txt", "from python")
