@@ -12,8 +12,8 @@ enum CheckCommand {
         let deployment: Deployment
         var warnings: [String] = []
         var environmentNote: String?
+        var environment = ProcessInfo.processInfo.environment
         do {
-            var environment = ProcessInfo.processInfo.environment
             if !options.environmentFiles.isEmpty {
                 let files = try environmentFiles(options.environmentFiles)
                 environment = files.variables
@@ -32,6 +32,12 @@ enum CheckCommand {
         }
         let c = deployment.config
         if let idle = c.monitor.schedule.idleWarning(after: Date()) { warnings.append(idle) }
+        let proxyVariables = ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"]
+            .filter { environment[$0]?.isEmpty == false }
+        if !proxyVariables.isEmpty, !c.services.values.contains(where: { $0.http.proxy == .environment }) {
+            warnings.append("\(proxyVariables.joined(separator: ", ")) set, but probes go direct: a service uses the environment's "
+                + "proxy only with proxy: env")
+        }
         var out = "configuration OK: \(c.source ?? "built-in defaults")\n"
         if let environmentNote { out += environmentNote + "\n" }
         out += "spool: \(deployment.spool.root)\n"

@@ -66,6 +66,18 @@ enum RequestBuilder {
         case let .raw(text)?:
             request.body = Array(text.utf8)
             bodyExcerpt = text
+        case let .form(fields)?:
+            func encoded(_ masked: Bool) -> String {
+                fields.fields.map {
+                    QueryEncoding.encode($0.name) + "="
+                        + (masked && secretFields.contains($0.name.lowercased()) ? Redactor.mask : QueryEncoding.encode($0.value))
+                }.joined(separator: "&")
+            }
+            request.body = Array(encoded(false).utf8)
+            if !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+                headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+            }
+            bodyExcerpt = encoded(true)
         case nil:
             break
         }

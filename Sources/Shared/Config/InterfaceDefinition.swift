@@ -24,6 +24,8 @@ public enum RequestBody: Sendable, Equatable {
     case json(JSONValue)
     /// Sent as written.
     case raw(String)
+    /// Sent as `application/x-www-form-urlencoded`, each name and value percent-encoded (RFC 3986).
+    case form(HeaderFields)
 }
 
 /// One interface to probe.
@@ -75,6 +77,12 @@ public struct InterfaceDefinition: Sendable, Equatable {
         if let node = f.node("body") {
             let expanded = reader.expanded(node, key(path, "body"))
             if case let .scalar(text, _) = expanded.value { body = .raw(text) } else { body = .json(reader.json(node, key(path, "body"))) }
+        }
+        if let pairs = f.stringPairs("form") {
+            if body != nil {
+                reader.issue(f.node("form"), key(path, "form"), "body and form both set the request body; keep one")
+            }
+            body = .form(HeaderFields(pairs))
         }
         let expect = readExpect(f.node("expect"), reader, path: key(path, "expect"))
         let definition = InterfaceDefinition(
