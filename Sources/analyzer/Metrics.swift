@@ -24,6 +24,23 @@ enum Metrics {
         for (r, l) in zip(a.results, labelSets) {
             out += "vigil_interface_outcome{" + l + ",outcome=\"" + r.outcome.rawValue + "\"} 1\n"
         }
+        header("vigil_interface_cert_expiry_timestamp_seconds", "Earliest expiry in the server's certificate chain (HTTPS).")
+        for (r, l) in zip(a.results, labelSets) {
+            if let expiry = r.tls?.earliestNotAfter ?? r.tls?.notAfter {
+                out += "vigil_interface_cert_expiry_timestamp_seconds{" + l + "} " + String(Int(expiry.timeIntervalSince1970)) + "\n"
+            }
+        }
+        // Phases per run, not per interface: five series whatever the pool's size.
+        let timed = a.results.compactMap(\.timings)
+        if !timed.isEmpty {
+            header("vigil_run_phase_seconds", "95th percentile of the time to reach each phase of a transfer in the last run.")
+            for (phase, value) in [("dns", \PhaseTimings.dns), ("connect", \.connect), ("tls", \.tls), ("first_byte", \.firstByte),
+                                   ("total", \.total)] as [(String, KeyPath<PhaseTimings, Double>)] {
+                let sorted = timed.map { $0[keyPath: value] }.sorted()
+                let p95 = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.95).rounded(.up)) - 1)]
+                out += "vigil_run_phase_seconds{phase=\"\(phase)\",quantile=\"0.95\"} \(p95 / 1000)\n"
+            }
+        }
         let s = a.stats
         header("vigil_run_interfaces", "Interfaces in the last run by result.")
         out += "vigil_run_interfaces{result=\"ok\"} \(s.ok)\nvigil_run_interfaces{result=\"failed\"} \(s.failed)\n"

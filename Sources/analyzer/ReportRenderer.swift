@@ -18,6 +18,7 @@ enum ReportRenderer {
             out += byService(a, changes: changes)
         }
         out += slowest(a)
+        out += certificates(a)
         out += breaker(a)
         if a.quarantinedLines > 0 {
             out += "## Data quality\n\n- \(a.quarantinedLines) result line(s) could not be read and were quarantined "
@@ -110,6 +111,8 @@ enum ReportRenderer {
                 if let s = since[r.id] { facts.append("failing since \(Timestamp.format(s))") }
                 out += "- " + facts.joined(separator: " · ") + "\n"
                 if let error = r.error { out += "- Error: \(escape(error))\n" }
+                if let final = r.finalURL { out += "- Answered by `\(final)` after \(r.redirects ?? 0) redirect(s)\n" }
+                if let timings = r.timings { out += "- Phases: \(phases(timings))" + (r.remoteIP.map { " · from \($0)" } ?? "") + "\n" }
                 out += excerpts(r)
                 out += "\n"
             }
@@ -141,8 +144,31 @@ enum ReportRenderer {
     private static func slowest(_ a: RunAnalysis) -> String {
         let timed = a.slowest(10)
         guard !timed.isEmpty else { return "" }
-        var out = "## Slowest interfaces\n\n| Interface | Service | Latency | Outcome |\n|---|---|---:|---|\n"
-        for r in timed { out += "| \(escape(r.name)) (`\(escape(r.id))`) | \(escape(r.service)) | \(ms(r.latencyMs!)) | \(r.outcome.rawValue) |\n" }
+        var out = "## Slowest interfaces\n\n| Interface | Service | Latency | Outcome | Phases |\n|---|---|---:|---|---|\n"
+        for r in timed {
+            out += "| \(escape(r.name)) (`\(escape(r.id))`) | \(escape(r.service)) | \(ms(r.latencyMs!)) | \(r.outcome.rawValue) | "
+                + (r.timings.map(phases) ?? "—") + " |\n"
+        }
+        return out + "\n"
+    }
+
+    /// When each phase was reached: `DNS 1 ms · connect 2 ms · TLS 9 ms · first byte 52 ms · total 53 ms` (TLS only for HTTPS).
+    static func phases(_ t: PhaseTimings) -> String {
+        var parts = ["DNS \(ms(t.dns))", "connect \(ms(t.connect))"]
+        if t.tls > 0 { parts.append("TLS \(ms(t.tls))") }
+        parts += ["first byte \(ms(t.firstByte))", "total \(ms(t.total))"]
+        return parts.joined(separator: " · ")
+    }
+
+    /// Server certificates that expire within 30 days, soonest first.
+    private static func certificates(_ a: RunAnalysis) -> String {
+        let soon = a.results.filter { ($0.tls?.daysLeft ?? Int.max) <= 30 }.sorted { ($0.tls!.daysLeft!, $0.id) < ($1.tls!.daysLeft!, $1.id) }
+        guard !soon.isEmpty else { return "" }
+        var out = "## Certificates expiring within 30 days\n\n| Interface | Certificate | Expires | Days left |\n|---|---|---|---:|\n"
+        for r in soon {
+            let tls = r.tls!
+            out += "| \(escape(r.name)) (`\(escape(r.id))`) | \(escape(tls.subject)) | \(tls.notAfter.map(Timestamp.format) ?? "?") | \(tls.daysLeft!) |\n"
+        }
         return out + "\n"
     }
 

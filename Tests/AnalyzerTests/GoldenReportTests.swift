@@ -24,10 +24,20 @@ struct GoldenReportTests {
         let run = RunID.scheduled(tick: start)
         try f.publishManifest(run: run, shards: 3, start: start, deadline: start.addingTimeInterval(3600))
         let s1 = Shard(index: 1, count: 3), s2 = Shard(index: 2, count: 3)
+        // Transport facts: phases of an HTTPS answer whose certificate expires in 5 days, a redirected failure.
+        var profile = AnalyzerFixture.result("user/profile|get", .ok, run: run, shard: s1, latency: 1430, at: start)
+        profile.timings = PhaseTimings(dns: 1.2, connect: 3.4, tls: 25, firstByte: 1425.5, total: 1430)
+        let expiry = start.addingTimeInterval(5 * 86_400 + 3600)
+        profile.tls = TLSFacts(subject: "CN = api.example.com", issuer: "CN = Example CA", notAfter: expiry, daysLeft: 5, earliestNotAfter: expiry)
+        var export = AnalyzerFixture.result("admin/export", .http500, run: run, shard: s1, latency: 310, at: start)
+        export.timings = PhaseTimings(dns: 0.4, connect: 1.1, tls: 0, firstByte: 309, total: 310)
+        export.remoteIP = "10.0.0.7"
+        export.finalURL = "https://admin.example.com/v2/export"
+        export.redirects = 1
         try f.publishBatch(run: run, shard: s1, results: [
             AnalyzerFixture.result("user/login", .ok, run: run, shard: s1, latency: 85, at: start),
-            AnalyzerFixture.result("user/profile|get", .ok, run: run, shard: s1, latency: 1430, at: start),
-            AnalyzerFixture.result("admin/export", .http500, run: run, shard: s1, latency: 310, at: start),
+            profile,
+            export,
             AnalyzerFixture.result("admin/audit", .skipped, run: run, shard: s1, at: start),
         ], start: start, corrupt: [2: "{broken"])
         try f.publishBatch(run: run, shard: s2, results: [

@@ -13,6 +13,8 @@ extension ProbeResult {
             var v = 0, kind = "", run = "", shard: Shard?, id = "", service = "", name = "", method = "", url = ""
             var outcome: Outcome?, status: Int?, latency: Double?, attempts: Int?, started: Date?, error: String?
             var skippedSince: Date?, request: HTTPExcerpt?, response: HTTPExcerpt?
+            var timings: PhaseTimings?, remoteIP: String?, httpVersion: String?, finalURL: String?, redirects: Int?
+            var bodyBytes: Int?, tls: TLSFacts?
             var seen = 0
             try s.object { key, s in
                 switch key {
@@ -43,16 +45,65 @@ extension ProbeResult {
                         let excerpt = try HTTPExcerpt.scan(&s)
                         if key == "request" { request = excerpt } else { response = excerpt }
                     }
+                case "timings": timings = s.null() ? nil : try PhaseTimings.scan(&s)
+                case "remote_ip": remoteIP = s.null() ? nil : try s.string()
+                case "http_version": httpVersion = s.null() ? nil : try s.string()
+                case "final_url": finalURL = s.null() ? nil : try s.string()
+                case "redirects": redirects = s.null() ? nil : try s.int()
+                case "body_bytes": bodyBytes = s.null() ? nil : try s.int()
+                case "tls": tls = s.null() ? nil : try TLSFacts.scan(&s)
                 default: try s.skipValue()
                 }
             }
             guard v == RecordCoding.version, kind == "result", seen == 6, let shard, let outcome, let attempts, let started else {
                 return nil
             }
-            return ProbeResult(run: run, shard: shard, id: id, service: service, name: name, method: method, url: url,
-                               outcome: outcome, status: status, latencyMs: latency, attempts: attempts, startedAt: started,
-                               error: error, skippedSince: skippedSince, request: request, response: response)
+            var result = ProbeResult(run: run, shard: shard, id: id, service: service, name: name, method: method, url: url,
+                                     outcome: outcome, status: status, latencyMs: latency, attempts: attempts, startedAt: started,
+                                     error: error, skippedSince: skippedSince, request: request, response: response)
+            result.timings = timings
+            result.remoteIP = remoteIP
+            result.httpVersion = httpVersion
+            result.finalURL = finalURL
+            result.redirects = redirects
+            result.bodyBytes = bodyBytes
+            result.tls = tls
+            return result
         } ?? nil
+    }
+}
+
+extension PhaseTimings {
+    static func scan(_ s: inout JSONScanner) throws -> PhaseTimings {
+        var t = PhaseTimings()
+        try s.object { key, s in
+            switch key {
+            case "dns": t.dns = try s.double()
+            case "connect": t.connect = try s.double()
+            case "tls": t.tls = try s.double()
+            case "first_byte": t.firstByte = try s.double()
+            case "total": t.total = try s.double()
+            default: try s.skipValue()
+            }
+        }
+        return t
+    }
+}
+
+extension TLSFacts {
+    static func scan(_ s: inout JSONScanner) throws -> TLSFacts {
+        var facts = TLSFacts(subject: "", issuer: "", notAfter: nil, daysLeft: nil, earliestNotAfter: nil)
+        try s.object { key, s in
+            switch key {
+            case "subject": facts.subject = try s.string()
+            case "issuer": facts.issuer = try s.string()
+            case "not_after": facts.notAfter = s.null() ? nil : try s.timestamp()
+            case "days_left": facts.daysLeft = s.null() ? nil : try s.int()
+            case "earliest_not_after": facts.earliestNotAfter = s.null() ? nil : try s.timestamp()
+            default: try s.skipValue()
+            }
+        }
+        return facts
     }
 }
 

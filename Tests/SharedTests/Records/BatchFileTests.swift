@@ -173,3 +173,22 @@ struct RecordTests {
         #expect(RunFileName.run(of: "1700000000.123.host.prober-1.1.ndjson") == nil)
     }
 }
+
+@Suite("Result records")
+struct ResultRecordTests {
+    @Test("the fast scanner reads every field the encoder writes, transport facts included, as JSONDecoder does")
+    func scannerAgreesWithDecoder() throws {
+        var result = sampleResult(7, outcome: .http500)
+        result.timings = PhaseTimings(dns: 0.25, connect: 1.5, tls: 12.75, firstByte: 48.125, total: 50.5)
+        result.remoteIP = "::1"
+        result.httpVersion = "2"
+        result.finalURL = "https://b.example/landing"
+        result.redirects = 2
+        result.bodyBytes = 104_857_600
+        let expiry = try #require(Timestamp.parse("2027-01-15T12:00:00Z"))
+        result.tls = TLSFacts(subject: "CN = b.example", issuer: "CN = Test CA", notAfter: expiry, daysLeft: 53, earliestNotAfter: expiry)
+        let line = try RecordCoding.encode(result)
+        #expect(ProbeResult.scan(line) == result)
+        #expect(try RecordCoding.makeDecoder().decode(ProbeResult.self, from: Data(line)) == result)
+    }
+}
