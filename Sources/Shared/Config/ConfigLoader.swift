@@ -37,6 +37,7 @@ public enum ConfigLoader {
     /// has every section): what docs/configuration.md must list.
     public static func knownKeys(readingEverySectionOf root: Node) -> [String: String] {
         let reader = ConfigReader(file: "", environment: Environment([:]))
+        reader.recordsKeys = true
         _ = read(root, reader: reader, directory: "/", source: nil)
         return reader.knownKeys
     }

@@ -14,6 +14,8 @@ public final class ConfigReader {
     /// Every key a loader asked for, by its path with list positions removed (`notify.wecom.webhook_url`), and
     /// the range it accepts where it has one: what docs/configuration.md must list (a test keeps them equal).
     public private(set) var knownKeys: [String: String] = [:]
+    /// Whether `knownKeys` is filled (only for the documentation check: loading a pool stays cheap).
+    var recordsKeys = false
 
     public init(file: String, environment: Environment) {
         self.file = file
@@ -74,7 +76,10 @@ public final class ConfigReader {
     }
 
     /// Records that a loader reads `path` (see `knownKeys`).
-    func know(_ path: String, range: String?) {
+    func know(_ path: @autoclosure () -> String, range: @autoclosure () -> String?) {
+        guard recordsKeys else { return }
+        let path = path()
+        let range = range()
         var clean = ""
         var skipping = false
         for c in path {
@@ -102,10 +107,22 @@ public final class ConfigReader {
     /// values, webhook URLs (their query carries the key), under any spelling (`X-Api-Token`, `client_secret`).
     /// Settings *about* such fields (`token_field`) are not secrets.
     public static func looksSecret(_ path: String) -> Bool {
-        let key = (path.split(separator: ".").last.map(String.init) ?? "").lowercased().replacingOccurrences(of: "-", with: "_")
-        if key.hasSuffix("_field") { return false }
-        return ["password", "passwd", "secret", "token", "apikey", "authorization", "credential", "private_key"].contains { key.contains($0) }
-            || key == "key" || key.hasSuffix("_key") || key == "webhook_url"
+        // On the probe path for every header: bytes, not Foundation's string search.
+        let key = Array((path.utf8.split(separator: UInt8(ascii: ".")).last ?? []).map { byte -> UInt8 in
+            byte == UInt8(ascii: "-") ? UInt8(ascii: "_") : (65...90).contains(byte) ? byte + 32 : byte
+        })
+        func has(_ word: StaticString) -> Bool {
+            let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+            guard key.count >= w.count else { return false }
+            return (0...(key.count - w.count)).contains { i in (0..<w.count).allSatisfy { key[i + $0] == w[$0] } }
+        }
+        func ends(_ word: StaticString) -> Bool {
+            key.count >= word.utf8CodeUnitCount && Array(key.suffix(word.utf8CodeUnitCount)) == Array(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+        }
+        if ends("_field") { return false }
+        if has("password") || has("passwd") || has("secret") || has("token") || has("apikey") || has("authorization")
+            || has("credential") || has("private_key") || ends("_key") { return true }
+        return key == Array("key".utf8) || key == Array("webhook_url".utf8)
     }
 }
 
@@ -165,8 +182,8 @@ public final class Fields {
 
     /// A duration in seconds within `range` (seconds); a plain number means `unit`.
     public func duration(_ name: String, unit: DurationParser.Unit, range: ClosedRange<Double>) -> Double? {
-        let bounds = "\(DurationParser.format(range.lowerBound))–\(DurationParser.format(range.upperBound))"
-        reader.know(key(name), range: bounds)
+        func bounds() -> String { "\(DurationParser.format(range.lowerBound))–\(DurationParser.format(range.upperBound))" }
+        reader.know(key(name), range: bounds())
         guard let value = node(name), let text = reader.text(value, key(name)) else { return nil }
         guard let seconds = DurationParser.parse(text, defaultUnit: unit) else {
             reader.issue(value, key(name), "expected a duration such as 10 (\(unit.name)), 10s, 15m, 500ms or 1h, "
@@ -174,7 +191,7 @@ public final class Fields {
             return nil
         }
         guard range.contains(seconds) else {
-            reader.issue(value, key(name), "expected a duration from \(bounds.replacingOccurrences(of: "–", with: " to ")), "
+            reader.issue(value, key(name), "expected a duration from \(bounds().replacingOccurrences(of: "–", with: " to ")), "
                 + "found \"\(text)\"")
             return nil
         }

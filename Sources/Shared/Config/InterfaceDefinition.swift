@@ -99,6 +99,7 @@ public struct InterfaceDefinition: Sendable, Equatable {
     /// definition with every section): what docs/configuration.md must list.
     public static func knownKeys(readingEverySectionOf node: Node) -> [String: String] {
         let reader = ConfigReader(file: "", environment: Environment([:]))
+        reader.recordsKeys = true
         _ = read(node, id: "", service: "", reader: reader, path: "")
         return reader.knownKeys
     }
