@@ -24,7 +24,7 @@ for _ in $(seq 50); do grep -q "mock API on" "$work/api.out" 2>/dev/null && brea
 base=$(sed -n 's/^mock API on \([^ ]*\).*/\1/p' "$work/api.out")
 [ -n "$base" ] || { echo "the mock API did not start: $(cat "$work/api.err")" >&2; exit 1; }
 
-printf '%7s %5s %9s %9s %7s %8s %11s %9s\n' "N" "C" "wall s" "limit s" "ratio" "CPU s" "CPU/probe" "RSS MB"
+printf '%7s %5s %9s %9s %7s %8s %11s %9s %9s\n' "N" "C" "wall s" "limit s" "ratio" "CPU s" "CPU/probe" "RSS MB" "P95 ms"
 for n in $sizes; do
     mkdir -p "$work/pool-$n/bench"
     python3 - "$work/pool-$n/bench/endpoints.json" "$n" <<'PY'
@@ -49,12 +49,15 @@ YAML
         read -r wall user sys rss < "$work/time"
         ok=$(grep -c '"outcome":"ok"' "$work"/spool/results/new/*.ndjson || true)
         [ "$ok" = "$n" ] || echo "warning: only $ok of $n probes ok" >&2
-        python3 - "$n" "$c" "$wall" "$user" "$sys" "$rss" "$latency_ms" <<'PY'
-import sys
+        python3 - "$n" "$c" "$wall" "$user" "$sys" "$rss" "$latency_ms" "$work"/spool/results/new/*.ndjson <<'PY'
+import json, sys
 n, c = int(sys.argv[1]), int(sys.argv[2])
 wall, user, sys_, rss, lat = float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
+# Latency fidelity: what the prober recorded for targets that answer after exactly `lat` ms.
+recorded = sorted(r["latency_ms"] for f in sys.argv[8:] for r in map(json.loads, open(f)) if r.get("kind") == "result")
+p95 = recorded[max(0, int(len(recorded) * 0.95 + 0.5) - 1)]
 limit = n * lat / 1000 / c
-print(f"{n:7d} {c:5d} {wall:9.2f} {limit:9.2f} {wall / limit:6.2f}x {user + sys_:8.2f} {(user + sys_) / n * 1000:8.3f} ms {rss / 1024:9.1f}")
+print(f"{n:7d} {c:5d} {wall:9.2f} {limit:9.2f} {wall / limit:6.2f}x {user + sys_:8.2f} {(user + sys_) / n * 1000:8.3f} ms {rss / 1024:9.1f} {p95:9.1f}")
 PY
     done
 done
@@ -79,3 +82,28 @@ read -r wall user sys rss < "$work/time"
 timeouts=$(grep -c '"outcome":"timeout"' "$work"/spool/results/new/*.ndjson || true)
 python3 -c 'import sys; w,u,s,t=map(float,sys.argv[1:5]); print(f"wall {w:.2f} s, CPU {u+s:.3f} s for 50 hanging probes ({int(t)} timeouts); goal ≤ 0.05 s")' \
     "$wall" "$user" "$sys" "$timeouts"
+
+
+echo "== 3 concurrent answers of 100 MiB against 3 small ones: the prober's peak RSS"
+for kind in bench bench-big; do
+    mkdir -p "$work/pool-$kind/bench"
+    python3 -c 'import json,sys; json.dump({"interfaces":[{"id":f"b{i}","name":f"b {i}","url":f"/{sys.argv[2]}/{i}"} for i in range(3)]}, open(sys.argv[1],"w"))' \
+        "$work/pool-$kind/bench/endpoints.json" "$kind"
+    rm -rf "$work/spool"
+    cat > "$work/config.yaml" <<YAML
+monitor:
+  timeout: 60
+  retry_attempts: 0
+  concurrency: 3
+  interface_pool: $work/pool-$kind
+services:
+  bench: {base_url: "$base"}
+spool: {dir: $work/spool, min_free: 0}
+YAML
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time-$kind" "$bin/prober" --config "$work/config.yaml" 2>"$work/prober.err" || { cat "$work/prober.err" >&2; exit 1; }
+done
+read -r _ _ _ small < "$work/time-bench"
+read -r wall _ _ large < "$work/time-bench-big"
+bytes=$(grep -o '"body_bytes":[0-9]*' "$work"/spool/results/new/*.ndjson | head -1)
+python3 -c 'import sys; s,l,w=map(float,sys.argv[1:4]); print(f"peak RSS {s/1024:.1f} MB with small answers, {l/1024:.1f} MB with three 100 MiB answers: +{(l-s)/1024:.1f} MB (goal ≤ 16); {w:.1f} s; {sys.argv[4]}")' \
+    "$small" "$large" "$wall" "$bytes"

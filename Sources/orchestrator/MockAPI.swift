@@ -18,6 +18,8 @@ final class MockAPI: Sendable {
     /// Messages the webhook receiver accepted (request bodies).
     var messages: [String] { inbox.bodies.withLock { $0 } }
 
+    static let big = [UInt8](repeating: UInt8(ascii: "x"), count: 100 << 20)
+
     init(port: UInt16 = 0, latency: TimeInterval = 0) throws {
         let inbox = self.inbox
         let issued = Mutex<Int>(0)
@@ -49,6 +51,8 @@ final class MockAPI: Sendable {
                 if request.path.hasPrefix("/bench/") { return .json(200, #"{"code":0}"#, delay: latency) }
                 // Accepts and never answers: what waiting on hanging targets costs.
                 if request.path.hasPrefix("/bench-hang/") { return HTTPReply(action: .hang) }
+                // 100 MiB: what a huge answer costs the prober's memory.
+                if request.path.hasPrefix("/bench-big/") { return HTTPReply(status: 200, headers: ["Content-Type": "application/octet-stream"], body: MockAPI.big) }
                 return .text(404, "no route for \(request.path)")
             }
         }

@@ -196,6 +196,9 @@ public final class HTTPClient: Sendable {
         let started = Date()
         var current = request
         var redirects = 0
+        // Latency is libcurl's own measure of the transfers, summed over hops: not the time this task took to be
+        // resumed afterwards (a monitor must not report its own queueing as the target's slowness).
+        var transferMs = 0.0
         while true {
             let remaining = timeout - Date().timeIntervalSince(started)
             guard remaining > 0 else { return .failure(.timeout(timeout)) }
@@ -206,6 +209,7 @@ public final class HTTPClient: Sendable {
             guard outcome.code == Curl.Code.ok else {
                 return .failure(HTTPFailure.classify(code: outcome.code, message: outcome.message, elapsed: elapsed, timeout: timeout))
             }
+            transferMs += outcome.timings.total
             let headers = HeaderFields(outcome.headers)
             if settings.followRedirects, [301, 302, 303, 307, 308].contains(outcome.status), let location = headers["Location"],
                let next = HTTPClient.redirect(current, status: outcome.status, location: location) {
@@ -216,7 +220,8 @@ public final class HTTPClient: Sendable {
                 current = next
                 continue
             }
-            var response = HTTPResponse(status: outcome.status, headers: headers, body: outcome.body, latency: elapsed)
+            var response = HTTPResponse(status: outcome.status, headers: headers, body: outcome.body,
+                                        latency: transferMs > 0 ? transferMs / 1000 : elapsed)
             response.bodyBytes = outcome.bodyBytes
             response.timings = outcome.timings
             response.remoteIP = outcome.remoteIP
