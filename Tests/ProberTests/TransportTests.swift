@@ -55,4 +55,26 @@ struct TransportTests {
         let failed = try #require(results["svc/refused"])
         #expect(failed.outcome == .connection && failed.latencyMs != nil, "a failure carries the time it took")
     }
+
+    @Test("user:pass@ in a URL authenticates and is masked everywhere; query values arrive exactly as written")
+    func userinfoAndQuery() throws {
+        let f = try ProberFixture()
+        f.server.route("/basic") { request in
+            let expected = "Basic " + Data("monitor:pa55-Secret".utf8).base64EncodedString()
+            return .text(request.header("authorization") == expected ? 200 : 401, "tz=\(request.query["tz"] ?? "")")
+        }
+        try f.interface("svc/basic", """
+        name: basic
+        url: http://monitor:pa55-Secret@127.0.0.1:\(f.server.port)/basic
+        params: {tz: "+08:00", q: "a&b=c"}
+        expect: {body_contains: "tz=+08:00"}
+        """)
+        let run = try f.runProber()
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        let result = try #require(try f.latestResults()["svc/basic"])
+        #expect(result.outcome == .ok, "\(result.error ?? "")")
+        #expect(result.url == "http://monitor:***@127.0.0.1:\(f.server.port)/basic?tz=%2B08%3A00&q=a%26b%3Dc", "\(result.url)")
+        #expect(f.server.requests.first?.query == ["tz": "+08:00", "q": "a&b=c"])
+        #expect(!(try f.spoolText()).contains("pa55-Secret") && !run.stderr.contains("pa55-Secret"))
+    }
 }
