@@ -176,6 +176,9 @@ final class CurlEngine: @unchecked Sendable {
         set(.ipResolve, request.settings.ipVersion.rawValue)
         set(.httpVersion, request.settings.httpVersion.curlValue)
         set(.acceptEncoding, "")
+        // libcurl's smallest upload buffer (16 KiB instead of 64): with a thousand transfers in flight that is
+        // 48 MB less, and request bodies are small.
+        set(.uploadBufferSize, 16_384)
         if request.url.lowercased().hasPrefix("https:") { set(.certInfo, 1) }
         if let tls = request.settings.tls {
             if let ca = tls.caFile { set(.caInfo, ca) }
