@@ -25,8 +25,9 @@ enum RequestBuilder {
     /// Header names whose values never appear in excerpts.
     static func isSecretHeader(_ name: String) -> Bool {
         let lower = name.lowercased()
+        // looksSecret also covers every name containing "token", "secret", "password" or ending in "key".
         return ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "x-auth-token"].contains(lower)
-            || ConfigReader.looksSecret(lower) || lower.contains("token") || lower.contains("secret")
+            || ConfigReader.looksSecret(lower)
     }
 
     /// The absolute URL of `path` for `service` (absolute paths pass through).

@@ -92,13 +92,20 @@ private let receiveHeader: @convention(c) (UnsafeMutablePointer<CChar>?, Int, In
     let n = size * count
     guard let data, let context else { return n }
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
-    let line = data.withMemoryRebound(to: UInt8.self, capacity: n) { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) }
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-    if line.hasPrefix("HTTP/") {
-        transfer.headers = []
-    } else if let colon = line.firstIndex(of: ":") {
-        transfer.headers.append((String(line[..<colon]).trimmingCharacters(in: .whitespaces),
-                                 String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+    data.withMemoryRebound(to: UInt8.self, capacity: n) { start in
+        let line = UnsafeBufferPointer(start: start, count: n)
+        func isBlank(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 13 || byte == 10 }
+        func trimmed(_ part: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+            var part = part
+            while let first = part.first, isBlank(first) { part = part.dropFirst() }
+            while let last = part.last, isBlank(last) { part = part.dropLast() }
+            return String(decoding: part, as: UTF8.self)
+        }
+        if line.starts(with: "HTTP/".utf8) {
+            transfer.headers = []
+        } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            transfer.headers.append((trimmed(line[..<colon]), trimmed(line[(colon + 1)...])))
+        }
     }
     return n
 }

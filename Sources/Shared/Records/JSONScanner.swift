@@ -286,6 +286,29 @@ public struct JSONWriter {
         bytes.append(contentsOf: String(value).utf8)
     }
 
+    public mutating func field(_ name: StaticString, _ value: Int?) {
+        if let value { field(name, value) }
+    }
+
+    /// A number; a value JSON cannot carry (infinite, NaN) is written as null.
+    public mutating func field(_ name: StaticString, _ value: Double) {
+        key(name)
+        bytes.append(contentsOf: (value.isFinite ? value.description : "null").utf8)
+    }
+
+    public mutating func field(_ name: StaticString, _ value: Double?) {
+        if let value { field(name, value) }
+    }
+
+    /// A member whose name is not known at compile time (header names).
+    public mutating func field(dynamic name: String, _ value: String) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+        JSONWriter.quote(name, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        JSONWriter.quote(value, into: &bytes)
+    }
+
     public mutating func field(_ name: StaticString, _ value: Date) {
         field(name, Timestamp.format(value))
     }

@@ -187,8 +187,18 @@ struct ResultRecordTests {
         result.bodyBytes = 104_857_600
         let expiry = try #require(Timestamp.parse("2027-01-15T12:00:00Z"))
         result.tls = TLSFacts(subject: "CN = b.example", issuer: "CN = Test CA", notAfter: expiry, daysLeft: 53, earliestNotAfter: expiry)
+        result.request = HTTPExcerpt(headers: ["Accept": "a\"b\\c\n\u{1}é", "X-B": "2"], body: "{\"x\":1}\t", truncatedFrom: nil)
+        result.response = HTTPExcerpt(headers: [:], body: nil, truncatedFrom: 4096)
+        result.latencyMs = 1e-05
+        result.skippedSince = expiry
         let line = try RecordCoding.encode(result)
         #expect(ProbeResult.scan(line) == result)
         #expect(try RecordCoding.makeDecoder().decode(ProbeResult.self, from: Data(line)) == result)
+        // The hand-written line has JSONEncoder's members in JSONEncoder's order.
+        let encoder = RecordCoding.makeEncoder()
+        encoder.outputFormatting.insert(.sortedKeys)
+        let reference = try JSONSerialization.jsonObject(with: encoder.encode(result)) as? NSDictionary
+        #expect(try JSONSerialization.jsonObject(with: Data(line)) as? NSDictionary == reference)
+        #expect(String(decoding: line, as: UTF8.self).hasPrefix(#"{"v":1,"kind":"result","attempts":"#))
     }
 }
