@@ -62,6 +62,25 @@ PY
     done
 done
 
+echo "== a fresh connection per probe (Connection: close), 1000 × 50 ms at C=50; goal ≤ 0.5 ms CPU per probe"
+mkdir -p "$work/pool-fresh/bench"
+python3 -c 'import json,sys; json.dump({"interfaces":[{"id":f"f{i}","name":f"fresh {i}","url":f"/bench/{i}","headers":{"Connection":"close"}} for i in range(1000)]}, open(sys.argv[1],"w"))' \
+    "$work/pool-fresh/bench/endpoints.json"
+rm -rf "$work/spool"
+cat > "$work/config.yaml" <<YAML
+monitor:
+  timeout: 10
+  retry_attempts: 0
+  concurrency: 50
+  interface_pool: $work/pool-fresh
+services:
+  bench: {base_url: "$base"}
+spool: {dir: $work/spool, min_free: 0}
+YAML
+/usr/bin/time -f "%e %U %S %M" -o "$work/time" "$bin/prober" --config "$work/config.yaml" 2>"$work/prober.err" || { cat "$work/prober.err" >&2; exit 1; }
+read -r wall user sys rss < "$work/time"
+python3 -c 'import sys; w,u,s=map(float,sys.argv[1:4]); print(f"wall {w:.2f} s ({w/1.0:.2f}x the limit), CPU {u+s:.2f} s = {(u+s):.3f} ms per probe")' "$wall" "$user" "$sys"
+
 echo "== 50 targets that accept and never answer, timeout 3s, C=50"
 mkdir -p "$work/pool-hang/bench"
 python3 -c 'import json,sys; json.dump({"interfaces":[{"id":f"h{i}","name":f"hang {i}","url":f"/bench-hang/{i}"} for i in range(50)]}, open(sys.argv[1],"w"))' \
