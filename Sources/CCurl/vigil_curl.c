@@ -27,7 +27,13 @@ struct version_info {
     const char *ssl_version;
 };
 
+struct tls_session_info {
+    int backend;
+    void *internals;
+};
+
 static struct {
+    const char *(*ssl_get_version)(const void *);
     struct version_info *(*version_info)(int);
     int (*global_init)(long);
     char *(*version)(void);
@@ -85,6 +91,8 @@ int vigil_curl_load(char *error, size_t size) {
     RESOLVE(multi_info_read, "curl_multi_info_read");
     RESOLVE(slist_append, "curl_slist_append");
     RESOLVE(slist_free_all, "curl_slist_free_all");
+    // Optional: libssl (a dependency of libcurl.so.4, found through its handle) names the TLS protocol.
+    *(void **)(&curl.ssl_get_version) = dlsym(library, "SSL_get_version");
     // CURL_GLOBAL_ALL (3): once, before any thread uses libcurl.
     if (curl.global_init(3) != 0) {
         snprintf(error, size, "curl_global_init failed");
@@ -109,6 +117,14 @@ int vigil_curl_easy_getinfo_long(vigil_curl_easy *easy, int info, long *value) {
 int vigil_curl_easy_getinfo_offset(vigil_curl_easy *easy, int info, int64_t *value) { return curl.easy_getinfo(easy, info, value); }
 int vigil_curl_easy_getinfo_pointer(vigil_curl_easy *easy, int info, void **value) { return curl.easy_getinfo(easy, info, value); }
 const char *vigil_curl_easy_strerror(int code) { return curl.easy_strerror(code); }
+
+const char *vigil_curl_tls_version(vigil_curl_easy *easy) {
+    struct tls_session_info *info = NULL;
+    // CURLINFO_TLS_SSL_PTR (CURLINFO_PTR + 45); backend 1 is OpenSSL (also LibreSSL, BoringSSL).
+    if (curl.ssl_get_version == NULL || curl.easy_getinfo(easy, 0x400000 + 45, &info) != 0 || info == NULL) return NULL;
+    if (info->backend != 1 || info->internals == NULL) return NULL;
+    return curl.ssl_get_version(info->internals);
+}
 
 vigil_curl_multi *vigil_curl_multi_init(void) { return curl.multi_init(); }
 int vigil_curl_multi_setopt_long(vigil_curl_multi *multi, int option, long value) { return curl.multi_setopt(multi, option, value); }

@@ -75,6 +75,7 @@ enum Probe {
                 result.redirects = response.redirects > 0 ? response.redirects : nil
                 result.bodyBytes = response.bodyBytes
                 result.tls = TLSFacts(chain: response.certificates, now: Date())
+                result.tls?.version = response.tlsVersion
                 if response.status == 401, definition.auth, !renewedToken, let rejected = token {
                     // The token may have been revoked early: renew it once and try again at once.
                     renewedToken = true

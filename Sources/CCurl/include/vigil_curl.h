@@ -41,6 +41,10 @@ int vigil_curl_easy_getinfo_offset(vigil_curl_easy *easy, int info, int64_t *val
 int vigil_curl_easy_getinfo_pointer(vigil_curl_easy *easy, int info, void **value);
 const char *vigil_curl_easy_strerror(int code);
 
+/// The TLS protocol of a transfer's connection ("TLSv1.3"), or NULL: only while the transfer runs, and only
+/// with an OpenSSL-family backend (libssl's SSL_get_version on CURLINFO_TLS_SSL_PTR).
+const char *vigil_curl_tls_version(vigil_curl_easy *easy);
+
 vigil_curl_multi *vigil_curl_multi_init(void);
 int vigil_curl_multi_setopt_long(vigil_curl_multi *multi, int option, long value);
 int vigil_curl_multi_add_handle(vigil_curl_multi *multi, vigil_curl_easy *easy);

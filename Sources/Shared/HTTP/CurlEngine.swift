@@ -24,6 +24,7 @@ struct CurlOutcome: Sendable {
     var remoteIP: String?
     var httpVersion: String?
     var certificates: [CertificateFacts]
+    var tlsVersion: String?
 }
 
 /// One request handed to the engine.
@@ -46,6 +47,8 @@ private final class CurlTransfer: @unchecked Sendable {
     var body: [UInt8] = []
     var bodyBytes = 0
     var headers: [(String, String)] = []
+    /// The TLS protocol, read while the connection is live (at the response's status line).
+    var tlsVersion: String?
     var headerList: UnsafeMutablePointer<vigil_curl_slist>?
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 256)
     /// The request body, kept at a fixed address while libcurl reads it.
@@ -103,6 +106,7 @@ private let receiveHeader: @convention(c) (UnsafeMutablePointer<CChar>?, Int, In
         }
         if line.starts(with: "HTTP/".utf8) {
             transfer.headers = []
+            if transfer.tlsVersion == nil, let version = vigil_curl_tls_version(transfer.easy) { transfer.tlsVersion = String(cString: version) }
         } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
             transfer.headers.append((trimmed(line[..<colon]), trimmed(line[(colon + 1)...])))
         }
@@ -156,7 +160,7 @@ final class CurlEngine: @unchecked Sendable {
 
     static func failure(_ code: Int32, _ message: String) -> CurlOutcome {
         CurlOutcome(code: code, message: message, status: 0, headers: [], body: [], bodyBytes: 0, timings: PhaseTimings(),
-                    remoteIP: nil, httpVersion: nil, certificates: [])
+                    remoteIP: nil, httpVersion: nil, certificates: [], tlsVersion: nil)
     }
 
     private func configure(_ t: CurlTransfer, id: Int) {
@@ -288,7 +292,7 @@ final class CurlEngine: @unchecked Sendable {
         let outcome = CurlOutcome(
             code: code, message: message ?? (errorText.isEmpty ? Curl.describe(code) : errorText), status: long(.responseCode),
             headers: t.headers, body: t.body, bodyBytes: t.bodyBytes, timings: timings, remoteIP: remoteIP, httpVersion: version,
-            certificates: CertificateFacts.chain(easy))
+            certificates: CertificateFacts.chain(easy), tlsVersion: t.tlsVersion)
         vigil_curl_easy_cleanup(easy)
         t.continuation.resume(returning: outcome)
     }

@@ -121,6 +121,8 @@ public struct HTTPResponse: Sendable {
     public var redirects = 0
     /// The server's certificate chain (HTTPS), leaf first.
     public var certificates: [CertificateFacts] = []
+    /// "TLSv1.3" (HTTPS with an OpenSSL-family libcurl).
+    public var tlsVersion: String?
 
     public init(status: Int, headers: HeaderFields, body: [UInt8], latency: TimeInterval) {
         self.status = status
@@ -229,6 +231,7 @@ public final class HTTPClient: Sendable {
             response.redirects = redirects
             response.finalURL = redirects > 0 ? current.url : nil
             response.certificates = outcome.certificates
+            response.tlsVersion = outcome.tlsVersion
             return .success(response)
         }
     }

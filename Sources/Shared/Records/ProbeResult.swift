@@ -86,6 +86,8 @@ public struct HTTPExcerpt: Codable, Sendable, Equatable {
 /// `{"v":1,"kind":"result",…}`: the result of probing one interface.
 /// The server certificate of an HTTPS probe: the leaf's names and expiry, and the earliest expiry in the chain.
 public struct TLSFacts: Codable, Sendable, Equatable {
+    /// "TLSv1.3", where libcurl's TLS library says.
+    public var version: String?
     public var subject: String
     public var issuer: String
     public var notAfter: Date?
@@ -112,7 +114,7 @@ public struct TLSFacts: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case subject, issuer
+        case version, subject, issuer
         case notAfter = "not_after"
         case daysLeft = "days_left"
         case earliestNotAfter = "earliest_not_after"

@@ -96,6 +96,7 @@ extension TLSFacts {
         try s.object { key, s in
             switch key {
             case "subject": facts.subject = try s.string()
+            case "version": facts.version = s.null() ? nil : try s.string()
             case "issuer": facts.issuer = try s.string()
             case "not_after": facts.notAfter = s.null() ? nil : try s.timestamp()
             case "days_left": facts.daysLeft = s.null() ? nil : try s.int()

@@ -47,6 +47,7 @@ extension ProbeResult {
             t.field("issuer", tls.issuer)
             t.field("not_after", tls.notAfter)
             t.field("subject", tls.subject)
+            t.field("version", tls.version)
             w.raw("tls", t.finish())
         }
         w.field("url", url)

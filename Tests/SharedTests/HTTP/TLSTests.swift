@@ -34,6 +34,7 @@ struct TLSTests {
         let leaf = try #require(trusted.certificates.first)
         #expect(leaf.subject.contains("CN = 127.0.0.1") || leaf.subject.contains("CN=127.0.0.1"), "\(leaf.subject)")
         #expect(leaf.issuer.contains("Vigil Test CA"), "\(leaf.issuer)")
+        #expect(trusted.tlsVersion?.hasPrefix("TLSv1.") == true, "\(trusted.tlsVersion ?? "no TLS version")")
         let facts = try #require(TLSFacts(chain: trusted.certificates, now: now))
         #expect(facts.daysLeft == 89 || facts.daysLeft == 90, "\(facts)")
 

@@ -187,6 +187,7 @@ struct ResultRecordTests {
         result.bodyBytes = 104_857_600
         let expiry = try #require(Timestamp.parse("2027-01-15T12:00:00Z"))
         result.tls = TLSFacts(subject: "CN = b.example", issuer: "CN = Test CA", notAfter: expiry, daysLeft: 53, earliestNotAfter: expiry)
+        result.tls?.version = "TLSv1.3"
         result.request = HTTPExcerpt(headers: ["Accept": "a\"b\\c\n\u{1}é", "X-B": "2"], body: "{\"x\":1}\t", truncatedFrom: nil)
         result.response = HTTPExcerpt(headers: [:], body: nil, truncatedFrom: 4096)
         result.latencyMs = 1e-05
