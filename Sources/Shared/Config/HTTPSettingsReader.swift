@@ -58,6 +58,13 @@ public enum HTTPSettingsReader {
                 tls.certFile = file("cert_file") ?? tls.certFile
                 tls.keyFile = file("key_file") ?? tls.keyFile
                 tls.insecureSkipVerify = t.bool("insecure_skip_verify") ?? tls.insecureSkipVerify
+                if let name = t.string("server_name") {
+                    if name.isEmpty || name.contains(where: { $0 == "/" || $0 == ":" || $0 == " " || $0 == "@" }) {
+                        reader.issue(t.node("server_name"), t.path + ".server_name", "expected a host name such as api.example.com, found \"\(name)\"")
+                    } else {
+                        tls.serverName = name
+                    }
+                }
                 if tls.keyFile != nil, tls.certFile == nil {
                     reader.issue(t.node("key_file"), t.path + ".key_file", "a key_file needs the cert_file it belongs to")
                 }

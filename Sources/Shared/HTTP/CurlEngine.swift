@@ -50,6 +50,7 @@ private final class CurlTransfer: @unchecked Sendable {
     /// The TLS protocol, read while the connection is live (at the response's status line).
     var tlsVersion: String?
     var headerList: UnsafeMutablePointer<vigil_curl_slist>?
+    var connectTo: UnsafeMutablePointer<vigil_curl_slist>?
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 256)
     /// The request body, kept at a fixed address while libcurl reads it.
     var requestBody: UnsafeMutableRawBufferPointer?
@@ -68,6 +69,7 @@ private final class CurlTransfer: @unchecked Sendable {
         requestBody?.deallocate()
         strings.forEach { free($0) }
         if let headerList { vigil_curl_slist_free_all(headerList) }
+        if let connectTo { vigil_curl_slist_free_all(connectTo) }
     }
 
     func string(_ text: String) -> UnsafeMutablePointer<CChar> {
@@ -169,7 +171,15 @@ final class CurlEngine: @unchecked Sendable {
         func set(_ option: Curl.Option, _ value: Int) { _ = vigil_curl_easy_setopt_long(easy, option.rawValue, value) }
         func set(_ option: Curl.Option, _ pointer: UnsafeRawPointer?) { _ = vigil_curl_easy_setopt_pointer(easy, option.rawValue, pointer) }
         func set(_ option: Curl.Option, _ text: String) { set(option, UnsafeRawPointer(t.string(text))) }
-        set(.url, request.url)
+        if let name = request.settings.tls?.serverName, let target = ServerName.rewrite(request.url, as: name) {
+            // The URL names the server; the name is what TLS and Host say: connect to the URL's host and port,
+            // but speak to `name` (CURLOPT_CONNECT_TO "name:port:host:port").
+            set(.url, target.url)
+            t.connectTo = vigil_curl_slist_append(nil, target.connectTo)
+            set(.connectTo, UnsafeRawPointer(t.connectTo))
+        } else {
+            set(.url, request.url)
+        }
         set(.protocolsString, "http,https")
         set(.privateData, UnsafeRawPointer(bitPattern: id))
         set(.noSignal, 1)

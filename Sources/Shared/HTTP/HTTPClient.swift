@@ -79,12 +79,17 @@ public struct HTTPSettings: Sendable, Equatable {
         public var certFile: String?
         public var keyFile: String?
         public var insecureSkipVerify = false
+        /// The name to send (SNI, Host) and verify the certificate against, when the URL names the server by
+        /// another name or an address: the connection still goes where the URL says.
+        public var serverName: String?
 
-        public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, insecureSkipVerify: Bool = false) {
+        public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, insecureSkipVerify: Bool = false,
+                    serverName: String? = nil) {
             self.caFile = caFile
             self.certFile = certFile
             self.keyFile = keyFile
             self.insecureSkipVerify = insecureSkipVerify
+            self.serverName = serverName
         }
     }
 
@@ -308,5 +313,19 @@ public struct CertificateFacts: Sendable, Equatable, Codable {
             if let date = formatter.date(from: squeezed) { return date }
         }
         return nil
+    }
+}
+
+/// `tls.server_name`: the URL rewritten to the name, and libcurl's connect-to rule that still reaches the
+/// URL's own host and port.
+enum ServerName {
+    static func rewrite(_ url: String, as name: String) -> (url: String, connectTo: String)? {
+        guard var components = URLComponents(string: url), let host = components.host, !host.isEmpty else { return nil }
+        let port = components.port ?? (components.scheme?.lowercased() == "https" ? 443 : 80)
+        // An IPv6 address goes in brackets in a connect-to rule, as in a URL.
+        let target = host.contains(":") ? "[\(host)]" : host
+        components.host = name
+        guard let rewritten = components.string else { return nil }
+        return (rewritten, "\(name):\(port):\(target):\(port)")
     }
 }

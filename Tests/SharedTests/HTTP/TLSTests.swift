@@ -62,6 +62,13 @@ struct TLSTests {
             #expect(detail.contains(cause), "\(name): \(detail)")
             let skipped = try await fetch(port, settings(skipVerify: true)).get()
             #expect(skipped.status == 200, "\(name) with insecure_skip_verify")
+            if name == "wronghost" {
+                // The certificate is right for the name the server goes by: tls.server_name says so.
+                var named = settings(ca: certs.caFile)
+                named.tls?.serverName = "wrong.example"
+                let verified = try await fetch(port, named).get()
+                #expect(verified.status == 200 && verified.remoteIP == "127.0.0.1")
+            }
         }
     }
 
