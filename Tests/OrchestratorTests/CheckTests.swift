@@ -54,6 +54,22 @@ struct CheckTests {
         #expect(misplaced.exitCode == 2 && misplaced.stderr.contains("--env-file goes with check"))
     }
 
+    @Test("check names the HTTP engine; a program that cannot load libcurl says which library and package, at start-up")
+    func httpEngine() throws {
+        let f = try fixture()
+        let check = try f.run(["check"], environment: ["API_BASE": f.server.baseURL, "WECOM_URL": "http://127.0.0.1:9/x"])
+        let line = try #require(check.stdout.split(separator: "\n").first { $0.hasPrefix("http: ") }, "\(check.stdout)")
+        #expect(line.hasPrefix("http: libcurl/") && line.contains("TLS ") && line.contains("HTTP/2 "), "\(line)")
+
+        // A broken libcurl.so.4 found first on the library path stands in for a machine without libcurl.
+        try f.dir.write("lib/libcurl.so.4", "not a library")
+        let prober = try Programs.run("prober", ["--config", f.config], environment: ["LD_LIBRARY_PATH": f.dir.url("lib"), "API_BASE": "x",
+                                                                                       "WECOM_URL": "http://127.0.0.1:9/x"])
+        #expect(prober.exitCode == 1)
+        #expect(prober.stderr.contains("cannot load libcurl.so.4") && prober.stderr.contains("libcurl4"), "\(prober.stderr)")
+        #expect(f.server.requests.isEmpty)
+    }
+
     @Test("check warns about a schedule with no run in a year, and refuses steps beyond a field")
     func schedules() throws {
         let never = try OrchestratorFixture(monitor: "schedule: \"* * 31 2 *\"")
