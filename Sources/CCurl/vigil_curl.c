@@ -5,8 +5,14 @@
 #include "vigil_curl.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
 
 struct curl_msg {
     int msg;
@@ -50,6 +56,7 @@ static struct {
     int (*multi_poll)(void *, void *, unsigned int, int, int *);
     int (*multi_wakeup)(void *);
     struct curl_msg *(*multi_info_read)(void *, int *);
+    int (*multi_socket_action)(void *, int, int, int *);
     struct vigil_curl_slist *(*slist_append)(struct vigil_curl_slist *, const char *);
     void (*slist_free_all)(struct vigil_curl_slist *);
 } curl;
@@ -89,6 +96,7 @@ int vigil_curl_load(char *error, size_t size) {
     RESOLVE(multi_poll, "curl_multi_poll");
     RESOLVE(multi_wakeup, "curl_multi_wakeup");
     RESOLVE(multi_info_read, "curl_multi_info_read");
+    RESOLVE(multi_socket_action, "curl_multi_socket_action");
     RESOLVE(slist_append, "curl_slist_append");
     RESOLVE(slist_free_all, "curl_slist_free_all");
     // Optional: libssl (a dependency of libcurl.so.4, found through its handle) names the TLS protocol.
@@ -145,6 +153,113 @@ int vigil_curl_multi_next_done(vigil_curl_multi *multi, vigil_curl_easy **easy, 
         }
     }
     return 0;
+}
+
+struct vigil_curl_loop {
+    void *multi;
+    int epoll;
+    int wake;
+    int has_deadline;
+    struct timespec deadline;
+};
+
+static long milliseconds_until(const struct timespec *deadline) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+    return ms < 0 ? 0 : ms;
+}
+
+// CURLMOPT_SOCKETFUNCTION: libcurl says which socket wants what (1 in, 2 out, 3 both, 4 remove).
+static int on_socket(void *easy, int socket, int what, void *context, void *socket_context) {
+    (void)easy;
+    (void)socket_context;
+    struct vigil_curl_loop *loop = context;
+    if (what == 4) {
+        epoll_ctl(loop->epoll, EPOLL_CTL_DEL, socket, NULL);  // EBADF when libcurl closed it first: fine
+        return 0;
+    }
+    struct epoll_event event;
+    memset(&event, 0, sizeof event);
+    event.data.fd = socket;
+    event.events = ((what & 1) ? EPOLLIN : 0) | ((what & 2) ? EPOLLOUT : 0);
+    if (epoll_ctl(loop->epoll, EPOLL_CTL_MOD, socket, &event) != 0 && errno == ENOENT) {
+        epoll_ctl(loop->epoll, EPOLL_CTL_ADD, socket, &event);
+    }
+    return 0;
+}
+
+// CURLMOPT_TIMERFUNCTION: when libcurl next needs to act without socket activity (-1: no timer).
+static int on_timer(void *multi, long timeout_ms, void *context) {
+    (void)multi;
+    struct vigil_curl_loop *loop = context;
+    loop->has_deadline = timeout_ms >= 0;
+    if (timeout_ms >= 0) {
+        clock_gettime(CLOCK_MONOTONIC, &loop->deadline);
+        loop->deadline.tv_sec += timeout_ms / 1000;
+        loop->deadline.tv_nsec += (timeout_ms % 1000) * 1000000;
+        if (loop->deadline.tv_nsec >= 1000000000) {
+            loop->deadline.tv_sec += 1;
+            loop->deadline.tv_nsec -= 1000000000;
+        }
+    }
+    return 0;
+}
+
+vigil_curl_loop *vigil_curl_loop_create(vigil_curl_multi *multi) {
+    struct vigil_curl_loop *loop = calloc(1, sizeof *loop);
+    if (loop == NULL) return NULL;
+    loop->multi = multi;
+    loop->epoll = epoll_create1(EPOLL_CLOEXEC);
+    loop->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (loop->epoll < 0 || loop->wake < 0) {
+        free(loop);
+        return NULL;
+    }
+    struct epoll_event event;
+    memset(&event, 0, sizeof event);
+    event.events = EPOLLIN;
+    event.data.fd = loop->wake;
+    epoll_ctl(loop->epoll, EPOLL_CTL_ADD, loop->wake, &event);
+    // CURLMOPT_SOCKETFUNCTION 20001, SOCKETDATA 10002, TIMERFUNCTION 20004, TIMERDATA 10005.
+    curl.multi_setopt(multi, 20001, on_socket);
+    curl.multi_setopt(multi, 10002, loop);
+    curl.multi_setopt(multi, 20004, on_timer);
+    curl.multi_setopt(multi, 10005, loop);
+    return loop;
+}
+
+int vigil_curl_loop_run(vigil_curl_loop *loop, int max_wait_ms) {
+    long wait = max_wait_ms;
+    if (loop->has_deadline) {
+        long due = milliseconds_until(&loop->deadline);
+        if (due < wait) wait = due;
+    }
+    struct epoll_event events[256];
+    int ready = epoll_wait(loop->epoll, events, 256, (int)wait);
+    int running = 0;
+    for (int i = 0; i < ready; i++) {
+        int fd = events[i].data.fd;
+        if (fd == loop->wake) {
+            uint64_t count;
+            while (read(loop->wake, &count, sizeof count) > 0) {}
+            continue;
+        }
+        uint32_t e = events[i].events;
+        int flags = ((e & (EPOLLIN | EPOLLHUP | EPOLLERR)) ? 1 : 0) | ((e & EPOLLOUT) ? 2 : 0) | ((e & EPOLLERR) ? 4 : 0);
+        curl.multi_socket_action(loop->multi, fd, flags, &running);
+    }
+    if (loop->has_deadline && milliseconds_until(&loop->deadline) == 0) {
+        loop->has_deadline = 0;
+        curl.multi_socket_action(loop->multi, -1, 0, &running);  // CURL_SOCKET_TIMEOUT
+    }
+    return ready;
+}
+
+void vigil_curl_loop_wakeup(vigil_curl_loop *loop) {
+    uint64_t one = 1;
+    ssize_t written = write(loop->wake, &one, sizeof one);
+    (void)written;
 }
 
 struct vigil_curl_slist *vigil_curl_slist_append(struct vigil_curl_slist *list, const char *text) { return curl.slist_append(list, text); }

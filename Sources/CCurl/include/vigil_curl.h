@@ -57,6 +57,16 @@ int vigil_curl_multi_wakeup(vigil_curl_multi *multi);
 /// The next finished transfer: returns 1 and sets `easy` and `result`, or 0 when there is none.
 int vigil_curl_multi_next_done(vigil_curl_multi *multi, vigil_curl_easy **easy, int *result);
 
+/// An epoll event loop for a multi handle (libcurl's socket and timer callbacks): waking costs O(ready sockets),
+/// not O(all sockets) as curl_multi_poll does.
+typedef struct vigil_curl_loop vigil_curl_loop;
+/// Creates the loop and installs its callbacks on `multi`; NULL if epoll or eventfd cannot be had.
+vigil_curl_loop *vigil_curl_loop_create(vigil_curl_multi *multi);
+/// Waits up to `max_wait_ms` (less when one of libcurl's timers is due) and lets libcurl act on what is ready.
+int vigil_curl_loop_run(vigil_curl_loop *loop, int max_wait_ms);
+/// Makes a waiting vigil_curl_loop_run return (from any thread).
+void vigil_curl_loop_wakeup(vigil_curl_loop *loop);
+
 struct vigil_curl_slist *vigil_curl_slist_append(struct vigil_curl_slist *list, const char *text);
 void vigil_curl_slist_free_all(struct vigil_curl_slist *list);
 

@@ -125,6 +125,8 @@ final class CurlEngine: @unchecked Sendable {
     }()
 
     private let multi: UnsafeMutableRawPointer
+    /// The epoll loop on the multi handle's socket and timer callbacks.
+    private let events: OpaquePointer
     private let inbox = Mutex<(add: [CurlTransfer], cancel: Set<Int>)>(([], []))
     /// Transfers in flight, by easy handle (engine thread only).
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
@@ -134,6 +136,7 @@ final class CurlEngine: @unchecked Sendable {
         multi = vigil_curl_multi_init()!
         // CURLMOPT_MAXCONNECTS (6): keep enough idle connections for a prober's concurrency to reuse.
         _ = vigil_curl_multi_setopt_long(multi, 6, 10_000)
+        events = vigil_curl_loop_create(multi)!
         let thread = Thread { [self] in loop() }
         thread.name = "vigil-http"
         thread.stackSize = 1 << 20
@@ -152,11 +155,11 @@ final class CurlEngine: @unchecked Sendable {
                 let transfer = CurlTransfer(easy: easy, request: request, continuation: continuation)
                 configure(transfer, id: id)
                 inbox.withLock { $0.add.append(transfer) }
-                _ = vigil_curl_multi_wakeup(multi)
+                vigil_curl_loop_wakeup(events)
             }
         } onCancel: {
             inbox.withLock { _ = $0.cancel.insert(id) }
-            _ = vigil_curl_multi_wakeup(multi)
+            vigil_curl_loop_wakeup(events)
         }
     }
 
@@ -252,16 +255,14 @@ final class CurlEngine: @unchecked Sendable {
             for (easy, transfer) in active where cancels.contains(Self.id(of: easy)) {
                 finish(transfer, code: Curl.Code.abortedByCallback, message: "cancelled")
             }
-            var running: Int32 = 0
-            _ = vigil_curl_multi_perform(multi, &running)
+            // Sleeps until a socket or one of libcurl's timers needs attention, or perform() wakes it; then libcurl
+            // acts on the ready sockets only.
+            _ = vigil_curl_loop_run(events, adds.isEmpty ? 30_000 : 0)
             var easy: UnsafeMutableRawPointer?
             var result: Int32 = 0
             while vigil_curl_multi_next_done(multi, &easy, &result) == 1 {
                 if let easy, let transfer = active[easy] { finish(transfer, code: result, message: nil) }
             }
-            var ready: Int32 = 0
-            // Sleeps until a socket or one of libcurl's timers needs attention, or perform() wakes it.
-            _ = vigil_curl_multi_poll(multi, 30_000, &ready)
         }
     }
 
