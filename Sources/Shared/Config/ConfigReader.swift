@@ -307,6 +307,12 @@ public enum DocumentParser {
 
 extension String {
     public init?(strictUTF8 bytes: [UInt8]) {
+        // The standard library validates in bulk; the scalar loop below is the fallback of older toolchains.
+        if #available(macOS 15, *) {
+            guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
+            self = text
+            return
+        }
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         var out = String.UnicodeScalarView()
