@@ -24,6 +24,24 @@ for _ in $(seq 50); do grep -q "mock API on" "$work/api.out" 2>/dev/null && brea
 base=$(sed -n 's/^mock API on \([^ ]*\).*/\1/p' "$work/api.out")
 [ -n "$base" ] || { echo "the mock API did not start: $(cat "$work/api.err")" >&2; exit 1; }
 
+# probe POOL TIMEOUT CONCURRENCY [TIMEFILE]: one prober run over POOL into a fresh spool; wall, user, sys and
+# peak RSS (KB) go to TIMEFILE (default $work/time).
+probe() {
+    rm -rf "$work/spool"
+    cat > "$work/config.yaml" <<YAML
+monitor:
+  timeout: $2
+  retry_attempts: 0
+  concurrency: $3
+  interface_pool: $1
+services:
+  bench: {base_url: "$base"}
+spool: {dir: $work/spool, min_free: 0}
+YAML
+    /usr/bin/time -f "%e %U %S %M" -o "${4:-$work/time}" "$bin/prober" --config "$work/config.yaml" 2>"$work/prober.err" \
+        || { cat "$work/prober.err" >&2; exit 1; }
+}
+
 printf '%7s %5s %9s %9s %7s %8s %11s %9s %9s\n' "N" "C" "wall s" "limit s" "ratio" "CPU s" "CPU/probe" "RSS MB" "P95 ms"
 for n in $sizes; do
     mkdir -p "$work/pool-$n/bench"
@@ -33,19 +51,7 @@ path, n = sys.argv[1], int(sys.argv[2])
 json.dump({"interfaces": [{"id": f"e{i}", "name": f"endpoint {i}", "url": f"/bench/{i}"} for i in range(n)]}, open(path, "w"))
 PY
     for c in $concurrencies; do
-        rm -rf "$work/spool"
-        cat > "$work/config.yaml" <<YAML
-monitor:
-  timeout: 10
-  retry_attempts: 0
-  concurrency: $c
-  interface_pool: $work/pool-$n
-services:
-  bench: {base_url: "$base"}
-spool: {dir: $work/spool, min_free: 0}
-YAML
-        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$bin/prober" --config "$work/config.yaml" 2>"$work/prober.err" \
-            || { cat "$work/prober.err" >&2; exit 1; }
+        probe "$work/pool-$n" 10 "$c"
         read -r wall user sys rss < "$work/time"
         ok=$(grep -c '"outcome":"ok"' "$work"/spool/results/new/*.ndjson || true)
         [ "$ok" = "$n" ] || echo "warning: only $ok of $n probes ok" >&2
@@ -66,18 +72,7 @@ echo "== a fresh connection per probe (Connection: close), 1000 × 50 ms at C=50
 mkdir -p "$work/pool-fresh/bench"
 python3 -c 'import json,sys; json.dump({"interfaces":[{"id":f"f{i}","name":f"fresh {i}","url":f"/bench/{i}","headers":{"Connection":"close"}} for i in range(1000)]}, open(sys.argv[1],"w"))' \
     "$work/pool-fresh/bench/endpoints.json"
-rm -rf "$work/spool"
-cat > "$work/config.yaml" <<YAML
-monitor:
-  timeout: 10
-  retry_attempts: 0
-  concurrency: 50
-  interface_pool: $work/pool-fresh
-services:
-  bench: {base_url: "$base"}
-spool: {dir: $work/spool, min_free: 0}
-YAML
-/usr/bin/time -f "%e %U %S %M" -o "$work/time" "$bin/prober" --config "$work/config.yaml" 2>"$work/prober.err" || { cat "$work/prober.err" >&2; exit 1; }
+probe "$work/pool-fresh" 10 50
 read -r wall user sys rss < "$work/time"
 python3 -c 'import sys; w,u,s=map(float,sys.argv[1:4]); print(f"wall {w:.2f} s ({w/1.0:.2f}x the limit), CPU {u+s:.2f} s = {(u+s):.3f} ms per probe")' "$wall" "$user" "$sys"
 
@@ -85,18 +80,7 @@ echo "== 50 targets that accept and never answer, timeout 3s, C=50"
 mkdir -p "$work/pool-hang/bench"
 python3 -c 'import json,sys; json.dump({"interfaces":[{"id":f"h{i}","name":f"hang {i}","url":f"/bench-hang/{i}"} for i in range(50)]}, open(sys.argv[1],"w"))' \
     "$work/pool-hang/bench/endpoints.json"
-rm -rf "$work/spool"
-cat > "$work/config.yaml" <<YAML
-monitor:
-  timeout: 3
-  retry_attempts: 0
-  concurrency: 50
-  interface_pool: $work/pool-hang
-services:
-  bench: {base_url: "$base"}
-spool: {dir: $work/spool, min_free: 0}
-YAML
-/usr/bin/time -f "%e %U %S %M" -o "$work/time" "$bin/prober" --config "$work/config.yaml" 2>"$work/prober.err" || { cat "$work/prober.err" >&2; exit 1; }
+probe "$work/pool-hang" 3 50
 read -r wall user sys rss < "$work/time"
 timeouts=$(grep -c '"outcome":"timeout"' "$work"/spool/results/new/*.ndjson || true)
 python3 -c 'import sys; w,u,s,t=map(float,sys.argv[1:5]); print(f"wall {w:.2f} s, CPU {u+s:.3f} s for 50 hanging probes ({int(t)} timeouts); goal ≤ 0.05 s")' \
@@ -108,18 +92,7 @@ for kind in bench bench-big; do
     mkdir -p "$work/pool-$kind/bench"
     python3 -c 'import json,sys; json.dump({"interfaces":[{"id":f"b{i}","name":f"b {i}","url":f"/{sys.argv[2]}/{i}"} for i in range(3)]}, open(sys.argv[1],"w"))' \
         "$work/pool-$kind/bench/endpoints.json" "$kind"
-    rm -rf "$work/spool"
-    cat > "$work/config.yaml" <<YAML
-monitor:
-  timeout: 60
-  retry_attempts: 0
-  concurrency: 3
-  interface_pool: $work/pool-$kind
-services:
-  bench: {base_url: "$base"}
-spool: {dir: $work/spool, min_free: 0}
-YAML
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time-$kind" "$bin/prober" --config "$work/config.yaml" 2>"$work/prober.err" || { cat "$work/prober.err" >&2; exit 1; }
+    probe "$work/pool-$kind" 60 3 "$work/time-$kind"
 done
 read -r _ _ _ small < "$work/time-bench"
 read -r wall _ _ large < "$work/time-bench-big"

@@ -94,7 +94,7 @@ struct HTTPTests {
         server.route("/private", reply: HTTPReply(status: 401, headers: ["WWW-Authenticate": "Basic realm=\"vigil\""], body: Array("no".utf8)))
         let response = try await HTTPClient().send(get(server.url("/private")), timeout: 60).get()
         #expect(response.status == 401 && response.headers["WWW-Authenticate"] == "Basic realm=\"vigil\"")
-        // libcurl's own view of the transfer: answered as soon as the server spoke (URLSession never completed it).
+        // libcurl's own view of the transfer: answered as soon as the server spoke (the old client never completed it).
         #expect(response.timings.total < 5000, "\(response.timings)")
         #expect(server.hits("/private") == 1)
     }
