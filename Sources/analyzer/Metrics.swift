@@ -12,9 +12,13 @@ enum Metrics {
         func header(_ name: String, _ help: String) { out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n" }
         let labelSets = a.results.map(labels)
 
-        header("vigil_interface_up", "1 if the interface answered as expected in the last run, 0 if it failed (skipped: absent).")
-        for (r, l) in zip(a.results, labelSets) where r.outcome != .skipped {
+        header("vigil_interface_up", "1 if the interface answered as expected in the last run, 0 if it failed or was not probed (circuit open).")
+        for (r, l) in zip(a.results, labelSets) {
             out += "vigil_interface_up{" + l + "} " + (r.outcome == .ok ? "1" : "0") + "\n"
+        }
+        header("vigil_interface_probed", "1 if the interface was probed in the last run, 0 if its circuit was open.")
+        for (r, l) in zip(a.results, labelSets) {
+            out += "vigil_interface_probed{" + l + "} " + (r.outcome == .skipped ? "0" : "1") + "\n"
         }
         header("vigil_interface_latency_seconds", "Latency of the last answer.")
         for (r, l) in zip(a.results, labelSets) where r.status != nil {
@@ -44,9 +48,9 @@ enum Metrics {
         let s = a.stats
         header("vigil_run_interfaces", "Interfaces in the last run by result.")
         out += "vigil_run_interfaces{result=\"ok\"} \(s.ok)\nvigil_run_interfaces{result=\"failed\"} \(s.failed)\n"
-        out += "vigil_run_interfaces{result=\"skipped\"} \(s.skipped)\n"
-        header("vigil_run_success_ratio", "ok / (ok + failed) in the last run.")
-        out += "vigil_run_success_ratio \(s.successRate / 100)\n"
+        out += "vigil_run_interfaces{result=\"not_probed\"} \(s.skipped)\n"
+        header("vigil_run_success_ratio", "ok / interfaces in the last run (an interface not probed, circuit open, counts as failing).")
+        out += "vigil_run_success_ratio \(s.interfaces == 0 ? 1 : Double(s.ok) / Double(s.interfaces))\n"
         header("vigil_run_duration_seconds", "Duration of the last run.")
         out += "vigil_run_duration_seconds \(s.finishedAt.timeIntervalSince(s.startedAt))\n"
         header("vigil_run_missing_shards", "Shards without results in the last run.")

@@ -46,7 +46,8 @@ enum ReportRenderer {
         let s = a.stats
         var out = "## Summary\n\n"
         out += s.failed > 0 ? "**\(s.failed) failed** of \(s.interfaces) interfaces" : "All \(s.interfaces) interfaces answered as expected"
-        out += " · \(s.ok) ok · \(s.skipped) skipped · success rate \(String(format: "%.1f", s.successRate)) %\n\n"
+        out += " · \(s.ok) ok" + (s.skipped > 0 ? " · \(s.skipped) of the failed not probed (circuit open)" : "")
+            + " · success rate \(String(format: "%.1f", s.successRate)) %\n\n"
         if let p50 = s.p50Ms, let p95 = s.p95Ms, let p99 = s.p99Ms {
             out += "Latency of answered requests: P50 \(ms(p50)) · P95 \(ms(p95)) · P99 \(ms(p99))\n\n"
         }
@@ -105,9 +106,13 @@ enum ReportRenderer {
                 out += "#### \(escape(r.name)) — \(r.outcome.summary)\n\n"
                 out += "- `\(r.method) \(r.url)` (`\(r.id)`)\n"
                 var facts: [String] = []
-                if let status = r.status { facts.append("status \(status)") }
-                if let latency = r.latencyMs { facts.append(ms(latency)) }
-                facts.append("\(r.attempts) attempt\(r.attempts == 1 ? "" : "s")")
+                if r.outcome == .skipped {
+                    facts.append("not probed this run" + (r.skippedSince.map { ", circuit open since \(Timestamp.format($0))" } ?? ""))
+                } else {
+                    if let status = r.status { facts.append("status \(status)") }
+                    if let latency = r.latencyMs { facts.append(ms(latency)) }
+                    facts.append("\(r.attempts) attempt\(r.attempts == 1 ? "" : "s")")
+                }
                 if let s = since[r.id] { facts.append("failing since \(Timestamp.format(s))") }
                 out += "- " + facts.joined(separator: " · ") + "\n"
                 if let error = r.error { out += "- Error: \(escape(error))\n" }

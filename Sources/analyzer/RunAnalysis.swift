@@ -59,7 +59,9 @@ struct RunAnalysis {
             let order = results.indices.sorted { results[$0].id < results[$1].id }
             self.results = order.map { results[$0] }
         }
-        failures = self.results.filter { $0.outcome.isFailure }
+        // An interface behind an open circuit keeps its verdict: failing. It is listed with the failures, saying
+        // it was not probed, and counted as failed everywhere (report, status, metrics, alerts).
+        failures = self.results.filter { $0.outcome.isFailure || $0.outcome == .skipped }
         missingShards = missing
         interruptedShards = interrupted
         quarantinedLines = pending.batches.values.reduce(0) { $0 + $1.badLines }
@@ -74,9 +76,9 @@ struct RunAnalysis {
             if result.status != nil, let latency = result.latencyMs { latencies.append(latency) }
         }
         latencies.sort()
-        let failed = results.count - ok - skipped
+        let failed = results.count - ok
         stats = RunStats(interfaces: results.count, ok: ok, failed: failed, skipped: skipped,
-                         successRate: ok + failed == 0 ? 100 : (Double(ok) / Double(ok + failed) * 1000).rounded() / 10,
+                         successRate: results.isEmpty ? 100 : (Double(ok) / Double(results.count) * 1000).rounded() / 10,
                          p50Ms: RunAnalysis.percentile(latencies, 50), p95Ms: RunAnalysis.percentile(latencies, 95),
                          p99Ms: RunAnalysis.percentile(latencies, 99), startedAt: startedAt, finishedAt: finishedAt,
                          trigger: trigger, missingShards: missing, quarantinedLines: quarantinedLines)

@@ -51,7 +51,8 @@ enum WeComRenderer {
         let s = alert.stats
         var head = ["## \(icon) Vigil: \(cut(title(alert), to: 120))"]
         head.append("> Run `\(cut(alert.run, to: 60))` (\(s.trigger)) · \(Timestamp.format(s.startedAt).prefix(16).replacingOccurrences(of: "T", with: " ")) UTC")
-        head.append("> \(s.ok)/\(s.interfaces) ok · \(s.failed) failed · \(s.skipped) skipped · success \(String(format: "%.1f", s.successRate))%")
+        head.append("> \(s.ok)/\(s.interfaces) ok · \(s.failed) failed" + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "")
+            + " · success \(String(format: "%.1f", s.successRate))%")
         for missing in s.missingShards.prefix(3) { head.append("> <font color=\"warning\">shard \(cut(missing, to: 120))</font>") }
         var items: [String] = []
         for (change, title, color) in [(StateChange.newFailure, "New failures", "warning"), (.recovered, "Recovered", "info"),

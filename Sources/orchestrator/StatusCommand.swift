@@ -31,7 +31,8 @@ enum StatusCommand {
         if reported.isEmpty { out += "  none yet\n" }
         for summary in reported.reversed() {
             let s = summary.stats
-            out += "  \(summary.run): \(s.ok) ok, \(s.failed) failed, \(s.skipped) skipped of \(s.interfaces)"
+            out += "  \(summary.run): \(s.ok) ok, \(s.failed) failed" + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "")
+                + " of \(s.interfaces)"
                 + String(format: " (%.1f %%)", s.successRate) + (s.missingShards.isEmpty ? "" : ", \(s.missingShards.count) shard(s) missing")
                 + (summary.alert != nil ? ", alert sent" : "") + "\n"
         }

@@ -27,8 +27,8 @@ enum Probe {
         if case let .skip(since, until, failures) = decision {
             result.outcome = .skipped
             result.skippedSince = since
-            result.error = "circuit open since \(Timestamp.format(since)) after \(failures) consecutive failures; "
-                + "next trial after \(Timestamp.format(until))"
+            result.error = "not probed: circuit open since \(Timestamp.format(since)) until \(Timestamp.format(until)) "
+                + "(after \(failures) consecutive failures)"
             return result
         }
         let timeout = definition.timeout ?? context.config.monitor.timeout

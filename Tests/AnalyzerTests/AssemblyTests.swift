@@ -143,8 +143,12 @@ struct MetricsTests {
         #expect(text.contains(#"vigil_interface_up{id="svc/down",service="svc",name="Interface svc/down"} 0"#))
         #expect(text.contains(#"vigil_interface_latency_seconds{id="svc/up",service="svc",name="Interface svc/up"} 0.12"#))
         #expect(text.contains(#"vigil_interface_outcome{id="svc/\"quoted\"",service="svc",name="Interface svc/\"quoted\"",outcome="skipped"} 1"#))
-        #expect(!text.contains(#"vigil_interface_up{id="svc/\"quoted\""#), "a skipped interface has no up/down sample")
-        #expect(text.contains("vigil_run_interfaces{result=\"failed\"} 1"))
+        // Behind an open circuit an interface keeps its verdict, failing: down, and marked as not probed.
+        #expect(text.contains(#"vigil_interface_up{id="svc/\"quoted\"",service="svc",name="Interface svc/\"quoted\""} 0"#))
+        #expect(text.contains(#"vigil_interface_probed{id="svc/\"quoted\"",service="svc",name="Interface svc/\"quoted\""} 0"#))
+        #expect(text.contains(#"vigil_interface_probed{id="svc/up",service="svc",name="Interface svc/up"} 1"#))
+        #expect(text.contains("vigil_run_interfaces{result=\"failed\"} 2") && text.contains("vigil_run_interfaces{result=\"not_probed\"} 1"))
+        #expect(text.contains("vigil_run_success_ratio 0.333"), "one of three interfaces ok")
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             #expect(line.range(of: #"^[a-z_]+(\{.*\})? [0-9.e+-]+$"#, options: .regularExpression) != nil, "bad sample line: \(line)")
         }

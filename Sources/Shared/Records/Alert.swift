@@ -55,6 +55,7 @@ public struct RunStats: Codable, Sendable, Equatable {
     public var failed: Int
     public var skipped: Int
     /// ok / (ok + failed), in percent; 100 when nothing was probed.
+    /// ok / interfaces, in percent: an interface not probed (circuit open) counts as failing.
     public var successRate: Double
     public var p50Ms: Double?
     public var p95Ms: Double?

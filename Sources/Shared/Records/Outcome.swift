@@ -47,7 +47,7 @@ public enum Outcome: String, Codable, Sendable, CaseIterable, Comparable {
         case .tls: "TLS failure"
         case .assertion: "assertion failed"
         case .auth: "no token (auth)"
-        case .skipped: "skipped (circuit open)"
+        case .skipped: "not probed: circuit open"
         }
     }
 

@@ -1,0 +1,39 @@
+// Interfaces behind an open circuit breaker are not probed, and still count as failing: in the report, in
+// `orchestrator status` and in the metrics — through the real programs and spool.
+
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+@Suite("Open circuits are failures")
+struct BreakerAccountingTests {
+    @Test("5 interfaces behind an open breaker are counted failing in report, status and metrics")
+    func openCircuitsCountAsFailing() throws {
+        let f = try OrchestratorFixture(monitor: "interval: 1h\ncircuit_breaker: {failures: 1, open_for: 1h}")
+        f.server.route("/broken", reply: .text(500, "down"))
+        try f.healthyInterfaces(1)
+        for i in 0..<5 { try f.interface("broken\(i)", "url: /broken?i=\(i)") }
+
+        let first = try f.run(["once"])
+        #expect(first.exitCode == 1, "\(first.stderr)")
+        #expect(f.server.hits("/broken") == 5)
+        let second = try f.run(["once"])
+        #expect(second.exitCode == 1, "an open circuit is still a failure: \(second.stderr)")
+        #expect(f.server.hits("/broken") == 5, "the second run probed none of them")
+        #expect(second.stdout.contains("**5 failed** of 6 interfaces · 1 ok · 5 of the failed not probed (circuit open) · success rate 16.7 %"),
+                "\(second.stdout)")
+        #expect(second.stdout.contains("not probed: circuit open since"), "each says why it was not probed")
+
+        let status = try f.run(["status"])
+        #expect(status.stdout.contains("1 ok, 5 failed (5 not probed: circuit open) of 6"), "\(status.stdout)")
+
+        let metrics = try #require(FileIO.listIfPresent(f.spool.metricsDirectory).first { $0.hasPrefix("vigil-analyzer-") })
+        let text = try f.dir.read("spool/metrics/\(metrics)")
+        for i in 0..<5 {
+            #expect(text.contains(#"vigil_interface_up{id="svc/broken\#(i)",service="svc",name="broken\#(i)"} 0"#), "broken\(i)")
+            #expect(text.contains(#"vigil_interface_probed{id="svc/broken\#(i)",service="svc",name="broken\#(i)"} 0"#))
+        }
+        #expect(text.contains("vigil_run_interfaces{result=\"failed\"} 5"))
+    }
+}
