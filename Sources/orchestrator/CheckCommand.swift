@@ -60,6 +60,11 @@ enum CheckCommand {
             out += "  \(name): \(list.count) interface(s)" + (disabled > 0 ? " (\(disabled) disabled)" : "")
                 + (service?.baseURL.map { ", base_url \(Redactor.maskQuery(of: $0))" } ?? "")
                 + (service?.auth != nil ? ", bearer token from \(service!.auth!.url)" : "") + "\n"
+            // The ids state and alerts follow: what an operator checks after moving entries around.
+            let ids = list.map(\.id)
+            if !ids.isEmpty {
+                out += "    ids: " + ids.prefix(20).joined(separator: ", ") + (ids.count > 20 ? ", … (\(ids.count - 20) more)" : "") + "\n"
+            }
         }
         out += "alerts: mode \(c.alerts.mode.rawValue), reminders every \(DurationParser.format(c.alerts.repeatInterval))\n"
         var channels = c.notify.wecom.map { "\($0.name) (WeCom \(Redactor.maskQuery(of: $0.webhookURL)))" }

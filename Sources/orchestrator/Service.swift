@@ -47,8 +47,16 @@ final class Service: @unchecked Sendable {
 
     func reload(_ options: Options) {
         do {
+            let before = Set(deployment.pool.interfaces.map(\.id))
             deployment = try Deployment.load(options)
             try deployment.spool.prepare()
+            // State and alerts follow ids: say which ones came and went, so a rename is not mistaken for a fix.
+            let after = Set(deployment.pool.interfaces.map(\.id))
+            for (word, ids) in [("new", after.subtracting(before)), ("gone", before.subtracting(after))] where !ids.isEmpty {
+                let sorted = ids.sorted()
+                Log.notice("interfaces \(word) after reload (\(ids.count)): " + sorted.prefix(20).joined(separator: ", ")
+                    + (ids.count > 20 ? ", … (\(ids.count - 20) more)" : ""))
+            }
             nextTick = schedule.next(after: Date())
             state.schedule = schedule.summary
             Log.notice("configuration reloaded: \(deployment.pool.interfaces.count) interfaces, schedule \(schedule.summary), "

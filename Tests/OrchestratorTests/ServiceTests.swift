@@ -161,8 +161,12 @@ struct ReloadTests {
         #expect(errors.text.contains("config.yaml:") && errors.text.contains("monitor.interval: expected a duration"))
         #expect(service.termination == nil, "still running")
         try f.dir.write("config.yaml", good.replacingOccurrences(of: "interval: 1h", with: "interval: 30m"))
+        // The pool changes too: one interface renamed (a new id, and one gone), which the log says.
+        try FileManager.default.moveItem(atPath: f.dir.url("pool/svc/i0.yaml"), toPath: f.dir.url("pool/svc/renamed.yaml"))
         service.signal(SIGHUP)
         #expect(eventually(timeout: 10) { errors.text.contains("configuration reloaded") && errors.text.contains("schedule every 30m") })
+        #expect(errors.text.contains("interfaces new after reload (1): svc/renamed"), "\(errors.text)")
+        #expect(errors.text.contains("interfaces gone after reload (1): svc/i0"), "\(errors.text)")
         service.signal(SIGTERM)
         #expect(service.wait(timeout: 15) == .exited(0))
     }

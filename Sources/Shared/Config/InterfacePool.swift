@@ -56,10 +56,11 @@ public struct InterfacePool: Sendable {
                 issues.append(ConfigIssue(file: display, line: nil, key: nil, message: "\(error)"))
                 continue
             }
-            for (id, node, path) in documents(root, baseID: baseID, reader: reader) {
+            for (id, node, path) in documents(root, baseID: baseID, service: service, reader: reader) {
                 if let definition = InterfaceDefinition.read(node, id: id, service: service, reader: reader, path: path) {
                     if let other = seen[id] {
-                        reader.issue(node, "", "interface id \(id) is also defined in \(other)")
+                        reader.issue(node, "", "interface id \(id) is also defined in \(other); ids are unique within a service "
+                            + "(give one of them another id:)")
                         continue
                     }
                     seen[id] = definition.source
@@ -92,27 +93,68 @@ public struct InterfacePool: Sendable {
         return out.sorted()
     }
 
-    /// One interface, or the items of an `interfaces:` list (ids `<file>#<n>`, or `<file>#<id>` when given).
-    private static func documents(_ root: Node, baseID: String, reader: ConfigReader) -> [(String, Node, String)] {
+    /// One interface, or the items of an `interfaces:` list. Ids never depend on position (DESIGN.md, Identity):
+    /// an explicit `id:` gives `<service>/<id>`; without it a one-interface file is its path, and a list item its
+    /// file's path plus `#` and a slug of its name (two items of one file with the same name must say `id:`).
+    private static func documents(_ root: Node, baseID: String, service: String, reader: ConfigReader) -> [(String, Node, String)] {
+        var items: [(Node, String)]
         if let list = root["interfaces"] {
             if let extra = root.entries?.first(where: { $0.key != "interfaces" }) {
                 reader.issue(line: extra.line, extra.key, "a file with an interfaces: list holds nothing else; move this key into each item")
             }
-            guard let items = list.items else {
+            guard let listed = list.items else {
                 reader.issue(list, "interfaces", "expected a list of interfaces, found \(list.kindDescription)")
                 return []
             }
-            return items.enumerated().map { i, item in
-                let tag = item["id"]?.scalar ?? String(i + 1)
-                return ("\(baseID)#\(tag)", item, "interfaces[\(i)]")
+            items = listed.enumerated().map { ($1, "interfaces[\($0)]") }
+        } else if let listed = root.items {
+            items = listed.enumerated().map { ($1, "[\($0)]") }
+        } else {
+            return [(explicitID(root, service: service, reader: reader, path: "") ?? baseID, root, "")]
+        }
+        var slugs: [String: Int] = [:]
+        return items.compactMap { item, path in
+            if let id = explicitID(item, service: service, reader: reader, path: path) { return (id, item, path) }
+            guard let name = item["name"]?.scalar, !name.isEmpty else { return (baseID + "#" + path, item, path) }
+            let slug = InterfacePool.slug(name)
+            if let line = slugs[slug] {
+                reader.issue(item["name"] ?? item, path + ".name", "another interface of this file (line \(line)) has the same name; "
+                    + "give each an id: so that alerts and state can tell them apart")
+                return nil
+            }
+            slugs[slug] = item.line
+            return (baseID + "#" + slug, item, path)
+        }
+    }
+
+    /// `<service>/<id>` for an item with a valid `id:`, nil without one (an invalid one is an issue).
+    private static func explicitID(_ item: Node, service: String, reader: ConfigReader, path: String) -> String? {
+        guard let node = item["id"], !node.isNull else { return nil }
+        guard let text = node.scalar, !text.isEmpty,
+              text.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_./".unicodeScalars.contains($0) }),
+              !text.hasPrefix("/"), !text.hasSuffix("/"), !text.contains("//")
+        else {
+            reader.issue(node, path.isEmpty ? "id" : path + ".id",
+                         "expected an id of letters, digits, - _ . and /, such as get-info or profile/get-info, found \(node.kindDescription)")
+            return nil
+        }
+        return service + "/" + text
+    }
+
+    /// A name as an id part: letters and digits kept (lower-cased), every other run of characters one "-".
+    public static func slug(_ name: String) -> String {
+        var out = ""
+        var dash = false
+        for scalar in name.lowercased().unicodeScalars {
+            if CharacterSet.alphanumerics.contains(scalar) {
+                if dash, !out.isEmpty { out += "-" }
+                dash = false
+                out.unicodeScalars.append(scalar)
+            } else {
+                dash = true
             }
         }
-        if let items = root.items {
-            return items.enumerated().map { i, item in
-                ("\(baseID)#\(item["id"]?.scalar ?? String(i + 1))", item, "[\(i)]")
-            }
-        }
-        return [(baseID, root, "")]
+        return out.isEmpty ? "_" : out
     }
 
     private static func check(_ definition: InterfaceDefinition, against config: Config, reader: ConfigReader, node: Node) {

@@ -13,8 +13,9 @@ struct InterfacePoolTests {
         let pool = try InterfacePool.load(config: config, environment: [:])
         let ids = pool.interfaces.map(\.id)
         #expect(ids.contains("user/profile/get-info"))
-        #expect(ids.contains("nurse/schedule#1") && ids.contains("nurse/schedule#2"))
-        #expect(ids.contains("admin/dashboard#1"))
+        // List items are named by their name's slug, never by position.
+        #expect(ids.contains("nurse/schedule#护士排班列表") && ids.contains("nurse/schedule#护士排班详情"))
+        #expect(ids.contains("admin/dashboard#管理后台首页统计") && ids.contains("admin/dashboard#admin-audit-log"))
         #expect(Set(pool.interfaces.map(\.service)) == ["user", "nurse", "admin"])
         let info = try #require(pool.interfaces.first { $0.id == "user/profile/get-info" })
         #expect(info.name == "获取用户信息" && info.method == "GET" && info.auth)
