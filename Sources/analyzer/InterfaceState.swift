@@ -18,6 +18,8 @@ struct StatusSnapshot: Codable, Equatable {
     var outcome: Outcome
     var since: Date
     var run: String
+    /// Consecutive samples against `health` not yet enough to change it (failure/success thresholds).
+    var pending = 0
 }
 
 /// The state of one interface after the run that last touched it.
@@ -29,13 +31,14 @@ struct InterfaceStatus: Codable, Equatable {
     var runStartedAt: Date
     var error: String?
     var before: StatusSnapshot?
+    var pending = 0
 
-    var snapshot: StatusSnapshot { StatusSnapshot(health: health, outcome: outcome, since: since, run: run) }
+    var snapshot: StatusSnapshot { StatusSnapshot(health: health, outcome: outcome, since: since, run: run, pending: pending) }
 
     enum CodingKeys: String, CodingKey {
         case health, outcome, since, run
         case runStartedAt = "run_started_at"
-        case error, before
+        case error, before, pending
     }
 }
 
@@ -109,12 +112,14 @@ extension InterfaceStatus {
         w.field("run", run)
         w.field("run_started_at", runStartedAt)
         w.field("error", error)
+        if pending > 0 { w.field("pending", pending) }
         if let before {
             var b = JSONWriter()
             b.field("health", before.health.rawValue)
             b.field("outcome", before.outcome.rawValue)
             b.field("since", before.since)
             b.field("run", before.run)
+            if before.pending > 0 { b.field("pending", before.pending) }
             w.raw("before", b.finish())
         }
         return w.finish()
@@ -123,6 +128,7 @@ extension InterfaceStatus {
     static func scan(_ bytes: some Collection<UInt8>) -> (String, InterfaceStatus)? {
         JSONScanner.scan(bytes) { s -> (String, InterfaceStatus)? in
             var id: String?, health: Health?, outcome: Outcome?, since: Date?, run: String?, started: Date?, error: String?
+            var pending = 0
             var before: StatusSnapshot?
             try s.object { key, s in
                 switch key {
@@ -133,24 +139,26 @@ extension InterfaceStatus {
                 case "run": run = try s.string()
                 case "run_started_at": started = try s.timestamp()
                 case "error": error = s.null() ? nil : try s.string()
+                case "pending": pending = try s.int()
                 case "before":
-                    var h: Health?, o: Outcome?, si: Date?, r: String?
+                    var h: Health?, o: Outcome?, si: Date?, r: String?, p = 0
                     try s.object { key, s in
                         switch key {
                         case "health": h = Health(rawValue: try s.string())
                         case "outcome": o = Outcome(rawValue: try s.string())
                         case "since": si = try s.timestamp()
                         case "run": r = try s.string()
+                        case "pending": p = try s.int()
                         default: try s.skipValue()
                         }
                     }
-                    if let h, let o, let si, let r { before = StatusSnapshot(health: h, outcome: o, since: si, run: r) }
+                    if let h, let o, let si, let r { before = StatusSnapshot(health: h, outcome: o, since: si, run: r, pending: p) }
                 default: try s.skipValue()
                 }
             }
             guard let id, let health, let outcome, let since, let run, let started else { return nil }
             return (id, InterfaceStatus(health: health, outcome: outcome, since: since, run: run, runStartedAt: started,
-                                        error: error, before: before))
+                                        error: error, before: before, pending: pending))
         } ?? nil
     }
 }
@@ -164,29 +172,49 @@ struct StateChanges {
 }
 
 enum StateTransitions {
-    static func apply(_ results: [ProbeResult], run: String, runStartedAt: Date, to state: StateFile) -> StateChanges {
+    /// `thresholds`: how many consecutive failing / passing samples change an interface's health (1: the first).
+    static func apply(_ results: [ProbeResult], run: String, runStartedAt: Date, to state: StateFile,
+                      thresholds: (ProbeResult) -> (failure: Int, success: Int) = { _ in (1, 1) }) -> StateChanges {
         var changes = StateChanges(updated: state)
         for result in results {
             let entry = state.interfaces[result.id]
             if let entry, entry.run != run, entry.runStartedAt > runStartedAt { continue }
             let previous: StatusSnapshot? = entry.map { $0.run == run ? $0.before : $0.snapshot } ?? nil
             let health: Health
-            switch result.outcome {
-            case .ok: health = .ok
-            case .skipped: health = previous?.health ?? .failing
-            default: health = .failing
+            var pending = 0
+            if result.outcome == .skipped {
+                // Not probed: no sample, the verdict stands.
+                health = previous?.health ?? .failing
+                pending = previous?.pending ?? 0
+            } else {
+                // A sample against the current health changes it only after `threshold` of them in a row (debounce);
+                // a new interface counts as ok until a failure is confirmed.
+                let sample: Health = result.outcome == .ok ? .ok : .failing
+                let current = previous?.health ?? .ok
+                if sample == current {
+                    health = current
+                } else {
+                    let limits = thresholds(result)
+                    pending = (previous?.pending ?? 0) + 1
+                    if pending >= (sample == .failing ? limits.failure : limits.success) {
+                        health = sample
+                        pending = 0
+                    } else {
+                        health = current
+                    }
+                }
             }
             let changed = previous?.health != health
             let since = changed ? result.startedAt : (previous?.since ?? result.startedAt)
             let outcome = result.outcome == .skipped ? (previous?.outcome ?? .skipped) : result.outcome
             changes.updated.interfaces[result.id] = InterfaceStatus(
                 health: health, outcome: outcome, since: since, run: run, runStartedAt: runStartedAt,
-                error: result.error, before: previous)
+                error: result.error, before: previous, pending: pending)
             let change: StateChange?
             switch (previous?.health, health) {
             case (.failing?, .ok): change = .recovered
             case (.failing?, .failing): change = .stillFailing
-            case (_, .failing) where result.outcome != .skipped: change = .newFailure
+            case (_, .failing) where result.outcome != .skipped && pending == 0: change = .newFailure
             default: change = nil
             }
             guard let change else { continue }

@@ -17,7 +17,13 @@ struct RunReporter {
     func report(_ pending: PendingRun, history: inout History) throws {
         let analysis = RunAnalysis(pending)
         let state = StateFile.load(statePath)
-        var changes = StateTransitions.apply(analysis.results, run: analysis.run, runStartedAt: analysis.startedAt, to: state)
+        let alerts = config.alerts
+        let services = config.services
+        var changes = StateTransitions.apply(analysis.results, run: analysis.run, runStartedAt: analysis.startedAt, to: state) { result in
+            let service = services[result.service]
+            return (result.failureThreshold ?? service?.failureThreshold ?? alerts.failureThreshold,
+                    result.successThreshold ?? service?.successThreshold ?? alerts.successThreshold)
+        }
         let text = ReportRenderer.render(analysis, changes: changes)
         let reportPath = spool.reportsDirectory + "/" + RunFileName.report(run: analysis.run)
         CrashPoint.hit("before-report")

@@ -24,6 +24,8 @@ enum Probe {
                                  name: definition.name, method: definition.method,
                                  url: RequestBuilder.resolve(definition.url, service: service), outcome: .ok, attempts: 0,
                                  startedAt: started)
+        result.failureThreshold = definition.failureThreshold
+        result.successThreshold = definition.successThreshold
         if case let .skip(since, until, failures) = decision {
             result.outcome = .skipped
             result.skippedSince = since

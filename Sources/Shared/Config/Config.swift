@@ -68,6 +68,9 @@ public struct ServiceSettings: Sendable, Equatable {
     public var http = HTTPSettings()
     /// `username:password` for HTTP Basic authentication, sent as an Authorization header.
     public var basicAuth: String?
+    /// Overrides of alerts.failure_threshold and alerts.success_threshold for this service.
+    public var failureThreshold: Int?
+    public var successThreshold: Int?
 }
 
 /// `alerts:`
@@ -83,6 +86,10 @@ public struct AlertSettings: Sendable, Equatable {
     public var repeatInterval: Double = 3600
     /// Alert when a run is incomplete (shards missing): a monitoring failure the team must hear about.
     public var onIncompleteRun = true
+    /// Consecutive failing runs before an interface counts as down (and alerts), and consecutive passing runs
+    /// before it counts as recovered. 1: the first sample decides (the seed's behaviour).
+    public var failureThreshold = 1
+    public var successThreshold = 1
 }
 
 /// One WeCom group robot.

@@ -129,6 +129,8 @@ public enum ConfigLoader {
             service.secretFields = (s.strings("secret_fields") ?? []).map { $0.lowercased() }
             service.auth = readAuth(s.node("auth"), reader, path: path + ".auth")
             service.http = HTTPSettingsReader.read(s, reader, directory: directory, base: service.http)
+            service.failureThreshold = s.int("failure_threshold", range: 1...100)
+            service.successThreshold = s.int("success_threshold", range: 1...100)
             if let basic = reader.fields(s.node("basic_auth"), path: path + ".basic_auth") {
                 let username = basic.string("username", required: true)
                 let password = basic.string("password", required: true)
@@ -173,6 +175,8 @@ public enum ConfigLoader {
         if let mode = f.choice("mode", ["change", "every_run"]) { config.alerts.mode = AlertSettings.Mode(rawValue: mode)! }
         config.alerts.repeatInterval = f.duration("repeat_interval", unit: .minutes, range: 60...30 * Limits.day) ?? config.alerts.repeatInterval
         config.alerts.onIncompleteRun = f.bool("on_incomplete_run") ?? config.alerts.onIncompleteRun
+        config.alerts.failureThreshold = f.int("failure_threshold", range: 1...100) ?? config.alerts.failureThreshold
+        config.alerts.successThreshold = f.int("success_threshold", range: 1...100) ?? config.alerts.successThreshold
         f.finish()
     }
 

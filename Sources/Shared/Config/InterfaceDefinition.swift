@@ -51,6 +51,9 @@ public struct InterfaceDefinition: Sendable, Equatable {
     public var followRedirects: Bool?
     public var maxRedirects: Int?
     public var maxBodyBytes: Int?
+    /// Overrides of the service's (or alerts') failure and success thresholds.
+    public var failureThreshold: Int?
+    public var successThreshold: Int?
 
     public static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -90,7 +93,8 @@ public struct InterfaceDefinition: Sendable, Equatable {
             body: body, auth: f.bool("auth") ?? false, expect: expect, timeout: f.duration("timeout", unit: .seconds, range: Limits.requestTimeout),
             enabled: f.bool("enabled") ?? true, source: reader.file + ":\(node.line)",
             followRedirects: f.bool("follow_redirects"), maxRedirects: f.int("max_redirects", range: 0...50),
-            maxBodyBytes: f.bytes("max_body_bytes", maximum: 64 << 20).map { Int($0) })
+            maxBodyBytes: f.bytes("max_body_bytes", maximum: 64 << 20).map { Int($0) },
+            failureThreshold: f.int("failure_threshold", range: 1...100), successThreshold: f.int("success_threshold", range: 1...100))
         f.finish()
         return reader.issues.count == before ? definition : nil
     }

@@ -151,6 +151,9 @@ public struct ProbeResult: Codable, Sendable, Equatable {
     /// The body's real size (excerpts and assertions see at most the service's max_body_bytes).
     public var bodyBytes: Int?
     public var tls: TLSFacts?
+    /// The interface's own alerting thresholds, when its file sets them (the analyzer does not read the pool).
+    public var failureThreshold: Int?
+    public var successThreshold: Int?
 
     public init(run: String, shard: Shard, id: String, service: String, name: String, method: String, url: String,
                 outcome: Outcome, status: Int? = nil, latencyMs: Double? = nil, attempts: Int, startedAt: Date,
@@ -188,5 +191,7 @@ public struct ProbeResult: Codable, Sendable, Equatable {
         case redirects
         case bodyBytes = "body_bytes"
         case tls
+        case failureThreshold = "failure_threshold"
+        case successThreshold = "success_threshold"
     }
 }

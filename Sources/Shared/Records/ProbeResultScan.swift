@@ -14,7 +14,7 @@ extension ProbeResult {
             var outcome: Outcome?, status: Int?, latency: Double?, attempts: Int?, started: Date?, error: String?
             var skippedSince: Date?, request: HTTPExcerpt?, response: HTTPExcerpt?
             var timings: PhaseTimings?, remoteIP: String?, httpVersion: String?, finalURL: String?, redirects: Int?
-            var bodyBytes: Int?, tls: TLSFacts?
+            var bodyBytes: Int?, tls: TLSFacts?, failureThreshold: Int?, successThreshold: Int?
             var seen = 0
             try s.object { key, s in
                 switch key {
@@ -52,6 +52,8 @@ extension ProbeResult {
                 case "redirects": redirects = s.null() ? nil : try s.int()
                 case "body_bytes": bodyBytes = s.null() ? nil : try s.int()
                 case "tls": tls = s.null() ? nil : try TLSFacts.scan(&s)
+                case "failure_threshold": failureThreshold = s.null() ? nil : try s.int()
+                case "success_threshold": successThreshold = s.null() ? nil : try s.int()
                 default: try s.skipValue()
                 }
             }
@@ -68,6 +70,8 @@ extension ProbeResult {
             result.redirects = redirects
             result.bodyBytes = bodyBytes
             result.tls = tls
+            result.failureThreshold = failureThreshold
+            result.successThreshold = successThreshold
             return result
         } ?? nil
     }

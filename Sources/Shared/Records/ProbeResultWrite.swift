@@ -14,6 +14,7 @@ extension ProbeResult {
         w.field("attempts", attempts)
         w.field("body_bytes", bodyBytes)
         w.field("error", error)
+        w.field("failure_threshold", failureThreshold)
         w.field("final_url", finalURL)
         w.field("http_version", httpVersion)
         w.field("id", id)
@@ -31,6 +32,7 @@ extension ProbeResult {
         w.field("skipped_since", skippedSince)
         w.field("started_at", startedAt)
         w.field("status", status)
+        w.field("success_threshold", successThreshold)
         if let timings {
             var t = JSONWriter(capacity: 96)
             t.field("connect", timings.connect)
