@@ -32,13 +32,15 @@ struct InterfaceStatus: Codable, Equatable {
     var error: String?
     var before: StatusSnapshot?
     var pending = 0
+    /// A change happened while the interface was silenced (or in maintenance): announce it once that ends.
+    var unannounced = false
 
     var snapshot: StatusSnapshot { StatusSnapshot(health: health, outcome: outcome, since: since, run: run, pending: pending) }
 
     enum CodingKeys: String, CodingKey {
         case health, outcome, since, run
         case runStartedAt = "run_started_at"
-        case error, before, pending
+        case error, before, pending, unannounced
     }
 }
 
@@ -113,6 +115,7 @@ extension InterfaceStatus {
         w.field("run_started_at", runStartedAt)
         w.field("error", error)
         if pending > 0 { w.field("pending", pending) }
+        if unannounced { w.raw("unannounced", Array("true".utf8)) }
         if let before {
             var b = JSONWriter()
             b.field("health", before.health.rawValue)
@@ -129,6 +132,7 @@ extension InterfaceStatus {
         JSONScanner.scan(bytes) { s -> (String, InterfaceStatus)? in
             var id: String?, health: Health?, outcome: Outcome?, since: Date?, run: String?, started: Date?, error: String?
             var pending = 0
+            var unannounced = false
             var before: StatusSnapshot?
             try s.object { key, s in
                 switch key {
@@ -140,6 +144,7 @@ extension InterfaceStatus {
                 case "run_started_at": started = try s.timestamp()
                 case "error": error = s.null() ? nil : try s.string()
                 case "pending": pending = try s.int()
+                case "unannounced": unannounced = try s.bool()
                 case "before":
                     var h: Health?, o: Outcome?, si: Date?, r: String?, p = 0
                     try s.object { key, s in
@@ -158,7 +163,7 @@ extension InterfaceStatus {
             }
             guard let id, let health, let outcome, let since, let run, let started else { return nil }
             return (id, InterfaceStatus(health: health, outcome: outcome, since: since, run: run, runStartedAt: started,
-                                        error: error, before: before, pending: pending))
+                                        error: error, before: before, pending: pending, unannounced: unannounced))
         } ?? nil
     }
 }
@@ -209,7 +214,7 @@ enum StateTransitions {
             let outcome = result.outcome == .skipped ? (previous?.outcome ?? .skipped) : result.outcome
             changes.updated.interfaces[result.id] = InterfaceStatus(
                 health: health, outcome: outcome, since: since, run: run, runStartedAt: runStartedAt,
-                error: result.error, before: previous, pending: pending)
+                error: result.error, before: previous, pending: pending, unannounced: entry?.unannounced ?? false)
             let change: StateChange?
             switch (previous?.health, health) {
             case (.failing?, .ok): change = .recovered

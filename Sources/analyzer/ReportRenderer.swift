@@ -7,7 +7,8 @@ import Foundation
 import Shared
 
 enum ReportRenderer {
-    static func render(_ a: RunAnalysis, changes: StateChanges) -> String {
+    /// `quiet`: why an interface neither alerts nor reminds (a silence, a maintenance window), by id.
+    static func render(_ a: RunAnalysis, changes: StateChanges, quiet: [String: String] = [:]) -> String {
         var out = "# Vigil report — run \(a.run)\n\n"
         out += header(a)
         out += summary(a)
@@ -15,7 +16,7 @@ enum ReportRenderer {
         out += changesSection(changes)
         if !a.failures.isEmpty {
             out += byOutcome(a)
-            out += byService(a, changes: changes)
+            out += byService(a, changes: changes, quiet: quiet)
         }
         out += slowest(a)
         out += certificates(a)
@@ -93,7 +94,7 @@ enum ReportRenderer {
         return out + "\n"
     }
 
-    private static func byService(_ a: RunAnalysis, changes: StateChanges) -> String {
+    private static func byService(_ a: RunAnalysis, changes: StateChanges, quiet: [String: String]) -> String {
         var since: [String: Date] = [:]
         for t in changes.transitions + changes.stillFailing { since[t.id] = t.since }
         var out = "## Failures by service\n\n"
@@ -116,6 +117,7 @@ enum ReportRenderer {
                 if let s = since[r.id] { facts.append("failing since \(Timestamp.format(s))") }
                 out += "- " + facts.joined(separator: " · ") + "\n"
                 if let error = r.error { out += "- Error: \(escape(error))\n" }
+                if let reason = quiet[r.id] { out += "- Quiet: \(escape(reason)) — no alert, no reminder\n" }
                 if let final = r.finalURL { out += "- Answered by `\(final)` after \(r.redirects ?? 0) redirect(s)\n" }
                 if let timings = r.timings { out += "- Phases: \(phases(timings))" + (r.remoteIP.map { " · from \($0)" } ?? "") + "\n" }
                 out += excerpts(r)

@@ -24,7 +24,10 @@ struct RunReporter {
             return (result.failureThreshold ?? service?.failureThreshold ?? alerts.failureThreshold,
                     result.successThreshold ?? service?.successThreshold ?? alerts.successThreshold)
         }
-        let text = ReportRenderer.render(analysis, changes: changes)
+        let quiet = Quieting(results: analysis.results, silences: Silence.load(spool.stateDirectory + "/silences"),
+                             windows: config.maintenance, at: analysis.startedAt)
+        quiet.apply(to: &changes)
+        let text = ReportRenderer.render(analysis, changes: changes, quiet: quiet.reasons)
         let reportPath = spool.reportsDirectory + "/" + RunFileName.report(run: analysis.run)
         CrashPoint.hit("before-report")
         try FileIO.replaceAtomically(reportPath, with: Array(text.utf8), mode: spool.permissions.fileMode)

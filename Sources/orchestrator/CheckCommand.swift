@@ -67,6 +67,11 @@ enum CheckCommand {
             }
         }
         out += "alerts: mode \(c.alerts.mode.rawValue), reminders every \(DurationParser.format(c.alerts.repeatInterval))\n"
+        for w in c.maintenance {
+            let next = ScheduleSetting.cron(w.schedule).next(after: Date())
+            out += "maintenance: \((w.services + w.interfaces).joined(separator: ", ")) for \(DurationParser.format(w.duration)) at cron "
+                + "\"\(w.schedule.source)\", next \(next.map(Timestamp.format) ?? "never"): \(w.reason)\n"
+        }
         var channels = c.notify.wecom.map { "\($0.name) (WeCom \(Redactor.maskQuery(of: $0.webhookURL)))" }
         channels += c.notify.webhooks.map { "\($0.name) (webhook \(Redactor.maskQuery(of: $0.url)))" }
         out += "channels: " + (channels.isEmpty ? "none — alerts are printed and kept in outbox/sent/" : channels.joined(separator: ", ")) + "\n"

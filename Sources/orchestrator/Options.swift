@@ -9,6 +9,12 @@ enum SpoolAction: Equatable {
     case purge(names: [String], queue: String?, confirmed: Bool)
 }
 
+enum SilenceAction: Equatable {
+    case add(match: String, duration: Double, reason: String, by: String?)
+    case list
+    case remove(String)
+}
+
 enum Command: Equatable {
     /// The service: keep the schedule until SIGTERM.
     case serve
@@ -18,6 +24,7 @@ enum Command: Equatable {
     case trigger
     case status
     case spool(SpoolAction)
+    case silence(SilenceAction)
     /// A self-contained first run against a local mock API and webhook receiver.
     case demo(keep: Bool)
     /// Serve the mock API (demo and benchmarks) until SIGTERM.
@@ -50,6 +57,8 @@ struct Options {
       spool show NAME                      print a spool file's records readably (NAME: file name or path)
       spool requeue NAME... | --queue Q    move quarantined files back to their queue, make deferred/failed alerts due
       spool purge NAME... | --queue Q --yes    delete (prints what it would delete without --yes)
+      silence add ID|SERVICE|GLOB --for 2h --reason "…" [--by NAME]   probe and report, but neither alert nor remind
+      silence ls | silence rm SILENCE-ID   list silences (active and expired), end one
       demo [--keep]        a self-contained first run: mock API and webhook receiver on 127.0.0.1, the real programs
       mock-api [--port N] [--latency 50ms]  serve the mock API used by the demo and the benchmarks
     options:
@@ -66,6 +75,9 @@ struct Options {
         var port: UInt16 = 8080
         var latency = 0.05
         var queue: String?
+        var silenceFor: Double?
+        var reason: String?
+        var by: String?
         func value(_ flag: String) throws -> String { try args.value(for: flag) }
         while let argument = args.next() {
             switch argument {
@@ -85,6 +97,13 @@ struct Options {
                 guard let d = DurationParser.parse(text, defaultUnit: .milliseconds) else { throw UsageError("--latency: expected a duration such as 50ms") }
                 latency = d
             case "--queue": queue = try value(argument)
+            case "--for":
+                guard let d = DurationParser.parse(try value(argument), defaultUnit: .minutes), d > 0, d <= 366 * 86_400 else {
+                    throw UsageError("--for: expected a duration such as 30m, 2h or 3d (at most 366d)")
+                }
+                silenceFor = d
+            case "--reason": reason = try value(argument)
+            case "--by": by = try value(argument)
             case "--env-file": options.environmentFiles.append(try value(argument))
             case "--json", "--yes", "--keep": flags.insert(argument)
             case "--help", "-h": throw args.help
@@ -107,6 +126,20 @@ struct Options {
         case "status": options.command = .status
         case "demo": options.command = .demo(keep: flags.contains("--keep"))
         case "mock-api": options.command = .mockAPI(port: port, latency: latency)
+        case "silence":
+            let rest = Array(words.dropFirst(2))
+            switch words.dropFirst().first {
+            case "add":
+                guard rest.count == 1, let duration = silenceFor, let reason, !reason.isEmpty else {
+                    throw UsageError("silence add: name one interface id, service or glob, with --for and --reason\n\n\(usage)")
+                }
+                options.command = .silence(.add(match: rest[0], duration: duration, reason: reason, by: by))
+            case "ls": options.command = .silence(.list)
+            case "rm":
+                guard rest.count == 1 else { throw UsageError("silence rm: name the silence (see silence ls)\n\n\(usage)") }
+                options.command = .silence(.remove(rest[0]))
+            default: throw UsageError("silence: expected add, ls or rm\n\n\(usage)")
+            }
         case "spool":
             let names = Array(words.dropFirst(2))
             switch words.dropFirst().first {

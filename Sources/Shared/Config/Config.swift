@@ -155,6 +155,8 @@ public struct Config: Sendable, Equatable {
     public var alerts = AlertSettings()
     public var notify = NotifySettings()
     public var spool: SpoolSettings
+    /// `maintenance:` windows.
+    public var maintenance: [MaintenanceWindow] = []
 
     /// The built-in defaults, relative to `directory` (the working directory).
     public static func defaults(directory: String = FileManager.default.currentDirectoryPath) -> Config {

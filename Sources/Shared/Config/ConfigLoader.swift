@@ -57,6 +57,7 @@ public enum ConfigLoader {
         readAlerts(top.node("alerts"), reader, &config)
         config.notify = readNotify(top.node("notify"), reader, directory)
         readSpool(top.node("spool"), reader, directory, &config)
+        config.maintenance = readMaintenance(top.node("maintenance"), reader)
         checkOneSchedule(root, reader)
         top.finish()
         return config
@@ -168,6 +169,32 @@ public enum ConfigLoader {
         }
         a.finish()
         return url == nil ? nil : auth
+    }
+
+    /// `maintenance: [{services: [...], interfaces: [...], schedule: "0 2 * * SUN", duration: 2h, reason: "..."}]`
+    private static func readMaintenance(_ node: Node?, _ reader: ConfigReader) -> [MaintenanceWindow] {
+        guard let node else { return [] }
+        guard let items = node.items else {
+            reader.issue(node, "maintenance", "expected a list of windows such as [{services: [pay], schedule: \"0 2 * * SUN\", duration: 2h}]")
+            return []
+        }
+        return items.enumerated().compactMap { i, item in
+            let path = "maintenance[\(i)]"
+            guard let w = reader.fields(item, path: path) else { return nil }
+            let services = w.strings("services") ?? []
+            let interfaces = w.strings("interfaces") ?? []
+            let schedule = readSchedule(w, reader)
+            let duration = w.duration("duration", unit: .minutes, range: 60...Limits.week)
+            let reason = w.string("reason") ?? "maintenance"
+            if services.isEmpty && interfaces.isEmpty {
+                reader.issue(item, path, "a window needs services or interfaces (ids or globs such as pay/*)")
+            }
+            if w.node("schedule") == nil { reader.issue(item, path + ".schedule", "missing; this key is required (a cron expression)") }
+            if w.node("duration") == nil { reader.issue(item, path + ".duration", "missing; this key is required (such as 2h)") }
+            w.finish()
+            guard let schedule, let duration else { return nil }
+            return MaintenanceWindow(services: services, interfaces: interfaces, schedule: schedule, duration: duration, reason: reason)
+        }
     }
 
     private static func readAlerts(_ node: Node?, _ reader: ConfigReader, _ config: inout Config) {
