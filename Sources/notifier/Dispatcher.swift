@@ -14,6 +14,8 @@ final class Dispatcher: @unchecked Sendable {
     private(set) var channels: [String: any Channel]
     private let owner = ClaimOwner.current
     private var lastPrune = Date.distantPast
+    /// When each delivery's run started (names never change, so a name's key is read once).
+    private var startTimes: [String: Date] = [:]
     /// Counters for metrics and status.
     private(set) var delivered = 0, deferredCount = 0, failedCount = 0
 
@@ -78,7 +80,12 @@ final class Dispatcher: @unchecked Sendable {
         var down: [String: Date] = deferral.nextAttempts().filter { $0.value > now }
         let newNames = spool.outbox.pending().filter { Delivery.channel(of: $0) != nil }.map { ($0, false) }
         let dueNames = deferral.due(now: now).map { ($0, true) }
-        for (name, fromDeferred) in (newNames + dueNames).sorted(by: { $0.0 < $1.0 }) {
+        // Alerts of a channel go out in the order their runs started (then by name), whatever their names say:
+        // two manual runs of the same second have random suffixes.
+        let ordered = (newNames + dueNames).map { ($0.0, $0.1, startTime(of: $0.0, fromDeferred: $0.1)) }
+            .sorted { ($0.2, $0.0) < ($1.2, $1.0) }
+        startTimes = startTimes.filter { key, _ in ordered.contains { $0.0 == key } }
+        for (name, fromDeferred, _) in ordered {
             if stopping() { break }
             await handle(name, fromDeferred: fromDeferred, down: &down, now: now, stopping: stopping)
         }
@@ -89,6 +96,16 @@ final class Dispatcher: @unchecked Sendable {
         }
         NotifierMetrics.write(self)
         return deferral.nextAttempts().values.min().map { max(0.05, $0.timeIntervalSince(Date())) }
+    }
+
+    /// The start of the run a delivery belongs to (from its alert's stats; the run id's second if unreadable).
+    private func startTime(of name: String, fromDeferred: Bool) -> Date {
+        if let known = startTimes[name] { return known }
+        let path = (fromDeferred ? spool.deferredDirectory : spool.outbox.newDirectory) + "/" + name
+        let start = (try? Delivery.read(path, name: name))?.alert.stats.startedAt
+            ?? RunFileName.run(of: name).flatMap(RunID.date(of:)) ?? .distantPast
+        startTimes[name] = start
+        return start
     }
 
     /// Claims each alert not yet split and publishes one delivery per channel, then acknowledges it.

@@ -40,9 +40,9 @@ struct NotifierFixture {
     /// Publishes an alert for a run `minutes` after t0 with `failures` new failures.
     @discardableResult
     func publishAlert(minutes: Int, failures: Int = 1, severity: Severity = .critical, names: (Int) -> String = { "接口 \($0)" },
-                      createdAt: Date? = nil) throws -> String {
-        let start = Date(timeIntervalSince1970: 1_795_359_600 + Double(minutes) * 60)
-        let run = RunID.scheduled(tick: start)
+                      createdAt: Date? = nil, run givenRun: String? = nil, startedAt: Date? = nil) throws -> String {
+        let start = startedAt ?? Date(timeIntervalSince1970: 1_795_359_600 + Double(minutes) * 60)
+        let run = givenRun ?? RunID.scheduled(tick: start)
         let transitions = (0..<failures).map { i in
             Transition(id: "user/api-\(i)", service: "user", name: names(i), method: "GET", url: "https://api.example.com/api/user/\(i)?id=1",
                        change: severity == .resolved ? .recovered : .newFailure, outcome: .http500, previousOutcome: nil, status: 500,
@@ -120,7 +120,7 @@ final class ReceiverMode: @unchecked Sendable {
         case let .errcode(code): return .json(200, #"{"errcode":\#(code),"errmsg":"refused, hint: [x]"}"#)
         case .ok:
             let body = request.bodyText
-            if let range = body.range(of: #"\d{8}T\d{6}Z-tick"#, options: .regularExpression) {
+            if let range = body.range(of: #"\d{8}T\d{6}Z-(tick|m[0-9a-z]+)"#, options: .regularExpression) {
                 lock.lock()
                 accepted.append(String(body[range]) + (generic ? "@ops" : (body.contains("\"msgtype\":\"text\"") ? "@text" : "")))
                 lock.unlock()
