@@ -223,10 +223,11 @@ enum StateTransitions {
             default: change = nil
             }
             guard let change else { continue }
-            let transition = Transition(id: result.id, service: result.service, name: result.name, method: result.method,
+            var transition = Transition(id: result.id, service: result.service, name: result.name, method: result.method,
                                         url: result.url, change: change, outcome: result.outcome,
                                         previousOutcome: previous?.outcome, status: result.status, error: result.error,
                                         since: since)
+            if change == .recovered { transition.downSince = previous?.since }
             if change == .stillFailing { changes.stillFailing.append(transition) } else { changes.transitions.append(transition) }
         }
         // Results come in id order, so a stable split by kind keeps each group sorted by id.

@@ -37,9 +37,12 @@ protocol Channel: Sendable {
 struct ConsoleChannel: Channel {
     let name = "stdout"
     let reachesTeam = false
+    var style = MessageStyle()
 
     func deliver(_ alert: Alert, fromPart part: Int, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {
-        let text = WeComRenderer.markdown(alert, mentionedList: [])
+        var now = style
+        now.now = Date()
+        let text = WeComRenderer.markdown(alert, mentionedList: [], style: now)
         let banner = "----- alert \(alert.id) (no channel configured: not delivered to anyone) -----\n"
         FileHandle.standardOutput.write(Data((banner + text + "\n").utf8))
         return .delivered(partsSent: 1)

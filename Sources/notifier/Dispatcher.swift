@@ -30,12 +30,12 @@ final class Dispatcher: @unchecked Sendable {
         var out: [String: any Channel] = [:]
         for robot in config.notify.wecom {
             out[robot.name] = WeComChannel(settings: robot, client: client, timeout: config.notify.timeout,
-                                           limiter: RateLimiter(perMinute: config.notify.wecomPerMinute))
+                                           limiter: RateLimiter(perMinute: config.notify.wecomPerMinute), style: MessageStyle(config.notify))
         }
         for hook in config.notify.webhooks {
             out[hook.name] = WebhookChannel(settings: hook, client: client, timeout: config.notify.timeout)
         }
-        if out.isEmpty { out["stdout"] = ConsoleChannel() }
+        if out.isEmpty { out["stdout"] = ConsoleChannel(style: MessageStyle(config.notify)) }
         return out
     }
 

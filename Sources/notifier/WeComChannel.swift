@@ -12,6 +12,7 @@ struct WeComChannel: Channel {
     let client: HTTPClient
     let timeout: TimeInterval
     let limiter: RateLimiter
+    var style = MessageStyle()
     var name: String { settings.name }
     let reachesTeam = true
 
@@ -23,7 +24,9 @@ struct WeComChannel: Channel {
     /// The messages of an alert, in order.
     func messages(for alert: Alert) -> [String] {
         let mention = alert.severity != .resolved
-        var parts = [WeComRenderer.markdownMessage(alert, mentionedList: mention ? settings.mentionedList : [])]
+        var now = style
+        now.now = Date()
+        var parts = [WeComRenderer.markdownMessage(alert, mentionedList: mention ? settings.mentionedList : [], style: now)]
         let needsText = mention && (!settings.mentionedMobileList.isEmpty || settings.mentionedList.contains("@all"))
         if needsText {
             parts.append(WeComRenderer.mentionMessage(alert, mentionedList: settings.mentionedList,

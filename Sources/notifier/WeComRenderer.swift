@@ -6,14 +6,48 @@
 import Foundation
 import Shared
 
+/// How messages speak of time and where the report is: the settings of notify, and when the message goes out.
+struct MessageStyle: Sendable {
+    var timeZone = TimeZone.current
+    var reportBaseURL: String?
+    /// When the message is sent (to say "sent N min late").
+    var now = Date()
+
+    init(timeZone: TimeZone = .current, reportBaseURL: String? = nil, now: Date = Date()) {
+        self.timeZone = timeZone
+        self.reportBaseURL = reportBaseURL
+        self.now = now
+    }
+
+    init(_ notify: NotifySettings, now: Date = Date()) {
+        self.init(timeZone: notify.timeZone, reportBaseURL: notify.reportBaseURL, now: now)
+    }
+
+    func clock(_ date: Date, withDate: Bool = false) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        formatter.dateFormat = withDate ? "yyyy-MM-dd HH:mm zzz" : "HH:mm"
+        return formatter.string(from: date)
+    }
+
+    /// "7 min", "2 h 5 min", "3 d 4 h".
+    static func span(_ seconds: TimeInterval) -> String {
+        let minutes = max(0, Int((seconds / 60).rounded()))
+        if minutes < 60 { return "\(minutes) min" }
+        if minutes < 48 * 60 { return "\(minutes / 60) h" + (minutes % 60 > 0 ? " \(minutes % 60) min" : "") }
+        return "\(minutes / 1440) d" + ((minutes % 1440) / 60 > 0 ? " \((minutes % 1440) / 60) h" : "")
+    }
+}
+
 enum WeComRenderer {
     static let markdownLimit = 4096
     static let textLimit = 2048
 
     /// The request body of the markdown message.
-    static func markdownMessage(_ alert: Alert, mentionedList: [String]) -> String {
+    static func markdownMessage(_ alert: Alert, mentionedList: [String], style: MessageStyle = MessageStyle()) -> String {
         var out = "{\"msgtype\":\"markdown\",\"markdown\":{\"content\":"
-        JSONValue.quote(markdown(alert, mentionedList: mentionedList), into: &out)
+        JSONValue.quote(markdown(alert, mentionedList: mentionedList, style: style), into: &out)
         return out + "}}"
     }
 
@@ -35,10 +69,12 @@ enum WeComRenderer {
         let newFailures = alert.transitions.filter { $0.change == .newFailure }.count
         let recovered = alert.transitions.filter { $0.change == .recovered }.count
         let still = alert.transitions.filter { $0.change == .stillFailing }.count
+        // The headline is all a lock screen shows: it speaks of the whole state, not only of what changed.
+        let others = still > 0 ? ", \(still) still failing" : ""
         switch alert.reason {
         case .change where newFailures > 0:
-            return "\(newFailures) new failure\(newFailures == 1 ? "" : "s")" + (recovered > 0 ? ", \(recovered) recovered" : "")
-        case .change: return "\(recovered) recovered"
+            return "\(newFailures) new failure\(newFailures == 1 ? "" : "s")" + (recovered > 0 ? ", \(recovered) recovered" : "") + others
+        case .change: return "\(recovered) recovered" + others
         case .reminder: return "reminder: \(still) still failing"
         case .incomplete: return "monitoring incomplete (\(alert.stats.missingShards.count) shard\(alert.stats.missingShards.count == 1 ? "" : "s") missing)"
         case .everyRun: return "\(alert.stats.failed) failing in this run"
@@ -46,11 +82,22 @@ enum WeComRenderer {
     }
 
     /// The markdown content, at most `limit` bytes.
-    static func markdown(_ alert: Alert, mentionedList: [String], limit: Int = markdownLimit) -> String {
-        let icon = alert.severity == .critical ? "🔴" : alert.severity == .warning ? "🟠" : "🟢"
+    /// 🔴 something newly failed (or fails in an every-run alert); 🟠 a reminder, an incomplete run, or recoveries
+    /// while others still fail; 🟢 only when nothing fails.
+    static func icon(_ alert: Alert) -> String {
+        let newFailures = alert.transitions.contains { $0.change == .newFailure }
+        let stillFailing = alert.transitions.contains { $0.change == .stillFailing } || alert.stats.failed > 0
+        if newFailures || (alert.reason == .everyRun && alert.stats.failed > 0) { return "🔴" }
+        if alert.severity == .warning || stillFailing { return "🟠" }
+        return "🟢"
+    }
+
+    static func markdown(_ alert: Alert, mentionedList: [String], limit: Int = markdownLimit, style: MessageStyle = MessageStyle()) -> String {
         let s = alert.stats
-        var head = ["## \(icon) Vigil: \(cut(title(alert), to: 120))"]
-        head.append("> Run `\(cut(alert.run, to: 60))` (\(s.trigger)) · \(Timestamp.format(s.startedAt).prefix(16).replacingOccurrences(of: "T", with: " ")) UTC")
+        var head = ["## \(icon(alert)) Vigil: \(cut(title(alert), to: 120))"]
+        let late = style.now.timeIntervalSince(s.finishedAt)
+        head.append("> Run `\(cut(alert.run, to: 60))` (\(s.trigger)) · \(style.clock(s.startedAt, withDate: true))"
+            + (late > 60 ? " · sent \(MessageStyle.span(late)) late" : ""))
         head.append("> \(s.ok)/\(s.interfaces) ok · \(s.failed) failed" + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "")
             + " · success \(String(format: "%.1f", s.successRate))%")
         for missing in s.missingShards.prefix(3) { head.append("> <font color=\"warning\">shard \(cut(missing, to: 120))</font>") }
@@ -61,10 +108,12 @@ enum WeComRenderer {
             guard !list.isEmpty else { continue }
             items.append("")
             items.append("**\(title) (\(list.count))**")
-            items += list.map { line($0, color: color) }
+            items += list.map { line($0, color: color, at: s.startedAt, style: style) }
         }
         let mentions = mentionedList.filter { $0 != "@all" }.map { "<@\(cut(plain($0), to: 64))>" }.joined(separator: " ")
-        let footer = "\nReport: \(cut(alert.reportPath, to: 300))" + (mentions.isEmpty ? "" : "\n" + mentions)
+        let reportName = (alert.reportPath as NSString).lastPathComponent
+        let report = style.reportBaseURL.map { "[\(cut(reportName, to: 80))](\($0)/\(reportName))" } ?? cut(alert.reportPath, to: 300)
+        let footer = "\nReport: \(report)" + (mentions.isEmpty ? "" : "\n" + mentions)
         let itemCount = items.filter { $0.hasPrefix("- ") }.count
 
         // Room for the "…and N more" line is always kept, so it fits whenever it is needed.
@@ -83,7 +132,7 @@ enum WeComRenderer {
         return full
     }
 
-    private static func line(_ t: Transition, color: String) -> String {
+    private static func line(_ t: Transition, color: String, at run: Date, style: MessageStyle) -> String {
         let path = URL(string: t.url).map { $0.path.isEmpty ? "/" : $0.path } ?? t.url
         var text = "- <font color=\"\(color)\">\(cut(plain(t.name), to: 60))</font> `\(t.method) \(cut(plain(path), to: 80))` "
         if t.change == .recovered {
@@ -95,6 +144,11 @@ enum WeComRenderer {
             } else {
                 text += t.outcome.summary + (t.error.map { ": " + cut(plain($0), to: 100) } ?? "")
             }
+        }
+        if t.change == .recovered {
+            if let down = t.downSince { text += ", was down \(MessageStyle.span(t.since.timeIntervalSince(down)))" }
+        } else {
+            text += ", failing since \(style.clock(t.since)) (for \(MessageStyle.span(run.timeIntervalSince(t.since))))"
         }
         return text + " (\(cut(plain(t.service), to: 30)))"
     }

@@ -40,7 +40,8 @@ struct NotifierFixture {
     /// Publishes an alert for a run `minutes` after t0 with `failures` new failures.
     @discardableResult
     func publishAlert(minutes: Int, failures: Int = 1, severity: Severity = .critical, names: (Int) -> String = { "接口 \($0)" },
-                      createdAt: Date? = nil, run givenRun: String? = nil, startedAt: Date? = nil) throws -> String {
+                      createdAt: Date? = nil, run givenRun: String? = nil, startedAt: Date? = nil,
+                      extra: [Transition] = []) throws -> String {
         let start = startedAt ?? Date(timeIntervalSince1970: 1_795_359_600 + Double(minutes) * 60)
         let run = givenRun ?? RunID.scheduled(tick: start)
         let transitions = (0..<failures).map { i in
@@ -48,10 +49,12 @@ struct NotifierFixture {
                        change: severity == .resolved ? .recovered : .newFailure, outcome: .http500, previousOutcome: nil, status: 500,
                        error: "HTTP 500 Internal Server Error — 服务器内部错误 \(i)", since: start)
         }
-        let stats = RunStats(interfaces: 10, ok: 10 - failures, failed: failures, skipped: 0, successRate: 90, p50Ms: 12, p95Ms: 80,
+        // A recovery alert's run has nothing failing, unless `extra` says something still fails.
+        let failing = (severity == .resolved ? 0 : failures) + extra.filter { $0.change != .recovered }.count
+        let stats = RunStats(interfaces: 10, ok: 10 - failing, failed: failing, skipped: 0, successRate: 90, p50Ms: 12, p95Ms: 80,
                              p99Ms: 120, startedAt: start, finishedAt: start.addingTimeInterval(5), trigger: "schedule",
                              missingShards: [], quarantinedLines: 0)
-        let alert = Alert(run: run, createdAt: createdAt ?? Date(), severity: severity, reason: .change, transitions: transitions,
+        let alert = Alert(run: run, createdAt: createdAt ?? Date(), severity: severity, reason: .change, transitions: transitions + extra,
                           stats: stats, reportPath: "/var/lib/vigil/spool/reports/\(run).md",
                           report: String(repeating: "# 报告 report line with text\n", count: failures * 20))
         try spool.outbox.publish(name: RunFileName.alert(run: run), bytes: try RecordCoding.encode(alert) + [10])

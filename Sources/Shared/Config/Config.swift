@@ -124,6 +124,10 @@ public struct NotifySettings: Sendable, Equatable {
     public var wecomPerMinute = 20
     /// Proxy and TLS settings for deliveries.
     public var http = HTTPSettings()
+    /// The zone of every time a person reads in messages (default: the host's).
+    public var timeZone = TimeZone.current
+    /// Where reports are served (`https://vigil.example/reports`): messages link `<base>/<run>.md`.
+    public var reportBaseURL: String?
 
     /// No channel configured: messages are printed and kept in sent/ as not delivered.
     public var isEmpty: Bool { wecom.isEmpty && webhooks.isEmpty }

@@ -211,6 +211,16 @@ public enum ConfigLoader {
         var notify = NotifySettings()
         guard let f = reader.fields(node, path: "notify") else { return notify }
         notify.http = HTTPSettingsReader.read(f, reader, directory: directory, base: notify.http, keys: [.proxy, .tls])
+        if let zone = f.string("timezone") {
+            if let tz = TimeZone(identifier: zone) { notify.timeZone = tz } else {
+                reader.issue(f.node("timezone"), "notify.timezone", "expected a time zone such as Asia/Shanghai or UTC, found \"\(zone)\"")
+            }
+        }
+        if let base = f.string("report_base_url") {
+            if URLCheck.isHTTP(base) { notify.reportBaseURL = base.hasSuffix("/") ? String(base.dropLast()) : base } else {
+                reader.issue(f.node("report_base_url"), "notify.report_base_url", "expected an http:// or https:// URL, found \"\(base)\"")
+            }
+        }
         notify.timeout = f.duration("timeout", unit: .seconds, range: 0.1...600) ?? notify.timeout
         notify.maxAge = f.duration("max_age", unit: .days, range: 3600...Limits.year) ?? notify.maxAge
         notify.quickRetries = f.int("quick_retries", range: 0...10) ?? notify.quickRetries

@@ -25,6 +25,8 @@ public struct Transition: Codable, Sendable, Equatable {
     public var error: String?
     /// Since when the interface has been in its current state.
     public var since: Date
+    /// For a recovery: since when it had been failing (so a message can say "was down 7 min").
+    public var downSince: Date?
 
     public init(id: String, service: String, name: String, method: String, url: String, change: StateChange,
                 outcome: Outcome, previousOutcome: Outcome?, status: Int?, error: String?, since: Date) {
@@ -45,6 +47,7 @@ public struct Transition: Codable, Sendable, Equatable {
         case id, service, name, method, url, change, outcome
         case previousOutcome = "previous_outcome"
         case status, error, since
+        case downSince = "down_since"
     }
 }
 
