@@ -30,7 +30,14 @@ protocol Channel: Sendable {
     /// Whether a success means the team was told (false for the console fallback).
     var reachesTeam: Bool { get }
     /// Sends `alert`, starting at message part `part` (parts already accepted are not sent again).
-    func deliver(_ alert: Alert, fromPart part: Int, stop: @escaping @Sendable () -> Bool) async -> AttemptResult
+    func deliver(_ alert: Alert, fromPart part: Int, replay: ReplayMark?, stop: @escaping @Sendable () -> Bool) async -> AttemptResult
+}
+
+/// A delivery replayed from sent/: marked as such, and without @mentions unless the operator asked.
+struct ReplayMark: Sendable {
+    let resentAt: Date
+    let firstSentAt: Date?
+    let mention: Bool
 }
 
 /// The console fallback: prints the rendered message on stdout.
@@ -39,9 +46,10 @@ struct ConsoleChannel: Channel {
     let reachesTeam = false
     var style = MessageStyle()
 
-    func deliver(_ alert: Alert, fromPart part: Int, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {
+    func deliver(_ alert: Alert, fromPart part: Int, replay: ReplayMark?, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {
         var now = style
         now.now = Date()
+        now.replay = replay
         let text = WeComRenderer.markdown(alert, mentionedList: [], style: now)
         let banner = "----- alert \(alert.id) (no channel configured: not delivered to anyone) -----\n"
         FileHandle.standardOutput.write(Data((banner + text + "\n").utf8))
@@ -57,7 +65,7 @@ struct WebhookChannel: Channel {
     var name: String { settings.name }
     let reachesTeam = true
 
-    func deliver(_ alert: Alert, fromPart part: Int, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {
+    func deliver(_ alert: Alert, fromPart part: Int, replay: ReplayMark?, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {
         guard URL(string: settings.url)?.host != nil else { return .misconfigured("invalid URL", partsSent: 0) }
         var headers = [("Content-Type", "application/json"), ("Idempotency-Key", alert.id), ("User-Agent", "Vigil/1 (notifier)")]
         for header in settings.headers.fields {

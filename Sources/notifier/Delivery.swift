@@ -24,6 +24,10 @@ struct DeliveryState: Codable, Equatable {
     /// False when no channel was configured and the message was only printed.
     var delivered: Bool?
     var note: String?
+    /// A replay from sent/: when, when the alert was first delivered, and whether it may @mention people.
+    var replayedAt: Date?
+    var firstDeliveredAt: Date?
+    var mention: Bool?
 
     init(channel: String) { self.channel = channel }
 
@@ -36,6 +40,9 @@ struct DeliveryState: Codable, Equatable {
         case partsSent = "parts_sent"
         case deliveredAt = "delivered_at"
         case delivered, note
+        case replayedAt = "replayed_at"
+        case firstDeliveredAt = "first_delivered_at"
+        case mention
     }
 }
 

@@ -177,7 +177,10 @@ final class Dispatcher: @unchecked Sendable {
             delivery.state.attempts += 1
             delivery.state.firstAttemptAt = delivery.state.firstAttemptAt ?? now
             delivery.state.lastAttemptAt = now
-            result = await channel.deliver(delivery.alert, fromPart: delivery.state.partsSent, stop: stopping)
+            let replay = delivery.state.replayedAt.map {
+                ReplayMark(resentAt: $0, firstSentAt: delivery.state.firstDeliveredAt, mention: delivery.state.mention ?? false)
+            }
+            result = await channel.deliver(delivery.alert, fromPart: delivery.state.partsSent, replay: replay, stop: stopping)
             delivery.state.partsSent = result.partsSent
             guard case let .retryLater(_, _, retryAfter) = result, retryAfter == nil else { break }
         }

@@ -9,7 +9,7 @@ enum Command: Equatable {
     /// Deliver the outbox: as a service, or once.
     case deliver(once: Bool)
     /// Make deferred (and failed) alerts due now, or re-send delivered ones with `sent`.
-    case replay(selection: [String], all: Bool, sent: Bool)
+    case replay(selection: [String], all: Bool, sent: Bool, mention: Bool)
     /// Show what waits and what was sent recently.
     case list
 }
@@ -29,7 +29,8 @@ struct Options {
     and retried with back-off until it goes through; nothing is dropped.
       --once          deliver what is due now, then exit (default: run as a service until SIGTERM)
       replay          send deferred and failed alerts now (ALERT: an alert id, run id or file name; --all: every one);
-                      with --sent, send delivered alerts again
+                      with --sent, send delivered alerts again, marked as re-sent and without @mentions
+                      unless --mention
       list            what waits in new/, deferred/ (attempts, last error, next attempt), failed/, and recent sent/
     """
 
@@ -38,6 +39,7 @@ struct Options {
         var selection: [String] = []
         var all = false
         var sent = false
+        var mention = false
         var once = false
         var verb = "deliver"
         var remaining = arguments
@@ -53,6 +55,7 @@ struct Options {
             case "--once" where verb == "deliver": once = true
             case "--all" where verb == "replay": all = true
             case "--sent" where verb == "replay": sent = true
+            case "--mention" where verb == "replay": mention = true
             case "--help", "-h": throw args.help
             default:
                 guard verb == "replay", !argument.hasPrefix("-") else { throw args.unknown(argument) }
@@ -62,7 +65,7 @@ struct Options {
         switch verb {
         case "replay":
             guard all || !selection.isEmpty else { throw UsageError("replay: name the alerts to send, or --all\n\n\(usage)") }
-            options.command = .replay(selection: selection, all: all, sent: sent)
+            options.command = .replay(selection: selection, all: all, sent: sent, mention: mention)
         case "list": options.command = .list
         default: options.command = .deliver(once: once)
         }

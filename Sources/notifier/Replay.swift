@@ -7,20 +7,32 @@ import Shared
 
 enum Replay {
     /// Marks the selected deliveries due now; returns their names.
-    static func prepare(spool: Spool, selection: [String], all: Bool, sent: Bool) throws -> [String] {
-        func matches(_ name: String) -> Bool {
-            all || selection.contains { key in
-                name == key || name.hasPrefix(key + ".") || name.hasPrefix(key + "@")
-                    || (key.hasPrefix("alert-") && name.hasPrefix(String(key.dropFirst(6)) + ".alert"))
-            }
-        }
+    static func matches(_ name: String, _ key: String) -> Bool {
+        name == key || name.hasPrefix(key + ".") || name.hasPrefix(key + "@")
+            || (key.hasPrefix("alert-") && name.hasPrefix(String(key.dropFirst(6)) + ".alert"))
+    }
+
+    /// What replay did with one argument, in a sentence.
+    static func describe(_ key: String, spool: Spool, chosen: [String], sent: Bool) -> String {
+        if chosen.contains(where: { matches($0, key) }) { return "\(key): queued" }
+        let delivered = FileIO.listIfPresent(spool.sentDirectory).contains { $0.hasSuffix(".ndjson") && matches($0, key) }
+        if delivered, !sent { return "\(key): already delivered (use --sent to send it again)" }
+        return "\(key): unknown (no such alert in deferred/, failed/ or sent/)"
+    }
+
+    static func prepare(spool: Spool, selection: [String], all: Bool, sent: Bool, mention: Bool = false) throws -> [String] {
+        func matches(_ name: String) -> Bool { all || selection.contains { Replay.matches(name, $0) } }
         let now = Date()
         var chosen: [String] = []
         if sent {
             for name in FileIO.listIfPresent(spool.sentDirectory) where name.hasSuffix(".ndjson") && matches(name) {
                 var delivery = try Delivery.read(spool.sentDirectory + "/" + name, name: name)
+                let first = delivery.state.firstDeliveredAt ?? delivery.state.deliveredAt
                 delivery.state = DeliveryState(channel: delivery.state.channel)
                 delivery.state.note = "replayed from sent/ at \(Timestamp.format(now))"
+                delivery.state.replayedAt = now
+                delivery.state.firstDeliveredAt = first
+                delivery.state.mention = mention
                 try FileIO.replaceAtomically(spool.deferredDirectory + "/" + name, with: try delivery.bytes(), mode: spool.permissions.fileMode)
                 try FileIO.setModificationTime(spool.deferredDirectory + "/" + name, to: now)
                 chosen.append(name)

@@ -22,10 +22,11 @@ struct WeComChannel: Channel {
     static let configErrors: Set<Int> = [93000, 93004, 93008, 40014, 42001]
 
     /// The messages of an alert, in order.
-    func messages(for alert: Alert) -> [String] {
-        let mention = alert.severity != .resolved
+    func messages(for alert: Alert, replay: ReplayMark? = nil) -> [String] {
+        let mention = alert.severity != .resolved && (replay?.mention ?? true)
         var now = style
         now.now = Date()
+        now.replay = replay
         var parts = [WeComRenderer.markdownMessage(alert, mentionedList: mention ? settings.mentionedList : [], style: now)]
         let needsText = mention && (!settings.mentionedMobileList.isEmpty || settings.mentionedList.contains("@all"))
         if needsText {
@@ -35,9 +36,9 @@ struct WeComChannel: Channel {
         return parts
     }
 
-    func deliver(_ alert: Alert, fromPart part: Int, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {
+    func deliver(_ alert: Alert, fromPart part: Int, replay: ReplayMark?, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {
         guard URL(string: settings.webhookURL)?.host != nil else { return .misconfigured("invalid webhook URL", partsSent: part) }
-        let parts = messages(for: alert)
+        let parts = messages(for: alert, replay: replay)
         var sent = part
         while sent < parts.count {
             guard await limiter.acquire(stop: stop) else { return .retryLater("stopping", partsSent: sent, retryAfter: 0) }

@@ -12,6 +12,8 @@ struct MessageStyle: Sendable {
     var reportBaseURL: String?
     /// When the message is sent (to say "sent N min late").
     var now = Date()
+    /// Set when an operator re-sends a delivered alert.
+    var replay: ReplayMark?
 
     init(timeZone: TimeZone = .current, reportBaseURL: String? = nil, now: Date = Date()) {
         self.timeZone = timeZone
@@ -96,8 +98,13 @@ enum WeComRenderer {
         let s = alert.stats
         var head = ["## \(icon(alert)) Vigil: \(cut(title(alert), to: 120))"]
         let late = style.now.timeIntervalSince(s.finishedAt)
-        head.append("> Run `\(cut(alert.run, to: 60))` (\(s.trigger)) · \(style.clock(s.startedAt, withDate: true))"
-            + (late > 60 ? " · sent \(MessageStyle.span(late)) late" : ""))
+        let marker: String
+        if let replay = style.replay {
+            marker = " · re-sent \(style.clock(replay.resentAt))" + (replay.firstSentAt.map { ", first sent \(style.clock($0))" } ?? "")
+        } else {
+            marker = late > 60 ? " · sent \(MessageStyle.span(late)) late" : ""
+        }
+        head.append("> Run `\(cut(alert.run, to: 60))` (\(s.trigger)) · \(style.clock(s.startedAt, withDate: true))" + marker)
         head.append("> \(s.ok)/\(s.interfaces) ok · \(s.failed) failed" + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "")
             + " · success \(String(format: "%.1f", s.successRate))%")
         for missing in s.missingShards.prefix(3) { head.append("> <font color=\"warning\">shard \(cut(missing, to: 120))</font>") }

@@ -18,9 +18,11 @@ if options.command == .list {
 
 let lockPath = spool.stateDirectory + "/notifier.lock"
 let holder = { Startup.holder(of: lockPath) }
-if case let .replay(selection, all, sent) = options.command {
+if case let .replay(selection, all, sent, mention) = options.command {
     do {
-        let chosen = try Replay.prepare(spool: spool, selection: selection, all: all, sent: sent)
+        let chosen = try Replay.prepare(spool: spool, selection: selection, all: all, sent: sent, mention: mention)
+        // A word for each argument: queued, already delivered, or unknown.
+        for key in selection { print(Replay.describe(key, spool: spool, chosen: chosen, sent: sent)) }
         print("\(chosen.count) alert(s) queued for delivery now" + (chosen.isEmpty ? "" : ":\n  " + chosen.joined(separator: "\n  ")))
         if chosen.isEmpty { exit(1) }
     } catch {

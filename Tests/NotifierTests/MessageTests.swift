@@ -42,3 +42,29 @@ struct MessageTests {
         #expect(contents.allSatisfy { $0.contains(" late") }, "these runs ended long ago: the messages say they come late")
     }
 }
+
+@Suite("Notifier replay")
+struct ReplayMessageTests {
+    @Test("replay --sent re-sends marked and without mentions; replay says what it did with each argument")
+    func replaySent() throws {
+        let f = try NotifierFixture(mentions: "mentioned_list: [zhangsan]\n    mentioned_mobile_list: [\"13800001111\"]")
+        let run = try f.publishAlert(minutes: 0)
+        #expect(try f.runOnce(["--once"]).exitCode == 0)
+        #expect(try f.wecomMessages().count == 2, "first delivery: markdown and the text that pages people")
+
+        let without = try f.run(["replay", run, "alert-nosuchrun"])
+        #expect(without.stdout.contains("\(run): already delivered (use --sent to send it again)"), "\(without.stdout)")
+        #expect(without.stdout.contains("alert-nosuchrun: unknown"), "\(without.stdout)")
+        let replay = try f.run(["replay", run, "--sent"])
+        #expect(replay.stdout.contains("\(run): queued"), "\(replay.stdout)")
+        #expect(try f.runOnce(["--once"]).exitCode == 0)
+
+        let messages = try f.wecomMessages()
+        #expect(messages.count == 3, "the replay is one markdown message: no text follow-up paging people")
+        let content = try #require(messages.last?.value(at: "markdown.content")?.text)
+        #expect(content.contains(" · re-sent ") && content.contains(", first sent "), "\(content)")
+        #expect(!content.contains("<@"), "no mentions unless --mention")
+        let state = try f.dir.read("spool/outbox/sent/\(run).alert@wecom.ndjson")
+        #expect(state.contains("\"first_delivered_at\":") && state.contains("\"replayed_at\":"), "the first delivery is kept")
+    }
+}
