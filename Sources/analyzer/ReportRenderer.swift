@@ -8,19 +8,21 @@ import Shared
 
 enum ReportRenderer {
     /// `quiet`: why an interface neither alerts nor reminds (a silence, a maintenance window), by id.
-    static func render(_ a: RunAnalysis, changes: StateChanges, quiet: [String: String] = [:]) -> String {
+    /// `timeZone`: the zone of every time in the report (notify.timezone).
+    static func render(_ a: RunAnalysis, changes: StateChanges, quiet: [String: String] = [:], timeZone: TimeZone = .current) -> String {
+        let clock = ReportClock(timeZone: timeZone)
         var out = "# Vigil report — run \(a.run)\n\n"
-        out += header(a)
+        out += header(a, clock)
         out += summary(a)
         if !a.missingShards.isEmpty || !a.interruptedShards.isEmpty { out += monitoring(a) }
-        out += changesSection(changes)
+        out += changesSection(changes, clock)
         if !a.failures.isEmpty {
             out += byOutcome(a)
-            out += byService(a, changes: changes, quiet: quiet)
+            out += byService(a, changes: changes, quiet: quiet, clock)
         }
         out += slowest(a)
-        out += certificates(a)
-        out += breaker(a)
+        out += certificates(a, clock)
+        out += breaker(a, clock)
         if a.quarantinedLines > 0 {
             out += "## Data quality\n\n- \(a.quarantinedLines) result line(s) could not be read and were quarantined "
                 + "(see `quarantine/` in the spool); the figures above exclude them.\n\n"
@@ -28,15 +30,15 @@ enum ReportRenderer {
         return out
     }
 
-    private static func header(_ a: RunAnalysis) -> String {
+    private static func header(_ a: RunAnalysis, _ clock: ReportClock) -> String {
         let duration = a.finishedAt.timeIntervalSince(a.startedAt)
         return """
         | | |
         |---|---|
         | Run | `\(a.run)` |
         | Trigger | \(a.trigger) |
-        | Started | \(Timestamp.format(a.startedAt)) |
-        | Finished | \(Timestamp.format(a.finishedAt)) |
+        | Started | \(clock.format(a.startedAt)) |
+        | Finished | \(clock.format(a.finishedAt)) |
         | Duration | \(seconds(duration)) |
         | Shards | \(a.shardCount - a.missingShards.count) of \(a.shardCount) reported |
 
@@ -62,7 +64,7 @@ enum ReportRenderer {
         return out + "\n"
     }
 
-    private static func changesSection(_ changes: StateChanges) -> String {
+    private static func changesSection(_ changes: StateChanges, _ clock: ReportClock) -> String {
         let groups: [(String, [Transition])] = [
             ("New failures", changes.transitions.filter { $0.change == .newFailure }),
             ("Recovered", changes.transitions.filter { $0.change == .recovered }),
@@ -75,7 +77,7 @@ enum ReportRenderer {
             for t in list {
                 var line = "- **\(escape(t.name))** (`\(t.id)`) `\(t.method) \(t.url)` — \(t.outcome.summary)"
                 if t.change == .recovered, let previous = t.previousOutcome { line = "- **\(escape(t.name))** (`\(t.id)`) `\(t.method) \(t.url)` — recovered from \(previous.summary)" }
-                line += t.change == .recovered ? ", since \(Timestamp.format(t.since))" : ", failing since \(Timestamp.format(t.since))"
+                line += t.change == .recovered ? ", since \(clock.format(t.since))" : ", failing since \(clock.format(t.since))"
                 out += line + "\n"
             }
             out += "\n"
@@ -94,7 +96,7 @@ enum ReportRenderer {
         return out + "\n"
     }
 
-    private static func byService(_ a: RunAnalysis, changes: StateChanges, quiet: [String: String]) -> String {
+    private static func byService(_ a: RunAnalysis, changes: StateChanges, quiet: [String: String], _ clock: ReportClock) -> String {
         var since: [String: Date] = [:]
         for t in changes.transitions + changes.stillFailing { since[t.id] = t.since }
         var out = "## Failures by service\n\n"
@@ -108,13 +110,13 @@ enum ReportRenderer {
                 out += "- `\(r.method) \(r.url)` (`\(r.id)`)\n"
                 var facts: [String] = []
                 if r.outcome == .skipped {
-                    facts.append("not probed this run" + (r.skippedSince.map { ", circuit open since \(Timestamp.format($0))" } ?? ""))
+                    facts.append("not probed this run" + (r.skippedSince.map { ", circuit open since \(clock.format($0))" } ?? ""))
                 } else {
                     if let status = r.status { facts.append("status \(status)") }
                     if let latency = r.latencyMs { facts.append(ms(latency)) }
                     facts.append("\(r.attempts) attempt\(r.attempts == 1 ? "" : "s")")
                 }
-                if let s = since[r.id] { facts.append("failing since \(Timestamp.format(s))") }
+                if let s = since[r.id] { facts.append("failing since \(clock.format(s))") }
                 out += "- " + facts.joined(separator: " · ") + "\n"
                 if let error = r.error { out += "- Error: \(escape(error))\n" }
                 if let reason = quiet[r.id] { out += "- Quiet: \(escape(reason)) — no alert, no reminder\n" }
@@ -168,24 +170,24 @@ enum ReportRenderer {
     }
 
     /// Server certificates that expire within 30 days, soonest first.
-    private static func certificates(_ a: RunAnalysis) -> String {
+    private static func certificates(_ a: RunAnalysis, _ clock: ReportClock) -> String {
         let soon = a.results.filter { ($0.tls?.daysLeft ?? Int.max) <= 30 }.sorted { ($0.tls!.daysLeft!, $0.id) < ($1.tls!.daysLeft!, $1.id) }
         guard !soon.isEmpty else { return "" }
         var out = "## Certificates expiring within 30 days\n\n| Interface | Certificate | Expires | Days left |\n|---|---|---|---:|\n"
         for r in soon {
             let tls = r.tls!
-            out += "| \(escape(r.name)) (`\(escape(r.id))`) | \(escape(tls.subject)) | \(tls.notAfter.map(Timestamp.format) ?? "?") | \(tls.daysLeft!) |\n"
+            out += "| \(escape(r.name)) (`\(escape(r.id))`) | \(escape(tls.subject)) | \(tls.notAfter.map(clock.format) ?? "?") | \(tls.daysLeft!) |\n"
         }
         return out + "\n"
     }
 
-    private static func breaker(_ a: RunAnalysis) -> String {
+    private static func breaker(_ a: RunAnalysis, _ clock: ReportClock) -> String {
         var out = "## Circuit breaker\n\n"
         let skipped = a.skipped
         guard !skipped.isEmpty else { return out + "All circuits closed: every interface was probed.\n\n" }
         out += "\(skipped.count) interface(s) skipped because their circuit is open:\n\n"
         for r in skipped {
-            out += "- **\(escape(r.name))** (`\(r.id)`)" + (r.skippedSince.map { " — open since \(Timestamp.format($0))" } ?? "") + "\n"
+            out += "- **\(escape(r.name))** (`\(r.id)`)" + (r.skippedSince.map { " — open since \(clock.format($0))" } ?? "") + "\n"
         }
         return out + "\n"
     }
@@ -215,4 +217,18 @@ enum ReportRenderer {
     static func seconds(_ value: TimeInterval) -> String {
         value >= 120 ? DurationParser.format(value) : String(format: "%.1f s", value)
     }
+}
+
+/// Times in a report, in the zone people read them in: `2026-11-22 23:15:00 GMT+8`.
+struct ReportClock {
+    private let formatter: DateFormatter
+
+    init(timeZone: TimeZone) {
+        formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss zzz"
+    }
+
+    func format(_ date: Date) -> String { formatter.string(from: date) }
 }

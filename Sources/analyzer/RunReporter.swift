@@ -13,6 +13,20 @@ struct RunReporter {
 
     var statePath: String { spool.stateDirectory + "/interfaces.ndjson" }
 
+    /// Ids seen for the first time, and (after a complete run) ids the state knows that the run no longer has:
+    /// state follows ids, so a renamed interface starts afresh, and the log says so.
+    private func logIdentityChanges(_ analysis: RunAnalysis, state: StateFile) {
+        guard !state.interfaces.isEmpty else { return }
+        let ids = Set(analysis.results.map(\.id))
+        let known = Set(state.interfaces.keys)
+        let new = ids.subtracting(known).sorted()
+        let gone = analysis.isIncomplete ? [] : known.subtracting(ids).sorted()
+        for (word, list) in [("new", new), ("no longer reported", gone)] where !list.isEmpty {
+            Log.notice("run \(analysis.run): interfaces \(word) (\(list.count)): " + list.prefix(20).joined(separator: ", ")
+                + (list.count > 20 ? ", … (\(list.count - 20) more)" : ""))
+        }
+    }
+
     /// Reports `pending`; throws (leaving its claims in place for a retry) if an output cannot be written.
     func report(_ pending: PendingRun, history: inout History) throws {
         let analysis = RunAnalysis(pending)
@@ -24,10 +38,11 @@ struct RunReporter {
             return (result.failureThreshold ?? service?.failureThreshold ?? alerts.failureThreshold,
                     result.successThreshold ?? service?.successThreshold ?? alerts.successThreshold)
         }
+        logIdentityChanges(analysis, state: state)
         let quiet = Quieting(results: analysis.results, silences: Silence.load(spool.stateDirectory + "/silences"),
                              windows: config.maintenance, at: analysis.startedAt)
         quiet.apply(to: &changes)
-        let text = ReportRenderer.render(analysis, changes: changes, quiet: quiet.reasons)
+        let text = ReportRenderer.render(analysis, changes: changes, quiet: quiet.reasons, timeZone: config.notify.timeZone)
         let reportPath = spool.reportsDirectory + "/" + RunFileName.report(run: analysis.run)
         CrashPoint.hit("before-report")
         try FileIO.replaceAtomically(reportPath, with: Array(text.utf8), mode: spool.permissions.fileMode)

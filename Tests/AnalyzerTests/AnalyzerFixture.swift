@@ -17,6 +17,8 @@ struct AnalyzerFixture {
         \(scheduler.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         alerts:
         \(alerts.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        notify:
+          timezone: Asia/Shanghai
         spool:
           dir: spool
         """)

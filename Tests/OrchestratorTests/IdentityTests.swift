@@ -33,6 +33,7 @@ struct IdentityTests {
         try f.dir.write("pool/svc/list.yaml", "interfaces:\n  - name: New endpoint\n    url: /ok?new=1\n" + entries + "\n")
         let second = try f.run(["once"])
         #expect(second.exitCode == 1, "Orders list still fails")
+        #expect(second.stderr.contains("interfaces new (1): svc/list#new-endpoint"), "the analyzer says which id is new: \(second.stderr)")
         #expect(f.outboxFiles() == alertsBefore, "no alert: nothing changed for any interface")
         let stateAfter = try State.entries(stateFile)
         for (id, entry) in stateBefore { #expect(stateAfter[id]?.health == entry.health && stateAfter[id]?.since == entry.since, "\(id)") }

@@ -14,12 +14,28 @@ public final class ServiceRunner: Sendable {
     private let rescanInterval: TimeInterval
     private let flags = Mutex<(stop: Bool, reload: Bool)>((false, false))
     private let notifier = SystemdNotifier.fromEnvironment()
+    private let signals = Mutex<SignalWatcher?>(nil)
 
-    /// `directories`: the `new/` directories whose arrivals should wake the service.
+    /// `directories`: the `new/` directories whose arrivals should wake the service. Signals are watched from
+    /// here on: one that arrives before `run` (a SIGHUP right after start-up) is acted on, never fatal.
     public init(name: String, watching directories: [String], rescanInterval: TimeInterval = 30) {
         self.name = name
         waiter = Waiter(directories: directories)
         self.rescanInterval = rescanInterval
+        let watcher = SignalWatcher([SIGTERM, SIGINT, SIGHUP, SIGUSR1]) { [weak self] number in self?.received(number) }
+        signals.withLock { $0 = watcher }
+    }
+
+    private func received(_ number: Int32) {
+        if number == SIGUSR1 {
+            // "Look again now" (e.g. `notifier replay` made deferred alerts due).
+        } else if number == SIGHUP {
+            flags.withLock { $0.reload = true }
+        } else {
+            Log.notice("\(SignalWatcher.name(number)): finishing the current item, then stopping")
+            flags.withLock { $0.stop = true }
+        }
+        waiter.wake()
     }
 
     /// Whether a stop was requested (a long pass should check this between items and hand back the rest).
@@ -38,17 +54,6 @@ public final class ServiceRunner: Sendable {
     /// pass (nil: the rescan interval). With `once`, runs a single pass. `reload` runs on SIGHUP, between
     /// passes. Returns when stopped (or after the single pass), after sending STOPPING=1.
     public func run(once: Bool, reload: () -> Void, status: () -> String, pass: () async -> TimeInterval?) async {
-        let watcher = SignalWatcher([SIGTERM, SIGINT, SIGHUP, SIGUSR1]) { [self] number in
-            if number == SIGUSR1 {
-                // "Look again now" (e.g. `notifier replay` made deferred alerts due).
-            } else if number == SIGHUP {
-                flags.withLock { $0.reload = true }
-            } else {
-                Log.notice("\(SignalWatcher.name(number)): finishing the current item, then stopping")
-                flags.withLock { $0.stop = true }
-            }
-            waiter.wake()
-        }
         notifier?.ready(status: "\(name) started")
         var lastWatchdog = Date.distantPast
         while true {
@@ -76,6 +81,5 @@ public final class ServiceRunner: Sendable {
             _ = await waiter.next(timeout: max(0.01, timeout))
         }
         notifier?.stopping()
-        _ = watcher
     }
 }
