@@ -28,6 +28,8 @@ struct DeliveryState: Codable, Equatable {
     var replayedAt: Date?
     var firstDeliveredAt: Date?
     var mention: Bool?
+    /// Every settled attempt, oldest first (the last 50): what happened to this alert, readable with `jq`.
+    var log: [AttemptRecord]?
 
     init(channel: String) { self.channel = channel }
 
@@ -42,8 +44,22 @@ struct DeliveryState: Codable, Equatable {
         case delivered, note
         case replayedAt = "replayed_at"
         case firstDeliveredAt = "first_delivered_at"
-        case mention
+        case mention, log
     }
+
+    /// Appends a settled attempt, keeping the last 50.
+    mutating func record(_ result: String, error: String?, at date: Date = Date()) {
+        var entries = log ?? []
+        entries.append(AttemptRecord(at: date, result: result, error: error))
+        log = Array(entries.suffix(50))
+    }
+}
+
+/// One settled delivery attempt: delivered, deferred, misconfigured, refused, replayed.
+struct AttemptRecord: Codable, Equatable {
+    var at: Date
+    var result: String
+    var error: String?
 }
 
 /// A delivery file read from the spool.

@@ -197,6 +197,7 @@ final class Dispatcher: @unchecked Sendable {
             delivery.state.lastError = nil
             delivery.state.nextAttemptAt = nil
             delivery.state.delivered = channel.reachesTeam
+            delivery.state.record(channel.reachesTeam ? "delivered" : "printed", error: nil)
             if !channel.reachesTeam { delivery.state.note = "no channel configured: printed on stdout, not delivered to anyone" }
             CrashPoint.hit("before-sent")
             try deferral.markSent(delivery, claimed: claimed)
@@ -205,6 +206,7 @@ final class Dispatcher: @unchecked Sendable {
         case let .retryLater(error, _, retryAfter):
             delivery.state.deferrals += 1
             delivery.state.lastError = error
+            delivery.state.record("deferred", error: error)
             let until = Date().addingTimeInterval(deferral.backoff(deferrals: delivery.state.deferrals, retryAfter: retryAfter))
             down[channel.name] = until
             try deferral.postpone(delivery, until: until, claimed: claimed)
@@ -214,6 +216,7 @@ final class Dispatcher: @unchecked Sendable {
         case let .misconfigured(error, _):
             delivery.state.deferrals += 1
             delivery.state.lastError = error
+            delivery.state.record("misconfigured", error: error)
             let until = Date().addingTimeInterval(config.notify.backoffMax)
             down[channel.name] = until
             try deferral.postpone(delivery, until: until, claimed: claimed)
@@ -222,6 +225,7 @@ final class Dispatcher: @unchecked Sendable {
                 + "\(Timestamp.format(until)); fix the config and send SIGHUP (or run `notifier replay --all`)")
         case let .refused(error):
             delivery.state.lastError = error
+            delivery.state.record("refused", error: error)
             try deferral.fail(delivery, reason: error, claimed: claimed)
             failedCount += 1
         }

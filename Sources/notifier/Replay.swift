@@ -28,7 +28,10 @@ enum Replay {
             for name in FileIO.listIfPresent(spool.sentDirectory) where name.hasSuffix(".ndjson") && matches(name) {
                 var delivery = try Delivery.read(spool.sentDirectory + "/" + name, name: name)
                 let first = delivery.state.firstDeliveredAt ?? delivery.state.deliveredAt
+                var log = delivery.state.log ?? []
+                log.append(AttemptRecord(at: now, result: "replayed", error: nil))
                 delivery.state = DeliveryState(channel: delivery.state.channel)
+                delivery.state.log = Array(log.suffix(50))
                 delivery.state.note = "replayed from sent/ at \(Timestamp.format(now))"
                 delivery.state.replayedAt = now
                 delivery.state.firstDeliveredAt = first

@@ -147,9 +147,9 @@ enum WeComRenderer {
         } else {
             // For HTTP outcomes the error ("HTTP 500 Internal Server Error") already says it all.
             if let error = t.error, error.hasPrefix("HTTP ") {
-                text += cut(plain(error), to: 100)
+                text += cut(plain(error), to: 160)
             } else {
-                text += t.outcome.summary + (t.error.map { ": " + cut(plain($0), to: 100) } ?? "")
+                text += t.outcome.summary + (t.error.map { ": " + cut(plain($0), to: 160) } ?? "")
             }
         }
         if t.change == .recovered {

@@ -66,5 +66,8 @@ struct ReplayMessageTests {
         #expect(!content.contains("<@"), "no mentions unless --mention")
         let state = try f.dir.read("spool/outbox/sent/\(run).alert@wecom.ndjson")
         #expect(state.contains("\"first_delivered_at\":") && state.contains("\"replayed_at\":"), "the first delivery is kept")
+        // Every attempt is in the record, in order: delivered, replayed, delivered again.
+        let results = state.components(separatedBy: "\"result\":\"").dropFirst().map { $0.prefix { $0 != "\"" } }
+        #expect(results == ["delivered", "replayed", "delivered"], "\(results)")
     }
 }
