@@ -32,10 +32,7 @@ struct DebounceTests {
         f.server.route("/flaky", reply: .text(200, "fine"))
         _ = try run(false, "one good sample is not a recovery yet")
         _ = try run(true, "two good samples: the recovery is announced")
-        let sent = try f.outboxFiles().compactMap { name -> String? in
-            let path = f.spool.sentDirectory + "/" + name
-            return FileIO.status(path) == nil ? nil : try String(contentsOfFile: path, encoding: .utf8)
-        }.joined()
+        let sent = try f.sentText()
         #expect(sent.contains("new_failure") && sent.contains("recovered"), "\(sent.prefix(400))")
     }
 }

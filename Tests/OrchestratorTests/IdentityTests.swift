@@ -81,4 +81,10 @@ extension OrchestratorFixture {
         [spool.outbox.newDirectory, spool.outbox.curDirectory, spool.deferredDirectory, spool.sentDirectory, spool.failedDirectory]
             .flatMap { FileIO.listIfPresent($0) }.filter { !$0.hasPrefix(".") }.sorted()
     }
+
+    /// The text of every alert delivered (or printed) so far, in name order.
+    func sentText() throws -> String {
+        try FileIO.listIfPresent(spool.sentDirectory).sorted().map { try String(contentsOfFile: spool.sentDirectory + "/" + $0, encoding: .utf8) }
+            .joined()
+    }
 }

@@ -34,10 +34,7 @@ struct SilenceTests {
         _ = try f.run(["once"])
         let alerts = f.outboxFiles()
         #expect(alerts.count == 1, "the silence ended on a failing interface: one alert")
-        let text = try alerts.compactMap { name -> String? in
-            let path = f.spool.sentDirectory + "/" + name
-            return FileIO.status(path) == nil ? nil : try String(contentsOfFile: path, encoding: .utf8)
-        }.joined()
+        let text = try f.sentText()
         #expect(text.contains("new_failure") && text.contains("svc/orders"), "\(text.prefix(300))")
     }
 
