@@ -13,15 +13,17 @@ struct AlertDecision {
 }
 
 enum AlertPolicy {
+    /// `quiet`: interfaces silenced or in maintenance, which never make an alert (their changes are already out
+    /// of `changes`; in every_run mode their failures do not count either).
     static func decide(_ analysis: RunAnalysis, changes: StateChanges, previousAlert: AlertMark?,
-                       settings: AlertSettings) -> AlertDecision? {
+                       settings: AlertSettings, quiet: [String: String] = [:]) -> AlertDecision? {
         let newFailures = changes.transitions.filter { $0.change == .newFailure }
         let everything = changes.transitions + changes.stillFailing
         switch settings.mode {
         case .everyRun:
-            guard analysis.stats.failed > 0 || analysis.isIncomplete else { return nil }
-            return AlertDecision(reason: .everyRun, severity: analysis.stats.failed > 0 ? .critical : .warning,
-                                 transitions: everything)
+            let loud = analysis.failures.contains { quiet[$0.id] == nil }
+            guard loud || analysis.isIncomplete else { return nil }
+            return AlertDecision(reason: .everyRun, severity: loud ? .critical : .warning, transitions: everything)
         case .change:
             if !changes.transitions.isEmpty {
                 return AlertDecision(reason: .change, severity: newFailures.isEmpty ? .resolved : .critical,

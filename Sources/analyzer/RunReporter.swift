@@ -50,7 +50,7 @@ struct RunReporter {
 
         var alertName: String?
         if let decision = AlertPolicy.decide(analysis, changes: changes, previousAlert: state.lastAlert(before: analysis.run),
-                                             settings: config.alerts) {
+                                             settings: config.alerts, quiet: quiet.reasons) {
             let name = RunFileName.alert(run: analysis.run)
             let prefix = analysis.run + ".alert"
             if spool.outbox.contains(prefix: prefix, alsoIn: [spool.deferredDirectory, spool.sentDirectory, spool.failedDirectory]) {

@@ -57,4 +57,31 @@ struct AlertLogicTests {
         #expect(try step(f, 1, ["a/x": .http500], seen: &seen).count == 1)
         #expect(try step(f, 2, ["a/x": .ok], seen: &seen).isEmpty)
     }
+
+    @Test("a silence: no reminder while it lasts (every_run included); when it expires on a failing interface, the next run alerts")
+    func silences() throws {
+        let f = try AnalyzerFixture(alerts: "mode: change\nrepeat_interval: 20m")
+        var seen = 0
+        #expect(try step(f, 0, ["a/x": .http500], seen: &seen).count == 1, "the failure is announced")
+        // Silenced from run 1 to just before run 4 (runs are 15 minutes apart).
+        let silence = Silence(id: "s-test", match: "a/*", createdAt: t0.addingTimeInterval(600), until: t0.addingTimeInterval(3 * 900 + 60),
+                              reason: "known", by: nil)
+        _ = try f.dir.write("spool/state/silences/s-test.json", try RecordCoding.encodeString(silence) + "\n")
+        #expect(try step(f, 2, ["a/x": .http500], seen: &seen).isEmpty, "a reminder was due (30 min > 20 min), but silenced")
+        #expect(try step(f, 3, ["a/x": .http500, "b/y": .ok], seen: &seen).isEmpty)
+        let after = try step(f, 5, ["a/x": .http500, "b/y": .ok], seen: &seen)
+        #expect(after.count == 1 && after.first?.transitions.map(\.id) == ["a/x"], "expired while failing: alerted again")
+        #expect(try f.report(RunID.scheduled(tick: t0.addingTimeInterval(2 * 900))).contains("- Quiet: silenced until "))
+    }
+
+    @Test("every_run mode: a silenced failure alone makes no alert")
+    func everyRunSilenced() throws {
+        let f = try AnalyzerFixture(alerts: "mode: every_run")
+        let silence = Silence(id: "s-all", match: "a/x", createdAt: t0.addingTimeInterval(-60), until: t0.addingTimeInterval(86_400),
+                              reason: "known", by: nil)
+        _ = try f.dir.write("spool/state/silences/s-all.json", try RecordCoding.encodeString(silence) + "\n")
+        var seen = 0
+        #expect(try step(f, 0, ["a/x": .http500, "b/y": .ok], seen: &seen).isEmpty)
+        #expect(try step(f, 1, ["a/x": .http500, "b/y": .dns], seen: &seen).count == 1, "an unsilenced failure still alerts")
+    }
 }
