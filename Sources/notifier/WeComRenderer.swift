@@ -102,7 +102,7 @@ enum WeComRenderer {
         if let replay = style.replay {
             marker = " · re-sent \(style.clock(replay.resentAt))" + (replay.firstSentAt.map { ", first sent \(style.clock($0))" } ?? "")
         } else {
-            marker = late > 60 ? " · sent \(MessageStyle.span(late)) late" : ""
+            marker = late > 60 ? " (delayed \(MessageStyle.span(late)))" : ""
         }
         head.append("> Run `\(cut(alert.run, to: 60))` (\(s.trigger)) · \(style.clock(s.startedAt, withDate: true))" + marker)
         head.append("> \(s.ok)/\(s.interfaces) ok · \(s.failed) failed" + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "")

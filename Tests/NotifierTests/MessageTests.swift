@@ -39,7 +39,7 @@ struct MessageTests {
         #expect(contents[2].contains("was down 7 min"), "\(contents[2])")
         let run = RunID.scheduled(tick: start)
         #expect(contents[0].contains("Report: [\(run).md](https://vigil.example.com/reports/\(run).md)"), "\(contents[0])")
-        #expect(contents.allSatisfy { $0.contains(" late") }, "these runs ended long ago: the messages say they come late")
+        #expect(contents.allSatisfy { $0.contains(" (delayed ") }, "these runs ended long ago: the messages say they are delayed")
     }
 }
 
