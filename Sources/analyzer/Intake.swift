@@ -40,7 +40,7 @@ struct Intake {
 
     private func claim(_ queue: Queue, _ name: String) -> ClaimedFile? {
         do {
-            return try queue.claim(name, by: owner)
+            return try spool.claim(queue, name, by: owner)
         } catch {
             Log.error("cannot claim \(queue.name)/new/\(name): \(error)")
             return nil

@@ -102,7 +102,10 @@ final class Dispatcher: @unchecked Sendable {
     private func startTime(of name: String, fromDeferred: Bool) -> Date {
         if let known = startTimes[name] { return known }
         let path = (fromDeferred ? spool.deferredDirectory : spool.outbox.newDirectory) + "/" + name
-        let start = (try? Delivery.read(path, name: name))?.alert.stats.startedAt
+        // Only a regular file of a sane size is read here: anything else is quarantined when it is claimed, and
+        // opening a FIFO would block the notifier.
+        let readable = Spool.isPlainFile(path, limit: Spool.fileLimit(of: "outbox"))
+        let start = (readable ? (try? Delivery.read(path, name: name))?.alert.stats.startedAt : nil)
             ?? RunFileName.run(of: name).flatMap(RunID.date(of:)) ?? .distantPast
         startTimes[name] = start
         return start
@@ -111,7 +114,7 @@ final class Dispatcher: @unchecked Sendable {
     /// Claims each alert not yet split and publishes one delivery per channel, then acknowledges it.
     private func split() {
         for name in spool.outbox.pending() where Delivery.channel(of: name) == nil {
-            guard let claim = try? spool.outbox.claim(name, by: owner) else { continue }
+            guard let claim = try? spool.claim(spool.outbox, name, by: owner) else { continue }
             do {
                 let delivery = try Delivery.read(claim.path, name: name)
                 for channel in channels.keys.sorted() {
@@ -131,7 +134,8 @@ final class Dispatcher: @unchecked Sendable {
                         stopping: @escaping @Sendable () -> Bool) async {
         let source = fromDeferred ? spool.deferredDirectory + "/" + name : spool.outbox.newDirectory + "/" + name
         let claimed = spool.outbox.curDirectory + "/" + name + owner.suffix
-        guard (try? FileIO.rename(source, claimed)) == true else { return }
+        guard (try? FileIO.rename(source, claimed)) == true,
+              (try? spool.admit(claimed, name: name, limit: Spool.fileLimit(of: "outbox"))) == true else { return }
         var delivery: Delivery
         do {
             delivery = try Delivery.read(claimed, name: name)

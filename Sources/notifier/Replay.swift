@@ -68,6 +68,10 @@ enum Listing {
         for name in deferred {
             let path = spool.deferredDirectory + "/" + name
             let next = FileIO.status(path).map { Timestamp.format($0.modificationDate) } ?? "?"
+            guard Spool.isPlainFile(path, limit: Spool.fileLimit(of: "outbox")) else {
+                out += "  \(name)  (not a regular file: quarantined at its next attempt)\n"
+                continue
+            }
             if let d = try? Delivery.read(path, name: name) {
                 out += "  \(name)  attempts \(d.state.attempts)  next \(next)  last error: \(d.state.lastError ?? "-")\n"
             } else {
@@ -83,7 +87,7 @@ enum Listing {
         }
         let sent = FileIO.listIfPresent(spool.sentDirectory).filter { $0.hasSuffix(".ndjson") }
         out += "outbox/sent: \(sent.count) (last 10)\n"
-        for name in sent.suffix(10) {
+        for name in sent.suffix(10) where Spool.isPlainFile(spool.sentDirectory + "/" + name, limit: Spool.fileLimit(of: "outbox")) {
             if let d = try? Delivery.read(spool.sentDirectory + "/" + name, name: name) {
                 let when = d.state.deliveredAt.map(Timestamp.format) ?? "?"
                 out += "  \(name)  \(d.state.delivered == false ? "printed only (no channel)" : "delivered") \(when)\n"

@@ -20,3 +20,21 @@ struct OrderTests {
         #expect(f.acceptedRuns == [earlier, later], "\(f.acceptedRuns)")
     }
 }
+
+@Suite("Special files in the outbox")
+struct OutboxSpecialFileTests {
+    @Test("a FIFO and a link to /dev/zero in outbox/new and deferred/ are quarantined unread; the real alert goes out")
+    func specialFiles() throws {
+        let f = try NotifierFixture()
+        let run = try f.publishAlert(minutes: 0)
+        #expect(mkfifo(f.spool.outbox.newDirectory + "/fifo.alert.ndjson", 0o600) == 0)
+        #expect(mkfifo(f.spool.outbox.newDirectory + "/x.alert@wecom.ndjson", 0o600) == 0)
+        try FileManager.default.createSymbolicLink(atPath: f.spool.deferredDirectory + "/z.alert@wecom.ndjson", withDestinationPath: "/dev/zero")
+        let once = try f.runOnce(["--once"])
+        #expect(once.exitCode == 0, "\(once.stderr)")
+        #expect(f.acceptedRuns == [run])
+        let notes = FileIO.listIfPresent(f.spool.quarantineDirectory).filter { $0.hasSuffix(".reason") }
+        #expect(notes.count == 3, "\(notes) \(once.stderr)")
+        #expect(f.deferred.isEmpty && FileIO.listIfPresent(f.spool.outbox.newDirectory).isEmpty)
+    }
+}

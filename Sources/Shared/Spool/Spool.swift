@@ -39,6 +39,42 @@ public struct Spool: Sendable {
 
     public var quarantine: Quarantine { Quarantine(directory: quarantineDirectory, permissions: permissions) }
 
+    /// The largest file a consumer reads from each queue; a larger one is quarantined unread.
+    public static func fileLimit(of queue: String) -> Int64 { queue == "results" ? 1 << 30 : 64 << 20 }
+
+    /// Claims `new/NAME` of `queue` and makes sure it is something a consumer may read: a regular file (not a
+    /// FIFO that would block `open`, not a symbolic link that leads to /dev/zero or out of the spool, not a
+    /// directory) within the queue's size limit. Anything else is quarantined unread, with the reason; nil
+    /// then, as when another consumer won the claim.
+    public func claim(_ queue: Queue, _ name: String, by owner: ClaimOwner = .current) throws -> ClaimedFile? {
+        guard let claimed = try queue.claim(name, by: owner) else { return nil }
+        return try admit(claimed.path, name: name, limit: Spool.fileLimit(of: queue.name)) ? claimed : nil
+    }
+
+    /// Whether `path` is a regular file (not followed if a link) no larger than `limit`: safe to open and read.
+    public static func isPlainFile(_ path: String, limit: Int64) -> Bool {
+        var st = stat()
+        return fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == S_IFREG && Int64(st.st_size) <= limit
+    }
+
+    /// True when the claimed file at `path` may be read; otherwise it is quarantined with the reason.
+    public func admit(_ path: String, name: String, limit: Int64) throws -> Bool {
+        var st = stat()
+        guard fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
+        let reason: String
+        switch st.st_mode & S_IFMT {
+        case S_IFREG:
+            guard Int64(st.st_size) > limit else { return true }
+            reason = "\(st.st_size) bytes, more than the \(DurationParser.formatBytes(UInt64(limit))) a consumer reads from this queue"
+        case S_IFLNK: reason = "a symbolic link, not a file: consumers never follow links (it could lead anywhere)"
+        case S_IFIFO: reason = "a FIFO, not a file: reading it would block"
+        case S_IFDIR: reason = "a directory, not a file"
+        default: reason = "a device or socket, not a file"
+        }
+        try quarantine.file(at: path, name: name, reason: reason + "; not read")
+        return false
+    }
+
     /// The queue called `name`.
     public func queue(_ name: String) -> Queue {
         Queue(name: name, path: root + "/" + name, permissions: permissions, floorBytes: floorBytes)
