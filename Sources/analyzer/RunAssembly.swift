@@ -95,8 +95,11 @@ struct RunAssembly {
     }
 
     /// Runs to report now, oldest first.
+    /// A run known only from files that could not be read (junk named like a batch) is no run: it waits for a
+    /// manifest or a valid batch, and is never reported (nor alerted) on its own.
     func ready(now: Date, maxRuntime: TimeInterval, grace: TimeInterval) -> [PendingRun] {
-        runs.values.filter { $0.isComplete || now >= $0.deadline(maxRuntime: maxRuntime, grace: grace) }
+        runs.values.filter { $0.manifest != nil || !$0.batches.isEmpty }
+            .filter { $0.isComplete || now >= $0.deadline(maxRuntime: maxRuntime, grace: grace) }
             .sorted { $0.id < $1.id }
     }
 

@@ -40,3 +40,18 @@ struct SpecialFileTests {
         #expect((try? f.report(foreign)) == nil, "the linked batch was not consumed")
     }
 }
+
+@Suite("Junk in results/new")
+struct JunkBatchTests {
+    @Test("junk named like a batch of an unknown run is quarantined, and makes no report and no alert")
+    func junkOfUnknownRun() throws {
+        let f = try AnalyzerFixture()
+        let unknown = RunID.manual(at: t0)
+        _ = try f.dir.write("spool/results/new/\(unknown).2of4.host.prober-7.ndjson", "garbage, not a batch\n")
+        let once = try f.analyzeOnce()
+        #expect(once.exitCode == 0, "\(once.stderr)")
+        #expect(FileIO.listIfPresent(f.spool.quarantineDirectory).contains { $0.hasSuffix(".reason") })
+        #expect((try? f.report(unknown)) == nil, "no report for a run nobody started")
+        #expect(try f.alerts().isEmpty, "no alert")
+    }
+}
