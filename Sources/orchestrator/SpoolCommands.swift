@@ -97,11 +97,30 @@ enum SpoolCommands {
         return 0
     }
 
+    /// The files requeue and purge act on: only inside the spool (a path elsewhere is refused, never touched).
     private static func selection(_ spool: Spool, names: [String], queue: String?) -> [String] {
         if let queue, let dir = places(spool).first(where: { $0.0 == queue })?.1 {
             return FileIO.listIfPresent(dir).filter { !$0.hasSuffix(".reason") }.map { dir + "/" + $0 }
         }
-        return names.compactMap { locate(spool, $0) }
+        let root = (spool.root as NSString).standardizingPath + "/"
+        return names.compactMap { name in
+            guard let path = locate(spool, name) else { return nil }
+            let absolute = Paths.resolve(path, against: FileManager.default.currentDirectoryPath)
+            guard absolute.hasPrefix(root) else {
+                Log.error("\(name) is outside the spool \(spool.root): not touched")
+                return nil
+            }
+            return absolute
+        }
+    }
+
+    /// The live process on this host that is still writing a tmp file (its name carries host and pid).
+    static func liveWriter(of path: String) -> Int32? {
+        guard (path as NSString).deletingLastPathComponent.hasSuffix("/tmp") else { return nil }
+        let parts = (path as NSString).lastPathComponent.split(separator: ".")
+        guard parts.count >= 5, parts[2] == SpoolName.host, let dash = parts[3].lastIndex(of: "-"),
+              let pid = Int32(parts[3][parts[3].index(after: dash)...]), FileIO.processExists(pid) else { return nil }
+        return pid
     }
 
     private static func requeue(_ spool: Spool, names: [String], queue: String?) -> Int32 {
@@ -159,6 +178,10 @@ enum SpoolCommands {
             return 1
         }
         for path in paths {
+            if let pid = liveWriter(of: path) {
+                print("kept \(path): process \(pid) is still writing it")
+                continue
+            }
             try? FileIO.unlink(path)
             try? FileIO.unlink(path + ".reason")
             print("deleted \(path)")

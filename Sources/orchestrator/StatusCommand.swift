@@ -31,9 +31,10 @@ enum StatusCommand {
         if reported.isEmpty { out += "  none yet\n" }
         for summary in reported.reversed() {
             let s = summary.stats
-            out += "  \(summary.run): \(s.ok) ok, \(s.failed) failed" + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "")
-                + " of \(s.interfaces)"
-                + String(format: " (%.1f %%)", s.successRate) + (s.missingShards.isEmpty ? "" : ", \(s.missingShards.count) shard(s) missing")
+            // A run with no interfaces measured nothing: no success rate to show.
+            out += "  \(summary.run): " + (s.interfaces == 0 ? "no interfaces" : "\(s.ok) ok, \(s.failed) failed"
+                + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "") + " of \(s.interfaces)"
+                + String(format: " (%.1f %%)", s.successRate)) + (s.missingShards.isEmpty ? "" : ", \(s.missingShards.count) shard(s) missing")
                 + (summary.alert != nil ? ", alert sent" : "") + "\n"
         }
         out += "queues:\n"

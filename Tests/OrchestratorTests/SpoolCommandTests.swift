@@ -42,3 +42,25 @@ struct SpoolCommandTests {
         #expect(f.spool.results.pending().isEmpty)
     }
 }
+
+@Suite("spool purge safety")
+struct PurgeSafetyTests {
+    @Test("purge never deletes a tmp file a live process writes, nor anything outside the spool")
+    func purgeSafety() throws {
+        let f = try OrchestratorFixture()
+        try f.spool.prepare()
+        let live = f.spool.results.tmpDirectory + "/1795359600.000001.\(SpoolName.host).prober-\(getpid()).1.ndjson"
+        let dead = f.spool.results.tmpDirectory + "/1795359600.000002.\(SpoolName.host).prober-2147483646.1.ndjson"
+        _ = FileManager.default.createFile(atPath: live, contents: Data("partial".utf8))
+        _ = FileManager.default.createFile(atPath: dead, contents: Data("left over".utf8))
+        let purge = try f.run(["spool", "purge", "--queue", "results/tmp", "--yes"])
+        #expect(purge.stdout.contains("kept \(live): process \(getpid()) is still writing it"), "\(purge.stdout)")
+        #expect(FileIO.status(live) != nil && FileIO.status(dead) == nil)
+
+        let outside = TemporaryDirectory("outside")
+        let precious = try outside.write("precious.ndjson", "keep me\n")
+        let refused = try f.run(["spool", "purge", precious, "--yes"])
+        #expect(refused.exitCode != 0 && refused.stderr.contains("is outside the spool"), "\(refused.stderr)")
+        #expect(FileIO.status(precious) != nil)
+    }
+}
