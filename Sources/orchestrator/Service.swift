@@ -166,6 +166,11 @@ struct Janitor {
             }
             let removed = queue.removeStaleTemporaries(now: now)
             if !removed.isEmpty { Log.warning("janitor: removed \(removed.count) stale file(s) from \(queue.name)/tmp (older than 36h)") }
+            let orphaned = queue.removeOrphanedTemporaries()
+            if !orphaned.isEmpty {
+                Log.warning("janitor: removed \(orphaned.count) file(s) from \(queue.name)/tmp whose writer is gone: "
+                    + orphaned.prefix(3).joined(separator: ", "))
+            }
         }
     }
 }

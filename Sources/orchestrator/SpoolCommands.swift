@@ -116,11 +116,10 @@ enum SpoolCommands {
 
     /// The live process on this host that is still writing a tmp file (its name carries host and pid).
     static func liveWriter(of path: String) -> Int32? {
-        guard (path as NSString).deletingLastPathComponent.hasSuffix("/tmp") else { return nil }
-        let parts = (path as NSString).lastPathComponent.split(separator: ".")
-        guard parts.count >= 5, parts[2] == SpoolName.host, let dash = parts[3].lastIndex(of: "-"),
-              let pid = Int32(parts[3][parts[3].index(after: dash)...]), FileIO.processExists(pid) else { return nil }
-        return pid
+        guard (path as NSString).deletingLastPathComponent.hasSuffix("/tmp"),
+              let writer = SpoolName.writer(of: (path as NSString).lastPathComponent), writer.host == SpoolName.host,
+              FileIO.processExists(writer.pid) else { return nil }
+        return writer.pid
     }
 
     private static func requeue(_ spool: Spool, names: [String], queue: String?) -> Int32 {

@@ -167,6 +167,18 @@ public struct Queue: Sendable {
         return removed
     }
 
+    /// Removes files in `tmp/` whose writer, named in the file name, was a process of this host that is gone
+    /// (a prober killed with its orchestrator): they will never be finished, and `status` would show them as
+    /// being written for 36 hours.
+    @discardableResult
+    public func removeOrphanedTemporaries(host: String = SpoolName.host) -> [String] {
+        FileIO.listIfPresent(tmpDirectory).filter { entry in
+            guard let writer = SpoolName.writer(of: entry), writer.host == host, writer.pid != getpid(),
+                  !FileIO.processExists(writer.pid) else { return false }
+            return (try? FileIO.unlink(tmpDirectory + "/" + entry)) != nil
+        }
+    }
+
     /// Whether a file whose name starts with `prefix` is in `new/`, `cur/` or any of `others` (the check
     /// that makes derived outputs idempotent).
     public func contains(prefix: String, alsoIn others: [String] = []) -> Bool {

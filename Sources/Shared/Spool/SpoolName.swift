@@ -35,6 +35,15 @@ public enum SpoolName {
         })
     }
 
+    /// The host and pid a spool name was written by, for names that carry them (`<unixsec>.<usec>.<host>.<program>-<pid>…`
+    /// and batches `<run>.<k>of<N>.<host>.<program>-<pid>.ndjson`); nil for names derived from a run alone.
+    public static func writer(of name: String) -> (host: String, pid: Int32)? {
+        let parts = name.split(separator: ".")
+        guard parts.count >= 5, let dash = parts[3].lastIndex(of: "-"), let pid = Int32(parts[3][parts[3].index(after: dash)...]), pid > 0
+        else { return nil }
+        return (String(parts[2]), pid)
+    }
+
     /// `<unixsec>.<usec>.<host>.<program>-<pid>.<seq>.ndjson`
     public static func unique(program: String, now: Date = Date()) -> String {
         let seconds = now.timeIntervalSince1970

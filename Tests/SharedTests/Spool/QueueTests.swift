@@ -177,3 +177,23 @@ final class ClaimLedger: @unchecked Sendable {
         return seen.count
     }
 }
+
+@Suite("Orphaned temporaries")
+struct OrphanedTemporaryTests {
+    @Test("tmp files of dead writers on this host are removed; live writers' and other hosts' are kept")
+    func orphans() throws {
+        let dir = TemporaryDirectory("orphans")
+        let spool = Spool(root: dir.url("spool"))
+        try spool.prepare()
+        let tmp = spool.results.tmpDirectory
+        let host = SpoolName.host
+        let dead = "20261122T150000Z-tick.1of2.\(host).prober-2147483646.ndjson"
+        let live = "20261122T150000Z-tick.2of2.\(host).prober-\(getpid()).ndjson"
+        let other = "20261122T150000Z-tick.1of2.another-host.prober-2147483646.ndjson"
+        for name in [dead, live, other, "20261122T150000Z-tick.alert.ndjson"] {
+            _ = FileManager.default.createFile(atPath: tmp + "/" + name, contents: Data("partial".utf8))
+        }
+        #expect(spool.results.removeOrphanedTemporaries() == [dead])
+        #expect(Set(FileIO.listIfPresent(tmp)) == [live, other, "20261122T150000Z-tick.alert.ndjson"])
+    }
+}
