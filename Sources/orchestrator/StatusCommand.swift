@@ -41,6 +41,12 @@ enum StatusCommand {
         for queue in [spool.runs, spool.results, spool.outbox] {
             out += "  \(queue.name): \(queue.pending().count) new, \(FileIO.listIfPresent(queue.curDirectory).count) claimed, "
                 + "\(FileIO.listIfPresent(queue.tmpDirectory).count) being written\n"
+            // Hidden files are never taken (Maildir): say so, or they wait unseen forever.
+            let hidden = FileIO.hidden(queue.newDirectory)
+            if !hidden.isEmpty {
+                out += "    \(hidden.count) hidden file(s) in \(queue.name)/new are never processed (rename or remove them): "
+                    + hidden.prefix(3).joined(separator: ", ") + "\n"
+            }
         }
         let count = { (dir: String) in FileIO.listIfPresent(dir).filter { $0.hasSuffix(".ndjson") }.count }
         out += "  alerts: \(count(spool.deferredDirectory)) deferred, \(count(spool.failedDirectory)) failed (waiting for an operator), "

@@ -63,4 +63,14 @@ struct PurgeSafetyTests {
         #expect(refused.exitCode != 0 && refused.stderr.contains("is outside the spool"), "\(refused.stderr)")
         #expect(FileIO.status(precious) != nil)
     }
+
+    @Test("status names hidden files in a queue's new/, which no consumer takes")
+    func hiddenFiles() throws {
+        let f = try OrchestratorFixture()
+        try f.spool.prepare()
+        _ = FileManager.default.createFile(atPath: f.spool.results.newDirectory + "/.half-copied.ndjson", contents: Data("x".utf8))
+        let status = try f.run(["status"])
+        #expect(status.stdout.contains("1 hidden file(s) in results/new are never processed (rename or remove them): .half-copied.ndjson"),
+                "\(status.stdout)")
+    }
 }

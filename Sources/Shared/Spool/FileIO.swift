@@ -70,6 +70,11 @@ public enum FileIO {
 
     /// Names in `directory`, excluding dot files, sorted (spool names sort by age).
     public static func list(_ directory: String) throws -> [String] {
+        try entries(directory, hidden: false).sorted()
+    }
+
+    /// The names in `directory`: the visible ones, or (`hidden`) those starting with "." but "." and "..".
+    private static func entries(_ directory: String, hidden: Bool) throws -> [String] {
         guard let dir = opendir(directory) else {
             throw SpoolError.system(operation: "opendir", path: directory, errno: errno)
         }
@@ -79,15 +84,20 @@ public enum FileIO {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
-            if name.hasPrefix(".") { continue }
+            guard name.hasPrefix(".") == hidden, name != ".", name != ".." else { continue }
             names.append(name)
         }
-        return names.sorted()
+        return names
     }
 
     /// `list`, but an absent directory is empty rather than an error.
     public static func listIfPresent(_ directory: String) -> [String] {
         (try? list(directory)) ?? []
+    }
+
+    /// The hidden entries (names starting with ".") of `directory`, which no consumer ever takes.
+    public static func hidden(_ directory: String) -> [String] {
+        ((try? entries(directory, hidden: true)) ?? []).sorted()
     }
 
     /// `link(from, to)`: publishes without ever replacing an existing name (EEXIST → alreadyExists).
