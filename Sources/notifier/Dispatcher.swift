@@ -134,7 +134,8 @@ final class Dispatcher: @unchecked Sendable {
                         stopping: @escaping @Sendable () -> Bool) async {
         let source = fromDeferred ? spool.deferredDirectory + "/" + name : spool.outbox.newDirectory + "/" + name
         let claimed = spool.outbox.curDirectory + "/" + name + owner.suffix
-        guard (try? FileIO.rename(source, claimed)) == true,
+        guard (try? spool.claimable(name, in: (source as NSString).deletingLastPathComponent, by: owner)) == true,
+              (try? FileIO.rename(source, claimed)) == true,
               (try? spool.admit(claimed, name: name, limit: Spool.fileLimit(of: "outbox"))) == true else { return }
         var delivery: Delivery
         do {

@@ -27,14 +27,17 @@ struct SpecialFileTests {
         try FileManager.default.createSymbolicLink(atPath: runs + "/zero.ndjson", withDestinationPath: "/dev/zero")
         try FileManager.default.createSymbolicLink(atPath: results + "/" + linked, withDestinationPath: outside.url(linked))
         try FileManager.default.createDirectory(atPath: results + "/dir.ndjson", withIntermediateDirectories: false)
+        let long = String(repeating: "n", count: 244) + ".ndjson"
+        _ = FileManager.default.createFile(atPath: results + "/" + long, contents: Data("x\n".utf8))
 
         let once = try f.analyzeOnce()
         #expect(once.exitCode == 0, "\(once.stderr)")
         #expect(FileIO.listIfPresent(results).isEmpty && FileIO.listIfPresent(runs).isEmpty, "everything left new/ in one pass")
         let notes = FileIO.listIfPresent(f.spool.quarantineDirectory).filter { $0.hasSuffix(".reason") }
-        #expect(notes.count == 6, "\(notes)")
+        #expect(notes.count == 7, "\(notes)")
         let reasons = try notes.map { try String(contentsOfFile: f.spool.quarantineDirectory + "/" + $0, encoding: .utf8) }.joined()
         #expect(reasons.contains("a FIFO, not a file") && reasons.contains("a symbolic link, not a file") && reasons.contains("a directory"))
+        #expect(reasons.contains("a name of 251 bytes leaves no room for the claim suffix"))
         #expect(FileIO.status(outside.url(linked)) != nil, "the file outside the spool was not touched")
         #expect(try f.report(run).contains("All 1 interfaces answered as expected"), "the real run was reported")
         #expect((try? f.report(foreign)) == nil, "the linked batch was not consumed")

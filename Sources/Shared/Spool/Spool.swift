@@ -47,6 +47,7 @@ public struct Spool: Sendable {
     /// directory) within the queue's size limit. Anything else is quarantined unread, with the reason; nil
     /// then, as when another consumer won the claim.
     public func claim(_ queue: Queue, _ name: String, by owner: ClaimOwner = .current) throws -> ClaimedFile? {
+        guard try claimable(name, in: queue.newDirectory, by: owner) else { return nil }
         guard let claimed = try queue.claim(name, by: owner) else { return nil }
         return try admit(claimed.path, name: name, limit: Spool.fileLimit(of: queue.name)) ? claimed : nil
     }
@@ -55,6 +56,15 @@ public struct Spool: Sendable {
     public static func isPlainFile(_ path: String, limit: Int64) -> Bool {
         var st = stat()
         return fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == S_IFREG && Int64(st.st_size) <= limit
+    }
+
+    /// False (after quarantining it, once) when `name` is too long to take the claim suffix: renaming it into
+    /// `cur/` would fail on every pass, forever.
+    public func claimable(_ name: String, in directory: String, by owner: ClaimOwner = .current) throws -> Bool {
+        guard (name + owner.suffix).utf8.count > 255 else { return true }
+        try quarantine.file(at: directory + "/" + name, name: String(name.prefix(180)) + "…",
+                            reason: "a name of \(name.utf8.count) bytes leaves no room for the claim suffix (names are at most 255 bytes); not read")
+        return false
     }
 
     /// True when the claimed file at `path` may be read; otherwise it is quarantined with the reason.
