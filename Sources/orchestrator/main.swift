@@ -32,6 +32,12 @@ if let missing = Programs.missing(["prober"]) {
     Log.error(missing)
     exit(2)
 }
+// Another host's live orchestrator on the same shards would double the probing: refuse, saying which.
+let conflicts = ServiceState.conflicts(in: deployment.spool.stateDirectory, hosts: options.hosts, hostIndex: options.hostIndex)
+if !conflicts.isEmpty {
+    for conflict in conflicts { Log.error(conflict) }
+    exit(1)
+}
 guard let lock = try? FileLock.attempt(deployment.lockFile) else {
     let pid = ServiceState.read(deployment.stateFile)?.pid.description ?? "?"
     Log.error("another orchestrator (pid \(pid)) already runs on this host for \(deployment.spool.root)")
