@@ -132,7 +132,9 @@ final class RunSupervisor: Sendable {
     private func settle(_ shard: Shard, termination: Termination?, spawnFailure: String?) -> ShardOutcome {
         if termination == .exited(0) { return ShardOutcome(shard: shard, published: true, reason: nil) }
         let spool = deployment.spool
-        let prefix = RunFileName.batchPrefix(run: plan.run, shard: shard)
+        // Only a batch of this host's prober counts, never a name that merely starts with the run and shard: a
+        // shard_failed stub, or another host's file for the same shard, is not this shard's batch.
+        let prefix = RunFileName.batchPrefix(run: plan.run, shard: shard) + SpoolName.host + ".prober-"
         // A prober killed after it published is fine: its batch stands.
         if spool.results.contains(prefix: prefix, alsoIn: [spool.archiveDirectory]) {
             return ShardOutcome(shard: shard, published: true, reason: nil)
