@@ -52,9 +52,6 @@ static struct {
     int (*multi_setopt)(void *, int, ...);
     int (*multi_add_handle)(void *, void *);
     int (*multi_remove_handle)(void *, void *);
-    int (*multi_perform)(void *, int *);
-    int (*multi_poll)(void *, void *, unsigned int, int, int *);
-    int (*multi_wakeup)(void *);
     struct curl_msg *(*multi_info_read)(void *, int *);
     int (*multi_socket_action)(void *, int, int, int *);
     struct vigil_curl_slist *(*slist_append)(struct vigil_curl_slist *, const char *);
@@ -65,7 +62,7 @@ static struct {
     do {                                                                                         \
         *(void **)(&curl.field) = dlsym(library, symbol);                                        \
         if (curl.field == NULL) {                                                                \
-            snprintf(error, size, "libcurl.so.4 has no %s (libcurl 7.68 or later is needed)", symbol); \
+            snprintf(error, size, "libcurl.so.4 has no %s (this libcurl is older than Vigil needs)", symbol); \
             return -1;                                                                           \
         }                                                                                        \
     } while (0)
@@ -92,9 +89,6 @@ int vigil_curl_load(char *error, size_t size) {
     RESOLVE(multi_setopt, "curl_multi_setopt");
     RESOLVE(multi_add_handle, "curl_multi_add_handle");
     RESOLVE(multi_remove_handle, "curl_multi_remove_handle");
-    RESOLVE(multi_perform, "curl_multi_perform");
-    RESOLVE(multi_poll, "curl_multi_poll");
-    RESOLVE(multi_wakeup, "curl_multi_wakeup");
     RESOLVE(multi_info_read, "curl_multi_info_read");
     RESOLVE(multi_socket_action, "curl_multi_socket_action");
     RESOLVE(slist_append, "curl_slist_append");
@@ -138,9 +132,6 @@ vigil_curl_multi *vigil_curl_multi_init(void) { return curl.multi_init(); }
 int vigil_curl_multi_setopt_long(vigil_curl_multi *multi, int option, long value) { return curl.multi_setopt(multi, option, value); }
 int vigil_curl_multi_add_handle(vigil_curl_multi *multi, vigil_curl_easy *easy) { return curl.multi_add_handle(multi, easy); }
 int vigil_curl_multi_remove_handle(vigil_curl_multi *multi, vigil_curl_easy *easy) { return curl.multi_remove_handle(multi, easy); }
-int vigil_curl_multi_perform(vigil_curl_multi *multi, int *running) { return curl.multi_perform(multi, running); }
-int vigil_curl_multi_poll(vigil_curl_multi *multi, int timeout_ms, int *ready) { return curl.multi_poll(multi, NULL, 0, timeout_ms, ready); }
-int vigil_curl_multi_wakeup(vigil_curl_multi *multi) { return curl.multi_wakeup(multi); }
 
 int vigil_curl_multi_next_done(vigil_curl_multi *multi, vigil_curl_easy **easy, int *result) {
     int queued = 0;

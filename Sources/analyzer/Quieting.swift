@@ -43,7 +43,7 @@ struct Quieting {
         for (id, status) in changes.updated.interfaces where status.unannounced && reasons[id] == nil {
             changes.updated.interfaces[id]?.unannounced = false
         }
-        changes.transitions = (resumed.sorted { $0.id < $1.id } + changes.transitions).sorted {
+        changes.transitions = (resumed + changes.transitions).sorted {
             ($0.change == .newFailure ? 0 : 1, $0.id) < ($1.change == .newFailure ? 0 : 1, $1.id)
         }
     }

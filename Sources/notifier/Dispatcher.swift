@@ -84,7 +84,8 @@ final class Dispatcher: @unchecked Sendable {
         // two manual runs of the same second have random suffixes.
         let ordered = (newNames + dueNames).map { ($0.0, $0.1, startTime(of: $0.0, fromDeferred: $0.1)) }
             .sorted { ($0.2, $0.0) < ($1.2, $1.0) }
-        startTimes = startTimes.filter { key, _ in ordered.contains { $0.0 == key } }
+        let current = Set(ordered.map(\.0))
+        startTimes = startTimes.filter { current.contains($0.key) }
         for (name, fromDeferred, _) in ordered {
             if stopping() { break }
             await handle(name, fromDeferred: fromDeferred, down: &down, now: now, stopping: stopping)

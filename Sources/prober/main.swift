@@ -46,7 +46,7 @@ let signals = SignalWatcher([SIGTERM, SIGINT]) { number in
     stop.trigger()
 }
 
-let client = HTTPClient(connections: config.monitor.concurrency, timeout: probeTimeout)
+let client = HTTPClient()
 let tokens = TokenStore(directory: spool.tokensDirectory, services: config.services, client: client, timeout: probeTimeout)
 let context = ProbeContext(run: run, shard: options.shard, config: config, client: client, tokens: tokens, stop: stop)
 Log.info("run \(run) shard \(options.shard): probing \(selected.count) of \(pool.interfaces.count) interfaces, "

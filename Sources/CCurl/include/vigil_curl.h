@@ -49,11 +49,6 @@ vigil_curl_multi *vigil_curl_multi_init(void);
 int vigil_curl_multi_setopt_long(vigil_curl_multi *multi, int option, long value);
 int vigil_curl_multi_add_handle(vigil_curl_multi *multi, vigil_curl_easy *easy);
 int vigil_curl_multi_remove_handle(vigil_curl_multi *multi, vigil_curl_easy *easy);
-int vigil_curl_multi_perform(vigil_curl_multi *multi, int *running);
-/// Waits (without spinning) until a transfer can progress, a timeout of libcurl's expires, `timeout_ms` passes
-/// or vigil_curl_multi_wakeup is called.
-int vigil_curl_multi_poll(vigil_curl_multi *multi, int timeout_ms, int *ready);
-int vigil_curl_multi_wakeup(vigil_curl_multi *multi);
 /// The next finished transfer: returns 1 and sets `easy` and `result`, or 0 when there is none.
 int vigil_curl_multi_next_done(vigil_curl_multi *multi, vigil_curl_easy **easy, int *result);
 

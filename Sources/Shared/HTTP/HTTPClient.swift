@@ -167,7 +167,7 @@ public enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The class of a libcurl result code.
-    static func classify(code: Int32, message: String, elapsed: TimeInterval, timeout: TimeInterval) -> HTTPFailure {
+    static func classify(code: Int32, message: String, timeout: TimeInterval) -> HTTPFailure {
         let detail = Redactor.redact(message)
         switch code {
         case Curl.Code.operationTimedOut: return .timeout(timeout)
@@ -184,9 +184,8 @@ public enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
 public final class HTTPClient: Sendable {
     public let settings: HTTPSettings
 
-    /// `connections` and `timeout` are kept for the callers' sake: libcurl reuses connections on its own and
-    /// every request carries its own deadline.
-    public init(connections: Int = 0, timeout: TimeInterval = 0, settings: HTTPSettings = HTTPSettings()) {
+    /// libcurl reuses connections on its own, and every request carries its own deadline.
+    public init(settings: HTTPSettings = HTTPSettings()) {
         self.settings = settings
     }
 
@@ -214,7 +213,7 @@ public final class HTTPClient: Sendable {
                                                            settings: settings))
             let elapsed = Date().timeIntervalSince(started)
             guard outcome.code == Curl.Code.ok else {
-                return .failure(HTTPFailure.classify(code: outcome.code, message: outcome.message, elapsed: elapsed, timeout: timeout))
+                return .failure(HTTPFailure.classify(code: outcome.code, message: outcome.message, timeout: timeout))
             }
             transferMs += outcome.timings.total
             let headers = HeaderFields(outcome.headers)
@@ -253,11 +252,11 @@ public final class HTTPClient: Sendable {
         if (status == 303 && method != "HEAD") || ((status == 301 || status == 302) && method == "POST") {
             next.method = "GET"
             next.body = nil
-            next.headers = HeaderFields(next.headers.fields.filter { $0.name.lowercased() != "content-type" }.map { ($0.name, $0.value) })
+            next.headers = next.headers.removing { $0.lowercased() == "content-type" }
         }
         if origin(of: base) != origin(of: target) {
             let drop = Set(["authorization", "cookie", "proxy-authorization"]).union(request.credentialHeaders.map { $0.lowercased() })
-            next.headers = HeaderFields(next.headers.fields.filter { !drop.contains($0.name.lowercased()) }.map { ($0.name, $0.value) })
+            next.headers = next.headers.removing { drop.contains($0.lowercased()) }
         }
         return next
     }

@@ -29,6 +29,13 @@ public struct HeaderFields: Codable, Sendable, Equatable, ExpressibleByDictionar
 
     public var isEmpty: Bool { fields.isEmpty }
 
+    /// The same fields without those whose name matches.
+    public func removing(where name: (String) -> Bool) -> HeaderFields {
+        var copy = self
+        copy.fields.removeAll { name($0.name) }
+        return copy
+    }
+
     private struct FieldKey: CodingKey {
         let stringValue: String
         var intValue: Int? { nil }
