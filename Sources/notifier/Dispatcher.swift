@@ -133,11 +133,8 @@ final class Dispatcher: @unchecked Sendable {
 
     private func handle(_ name: String, fromDeferred: Bool, down: inout [String: Date], now: Date,
                         stopping: @escaping @Sendable () -> Bool) async {
-        let source = fromDeferred ? spool.deferredDirectory + "/" + name : spool.outbox.newDirectory + "/" + name
-        let claimed = spool.outbox.curDirectory + "/" + name + owner.suffix
-        guard (try? spool.claimable(name, in: (source as NSString).deletingLastPathComponent, by: owner)) == true,
-              (try? FileIO.rename(source, claimed)) == true,
-              (try? spool.admit(claimed, name: name, limit: Spool.fileLimit(of: "outbox"))) == true else { return }
+        guard let claim = try? spool.claim(spool.outbox, name, from: fromDeferred ? spool.deferredDirectory : nil, by: owner) else { return }
+        let claimed = claim.path
         var delivery: Delivery
         do {
             delivery = try Delivery.read(claimed, name: name)

@@ -85,10 +85,11 @@ public struct Queue: Sendable {
         FileIO.listIfPresent(newDirectory)
     }
 
-    /// Claims `new/NAME` for `owner`. Nil when another consumer got it first (its rename won).
-    public func claim(_ name: String, by owner: ClaimOwner = .current) throws -> ClaimedFile? {
+    /// Claims `new/NAME` (or NAME in `directory`, e.g. the notifier's `deferred/`) for `owner`. Nil when
+    /// another consumer got it first (its rename won).
+    public func claim(_ name: String, from directory: String? = nil, by owner: ClaimOwner = .current) throws -> ClaimedFile? {
         let target = curDirectory + "/" + name + owner.suffix
-        guard try FileIO.rename(newDirectory + "/" + name, target) else { return nil }
+        guard try FileIO.rename((directory ?? newDirectory) + "/" + name, target) else { return nil }
         return ClaimedFile(name: name, path: target)
     }
 

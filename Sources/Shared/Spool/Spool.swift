@@ -46,9 +46,9 @@ public struct Spool: Sendable {
     /// FIFO that would block `open`, not a symbolic link that leads to /dev/zero or out of the spool, not a
     /// directory) within the queue's size limit. Anything else is quarantined unread, with the reason; nil
     /// then, as when another consumer won the claim.
-    public func claim(_ queue: Queue, _ name: String, by owner: ClaimOwner = .current) throws -> ClaimedFile? {
-        guard try claimable(name, in: queue.newDirectory, by: owner) else { return nil }
-        guard let claimed = try queue.claim(name, by: owner) else { return nil }
+    public func claim(_ queue: Queue, _ name: String, from directory: String? = nil, by owner: ClaimOwner = .current) throws -> ClaimedFile? {
+        guard try claimable(name, in: directory ?? queue.newDirectory, by: owner) else { return nil }
+        guard let claimed = try queue.claim(name, from: directory, by: owner) else { return nil }
         return try admit(claimed.path, name: name, limit: Spool.fileLimit(of: queue.name)) ? claimed : nil
     }
 
