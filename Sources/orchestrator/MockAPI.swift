@@ -49,6 +49,12 @@ final class MockAPI: Sendable {
                 return .json(200, #"{"errcode":0,"errmsg":"ok"}"#)
             default:
                 if request.path.hasPrefix("/bench/") { return .json(200, #"{"code":0}"#, delay: latency) }
+                // Fails during odd minutes of the wall clock, answers during even ones: a soak's steady source
+                // of new failures and recoveries, so the analyzer and notifier work every run.
+                if request.path.hasPrefix("/bench-flap/") {
+                    let minute = Int(Date().timeIntervalSince1970 / 60)
+                    return minute % 2 == 1 ? .json(503, #"{"code":503,"msg":"flapping"}"#, delay: latency) : .json(200, #"{"code":0}"#, delay: latency)
+                }
                 // Accepts and never answers: what waiting on hanging targets costs.
                 if request.path.hasPrefix("/bench-hang/") { return HTTPReply(action: .hang) }
                 // 100 MiB: what a huge answer costs the prober's memory.
