@@ -4,7 +4,7 @@
 # their ratio, CPU time (and per probe) and peak RSS of the prober; then 50 targets that accept and never
 # answer (timeout 3 s): the CPU the prober spends waiting on them. Goals (issue 11): ≤ 1.10× the limit for
 # 1 000 at C=50, ≤ 1.3× for 10 000 at C=200, ≤ 0.2 ms CPU per probe on kept-alive connections, ≤ 0.05 s of CPU
-# in all for the 50 hanging targets.
+# in all for the 50 hanging targets, < 100 MB peak RSS for 100 000 interfaces at C=1000.
 #   Benchmarks/prober-bench.sh [SIZES] [CONCURRENCIES]     e.g. Benchmarks/prober-bench.sh "1000 10000" "5 50 200"
 # (after: swift build -c release)
 set -euo pipefail
@@ -99,3 +99,15 @@ read -r wall _ _ large < "$work/time-bench-big"
 bytes=$(grep -o '"body_bytes":[0-9]*' "$work"/spool/results/new/*.ndjson | head -1)
 python3 -c 'import sys; s,l,w=map(float,sys.argv[1:4]); print(f"peak RSS {s/1024:.1f} MB with small answers, {l/1024:.1f} MB with three 100 MiB answers: +{(l-s)/1024:.1f} MB (goal ≤ 16); {w:.1f} s; {sys.argv[4]}")' \
     "$small" "$large" "$wall" "$bytes"
+
+if [ "${PROBER_BENCH_BIG:-1}" = 1 ]; then
+    echo "== 100 000 interfaces in one prober, one file, C=1000: peak RSS (goal < 100 MB); skip with PROBER_BENCH_BIG=0"
+    mkdir -p "$work/pool-100k/bench"
+    python3 -c 'import json,sys; json.dump({"interfaces":[{"id":f"e{i}","name":f"endpoint {i}","url":f"/bench/{i}"} for i in range(100000)]}, open(sys.argv[1],"w"))' \
+        "$work/pool-100k/bench/endpoints.json"
+    probe "$work/pool-100k" 10 1000
+    read -r wall user sys rss < "$work/time"
+    ok=$(grep -c '"outcome":"ok"' "$work"/spool/results/new/*.ndjson || true)
+    python3 -c 'import sys; w,u,s,r,ok=map(float,sys.argv[1:6]); limit=100000*0.05/1000; print(f"wall {w:.2f} s ({w/limit:.2f}x the limit {limit:.1f} s), CPU {u+s:.2f} s = {(u+s)/100:.3f} ms per probe, peak RSS {r/1024:.1f} MB ({r/1024/100:.2f}x the 100 MB goal), {int(ok)} ok")' \
+        "$wall" "$user" "$sys" "$rss" "$ok"
+fi

@@ -28,32 +28,78 @@ public enum RequestBody: Sendable, Equatable {
     case form(HeaderFields)
 }
 
-/// One interface to probe.
+/// One interface to probe. Held compactly, since one prober may hold 100 000 of them: what every interface has
+/// is stored inline, and the settings most interfaces leave at their defaults (parameters, headers, body,
+/// expectations, overrides) live in one shared box that is absent when all of them are defaults.
 public struct InterfaceDefinition: Sendable, Equatable {
-    public var id: String
-    public var service: String
-    public var name: String
-    public var method: String
+    public let id: String
+    public let service: String
+    public let name: String
+    public let method: String
     /// Relative to the service's base_url, or absolute.
-    public var url: String
-    public var params: HeaderFields
-    public var headers: HeaderFields
-    public var body: RequestBody?
+    public let url: String
     /// Send the service's bearer token.
-    public var auth: Bool
-    public var expect: Expectation
+    public let auth: Bool
+    public let enabled: Bool
+    /// Where it was defined (`user/profile/get-info.yaml:3`): the file's name is shared by every interface
+    /// of the file, so 100 000 items of one file do not hold 100 000 copies of it.
+    public let sourceFile: String
+    public let sourceLine: Int
+    public var source: String { sourceFile + ":\(sourceLine)" }
+    private let details: DetailsBox?
+
+    /// The settings an interface usually leaves at their defaults.
+    struct Details: Sendable, Equatable {
+        var params = HeaderFields([])
+        var headers = HeaderFields([])
+        var body: RequestBody?
+        var expect = Expectation()
+        var timeout: Double?
+        var followRedirects: Bool?
+        var maxRedirects: Int?
+        var maxBodyBytes: Int?
+        var failureThreshold: Int?
+        var successThreshold: Int?
+    }
+
+    private final class DetailsBox: Sendable {
+        let value: Details
+        init(_ value: Details) { self.value = value }
+    }
+
+    public var params: HeaderFields { details?.value.params ?? HeaderFields([]) }
+    public var headers: HeaderFields { details?.value.headers ?? HeaderFields([]) }
+    public var body: RequestBody? { details?.value.body }
+    public var expect: Expectation { details?.value.expect ?? Expectation() }
     /// Overrides monitor.timeout.
-    public var timeout: Double?
-    public var enabled: Bool
-    /// Where it was defined (`user/profile/get-info.yaml:3`).
-    public var source: String
+    public var timeout: Double? { details?.value.timeout }
     /// Overrides of the service's HTTP settings (redirects, body limit).
-    public var followRedirects: Bool?
-    public var maxRedirects: Int?
-    public var maxBodyBytes: Int?
+    public var followRedirects: Bool? { details?.value.followRedirects }
+    public var maxRedirects: Int? { details?.value.maxRedirects }
+    public var maxBodyBytes: Int? { details?.value.maxBodyBytes }
     /// Overrides of the service's (or alerts') failure and success thresholds.
-    public var failureThreshold: Int?
-    public var successThreshold: Int?
+    public var failureThreshold: Int? { details?.value.failureThreshold }
+    public var successThreshold: Int? { details?.value.successThreshold }
+
+    init(id: String, service: String, name: String, method: String, url: String, auth: Bool, enabled: Bool,
+         sourceFile: String, sourceLine: Int, details: Details) {
+        self.id = id
+        self.service = service
+        self.name = name
+        self.method = method
+        self.url = url
+        self.auth = auth
+        self.enabled = enabled
+        self.sourceFile = sourceFile
+        self.sourceLine = sourceLine
+        self.details = details == Details() ? nil : DetailsBox(details)
+    }
+
+    public static func == (a: InterfaceDefinition, b: InterfaceDefinition) -> Bool {
+        a.id == b.id && a.service == b.service && a.name == b.name && a.method == b.method && a.url == b.url && a.auth == b.auth
+            && a.enabled == b.enabled && a.sourceFile == b.sourceFile && a.sourceLine == b.sourceLine
+            && (a.details?.value ?? Details()) == (b.details?.value ?? Details())
+    }
 
     public static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -88,13 +134,15 @@ public struct InterfaceDefinition: Sendable, Equatable {
             body = .form(HeaderFields(pairs))
         }
         let expect = readExpect(f.node("expect"), reader, path: key(path, "expect"))
-        let definition = InterfaceDefinition(
-            id: id, service: service, name: name, method: method, url: url, params: params, headers: headers,
-            body: body, auth: f.bool("auth") ?? false, expect: expect, timeout: f.duration("timeout", unit: .seconds, range: Limits.requestTimeout),
-            enabled: f.bool("enabled") ?? true, source: reader.file + ":\(node.line)",
+        let details = Details(
+            params: params, headers: headers, body: body, expect: expect,
+            timeout: f.duration("timeout", unit: .seconds, range: Limits.requestTimeout),
             followRedirects: f.bool("follow_redirects"), maxRedirects: f.int("max_redirects", range: 0...50),
             maxBodyBytes: f.bytes("max_body_bytes", maximum: 64 << 20).map { Int($0) },
             failureThreshold: f.int("failure_threshold", range: 1...100), successThreshold: f.int("success_threshold", range: 1...100))
+        let definition = InterfaceDefinition(
+            id: id, service: service, name: name, method: method, url: url, auth: f.bool("auth") ?? false,
+            enabled: f.bool("enabled") ?? true, sourceFile: reader.file, sourceLine: node.line, details: details)
         f.finish()
         return reader.issues.count == before ? definition : nil
     }

@@ -7,11 +7,20 @@ import Foundation
 /// The loaded interface definitions of a deployment.
 public struct InterfacePool: Sendable {
     public let directory: String
-    public let interfaces: [InterfaceDefinition]
+    public private(set) var interfaces: [InterfaceDefinition]
 
     public init(directory: String, interfaces: [InterfaceDefinition]) {
         self.directory = directory
         self.interfaces = interfaces
+    }
+
+    /// The interfaces that satisfy `keep`, moved out of the pool (which is left empty): a prober holds its
+    /// shard's definitions once, not a copy beside the whole pool.
+    public mutating func take(where keep: (InterfaceDefinition) -> Bool) -> [InterfaceDefinition] {
+        var taken = interfaces
+        interfaces = []
+        taken.removeAll { !keep($0) }
+        return taken
     }
 
     /// Interfaces of `service`.
@@ -34,7 +43,7 @@ public struct InterfacePool: Sendable {
         }
         var issues: [ConfigIssue] = []
         var interfaces: [InterfaceDefinition] = []
-        var seen: [String: String] = [:]
+        var seen: [String: Int] = [:]
         for relative in files(in: directory) {
             let display = (directory as NSString).lastPathComponent + "/" + relative
             let components = relative.split(separator: "/")
@@ -46,9 +55,26 @@ public struct InterfacePool: Sendable {
             let service = String(components[0])
             let baseID = String(relative[..<relative.lastIndex(of: ".")!])
             let reader = ConfigReader(file: display, environment: Environment(environment))
+            var slugs: [String: Int] = [:]
+            func accept(_ id: String, _ node: Node, _ path: String) {
+                guard let definition = InterfaceDefinition.read(node, id: id, service: service, reader: reader, path: path) else { return }
+                if let other = seen[id] {
+                    reader.issue(node, "", "interface id \(id) is also defined in \(interfaces[other].source); ids are unique within a "
+                        + "service (give one of them another id:)")
+                    return
+                }
+                seen[id] = interfaces.count
+                check(definition, against: config, reader: reader, node: node)
+                interfaces.append(definition)
+            }
+            // List items are read one by one as the parser meets them (see DocumentParser), never as a whole tree.
             let root: Node
             do {
-                root = try DocumentParser.parse(path: directory + "/" + relative, displayName: display)
+                root = try DocumentParser.parse(path: directory + "/" + relative, displayName: display, streamingItemsOf: "interfaces") { path, item in
+                    if let id = itemID(item, path: path, baseID: baseID, service: service, reader: reader, slugs: &slugs) {
+                        accept(id, item, path)
+                    }
+                }
             } catch let error as ConfigError {
                 issues += error.issues
                 continue
@@ -56,17 +82,15 @@ public struct InterfacePool: Sendable {
                 issues.append(ConfigIssue(file: display, line: nil, key: nil, message: "\(error)"))
                 continue
             }
-            for (id, node, path) in documents(root, baseID: baseID, service: service, reader: reader) {
-                if let definition = InterfaceDefinition.read(node, id: id, service: service, reader: reader, path: path) {
-                    if let other = seen[id] {
-                        reader.issue(node, "", "interface id \(id) is also defined in \(other); ids are unique within a service "
-                            + "(give one of them another id:)")
-                        continue
-                    }
-                    seen[id] = definition.source
-                    check(definition, against: config, reader: reader, node: node)
-                    interfaces.append(definition)
+            if let list = root["interfaces"] {
+                if let extra = root.entries?.first(where: { $0.key != "interfaces" }) {
+                    reader.issue(line: extra.line, extra.key, "a file with an interfaces: list holds nothing else; move this key into each item")
                 }
+                if list.items == nil {
+                    reader.issue(list, "interfaces", "expected a list of interfaces, found \(list.kindDescription)")
+                }
+            } else if root.items == nil {
+                accept(explicitID(root, service: service, reader: reader, path: "") ?? baseID, root, "")
             }
             issues += reader.issues
         }
@@ -93,38 +117,21 @@ public struct InterfacePool: Sendable {
         return out.sorted()
     }
 
-    /// One interface, or the items of an `interfaces:` list. Ids never depend on position (DESIGN.md, Identity):
-    /// an explicit `id:` gives `<service>/<id>`; without it a one-interface file is its path, and a list item its
-    /// file's path plus `#` and a slug of its name (two items of one file with the same name must say `id:`).
-    private static func documents(_ root: Node, baseID: String, service: String, reader: ConfigReader) -> [(String, Node, String)] {
-        var items: [(Node, String)]
-        if let list = root["interfaces"] {
-            if let extra = root.entries?.first(where: { $0.key != "interfaces" }) {
-                reader.issue(line: extra.line, extra.key, "a file with an interfaces: list holds nothing else; move this key into each item")
-            }
-            guard let listed = list.items else {
-                reader.issue(list, "interfaces", "expected a list of interfaces, found \(list.kindDescription)")
-                return []
-            }
-            items = listed.enumerated().map { ($1, "interfaces[\($0)]") }
-        } else if let listed = root.items {
-            items = listed.enumerated().map { ($1, "[\($0)]") }
-        } else {
-            return [(explicitID(root, service: service, reader: reader, path: "") ?? baseID, root, "")]
+    /// The id of an item of a list. Ids never depend on position (DESIGN.md, Identity): an explicit `id:` gives
+    /// `<service>/<id>`; without it a one-interface file is its path, and a list item its file's path plus `#` and
+    /// a slug of its name (two items of one file with the same name must say `id:`). `slugs`: the file's slugs so far.
+    private static func itemID(_ item: Node, path: String, baseID: String, service: String, reader: ConfigReader,
+                               slugs: inout [String: Int]) -> String? {
+        if let id = explicitID(item, service: service, reader: reader, path: path) { return id }
+        guard let name = item["name"]?.scalar, !name.isEmpty else { return baseID + "#" + path }
+        let slug = InterfacePool.slug(name)
+        if let line = slugs[slug] {
+            reader.issue(item["name"] ?? item, path + ".name", "another interface of this file (line \(line)) has the same name; "
+                + "give each an id: so that alerts and state can tell them apart")
+            return nil
         }
-        var slugs: [String: Int] = [:]
-        return items.compactMap { item, path in
-            if let id = explicitID(item, service: service, reader: reader, path: path) { return (id, item, path) }
-            guard let name = item["name"]?.scalar, !name.isEmpty else { return (baseID + "#" + path, item, path) }
-            let slug = InterfacePool.slug(name)
-            if let line = slugs[slug] {
-                reader.issue(item["name"] ?? item, path + ".name", "another interface of this file (line \(line)) has the same name; "
-                    + "give each an id: so that alerts and state can tell them apart")
-                return nil
-            }
-            slugs[slug] = item.line
-            return (baseID + "#" + slug, item, path)
-        }
+        slugs[slug] = item.line
+        return baseID + "#" + slug
     }
 
     /// `<service>/<id>` for an item with a valid `id:`, nil without one (an invalid one is an issue).

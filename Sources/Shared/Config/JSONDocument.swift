@@ -14,6 +14,24 @@ public enum JSONDocument {
         guard parser.position == parser.bytes.count else { throw parser.error("unexpected text after the JSON value") }
         return node
     }
+
+    /// Parses JSON text, handing each item of the top-level array — or of the array under the top-level
+    /// object's `key` — to `item` (with its path, `key[3]` or `[3]`) as soon as it is read, so that a file of 100 000 interfaces is
+    /// never held as one tree. The returned root has that array left empty. A syntax error after some items
+    /// were handed over is still thrown: the caller must treat what it received as void.
+    public static func parse(_ text: String, streamingItemsOf key: String, item: (String, Node) throws -> Void) throws -> Node {
+        try withoutActuallyEscaping(item) { item in
+            var parser = JSONNodeParser(bytes: Array(text.utf8))
+            parser.streamKey = key
+            parser.sink = item
+            if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.position = 3; parser.lineStart = 3 }
+            parser.skipWhitespace()
+            let node = try parser.value(depth: 0, streamed: true)
+            parser.skipWhitespace()
+            guard parser.position == parser.bytes.count else { throw parser.error("unexpected text after the JSON value") }
+            return node
+        }
+    }
 }
 
 private struct JSONNodeParser {
@@ -21,6 +39,10 @@ private struct JSONNodeParser {
     var position = 0
     var line = 1
     var lineStart = 0
+    /// Streaming (see `JSONDocument.parse(_:streamingItemsOf:item:)`): the key of the top-level object whose
+    /// array goes to `sink` item by item, with its path (`key[3]`, or `[3]` for a top-level array).
+    var streamKey: String?
+    var sink: ((String, Node) throws -> Void)?
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -42,7 +64,8 @@ private struct JSONNodeParser {
         }
     }
 
-    mutating func value(depth: Int) throws -> Node {
+    /// `streamed`: an array here goes to `sink` item by item and comes back empty.
+    mutating func value(depth: Int, streamed: Bool = false) throws -> Node {
         guard depth < 256 else { throw error("nesting deeper than 256 levels") }
         guard position < bytes.count else { throw error("unexpected end of the document: expected a value") }
         let startLine = line
@@ -62,7 +85,8 @@ private struct JSONNodeParser {
                 guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected \":\" after \"\(key)\"") }
                 position += 1
                 skipWhitespace()
-                entries.append(Node.Entry(key: key, line: keyLine, value: try value(depth: depth + 1)))
+                let child = try value(depth: depth + 1, streamed: depth == 0 && sink != nil && key == streamKey)
+                entries.append(Node.Entry(key: key, line: keyLine, value: child))
                 skipWhitespace()
                 guard position < bytes.count else { throw error("unterminated object: expected \",\" or \"}\"") }
                 let c = bytes[position]
@@ -75,9 +99,12 @@ private struct JSONNodeParser {
             var items: [Node] = []
             skipWhitespace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return Node(.sequence([]), line: startLine) }
+            var count = 0
             while true {
                 skipWhitespace()
-                items.append(try value(depth: depth + 1))
+                let item = try value(depth: depth + 1)
+                if streamed, let sink { try sink("\(depth == 0 ? "" : streamKey ?? "")[\(count)]", item) } else { items.append(item) }
+                count += 1
                 skipWhitespace()
                 guard position < bytes.count else { throw error("unterminated array: expected \",\" or \"]\"") }
                 let c = bytes[position]

@@ -15,6 +15,12 @@ public struct Node: Sendable {
         public let key: String
         public let line: Int
         public let value: Node
+
+        public init(key: String, line: Int, value: Node) {
+            self.key = key
+            self.line = line
+            self.value = value
+        }
     }
 
     public enum Value: Sendable {

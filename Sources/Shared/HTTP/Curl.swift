@@ -48,7 +48,7 @@ public enum Curl {
         case sslVerifyHost = 81, httpVersion = 84, noSignal = 99, acceptEncoding = 10102, privateData = 10103
         case ipResolve = 113, postFieldSizeLarge = 30120, timeoutMS = 155, connectTimeoutMS = 156, certInfo = 172
         case noProxy = 10177, protocolsString = 10318, sslCert = 10025, sslKey = 10087, uploadBufferSize = 280
-        case connectTo = 10243
+        case connectTo = 10243, bufferSize = 98
     }
 
     /// CURLINFO_* numbers (curl.h: STRING 0x100000, LONG 0x200000, PTR 0x400000, OFF_T 0x600000).

@@ -51,4 +51,48 @@ struct InterfacePoolTests {
         #expect(text.contains("Interface-pool/top.yaml: interface files live in a folder named after their service"), "\(text)")
         #expect(!text.contains("good.yaml"))
     }
+
+    @Test("a list file read item by item (JSON streamed, YAML whole) gives the same interfaces, lines and errors")
+    func streamedLists() throws {
+        let dir = TemporaryDirectory("pool-stream")
+        try dir.write("config.yaml", "services:\n  a:\n    base_url: http://127.0.0.1:9\n  b:\n    base_url: http://127.0.0.1:9\n")
+        try dir.write("Interface-pool/a/list.json", """
+            {"interfaces": [
+              {"name": "One", "url": "/one", "headers": {"X-A": "1"}, "expect": {"status": [200, 204]}},
+              {"id": "two", "name": "Two", "url": "/two", "method": "POST", "body": {"k": [1, 2]}},
+              {"name": "Three", "url": "/three", "timeout": "2s", "max_redirects": 3}
+            ]}
+            """)
+        try dir.write("Interface-pool/b/list.yaml", """
+            interfaces:
+              - {name: One, url: /one, headers: {X-A: "1"}, expect: {status: [200, 204]}}
+              - {id: two, name: Two, url: /two, method: POST, body: {k: [1, 2]}}
+              - {name: Three, url: /three, timeout: 2s, max_redirects: 3}
+            """)
+        let config = try ConfigLoader.load(path: dir.url("config.yaml"), environment: [:])
+        var pool = try InterfacePool.load(config: config, environment: [:])
+        let a = pool.interfaces(of: "a"), b = pool.interfaces(of: "b")
+        #expect(a.map(\.id) == ["a/list#one", "a/two", "a/list#three"])
+        #expect(a.map(\.sourceLine) == [2, 3, 4] && b.map(\.sourceLine) == [2, 3, 4])
+        #expect(a.map(\.source) == ["Interface-pool/a/list.json:2", "Interface-pool/a/list.json:3", "Interface-pool/a/list.json:4"])
+        for (x, y) in zip(a, b) {
+            #expect(x.name == y.name && x.method == y.method && x.url == y.url && x.headers == y.headers && x.body == y.body
+                && x.expect == y.expect && x.timeout == y.timeout && x.maxRedirects == y.maxRedirects)
+        }
+        // Taking a shard's interfaces leaves the pool empty: the prober holds them once.
+        let taken = pool.take { $0.service == "a" }
+        #expect(taken == a && pool.interfaces.isEmpty)
+
+        // Problems around a streamed list are still found: keys beside it, a list that is not one, a syntax
+        // error after items were read (nothing of that file loads).
+        try dir.write("Interface-pool/a/list.json", "{\"interfaces\": [{\"name\": \"One\", \"url\": \"/one\"}],\n \"owner\": \"x\"}\n")
+        try dir.write("Interface-pool/a/scalar.json", "{\"interfaces\": 3}\n")
+        try dir.write("Interface-pool/a/cut.json", "[{\"name\": \"One\", \"url\": \"/one\"},\n {\"name\": \"Two\", \"url\": }]\n")
+        let error = try #require(throws: ConfigError.self) { try InterfacePool.load(config: config, environment: [:]) }
+        let text = error.description
+        #expect(text.contains("Interface-pool/a/list.json:2: owner: a file with an interfaces: list holds nothing else"), "\(text)")
+        #expect(text.contains("Interface-pool/a/scalar.json:1: interfaces: expected a list of interfaces, found \"3\""), "\(text)")
+        #expect(text.contains("Interface-pool/a/cut.json:2: column"), "\(text)")
+        #expect(error.issues.count == 3, "\(text)")
+    }
 }

@@ -140,6 +140,13 @@ struct ReferenceFixtureTests {
                     tree = nil
                 }
             }
+            // Streaming a list's items (how interface files are read) reads exactly what the whole parse reads,
+            // top-level or under `interfaces:`, and refuses exactly what it refuses.
+            if let text = String(strictUTF8: bytes) {
+                #expect(streamedTree(text) == tree, "\(row.name) streamed")
+                let wrapped = "{\"interfaces\": \(text)}"
+                #expect(streamedTree(wrapped) == (try? JSONDocument.parse(wrapped)).map(CanonicalTree.render), "\(row.name) streamed under interfaces")
+            }
             switch row.expect {
             case "y" where refusedOnPurpose.contains(row.name):
                 #expect(tree == nil, "\(row.name)")
@@ -169,5 +176,24 @@ struct ReferenceFixtureTests {
             }
             #expect(runs == row.runs, "\(row.expression) after \(row.after)")
         }
+    }
+
+    /// The canonical tree of `text` read with `JSONDocument.parse(_:streamingItemsOf:)`, the streamed items put
+    /// back where the parser left the list empty; nil when refused.
+    private func streamedTree(_ text: String) -> String? {
+        var items: [(String, Node)] = []
+        guard let root = try? JSONDocument.parse(text, streamingItemsOf: "interfaces", item: { items.append(($0, $1)) }) else { return nil }
+        if case .sequence = root.value {
+            #expect(items.map(\.0) == items.indices.map { "[\($0)]" })
+            return CanonicalTree.render(Node(.sequence(items.map(\.1)), line: root.line))
+        }
+        guard let entries = root.entries, let list = root["interfaces"], list.items != nil else {
+            #expect(items.isEmpty)
+            return CanonicalTree.render(root)
+        }
+        #expect(items.map(\.0) == items.indices.map { "interfaces[\($0)]" })
+        return CanonicalTree.render(Node(.mapping(entries.map {
+            $0.key == "interfaces" ? Node.Entry(key: $0.key, line: $0.line, value: Node(.sequence(items.map(\.1)), line: list.line)) : $0
+        }), line: root.line))
     }
 }

@@ -1,0 +1,32 @@
+// Memory: glibc malloc settings for processes that hold many small objects briefly (a prober over 100 000
+// interfaces). Per-thread arenas each keep what was freed in them, and a parsed pool leaves freed pages
+// behind; both count in the resident size an operator sees. glibc's <malloc.h> is not part of Swift's Glibc
+// module, so the two functions are looked up in the C library already loaded (absent on another libc: no-op).
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum Memory {
+    /// One malloc arena for the whole process (mallopt M_ARENA_MAX). Vigil's threads mostly wait on I/O, so
+    /// they gain nothing from contention-free arenas, and each extra arena holds freed memory of its own.
+    public static func limitArenas() {
+        #if canImport(Glibc)
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        let arenaMax: Int32 = -8  // M_ARENA_MAX in <malloc.h>
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+            _ = unsafeBitCast(symbol, to: Mallopt.self)(arenaMax, 1)
+        }
+        #endif
+    }
+
+    /// Returns freed heap pages to the system (malloc_trim), e.g. after a large file was parsed and dropped.
+    public static func trim() {
+        #if canImport(Glibc)
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+            _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+        }
+        #endif
+    }
+}
