@@ -58,3 +58,45 @@ struct JunkBatchTests {
         #expect(try f.alerts().isEmpty, "no alert")
     }
 }
+
+@Suite("Garbage files in the queues")
+struct GarbageFileTests {
+    /// 50 MB of junk lines (the kind a mis-aimed `cp` or a crashed writer leaves), written in chunks.
+    static func writeGarbage(_ path: String, megabytes: Int = 50) throws {
+        var random = SeededRandom(seed: 50)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        for _ in 0..<megabytes {
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            for i in chunk.indices { chunk[i] = UInt8(truncatingIfNeeded: 32 + random.next() % 90) }
+            for i in stride(from: 100, to: chunk.count, by: 200) { chunk[i] = 10 }
+            #expect(chunk.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == chunk.count)
+        }
+    }
+
+    @Test("a 50 MB garbage file in results/new and in runs/new is quarantined in one pass, the analyzer stays under 64 MB")
+    func analyzerQueues() throws {
+        let f = try AnalyzerFixture()
+        let run = RunID.manual(at: t0)
+        try f.publishBatch(run: run, results: [AnalyzerFixture.result("svc/a", .ok, run: run, at: t0)], start: t0)
+        try Self.writeGarbage(f.spool.results.newDirectory + "/garbage.ndjson")
+        try Self.writeGarbage(f.spool.results.newDirectory + "/\(RunID.manual(at: t0.addingTimeInterval(60))).1of1.host.prober-9.ndjson")
+        try Self.writeGarbage(f.spool.runs.newDirectory + "/garbage.run.ndjson")
+        let once = try f.analyzeOnce()
+        #expect(once.exitCode == 0, "\(once.stderr)")
+        #expect(FileIO.listIfPresent(f.spool.results.newDirectory).isEmpty && FileIO.listIfPresent(f.spool.runs.newDirectory).isEmpty)
+        let notes = FileIO.listIfPresent(f.spool.quarantineDirectory).filter { $0.hasSuffix(".reason") }
+        let reasons = try notes.map { try String(contentsOfFile: f.spool.quarantineDirectory + "/" + $0, encoding: .utf8) }.joined()
+        #expect(notes.count == 3, "\(notes)")
+        #expect(reasons.contains("1000 unreadable lines") && reasons.contains("not a result batch"), "\(reasons)")
+        #expect(reasons.contains("more than the 1MiB a consumer reads from this queue"), "\(reasons)")
+        // Whole files went to quarantine intact (moved, not copied line by line).
+        let sizes = FileIO.listIfPresent(f.spool.quarantineDirectory).compactMap { FileIO.status(f.spool.quarantineDirectory + "/" + $0)?.st_size }
+        #expect(sizes.filter { $0 == 50 << 20 }.count == 3, "\(sizes)")
+        #expect(try f.report(run).contains("All 1 interfaces answered as expected"), "the real run was reported")
+        #expect(try f.alerts().isEmpty, "junk pages nobody")
+        print("PROOF garbage-50MB analyzer peak_rss_mb=\(String(format: "%.1f", once.peakRSSMB))")
+        #expect(once.peakRSSMB > 0 && once.peakRSSMB < 64, "analyzer peak RSS \(once.peakRSSMB) MB")
+    }
+}

@@ -145,3 +145,26 @@ struct PacingTests {
         #expect(text.hasSuffix("\n"))
     }
 }
+
+@Suite("Garbage in outbox/new")
+struct OutboxGarbageTests {
+    @Test("a 50 MB garbage file in outbox/new is quarantined unread, the real alert is delivered, the notifier stays under 64 MB")
+    func garbageAlert() throws {
+        let f = try NotifierFixture()
+        _ = try f.publishAlert(minutes: 0)
+        let fd = open(f.spool.outbox.newDirectory + "/alert-garbage.ndjson", O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        #expect(fd >= 0)
+        let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
+        for _ in 0..<50 { #expect(chunk.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == chunk.count) }
+        close(fd)
+        let once = try f.runOnce(["--once"])
+        #expect(once.exitCode == 0, "\(once.stderr)")
+        #expect(try f.wecomMessages().count == 1, "the real alert was delivered")
+        #expect(FileIO.listIfPresent(f.spool.outbox.newDirectory).isEmpty)
+        let reasons = try FileIO.listIfPresent(f.spool.quarantineDirectory).filter { $0.hasSuffix(".reason") }
+            .map { try String(contentsOfFile: f.spool.quarantineDirectory + "/" + $0, encoding: .utf8) }.joined()
+        #expect(reasons.contains("more than the 16MiB a consumer reads from this queue"), "\(reasons)")
+        print("PROOF garbage-50MB notifier peak_rss_mb=\(String(format: "%.1f", once.peakRSSMB))")
+        #expect(once.peakRSSMB > 0 && once.peakRSSMB < 64, "notifier peak RSS \(once.peakRSSMB) MB")
+    }
+}

@@ -36,6 +36,10 @@ public struct BatchReadSummary: Sendable {
 
 /// Reads batches.
 public enum BatchFile {
+    /// Bounds on the bad lines kept from one batch (count and bytes); beyond them the whole file is refused.
+    static let maxBadLines = 1000
+    static let maxBadBytes = 4 << 20
+
     /// Reads `path`, calling `onResult` for every decodable result line. Throws `SpoolError.invalidFile` when
     /// the file as a whole is unusable (no trailer, wrong count, trailer not last, newer trailer version).
     /// `excerptsOfSuccesses: false` leaves out the excerpts of `ok` results (the analyzer reports failures only).
@@ -44,6 +48,7 @@ public enum BatchFile {
         let reader = try LineReader(path: path)
         let decoder = RecordDecoder()
         var badLines: [BadLine] = []
+        var badBytes = 0
         var end: BatchEnd?
         var endLine = 0
         var lines = 0
@@ -55,6 +60,13 @@ public enum BatchFile {
                     + "\(endKind(end!)) on line \(endLine): the trailer must be the last line")
             }
             lines += 1
+            // Bad lines are kept for quarantine, within bounds: past them the file is not a batch with a few
+            // damaged lines but something else, and goes to quarantine whole (memory never follows junk size).
+            if badLines.count >= maxBadLines || badBytes >= maxBadBytes {
+                throw SpoolError.invalidFile(path: path, reason: "\(badLines.count) unreadable lines (\(badBytes) bytes) before "
+                    + "line \(line.number), more than a batch may have: not a result batch")
+            }
+            badBytes += line.bytes.count
             if line.truncated {
                 badLines.append(BadLine(lineNumber: line.number, reason: "line longer than the 8 MiB limit",
                                         text: line.text))

@@ -39,8 +39,16 @@ public struct Spool: Sendable {
 
     public var quarantine: Quarantine { Quarantine(directory: quarantineDirectory, permissions: permissions) }
 
-    /// The largest file a consumer reads from each queue; a larger one is quarantined unread.
-    public static func fileLimit(of queue: String) -> Int64 { queue == "results" ? 1 << 30 : 64 << 20 }
+    /// The largest file a consumer reads from each queue; a larger one is quarantined unread. Batches are read
+    /// as a stream (1 GiB: a million results with room to spare); a run manifest is one line (1 MiB); an alert
+    /// is read whole and stays within channel limits whatever the failures (16 MiB).
+    public static func fileLimit(of queue: String) -> Int64 {
+        switch queue {
+        case "results": 1 << 30
+        case "runs": 1 << 20
+        default: 16 << 20
+        }
+    }
 
     /// Claims `new/NAME` of `queue` and makes sure it is something a consumer may read: a regular file (not a
     /// FIFO that would block `open`, not a symbolic link that leads to /dev/zero or out of the spool, not a
