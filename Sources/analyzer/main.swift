@@ -39,4 +39,4 @@ await runner.run(once: options.once, reload: {
 analyzer.handBack()
 Log.info("analyzer stopped")
 lock.unlock()
-exit(0)
+exit(runner.exitStatus)

@@ -65,4 +65,4 @@ await runner.run(once: once, reload: {
 })
 Log.info("notifier stopped")
 lock.unlock()
-exit(0)
+exit(runner.exitStatus)

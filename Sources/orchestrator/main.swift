@@ -56,4 +56,4 @@ await runner.run(once: false, reload: { service.reload(options) }, status: { ser
 await service.shutdown()
 Log.info("orchestrator stopped")
 lock.unlock()
-exit(0)
+exit(runner.exitStatus)

@@ -125,6 +125,37 @@ struct AssemblyTests {
     }
 }
 
+@Suite("Exit codes on SIGTERM")
+struct StopExitCodeTests {
+    /// Starts the analyzer service and waits until its signal handling is in place ("analyzer started").
+    private func started(_ f: AnalyzerFixture) throws -> (ChildProcess, LineCollector) {
+        let lines = LineCollector()
+        let service = try f.startService(stderr: lines)
+        #expect(eventually(timeout: 30) { lines.text.contains("analyzer started") }, "\(lines.text)")
+        return (service, lines)
+    }
+
+    @Test("SIGTERM from the process that manages the service (its parent, as systemd is) stops it with 0")
+    func managerStop() throws {
+        let f = try AnalyzerFixture()
+        let (service, lines) = try started(f)
+        service.signal(SIGTERM)
+        #expect(service.wait(timeout: 30) == .exited(0), "\(lines.text)")
+    }
+
+    @Test("SIGTERM from anyone else stops it cleanly with 143, which Restart=on-failure restarts, and says so")
+    func foreignStop() throws {
+        let f = try AnalyzerFixture()
+        let (service, lines) = try started(f)
+        // Another process sends it (as an operator's `kill` would): not the parent.
+        let killer = try ChildProcess(executable: "/bin/kill", arguments: ["-TERM", "\(service.pid)"], stdout: .discard, stderr: .discard)
+        #expect(killer.wait(timeout: 30) == .exited(0))
+        #expect(service.wait(timeout: 30) == .exited(143), "\(lines.text)")
+        #expect(lines.text.contains("not the service manager's stop: exiting 143"), "\(lines.text)")
+        #expect(lines.text.contains("analyzer stopped"), "a clean stop all the same")
+    }
+}
+
 @Suite("Analyzer metrics")
 struct MetricsTests {
     @Test("each run writes per-interface and per-run series in the text format, replaced atomically")

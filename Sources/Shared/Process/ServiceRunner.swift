@@ -12,7 +12,7 @@ public final class ServiceRunner: Sendable {
     private let name: String
     private let waiter: Waiter
     private let rescanInterval: TimeInterval
-    private let flags = Mutex<(stop: Bool, reload: Bool)>((false, false))
+    private let flags = Mutex<(stop: Bool, reload: Bool, foreignStop: Int32?)>((false, false, nil))
     private let notifier = SystemdNotifier.fromEnvironment()
     private let signals = Mutex<SignalWatcher?>(nil)
 
@@ -32,11 +32,22 @@ public final class ServiceRunner: Sendable {
         } else if number == SIGHUP {
             flags.withLock { $0.reload = true }
         } else {
-            Log.notice("\(SignalWatcher.name(number)): finishing the current item, then stopping")
-            flags.withLock { $0.stop = true }
+            let managed = SignalWatcher.cameFromManager(number)
+            let sender = SignalWatcher.sender(of: number).map { " from pid \($0)" } ?? ""
+            Log.notice("\(SignalWatcher.name(number))\(sender): finishing the current item, then stopping"
+                + (managed ? "" : " (not the service manager's stop: exiting \(128 + number) so that Restart=on-failure restarts)"))
+            flags.withLock { state in
+                state.stop = true
+                if !managed, state.foreignStop == nil { state.foreignStop = number }
+            }
         }
         waiter.wake()
     }
+
+    /// The exit status for a service that has stopped (docs/operating-guide.md, Exit codes): 0 when it was
+    /// stopped by whoever manages it (systemd's stop, the parent, a terminal), 128 + the signal when someone
+    /// else sent SIGTERM/SIGINT — systemd's `Restart=on-failure` restarts that, since the manager did not ask.
+    public var exitStatus: Int32 { flags.withLock { $0.foreignStop.map { 128 + $0 } ?? 0 } }
 
     /// Whether a stop was requested (a long pass should check this between items and hand back the rest).
     public var isStopping: Bool { flags.withLock { $0.stop } }
