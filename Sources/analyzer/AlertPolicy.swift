@@ -1,6 +1,6 @@
 // AlertPolicy: whether a run deserves an alert. In `change` mode: interfaces newly failing or recovered,
-// a reminder every repeat_interval while some stay failed, and an incomplete run (shards missing) as a
-// monitoring failure. In `every_run` mode (the seed's behaviour): every run with failures or missing shards.
+// a reminder every repeat_interval while some stay failed, and an incomplete run (shards missing, or blind
+// gaps before it: scheduled runs that never ran) as a monitoring failure. In `every_run` mode (the seed's behaviour): every run with failures or missing shards.
 // Decisions use the run's own times, never the clock, so a redone run decides the same.
 
 import Foundation
@@ -22,14 +22,15 @@ enum AlertPolicy {
         switch settings.mode {
         case .everyRun:
             let loud = analysis.failures.contains { quiet[$0.id] == nil }
-            guard loud || analysis.isIncomplete else { return nil }
+            guard loud || analysis.isIncomplete || analysis.followsBlindGap else { return nil }
             return AlertDecision(reason: .everyRun, severity: loud ? .critical : .warning, transitions: everything)
         case .change:
             if !changes.transitions.isEmpty {
                 return AlertDecision(reason: .change, severity: newFailures.isEmpty ? .resolved : .critical,
                                      transitions: everything)
             }
-            if analysis.isIncomplete, settings.onIncompleteRun {
+            // Monitoring that could not see (shards missing, or scheduled runs that never ran) is itself news.
+            if analysis.isIncomplete || analysis.followsBlindGap, settings.onIncompleteRun {
                 return AlertDecision(reason: .incomplete, severity: .warning, transitions: everything)
             }
             guard !changes.stillFailing.isEmpty else { return nil }

@@ -14,7 +14,7 @@ enum ReportRenderer {
         var out = "# Vigil report — run \(a.run)\n\n"
         out += header(a, clock)
         out += summary(a)
-        if !a.missingShards.isEmpty || !a.interruptedShards.isEmpty { out += monitoring(a) }
+        if !a.missingShards.isEmpty || !a.interruptedShards.isEmpty || !a.gaps.isEmpty { out += monitoring(a) }
         out += changesSection(changes, clock)
         if !a.failures.isEmpty {
             out += byOutcome(a)
@@ -61,6 +61,7 @@ enum ReportRenderer {
         var out = "## Monitoring problems\n\n"
         for line in a.missingShards { out += "- **Shard \(line)** — its interfaces were not checked in this run.\n" }
         for line in a.interruptedShards { out += "- Shard \(line).\n" }
+        for line in a.stats.gaps ?? [] { out += "- Before this run, \(line).\n" }
         return out + "\n"
     }
 

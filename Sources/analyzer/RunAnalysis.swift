@@ -20,9 +20,12 @@ struct RunAnalysis {
     /// "2/4: interrupted, 12 interfaces not probed".
     let interruptedShards: [String]
     let quarantinedLines: Int
-    let stats: RunStats
+    /// Scheduled runs skipped before this one, as its manifest tells.
+    let gaps: [MonitoringGap]
+    private(set) var stats: RunStats
 
-    init(_ pending: PendingRun) {
+    /// `timeZone`: for the gap sentences (notify.timezone, like every time a team reads).
+    init(_ pending: PendingRun, timeZone: TimeZone = .gmt) {
         run = pending.id
         trigger = pending.manifest?.trigger ?? (pending.id.contains("-p") ? "manual" : "schedule")
         shardCount = pending.shardCount ?? 1
@@ -82,6 +85,8 @@ struct RunAnalysis {
                          p50Ms: RunAnalysis.percentile(latencies, 50), p95Ms: RunAnalysis.percentile(latencies, 95),
                          p99Ms: RunAnalysis.percentile(latencies, 99), startedAt: startedAt, finishedAt: finishedAt,
                          trigger: trigger, missingShards: missing, quarantinedLines: quarantinedLines)
+        gaps = pending.manifest?.gaps ?? []
+        if !gaps.isEmpty { stats.gaps = gaps.map { $0.sentence(in: timeZone) } }
     }
 
     var skipped: [ProbeResult] { results.filter { $0.outcome == .skipped } }
@@ -101,6 +106,8 @@ struct RunAnalysis {
         return top.map { results[$0] }
     }
     var isIncomplete: Bool { !missingShards.isEmpty }
+    /// Whether monitoring saw nothing for some scheduled run before this one (an overlap is not blindness).
+    var followsBlindGap: Bool { gaps.contains { $0.isBlind } }
 
     /// Nearest-rank percentile of sorted values.
     static func percentile(_ sorted: [Double], _ p: Double) -> Double? {

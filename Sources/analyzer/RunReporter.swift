@@ -29,7 +29,7 @@ struct RunReporter {
 
     /// Reports `pending`; throws (leaving its claims in place for a retry) if an output cannot be written.
     func report(_ pending: PendingRun, history: inout History) throws {
-        let analysis = RunAnalysis(pending)
+        let analysis = RunAnalysis(pending, timeZone: config.notify.timeZone)
         let state = StateFile.load(statePath)
         let alerts = config.alerts
         let services = config.services
@@ -61,7 +61,7 @@ struct RunReporter {
                                   reportPath: reportPath, report: text)
                 var bytes = try RecordCoding.encode(alert)
                 bytes.append(10)
-                try spool.outbox.publish(name: name, bytes: bytes)
+                try spool.outbox.publish(name: name, bytes: bytes, control: true)
                 Log.notice("alert for run \(analysis.run) published (\(decision.reason.rawValue), \(decision.severity.rawValue), "
                     + "\(decision.transitions.count) interface(s))")
             }
@@ -82,6 +82,7 @@ struct RunReporter {
         let s = analysis.stats
         Log.info("run \(analysis.run) reported: \(s.interfaces) interfaces, \(s.ok) ok, \(s.failed) failed, \(s.skipped) skipped"
             + (analysis.isIncomplete ? ", \(analysis.missingShards.count) shard(s) missing" : "")
+            + (analysis.gaps.isEmpty ? "" : "; before it " + analysis.gaps.map { $0.sentence(in: config.notify.timeZone) }.joined(separator: "; "))
             + " → reports/\(RunFileName.report(run: analysis.run))")
     }
 }

@@ -37,6 +37,6 @@ await runner.run(once: options.once, reload: {
     analyzer.pass(stopping: { runner.isStopping })
 })
 analyzer.handBack()
-Log.info("analyzer stopped")
+Log.info("analyzer stopped" + Memory.peakNote)
 lock.unlock()
 exit(runner.exitStatus)

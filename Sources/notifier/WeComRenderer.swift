@@ -78,6 +78,9 @@ enum WeComRenderer {
             return "\(newFailures) new failure\(newFailures == 1 ? "" : "s")" + (recovered > 0 ? ", \(recovered) recovered" : "") + others
         case .change: return "\(recovered) recovered" + others
         case .reminder: return "reminder: \(still) still failing"
+        case .incomplete where alert.stats.missingShards.isEmpty && !(alert.stats.gaps ?? []).isEmpty:
+            // "monitoring was blind from 10:01 to 10:04 (3 runs not recorded: disk full)"
+            return alert.stats.gaps![0]
         case .incomplete: return "monitoring incomplete (\(alert.stats.missingShards.count) shard\(alert.stats.missingShards.count == 1 ? "" : "s") missing)"
         case .everyRun: return "\(alert.stats.failed) failing in this run"
         }
@@ -108,6 +111,7 @@ enum WeComRenderer {
         head.append("> \(s.ok)/\(s.interfaces) ok · \(s.failed) failed" + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "")
             + " · success \(String(format: "%.1f", s.successRate))%")
         for missing in s.missingShards.prefix(3) { head.append("> <font color=\"warning\">shard \(cut(missing, to: 120))</font>") }
+        for gap in (s.gaps ?? []).prefix(3) { head.append("> <font color=\"warning\">\(cut(gap, to: 160))</font>") }
         var items: [String] = []
         for (change, title, color) in [(StateChange.newFailure, "New failures", "warning"), (.recovered, "Recovered", "info"),
                                        (.stillFailing, "Still failing", "comment")] {

@@ -63,6 +63,6 @@ await runner.run(once: once, reload: {
 }, pass: {
     await dispatcher.pass(stopping: { runner.isStopping })
 })
-Log.info("notifier stopped")
+Log.info("notifier stopped" + Memory.peakNote)
 lock.unlock()
 exit(runner.exitStatus)

@@ -16,6 +16,8 @@ struct RunPlan: Sendable {
     let localShards: [Shard]
     let startedAt: Date
     let deadline: Date
+    /// Skipped ticks to carry on the manifest.
+    var gaps: [MonitoringGap] = []
 }
 
 /// How one shard ended.
@@ -36,6 +38,8 @@ struct RunRecord: Codable, Sendable, Equatable {
     let startedAt: Date
     let finishedAt: Date
     let outcomes: [ShardOutcome]
+    /// Why the run was not started: its manifest could not be written (nil when it was).
+    var notStarted: String?
 
     var failedShards: [ShardOutcome] { outcomes.filter { !$0.published } }
 
@@ -44,6 +48,7 @@ struct RunRecord: Codable, Sendable, Equatable {
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case outcomes
+        case notStarted = "not_started"
     }
 }
 
@@ -64,12 +69,19 @@ final class RunSupervisor: Sendable {
     func execute() async -> RunRecord {
         let spool = deployment.spool
         let manifest = RunManifest(run: plan.run, shards: plan.shardCount, startedAt: plan.startedAt, deadline: plan.deadline,
-                                   trigger: plan.trigger)
+                                   trigger: plan.trigger, gaps: plan.gaps.isEmpty ? nil : plan.gaps)
         do {
-            // Every host of a multi-host run publishes the same manifest; the first one stays.
-            try spool.runs.publish(name: RunFileName.manifest(run: plan.run), bytes: try RecordCoding.encode(manifest) + [10])
+            // Every host of a multi-host run publishes the same manifest; the first one stays. It is a control
+            // record: it may use the reserve below spool.min_free that batches cannot.
+            try spool.runs.publish(name: RunFileName.manifest(run: plan.run), bytes: try RecordCoding.encode(manifest) + [10], control: true)
         } catch {
-            Log.error("run \(plan.run): cannot publish the manifest: \(error)")
+            // Without its manifest nobody would learn of the run: it is not started, and the service records it
+            // as a gap to carry on the next manifest it can write.
+            var record = RunRecord(run: plan.run, trigger: plan.trigger, host: SpoolName.host, shards: plan.shardCount,
+                                   startedAt: plan.startedAt, finishedAt: Date(), outcomes: [])
+            record.notStarted = "cannot publish the manifest: \(error)"
+            appendHistory(record)
+            return record
         }
         Log.info("run \(plan.run) (\(plan.trigger)) started: shards \(plan.localShards.map(\.description).joined(separator: ", ")) "
             + "of \(plan.shardCount), deadline \(Timestamp.format(plan.deadline))")
@@ -150,7 +162,7 @@ final class RunSupervisor: Sendable {
         let stub = ShardFailed(run: plan.run, shard: shard, reason: reason, at: Date())
         do {
             try spool.results.publish(name: RunFileName.batch(run: plan.run, shard: shard, program: "orchestrator"),
-                                      bytes: try RecordCoding.encode(stub) + [10])
+                                      bytes: try RecordCoding.encode(stub) + [10], control: true)
         } catch {
             Log.error("run \(plan.run) shard \(shard): cannot write its shard_failed stub: \(error)")
         }

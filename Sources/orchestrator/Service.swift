@@ -1,6 +1,9 @@
 // Service: the orchestrator as a long-running service. Ticks come from the schedule, computed from the clock
 // each time (never by adding sleeps), so there is no drift; no run starts within start_delay of start-up;
-// a tick that comes while a run is still going is skipped and logged, never overlapped. Manual triggers
+// a tick that comes while a run is still going is skipped and logged, never overlapped. Every tick is
+// accounted for: one that runs nothing (overlap, start-up delay, the orchestrator not running or suspended, a
+// manifest the full disk refused) is logged and kept as a gap that the next run's manifest carries to the
+// report, the history and the alert. A late tick starts with a fresh deadline, never one already past. Manual triggers
 // (files in state/trigger/, plus SIGUSR1) start a run as soon as none is going. The janitor hands back
 // expired claims and removes stale temporaries. SIGTERM stops the probers within graceful_shutdown.
 
@@ -23,6 +26,13 @@ final class Service: @unchecked Sendable {
     private var manualQueued = false
     private var lastJanitor = Date.distantPast
     private var state: ServiceState
+    /// Skipped ticks not yet on a published manifest, and those on the manifest of the run in progress.
+    private var gaps: [MonitoringGap] = []
+    private var gapsInFlight: [MonitoringGap] = []
+    /// When the last pass ended (wall clock and monotonic uptime) and the longest it meant to sleep.
+    private var lastPass: (wall: Date, uptime: TimeInterval, sleep: TimeInterval)?
+    /// Since when runs cannot be recorded (one log line when it starts and one when it ends).
+    private var unrecordedSince: Date?
     /// Wakes the service loop (set by main once the runner exists).
     var wake: @Sendable () -> Void = {}
 
@@ -32,13 +42,42 @@ final class Service: @unchecked Sendable {
         state = ServiceState(host: SpoolName.host, pid: getpid(), startedAt: startedAt, running: true,
                              schedule: deployment.config.monitor.schedule.summary, hosts: options.hosts,
                              hostIndex: options.hostIndex, updatedAt: startedAt)
-        if let previous = ServiceState.read(deployment.stateFile) { state.lastRuns = previous.lastRuns }
         nextTick = firstTick()
+        if let previous = ServiceState.read(deployment.stateFile) {
+            state.lastRuns = previous.lastRuns
+            gaps = previous.gaps ?? []
+            // Ticks that came while no orchestrator ran here.
+            if let missed = previous.nextRun, missed < startedAt {
+                skip(from: missed, before: min(startedAt, nextTick ?? startedAt), reason: .notRunning,
+                     detail: "down since \(Timestamp.format(previous.updatedAt))")
+            }
+        }
+        if let first = schedule.next(after: startedAt.addingTimeInterval(-0.001)), let nextTick, first < nextTick {
+            skip(from: first, before: nextTick, reason: .startDelay,
+                 detail: "scheduler.start_delay \(DurationParser.format(deployment.config.scheduler.startDelay))")
+        }
         Log.info("schedule: \(deployment.config.monitor.schedule.summary); next run \(nextTick.map(Timestamp.format) ?? "never")"
             + (options.hosts > 1 ? "; host \(options.hostIndex) of \(options.hosts)" : ""))
     }
 
     private var schedule: ScheduleSetting { deployment.config.monitor.schedule }
+
+    /// Records the ticks in [from, before) as skipped for `reason`, with one log line.
+    private func skip(from: Date, before: Date, reason: MonitoringGap.Reason, detail: String? = nil) {
+        var tick: Date? = from
+        var count = 0
+        var last = from
+        while let t = tick, t < before, count < 100_000 {
+            MonitoringGap.record(t, reason: reason, detail: detail, into: &gaps)
+            last = t
+            count += 1
+            tick = schedule.next(after: t)
+        }
+        guard count > 0 else { return }
+        let gap = MonitoringGap(reason: reason, from: from, to: last, runs: count, detail: detail)
+        Log.warning("\(count == 1 ? "tick \(Timestamp.format(from))" : "\(count) ticks from \(Timestamp.format(from)) to \(Timestamp.format(last))") "
+            + "ran nothing: \(gap.reasonText)\(detail.map { " (\($0))" } ?? ""); the next run's report and alert say so")
+    }
 
     private func firstTick() -> Date? {
         // No run within start_delay of start-up.
@@ -78,12 +117,22 @@ final class Service: @unchecked Sendable {
 
     /// One pass of the loop; returns how long it may sleep.
     func pass(now: Date = Date()) async -> TimeInterval? {
+        let uptime = ProcessInfo.processInfo.systemUptime
+        var away: TimeInterval = 0
+        if let last = lastPass {
+            // Woken later than it meant to sleep: the process was not scheduled (SIGSTOP, a suspended VM).
+            let late = now.timeIntervalSince(last.wall) - last.sleep
+            let jump = now.timeIntervalSince(last.wall) - (uptime - last.uptime)
+            if late > 5 {
+                away = late
+                Log.warning("the orchestrator was away \(Int(late)) s longer than it meant to sleep (suspended, stopped with SIGSTOP, "
+                    + "or starved)" + (jump > 5 ? "; the wall clock moved \(Int(jump)) s more than the monotonic clock (the machine "
+                    + "was suspended, or the clock was set)" : ""))
+            }
+        }
         if let record = finished.record.withLock({ state -> RunRecord? in defer { state = nil }; return state }) {
             active = nil
-            state.lastRuns.append(RunBrief(run: record.run, trigger: record.trigger, startedAt: record.startedAt,
-                                           finishedAt: record.finishedAt,
-                                           failedShards: record.failedShards.map { "\($0.shard): \($0.reason ?? "?")" }))
-            state.lastRuns = Array(state.lastRuns.suffix(10))
+            settle(record)
         }
         if now.timeIntervalSince(lastJanitor) >= 60 {
             lastJanitor = now
@@ -95,13 +144,36 @@ final class Service: @unchecked Sendable {
             manualQueued = true
         }
         if let tick = nextTick, now >= tick {
-            if let run = active?.supervisor.plan.run {
-                Log.warning("tick \(Timestamp.format(tick)) skipped: run \(run) is still going (runs never overlap)")
-            } else {
-                start(run: RunID.scheduled(tick: tick), trigger: "schedule", shards: options.localShards(of: deployment.config.scheduler.probers),
-                      startedAt: tick)
+            // Every tick that has come since: the oldest whose deadline is still ahead runs (hosts sharing the
+            // schedule pick the same one); those older (stale) and any after it were missed while the loop did
+            // not run, and are recorded as such.
+            var come: [Date] = []
+            var next: Date? = tick
+            while let t = next, t <= now, come.count < 100_000 {
+                come.append(t)
+                next = schedule.next(after: t)
             }
-            nextTick = schedule.next(after: max(now, tick))
+            let due = come.last ?? tick
+            let runnable = come.first { $0.addingTimeInterval(deployment.config.scheduler.maxRuntime) > now }
+            let detail = away > 0 ? "away \(Int(away)) s" : "the loop ran \(Int(now.timeIntervalSince(tick))) s late"
+            if let runnable {
+                skip(from: tick, before: runnable, reason: .suspended, detail: detail)
+                if let after = schedule.next(after: runnable) { skip(from: after, before: due.addingTimeInterval(0.001), reason: .suspended, detail: detail) }
+            } else {
+                skip(from: tick, before: due.addingTimeInterval(0.001), reason: .suspended, detail: detail)
+            }
+            if let runnable {
+                if let run = active?.supervisor.plan.run {
+                    skip(from: runnable, before: runnable.addingTimeInterval(0.001), reason: .overlap, detail: "run \(run) still going")
+                } else {
+                    // A late tick starts now, with a fresh deadline: never one that has already passed.
+                    let late = now.timeIntervalSince(runnable)
+                    if late > 1 { Log.notice("tick \(Timestamp.format(runnable)) starts \(Int(late)) s late, with a fresh deadline") }
+                    start(run: RunID.scheduled(tick: runnable), trigger: "schedule",
+                          shards: options.localShards(of: deployment.config.scheduler.probers), startedAt: late > 1 ? now : runnable)
+                }
+            }
+            nextTick = schedule.next(after: max(now, due))
         }
         if manualQueued, active == nil {
             manualQueued = false
@@ -110,12 +182,52 @@ final class Service: @unchecked Sendable {
         }
         publishState(now: now)
         let untilTick = nextTick.map { $0.timeIntervalSince(Date()) } ?? 3600
-        return max(0.01, min(untilTick, 60))
+        let sleep = max(0.01, min(untilTick, 60))
+        lastPass = (Date(), ProcessInfo.processInfo.systemUptime, sleep)
+        return sleep
+    }
+
+    /// Takes a finished run's record: its gaps were delivered with its manifest, or — when the manifest could
+    /// not be written — go back to wait for the next one, with this run's tick added.
+    private func settle(_ record: RunRecord) {
+        state.lastRuns.append(RunBrief(run: record.run, trigger: record.trigger, startedAt: record.startedAt,
+                                       finishedAt: record.finishedAt,
+                                       failedShards: record.notStarted.map { ["not started: \($0)"] }
+                                           ?? record.failedShards.map { "\($0.shard): \($0.reason ?? "?")" }))
+        state.lastRuns = Array(state.lastRuns.suffix(10))
+        guard let reason = record.notStarted else {
+            gapsInFlight = []
+            if let since = unrecordedSince {
+                Log.notice("run \(record.run) recorded: the spool takes runs again after refusing them since \(Timestamp.format(since)); "
+                    + "its report and alert name the gap")
+                unrecordedSince = nil
+            }
+            return
+        }
+        gaps = gapsInFlight + gaps
+        gapsInFlight = []
+        let disk = reason.contains("below the floor") || reason.contains("No space") || reason.contains("quota")
+        if record.trigger == "schedule" {
+            var merged = gaps
+            MonitoringGap.record(record.startedAt, reason: disk ? .diskFull : .unrecorded, detail: disk ? nil : reason, into: &merged)
+            gaps = merged.sorted { $0.from < $1.from }
+        }
+        if unrecordedSince == nil {
+            unrecordedSince = record.startedAt
+            Log.error("run \(record.run) not started: \(reason); monitoring is blind until runs can be recorded again "
+                + "(each one skipped is kept, and named in the next report and alert)")
+        } else {
+            Log.debug("run \(record.run) not started either: \(reason)")
+        }
     }
 
     private func start(run: String, trigger: String, shards: [Shard], startedAt: Date) {
-        let plan = RunPlan(run: run, trigger: trigger, shardCount: deployment.config.scheduler.probers, localShards: shards,
+        var plan = RunPlan(run: run, trigger: trigger, shardCount: deployment.config.scheduler.probers, localShards: shards,
                            startedAt: startedAt, deadline: startedAt.addingTimeInterval(deployment.config.scheduler.maxRuntime))
+        // The gaps so far travel on this run's manifest.
+        plan.gaps = gaps
+        gapsInFlight = gaps
+        gaps = []
         let supervisor = RunSupervisor(plan: plan, deployment: deployment)
         let finished = self.finished
         let wake = self.wake
@@ -130,6 +242,8 @@ final class Service: @unchecked Sendable {
 
     private func publishState(now: Date) {
         state.nextRun = nextTick
+        let pending = gapsInFlight + gaps
+        state.gaps = pending.isEmpty ? nil : pending
         state.currentRun = active?.supervisor.plan.run
         state.currentRunStartedAt = active?.supervisor.plan.startedAt
         state.updatedAt = now

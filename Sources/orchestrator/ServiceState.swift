@@ -37,6 +37,8 @@ struct ServiceState: Codable, Sendable, Equatable {
     var currentRunStartedAt: Date?
     var lastRuns: [RunBrief] = []
     var updatedAt: Date
+    /// Skipped ticks not yet carried by a published run manifest (kept across restarts).
+    var gaps: [MonitoringGap]?
 
     enum CodingKeys: String, CodingKey {
         case v, kind, host, pid
@@ -48,6 +50,7 @@ struct ServiceState: Codable, Sendable, Equatable {
         case currentRunStartedAt = "current_run_started_at"
         case lastRuns = "last_runs"
         case updatedAt = "updated_at"
+        case gaps
     }
 
     static func read(_ path: String) -> ServiceState? {

@@ -54,6 +54,6 @@ if let idle = deployment.config.monitor.schedule.idleWarning(after: Date()) { Lo
 Log.info("orchestrator started on \(deployment.spool.root) with \(deployment.pool.interfaces.count) interfaces")
 await runner.run(once: false, reload: { service.reload(options) }, status: { service.statusLine }, pass: { await service.pass() })
 await service.shutdown()
-Log.info("orchestrator stopped")
+Log.info("orchestrator stopped" + Memory.peakNote)
 lock.unlock()
 exit(runner.exitStatus)

@@ -9,14 +9,11 @@ public struct ProgramRun: Sendable {
     public let termination: Termination
     public let stdout: String
     public let stderr: String
-    /// Peak resident set size of the program in MiB (from wait4's rusage).
-    public var peakRSSMB: Double = 0
 
-    public init(termination: Termination, stdout: String, stderr: String, peakRSSMB: Double = 0) {
+    public init(termination: Termination, stdout: String, stderr: String) {
         self.termination = termination
         self.stdout = stdout
         self.stderr = stderr
-        self.peakRSSMB = peakRSSMB
     }
 
     public var exitCode: Int32? {
@@ -91,7 +88,7 @@ public enum Programs {
             return ProgramRun(termination: termination, stdout: child.output(),
                               stderr: errors.text + "\n[test support: killed after \(timeout)s]")
         }
-        return ProgramRun(termination: termination, stdout: child.output(), stderr: errors.text, peakRSSMB: Double(child.peakRSSKB) / 1024)
+        return ProgramRun(termination: termination, stdout: child.output(), stderr: errors.text)
     }
 }
 

@@ -34,7 +34,7 @@ public final class ChildProcess: Sendable {
 
     public let pid: pid_t
     public let executable: String
-    private let state = Mutex<(termination: Termination?, captured: [UInt8], peakRSSKB: Int)>((nil, [], 0))
+    private let state = Mutex<(termination: Termination?, captured: [UInt8])>((nil, []))
     private let done = DispatchSemaphore(value: 0)
     private let readers = DispatchGroup()
 
@@ -87,11 +87,10 @@ public final class ChildProcess: Sendable {
         for pipe in pipes { startReader(fd: pipe.read, output: pipe.output) }
         Thread.detachNewThread { [self] in
             var raw: Int32 = 0
-            var usage = rusage()
-            while wait4(spawned, &raw, 0, &usage) < 0, errno == EINTR {}
+            while waitpid(spawned, &raw, 0) < 0, errno == EINTR {}
             let termination: Termination = (raw & 0x7f) == 0 ? .exited((raw >> 8) & 0xff) : .signaled(raw & 0x7f)
             readers.wait()
-            state.withLock { $0.termination = termination; $0.peakRSSKB = usage.ru_maxrss }
+            state.withLock { $0.termination = termination }
             done.signal()
         }
     }
@@ -133,9 +132,6 @@ public final class ChildProcess: Sendable {
 
     /// The termination if the child has ended.
     public var termination: Termination? { state.withLock { $0.termination } }
-
-    /// The child's peak resident set size in KiB (ru_maxrss), known once it has ended (0 before).
-    public var peakRSSKB: Int { state.withLock { $0.peakRSSKB } }
 
     /// Blocks until the child ends.
     @discardableResult

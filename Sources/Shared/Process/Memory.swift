@@ -30,3 +30,21 @@ public enum Memory {
         #endif
     }
 }
+
+extension Memory {
+    /// This process's peak resident set size in MiB (VmHWM of /proc/self/status), nil where there is none.
+    /// (A parent's wait4 rusage is no substitute: a child started with vfork/posix_spawn carries the parent's
+    /// high-water mark from before exec.)
+    public static func peakResidentMB() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
+        return kb / 1024
+    }
+
+    /// " (peak RSS 35.2 MB)" for a program's last log line, or "".
+    public static var peakNote: String {
+        peakResidentMB().map { String(format: " (peak RSS %.1f MB)", $0) } ?? ""
+    }
+}

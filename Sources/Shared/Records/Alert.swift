@@ -69,6 +69,8 @@ public struct RunStats: Codable, Sendable, Equatable {
     /// Shards with no batch, or with a `shard_failed` stub: "3/4: killed after 3600s".
     public var missingShards: [String]
     public var quarantinedLines: Int
+    /// Scheduled runs skipped before this one ("monitoring was blind from 10:01 to 10:04 (…)"); absent when none.
+    public var gaps: [String]?
 
     public init(interfaces: Int, ok: Int, failed: Int, skipped: Int, successRate: Double, p50Ms: Double?,
                 p95Ms: Double?, p99Ms: Double?, startedAt: Date, finishedAt: Date, trigger: String,
@@ -99,6 +101,7 @@ public struct RunStats: Codable, Sendable, Equatable {
         case trigger
         case missingShards = "missing_shards"
         case quarantinedLines = "quarantined_lines"
+        case gaps
     }
 }
 

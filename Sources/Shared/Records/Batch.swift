@@ -70,19 +70,22 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var deadline: Date
     /// `schedule` or `manual`.
     public var trigger: String
+    /// Ticks skipped since the previous run manifest this orchestrator published (absent when none).
+    public var gaps: [MonitoringGap]?
 
-    public init(run: String, shards: Int, startedAt: Date, deadline: Date, trigger: String) {
+    public init(run: String, shards: Int, startedAt: Date, deadline: Date, trigger: String, gaps: [MonitoringGap]? = nil) {
         self.run = run
         self.shards = shards
         self.startedAt = startedAt
         self.deadline = deadline
         self.trigger = trigger
+        self.gaps = gaps
     }
 
     enum CodingKeys: String, CodingKey {
         case v, kind, run, shards
         case startedAt = "started_at"
-        case deadline, trigger
+        case deadline, trigger, gaps
     }
 }
 

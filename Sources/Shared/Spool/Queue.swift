@@ -62,18 +62,21 @@ public struct Queue: Sendable {
 
     // MARK: Publish
 
-    /// Starts a file that becomes visible in `new/NAME` only when `commit()` succeeds.
-    public func writer(name: String) throws -> SpoolWriter {
-        if floorBytes > 0, let free = FileIO.freeBytes(path), free < floorBytes {
-            throw SpoolError.diskFull(path: path, freeBytes: free, floorBytes: floorBytes)
+    /// Starts a file that becomes visible in `new/NAME` only when `commit()` succeeds. Below the free-space
+    /// floor it is refused; a `control` record (a run manifest, a shard_failed stub, an alert: small, and what
+    /// keeps a run from vanishing) may still use the reserve, down to a quarter of the floor.
+    public func writer(name: String, control: Bool = false) throws -> SpoolWriter {
+        let floor = control ? floorBytes / 4 : floorBytes
+        if floor > 0, let free = FileIO.freeBytes(path), free < floor {
+            throw SpoolError.diskFull(path: path, freeBytes: free, floorBytes: floor)
         }
         return try SpoolWriter(queue: self, name: name)
     }
 
-    /// Publishes a whole file at once.
+    /// Publishes a whole file at once (`control`: see `writer`).
     @discardableResult
-    public func publish(name: String, bytes: [UInt8]) throws -> PublishResult {
-        let writer = try writer(name: name)
+    public func publish(name: String, bytes: [UInt8], control: Bool = false) throws -> PublishResult {
+        let writer = try writer(name: name, control: control)
         try writer.write(bytes)
         return try writer.commit()
     }
