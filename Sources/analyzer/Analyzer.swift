@@ -10,7 +10,8 @@ final class Analyzer {
     private var assembly = RunAssembly()
     private var history: History
     private var lastPrune = Date.distantPast
-    private var failedRuns: [String: Date] = [:]
+    /// Runs whose report failed: when to try again, how many tries so far, and the last error (logged once).
+    private var failedRuns: [String: (retryAt: Date, attempts: Int, error: String)] = [:]
 
     init(config: Config, spool: Spool) {
         self.config = config
@@ -41,14 +42,25 @@ final class Analyzer {
         let reporter = RunReporter(spool: spool, config: config, intake: intake)
         for pending in assembly.ready(now: now, maxRuntime: config.scheduler.maxRuntime, grace: grace) {
             if stopping() { break }
-            if let retry = failedRuns[pending.id], retry > now { continue }
+            if let failed = failedRuns[pending.id], failed.retryAt > now { continue }
             do {
                 try reporter.report(pending, history: &self.history)
                 assembly.remove(pending.id)
-                failedRuns[pending.id] = nil
+                if let failed = failedRuns.removeValue(forKey: pending.id) {
+                    Log.notice("run \(pending.id) reported after \(failed.attempts) failed attempt(s)")
+                }
             } catch {
-                Log.error("cannot report run \(pending.id): \(error); its batches stay claimed, retrying in 30s")
-                failedRuns[pending.id] = now.addingTimeInterval(30)
+                // Back off (30 s doubling to 10 min) and log once per distinct error, not once per retry.
+                let attempts = (failedRuns[pending.id]?.attempts ?? 0) + 1
+                let wait = min(600, 30 * pow(2, Double(min(attempts - 1, 5))))
+                let text = "\(error)"
+                if failedRuns[pending.id]?.error != text {
+                    Log.error("cannot report run \(pending.id): \(text); its batches stay claimed, retrying with back-off "
+                        + "(next in \(Int(wait)) s; logged again only if the error changes)")
+                } else {
+                    Log.debug("cannot report run \(pending.id) (attempt \(attempts)): \(text); next in \(Int(wait)) s")
+                }
+                failedRuns[pending.id] = (now.addingTimeInterval(wait), attempts, text)
             }
         }
         if now.timeIntervalSince(lastPrune) > 3600 {
@@ -57,7 +69,9 @@ final class Analyzer {
                 + spool.prune(spool.archiveDirectory, olderThan: config.spool.retention, now: now)
             if !old.isEmpty { Log.info("retention: removed \(old.count) report(s) and archived batch(es) older than \(DurationParser.format(config.spool.retention))") }
         }
-        let next = [assembly.nextDeadline(maxRuntime: config.scheduler.maxRuntime, grace: grace), failedRuns.values.min()]
+        // A run waiting for its retry wakes the loop at its retry time, not at its (past) deadline: no spinning.
+        let next = [assembly.nextDeadline(maxRuntime: config.scheduler.maxRuntime, grace: grace, excluding: Set(failedRuns.keys)),
+                    failedRuns.values.map(\.retryAt).min()]
             .compactMap { $0 }.min()
         return next.map { max(0.05, $0.timeIntervalSince(Date())) }
     }

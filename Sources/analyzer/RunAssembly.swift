@@ -104,8 +104,9 @@ struct RunAssembly {
     }
 
     /// The earliest deadline of the runs still waiting (to wake up then).
-    func nextDeadline(maxRuntime: TimeInterval, grace: TimeInterval) -> Date? {
-        runs.values.map { $0.deadline(maxRuntime: maxRuntime, grace: grace) }.min()
+    /// The earliest deadline of a run not in `excluding` (runs waiting for a retry have their own time).
+    func nextDeadline(maxRuntime: TimeInterval, grace: TimeInterval, excluding: Set<String> = []) -> Date? {
+        runs.values.filter { !excluding.contains($0.id) }.map { $0.deadline(maxRuntime: maxRuntime, grace: grace) }.min()
     }
 
     mutating func remove(_ id: String) { runs[id] = nil }

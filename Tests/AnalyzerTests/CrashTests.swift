@@ -49,3 +49,32 @@ struct CrashTests {
         #expect(FileIO.listIfPresent(f.spool.reportsDirectory).allSatisfy { !$0.hasPrefix(".tmp") })
     }
 }
+
+@Suite("A run that cannot be reported")
+struct ReportRetryTests {
+    @Test("an overdue run whose report cannot be written is retried with back-off: one error line, no busy loop")
+    func backOff() throws {
+        let f = try AnalyzerFixture()
+        let run = RunID.manual(at: t0)
+        try f.publishManifest(run: run, shards: 1, start: t0, deadline: t0.addingTimeInterval(60))
+        // A directory where the report goes: every attempt to write the report fails (EISDIR), whoever runs the analyzer.
+        try FileManager.default.createDirectory(atPath: f.spool.reportsDirectory + "/" + RunFileName.report(run: run),
+                                                withIntermediateDirectories: true)
+        let socket = f.dir.url("notify.sock")
+        let receiver = try DatagramReceiver(socket)
+        let errors = LineCollector()
+        let service = try Programs.start("analyzer", ["--config", f.dir.url("config.yaml")], environment: ["NOTIFY_SOCKET": socket],
+                                         stderr: errors)
+        defer { service.signal(SIGKILL); _ = service.wait() }
+        #expect(eventually(timeout: 30) { errors.text.contains("cannot report run \(run)") }, "\(errors.text)")
+        // Observe three seconds: a pass sends one STATUS; a loop spinning on the overdue run would send dozens.
+        var statuses = 0
+        let end = Date().addingTimeInterval(3)
+        while Date() < end { if receiver.receive(timeout: end.timeIntervalSinceNow)?.hasPrefix("STATUS=") == true { statuses += 1 } }
+        #expect(statuses <= 3, "\(statuses) passes in 3 s")
+        #expect(errors.lines.filter { $0.contains("cannot report run") }.count == 1, "\(errors.text)")
+        #expect(errors.text.contains("retrying with back-off (next in 30 s"), "\(errors.text)")
+        service.signal(SIGTERM)
+        #expect(service.wait(timeout: 30) == .exited(0))
+    }
+}
