@@ -14,12 +14,19 @@ enum StatusCommand {
             .compactMap { ServiceState.read(spool.stateDirectory + "/" + $0) }
         if states.isEmpty { out += "orchestrator: never started on this spool\n" }
         for s in states {
-            let liveness = s.host == SpoolName.host ? (s.isAlive ? "running" : "not running") : (s.running ? "running (other host, last seen \(Timestamp.format(s.updatedAt)))" : "stopped")
+            let fresh = Date().timeIntervalSince(s.updatedAt) < 120
+            let liveness = s.host == SpoolName.host ? (s.isAlive ? "running" : "not running")
+                : !s.running ? "stopped"
+                : fresh ? "running (other host, heartbeat \(Timestamp.format(s.updatedAt)))"
+                : "silent since \(Timestamp.format(s.updatedAt)) (other host: presumed gone, or its clock is off)"
             out += "orchestrator on \(s.host): \(liveness), pid \(s.pid), up since \(Timestamp.format(s.startedAt))"
                 + (s.hosts > 1 ? ", host \(s.hostIndex) of \(s.hosts)" : "") + "\n"
             out += "  schedule: \(s.schedule)\n"
             if let run = s.currentRun { out += "  current run: \(run) since \(s.currentRunStartedAt.map(Timestamp.format) ?? "?")\n" }
             if s.isAlive || s.host != SpoolName.host { out += "  next run: \(s.nextRun.map(Timestamp.format) ?? "none")\n" }
+            for gap in s.gaps ?? [] {
+                out += "  not yet reported: \(gap.sentence(in: deployment.config.notify.timeZone)) (the next run's manifest carries it)\n"
+            }
             for run in s.lastRuns.suffix(5).reversed() {
                 let duration = String(format: "%.1fs", run.finishedAt.timeIntervalSince(run.startedAt))
                 out += "  run \(run.run) (\(run.trigger)) \(duration): "
@@ -36,6 +43,7 @@ enum StatusCommand {
                 + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "") + " of \(s.interfaces)"
                 + String(format: " (%.1f %%)", s.successRate)) + (s.missingShards.isEmpty ? "" : ", \(s.missingShards.count) shard(s) missing")
                 + (summary.alert != nil ? ", alert sent" : "") + "\n"
+            for gap in s.gaps ?? [] { out += "    before it: \(gap)\n" }
         }
         out += "queues:\n"
         for queue in [spool.runs, spool.results, spool.outbox] {

@@ -110,5 +110,7 @@ struct GapTests {
         let alert = try #require(try alerts(f).first { $0.run == carried.run })
         let sentence = try #require(alert.stats.gaps?.first { $0.contains("disk full") })
         #expect(sentence.hasPrefix("monitoring was blind from ") && sentence.contains("runs not recorded: disk full"), "\(sentence)")
+        let status = try f.run(["status"])
+        #expect(status.stdout.contains("    before it: monitoring was blind from "), "\(status.stdout)")
     }
 }
