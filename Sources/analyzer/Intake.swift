@@ -42,7 +42,7 @@ struct Intake {
         do {
             return try spool.claim(queue, name, by: owner)
         } catch {
-            Log.error("cannot claim \(queue.name)/new/\(name): \(error)")
+            Spool.reportClaimFailure(queue, name, error)
             return nil
         }
     }

@@ -100,6 +100,16 @@ final class Dispatcher: @unchecked Sendable {
     }
 
     /// The start of the run a delivery belongs to (from its alert's stats; the run id's second if unreadable).
+    /// Claims an alert or delivery (from new/, or from deferred/); a failure is logged once per file.
+    private func claim(_ name: String, from directory: String?) -> ClaimedFile? {
+        do {
+            return try spool.claim(spool.outbox, name, from: directory, by: owner)
+        } catch {
+            Spool.reportClaimFailure(spool.outbox, name, error)
+            return nil
+        }
+    }
+
     private func startTime(of name: String, fromDeferred: Bool) -> Date {
         if let known = startTimes[name] { return known }
         let path = (fromDeferred ? spool.deferredDirectory : spool.outbox.newDirectory) + "/" + name
@@ -115,7 +125,7 @@ final class Dispatcher: @unchecked Sendable {
     /// Claims each alert not yet split and publishes one delivery per channel, then acknowledges it.
     private func split() {
         for name in spool.outbox.pending() where Delivery.channel(of: name) == nil {
-            guard let claim = try? spool.claim(spool.outbox, name, by: owner) else { continue }
+            guard let claim = claim(name, from: nil) else { continue }
             do {
                 let delivery = try Delivery.read(claim.path, name: name)
                 for channel in channels.keys.sorted() {
@@ -133,7 +143,7 @@ final class Dispatcher: @unchecked Sendable {
 
     private func handle(_ name: String, fromDeferred: Bool, down: inout [String: Date], now: Date,
                         stopping: @escaping @Sendable () -> Bool) async {
-        guard let claim = try? spool.claim(spool.outbox, name, from: fromDeferred ? spool.deferredDirectory : nil, by: owner) else { return }
+        guard let claim = claim(name, from: fromDeferred ? spool.deferredDirectory : nil) else { return }
         let claimed = claim.path
         var delivery: Delivery
         do {

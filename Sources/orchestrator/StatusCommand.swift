@@ -49,6 +49,14 @@ enum StatusCommand {
         for queue in [spool.runs, spool.results, spool.outbox] {
             out += "  \(queue.name): \(queue.pending().count) new, \(FileIO.listIfPresent(queue.curDirectory).count) claimed, "
                 + "\(FileIO.listIfPresent(queue.tmpDirectory).count) being written\n"
+            // Files no consumer has taken for longer than the lease: one that cannot be claimed waits forever.
+            let stale = queue.pending().filter { name in
+                FileIO.status(queue.newDirectory + "/" + name).map { Date().timeIntervalSince1970 - Double($0.st_mtim.tv_sec) > deployment.config.spool.lease } ?? false
+            }
+            if !stale.isEmpty {
+                out += "    \(stale.count) file(s) in \(queue.name)/new older than the lease (\(DurationParser.format(deployment.config.spool.lease))): "
+                    + "is its consumer running, and can it claim them? (its log says why not): " + stale.prefix(3).joined(separator: ", ") + "\n"
+            }
             // Hidden files are never taken (Maildir): say so, or they wait unseen forever.
             let hidden = FileIO.hidden(queue.newDirectory)
             if !hidden.isEmpty {

@@ -73,4 +73,17 @@ struct PurgeSafetyTests {
         #expect(status.stdout.contains("1 hidden file(s) in results/new are never processed (rename or remove them): .half-copied.ndjson"),
                 "\(status.stdout)")
     }
+
+    @Test("status counts files that waited in new/ longer than the lease (a consumer down, or one that cannot claim them)")
+    func staleFiles() throws {
+        let f = try OrchestratorFixture()
+        try f.spool.prepare()
+        let path = f.spool.outbox.newDirectory + "/stuck.alert.ndjson"
+        _ = FileManager.default.createFile(atPath: path, contents: Data("{}\n".utf8))
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: path)
+        _ = FileManager.default.createFile(atPath: f.spool.outbox.newDirectory + "/fresh.alert.ndjson", contents: Data("{}\n".utf8))
+        let status = try f.run(["status"])
+        #expect(status.stdout.contains("1 file(s) in outbox/new older than the lease"), "\(status.stdout)")
+        #expect(status.stdout.contains("stuck.alert.ndjson") && !status.stdout.contains("fresh.alert.ndjson"), "\(status.stdout)")
+    }
 }

@@ -3,6 +3,7 @@
 // and prepares the layout it needs at start-up.
 
 import Foundation
+import Synchronization
 
 /// The spool directory and its queues.
 public struct Spool: Sendable {
@@ -49,6 +50,17 @@ public struct Spool: Sendable {
         default: 16 << 20
         }
     }
+
+    /// Logs a failed claim once per file and error (a file that cannot be claimed — a directory the service
+    /// may not rename, a foreign owner's file in a sticky directory — is seen again on every pass; one line says
+    /// so, and `orchestrator status` counts what waits in new/ too long).
+    public static func reportClaimFailure(_ queue: Queue, _ name: String, _ error: Error) {
+        let key = "\(queue.name)/\(name)\u{0}\(error)"
+        guard reportedClaimFailures.withLock({ $0.count < 10_000 && $0.insert(key).inserted }) else { return }
+        Log.error("cannot claim \(queue.name)/new/\(name): \(error); it stays in new/ (reported once)")
+    }
+
+    private static let reportedClaimFailures = Mutex<Set<String>>([])
 
     /// Claims `new/NAME` of `queue` and makes sure it is something a consumer may read: a regular file (not a
     /// FIFO that would block `open`, not a symbolic link that leads to /dev/zero or out of the spool, not a
