@@ -174,7 +174,8 @@ public struct JSONScanner {
             value = value &* 10 &+ Int(base[i] - 48)
             i += 1
         }
-        guard i > start, i - start < 19 else { throw Mismatch() }
+        // JSON has no leading zeros ("01"): what JSONDecoder refuses, the scanner refuses.
+        guard i > start, i - start < 19, base[start] != 48 || i - start == 1 else { throw Mismatch() }
         if i < count, base[i] == UInt8(ascii: ".") || base[i] == UInt8(ascii: "e") || base[i] == UInt8(ascii: "E") { throw Mismatch() }
         return negative ? -value : value
     }
@@ -191,7 +192,8 @@ public struct JSONScanner {
             if digits < 18 { mantissa = mantissa * 10 + UInt64(base[i] - 48); digits += 1 } else { simple = false }
             i += 1
         }
-        guard i > start + (base[start] == UInt8(ascii: "-") ? 1 : 0) else { throw Mismatch() }
+        let integerStart = start + (base[start] == UInt8(ascii: "-") ? 1 : 0)
+        guard i > integerStart, base[integerStart] != 48 || i - integerStart == 1 else { throw Mismatch() }
         if i < count, base[i] == UInt8(ascii: ".") {
             i += 1
             let fractionStart = i
@@ -205,7 +207,9 @@ public struct JSONScanner {
             simple = false
             i += 1
             if i < count, base[i] == UInt8(ascii: "+") || base[i] == UInt8(ascii: "-") { i += 1 }
+            let exponentStart = i
             while i < count, base[i] >= 48, base[i] <= 57 { i += 1 }
+            guard i > exponentStart else { throw Mismatch() }
         }
         let negative = base[start] == UInt8(ascii: "-")
         if simple, scale <= 22 {
@@ -225,7 +229,8 @@ public struct JSONScanner {
             i += 4
             return true
         }
-        if i + 5 <= count, base[i] == UInt8(ascii: "f"), base[i + 1] == UInt8(ascii: "a"), base[i + 4] == UInt8(ascii: "e") {
+        if i + 5 <= count, base[i] == UInt8(ascii: "f"), base[i + 1] == UInt8(ascii: "a"), base[i + 2] == UInt8(ascii: "l"),
+           base[i + 3] == UInt8(ascii: "s"), base[i + 4] == UInt8(ascii: "e") {
             i += 5
             return false
         }

@@ -80,16 +80,19 @@ extension ProbeResult {
 extension PhaseTimings {
     static func scan(_ s: inout JSONScanner) throws -> PhaseTimings {
         var t = PhaseTimings()
+        var seen = 0
         try s.object { key, s in
             switch key {
-            case "dns": t.dns = try s.double()
-            case "connect": t.connect = try s.double()
-            case "tls": t.tls = try s.double()
-            case "first_byte": t.firstByte = try s.double()
-            case "total": t.total = try s.double()
+            case "dns": t.dns = try s.double(); seen |= 1
+            case "connect": t.connect = try s.double(); seen |= 2
+            case "tls": t.tls = try s.double(); seen |= 4
+            case "first_byte": t.firstByte = try s.double(); seen |= 8
+            case "total": t.total = try s.double(); seen |= 16
             default: try s.skipValue()
             }
         }
+        // Every phase is required, as for JSONDecoder: a missing one is never read as 0.
+        guard seen == 31 else { throw JSONScanner.Mismatch() }
         return t
     }
 }
@@ -97,17 +100,19 @@ extension PhaseTimings {
 extension TLSFacts {
     static func scan(_ s: inout JSONScanner) throws -> TLSFacts {
         var facts = TLSFacts(subject: "", issuer: "", notAfter: nil, daysLeft: nil, earliestNotAfter: nil)
+        var seen = 0
         try s.object { key, s in
             switch key {
-            case "subject": facts.subject = try s.string()
+            case "subject": facts.subject = try s.string(); seen |= 1
             case "version": facts.version = s.null() ? nil : try s.string()
-            case "issuer": facts.issuer = try s.string()
+            case "issuer": facts.issuer = try s.string(); seen |= 2
             case "not_after": facts.notAfter = s.null() ? nil : try s.timestamp()
             case "days_left": facts.daysLeft = s.null() ? nil : try s.int()
             case "earliest_not_after": facts.earliestNotAfter = s.null() ? nil : try s.timestamp()
             default: try s.skipValue()
             }
         }
+        guard seen == 3 else { throw JSONScanner.Mismatch() }
         return facts
     }
 }
@@ -115,9 +120,11 @@ extension TLSFacts {
 extension HTTPExcerpt {
     static func scan(_ s: inout JSONScanner) throws -> HTTPExcerpt {
         var excerpt = HTTPExcerpt()
+        var sawHeaders = false
         try s.object { key, s in
             switch key {
             case "headers":
+                sawHeaders = true
                 var fields: [(String, String)] = []
                 try s.object { name, s in fields.append((name, try s.string())) }
                 excerpt.headers = HeaderFields(fields.sorted { $0.0 < $1.0 })
@@ -126,6 +133,7 @@ extension HTTPExcerpt {
             default: try s.skipValue()
             }
         }
+        guard sawHeaders else { throw JSONScanner.Mismatch() }
         return excerpt
     }
 }

@@ -202,4 +202,37 @@ struct ResultRecordTests {
         #expect(try JSONSerialization.jsonObject(with: Data(line)) as? NSDictionary == reference)
         #expect(String(decoding: line, as: UTF8.self).hasPrefix(#"{"v":1,"kind":"result","attempts":"#))
     }
+
+    @Test("differential: on seeded random damage to a record, whatever the fast scanner accepts, JSONDecoder reads the same")
+    func scannerNeverAcceptsWhatTheDecoderRefuses() throws {
+        var base = sampleResult(3, outcome: .timeout)
+        base.timings = PhaseTimings(dns: 0.25, connect: 1.5, tls: 12.75, firstByte: 48.125, total: 50.5)
+        base.request = HTTPExcerpt(headers: ["Accept": "a\"b"], body: "{\"x\":true}", truncatedFrom: nil)
+        let line = try RecordCoding.encode(base)
+        let decoder = RecordCoding.makeDecoder()
+        var random = SeededRandom(seed: 20261123)
+        // Unknown members the scanner must skip exactly as JSON allows (or refuse): the seed's "faXXe" among them.
+        let members = [#""x":faXXe,"#, #""x":trux,"#, #""x":nul,"#, #""x":[1,,2],"#, #""x":{"a":},"#, #""x":-,"#, #""x":01,"#,
+                       #""x":1.,"#, #""x":"\q","#, #""x":true,"#, #""x":[null,{"b":[false]}],"#, #""x":-1.5e3,"#]
+        let alphabet = Array(#"{}[]:,"\ 0123456789-+.eEtfnrualsx"#.utf8)
+        var accepted = 0
+        for round in 0..<4000 {
+            var bytes = line
+            switch random.next() % 4 {
+            case 0:
+                bytes.insert(contentsOf: Array(members[Int(random.next() % UInt64(members.count))].utf8), at: 1)
+            case 1:
+                bytes[Int(random.next() % UInt64(bytes.count))] = alphabet[Int(random.next() % UInt64(alphabet.count))]
+            case 2:
+                bytes.remove(at: Int(random.next() % UInt64(bytes.count)))
+            default:
+                bytes.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: Int(random.next() % UInt64(bytes.count)))
+            }
+            guard let scanned = ProbeResult.scan(bytes[...]) else { continue }
+            accepted += 1
+            let decoded = try? decoder.decode(ProbeResult.self, from: Data(bytes))
+            #expect(decoded == scanned, "round \(round): the scanner read \(String(decoding: bytes, as: UTF8.self))")
+        }
+        #expect(accepted > 100, "the mutations leave some records readable: \(accepted)")
+    }
 }
