@@ -29,7 +29,7 @@ await runner.run(once: options.once, reload: {
     do {
         analyzer.reload(try Startup.loadConfig(path: options.configPath, spool: options.spoolDirectory))
     } catch {
-        Log.error("configuration reload failed, keeping the old one:\n\(error)")
+        Log.configurationProblems(error, "reload failed, keeping the old configuration")
     }
 }, status: {
     "\(analyzer.waitingRuns) run(s) waiting for shards"

@@ -56,7 +56,7 @@ await runner.run(once: once, reload: {
     do {
         dispatcher.reload(try Startup.loadConfig(path: options.configPath, spool: options.spoolDirectory))
     } catch {
-        Log.error("configuration reload failed, keeping the old one:\n\(error)")
+        Log.configurationProblems(error, "reload failed, keeping the old configuration")
     }
 }, status: {
     "delivered \(dispatcher.delivered), deferred \(dispatcher.deferredCount), failed \(dispatcher.failedCount)"

@@ -27,7 +27,7 @@ struct Deployment {
         do {
             return try load(options, needsPool: needsPool)
         } catch {
-            Log.error("configuration invalid:\n\(error)")
+            Log.configurationProblems(error, "nothing done")
             return nil
         }
     }

@@ -101,7 +101,7 @@ final class Service: @unchecked Sendable {
             Log.notice("configuration reloaded: \(deployment.pool.interfaces.count) interfaces, schedule \(schedule.summary), "
                 + "next run \(nextTick.map(Timestamp.format) ?? "never")")
         } catch {
-            Log.error("configuration reload failed, keeping the old one:\n\(error)")
+            Log.configurationProblems(error, "reload failed, keeping the old configuration")
         }
     }
 

@@ -117,7 +117,7 @@ enum SpoolCommands {
     /// The live process on this host that is still writing a tmp file (its name carries host and pid).
     static func liveWriter(of path: String) -> Int32? {
         guard (path as NSString).deletingLastPathComponent.hasSuffix("/tmp"),
-              let writer = SpoolName.writer(of: (path as NSString).lastPathComponent), writer.host == SpoolName.host,
+              let writer = SpoolName.tmpWriter(of: (path as NSString).lastPathComponent), writer.host == SpoolName.host,
               FileIO.processExists(writer.pid) else { return nil }
         return writer.pid
     }

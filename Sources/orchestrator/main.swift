@@ -25,7 +25,7 @@ do {
     deployment = try Deployment.load(options)
     try deployment.spool.prepare()
 } catch {
-    Log.error("configuration invalid:\n\(error)")
+    Log.configurationProblems(error, "not started")
     exit(2)
 }
 if let missing = Programs.missing(["prober"]) {

@@ -78,6 +78,17 @@ public enum Log {
     public static func error(_ message: @autoclosure () -> String) { write(.error, message) }
     public static func critical(_ message: @autoclosure () -> String) { write(.critical, message) }
 
+    /// A configuration that could not be loaded: one event per problem (file:line: key: what was expected), then
+    /// one saying what happens now (`consequence`: "nothing probed", "keeping the old one").
+    public static func configurationProblems(_ error: Error, _ consequence: String) {
+        if let config = error as? ConfigError {
+            for issue in config.issues { Log.error("\(issue)") }
+            Log.error("configuration invalid: \(config.issues.count) problem(s); \(consequence)")
+        } else {
+            Log.error("configuration invalid: \(error); \(consequence)")
+        }
+    }
+
     /// Writes one event. The line is built first and written with a single `write(2)`, so lines from
     /// several threads never interleave.
     public static func write(_ level: LogLevel, _ message: () -> String) {

@@ -68,7 +68,7 @@ public enum Startup {
         do {
             return try loadConfig(path: path, spool: spool)
         } catch {
-            Log.error("configuration invalid:\n\(error)")
+            Log.configurationProblems(error, "not started")
             exit(2)
         }
     }

@@ -177,8 +177,9 @@ public struct Queue: Sendable {
     @discardableResult
     public func removeOrphanedTemporaries(host: String = SpoolName.host) -> [String] {
         FileIO.listIfPresent(tmpDirectory).filter { entry in
-            guard let writer = SpoolName.writer(of: entry), writer.host == host, writer.pid != getpid(),
-                  !FileIO.processExists(writer.pid) else { return false }
+            // The writer is named in the file name, or (for shared names) in its `~host.pid` suffix.
+            guard let writer = SpoolName.tmpWriter(of: entry),
+                  writer.host == host, writer.pid != getpid(), !FileIO.processExists(writer.pid) else { return false }
             return (try? FileIO.unlink(tmpDirectory + "/" + entry)) != nil
         }
     }

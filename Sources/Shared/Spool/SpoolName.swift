@@ -44,6 +44,12 @@ public enum SpoolName {
         return (String(parts[2]), pid)
     }
 
+    /// The writer of a tmp/ entry: named in the file name, or — for a name several writers share, such as a run
+    /// manifest — in the `~host.pid` suffix SpoolWriter adds.
+    public static func tmpWriter(of entry: String) -> (host: String, pid: Int32)? {
+        writer(of: entry) ?? ClaimOwner.parse(claimedName: entry).map { ($0.owner.host, $0.owner.pid) }
+    }
+
     /// `<unixsec>.<usec>.<host>.<program>-<pid>.<seq>.ndjson`
     public static func unique(program: String, now: Date = Date()) -> String {
         let seconds = now.timeIntervalSince1970

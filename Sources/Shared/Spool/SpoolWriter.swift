@@ -21,7 +21,9 @@ public final class SpoolWriter {
     init(queue: Queue, name: String) throws {
         self.queue = queue
         self.name = name
-        self.tmpPath = queue.tmpDirectory + "/" + name
+        // A name shared by several writers (a run manifest every host of the run publishes) gets the writer's
+        // `~host.pid` in tmp/, so two hosts writing it at once never collide; the first link into new/ wins.
+        self.tmpPath = queue.tmpDirectory + "/" + name + (SpoolName.writer(of: name) == nil ? ClaimOwner.current.suffix : "")
         fd = try FileIO.open(tmpPath, O_WRONLY | O_CREAT | O_EXCL, mode: queue.permissions.fileMode)
         fchmod(fd, queue.permissions.fileMode)
         buffer.reserveCapacity(Self.flushThreshold)

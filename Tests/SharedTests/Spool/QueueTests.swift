@@ -63,7 +63,8 @@ struct QueueTests {
         let writer = try queue.writer(name: "partial.ndjson")
         try writer.write(Array(String(repeating: "{\"v\":1}\n", count: 100_000).utf8))
         #expect(queue.pending().isEmpty, "nothing in new/ before commit")
-        #expect(FileIO.listIfPresent(queue.tmpDirectory) == ["partial.ndjson"])
+        // A name without its writer in it gets the writer's ~host.pid in tmp/ (two hosts may write the same one).
+        #expect(FileIO.listIfPresent(queue.tmpDirectory) == ["partial.ndjson" + ClaimOwner.current.suffix])
         try writer.commit()
         #expect(queue.pending() == ["partial.ndjson"])
         #expect(FileIO.listIfPresent(queue.tmpDirectory).isEmpty, "the tmp name is removed after the link")
@@ -82,8 +83,8 @@ struct QueueTests {
         #expect(queue.pending().isEmpty)
         #expect(queue.removeStaleTemporaries(olderThan: 36 * 3600).isEmpty, "a fresh tmp file is left alone")
         let old = Date().addingTimeInterval(-37 * 3600)
-        try FileIO.setModificationTime(queue.tmpDirectory + "/dying.ndjson", to: old)
-        #expect(queue.removeStaleTemporaries(olderThan: 36 * 3600) == ["dying.ndjson"])
+        try FileIO.setModificationTime(writer.tmpPath, to: old)
+        #expect(queue.removeStaleTemporaries(olderThan: 36 * 3600) == ["dying.ndjson" + ClaimOwner.current.suffix])
     }
 
     @Test("publishing never replaces an existing name: a derived output is published once")
@@ -195,5 +196,20 @@ struct OrphanedTemporaryTests {
         }
         #expect(spool.results.removeOrphanedTemporaries() == [dead])
         #expect(Set(FileIO.listIfPresent(tmp)) == [live, other, "20261122T150000Z-tick.alert.ndjson"])
+    }
+
+    @Test("two writers of one shared name (a run manifest from two hosts) never collide in tmp/; the first link wins")
+    func sharedNameWriters() throws {
+        let dir = TemporaryDirectory("shared")
+        let queue = try dir.spool().runs
+        let first = try queue.writer(name: "R.run.ndjson")
+        // The other host's writer: the same name, another ~host.pid in tmp/.
+        let other = queue.tmpDirectory + "/R.run.ndjson~other-host.4242"
+        _ = FileManager.default.createFile(atPath: other, contents: Data("theirs\n".utf8))
+        try first.write(Array("ours\n".utf8))
+        #expect(try first.commit() == .published(queue.newDirectory + "/R.run.ndjson"))
+        #expect(try dir.read("spool/runs/new/R.run.ndjson") == "ours\n")
+        // Another host's tmp file is never taken for an orphan of this host.
+        #expect(queue.removeOrphanedTemporaries().isEmpty && FileIO.status(other) != nil)
     }
 }
