@@ -9,12 +9,14 @@ Log.setup(program: "notifier")
 let options = Startup.options(Options.parse)
 Startup.requireHTTP()
 let config = Startup.config(path: options.configPath, spool: options.spoolDirectory)
-let spool = Startup.spool(config)
-
 if options.command == .list {
+    // Read-only: never creates a spool.
+    let spool = config.spool.spool
+    if Startup.spoolIsMissing(spool) { exit(1) }
     Listing.print(spool: spool)
     exit(0)
 }
+let spool = Startup.spool(config)
 
 let lockPath = spool.stateDirectory + "/notifier.lock"
 let holder = { Startup.holder(of: lockPath) }

@@ -108,7 +108,7 @@ struct Options {
             case "--json", "--yes", "--keep": flags.insert(argument)
             case "--help", "-h": throw args.help
             default:
-                guard !argument.hasPrefix("-") else { throw UsageError("unknown option \"\(argument)\"\n\n\(usage)") }
+                guard !argument.hasPrefix("-") else { throw args.unknown(argument) }
                 words.append(argument)
             }
         }

@@ -21,6 +21,7 @@ enum SpoolCommands {
     static func run(_ action: SpoolAction, _ options: Options) -> Int32 {
         guard let deployment = Deployment.loadOrReport(options, needsPool: false) else { return 2 }
         let spool = deployment.spool
+        if Startup.spoolIsMissing(spool) { return 1 }
         switch action {
         case let .list(queue, json): return list(spool, queue: queue, json: json)
         case let .show(name): return show(spool, name)
@@ -36,11 +37,13 @@ enum SpoolCommands {
             return 2
         }
         let now = Date()
-        var out = ""
+        var out = json ? "" : "QUEUE        AGE              SIZE       NAME\n"
+        var listed = 0
         for (label, dir) in selected {
             for name in FileIO.listIfPresent(dir) {
                 guard let st = FileIO.status(dir + "/" + name), (st.st_mode & S_IFMT) == S_IFREG else { continue }
                 let age = now.timeIntervalSince(st.modificationDate)
+                listed += 1
                 if json {
                     var w = JSONWriter()
                     w.field("queue", label)
@@ -57,6 +60,7 @@ enum SpoolCommands {
                 }
             }
         }
+        if listed == 0, !json { out += "(empty)\n" }
         print(out, terminator: "")
         return 0
     }

@@ -9,6 +9,7 @@ enum StatusCommand {
     static func run(_ options: Options) -> Int32 {
         guard let deployment = Deployment.loadOrReport(options, needsPool: false) else { return 2 }
         let spool = deployment.spool
+        if Startup.spoolIsMissing(spool) { return 1 }
         var out = "spool: \(spool.root)\n"
         let states = FileIO.listIfPresent(spool.stateDirectory).filter { $0.hasPrefix("orchestrator-") && $0.hasSuffix(".json") }
             .compactMap { ServiceState.read(spool.stateDirectory + "/" + $0) }

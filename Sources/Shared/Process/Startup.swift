@@ -43,11 +43,19 @@ public struct ArgumentCursor {
 /// The shared start-up steps; each exits the process with a clear message when it cannot go on.
 public enum Startup {
     /// Parses the command line with `parse`, or prints the usage (exit 0) or the error (exit 2).
+    /// `--version` anywhere prints the version line (stdout, exit 0); `--help` prints the usage on stdout
+    /// (asked for: it is the output) and exits 0; a usage error goes to stderr with exit 2.
     public static func options<T>(_ parse: ([String]) throws -> T) -> T {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.contains("--version") {
+            let program = (CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent }) ?? "vigil"
+            FileHandle.standardOutput.write(Data((Version.line(program: program) + "\n").utf8))
+            exit(0)
+        }
         do {
-            return try parse(Array(CommandLine.arguments.dropFirst()))
+            return try parse(arguments)
         } catch let error as UsageError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            (error.isHelp ? FileHandle.standardOutput : FileHandle.standardError).write(Data((error.description + "\n").utf8))
             exit(error.isHelp ? 0 : 2)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
@@ -74,6 +82,13 @@ public enum Startup {
     }
 
     /// The prepared spool of `config`, or exit 1.
+    /// For a command that only reads the spool (and never creates one): whether it is missing, said in the log.
+    public static func spoolIsMissing(_ spool: Spool) -> Bool {
+        guard FileIO.status(spool.root) == nil else { return false }
+        Log.error("there is no spool at \(spool.root): nothing has run with this configuration yet (or --spool/spool.dir names another place)")
+        return true
+    }
+
     public static func spool(_ config: Config) -> Spool {
         let spool = config.spool.spool
         do {

@@ -1,0 +1,52 @@
+// Every program answers --version and --help the same way: on stdout, exit 0; an unknown argument is a usage
+// error on stderr with exit 2.
+
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+@Suite("Command lines")
+struct CommandLineTests {
+    @Test("--version names the program, Vigil's version and the libcurl it loaded", arguments: ["orchestrator", "prober", "analyzer", "notifier"])
+    func version(_ program: String) throws {
+        let run = try Programs.run(program, ["--version"], timeout: 30)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("\(program) \(Version.vigil) (libcurl/"), "\(run.stdout)")
+        #expect(run.stderr.isEmpty)
+    }
+
+    @Test("--help prints the usage on stdout and exits 0; an unknown argument is refused on stderr with 2",
+          arguments: ["orchestrator", "prober", "analyzer", "notifier"])
+    func help(_ program: String) throws {
+        let help = try Programs.run(program, ["--help"], timeout: 30)
+        #expect(help.exitCode == 0 && help.stdout.hasPrefix("usage: \(program)"), "\(help.stdout) \(help.stderr)")
+        let wrong = try Programs.run(program, ["--no-such-flag"], timeout: 30)
+        #expect(wrong.exitCode == 2 && wrong.stdout.isEmpty, "\(wrong.stdout)")
+        #expect(wrong.stderr.contains("unknown argument \"--no-such-flag\""), "\(wrong.stderr)")
+    }
+}
+
+@Suite("Read-only commands")
+struct ReadOnlyCommandTests {
+    @Test("status, spool ls and notifier list never create a spool: they say there is none (exit 1)")
+    func noSpoolCreated() throws {
+        let dir = TemporaryDirectory("readonly")
+        let missing = dir.url("nowhere/spool")
+        for (program, arguments) in [("orchestrator", ["status"]), ("orchestrator", ["spool", "ls"]), ("notifier", ["list"])] {
+            let run = try Programs.run(program, arguments + ["--spool", missing], timeout: 30)
+            #expect(run.exitCode == 1, "\(program) \(arguments): \(run.stderr)")
+            #expect(run.stderr.contains("there is no spool at \(missing)"), "\(run.stderr)")
+            #expect(FileIO.status(dir.url("nowhere")) == nil, "\(program) \(arguments) created nothing")
+        }
+    }
+
+    @Test("spool ls prints a header, and (empty) for an empty queue")
+    func emptyListing() throws {
+        let dir = TemporaryDirectory("ls")
+        try Spool(root: dir.url("spool")).prepare()
+        let run = try Programs.run("orchestrator", ["spool", "ls", "outbox", "--spool", dir.url("spool")], timeout: 30)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(run.stdout == "QUEUE        AGE              SIZE       NAME\n(empty)\n", "\(run.stdout)")
+    }
+}
