@@ -16,11 +16,13 @@ let package = Package(
         // libcurl's API, declared in the project and loaded at run time: building needs no -dev package.
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Shared", dependencies: ["CCurl"], path: "Sources/Shared"),
-        .executableTarget(name: "orchestrator", dependencies: ["Shared"], path: "Sources/orchestrator"),
+        // The loopback HTTP server of the demo, the mock API and the tests: never linked into prober, analyzer or notifier.
+        .target(name: "Loopback", dependencies: ["Shared"], path: "Sources/Loopback"),
+        .executableTarget(name: "orchestrator", dependencies: ["Shared", "Loopback"], path: "Sources/orchestrator"),
         .executableTarget(name: "prober", dependencies: ["Shared"], path: "Sources/prober"),
         .executableTarget(name: "analyzer", dependencies: ["Shared"], path: "Sources/analyzer"),
         .executableTarget(name: "notifier", dependencies: ["Shared"], path: "Sources/notifier"),
-        .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Shared", "Loopback"], path: "Tests/TestSupport"),
         .testTarget(name: "SharedTests", dependencies: ["Shared", "TestSupport"], path: "Tests/SharedTests"),
         .testTarget(
             name: "ProberTests",

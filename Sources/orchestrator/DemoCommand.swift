@@ -4,6 +4,7 @@
 // prints the report and the message the webhook received.
 
 import Foundation
+import Loopback
 import Shared
 
 enum DemoCommand {

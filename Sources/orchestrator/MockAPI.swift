@@ -3,6 +3,7 @@
 // records what it is sent. Loopback only; not a production server.
 
 import Foundation
+import Loopback
 import Shared
 import Synchronization
 

@@ -3,6 +3,7 @@
 // what was sent. Unknown paths answer 404.
 
 import Foundation
+import Loopback
 import Shared
 import Synchronization
 

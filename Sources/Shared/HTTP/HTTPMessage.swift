@@ -13,6 +13,14 @@ public struct HTTPRequest: Sendable {
     public let body: [UInt8]
     public let receivedAt: Date
 
+    public init(method: String, target: String, headers: HeaderFields, body: [UInt8], receivedAt: Date) {
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.body = body
+        self.receivedAt = receivedAt
+    }
+
     /// The path without the query.
     public var path: String { String(target.prefix { $0 != "?" }) }
 

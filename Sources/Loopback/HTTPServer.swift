@@ -5,6 +5,7 @@
 
 import Foundation
 import Glibc
+import Shared
 import Synchronization
 
 /// POLLRDHUP (peer closed its end), which Glibc's module does not export without _GNU_SOURCE.
