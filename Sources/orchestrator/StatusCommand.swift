@@ -34,6 +34,8 @@ enum StatusCommand {
                     + (run.failedShards.isEmpty ? "all shards published" : run.failedShards.joined(separator: "; ")) + "\n"
             }
         }
+        out += services(spool)
+        out += failingNow(spool)
         out += "last reported runs:\n"
         let reported = RunSummary.history(at: spool.historyPath, last: 5)
         if reported.isEmpty { out += "  none yet\n" }
@@ -73,5 +75,47 @@ enum StatusCommand {
         out += "  reports: \(FileIO.listIfPresent(spool.reportsDirectory).count)\n"
         print(out, terminator: "")
         return 0
+    }
+
+    /// The analyzer and notifier of this host: running (pid, up since) or not, from their lock files' pid and
+    /// the process table (status never takes their locks: a service starting at that moment must not lose it).
+    private static func services(_ spool: Spool) -> String {
+        var out = ""
+        for name in ["analyzer", "notifier"] {
+            let lock = spool.stateDirectory + "/\(name).lock"
+            guard let st = FileIO.status(lock), let pid = Int32(Startup.holder(of: lock)) else {
+                out += "\(name): never started on this spool\n"
+                continue
+            }
+            let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let running = FileIO.processExists(pid) && comm.map { name.hasPrefix($0) } ?? false
+            out += "\(name): " + (running ? "running, pid \(pid), up since \(Timestamp.format(st.modificationDate))"
+                : "not running (last pid \(pid), started \(Timestamp.format(st.modificationDate)))") + "\n"
+        }
+        return out
+    }
+
+    /// Interfaces failing right now (the analyzer's state), with since when, and the silences in force.
+    private static func failingNow(_ spool: Spool) -> String {
+        var failing: [(id: String, since: String, outcome: String)] = []
+        var total = 0
+        if let reader = try? LineReader(path: spool.stateDirectory + "/interfaces.ndjson") {
+            while let line = try? reader.next() {
+                let text = String(decoding: line.bytes, as: UTF8.self)
+                guard text.contains("\"kind\":\"interface\"") else { continue }
+                total += 1
+                guard text.contains("\"health\":\"failing\""), let node = try? JSONDocument.parse(text) else { continue }
+                let value = JSONValue(node: node)
+                failing.append((value.value(at: "id")?.text ?? "?", value.value(at: "since")?.text ?? "?", value.value(at: "outcome")?.text ?? "?"))
+            }
+        }
+        var out = total == 0 ? "interfaces: no analyzed run yet\n" : "interfaces: \(total - failing.count) ok, \(failing.count) failing now\n"
+        for f in failing.sorted(by: { $0.since < $1.since }).prefix(20) { out += "  \(f.id): \(f.outcome) since \(f.since)\n" }
+        if failing.count > 20 { out += "  … \(failing.count - 20) more (state/interfaces.ndjson)\n" }
+        let silences = Silence.load(spool.stateDirectory + "/silences").filter { $0.until > Date() }
+        for silence in silences {
+            out += "silence \(silence.id): \(silence.match) until \(Timestamp.format(silence.until))" + (silence.reason.isEmpty ? "" : " — \(silence.reason)") + "\n"
+        }
+        return out
     }
 }

@@ -87,3 +87,27 @@ struct PurgeSafetyTests {
         #expect(status.stdout.contains("stuck.alert.ndjson") && !status.stdout.contains("fresh.alert.ndjson"), "\(status.stdout)")
     }
 }
+
+@Suite("Status")
+struct StatusTests {
+    @Test("status says which services run, which interfaces fail right now and since when, and the silences in force")
+    func servicesAndFailures() throws {
+        let f = try OrchestratorFixture()
+        f.server.route("/down", reply: .json(500, #"{"code":500}"#))
+        try f.healthyInterfaces(2)
+        try f.interface("down", "url: /down")
+        let once = try f.run(["once"])
+        #expect(once.exitCode == 1, "a failure was found: \(once.stderr)")
+        #expect(try f.run(["silence", "add", "svc/down", "--for", "2h", "--reason", "known"]).exitCode == 0)
+        let lines = LineCollector()
+        let notifier = try Programs.start("notifier", ["--config", f.config], stderr: lines)
+        defer { notifier.signal(SIGKILL); _ = notifier.wait() }
+        #expect(eventually(timeout: 30) { lines.text.contains("notifier started") }, "\(lines.text)")
+        let status = try f.run(["status"])
+        #expect(status.exitCode == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("notifier: running, pid \(notifier.pid), up since "), "\(status.stdout)")
+        #expect(status.stdout.contains("analyzer: not running (last pid "), "\(status.stdout)")
+        #expect(status.stdout.contains("interfaces: 2 ok, 1 failing now\n  svc/down: http_500 since "), "\(status.stdout)")
+        #expect(status.stdout.contains("silence ") && status.stdout.contains(": svc/down until ") && status.stdout.contains("— known"), "\(status.stdout)")
+    }
+}
