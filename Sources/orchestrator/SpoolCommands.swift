@@ -90,15 +90,47 @@ enum SpoolCommands {
             return 0
         }
         while let line = try? reader.next() {
-            if let object = try? JSONSerialization.jsonObject(with: Data(line.bytes)),
-               let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) {
-                out += "-- line \(line.number)\n" + String(decoding: pretty, as: UTF8.self) + "\n"
-            } else {
+            guard let node = try? JSONDocument.parse(String(decoding: line.bytes, as: UTF8.self)) else {
                 out += "-- line \(line.number): not a JSON record: \(String(line.text.prefix(300)))\n"
+                continue
             }
+            // Members in the record's own order (v and kind first); an alert's report is Markdown, shown as such.
+            let report = node["kind"]?.scalar == "alert" ? node["report"]?.scalar : nil
+            out += "-- line \(line.number)\n"
+            pretty(node, indent: "", into: &out, elide: report == nil ? nil : "report")
+            out += "\n"
+            if let report { out += "-- report (Markdown)\n" + report + (report.hasSuffix("\n") ? "" : "\n") }
         }
         print(out, terminator: "")
         return 0
+    }
+
+    /// Indented JSON of `node`, members in file order; the member named `elide` is shown as a pointer.
+    private static func pretty(_ node: Node, indent: String, into out: inout String, elide: String? = nil) {
+        switch node.value {
+        case let .scalar(text, style):
+            if style == .quoted { JSONValue.quote(text, into: &out) } else { out += text }
+        case let .sequence(items):
+            guard !items.isEmpty else { out += "[]"; return }
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += indent + "  "
+                pretty(item, indent: indent + "  ", into: &out)
+                out += i == items.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "]"
+        case let .mapping(entries):
+            guard !entries.isEmpty else { out += "{}"; return }
+            out += "{\n"
+            for (i, entry) in entries.enumerated() {
+                out += indent + "  "
+                JSONValue.quote(entry.key, into: &out)
+                out += ": "
+                if entry.key == elide { out += "\"(below, as Markdown)\"" } else { pretty(entry.value, indent: indent + "  ", into: &out) }
+                out += i == entries.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "}"
+        }
     }
 
     /// The files requeue and purge act on: only inside the spool (a path elsewhere is refused, never touched).

@@ -28,7 +28,9 @@ struct SpoolCommandTests {
 
         let show = try f.run(["spool", "show", name])
         #expect(show.exitCode == 0)
-        #expect(show.stdout.contains("-- line 1") && show.stdout.contains("\"outcome\" : \"ok\""), "\(show.stdout)")
+        #expect(show.stdout.contains("-- line 1") && show.stdout.contains("\"outcome\": \"ok\""), "\(show.stdout)")
+        // The record's own order: v and kind first, as written.
+        #expect(show.stdout.contains("-- line 1\n{\n  \"v\": 1,\n  \"kind\": \"result\","), "\(show.stdout)")
 
         let requeue = try f.run(["spool", "requeue", name])
         #expect(requeue.exitCode == 0)
@@ -109,5 +111,18 @@ struct StatusTests {
         #expect(status.stdout.contains("analyzer: not running (last pid "), "\(status.stdout)")
         #expect(status.stdout.contains("interfaces: 2 ok, 1 failing now\n  svc/down: http_500 since "), "\(status.stdout)")
         #expect(status.stdout.contains("silence ") && status.stdout.contains(": svc/down until ") && status.stdout.contains("— known"), "\(status.stdout)")
+    }
+
+    @Test("spool show prints an alert's report as Markdown after the record, not as one escaped line")
+    func showAlert() throws {
+        let f = try OrchestratorFixture()
+        f.server.route("/down", reply: .json(500, #"{"code":500}"#))
+        try f.interface("down", "url: /down")
+        _ = try f.run(["once"])
+        let sent = try #require(FileIO.listIfPresent(f.spool.sentDirectory).first { $0.contains(".alert") })
+        let show = try f.run(["spool", "show", sent])
+        #expect(show.exitCode == 0, "\(show.stderr)")
+        #expect(show.stdout.contains("\"report\": \"(below, as Markdown)\""), "\(show.stdout)")
+        #expect(show.stdout.contains("-- report (Markdown)\n# Vigil report — run "), "\(show.stdout)")
     }
 }
