@@ -22,43 +22,35 @@ struct Deferral {
     func postpone(_ delivery: Delivery, until next: Date, claimed: String?) throws {
         var delivery = delivery
         delivery.state.nextAttemptAt = next
-        let target = spool.deferredDirectory + "/" + delivery.name
-        try FileIO.replaceAtomically(target, with: try delivery.bytes(), mode: spool.permissions.fileMode)
-        try FileIO.setModificationTime(target, to: next)
+        try spool.deliveries.postpone(delivery.name, bytes: try delivery.bytes(), until: next)
         if let claimed { try FileIO.unlink(claimed) }
     }
 
     /// Writes `delivery` to sent/ (the audit copy), then removes `claimed`.
     func markSent(_ delivery: Delivery, claimed: String?) throws {
-        try FileIO.replaceAtomically(spool.sentDirectory + "/" + delivery.name, with: try delivery.bytes(), mode: spool.permissions.fileMode)
+        try spool.deliveries.markSent(delivery.name, bytes: try delivery.bytes())
         if let claimed { try FileIO.unlink(claimed) }
     }
 
     /// Writes `delivery` to failed/ with a `.reason` note, then removes `claimed`.
     func fail(_ delivery: Delivery, reason: String, claimed: String?) throws {
-        let target = spool.failedDirectory + "/" + delivery.name
         let note = "alert: \(delivery.alert.id)\nchannel: \(delivery.state.channel)\nreason: \(reason)\nat: \(Timestamp.format(Date()))\n"
             + "bring it back with: notifier replay \(delivery.name)\n"
-        try FileIO.replaceAtomically(target + ".reason", with: Array(note.utf8), mode: spool.permissions.fileMode)
-        try FileIO.replaceAtomically(target, with: try delivery.bytes(), mode: spool.permissions.fileMode)
+        try spool.deliveries.fail(delivery.name, bytes: try delivery.bytes(), note: note)
         if let claimed { try FileIO.unlink(claimed) }
         Log.error("alert \(delivery.alert.id) for \(delivery.state.channel) moved to outbox/failed/: \(reason)")
     }
 
     /// Deferred deliveries whose next attempt has come, oldest alert first.
-    func due(now: Date) -> [String] {
-        FileIO.listIfPresent(spool.deferredDirectory).filter { name in
-            guard name.hasSuffix(".ndjson"), let st = FileIO.status(spool.deferredDirectory + "/" + name) else { return false }
-            return st.modificationDate <= now
-        }
-    }
+    func due(now: Date) -> [String] { spool.deliveries.due(now: now) }
 
     /// The earliest next attempt of each channel with deferred deliveries.
     func nextAttempts() -> [String: Date] {
         var out: [String: Date] = [:]
-        for name in FileIO.listIfPresent(spool.deferredDirectory) where name.hasSuffix(".ndjson") {
-            guard let channel = Delivery.channel(of: name), let st = FileIO.status(spool.deferredDirectory + "/" + name) else { continue }
-            out[channel] = min(out[channel] ?? .distantFuture, st.modificationDate)
+        let deliveries = spool.deliveries
+        for name in deliveries.deferred {
+            guard let channel = Delivery.channel(of: name), let next = deliveries.nextAttempt(of: name) else { continue }
+            out[channel] = min(out[channel] ?? .distantFuture, next)
         }
         return out
     }

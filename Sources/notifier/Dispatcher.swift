@@ -51,9 +51,7 @@ final class Dispatcher: @unchecked Sendable {
 
     func makeAllDeferredDue() {
         let now = Date()
-        for name in FileIO.listIfPresent(spool.deferredDirectory) where name.hasSuffix(".ndjson") {
-            try? FileIO.setModificationTime(spool.deferredDirectory + "/" + name, to: now)
-        }
+        for name in spool.deliveries.deferred { try? spool.deliveries.makeDue(name, now: now) }
     }
 
     /// Start-up recovery: claims of a dead notifier go back to new/, unless a later copy (deferred/, sent/,

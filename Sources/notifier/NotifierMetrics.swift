@@ -6,8 +6,8 @@ import Shared
 
 enum NotifierMetrics {
     static func write(_ d: Dispatcher) {
-        let deferred = FileIO.listIfPresent(d.spool.deferredDirectory).filter { $0.hasSuffix(".ndjson") }
-        let failed = FileIO.listIfPresent(d.spool.failedDirectory).filter { $0.hasSuffix(".ndjson") }
+        let deferred = d.spool.deliveries.deferred
+        let failed = d.spool.deliveries.failed
         let oldest = deferred.compactMap { RunFileName.run(of: $0).flatMap(RunID.date(of:)) }.min()
         var out = """
         # HELP vigil_notifier_delivered_total Deliveries accepted by a channel since the notifier started.

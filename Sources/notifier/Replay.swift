@@ -15,7 +15,7 @@ enum Replay {
     /// What replay did with one argument, in a sentence.
     static func describe(_ key: String, spool: Spool, chosen: [String], sent: Bool) -> String {
         if chosen.contains(where: { matches($0, key) }) { return "\(key): queued" }
-        let delivered = FileIO.listIfPresent(spool.sentDirectory).contains { $0.hasSuffix(".ndjson") && matches($0, key) }
+        let delivered = spool.deliveries.sent.contains { matches($0, key) }
         if delivered, !sent { return "\(key): already delivered (use --sent to send it again)" }
         return "\(key): unknown (no such alert in deferred/, failed/ or sent/)"
     }
@@ -23,9 +23,10 @@ enum Replay {
     static func prepare(spool: Spool, selection: [String], all: Bool, sent: Bool, mention: Bool = false) throws -> [String] {
         func matches(_ name: String) -> Bool { all || selection.contains { Replay.matches(name, $0) } }
         let now = Date()
+        let deliveries = spool.deliveries
         var chosen: [String] = []
         if sent {
-            for name in FileIO.listIfPresent(spool.sentDirectory) where name.hasSuffix(".ndjson") && matches(name) {
+            for name in deliveries.sent where matches(name) {
                 var delivery = try Delivery.read(spool.sentDirectory + "/" + name, name: name)
                 let first = delivery.state.firstDeliveredAt ?? delivery.state.deliveredAt
                 var log = delivery.state.log ?? []
@@ -36,20 +37,17 @@ enum Replay {
                 delivery.state.replayedAt = now
                 delivery.state.firstDeliveredAt = first
                 delivery.state.mention = mention
-                try FileIO.replaceAtomically(spool.deferredDirectory + "/" + name, with: try delivery.bytes(), mode: spool.permissions.fileMode)
-                try FileIO.setModificationTime(spool.deferredDirectory + "/" + name, to: now)
+                try deliveries.postpone(name, bytes: try delivery.bytes(), until: now)
                 chosen.append(name)
             }
             return chosen
         }
-        for name in FileIO.listIfPresent(spool.failedDirectory) where name.hasSuffix(".ndjson") && matches(name) {
-            guard try FileIO.rename(spool.failedDirectory + "/" + name, spool.deferredDirectory + "/" + name) else { continue }
-            try? FileIO.unlink(spool.failedDirectory + "/" + name + ".reason")
-            try FileIO.setModificationTime(spool.deferredDirectory + "/" + name, to: now)
+        for name in deliveries.failed where matches(name) {
+            guard try deliveries.restore(name, now: now) else { continue }
             chosen.append(name)
         }
-        for name in FileIO.listIfPresent(spool.deferredDirectory) where name.hasSuffix(".ndjson") && matches(name) && !chosen.contains(name) {
-            try FileIO.setModificationTime(spool.deferredDirectory + "/" + name, to: now)
+        for name in deliveries.deferred where matches(name) && !chosen.contains(name) {
+            try deliveries.makeDue(name, now: now)
             chosen.append(name)
         }
         return chosen
@@ -63,11 +61,12 @@ enum Listing {
         let new = spool.outbox.pending()
         out += "outbox/new: \(new.count)\n"
         for name in new { out += "  \(name)\n" }
-        let deferred = FileIO.listIfPresent(spool.deferredDirectory).filter { $0.hasSuffix(".ndjson") }
+        let deliveries = spool.deliveries
+        let deferred = deliveries.deferred
         out += "outbox/deferred: \(deferred.count)\n"
         for name in deferred {
             let path = spool.deferredDirectory + "/" + name
-            let next = FileIO.status(path).map { Timestamp.format($0.modificationDate) } ?? "?"
+            let next = deliveries.nextAttempt(of: name).map(Timestamp.format) ?? "?"
             guard Spool.isPlainFile(path, limit: Spool.fileLimit(of: "outbox")) else {
                 out += "  \(name)  (not a regular file: quarantined at its next attempt)\n"
                 continue
@@ -78,14 +77,10 @@ enum Listing {
                 out += "  \(name)  (unreadable)\n"
             }
         }
-        let failed = FileIO.listIfPresent(spool.failedDirectory).filter { $0.hasSuffix(".ndjson") }
+        let failed = deliveries.failed
         out += "outbox/failed: \(failed.count)\n"
-        for name in failed {
-            let reason = (try? FileIO.read(spool.failedDirectory + "/" + name + ".reason")).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            let line = reason.split(separator: "\n").first { $0.hasPrefix("reason: ") }.map { String($0.dropFirst(8)) } ?? "?"
-            out += "  \(name)  \(line)\n"
-        }
-        let sent = FileIO.listIfPresent(spool.sentDirectory).filter { $0.hasSuffix(".ndjson") }
+        for name in failed { out += "  \(name)  \(deliveries.failureReason(of: name) ?? "?")\n" }
+        let sent = deliveries.sent
         out += "outbox/sent: \(sent.count) (last 10)\n"
         for name in sent.suffix(10) where Spool.isPlainFile(spool.sentDirectory + "/" + name, limit: Spool.fileLimit(of: "outbox")) {
             if let d = try? Delivery.read(spool.sentDirectory + "/" + name, name: name) {

@@ -180,13 +180,12 @@ enum SpoolCommands {
                     try FileIO.unlink(path)
                     try? FileIO.unlink(path + ".reason")
                     print("\(name) → \(target.name)/new/")
+                // The same path as `notifier replay`: the Outbox's rule.
                 case spool.failedDirectory:
-                    try FileIO.rename(path, spool.deferredDirectory + "/" + name)
-                    try? FileIO.unlink(path + ".reason")
-                    try FileIO.setModificationTime(spool.deferredDirectory + "/" + name, to: Date())
+                    guard try spool.deliveries.restore(name) else { continue }
                     print("\(name) → deferred/ (due now)")
                 case spool.deferredDirectory:
-                    try FileIO.setModificationTime(path, to: Date())
+                    try spool.deliveries.makeDue(name)
                     print("\(name): due now")
                 default:
                     print("\(name): only quarantined, failed and deferred files can be requeued")

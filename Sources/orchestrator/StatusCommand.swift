@@ -67,9 +67,8 @@ enum StatusCommand {
                     + hidden.prefix(3).joined(separator: ", ") + "\n"
             }
         }
-        let count = { (dir: String) in FileIO.listIfPresent(dir).filter { $0.hasSuffix(".ndjson") }.count }
-        out += "  alerts: \(count(spool.deferredDirectory)) deferred, \(count(spool.failedDirectory)) failed (waiting for an operator), "
-            + "\(count(spool.sentDirectory)) sent\n"
+        out += "  alerts: \(spool.deliveries.deferred.count) deferred, \(spool.deliveries.failed.count) failed (waiting for an operator), "
+            + "\(spool.deliveries.sent.count) sent\n"
         let q = spool.quarantine.counts()
         out += "  quarantine: \(q.files) file(s), \(q.lines) line(s)\n"
         out += "  reports: \(FileIO.listIfPresent(spool.reportsDirectory).count)\n"

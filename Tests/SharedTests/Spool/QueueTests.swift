@@ -213,3 +213,28 @@ struct OrphanedTemporaryTests {
         #expect(queue.removeOrphanedTemporaries().isEmpty && FileIO.status(other) != nil)
     }
 }
+
+@Suite("Outbox rooms")
+struct OutboxTests {
+    @Test("a deferred delivery's mtime is its next attempt; due, make due, fail with a note and restore follow that one rule")
+    func nextAttemptRule() throws {
+        let dir = TemporaryDirectory("outbox-rooms")
+        let spool = try dir.spool()
+        let rooms = spool.deliveries
+        let now = Date()
+        try rooms.postpone("A.alert@wecom.ndjson", bytes: Array("a\n".utf8), until: now.addingTimeInterval(600))
+        try rooms.postpone("B.alert@wecom.ndjson", bytes: Array("b\n".utf8), until: now.addingTimeInterval(-1))
+        #expect(rooms.deferred == ["A.alert@wecom.ndjson", "B.alert@wecom.ndjson"])
+        #expect(rooms.due(now: now) == ["B.alert@wecom.ndjson"])
+        #expect(abs((rooms.nextAttempt(of: "A.alert@wecom.ndjson") ?? .distantPast).timeIntervalSince(now.addingTimeInterval(600))) < 1)
+        try rooms.makeDue("A.alert@wecom.ndjson", now: now)
+        #expect(rooms.due(now: now).count == 2)
+
+        try rooms.fail("C.alert@wecom.ndjson", bytes: Array("c\n".utf8), note: "alert: alert-C\nreason: HTTP 404: bad key\n")
+        #expect(rooms.failed == ["C.alert@wecom.ndjson"] && rooms.failureReason(of: "C.alert@wecom.ndjson") == "HTTP 404: bad key")
+        #expect(try rooms.restore("C.alert@wecom.ndjson", now: now))
+        #expect(rooms.failed.isEmpty && rooms.due(now: now).contains("C.alert@wecom.ndjson"))
+        #expect(FileIO.status(spool.failedDirectory + "/C.alert@wecom.ndjson.reason") == nil, "the note goes with it")
+        #expect(try !rooms.restore("C.alert@wecom.ndjson"), "restoring what is not in failed/ does nothing")
+    }
+}
