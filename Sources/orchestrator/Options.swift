@@ -22,7 +22,7 @@ enum Command: Equatable {
     case once
     case check
     case trigger
-    case status
+    case status(json: Bool)
     case spool(SpoolAction)
     case silence(SilenceAction)
     /// A self-contained first run against a local mock API and webhook receiver.
@@ -52,7 +52,8 @@ struct Options {
                            --env-file reads systemd EnvironmentFile= syntax and expands ${…} with those variables
                            only, as the service will (a leading "-" as in the unit: a missing file is no error)
       trigger              ask the running service to start a run now
-      status               the service's state and the spool's queues (from files: works with or without the service)
+      status [--json]      the services, what fails now, the last runs and the spool's queues (from files: works with or
+                           without the services); --json: the same facts as one JSON object
       spool ls [QUEUE] [--json]            list files per queue with age and size
       spool show NAME                      print a spool file's records readably (NAME: file name or path)
       spool requeue NAME... | --queue Q    move quarantined files back to their queue, make deferred/failed alerts due
@@ -123,7 +124,7 @@ struct Options {
         case "once": options.command = .once
         case "check": options.command = .check
         case "trigger": options.command = .trigger
-        case "status": options.command = .status
+        case "status": options.command = .status(json: flags.contains("--json"))
         case "demo": options.command = .demo(keep: flags.contains("--keep"))
         case "mock-api": options.command = .mockAPI(port: port, latency: latency)
         case "silence":

@@ -6,21 +6,128 @@ import Foundation
 import Shared
 
 enum StatusCommand {
-    static func run(_ options: Options) -> Int32 {
+    /// One queue's depth, and the files in its new/ nobody takes.
+    struct QueueDepth {
+        let name: String
+        let new: Int, claimed: Int, beingWritten: Int
+        let stale: [String], hidden: [String]
+    }
+
+    /// The analyzer or notifier of this host, from its lock file.
+    struct ServiceFacts {
+        let name: String
+        let pid: Int32?
+        let running: Bool
+        let since: Date?
+    }
+
+    static func run(_ options: Options, json: Bool = false) -> Int32 {
         guard let deployment = Deployment.loadOrReport(options, needsPool: false) else { return 2 }
         let spool = deployment.spool
         if Startup.spoolIsMissing(spool) { return 1 }
-        var out = "spool: \(spool.root)\n"
+        let lease = deployment.config.spool.lease
         let states = FileIO.listIfPresent(spool.stateDirectory).filter { $0.hasPrefix("orchestrator-") && $0.hasSuffix(".json") }
             .compactMap { ServiceState.read(spool.stateDirectory + "/" + $0) }
+        let services = ["analyzer", "notifier"].map { serviceFacts($0, spool) }
+        let (total, failing) = failingNow(spool)
+        let silences = Silence.load(spool.stateDirectory + "/silences").filter { $0.until > Date() }
+        let reported = RunSummary.history(at: spool.historyPath, last: 5)
+        let queues = [spool.runs, spool.results, spool.outbox].map { queue in
+            let pending = queue.pending()
+            // Files no consumer has taken for longer than the lease: one that cannot be claimed waits forever.
+            let stale = pending.filter { name in
+                FileIO.status(queue.newDirectory + "/" + name).map { Date().timeIntervalSince($0.modificationDate) > lease } ?? false
+            }
+            return QueueDepth(name: queue.name, new: pending.count, claimed: FileIO.listIfPresent(queue.curDirectory).count,
+                              beingWritten: FileIO.listIfPresent(queue.tmpDirectory).count, stale: stale, hidden: FileIO.hidden(queue.newDirectory))
+        }
+        let deliveries = spool.deliveries
+        let alerts = (deferred: deliveries.deferred.count, failed: deliveries.failed.count, sent: deliveries.sent.count)
+        let quarantine = spool.quarantine.counts()
+        let reports = FileIO.listIfPresent(spool.reportsDirectory).count
+
+        if json {
+            var w = JSONWriter()
+            w.field("spool", spool.root)
+            w.raw("orchestrators", array(states.map { s in
+                var o = JSONWriter()
+                o.field("host", s.host)
+                o.field("pid", Int(s.pid))
+                o.field("state", liveness(s))
+                o.field("schedule", s.schedule)
+                o.field("started_at", s.startedAt)
+                o.field("heartbeat", s.updatedAt)
+                o.field("next_run", s.nextRun)
+                o.field("current_run", s.currentRun)
+                o.field("unreported_gaps", s.gaps?.count ?? 0)
+                return o.finish()
+            }))
+            w.raw("services", array(services.map { f in
+                var o = JSONWriter()
+                o.field("name", f.name)
+                o.raw("running", Array((f.running ? "true" : "false").utf8))
+                o.field("pid", f.pid.map(Int.init))
+                o.field("since", f.since)
+                return o.finish()
+            }))
+            var interfaces = JSONWriter()
+            interfaces.field("total", total)
+            interfaces.field("failing", failing.count)
+            interfaces.raw("failing_now", array(failing.map { f in
+                var o = JSONWriter()
+                o.field("id", f.id)
+                o.field("outcome", f.outcome)
+                o.field("since", f.since)
+                return o.finish()
+            }))
+            interfaces.raw("silences", array(silences.map { x in
+                var o = JSONWriter()
+                o.field("id", x.id)
+                o.field("match", x.match)
+                o.field("until", x.until)
+                o.field("reason", x.reason)
+                return o.finish()
+            }))
+            w.raw("interfaces", interfaces.finish())
+            w.raw("last_runs", array(reported.reversed().map { r in
+                var o = JSONWriter()
+                o.field("run", r.run)
+                o.field("interfaces", r.stats.interfaces)
+                o.field("ok", r.stats.ok)
+                o.field("failed", r.stats.failed)
+                o.field("missing_shards", r.stats.missingShards.count)
+                o.field("gaps", r.stats.gaps?.count ?? 0)
+                o.field("alert", r.alert)
+                return o.finish()
+            }))
+            w.raw("queues", array(queues.map { q in
+                var o = JSONWriter()
+                o.field("queue", q.name)
+                o.field("new", q.new)
+                o.field("claimed", q.claimed)
+                o.field("being_written", q.beingWritten)
+                o.field("stale", q.stale.count)
+                o.field("hidden", q.hidden.count)
+                return o.finish()
+            }))
+            var counts = JSONWriter()
+            counts.field("deferred", alerts.deferred)
+            counts.field("failed", alerts.failed)
+            counts.field("sent", alerts.sent)
+            w.raw("alerts", counts.finish())
+            var quarantined = JSONWriter()
+            quarantined.field("files", quarantine.files)
+            quarantined.field("lines", quarantine.lines)
+            w.raw("quarantine", quarantined.finish())
+            w.field("reports", reports)
+            FileHandle.standardOutput.write(Data(w.finish() + [10]))
+            return 0
+        }
+
+        var out = "spool: \(spool.root)\n"
         if states.isEmpty { out += "orchestrator: never started on this spool\n" }
         for s in states {
-            let fresh = Date().timeIntervalSince(s.updatedAt) < 120
-            let liveness = s.host == SpoolName.host ? (s.isAlive ? "running" : "not running")
-                : !s.running ? "stopped"
-                : fresh ? "running (other host, heartbeat \(Timestamp.format(s.updatedAt)))"
-                : "silent since \(Timestamp.format(s.updatedAt)) (other host: presumed gone, or its clock is off)"
-            out += "orchestrator on \(s.host): \(liveness), pid \(s.pid), up since \(Timestamp.format(s.startedAt))"
+            out += "orchestrator on \(s.host): \(liveness(s)), pid \(s.pid), up since \(Timestamp.format(s.startedAt))"
                 + (s.hosts > 1 ? ", host \(s.hostIndex) of \(s.hosts)" : "") + "\n"
             out += "  schedule: \(s.schedule)\n"
             if let run = s.currentRun { out += "  current run: \(run) since \(s.currentRunStartedAt.map(Timestamp.format) ?? "?")\n" }
@@ -34,10 +141,21 @@ enum StatusCommand {
                     + (run.failedShards.isEmpty ? "all shards published" : run.failedShards.joined(separator: "; ")) + "\n"
             }
         }
-        out += services(spool)
-        out += failingNow(spool)
+        for f in services {
+            guard let pid = f.pid, let since = f.since else {
+                out += "\(f.name): never started on this spool\n"
+                continue
+            }
+            out += "\(f.name): " + (f.running ? "running, pid \(pid), up since \(Timestamp.format(since))"
+                : "not running (last pid \(pid), started \(Timestamp.format(since)))") + "\n"
+        }
+        out += total == 0 ? "interfaces: no analyzed run yet\n" : "interfaces: \(total - failing.count) ok, \(failing.count) failing now\n"
+        for f in failing.prefix(20) { out += "  \(f.id): \(f.outcome) since \(f.since)\n" }
+        if failing.count > 20 { out += "  … \(failing.count - 20) more (state/interfaces.ndjson)\n" }
+        for x in silences {
+            out += "silence \(x.id): \(x.match) until \(Timestamp.format(x.until))" + (x.reason.isEmpty ? "" : " — \(x.reason)") + "\n"
+        }
         out += "last reported runs:\n"
-        let reported = RunSummary.history(at: spool.historyPath, last: 5)
         if reported.isEmpty { out += "  none yet\n" }
         for summary in reported.reversed() {
             let s = summary.stats
@@ -49,53 +167,56 @@ enum StatusCommand {
             for gap in s.gaps ?? [] { out += "    before it: \(gap)\n" }
         }
         out += "queues:\n"
-        for queue in [spool.runs, spool.results, spool.outbox] {
-            out += "  \(queue.name): \(queue.pending().count) new, \(FileIO.listIfPresent(queue.curDirectory).count) claimed, "
-                + "\(FileIO.listIfPresent(queue.tmpDirectory).count) being written\n"
-            // Files no consumer has taken for longer than the lease: one that cannot be claimed waits forever.
-            let stale = queue.pending().filter { name in
-                FileIO.status(queue.newDirectory + "/" + name).map { Date().timeIntervalSince1970 - Double($0.st_mtim.tv_sec) > deployment.config.spool.lease } ?? false
-            }
-            if !stale.isEmpty {
-                out += "    \(stale.count) file(s) in \(queue.name)/new older than the lease (\(DurationParser.format(deployment.config.spool.lease))): "
-                    + "is its consumer running, and can it claim them? (its log says why not): " + stale.prefix(3).joined(separator: ", ") + "\n"
+        for q in queues {
+            out += "  \(q.name): \(q.new) new, \(q.claimed) claimed, \(q.beingWritten) being written\n"
+            if !q.stale.isEmpty {
+                out += "    \(q.stale.count) file(s) in \(q.name)/new older than the lease (\(DurationParser.format(lease))): "
+                    + "is its consumer running, and can it claim them? (its log says why not): " + q.stale.prefix(3).joined(separator: ", ") + "\n"
             }
             // Hidden files are never taken (Maildir): say so, or they wait unseen forever.
-            let hidden = FileIO.hidden(queue.newDirectory)
-            if !hidden.isEmpty {
-                out += "    \(hidden.count) hidden file(s) in \(queue.name)/new are never processed (rename or remove them): "
-                    + hidden.prefix(3).joined(separator: ", ") + "\n"
+            if !q.hidden.isEmpty {
+                out += "    \(q.hidden.count) hidden file(s) in \(q.name)/new are never processed (rename or remove them): "
+                    + q.hidden.prefix(3).joined(separator: ", ") + "\n"
             }
         }
-        out += "  alerts: \(spool.deliveries.deferred.count) deferred, \(spool.deliveries.failed.count) failed (waiting for an operator), "
-            + "\(spool.deliveries.sent.count) sent\n"
-        let q = spool.quarantine.counts()
-        out += "  quarantine: \(q.files) file(s), \(q.lines) line(s)\n"
-        out += "  reports: \(FileIO.listIfPresent(spool.reportsDirectory).count)\n"
+        out += "  alerts: \(alerts.deferred) deferred, \(alerts.failed) failed (waiting for an operator), \(alerts.sent) sent\n"
+        out += "  quarantine: \(quarantine.files) file(s), \(quarantine.lines) line(s)\n"
+        out += "  reports: \(reports)\n"
         print(out, terminator: "")
         return 0
     }
 
-    /// The analyzer and notifier of this host: running (pid, up since) or not, from their lock files' pid and
-    /// the process table (status never takes their locks: a service starting at that moment must not lose it).
-    private static func services(_ spool: Spool) -> String {
-        var out = ""
-        for name in ["analyzer", "notifier"] {
-            let lock = spool.stateDirectory + "/\(name).lock"
-            guard let st = FileIO.status(lock), let pid = Int32(Startup.holder(of: lock)) else {
-                out += "\(name): never started on this spool\n"
-                continue
-            }
-            let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-            let running = FileIO.processExists(pid) && comm.map { name.hasPrefix($0) } ?? false
-            out += "\(name): " + (running ? "running, pid \(pid), up since \(Timestamp.format(st.modificationDate))"
-                : "not running (last pid \(pid), started \(Timestamp.format(st.modificationDate)))") + "\n"
+    private static func array(_ items: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for (i, item) in items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out += item
         }
-        return out
+        return out + [UInt8(ascii: "]")]
     }
 
-    /// Interfaces failing right now (the analyzer's state), with since when, and the silences in force.
-    private static func failingNow(_ spool: Spool) -> String {
+    /// An orchestrator's state in words: this host's by its process, another host's by its heartbeat.
+    private static func liveness(_ s: ServiceState) -> String {
+        if s.host == SpoolName.host { return s.isAlive ? "running" : "not running" }
+        if !s.running { return "stopped" }
+        return Date().timeIntervalSince(s.updatedAt) < 120 ? "running (other host, heartbeat \(Timestamp.format(s.updatedAt)))"
+            : "silent since \(Timestamp.format(s.updatedAt)) (other host: presumed gone, or its clock is off)"
+    }
+
+    /// The analyzer or notifier of this host: running or not, from its lock file's pid and the process table
+    /// (status never takes their locks: a service starting at that moment must not lose it).
+    private static func serviceFacts(_ name: String, _ spool: Spool) -> ServiceFacts {
+        let lock = spool.stateDirectory + "/\(name).lock"
+        guard let st = FileIO.status(lock), let pid = Int32(Startup.holder(of: lock)) else {
+            return ServiceFacts(name: name, pid: nil, running: false, since: nil)
+        }
+        let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let running = FileIO.processExists(pid) && comm.map { name.hasPrefix($0) } ?? false
+        return ServiceFacts(name: name, pid: pid, running: running, since: st.modificationDate)
+    }
+
+    /// How many interfaces the analyzer knows, and those failing right now (oldest failure first).
+    private static func failingNow(_ spool: Spool) -> (Int, [(id: String, since: String, outcome: String)]) {
         var failing: [(id: String, since: String, outcome: String)] = []
         var total = 0
         if let reader = try? LineReader(path: spool.stateDirectory + "/interfaces.ndjson") {
@@ -108,13 +229,6 @@ enum StatusCommand {
                 failing.append((value.value(at: "id")?.text ?? "?", value.value(at: "since")?.text ?? "?", value.value(at: "outcome")?.text ?? "?"))
             }
         }
-        var out = total == 0 ? "interfaces: no analyzed run yet\n" : "interfaces: \(total - failing.count) ok, \(failing.count) failing now\n"
-        for f in failing.sorted(by: { $0.since < $1.since }).prefix(20) { out += "  \(f.id): \(f.outcome) since \(f.since)\n" }
-        if failing.count > 20 { out += "  … \(failing.count - 20) more (state/interfaces.ndjson)\n" }
-        let silences = Silence.load(spool.stateDirectory + "/silences").filter { $0.until > Date() }
-        for silence in silences {
-            out += "silence \(silence.id): \(silence.match) until \(Timestamp.format(silence.until))" + (silence.reason.isEmpty ? "" : " — \(silence.reason)") + "\n"
-        }
-        return out
+        return (total, failing.sorted { $0.since < $1.since })
     }
 }

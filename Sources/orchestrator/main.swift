@@ -11,7 +11,7 @@ let options = Startup.options(Options.parse)
 switch options.command {
 case .check: exit(CheckCommand.run(options))
 case .trigger: exit(TriggerCommand.run(options))
-case .status: exit(StatusCommand.run(options))
+case let .status(json): exit(StatusCommand.run(options, json: json))
 case let .spool(action): exit(SpoolCommands.run(action, options))
 case let .silence(action): exit(SilenceCommands.run(action, options))
 case .once: exit(await OnceCommand.run(options))

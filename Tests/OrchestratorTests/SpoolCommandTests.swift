@@ -111,6 +111,19 @@ struct StatusTests {
         #expect(status.stdout.contains("analyzer: not running (last pid "), "\(status.stdout)")
         #expect(status.stdout.contains("interfaces: 2 ok, 1 failing now\n  svc/down: http_500 since "), "\(status.stdout)")
         #expect(status.stdout.contains("silence ") && status.stdout.contains(": svc/down until ") && status.stdout.contains("— known"), "\(status.stdout)")
+        // The same facts for scripts: one JSON object.
+        let json = try f.run(["status", "--json"])
+        #expect(json.exitCode == 0, "\(json.stderr)")
+        let facts = JSONValue(node: try JSONDocument.parse(json.stdout))
+        #expect(facts.value(at: "interfaces.total")?.text == "3" && facts.value(at: "interfaces.failing")?.text == "1", "\(json.stdout)")
+        #expect(facts.value(at: "interfaces.failing_now")?.text == nil)
+        guard case let .array(failing)? = facts.value(at: "interfaces.failing_now"), case let .array(services)? = facts.value(at: "services") else {
+            Issue.record("failing_now and services are lists: \(json.stdout)")
+            return
+        }
+        #expect(failing.first?.value(at: "id")?.text == "svc/down" && failing.first?.value(at: "outcome")?.text == "http_500")
+        #expect(services.contains { $0.value(at: "name")?.text == "notifier" && $0.value(at: "running") == .bool(true)
+            && $0.value(at: "pid")?.text == "\(notifier.pid)" }, "\(json.stdout)")
     }
 
     @Test("spool show prints an alert's report as Markdown after the record, not as one escaped line")
