@@ -19,7 +19,6 @@ if options.command == .list {
 let spool = Startup.spool(config)
 
 let lockPath = spool.stateDirectory + "/notifier.lock"
-let holder = { Startup.holder(of: lockPath) }
 if case let .replay(selection, all, sent, mention) = options.command {
     do {
         let chosen = try Replay.prepare(spool: spool, selection: selection, all: all, sent: sent, mention: mention)
@@ -33,38 +32,31 @@ if case let .replay(selection, all, sent, mention) = options.command {
     }
 }
 
-guard let lock = try? FileLock.attempt(lockPath) else {
-    if case .replay = options.command, let pid = Int32(holder()) {
+let lock: FileLock
+switch ServiceMain.lock(lockPath) {
+case let .success(held): lock = held
+case let .failure(other):
+    if case .replay = options.command, let pid = Int32(other.holder) {
         kill(pid, SIGUSR1)
         print("the notifier service (pid \(pid)) is delivering them now")
         exit(0)
     }
     if case .deliver(once: true) = options.command {
-        Log.notice("a notifier service (pid \(holder())) holds \(lockPath); it delivers the outbox")
+        Log.notice("a notifier service (pid \(other.holder)) holds \(lockPath); it delivers the outbox")
         exit(0)
     }
-    Log.error("another notifier (pid \(holder())) already delivers from \(spool.root): one notifier per spool")
+    Log.error("another notifier (pid \(other.holder)) already delivers from \(spool.root): one notifier per spool")
     exit(1)
 }
-lock.writePid()
 
 let dispatcher = Dispatcher(spool: spool, config: config)
 dispatcher.recover()
 let once: Bool
 if case let .deliver(flag) = options.command { once = flag } else { once = true }
-let runner = ServiceRunner(name: "notifier", watching: [spool.outbox.newDirectory])
+let main = ServiceMain(name: "notifier", watching: [spool.outbox.newDirectory])
 Log.info("notifier started on \(spool.root): channels \(dispatcher.channels.keys.sorted().joined(separator: ", "))" + (once ? " (once)" : ""))
-await runner.run(once: once, reload: {
-    do {
-        dispatcher.reload(try Startup.loadConfig(path: options.configPath, spool: options.spoolDirectory))
-    } catch {
-        Log.configurationProblems(error, "reload failed, keeping the old configuration")
-    }
-}, status: {
-    "delivered \(dispatcher.delivered), deferred \(dispatcher.deferredCount), failed \(dispatcher.failedCount)"
-}, pass: {
-    await dispatcher.pass(stopping: { runner.isStopping })
-})
-Log.info("notifier stopped" + Memory.peakNote)
-lock.unlock()
-exit(runner.exitStatus)
+exit(await main.run(
+    once: once, lock: lock,
+    reload: ServiceMain.reloadConfig(path: options.configPath, spool: options.spoolDirectory) { dispatcher.reload($0) },
+    status: { "delivered \(dispatcher.delivered), deferred \(dispatcher.deferredCount), failed \(dispatcher.failedCount)" },
+    pass: { await dispatcher.pass(stopping: { main.runner.isStopping }) }))

@@ -38,22 +38,21 @@ if !conflicts.isEmpty {
     for conflict in conflicts { Log.error(conflict) }
     exit(1)
 }
-guard let lock = try? FileLock.attempt(deployment.lockFile) else {
+let lock: FileLock
+switch ServiceMain.lock(deployment.lockFile) {
+case let .success(held): lock = held
+case .failure:
     let pid = ServiceState.read(deployment.stateFile)?.pid.description ?? "?"
     Log.error("another orchestrator (pid \(pid)) already runs on this host for \(deployment.spool.root)")
     exit(1)
 }
-lock.writePid()
 try? FileIO.makeDirectory(deployment.triggerDirectory, mode: deployment.spool.permissions.directoryMode)
 for leftover in FileIO.listIfPresent(deployment.triggerDirectory) { try? FileIO.unlink(deployment.triggerDirectory + "/" + leftover) }
 
 let service = Service(deployment: deployment, options: options)
-let runner = ServiceRunner(name: "orchestrator", watching: [deployment.triggerDirectory])
-service.wake = { runner.wake() }
+let main = ServiceMain(name: "orchestrator", watching: [deployment.triggerDirectory])
+service.wake = { main.runner.wake() }
 if let idle = deployment.config.monitor.schedule.idleWarning(after: Date()) { Log.warning(idle) }
 Log.info("orchestrator started on \(deployment.spool.root) with \(deployment.pool.interfaces.count) interfaces")
-await runner.run(once: false, reload: { service.reload(options) }, status: { service.statusLine }, pass: { await service.pass() })
-await service.shutdown()
-Log.info("orchestrator stopped" + Memory.peakNote)
-lock.unlock()
-exit(runner.exitStatus)
+exit(await main.run(once: false, lock: lock, reload: { service.reload(options) }, status: { service.statusLine },
+                    pass: { await service.pass() }, stop: { await service.shutdown() }))
