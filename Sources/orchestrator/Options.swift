@@ -79,8 +79,11 @@ struct Options {
         var silenceFor: Double?
         var reason: String?
         var by: String?
+        var given: [String] = []
+        var helpRequested = false
         func value(_ flag: String) throws -> String { try args.value(for: flag) }
         while let argument = args.next() {
+            if argument.hasPrefix("--"), argument != "--help" { given.append(argument) }
             switch argument {
             case "--config": options.configPath = try value(argument)
             case "--spool": options.spoolDirectory = try value(argument)
@@ -107,17 +110,21 @@ struct Options {
             case "--by": by = try value(argument)
             case "--env-file": options.environmentFiles.append(try value(argument))
             case "--json", "--yes", "--keep": flags.insert(argument)
-            case "--help", "-h": throw args.help
+            case "--help", "-h": helpRequested = true
             default:
                 guard !argument.hasPrefix("-") else { throw args.unknown(argument) }
                 words.append(argument)
             }
         }
+        // `orchestrator spool ls --help`: the usage of that command alone (and the common options).
+        if helpRequested { throw UsageError(usage(of: words), isHelp: true) }
+        // An option that does not belong to the chosen command is refused, never ignored.
+        let command = words.prefix(words.first == "spool" || words.first == "silence" ? 2 : 1).joined(separator: " ")
+        for flag in given where !allowed(flag, in: command) {
+            throw UsageError("\(flag) does not go with \(command.isEmpty ? "the service" : command)\n\n\(usage(of: words))")
+        }
         guard options.hostIndex <= options.hosts else {
             throw UsageError("--host-index \(options.hostIndex) is larger than --hosts \(options.hosts)")
-        }
-        if !options.environmentFiles.isEmpty, words.first != "check" {
-            throw UsageError("--env-file goes with check (the services get their environment from systemd)\n\n\(usage)")
         }
         switch words.first {
         case nil, "serve": options.command = .serve
@@ -159,6 +166,43 @@ struct Options {
         default: throw UsageError("unknown command \"\(words[0])\"\n\n\(usage)")
         }
         return options
+    }
+
+    /// Options each command takes besides --config and --spool (every command but demo and mock-api takes those).
+    private static let commandOptions: [String: Set<String>] = [
+        "": ["--hosts", "--host-index"], "serve": ["--hosts", "--host-index"], "once": [], "check": ["--env-file", "--hosts", "--host-index"],
+        "trigger": [], "status": ["--json"], "spool ls": ["--json", "--queue"], "spool show": [], "spool requeue": ["--queue"],
+        "spool purge": ["--queue", "--yes"], "silence add": ["--for", "--reason", "--by"], "silence ls": [], "silence rm": [],
+        "demo": ["--keep"], "mock-api": ["--port", "--latency"],
+    ]
+
+    private static func allowed(_ flag: String, in command: String) -> Bool {
+        // Unknown commands are reported below with their own message.
+        guard let own = commandOptions[command] else { return true }
+        if flag == "--config" || flag == "--spool" { return command != "demo" && command != "mock-api" }
+        return own.contains(flag)
+    }
+
+    /// The usage lines of the command named by `words` (the whole usage when it names none).
+    static func usage(of words: [String]) -> String {
+        guard let first = words.first else { return usage }
+        let key = words.prefix(first == "spool" || first == "silence" ? 2 : 1).joined(separator: " ")
+        let lines = usage.split(separator: "\n", omittingEmptySubsequences: false)
+        var picked: [Substring] = []
+        var inPicked = false
+        for line in lines {
+            let trimmed = line.drop { $0 == " " }
+            if line.hasPrefix("  "), !line.hasPrefix("    "), !trimmed.hasPrefix("--") {
+                inPicked = trimmed.hasPrefix(key + " ") || trimmed == key || (key == first && trimmed.hasPrefix(first + " |"))
+                    || trimmed.hasPrefix(key + "|")
+            } else if !line.hasPrefix("    ") {
+                inPicked = false
+            }
+            if inPicked { picked.append(line) }
+        }
+        guard !picked.isEmpty else { return usage }
+        let options = lines.drop { !$0.hasPrefix("options:") }
+        return "usage: orchestrator \(key) …\n\n" + picked.joined(separator: "\n") + "\n" + options.joined(separator: "\n")
     }
 
     /// The shards of an N-way run this host takes.

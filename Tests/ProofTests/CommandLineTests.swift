@@ -50,3 +50,18 @@ struct ReadOnlyCommandTests {
         #expect(run.stdout == "QUEUE        AGE              SIZE       NAME\n(empty)\n", "\(run.stdout)")
     }
 }
+
+@Suite("Orchestrator subcommands")
+struct SubcommandLineTests {
+    @Test("an option that does not belong to the command is refused with that command's usage; --help on a subcommand shows its own")
+    func misplacedAndHelp() throws {
+        let misplaced = try Programs.run("orchestrator", ["check", "--yes", "--port", "1"], timeout: 30)
+        #expect(misplaced.exitCode == 2 && misplaced.stderr.hasPrefix("--yes does not go with check"), "\(misplaced.stderr)")
+        #expect(misplaced.stderr.contains("usage: orchestrator check") && !misplaced.stderr.contains("mock-api"), "\(misplaced.stderr)")
+        let demo = try Programs.run("orchestrator", ["demo", "--config", "x.yaml"], timeout: 30)
+        #expect(demo.exitCode == 2 && demo.stderr.hasPrefix("--config does not go with demo"), "\(demo.stderr)")
+        let help = try Programs.run("orchestrator", ["spool", "ls", "--help"], timeout: 30)
+        #expect(help.exitCode == 0 && help.stdout.hasPrefix("usage: orchestrator spool ls"), "\(help.stdout)")
+        #expect(help.stdout.contains("spool ls [QUEUE] [--json]") && !help.stdout.contains("spool purge"), "\(help.stdout)")
+    }
+}
