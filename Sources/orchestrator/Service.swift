@@ -30,7 +30,7 @@ final class Service: @unchecked Sendable {
     private var gaps: [MonitoringGap] = []
     private var gapsInFlight: [MonitoringGap] = []
     /// When the last pass ended (wall clock and monotonic uptime) and the longest it meant to sleep.
-    private var lastPass: (wall: Date, uptime: TimeInterval, sleep: TimeInterval)?
+    private var lastPass: (wall: Date, uptime: TimeInterval, sleep: TimeInterval, took: TimeInterval)?
     /// Since when runs cannot be recorded (one log line when it starts and one when it ends).
     private var unrecordedSince: Date?
     /// Wakes the service loop (set by main once the runner exists).
@@ -119,7 +119,11 @@ final class Service: @unchecked Sendable {
     func pass(now: Date = Date()) async -> TimeInterval? {
         let uptime = ProcessInfo.processInfo.systemUptime
         var away: TimeInterval = 0
-        if let last = lastPass {
+        // Stopped in the middle of the previous pass: it began long before it ended.
+        if let last = lastPass, last.took > 5 {
+            away = last.took
+            Log.warning("the orchestrator was away \(Int(last.took)) s during its last pass (suspended, stopped with SIGSTOP, or starved)")
+        } else if let last = lastPass {
             // Woken later than it meant to sleep: the process was not scheduled (SIGSTOP, a suspended VM).
             let late = now.timeIntervalSince(last.wall) - last.sleep
             let jump = now.timeIntervalSince(last.wall) - (uptime - last.uptime)
@@ -183,7 +187,8 @@ final class Service: @unchecked Sendable {
         publishState(now: now)
         let untilTick = nextTick.map { $0.timeIntervalSince(Date()) } ?? 3600
         let sleep = max(0.01, min(untilTick, 60))
-        lastPass = (Date(), ProcessInfo.processInfo.systemUptime, sleep)
+        let end = Date()
+        lastPass = (end, ProcessInfo.processInfo.systemUptime, sleep, end.timeIntervalSince(now))
         return sleep
     }
 

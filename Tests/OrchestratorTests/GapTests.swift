@@ -37,6 +37,13 @@ struct GapTests {
         let service = try f.startService(stderr: errors)
         defer { service.signal(SIGKILL); _ = service.wait() }
         #expect(eventually(timeout: 30) { errors.text.contains("every shard published its batch") }, "\(errors.text)")
+        // Stop it while it waits for the next tick (the pass that takes the finished run has written its state),
+        // as a suspended machine usually finds a monitor: waiting.
+        let stateFile = f.spool.stateDirectory + "/orchestrator-\(SpoolName.host).json"
+        #expect(eventually(timeout: 30) {
+            guard let text = try? String(contentsOfFile: stateFile, encoding: .utf8) else { return false }
+            return text.contains("\"last_runs\":[{") && !text.contains("\"current_run\"")
+        })
         service.signal(SIGSTOP)
         wait(until: Date().addingTimeInterval(10))  // several ticks, longer than max_runtime, and well past the 5 s a late wake-up may be
         service.signal(SIGCONT)
