@@ -49,6 +49,11 @@ public enum BatchFile {
         let decoder = RecordDecoder()
         var badLines: [BadLine] = []
         var badBytes = 0
+        /// Keeps a bad line for quarantine, counting its bytes against the bound.
+        func bad(_ line: Line, _ reason: String) {
+            badLines.append(BadLine(lineNumber: line.number, reason: reason, text: line.text))
+            badBytes += line.bytes.count
+        }
         var end: BatchEnd?
         var endLine = 0
         var lines = 0
@@ -66,10 +71,8 @@ public enum BatchFile {
                 throw SpoolError.invalidFile(path: path, reason: "\(badLines.count) unreadable lines (\(badBytes) bytes) before "
                     + "line \(line.number), more than a batch may have: not a result batch")
             }
-            badBytes += line.bytes.count
             if line.truncated {
-                badLines.append(BadLine(lineNumber: line.number, reason: "line longer than the 8 MiB limit",
-                                        text: line.text))
+                bad(line, "line longer than the 8 MiB limit")
                 continue
             }
             // Fast path: a well-formed version-1 result (nearly every line).
@@ -82,7 +85,7 @@ public enum BatchFile {
             do {
                 header = try decoder.anyHeader(line.bytes)
             } catch {
-                badLines.append(BadLine(lineNumber: line.number, reason: "\(error)", text: line.text))
+                bad(line, "\(error)")
                 continue
             }
             if header.v > RecordCoding.version {
@@ -90,7 +93,7 @@ public enum BatchFile {
                 if header.kind == "batch" || header.kind == "shard_failed" {
                     throw SpoolError.invalidFile(path: path, reason: "line \(line.number): \(RecordError.newerVersion(header.v))")
                 }
-                badLines.append(BadLine(lineNumber: line.number, reason: "\(RecordError.newerVersion(header.v))", text: line.text))
+                bad(line, "\(RecordError.newerVersion(header.v))")
                 continue
             }
             switch header.kind {
@@ -100,7 +103,7 @@ public enum BatchFile {
                     results += 1
                     try onResult(result, line.number)
                 } catch let error as RecordError {
-                    badLines.append(BadLine(lineNumber: line.number, reason: "result: \(error)", text: line.text))
+                    bad(line, "result: \(error)")
                 }
             case "batch":
                 do {
@@ -119,8 +122,7 @@ public enum BatchFile {
                 endLine = line.number
                 lines -= 1
             default:
-                badLines.append(BadLine(lineNumber: line.number,
-                                        reason: "unexpected record kind \"\(header.kind)\" in a batch", text: line.text))
+                bad(line, "unexpected record kind \"\(header.kind)\" in a batch")
             }
         }
         guard let end else {

@@ -37,6 +37,21 @@ struct BatchFileTests {
         #expect(summary.results == 4)
     }
 
+    @Test("the bad-line bound counts bad lines only: a valid 30 000-line batch (far past 4 MiB) with a few bad lines is read whole")
+    func boundCountsBadLinesOnly() throws {
+        let dir = TemporaryDirectory("batch-big")
+        var lines = try batchText((0..<30_000).map { sampleResult($0) }).split(separator: "\n").map(String.init)
+        for i in [10, 20_000] { lines[i] = "garbage" }
+        let path = try dir.write("big.ndjson", lines.joined(separator: "\n") + "\n")
+        #expect((FileIO.status(path)?.st_size ?? 0) > 4 << 20)
+        var count = 0
+        let summary = try BatchFile.read(path) { _, _ in count += 1 }
+        #expect(count == 29_998 && summary.badLines.map(\.lineNumber) == [11, 20_001])
+        // And past the bound (1 000 bad lines) the file is refused whole.
+        let junk = try dir.write("junk.ndjson", String(repeating: "not a record\n", count: 1_500))
+        #expect(throws: SpoolError.self) { try BatchFile.read(junk) { _, _ in } }
+    }
+
     @Test("a line with a wrong field type is quarantined with the field named")
     func wrongField() throws {
         let dir = TemporaryDirectory("batch2")
