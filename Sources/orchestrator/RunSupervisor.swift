@@ -40,6 +40,8 @@ struct RunRecord: Codable, Sendable, Equatable {
     let outcomes: [ShardOutcome]
     /// Why the run was not started: its manifest could not be written (nil when it was).
     var notStarted: String?
+    /// Whether that was for want of space (the floor, ENOSPC, a quota).
+    var notStartedForSpace: Bool?
 
     var failedShards: [ShardOutcome] { outcomes.filter { !$0.published } }
 
@@ -49,6 +51,7 @@ struct RunRecord: Codable, Sendable, Equatable {
         case finishedAt = "finished_at"
         case outcomes
         case notStarted = "not_started"
+        case notStartedForSpace = "not_started_for_space"
     }
 }
 
@@ -80,6 +83,7 @@ final class RunSupervisor: Sendable {
             var record = RunRecord(run: plan.run, trigger: plan.trigger, host: SpoolName.host, shards: plan.shardCount,
                                    startedAt: plan.startedAt, finishedAt: Date(), outcomes: [])
             record.notStarted = "cannot publish the manifest: \(error)"
+            record.notStartedForSpace = (error as? SpoolError)?.isOutOfSpace ?? false
             appendHistory(record)
             return record
         }

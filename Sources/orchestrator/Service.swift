@@ -211,11 +211,10 @@ final class Service: @unchecked Sendable {
         }
         gaps = gapsInFlight + gaps
         gapsInFlight = []
-        let disk = reason.contains("below the floor") || reason.contains("No space") || reason.contains("quota")
-        if record.trigger == "schedule" {
-            var merged = gaps
-            MonitoringGap.record(record.startedAt, reason: disk ? .diskFull : .unrecorded, detail: disk ? nil : reason, into: &merged)
-            gaps = merged.sorted { $0.from < $1.from }
+        if record.trigger == "schedule", let tick = RunID.date(of: record.run) {
+            let disk = record.notStartedForSpace == true
+            MonitoringGap.record(tick, reason: disk ? .diskFull : .unrecorded, detail: disk ? nil : reason, into: &gaps)
+            gaps.sort { $0.from < $1.from }
         }
         if unrecordedSince == nil {
             unrecordedSince = record.startedAt
