@@ -57,7 +57,9 @@ public struct MonitoringGap: Codable, Sendable, Equatable {
         let format = DateFormatter()
         format.locale = Locale(identifier: "en_US_POSIX")
         format.timeZone = timeZone
-        format.dateFormat = Calendar.current.isDate(from, inSameDayAs: to) && to.timeIntervalSince(from) < 86400 ? "HH:mm" : "yyyy-MM-dd HH:mm"
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        format.dateFormat = calendar.isDate(from, inSameDayAs: to) ? "HH:mm" : "yyyy-MM-dd HH:mm"
         let span = runs == 1 ? "at \(format.string(from: from))" : "from \(format.string(from: from)) to \(format.string(from: to))"
         let what = isBlind ? "monitoring was blind" : "scheduled runs were skipped"
         return "\(what) \(span) (\(runs) run\(runs == 1 ? "" : "s") not recorded: \(reasonText)\(detail.map { "; \($0)" } ?? ""))"
