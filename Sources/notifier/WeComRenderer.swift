@@ -112,35 +112,38 @@ enum WeComRenderer {
             + " · success \(String(format: "%.1f", s.successRate))%")
         for missing in s.missingShards.prefix(3) { head.append("> <font color=\"warning\">shard \(cut(missing, to: 120))</font>") }
         for gap in (s.gaps ?? []).prefix(3) { head.append("> <font color=\"warning\">\(cut(gap, to: 160))</font>") }
-        var items: [String] = []
-        for (change, title, color) in [(StateChange.newFailure, "New failures", "warning"), (.recovered, "Recovered", "info"),
-                                       (.stillFailing, "Still failing", "comment")] {
-            let list = alert.transitions.filter { $0.change == change }
-            guard !list.isEmpty else { continue }
-            items.append("")
-            items.append("**\(title) (\(list.count))**")
-            items += list.map { line($0, color: color, at: s.startedAt, style: style) }
-        }
         let mentions = mentionedList.filter { $0 != "@all" }.map { "<@\(cut(plain($0), to: 64))>" }.joined(separator: " ")
         let reportName = (alert.reportPath as NSString).lastPathComponent
         let report = style.reportBaseURL.map { "[\(cut(reportName, to: 80))](\($0)/\(reportName))" } ?? cut(alert.reportPath, to: 300)
         let footer = "\nReport: \(report)" + (mentions.isEmpty ? "" : "\n" + mentions)
-        let itemCount = items.filter { $0.hasPrefix("- ") }.count
 
-        // Room for the "…and N more" line is always kept, so it fits whenever it is needed.
+        // Lines are rendered only while they fit (an alert of 100 000 failures renders a few dozen), and room for
+        // the "…and N more" line is always kept, so it fits whenever it is needed.
         let reserve = 64
         var body = head.joined(separator: "\n")
+        var used = body.utf8.count
         var shown = 0
-        for item in items {
-            let candidate = body + "\n" + item
-            if candidate.utf8.count + footer.utf8.count + reserve > limit { break }
-            body = candidate
-            if item.hasPrefix("- ") { shown += 1 }
+        var full = true
+        func fits(_ line: String) -> Bool {
+            guard full, used + 1 + line.utf8.count + footer.utf8.count + reserve <= limit else { full = false; return false }
+            body += "\n" + line
+            used += 1 + line.utf8.count
+            return true
         }
+        let groups = [(StateChange.newFailure, "New failures", "warning"), (.recovered, "Recovered", "info"), (.stillFailing, "Still failing", "comment")]
+            .map { change, title, color in (alert.transitions.filter { $0.change == change }, title, color) }
+        for (list, title, color) in groups where !list.isEmpty {
+            guard fits(""), fits("**\(title) (\(list.count))**") else { break }
+            for transition in list {
+                guard fits(line(transition, color: color, at: s.startedAt, style: style)) else { break }
+                shown += 1
+            }
+        }
+        let itemCount = alert.transitions.count
         if shown < itemCount { body += "\n…and \(itemCount - shown) more — see the report" }
-        var full = body + footer
-        while full.utf8.count > limit { full.removeLast() }  // unreachable with the reserve above; never cuts a character
-        return full
+        var message = body + footer
+        while message.utf8.count > limit { message.removeLast() }  // unreachable with the reserve above; never cuts a character
+        return message
     }
 
     private static func line(_ t: Transition, color: String, at run: Date, style: MessageStyle) -> String {

@@ -1,0 +1,42 @@
+// The WeCom renderer in process: whatever the number of failures and the length of their names and errors, the
+// markdown stays within WeCom's 4 096 bytes, never cuts a character, and says how many it left out.
+
+import Foundation
+import Shared
+import Testing
+import TestSupport
+@testable import notifier
+
+@Suite("WeCom message budget, in process")
+struct RendererDeciderTests {
+    static func alert(failures: Int, nameLength: Int, gaps: [String]? = nil) -> Alert {
+        let start = Date(timeIntervalSince1970: 1_795_359_600)
+        let transitions = (0..<failures).map { i in
+            Transition(id: "svc/api-\(i)", service: "svc", name: String(repeating: "接", count: nameLength) + " \(i)", method: "GET",
+                       url: "https://api.example.com/\(i)", change: .newFailure, outcome: .http500, previousOutcome: nil, status: 500,
+                       error: String(repeating: "错误 error ", count: nameLength), since: start)
+        }
+        var stats = RunStats(interfaces: failures + 5, ok: 5, failed: failures, skipped: 0, successRate: 10, p50Ms: 1, p95Ms: 2, p99Ms: 3,
+                             startedAt: start, finishedAt: start.addingTimeInterval(3), trigger: "schedule", missingShards: [],
+                             quarantinedLines: 0)
+        stats.gaps = gaps
+        return Alert(run: RunID.scheduled(tick: start), createdAt: start, severity: .critical, reason: gaps == nil ? .change : .incomplete,
+                     transitions: transitions, stats: stats, reportPath: "/r.md", report: "")
+    }
+
+    @Test("within 4 096 bytes, whole characters, the rest counted", arguments: [(1, 3), (40, 10), (400, 60), (5_000, 200)])
+    func budget(_ failures: Int, _ nameLength: Int) {
+        let text = WeComRenderer.markdown(Self.alert(failures: failures, nameLength: nameLength), mentionedList: ["zhangsan"])
+        #expect(text.utf8.count <= WeComRenderer.markdownLimit, "\(text.utf8.count) bytes")
+        #expect(String(decoding: Array(text.utf8), as: UTF8.self) == text, "valid UTF-8, no cut character")
+        if failures > 40 { #expect(text.contains("more"), "says that some were left out") }
+    }
+
+    @Test("a blind gap is the headline of an alert that has nothing else to say")
+    func gapHeadline() {
+        let sentence = "monitoring was blind from 10:01 to 10:03 (3 runs not recorded: disk full)"
+        let alert = Self.alert(failures: 0, nameLength: 1, gaps: [sentence])
+        #expect(WeComRenderer.title(alert).contains(sentence), "\(WeComRenderer.title(alert))")
+        #expect(WeComRenderer.markdown(alert, mentionedList: []).contains(sentence))
+    }
+}
