@@ -40,3 +40,19 @@ struct RendererDeciderTests {
         #expect(WeComRenderer.markdown(alert, mentionedList: []).contains(sentence))
     }
 }
+
+@Suite("Delivery back-off, in process")
+struct BackoffDeciderTests {
+    @Test("30 s doubling to the 30 min cap, each within ±20 % jitter; a peer's Retry-After is obeyed up to the cap")
+    func schedule() throws {
+        let deferral = Deferral(spool: Spool(root: "/nonexistent"), settings: NotifySettings())
+        for (deferrals, base) in [(1, 30.0), (2, 60), (3, 120), (6, 960), (7, 1800), (20, 1800)] {
+            for _ in 0..<50 {
+                let wait = deferral.backoff(deferrals: deferrals)
+                #expect(wait >= base * 0.8 && wait <= base * 1.2, "deferral \(deferrals): \(wait)")
+            }
+        }
+        #expect(deferral.backoff(deferrals: 3, retryAfter: 5) == 5)
+        #expect(deferral.backoff(deferrals: 1, retryAfter: 86_400) == 1800)
+    }
+}

@@ -131,6 +131,8 @@ public struct NotifySettings: Sendable, Equatable {
 
     /// No channel configured: messages are printed and kept in sent/ as not delivered.
     public var isEmpty: Bool { wecom.isEmpty && webhooks.isEmpty }
+
+    public init() {}
 }
 
 /// `spool:`
