@@ -241,8 +241,8 @@ final class CurlEngine: @unchecked Sendable {
     }
 
     private func loop() {
-        // No signal is ever delivered to this thread: a signal the process watches through a DispatchSource is
-        // ignored at the process level, and one the kernel handed to this thread would be lost.
+        // No signal is ever delivered to this thread: the watched ones are taken by other threads (SignalWatcher's
+        // handler only writes to its pipe), and libcurl's own waits are never interrupted.
         var all = sigset_t()
         sigfillset(&all)
         pthread_sigmask(SIG_BLOCK, &all, nil)
