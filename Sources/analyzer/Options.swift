@@ -4,8 +4,7 @@
 import Shared
 
 struct Options {
-    var configPath: String?
-    var spoolDirectory: String?
+    var common = CommonOptions()
     var once = false
 
     static let usage = """
@@ -23,13 +22,9 @@ struct Options {
         var options = Options()
         var args = ArgumentCursor(arguments, usage: usage)
         while let argument = args.next() {
-            switch argument {
-            case "--config": options.configPath = try args.value(for: argument)
-            case "--spool": options.spoolDirectory = try args.value(for: argument)
-            case "--once": options.once = true
-            case "--help", "-h": throw args.help
-            default: throw args.unknown(argument)
-            }
+            if try args.common(argument, into: &options.common) { continue }
+            guard argument == "--once" else { throw args.unknown(argument) }
+            options.once = true
         }
         return options
     }

@@ -7,7 +7,7 @@ import Shared
 
 Log.setup(program: "analyzer")
 let options = Startup.options(Options.parse)
-let config = Startup.config(path: options.configPath, spool: options.spoolDirectory)
+let config = Startup.config(options.common)
 let spool = Startup.spool(config)
 let lockPath = spool.stateDirectory + "/analyzer.lock"
 let lock: FileLock
@@ -27,7 +27,7 @@ let main = ServiceMain(name: "analyzer", watching: [spool.runs.newDirectory, spo
 Log.info("analyzer started on \(spool.root)" + (options.once ? " (once)" : ""))
 exit(await main.run(
     once: options.once, lock: lock,
-    reload: ServiceMain.reloadConfig(path: options.configPath, spool: options.spoolDirectory) { analyzer.reload($0) },
+    reload: ServiceMain.reloadConfig(options.common) { analyzer.reload($0) },
     status: { "\(analyzer.waitingRuns) run(s) waiting for shards" },
     pass: { analyzer.pass(stopping: { main.runner.isStopping }) },
     stop: { analyzer.handBack() }))

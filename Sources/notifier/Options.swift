@@ -16,12 +16,11 @@ enum Command: Equatable {
 
 struct Options {
     var command = Command.deliver(once: false)
-    var configPath: String?
-    var spoolDirectory: String?
+    var common = CommonOptions()
 
     static let usage = """
     usage: notifier [--config PATH] [--spool DIR] [--once]
-           notifier replay [--all | ALERT ...] [--sent] [--config PATH] [--spool DIR]
+           notifier replay [--all | ALERT ...] [--sent [--mention]] [--config PATH] [--spool DIR]
            notifier list [--config PATH] [--spool DIR]
 
     Delivers alerts from spool/outbox/ to the configured channels (WeCom group robots, JSON webhooks; without any,
@@ -34,40 +33,57 @@ struct Options {
       list            what waits in new/, deferred/ (attempts, last error, next attempt), failed/, and recent sent/
     """
 
+    /// The usage of one command (`replay --help` shows only replay's lines).
+    static func usage(of verb: String) -> String {
+        let lines = usage.split(separator: "\n", omittingEmptySubsequences: false)
+        switch verb {
+        case "replay":
+            return "usage: notifier replay [--all | ALERT ...] [--sent [--mention]] [--config PATH] [--spool DIR]\n\n"
+                + lines.drop { !$0.hasPrefix("  replay") }.prefix(3).joined(separator: "\n")
+        case "list":
+            return "usage: notifier list [--config PATH] [--spool DIR]\n\n" + lines.filter { $0.hasPrefix("  list") }.joined(separator: "\n")
+        default: return usage
+        }
+    }
+
+    /// Options each command takes besides --config and --spool.
+    private static let commandOptions: [String: Set<String>] = [
+        "deliver": ["--once"], "replay": ["--all", "--sent", "--mention"], "list": [],
+    ]
+
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
         var selection: [String] = []
-        var all = false
-        var sent = false
-        var mention = false
-        var once = false
+        var flags: Set<String> = []
         var verb = "deliver"
         var remaining = arguments
         if let first = arguments.first, first == "replay" || first == "list" {
             verb = first
             remaining.removeFirst()
         }
-        var args = ArgumentCursor(remaining, usage: usage)
+        var args = ArgumentCursor(remaining, usage: usage(of: verb))
         while let argument = args.next() {
-            switch argument {
-            case "--config": options.configPath = try args.value(for: argument)
-            case "--spool": options.spoolDirectory = try args.value(for: argument)
-            case "--once" where verb == "deliver": once = true
-            case "--all" where verb == "replay": all = true
-            case "--sent" where verb == "replay": sent = true
-            case "--mention" where verb == "replay": mention = true
-            case "--help", "-h": throw args.help
-            default:
-                guard verb == "replay", !argument.hasPrefix("-") else { throw args.unknown(argument) }
+            if try args.common(argument, into: &options.common) { continue }
+            if argument.hasPrefix("-") {
+                guard commandOptions.values.contains(where: { $0.contains(argument) }) else { throw args.unknown(argument) }
+                guard commandOptions[verb]?.contains(argument) == true else {
+                    throw args.error(.misplaced(option: argument, command: verb == "deliver" ? "delivering" : verb))
+                }
+                flags.insert(argument)
+            } else {
+                guard verb == "replay" else { throw args.error(verb == "deliver" ? .unknownCommand(argument, expected: "replay or list") : .unexpectedArgument(argument)) }
                 selection.append(argument)
             }
         }
         switch verb {
         case "replay":
-            guard all || !selection.isEmpty else { throw UsageError("replay: name the alerts to send, or --all\n\n\(usage)") }
-            options.command = .replay(selection: selection, all: all, sent: sent, mention: mention)
+            let all = flags.contains("--all")
+            guard all || !selection.isEmpty else { throw args.error(.missingOperand(command: "replay", expected: "name the alerts to send, or --all")) }
+            guard !(all && !selection.isEmpty) else { throw args.error(.conflict("replay: name alerts or give --all, not both")) }
+            guard flags.contains("--sent") || !flags.contains("--mention") else { throw args.error(.conflict("replay: --mention goes with --sent")) }
+            options.command = .replay(selection: selection, all: all, sent: flags.contains("--sent"), mention: flags.contains("--mention"))
         case "list": options.command = .list
-        default: options.command = .deliver(once: once)
+        default: options.command = .deliver(once: flags.contains("--once"))
         }
         return options
     }

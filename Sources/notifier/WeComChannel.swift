@@ -81,18 +81,28 @@ actor RateLimiter {
 
     init(perMinute: Int) { self.perMinute = perMinute }
 
-    /// Waits for a free slot; false if `stop` became true while waiting.
-    func acquire(stop: @Sendable () -> Bool) async -> Bool {
-        while true {
-            let now = Date()
-            sent.removeAll { now.timeIntervalSince($0) >= 60 }
-            if sent.count < perMinute {
-                sent.append(now)
-                return true
-            }
-            if stop() { return false }
-            let wait = min(1, max(0.05, 60 - now.timeIntervalSince(sent[0])))
-            try? await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+    /// Takes a slot at `now` (nil), or says how long until one frees up.
+    func reserve(now: Date) -> TimeInterval? {
+        sent.removeAll { now.timeIntervalSince($0) >= 60 }
+        guard sent.count >= perMinute else {
+            sent.append(now)
+            return nil
         }
+        return 60 - now.timeIntervalSince(sent[0])
+    }
+
+    /// Waits for a free slot; false if `stop` became true while waiting. A wait is logged once.
+    func acquire(stop: @Sendable () -> Bool) async -> Bool {
+        var logged = false
+        while let wait = reserve(now: Date()) {
+            if stop() { return false }
+            if !logged {
+                Log.info("wecom: \(perMinute) message(s) sent in the last minute (wecom_per_minute); the next waits \(Int(wait.rounded(.up))) s")
+                logged = true
+            }
+            // Short naps so a stop is noticed within a second.
+            try? await Task.sleep(nanoseconds: UInt64(min(1, max(0.05, wait)) * 1e9))
+        }
+        return true
     }
 }

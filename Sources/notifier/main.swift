@@ -8,7 +8,7 @@ import Shared
 Log.setup(program: "notifier")
 let options = Startup.options(Options.parse)
 Startup.requireHTTP()
-let config = Startup.config(path: options.configPath, spool: options.spoolDirectory)
+let config = Startup.config(options.common)
 if options.command == .list {
     // Read-only: never creates a spool.
     let spool = config.spool.spool
@@ -57,6 +57,6 @@ let main = ServiceMain(name: "notifier", watching: [spool.outbox.newDirectory])
 Log.info("notifier started on \(spool.root): channels \(dispatcher.channels.keys.sorted().joined(separator: ", "))" + (once ? " (once)" : ""))
 exit(await main.run(
     once: once, lock: lock,
-    reload: ServiceMain.reloadConfig(path: options.configPath, spool: options.spoolDirectory) { dispatcher.reload($0) },
+    reload: ServiceMain.reloadConfig(options.common) { dispatcher.reload($0) },
     status: { "delivered \(dispatcher.delivered), deferred \(dispatcher.deferredCount), failed \(dispatcher.failedCount)" },
     pass: { await dispatcher.pass(stopping: { main.runner.isStopping }) }))

@@ -16,7 +16,7 @@ struct Deployment {
     /// `environment`: the variables `${…}` expands from (default: this process's).
     static func load(_ options: Options, needsPool: Bool = true,
                      environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Deployment {
-        let config = try Startup.loadConfig(path: options.configPath, spool: options.spoolDirectory, environment: environment)
+        let config = try options.common.loadConfig(environment: environment)
         let pool = needsPool ? try InterfacePool.load(config: config, environment: environment)
             : InterfacePool(directory: config.monitor.interfacePool, interfaces: [])
         return Deployment(config: config, pool: pool, spool: config.spool.spool, configPath: config.source)

@@ -33,8 +33,7 @@ enum Command: Equatable {
 
 struct Options {
     var command = Command.serve
-    var configPath: String?
-    var spoolDirectory: String?
+    var common = CommonOptions()
     /// Multi-host: this orchestrator runs shards index, index+hosts, … of every scheduled run.
     var hosts = 1
     var hostIndex = 1
@@ -81,51 +80,45 @@ struct Options {
         var by: String?
         var given: [String] = []
         var helpRequested = false
-        func value(_ flag: String) throws -> String { try args.value(for: flag) }
         while let argument = args.next() {
             if argument.hasPrefix("--"), argument != "--help" { given.append(argument) }
+            do {
+                if try args.common(argument, into: &options.common) { continue }
+            } catch let error as UsageError where error.isHelp {
+                helpRequested = true
+                continue
+            }
             switch argument {
-            case "--config": options.configPath = try value(argument)
-            case "--spool": options.spoolDirectory = try value(argument)
-            case "--hosts":
-                guard let n = Int(try value(argument)), n >= 1 else { throw UsageError("--hosts: expected a number ≥ 1") }
-                options.hosts = n
-            case "--host-index":
-                guard let i = Int(try value(argument)), i >= 1 else { throw UsageError("--host-index: expected a number ≥ 1") }
-                options.hostIndex = i
-            case "--port":
-                guard let p = UInt16(try value(argument)) else { throw UsageError("--port: expected a port number") }
-                port = p
-            case "--latency":
-                let text = try value(argument)
-                guard let d = DurationParser.parse(text, defaultUnit: .milliseconds) else { throw UsageError("--latency: expected a duration such as 50ms") }
-                latency = d
-            case "--queue": queue = try value(argument)
+            case "--hosts": options.hosts = try args.value(for: argument, expected: "a number ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
+            case "--host-index": options.hostIndex = try args.value(for: argument, expected: "a number ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
+            case "--port": port = try args.value(for: argument, expected: "a port number (0–65535)") { UInt16($0) }
+            case "--latency": latency = try args.value(for: argument, expected: "a duration such as 50ms") { DurationParser.parse($0, defaultUnit: .milliseconds) }
+            case "--queue": queue = try args.value(for: argument)
             case "--for":
-                guard let d = DurationParser.parse(try value(argument), defaultUnit: .minutes), d > 0, d <= 366 * 86_400 else {
-                    throw UsageError("--for: expected a duration such as 30m, 2h or 3d (at most 366d)")
+                silenceFor = try args.value(for: argument, expected: "a duration such as 30m, 2h or 3d (at most 366d)") {
+                    DurationParser.parse($0, defaultUnit: .minutes).flatMap { $0 > 0 && $0 <= 366 * 86_400 ? $0 : nil }
                 }
-                silenceFor = d
-            case "--reason": reason = try value(argument)
-            case "--by": by = try value(argument)
-            case "--env-file": options.environmentFiles.append(try value(argument))
+            case "--reason": reason = try args.value(for: argument)
+            case "--by": by = try args.value(for: argument)
+            case "--env-file": options.environmentFiles.append(try args.value(for: argument))
             case "--json", "--yes", "--keep": flags.insert(argument)
-            case "--help", "-h": helpRequested = true
             default:
                 guard !argument.hasPrefix("-") else { throw args.unknown(argument) }
                 words.append(argument)
             }
         }
-        // `orchestrator spool ls --help`: the usage of that command alone (and the common options).
-        if helpRequested { throw UsageError(usage(of: words), isHelp: true) }
+        // From here on, errors carry the usage of the chosen command (`spool ls --help`: that command alone).
+        args.usage = usage(of: words)
+        if helpRequested { throw args.error(.help) }
         // An option that does not belong to the chosen command is refused, never ignored.
         let command = words.prefix(words.first == "spool" || words.first == "silence" ? 2 : 1).joined(separator: " ")
         for flag in given where !allowed(flag, in: command) {
-            throw UsageError("\(flag) does not go with \(command.isEmpty ? "the service" : command)\n\n\(usage(of: words))")
+            throw args.error(.misplaced(option: flag, command: command.isEmpty ? "the service" : command))
         }
         guard options.hostIndex <= options.hosts else {
-            throw UsageError("--host-index \(options.hostIndex) is larger than --hosts \(options.hosts)")
+            throw args.error(.conflict("--host-index \(options.hostIndex) is larger than --hosts \(options.hosts)"))
         }
+        let operands = Array(words.dropFirst(2))
         switch words.first {
         case nil, "serve": options.command = .serve
         case "once": options.command = .once
@@ -135,36 +128,37 @@ struct Options {
         case "demo": options.command = .demo(keep: flags.contains("--keep"))
         case "mock-api": options.command = .mockAPI(port: port, latency: latency)
         case "silence":
-            let rest = Array(words.dropFirst(2))
             switch words.dropFirst().first {
             case "add":
-                guard rest.count == 1, let duration = silenceFor, let reason, !reason.isEmpty else {
-                    throw UsageError("silence add: name one interface id, service or glob, with --for and --reason\n\n\(usage)")
+                guard operands.count == 1, let duration = silenceFor, let reason, !reason.isEmpty else {
+                    throw args.error(.missingOperand(command: "silence add", expected: "name one interface id, service or glob, with --for and --reason"))
                 }
-                options.command = .silence(.add(match: rest[0], duration: duration, reason: reason, by: by))
+                options.command = .silence(.add(match: operands[0], duration: duration, reason: reason, by: by))
             case "ls": options.command = .silence(.list)
             case "rm":
-                guard rest.count == 1 else { throw UsageError("silence rm: name the silence (see silence ls)\n\n\(usage)") }
-                options.command = .silence(.remove(rest[0]))
-            default: throw UsageError("silence: expected add, ls or rm\n\n\(usage)")
+                guard operands.count == 1 else { throw args.error(.missingOperand(command: "silence rm", expected: "name the silence (see silence ls)")) }
+                options.command = .silence(.remove(operands[0]))
+            case let other: throw args.error(.unknownCommand("silence \(other ?? "")", expected: "silence add, ls or rm"))
             }
         case "spool":
-            let names = Array(words.dropFirst(2))
             switch words.dropFirst().first {
-            case "ls": options.command = .spool(.list(queue: names.first ?? queue, json: flags.contains("--json")))
+            case "ls": options.command = .spool(.list(queue: operands.first ?? queue, json: flags.contains("--json")))
             case "show":
-                guard let name = names.first else { throw UsageError("spool show: name a file\n\n\(usage)") }
+                guard let name = operands.first else { throw args.error(.missingOperand(command: "spool show", expected: "name a file")) }
                 options.command = .spool(.show(name))
             case "requeue":
-                guard !names.isEmpty || queue != nil else { throw UsageError("spool requeue: name files or --queue\n\n\(usage)") }
-                options.command = .spool(.requeue(names: names, queue: queue))
+                guard !operands.isEmpty || queue != nil else { throw args.error(.missingOperand(command: "spool requeue", expected: "name files or --queue")) }
+                options.command = .spool(.requeue(names: operands, queue: queue))
             case "purge":
-                guard !names.isEmpty || queue != nil else { throw UsageError("spool purge: name files or --queue\n\n\(usage)") }
-                options.command = .spool(.purge(names: names, queue: queue, confirmed: flags.contains("--yes")))
-            default: throw UsageError("spool: expected ls, show, requeue or purge\n\n\(usage)")
+                guard !operands.isEmpty || queue != nil else { throw args.error(.missingOperand(command: "spool purge", expected: "name files or --queue")) }
+                options.command = .spool(.purge(names: operands, queue: queue, confirmed: flags.contains("--yes")))
+            case let other: throw args.error(.unknownCommand("spool \(other ?? "")", expected: "spool ls, show, requeue or purge"))
             }
-        default: throw UsageError("unknown command \"\(words[0])\"\n\n\(usage)")
+        case let other?: throw args.error(.unknownCommand(other, expected: "once, check, trigger, status, spool, silence, demo or mock-api"))
         }
+        // Commands without operands take none: `status now` is a mistake, not `status`.
+        let takesOperands = ["spool", "silence"].contains(words.first ?? "")
+        if !takesOperands, words.count > 1 { throw args.error(.unexpectedArgument(words[1])) }
         return options
     }
 

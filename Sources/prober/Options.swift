@@ -5,12 +5,11 @@ import Shared
 
 /// What the command line asked for.
 struct Options {
-    var configPath: String?
+    var common = CommonOptions()
     var run: String?
     /// `--run tick`: the run id of the latest scheduled tick, so probers started by timers agree on it.
     var runFromSchedule = false
     var shard = Shard.whole
-    var spoolDirectory: String?
     var only: [String] = []
 
     static let usage = """
@@ -27,28 +26,20 @@ struct Options {
     1 when the batch could not be published.
     """
 
-    /// Parses argv (without the program name). `--help` throws a UsageError carrying the usage text.
+    /// Parses argv (without the program name); `--help` is the `.help` usage error.
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
         var args = ArgumentCursor(arguments, usage: usage)
         while let argument = args.next() {
+            if try args.common(argument, into: &options.common) { continue }
             switch argument {
-            case "--config": options.configPath = try args.value(for: argument)
             case "--run":
-                let run = try args.value(for: argument)
-                if run == "tick" {
-                    options.runFromSchedule = true
-                    continue
+                let run = try args.value(for: argument, expected: "a run id (e.g. 20261122T150000Z-tick) or tick") {
+                    $0 == "tick" || RunID.isValid($0) ? $0 : nil
                 }
-                guard RunID.isValid(run) else { throw UsageError("--run: \"\(run)\" is not a run id (e.g. 20261122T150000Z-tick, or tick)") }
-                options.run = run
-            case "--shard":
-                let text = try args.value(for: argument)
-                guard let shard = Shard(parsing: text) else { throw UsageError("--shard: expected K/N (or KofN) with 1 ≤ K ≤ N, found \"\(text)\"") }
-                options.shard = shard
-            case "--spool": options.spoolDirectory = try args.value(for: argument)
+                if run == "tick" { options.runFromSchedule = true } else { options.run = run }
+            case "--shard": options.shard = try args.value(for: argument, expected: "K/N (or KofN) with 1 ≤ K ≤ N", Shard.init(parsing:))
             case "--only": options.only.append(try args.value(for: argument))
-            case "--help", "-h": throw args.help
             default: throw args.unknown(argument)
             }
         }

@@ -18,7 +18,7 @@ Memory.limitArenas()
 let config: Config
 var pool: InterfacePool
 do {
-    config = try Startup.loadConfig(path: options.configPath, spool: options.spoolDirectory)
+    config = try options.common.loadConfig()
     pool = try InterfacePool.load(config: config)
 } catch let error as ConfigError {
     for issue in error.issues { Log.error("\(issue)") }

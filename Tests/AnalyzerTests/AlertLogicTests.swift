@@ -19,7 +19,7 @@ private func step(_ f: AnalyzerFixture, _ n: Int, _ outcomes: [String: Outcome],
     return Array(all.dropFirst(seen))
 }
 
-@Suite("Alert logic")
+@Suite("Alert logic", .ownThread)
 struct AlertLogicTests {
     @Test("change mode: new failure, silence while failing, reminder after repeat_interval, recovery")
     func changeMode() throws {

@@ -6,7 +6,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Analyzer run assembly")
+@Suite("Analyzer run assembly", .ownThread)
 struct AssemblyTests {
     @Test("shards arriving in any order, to a running service, produce one report only when all are in")
     func anyOrder() throws {
@@ -125,7 +125,7 @@ struct AssemblyTests {
     }
 }
 
-@Suite("Exit codes on SIGTERM")
+@Suite("Exit codes on SIGTERM", .ownThread)
 struct StopExitCodeTests {
     /// Starts the analyzer service and waits until its signal handling is in place ("analyzer started").
     private func started(_ f: AnalyzerFixture) throws -> (ChildProcess, LineCollector) {
@@ -156,7 +156,7 @@ struct StopExitCodeTests {
     }
 }
 
-@Suite("Analyzer metrics")
+@Suite("Analyzer metrics", .ownThread)
 struct MetricsTests {
     @Test("each run writes per-interface and per-run series in the text format, replaced atomically")
     func textfile() throws {

@@ -20,7 +20,7 @@ private func publishRun(_ f: AnalyzerFixture) throws -> String {
     return run
 }
 
-@Suite("Analyzer crash safety")
+@Suite("Analyzer crash safety", .ownThread)
 struct CrashTests {
     @Test("killed at any step and restarted: one report, one alert, nothing lost", arguments: [
         "before-report", "after-report", "after-alert", "after-state", "after-history", "after-ack",
@@ -50,7 +50,7 @@ struct CrashTests {
     }
 }
 
-@Suite("A run that cannot be reported")
+@Suite("A run that cannot be reported", .ownThread)
 struct ReportRetryTests {
     @Test("an overdue run whose report cannot be written is retried with back-off: one error line, no busy loop")
     func backOff() throws {

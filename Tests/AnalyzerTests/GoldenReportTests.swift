@@ -6,7 +6,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Golden report")
+@Suite("Golden report", .ownThread)
 struct GoldenReportTests {
     @Test("a fixed run renders exactly the reviewed Markdown")
     func golden() throws {

@@ -7,7 +7,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Special files in the analyzer's queues")
+@Suite("Special files in the analyzer's queues", .ownThread)
 struct SpecialFileTests {
     @Test("FIFO, symlinks and a directory are quarantined unread; the good batch is reported; nothing hangs")
     func specialFiles() throws {
@@ -44,7 +44,7 @@ struct SpecialFileTests {
     }
 }
 
-@Suite("Junk in results/new")
+@Suite("Junk in results/new", .ownThread)
 struct JunkBatchTests {
     @Test("junk named like a batch of an unknown run is quarantined, and makes no report and no alert")
     func junkOfUnknownRun() throws {
@@ -59,7 +59,7 @@ struct JunkBatchTests {
     }
 }
 
-@Suite("Garbage files in the queues")
+@Suite("Garbage files in the queues", .ownThread)
 struct GarbageFileTests {
     /// 50 MB of junk lines (the kind a mis-aimed `cp` or a crashed writer leaves), written in chunks.
     static func writeGarbage(_ path: String, megabytes: Int = 50) throws {

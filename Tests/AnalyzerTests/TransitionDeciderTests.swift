@@ -7,7 +7,7 @@ import Testing
 import TestSupport
 @testable import analyzer
 
-@Suite("State transitions, in process")
+@Suite("State transitions, in process", .ownThread)
 struct TransitionDeciderTests {
     /// (outcomes run by run, failure threshold, success threshold, the change announced after each run).
     static let table: [([Outcome], Int, Int, [StateChange?])] = [

@@ -7,7 +7,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Notifier deferral and replay")
+@Suite("Notifier deferral and replay", .ownThread)
 struct DeferralTests {
     @Test("during an outage alerts wait in deferred/, then all arrive in order", arguments: [
         ReceiverMode.Behaviour.status(500), .hang, .close, .errcode(45009), .status(429),

@@ -6,7 +6,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Notifier delivery")
+@Suite("Notifier delivery", .ownThread)
 struct DeliveryTests {
     @Test("a critical alert arrives as WeCom markdown mentioning people, with a text follow-up for phone mentions")
     func shapeAndMentions() throws {
@@ -84,7 +84,8 @@ struct DeliveryTests {
         #expect(f.sent == ["\(run).alert@wecom.ndjson"])
         #expect(f.deferred == ["\(run).alert@ops.ndjson"])
         f.server.route("/hook") { _ in .text(200, "ok") }
-        usleep(1_300_000)
+        // Its back-off has passed (the file's mtime is its next attempt).
+        try f.spool.deliveries.makeDue("\(run).alert@ops.ndjson")
         #expect(try f.runOnce(["--once"]).exitCode == 0)
         #expect(f.sent == ["\(run).alert@ops.ndjson", "\(run).alert@wecom.ndjson"])
         let hook = try #require(f.server.requests(to: "/hook").last)
@@ -110,7 +111,7 @@ struct DeliveryTests {
     }
 }
 
-@Suite("Notifier pacing and metrics")
+@Suite("Notifier pacing and metrics", .ownThread)
 struct PacingTests {
     @Test("WeCom messages are paced to wecom_per_minute; what waits at a stop is kept, not lost")
     func rateLimit() throws {
@@ -120,7 +121,8 @@ struct PacingTests {
         let service = try f.startService(stderr: errors)
         defer { service.signal(SIGKILL); _ = service.wait() }
         #expect(eventually(timeout: 10) { f.acceptedRuns.count == 2 })
-        usleep(1_500_000)
+        #expect(eventually(timeout: 10) { errors.text.contains("wecom: 2 message(s) sent in the last minute (wecom_per_minute); the next waits") },
+                "\(errors.text)")
         #expect(f.acceptedRuns.count == 2, "no more than 2 in a minute")
         service.signal(SIGTERM)
         #expect(service.wait(timeout: 15) == .exited(0), "\(errors.text)")
@@ -146,7 +148,7 @@ struct PacingTests {
     }
 }
 
-@Suite("Garbage in outbox/new")
+@Suite("Garbage in outbox/new", .ownThread)
 struct OutboxGarbageTests {
     @Test("a 50 MB garbage file in outbox/new is quarantined unread, the real alert is delivered, the notifier stays under 64 MB")
     func garbageAlert() throws {

@@ -7,7 +7,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Notifier messages")
+@Suite("Notifier messages", .ownThread)
 struct MessageTests {
     private func transition(_ id: String, _ change: StateChange, since: Date, downSince: Date? = nil) -> Transition {
         var t = Transition(id: id, service: "user", name: id, method: "GET", url: "https://api.example.com/\(id)", change: change,
@@ -43,7 +43,7 @@ struct MessageTests {
     }
 }
 
-@Suite("Notifier replay")
+@Suite("Notifier replay", .ownThread)
 struct ReplayMessageTests {
     @Test("replay --sent re-sends marked and without mentions; replay says what it did with each argument")
     func replaySent() throws {

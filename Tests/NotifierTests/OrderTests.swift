@@ -6,7 +6,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Notifier order")
+@Suite("Notifier order", .ownThread)
 struct OrderTests {
     @Test("two runs started in the same second are delivered in the order they started")
     func sameSecond() throws {
@@ -21,7 +21,7 @@ struct OrderTests {
     }
 }
 
-@Suite("Special files in the outbox")
+@Suite("Special files in the outbox", .ownThread)
 struct OutboxSpecialFileTests {
     @Test("a FIFO, links to /dev/zero and out of the spool, a directory and a 250-byte name in outbox/new and deferred/ are quarantined unread in one pass; the real alert goes out; a dotfile is left and shown by status")
     func specialFiles() throws {

@@ -7,7 +7,7 @@ import Testing
 import TestSupport
 @testable import notifier
 
-@Suite("WeCom message budget, in process")
+@Suite("WeCom message budget, in process", .ownThread)
 struct RendererDeciderTests {
     static func alert(failures: Int, nameLength: Int, gaps: [String]? = nil) -> Alert {
         let start = Date(timeIntervalSince1970: 1_795_359_600)
@@ -41,7 +41,7 @@ struct RendererDeciderTests {
     }
 }
 
-@Suite("Delivery back-off, in process")
+@Suite("Delivery back-off, in process", .ownThread)
 struct BackoffDeciderTests {
     @Test("30 s doubling to the 30 min cap, each within ±20 % jitter; a peer's Retry-After is obeyed up to the cap")
     func schedule() throws {
@@ -54,5 +54,21 @@ struct BackoffDeciderTests {
         }
         #expect(deferral.backoff(deferrals: 3, retryAfter: 5) == 5)
         #expect(deferral.backoff(deferrals: 1, retryAfter: 86_400) == 1800)
+    }
+}
+
+@Suite("WeCom pacing, in process")
+struct PacingDeciderTests {
+    @Test("wecom_per_minute slots in any 60-second window, and the wait until the oldest frees")
+    func window() async {
+        let limiter = RateLimiter(perMinute: 2)
+        let t0 = Date(timeIntervalSince1970: 1_795_359_600)
+        #expect(await limiter.reserve(now: t0) == nil)
+        #expect(await limiter.reserve(now: t0 + 10) == nil)
+        #expect(await limiter.reserve(now: t0 + 15) == 45)
+        #expect(await limiter.reserve(now: t0 + 59.5) == 0.5)
+        #expect(await limiter.reserve(now: t0 + 60) == nil, "the first slot is free again")
+        #expect(await limiter.reserve(now: t0 + 61) == 9)
+        #expect(await limiter.reserve(now: t0 + 70) == nil)
     }
 }

@@ -6,7 +6,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Open circuits are failures")
+@Suite("Open circuits are failures", .ownThread)
 struct BreakerAccountingTests {
     @Test("5 interfaces behind an open breaker are counted failing in report, status and metrics")
     func openCircuitsCountAsFailing() throws {

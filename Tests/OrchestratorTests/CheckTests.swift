@@ -7,7 +7,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("orchestrator check")
+@Suite("orchestrator check", .ownThread)
 struct CheckTests {
     private func fixture() throws -> OrchestratorFixture {
         let f = try OrchestratorFixture()

@@ -6,7 +6,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Alert thresholds")
+@Suite("Alert thresholds", .ownThread)
 struct DebounceTests {
     @Test("failure_threshold: 2 and success_threshold: 2 — alerts wait for two samples in a row, reports do not")
     func thresholds() throws {

@@ -6,7 +6,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Duplicate orchestrators")
+@Suite("Duplicate orchestrators", .ownThread)
 struct DuplicateOrchestratorTests {
     @Test("same shards under another host name: refused; a host disagreeing on --hosts: refused")
     func refused() throws {

@@ -7,7 +7,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Monitoring gaps")
+@Suite("Monitoring gaps", .ownThread)
 struct GapTests {
     /// The manifests written so far, decoded.
     private func manifests(_ f: OrchestratorFixture) throws -> [RunManifest] {

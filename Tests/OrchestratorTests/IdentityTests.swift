@@ -7,7 +7,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Interface identity")
+@Suite("Interface identity", .ownThread)
 struct IdentityTests {
     @Test("inserting an entry at the top of a list file changes no alert and no state")
     func insertAtTop() throws {

@@ -5,7 +5,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Orchestrator runs")
+@Suite("Orchestrator runs", .ownThread)
 struct RunTests {
     @Test("a run with 4 probers over a pool split 4 ways publishes 4 batches and one report")
     func fourShards() throws {

@@ -6,7 +6,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Orchestrator service")
+@Suite("Orchestrator service", .ownThread)
 struct ServiceTests {
     @Test("trigger starts a manual run within a second and the service logs it")
     func trigger() throws {
@@ -68,14 +68,14 @@ struct ServiceTests {
         #expect(eventually(timeout: 15) { errors.text.contains("ran nothing: the previous run was still going (run ") && errors.text.contains(" still going)") }, "\(errors.text)")
         let counter = Counter()
         f.server.route("/slow") { _ in
+            _ = counter.increment()
             counter.enter()
             usleep(500_000)
             counter.leave()
             return .text(200, "ok")
         }
-        // Probes happen (the window is not empty), one at a time.
-        #expect(eventually(timeout: 15) { counter.maximum >= 1 })
-        usleep(3_000_000)
+        // Probes of three more runs happen, one at a time (at interval 1s, each tick meets the previous run still going).
+        #expect(eventually(timeout: 30) { counter.count >= 3 })
         #expect(counter.maximum == 1, "one prober at a time: runs never overlap")
     }
 
@@ -156,7 +156,7 @@ struct ServiceTests {
     }
 }
 
-@Suite("Orchestrator reload")
+@Suite("Orchestrator reload", .ownThread)
 struct ReloadTests {
     @Test("SIGHUP with a broken config keeps the old one and says why; with a good one it takes the new schedule")
     func reload() throws {

@@ -7,7 +7,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Silences and maintenance")
+@Suite("Silences and maintenance", .ownThread)
 struct SilenceTests {
     @Test("silence add: probed and reported, no alert; silence rm while still failing: the next run alerts it")
     func silence() throws {

@@ -5,7 +5,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Spool commands")
+@Suite("Spool commands", .ownThread)
 struct SpoolCommandTests {
     @Test("ls lists queues with age and size, show prints records, requeue and purge repair")
     func verbs() throws {
@@ -45,7 +45,7 @@ struct SpoolCommandTests {
     }
 }
 
-@Suite("spool purge safety")
+@Suite("spool purge safety", .ownThread)
 struct PurgeSafetyTests {
     @Test("purge never deletes a tmp file a live process writes, nor anything outside the spool")
     func purgeSafety() throws {
@@ -90,7 +90,7 @@ struct PurgeSafetyTests {
     }
 }
 
-@Suite("Status")
+@Suite("Status", .ownThread)
 struct StatusTests {
     @Test("status says which services run, which interfaces fail right now and since when, and the silences in force")
     func servicesAndFailures() throws {

@@ -6,7 +6,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Prober outcomes")
+@Suite("Prober outcomes", .ownThread)
 struct OutcomeTests {
     @Test("each real condition gives its outcome class, and only retryable ones are retried")
     func outcomes() throws {

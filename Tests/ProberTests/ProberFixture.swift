@@ -5,6 +5,7 @@ import Foundation
 import Shared
 import Testing
 import TestSupport
+@testable import prober
 
 struct ProberFixture {
     let dir = TemporaryDirectory("prober")
@@ -70,5 +71,28 @@ func tokenRoute(expiresIn: Int = 3600, delay: TimeInterval = 0) -> TestServer.Ro
     return { request in
         let n = counter.increment()
         return .json(200, #"{"code":0,"data":{"access_token":"tok-\#(n)","expires_in":\#(expiresIn)}}"#, delay: delay)
+    }
+}
+
+extension ProberFixture {
+    /// Moves the breaker's recorded times `seconds` into the past, as if that much time had passed.
+    func ageBreaker(by seconds: TimeInterval) throws {
+        let path = self.spool.stateDirectory + "/breaker.json"
+        var file = try RecordDecoder().decode(BreakerFile.self, from: try FileIO.read(path))
+        for (id, var entry) in file.interfaces {
+            entry.openedAt = entry.openedAt?.addingTimeInterval(-seconds)
+            entry.openUntil = entry.openUntil?.addingTimeInterval(-seconds)
+            file.interfaces[id] = entry
+        }
+        try FileIO.replaceAtomically(path, with: try RecordCoding.encode(file) + [10])
+    }
+
+    /// Moves the cached token of `service` `seconds` into the past.
+    func ageToken(of service: String, by seconds: TimeInterval) throws {
+        let path = self.spool.tokensDirectory + "/\(service).json"
+        let token = try RecordDecoder().decode(Token.self, from: try FileIO.read(path))
+        let aged = Token(service: token.service, token: token.token, fetchedAt: token.fetchedAt.addingTimeInterval(-seconds),
+                         expiresAt: token.expiresAt.addingTimeInterval(-seconds))
+        try FileIO.replaceAtomically(path, with: try RecordCoding.encode(aged) + [10], mode: 0o600)
     }
 }

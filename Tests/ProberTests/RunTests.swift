@@ -4,9 +4,11 @@ import Foundation
 import Shared
 import Testing
 import TestSupport
+@testable import prober
 
-@Suite("Prober runs")
+@Suite("Prober runs", .ownThread)
 struct RunTests {
+    // The open period passes by moving the breaker's recorded times back (the prober reads them at start).
     @Test("the circuit opens after consecutive failures, skips, then a trial probe closes it")
     func breakerAcrossRuns() throws {
         let f = try ProberFixture(monitor: "retry_attempts: 0\ncircuit_breaker: {failures: 2, open_for: 1500ms}")
@@ -19,13 +21,13 @@ struct RunTests {
         let skipped = try #require(try f.latestResults()["svc/flaky"])
         #expect(skipped.outcome == .skipped && skipped.attempts == 0 && skipped.skippedSince != nil)
         #expect(f.server.hits("/flaky") == 2, "an open circuit sends nothing")
-        usleep(1_600_000)
+        try f.ageBreaker(by: 1.6)
         // The trial probe fails: the circuit opens again at once.
         #expect(try f.runProber().exitCode == 0)
         #expect(try f.latestResults()["svc/flaky"]?.outcome == .http500)
         #expect(try f.runProber().exitCode == 0)
         #expect(try f.latestResults()["svc/flaky"]?.outcome == .skipped)
-        usleep(1_600_000)
+        try f.ageBreaker(by: 1.6)
         healthy.value = true
         #expect(try f.runProber().exitCode == 0)
         #expect(try f.latestResults()["svc/flaky"]?.outcome == .ok)

@@ -5,6 +5,7 @@ import Foundation
 import Shared
 import Testing
 import TestSupport
+@testable import prober
 
 private let authService = "auth: {url: /token, method: POST, body: {username: monitor, password: pw-Secret-123}, token_field: data.access_token, expires_in_field: data.expires_in}"
 
@@ -14,8 +15,19 @@ private func protectedRoute(_ server: TestServer) {
     }
 }
 
-@Suite("Prober tokens")
+@Suite("Prober tokens", .ownThread)
 struct TokenTests {
+    @Test("a token is fresh while more than min(5 min, half its lifetime) remains", arguments: [
+        // (lifetime, seconds since the fetch, fresh)
+        (4.0, 0.0, true), (4.0, 1.9, true), (4.0, 2.0, false), (4.0, 2.3, false), (3600, 3299, true), (3600, 3300, false),
+        (3600, 4000, false), (86_400, 86_099, true), (86_400, 86_100, false),
+    ])
+    func freshness(_ lifetime: Double, _ elapsed: Double, _ fresh: Bool) {
+        let fetched = Date(timeIntervalSince1970: 1_795_359_600)
+        let token = Token(service: "svc", token: "t", fetchedAt: fetched, expiresAt: fetched.addingTimeInterval(lifetime))
+        #expect(token.isFresh(now: fetched.addingTimeInterval(elapsed)) == fresh)
+    }
+
     @Test("many concurrent probes share one token fetch, and the next run reuses the cached token")
     func singleFlight() throws {
         let f = try ProberFixture(monitor: "concurrency: 10", services: "svc2:\n  base_url: http://127.0.0.1:1\n")
@@ -47,7 +59,8 @@ struct TokenTests {
         #expect(try f.runProber().exitCode == 0)
         #expect(try f.runProber().exitCode == 0)
         #expect(f.server.hits("/token") == 1)
-        usleep(2_300_000)
+        // 2.3 s pass for the token on file (the next prober reads it from there): now under half its lifetime.
+        try f.ageToken(of: "svc", by: 2.3)
         #expect(try f.runProber().exitCode == 0)
         #expect(f.server.hits("/token") == 2)
         #expect(f.server.requests(to: "/private").last?.header("Authorization") == "Bearer tok-2")

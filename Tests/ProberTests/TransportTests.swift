@@ -7,7 +7,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Prober transport")
+@Suite("Prober transport", .ownThread)
 struct TransportTests {
     @Test("a 401 challenge, a cross-origin redirect with a token, an unfollowed 301, and the facts each result carries")
     func transport() throws {

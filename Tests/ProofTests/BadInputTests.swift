@@ -7,7 +7,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Bad input")
+@Suite("Bad input", .ownThread)
 struct BadInputTests {
     @Test("corrupt spool files are quarantined with reasons and the valid run is still reported and delivered")
     func corruptSpool() throws {

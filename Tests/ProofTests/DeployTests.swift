@@ -11,7 +11,7 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
     .deletingLastPathComponent().path
 private let hasSystemdAnalyze = FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")
 
-@Suite("Deployment")
+@Suite("Deployment", .ownThread)
 struct DeployTests {
     @Test("every unit passes systemd-analyze verify (binaries taken from the build)", .enabled(if: hasSystemdAnalyze))
     func unitsVerify() throws {

@@ -9,7 +9,7 @@ import TestSupport
 
 private let long = ProcessInfo.processInfo.environment["VIGIL_PROOF_LONG"] != nil
 
-@Suite("Proof", .serialized)
+@Suite("Proof", .serialized, .ownThread)
 struct ProofTests {
     @Test("crash safety: random SIGKILLs of prober, analyzer and notifier lose nothing and duplicate no report")
     func crashSafety() throws {

@@ -33,6 +33,13 @@ public final class Counter: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// The count so far.
+    public var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+
     /// The most callers that were inside at the same time.
     public var maximum: Int {
         lock.lock()

@@ -30,10 +30,10 @@ public final class ServiceMain: Sendable {
 
     /// A SIGHUP reload for programs whose state is their configuration: the file is read again, and `apply`
     /// gets it only if it is valid (every problem logged, one per line, otherwise).
-    public static func reloadConfig(path: String?, spool: String?, apply: @escaping (Config) -> Void) -> () -> Void {
+    public static func reloadConfig(_ options: CommonOptions, apply: @escaping (Config) -> Void) -> () -> Void {
         {
             do {
-                apply(try Startup.loadConfig(path: path, spool: spool))
+                apply(try options.loadConfig())
             } catch {
                 Log.configurationProblems(error, "reload failed, keeping the old configuration")
             }

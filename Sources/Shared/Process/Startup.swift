@@ -4,42 +4,6 @@
 
 import Foundation
 
-/// A bad command line, or `--help`: the text to print.
-public struct UsageError: Error, CustomStringConvertible {
-    public let description: String
-    /// `--help` asked for the usage: exit 0, not 2.
-    public let isHelp: Bool
-
-    public init(_ description: String, isHelp: Bool = false) {
-        self.description = description
-        self.isHelp = isHelp
-    }
-}
-
-/// The arguments still to read.
-public struct ArgumentCursor {
-    private var rest: ArraySlice<String>
-    private let usage: String
-
-    public init(_ arguments: [String], usage: String) {
-        rest = arguments[...]
-        self.usage = usage
-    }
-
-    public mutating func next() -> String? { rest.popFirst() }
-
-    /// The value after `flag`.
-    public mutating func value(for flag: String) throws -> String {
-        guard let next = rest.popFirst(), !next.hasPrefix("--") else { throw UsageError("\(flag) needs a value\n\n\(usage)") }
-        return next
-    }
-
-    /// The error for an argument nobody understood.
-    public func unknown(_ argument: String) -> UsageError { UsageError("unknown argument \"\(argument)\"\n\n\(usage)") }
-
-    public var help: UsageError { UsageError(usage, isHelp: true) }
-}
-
 /// The shared start-up steps; each exits the process with a clear message when it cannot go on.
 public enum Startup {
     /// Parses the command line with `parse`, or prints the usage (exit 0) or the error (exit 2).
@@ -71,10 +35,10 @@ public enum Startup {
         return config
     }
 
-    /// `loadConfig`, or exit 2 listing every problem.
-    public static func config(path: String?, spool: String?) -> Config {
+    /// The configuration the common options name, or exit 2 listing every problem.
+    public static func config(_ options: CommonOptions) -> Config {
         do {
-            return try loadConfig(path: path, spool: spool)
+            return try options.loadConfig()
         } catch {
             Log.configurationProblems(error, "not started")
             exit(2)

@@ -15,7 +15,7 @@ let examplesDirectory: String = {
     return dir.path + "/examples"
 }()
 
-@Suite("Config loading")
+@Suite("Config loading", .ownThread)
 struct ConfigLoaderTests {
     @Test("the shipped example config loads with the seed's units")
     func seedExample() throws {
@@ -108,7 +108,7 @@ struct ConfigLoaderTests {
     }
 }
 
-@Suite("Environment and durations")
+@Suite("Environment and durations", .ownThread)
 struct EnvironmentTests {
     @Test("references expand, defaults apply, $$ escapes, missing names are errors")
     func expansion() throws {

@@ -62,7 +62,7 @@ private func compare(documented rows: [(key: String, range: String)], known: [St
     }
 }
 
-@Suite("docs/configuration.md matches the loaders")
+@Suite("docs/configuration.md matches the loaders", .ownThread)
 struct ConfigurationDocTests {
     @Test("every config key the loader reads is listed with its range, and nothing else")
     func configKeys() throws {

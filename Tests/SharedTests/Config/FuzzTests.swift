@@ -48,7 +48,7 @@ private func nested(depth: Int, json: Bool, _ rng: inout SeededRandom) -> String
     return (0..<depth).map { String(repeating: " ", count: $0) + "k:" + end }.joined() + String(repeating: " ", count: depth) + "k: v" + end
 }
 
-@Suite("Fuzzing the parsers")
+@Suite("Fuzzing the parsers", .ownThread)
 struct FuzzTests {
     @Test("800 nested documents up to 600 levels, in YAML and JSON, with mixed line endings: a value or an error")
     func deepNesting() {

@@ -5,7 +5,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Interface pool")
+@Suite("Interface pool", .ownThread)
 struct InterfacePoolTests {
     @Test("the shipped example pool loads: services from folders, ids from paths, lists expanded")
     func examplePool() throws {

@@ -33,7 +33,7 @@ private func copyExamples(to dir: TemporaryDirectory, _ name: String, _ transfor
     return root
 }
 
-@Suite("Config files are never misread")
+@Suite("Config files are never misread", .ownThread)
 struct MisreadTests {
     @Test("examples/config.yaml and every interface file load to the same configuration with CRLF and BOM + CRLF")
     func lineEndings() throws {
@@ -197,7 +197,7 @@ struct MisreadTests {
     }
 }
 
-@Suite("systemd environment files")
+@Suite("systemd environment files", .ownThread)
 struct EnvironmentFileTests {
     /// The cases of systemd's own src/test/test-env-file.c, with their expected assignments.
     @Test("systemd's test-env-file.c cases read as systemd reads them", arguments: [

@@ -49,7 +49,7 @@ private func corpusCases() -> [String] {
     FileIO.listIfPresent(parserFixtures + "/yaml").filter { $0.hasSuffix(".yaml") }.sorted()
 }
 
-@Suite("Parsers against reference implementations")
+@Suite("Parsers against reference implementations", .ownThread)
 struct ReferenceFixtureTests {
     @Test("the YAML corpus: the reference's tree, or exactly the refusal the fixture names", arguments: corpusCases())
     func corpus(_ name: String) throws {

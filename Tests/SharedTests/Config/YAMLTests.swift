@@ -3,8 +3,9 @@
 import Foundation
 import Shared
 import Testing
+import TestSupport
 
-@Suite("YAML subset")
+@Suite("YAML subset", .ownThread)
 struct YAMLTests {
     @Test("mappings, sequences, flow collections, quotes, comments and nesting")
     func structures() throws {
@@ -101,7 +102,7 @@ struct YAMLTests {
     }
 }
 
-@Suite("JSON documents")
+@Suite("JSON documents", .ownThread)
 struct JSONDocumentTests {
     @Test("values keep their lines and types")
     func lines() throws {

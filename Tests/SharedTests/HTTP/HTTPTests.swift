@@ -9,7 +9,7 @@ import TestSupport
 
 private func get(_ url: String, headers: HeaderFields = [:]) -> OutgoingRequest { OutgoingRequest(url: url, headers: headers) }
 
-@Suite("HTTP server and client")
+@Suite("HTTP server and client", .ownThread)
 struct HTTPTests {
     @Test("sequential requests reuse one keep-alive connection, and the answer carries its phases")
     func keepAlive() async throws {

@@ -7,7 +7,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("TLS against openssl s_server", .enabled(if: opensslAvailable, "needs the openssl command (.ci/run installs it)"))
+@Suite("TLS against openssl s_server", .ownThread, .enabled(if: opensslAvailable, "needs the openssl command (.ci/run installs it)"))
 struct TLSTests {
     private static let day: TimeInterval = 86_400
 

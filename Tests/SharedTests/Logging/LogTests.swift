@@ -26,7 +26,7 @@ private func capturingStderr(_ body: () -> Void) -> String {
     return String(decoding: out, as: UTF8.self)
 }
 
-@Suite("Logging", .serialized)
+@Suite("Logging", .serialized, .ownThread)
 struct LogTests {
     @Test("under journald each event is one line with its <priority>, multi-line messages escaped, secrets masked")
     func journald() {

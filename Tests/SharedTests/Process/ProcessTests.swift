@@ -5,7 +5,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Processes and systemd")
+@Suite("Processes and systemd", .ownThread)
 struct ProcessTests {
     @Test("a child's exit code, stdout and stderr lines are reported")
     func childOutput() throws {
@@ -20,8 +20,11 @@ struct ProcessTests {
     @Test("a child does not inherit the parent's ignored SIGTERM")
     func signalDispositionsReset() throws {
         let watcher = SignalWatcher([SIGTERM])  // the parent now ignores SIGTERM
-        let child = try ChildProcess(executable: "/bin/sleep", arguments: ["30"])
-        usleep(100_000)
+        let ready = LineCollector()
+        // The shell says when it runs (past exec), then becomes sleep with the dispositions it inherited.
+        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "echo ready >&2; exec sleep 30"],
+                                     stderr: .lines { ready.append($0) })
+        #expect(eventually(timeout: 10) { ready.lines == ["ready"] })
         child.signal(SIGTERM)
         #expect(child.wait(timeout: 5) == .signaled(SIGTERM))
         _ = watcher

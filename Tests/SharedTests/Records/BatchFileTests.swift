@@ -21,7 +21,7 @@ func batchText(_ results: [ProbeResult], count: Int? = nil, run: String = "20261
     return text + (try RecordCoding.encodeString(trailer)) + "\n"
 }
 
-@Suite("Batch files")
+@Suite("Batch files", .ownThread)
 struct BatchFileTests {
     @Test("a corrupt line is reported with its line number and the other lines are read")
     func corruptLine() throws {
@@ -106,7 +106,7 @@ struct BatchFileTests {
     }
 }
 
-@Suite("Line reader")
+@Suite("Line reader", .ownThread)
 struct LineReaderTests {
     @Test("a large file streams through a bounded buffer, every line numbered")
     func streaming() throws {
@@ -144,7 +144,7 @@ struct LineReaderTests {
     }
 }
 
-@Suite("Records")
+@Suite("Records", .ownThread)
 struct RecordTests {
     @Test("timestamps round-trip with milliseconds in UTC")
     func timestamps() throws {
@@ -189,7 +189,7 @@ struct RecordTests {
     }
 }
 
-@Suite("Result records")
+@Suite("Result records", .ownThread)
 struct ResultRecordTests {
     @Test("the fast scanner reads every field the encoder writes, transport facts included, as JSONDecoder does")
     func scannerAgreesWithDecoder() throws {

@@ -4,8 +4,9 @@
 import Foundation
 import Shared
 import Testing
+import TestSupport
 
-@Suite("Monitoring gaps")
+@Suite("Monitoring gaps", .ownThread)
 struct MonitoringGapTests {
     let shanghai = TimeZone(identifier: "Asia/Shanghai")!
 

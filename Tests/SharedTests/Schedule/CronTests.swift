@@ -3,11 +3,12 @@
 import Foundation
 import Shared
 import Testing
+import TestSupport
 
 private func utc(_ text: String) -> Date { Timestamp.parse(text)! }
 private let utcZone = TimeZone(identifier: "UTC")!
 
-@Suite("Schedule")
+@Suite("Schedule", .ownThread)
 struct CronTests {
     @Test("next run times", arguments: [
         ("*/15 * * * *", "2026-11-22T15:07:00Z", "2026-11-22T15:15:00Z"),

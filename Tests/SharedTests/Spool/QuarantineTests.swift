@@ -5,7 +5,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Quarantine")
+@Suite("Quarantine", .ownThread)
 struct QuarantineTests {
     @Test("bad lines are written with source, line number and reason, and counted")
     func lines() throws {

@@ -6,7 +6,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Spool queue protocol")
+@Suite("Spool queue protocol", .ownThread)
 struct QueueTests {
     @Test("two consumers competing for 1 000 files claim each exactly once")
     func competingConsumers() throws {
@@ -179,7 +179,7 @@ final class ClaimLedger: @unchecked Sendable {
     }
 }
 
-@Suite("Orphaned temporaries")
+@Suite("Orphaned temporaries", .ownThread)
 struct OrphanedTemporaryTests {
     @Test("tmp files of dead writers on this host are removed; live writers' and other hosts' are kept")
     func orphans() throws {
@@ -214,7 +214,7 @@ struct OrphanedTemporaryTests {
     }
 }
 
-@Suite("Outbox rooms")
+@Suite("Outbox rooms", .ownThread)
 struct OutboxTests {
     @Test("a deferred delivery's mtime is its next attempt; due, make due, fail with a note and restore follow that one rule")
     func nextAttemptRule() throws {

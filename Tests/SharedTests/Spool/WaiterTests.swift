@@ -5,7 +5,7 @@ import Shared
 import Testing
 import TestSupport
 
-@Suite("Waiter")
+@Suite("Waiter", .ownThread)
 struct WaiterTests {
     @Test("a file linked into new/ wakes the waiter well before its rescan timeout")
     func wakesOnPublish() throws {
