@@ -6,7 +6,21 @@ import Foundation
 import Shared
 
 enum Replay {
-    /// Marks the selected deliveries due now; returns their names.
+    /// `notifier replay`: queues the selection and says, on stdout, what became of each argument; false when
+    /// nothing was queued (or the spool could not be changed, which is logged).
+    static func run(spool: Spool, selection: [String], all: Bool, sent: Bool, mention: Bool) -> Bool {
+        do {
+            let chosen = try prepare(spool: spool, selection: selection, all: all, sent: sent, mention: mention)
+            for key in selection { print(describe(key, spool: spool, chosen: chosen, sent: sent)) }
+            print("\(chosen.count) alert(s) queued for delivery now" + (chosen.isEmpty ? "" : ":\n  " + chosen.joined(separator: "\n  ")))
+            return !chosen.isEmpty
+        } catch {
+            Log.error("replay failed: \(error)")
+            return false
+        }
+    }
+
+    /// Whether the delivery file `name` is what `key` names (file name, run id or alert id).
     static func matches(_ name: String, _ key: String) -> Bool {
         name == key || name.hasPrefix(key + ".") || name.hasPrefix(key + "@")
             || (key.hasPrefix("alert-") && name.hasPrefix(String(key.dropFirst(6)) + ".alert"))
@@ -20,6 +34,7 @@ enum Replay {
         return "\(key): unknown (no such alert in deferred/, failed/ or sent/)"
     }
 
+    /// Marks the selected deliveries due now; returns their names.
     static func prepare(spool: Spool, selection: [String], all: Bool, sent: Bool, mention: Bool = false) throws -> [String] {
         func matches(_ name: String) -> Bool { all || selection.contains { Replay.matches(name, $0) } }
         let now = Date()

@@ -292,3 +292,43 @@ struct Janitor {
         }
     }
 }
+
+extension Service {
+    /// `orchestrator` without a command: check what the service needs, take the host's lock, run until stopped;
+    /// returns the exit status.
+    static func main(_ options: Options) async throws(Exit) -> Int32 {
+        let deployment: Deployment
+        do {
+            deployment = try Deployment.load(options)
+            try deployment.spool.prepare()
+        } catch {
+            Log.configurationProblems(error, "not started")
+            throw Exit(2)
+        }
+        if let missing = Programs.missing(["prober"]) {
+            Log.error(missing)
+            throw Exit(2)
+        }
+        // Another host's live orchestrator on the same shards would double the probing: refuse, saying which.
+        let conflicts = ServiceState.conflicts(in: deployment.spool.stateDirectory, hosts: options.hosts, hostIndex: options.hostIndex)
+        if !conflicts.isEmpty {
+            for conflict in conflicts { Log.error(conflict) }
+            throw Exit(1)
+        }
+        guard case let .success(lock) = ServiceMain.lock(deployment.lockFile) else {
+            let pid = ServiceState.read(deployment.stateFile)?.pid.description ?? "?"
+            Log.error("another orchestrator (pid \(pid)) already runs on this host for \(deployment.spool.root)")
+            throw Exit(1)
+        }
+        try? FileIO.makeDirectory(deployment.triggerDirectory, mode: deployment.spool.permissions.directoryMode)
+        for leftover in FileIO.listIfPresent(deployment.triggerDirectory) { try? FileIO.unlink(deployment.triggerDirectory + "/" + leftover) }
+
+        let service = Service(deployment: deployment, options: options)
+        let main = ServiceMain(name: "orchestrator", watching: [deployment.triggerDirectory])
+        service.wake = { main.runner.wake() }
+        if let idle = deployment.config.monitor.schedule.idleWarning(after: Date()) { Log.warning(idle) }
+        Log.info("orchestrator started on \(deployment.spool.root) with \(deployment.pool.interfaces.count) interfaces")
+        return await main.run(once: false, lock: lock, reload: { service.reload(options) }, status: { service.statusLine },
+                              pass: { await service.pass() }, stop: { await service.shutdown() })
+    }
+}

@@ -6,60 +6,60 @@
 import Foundation
 import Shared
 
-Log.setup(program: "prober")
+await Program.main("prober") {
+    let options = try Startup.options(Options.parse)
+    try Startup.requireHTTP()
 
-let options = Startup.options(Options.parse)
-Startup.requireHTTP()
+    // One malloc arena: the prober's threads mostly wait, and per-thread arenas each keep what was freed in them
+    // (with 100 000 interfaces that doubled the resident size for nothing).
+    Memory.limitArenas()
 
-// One malloc arena: the prober's threads mostly wait, and per-thread arenas each keep what was freed in them
-// (with 100 000 interfaces that doubled the resident size for nothing).
-Memory.limitArenas()
+    let config: Config
+    var pool: InterfacePool
+    do {
+        config = try options.common.loadConfig()
+        pool = try InterfacePool.load(config: config)
+    } catch let error as ConfigError {
+        for issue in error.issues { Log.error("\(issue)") }
+        Log.error("configuration invalid: \(error.issues.count) problem(s); nothing probed")
+        return 2
+    } catch {
+        Log.error("configuration invalid: \(error)")
+        return 2
+    }
 
-let config: Config
-var pool: InterfacePool
-do {
-    config = try options.common.loadConfig()
-    pool = try InterfacePool.load(config: config)
-} catch let error as ConfigError {
-    for issue in error.issues { Log.error("\(issue)") }
-    Log.error("configuration invalid: \(error.issues.count) problem(s); nothing probed")
-    exit(2)
-} catch {
-    Log.error("configuration invalid: \(error)")
-    exit(2)
+    let spool = try Startup.spool(config)
+
+    let run: String
+    if options.runFromSchedule {
+        // Timers fire a little after the tick; the latest tick at or before now is the run they belong to.
+        let tick = config.monitor.schedule.latest(atOrBefore: Date())
+        run = tick.map { RunID.scheduled(tick: $0) } ?? RunID.byHand()
+    } else {
+        run = options.run ?? RunID.byHand()
+    }
+    // The shard's interfaces are taken out of the pool, which is not kept: 100 000 definitions are held once.
+    let poolCount = pool.interfaces.count
+    let selected = pool.take { definition in
+        definition.enabled && options.shard.contains(id: definition.id)
+            && (options.only.isEmpty || options.only.contains { definition.id.hasPrefix($0) })
+    }
+    // What loading the pool parsed and dropped goes back to the system before probing starts.
+    Memory.trim()
+    let stop = StopSignal()
+    let probeTimeout = config.monitor.timeout
+    let signals = SignalWatcher([SIGTERM, SIGINT]) { number in
+        Log.notice("\(SignalWatcher.name(number)): starting no new probes; publishing what was measured")
+        stop.trigger()
+    }
+
+    let client = HTTPClient()
+    let tokens = TokenStore(directory: spool.tokensDirectory, services: config.services, client: client, timeout: probeTimeout)
+    let context = ProbeContext(run: run, shard: options.shard, config: config, client: client, tokens: tokens, stop: stop)
+    Log.info("run \(run) shard \(options.shard): probing \(selected.count) of \(poolCount) interfaces, "
+        + "concurrency \(config.monitor.concurrency)")
+
+    let exitCode = await BatchPublisher.probeAndPublish(selected, context: context, spool: spool, stopGrace: probeTimeout)
+    _ = signals
+    return exitCode
 }
-
-let spool = Startup.spool(config)
-
-let run: String
-if options.runFromSchedule {
-    // Timers fire a little after the tick; the latest tick at or before now is the run they belong to.
-    let tick = config.monitor.schedule.latest(atOrBefore: Date())
-    run = tick.map { RunID.scheduled(tick: $0) } ?? RunID.byHand()
-} else {
-    run = options.run ?? RunID.byHand()
-}
-// The shard's interfaces are taken out of the pool, which is not kept: 100 000 definitions are held once.
-let poolCount = pool.interfaces.count
-let selected = pool.take { definition in
-    definition.enabled && options.shard.contains(id: definition.id)
-        && (options.only.isEmpty || options.only.contains { definition.id.hasPrefix($0) })
-}
-// What loading the pool parsed and dropped goes back to the system before probing starts.
-Memory.trim()
-let stop = StopSignal()
-let probeTimeout = config.monitor.timeout
-let signals = SignalWatcher([SIGTERM, SIGINT]) { number in
-    Log.notice("\(SignalWatcher.name(number)): starting no new probes; publishing what was measured")
-    stop.trigger()
-}
-
-let client = HTTPClient()
-let tokens = TokenStore(directory: spool.tokensDirectory, services: config.services, client: client, timeout: probeTimeout)
-let context = ProbeContext(run: run, shard: options.shard, config: config, client: client, tokens: tokens, stop: stop)
-Log.info("run \(run) shard \(options.shard): probing \(selected.count) of \(poolCount) interfaces, "
-    + "concurrency \(config.monitor.concurrency)")
-
-let exitCode = await BatchPublisher.probeAndPublish(selected, context: context, spool: spool, stopGrace: probeTimeout)
-_ = signals
-exit(exitCode)

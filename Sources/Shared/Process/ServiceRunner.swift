@@ -64,7 +64,7 @@ public final class ServiceRunner: Sendable {
     /// Runs `pass` until stopped. `pass` returns how long the service may sleep at most before the next
     /// pass (nil: the rescan interval). With `once`, runs a single pass. `reload` runs on SIGHUP, between
     /// passes. Returns when stopped (or after the single pass), after sending STOPPING=1.
-    public func run(once: Bool, reload: () -> Void, status: () -> String, pass: () async -> TimeInterval?) async {
+    nonisolated(nonsending) public func run(once: Bool, reload: () -> Void, status: () -> String, pass: () async -> TimeInterval?) async {
         notifier?.ready(status: "\(name) started")
         var lastWatchdog = Date.distantPast
         while true {

@@ -1,29 +1,56 @@
 // Startup: what every Vigil program does before its own work — parse the command line (printing the usage
-// for --help and exiting 2 with the reason for a bad argument), load the configuration with a --spool
-// override (exiting 2 with every problem, file:line), and prepare the spool (exiting 1 if it cannot).
+// for --help and ending with 2 and the reason for a bad argument), load the configuration with a --spool
+// override (2 with every problem, file:line), and prepare the spool (1 if it cannot). A step that cannot go
+// on says why and throws `Exit`; `Program.main` turns it into the exit status. Only that one place exits.
 
 import Foundation
 
-/// The shared start-up steps; each exits the process with a clear message when it cannot go on.
+/// The end of a program with `status`: what it had to say was already printed or logged.
+public struct Exit: Error, Equatable {
+    public let status: Int32
+
+    public init(_ status: Int32) { self.status = status }
+}
+
+/// The frame of every Vigil program's main.
+public enum Program {
+    /// Sets up logging for `name`, runs `body`, and exits with the status it returns or throws (`Exit`); any
+    /// other error is logged and ends the program with 1. The one place a Vigil program exits.
+    public static func main(_ name: String, _ body: @MainActor () async throws -> Int32) async -> Never {
+        Log.setup(program: name)
+        let status: Int32
+        do {
+            status = try await body()
+        } catch let end as Exit {
+            status = end.status
+        } catch {
+            Log.error("\(name) failed: \(error)")
+            status = 1
+        }
+        exit(status)
+    }
+}
+
+/// The shared start-up steps; each throws `Exit` with a clear message when it cannot go on.
 public enum Startup {
     /// Parses the command line with `parse`, or prints the usage (exit 0) or the error (exit 2).
     /// `--version` anywhere prints the version line (stdout, exit 0); `--help` prints the usage on stdout
     /// (asked for: it is the output) and exits 0; a usage error goes to stderr with exit 2.
-    public static func options<T>(_ parse: ([String]) throws -> T) -> T {
+    public static func options<T>(_ parse: ([String]) throws -> T) throws(Exit) -> T {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.contains("--version") {
             let program = (CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent }) ?? "vigil"
             FileHandle.standardOutput.write(Data((Version.line(program: program) + "\n").utf8))
-            exit(0)
+            throw Exit(0)
         }
         do {
             return try parse(arguments)
         } catch let error as UsageError {
             (error.isHelp ? FileHandle.standardOutput : FileHandle.standardError).write(Data((error.description + "\n").utf8))
-            exit(error.isHelp ? 0 : 2)
+            throw Exit(error.isHelp ? 0 : 2)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
-            exit(2)
+            throw Exit(2)
         }
     }
 
@@ -35,17 +62,16 @@ public enum Startup {
         return config
     }
 
-    /// The configuration the common options name, or exit 2 listing every problem.
-    public static func config(_ options: CommonOptions) -> Config {
+    /// The configuration the common options name, or `Exit(2)` after listing every problem.
+    public static func config(_ options: CommonOptions) throws(Exit) -> Config {
         do {
             return try options.loadConfig()
         } catch {
             Log.configurationProblems(error, "not started")
-            exit(2)
+            throw Exit(2)
         }
     }
 
-    /// The prepared spool of `config`, or exit 1.
     /// For a command that only reads the spool (and never creates one): whether it is missing, said in the log.
     public static func spoolIsMissing(_ spool: Spool) -> Bool {
         guard FileIO.status(spool.root) == nil else { return false }
@@ -53,23 +79,24 @@ public enum Startup {
         return true
     }
 
-    public static func spool(_ config: Config) -> Spool {
+    /// The prepared spool of `config`, or `Exit(1)`.
+    public static func spool(_ config: Config) throws(Exit) -> Spool {
         let spool = config.spool.spool
         do {
             try spool.prepare()
         } catch {
             Log.error("cannot prepare the spool at \(spool.root): \(error)")
-            exit(1)
+            throw Exit(1)
         }
         return spool
     }
 
-    /// Exits 1 with a message naming the library and its package when libcurl cannot be loaded (every program
+    /// `Exit(1)` with a message naming the library and its package when libcurl cannot be loaded (every program
     /// that sends HTTP calls this first, so the problem shows at start-up, not at the first probe).
-    public static func requireHTTP() {
+    public static func requireHTTP() throws(Exit) {
         if case let .failure(error) = Curl.loaded {
             Log.error("HTTP is unavailable: \(error)")
-            exit(1)
+            throw Exit(1)
         }
     }
 
