@@ -79,8 +79,10 @@ public final class HTTPServer: Sendable {
             close(stopPipe.write)
         }
         while !isStopped {
-            var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0),
+            ]
             guard poll(&fds, 2, 1000) > 0, fds[0].revents != 0, !isStopped else { continue }
             let client = accept(listener, nil, nil)
             guard client >= 0 else { continue }
@@ -219,8 +221,10 @@ private struct RequestReader {
                 if size == 0 { break }
             }
         }
-        return .success(HTTPRequest(method: String(requestLine[0]), target: String(requestLine[1]), headers: fields,
-                                    body: body, receivedAt: Date()))
+        return .success(
+            HTTPRequest(
+                method: String(requestLine[0]), target: String(requestLine[1]), headers: fields,
+                body: body, receivedAt: Date()))
     }
 
     private func find(_ needle: [UInt8], from: Int) -> Int? {

@@ -15,8 +15,10 @@ struct AlertDecision {
 enum AlertPolicy {
     /// `quiet`: interfaces silenced or in maintenance, which never make an alert (their changes are already out
     /// of `changes`; in every_run mode their failures do not count either).
-    static func decide(_ analysis: RunAnalysis, changes: StateChanges, previousAlert: AlertMark?,
-                       settings: AlertSettings, quiet: [String: String] = [:]) -> AlertDecision? {
+    static func decide(
+        _ analysis: RunAnalysis, changes: StateChanges, previousAlert: AlertMark?,
+        settings: AlertSettings, quiet: [String: String] = [:]
+    ) -> AlertDecision? {
         let newFailures = changes.transitions.filter { $0.change == .newFailure }
         let everything = changes.transitions + changes.stillFailing
         switch settings.mode {
@@ -26,8 +28,9 @@ enum AlertPolicy {
             return AlertDecision(reason: .everyRun, severity: loud ? .critical : .warning, transitions: everything)
         case .change:
             if !changes.transitions.isEmpty {
-                return AlertDecision(reason: .change, severity: newFailures.isEmpty ? .resolved : .critical,
-                                     transitions: everything)
+                return AlertDecision(
+                    reason: .change, severity: newFailures.isEmpty ? .resolved : .critical,
+                    transitions: everything)
             }
             // Monitoring that could not see (shards missing, or scheduled runs that never ran) is itself news.
             if analysis.isIncomplete || analysis.followsBlindGap, settings.onIncompleteRun {

@@ -55,8 +55,9 @@ final class Analyzer {
                 let wait = min(600, 30 * pow(2, Double(min(attempts - 1, 5))))
                 let text = "\(error)"
                 if failedRuns[pending.id]?.error != text {
-                    Log.error("cannot report run \(pending.id): \(text); its batches stay claimed, retrying with back-off "
-                        + "(next in \(Int(wait)) s; logged again only if the error changes)")
+                    Log.error(
+                        "cannot report run \(pending.id): \(text); its batches stay claimed, retrying with back-off "
+                            + "(next in \(Int(wait)) s; logged again only if the error changes)")
                 } else {
                     Log.debug("cannot report run \(pending.id) (attempt \(attempts)): \(text); next in \(Int(wait)) s")
                 }
@@ -65,14 +66,20 @@ final class Analyzer {
         }
         if now.timeIntervalSince(lastPrune) > 3600 {
             lastPrune = now
-            let old = spool.prune(spool.reportsDirectory, olderThan: config.spool.retention, now: now)
+            let old =
+                spool.prune(spool.reportsDirectory, olderThan: config.spool.retention, now: now)
                 + spool.prune(spool.archiveDirectory, olderThan: config.spool.retention, now: now)
-            if !old.isEmpty { Log.info("retention: removed \(old.count) report(s) and archived batch(es) older than \(DurationParser.format(config.spool.retention))") }
+            if !old.isEmpty {
+                Log.info(
+                    "retention: removed \(old.count) report(s) and archived batch(es) older than \(DurationParser.format(config.spool.retention))")
+            }
         }
         // A run waiting for its retry wakes the loop at its retry time, not at its (past) deadline: no spinning.
-        let next = [assembly.nextDeadline(maxRuntime: config.scheduler.maxRuntime, grace: grace, excluding: Set(failedRuns.keys)),
-                    failedRuns.values.map(\.retryAt).min()]
-            .compactMap { $0 }.min()
+        let next = [
+            assembly.nextDeadline(maxRuntime: config.scheduler.maxRuntime, grace: grace, excluding: Set(failedRuns.keys)),
+            failedRuns.values.map(\.retryAt).min(),
+        ]
+        .compactMap { $0 }.min()
         return next.map { max(0.05, $0.timeIntervalSince(Date())) }
     }
 

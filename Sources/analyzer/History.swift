@@ -13,11 +13,12 @@ struct History {
         self.path = path
         guard let reader = try? LineReader(path: path) else { return }
         while let line = try? reader.next() {
-            let run = JSONScanner.scan(line.bytes) { s -> String? in
-                var run: String?
-                try s.object { key, s in if key == "run" { run = try s.string() } else { try s.skipValue() } }
-                return run
-            } ?? nil
+            let run =
+                JSONScanner.scan(line.bytes) { s -> String? in
+                    var run: String?
+                    try s.object { key, s in if key == "run" { run = try s.string() } else { try s.skipValue() } }
+                    return run
+                } ?? nil
             if let run { runs.insert(run) }
         }
     }

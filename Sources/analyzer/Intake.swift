@@ -79,8 +79,10 @@ struct Intake {
             archive([claim], note: "late batch for already reported run \(summary.end.run) shard \(summary.end.shard)")
             return
         }
-        assembly.add(batch: ReceivedBatch(claim: claim, shard: summary.end.shard, end: summary.end, results: results,
-                                          badLines: summary.badLines.count))
+        assembly.add(
+            batch: ReceivedBatch(
+                claim: claim, shard: summary.end.shard, end: summary.end, results: results,
+                badLines: summary.badLines.count))
     }
 
     private func quarantine(_ claim: ClaimedFile, reason: String) {

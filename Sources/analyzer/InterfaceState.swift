@@ -130,7 +130,13 @@ extension InterfaceStatus {
 
     static func scan(_ bytes: some Collection<UInt8>) -> (String, InterfaceStatus)? {
         JSONScanner.scan(bytes) { s -> (String, InterfaceStatus)? in
-            var id: String?, health: Health?, outcome: Outcome?, since: Date?, run: String?, started: Date?, error: String?
+            var id: String?
+            var health: Health?
+            var outcome: Outcome?
+            var since: Date?
+            var run: String?
+            var started: Date?
+            var error: String?
             var pending = 0
             var unannounced = false
             var before: StatusSnapshot?
@@ -146,7 +152,11 @@ extension InterfaceStatus {
                 case "pending": pending = try s.int()
                 case "unannounced": unannounced = try s.bool()
                 case "before":
-                    var h: Health?, o: Outcome?, si: Date?, r: String?, p = 0
+                    var h: Health?
+                    var o: Outcome?
+                    var si: Date?
+                    var r: String?
+                    var p = 0
                     try s.object { key, s in
                         switch key {
                         case "health": h = Health(rawValue: try s.string())
@@ -162,8 +172,12 @@ extension InterfaceStatus {
                 }
             }
             guard let id, let health, let outcome, let since, let run, let started else { return nil }
-            return (id, InterfaceStatus(health: health, outcome: outcome, since: since, run: run, runStartedAt: started,
-                                        error: error, before: before, pending: pending, unannounced: unannounced))
+            return (
+                id,
+                InterfaceStatus(
+                    health: health, outcome: outcome, since: since, run: run, runStartedAt: started,
+                    error: error, before: before, pending: pending, unannounced: unannounced)
+            )
         } ?? nil
     }
 }
@@ -178,8 +192,10 @@ struct StateChanges {
 
 enum StateTransitions {
     /// `thresholds`: how many consecutive failing / passing samples change an interface's health (1: the first).
-    static func apply(_ results: [ProbeResult], run: String, runStartedAt: Date, to state: StateFile,
-                      thresholds: (ProbeResult) -> (failure: Int, success: Int) = { _ in (1, 1) }) -> StateChanges {
+    static func apply(
+        _ results: [ProbeResult], run: String, runStartedAt: Date, to state: StateFile,
+        thresholds: (ProbeResult) -> (failure: Int, success: Int) = { _ in (1, 1) }
+    ) -> StateChanges {
         var changes = StateChanges(updated: state)
         for result in results {
             let entry = state.interfaces[result.id]
@@ -223,10 +239,11 @@ enum StateTransitions {
             default: change = nil
             }
             guard let change else { continue }
-            var transition = Transition(id: result.id, service: result.service, name: result.name, method: result.method,
-                                        url: result.url, change: change, outcome: result.outcome,
-                                        previousOutcome: previous?.outcome, status: result.status, error: result.error,
-                                        since: since)
+            var transition = Transition(
+                id: result.id, service: result.service, name: result.name, method: result.method,
+                url: result.url, change: change, outcome: result.outcome,
+                previousOutcome: previous?.outcome, status: result.status, error: result.error,
+                since: since)
             if change == .recovered { transition.downSince = previous?.since }
             if change == .stillFailing { changes.stillFailing.append(transition) } else { changes.transitions.append(transition) }
         }

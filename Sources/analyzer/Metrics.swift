@@ -38,8 +38,10 @@ enum Metrics {
         let timed = a.results.compactMap(\.timings)
         if !timed.isEmpty {
             header("vigil_run_phase_seconds", "95th percentile of the time to reach each phase of a transfer in the last run.")
-            for (phase, value) in [("dns", \PhaseTimings.dns), ("connect", \.connect), ("tls", \.tls), ("first_byte", \.firstByte),
-                                   ("total", \.total)] as [(String, KeyPath<PhaseTimings, Double>)] {
+            for (phase, value) in [
+                ("dns", \PhaseTimings.dns), ("connect", \.connect), ("tls", \.tls), ("first_byte", \.firstByte),
+                ("total", \.total),
+            ] as [(String, KeyPath<PhaseTimings, Double>)] {
                 let sorted = timed.map { $0[keyPath: value] }.sorted()
                 let p95 = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.95).rounded(.up)) - 1)]
                 out += "vigil_run_phase_seconds{phase=\"\(phase)\",quantile=\"0.95\"} \(p95 / 1000)\n"

@@ -14,7 +14,10 @@ struct Quieting {
         let active = silences.filter { $0.isActive(at: date) }
         let open = windows.compactMap { w in w.openSince(date).map { (w, $0) } }
         var reasons: [String: String] = [:]
-        guard !active.isEmpty || !open.isEmpty else { self.reasons = [:]; return }
+        guard !active.isEmpty || !open.isEmpty else {
+            self.reasons = [:]
+            return
+        }
         for result in results {
             if let s = active.first(where: { $0.covers(id: result.id, service: result.service) }) {
                 reasons[result.id] = "silenced until \(Timestamp.format(s.until)): \(s.reason)" + (s.by.map { " (\($0))" } ?? "")

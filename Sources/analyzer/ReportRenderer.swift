@@ -24,7 +24,8 @@ enum ReportRenderer {
         out += certificates(a, clock)
         out += breaker(a, clock)
         if a.quarantinedLines > 0 {
-            out += "## Data quality\n\n- \(a.quarantinedLines) result line(s) could not be read and were quarantined "
+            out +=
+                "## Data quality\n\n- \(a.quarantinedLines) result line(s) could not be read and were quarantined "
                 + "(see `quarantine/` in the spool); the figures above exclude them.\n\n"
         }
         return out
@@ -33,23 +34,24 @@ enum ReportRenderer {
     private static func header(_ a: RunAnalysis, _ clock: ReportClock) -> String {
         let duration = a.finishedAt.timeIntervalSince(a.startedAt)
         return """
-        | | |
-        |---|---|
-        | Run | `\(a.run)` |
-        | Trigger | \(a.trigger) |
-        | Started | \(clock.format(a.startedAt)) |
-        | Finished | \(clock.format(a.finishedAt)) |
-        | Duration | \(seconds(duration)) |
-        | Shards | \(a.shardCount - a.missingShards.count) of \(a.shardCount) reported |
+            | | |
+            |---|---|
+            | Run | `\(a.run)` |
+            | Trigger | \(a.trigger) |
+            | Started | \(clock.format(a.startedAt)) |
+            | Finished | \(clock.format(a.finishedAt)) |
+            | Duration | \(seconds(duration)) |
+            | Shards | \(a.shardCount - a.missingShards.count) of \(a.shardCount) reported |
 
-        """ + "\n"
+            """ + "\n"
     }
 
     private static func summary(_ a: RunAnalysis) -> String {
         let s = a.stats
         var out = "## Summary\n\n"
         out += s.failed > 0 ? "**\(s.failed) failed** of \(s.interfaces) interfaces" : "All \(s.interfaces) interfaces answered as expected"
-        out += " · \(s.ok) ok" + (s.skipped > 0 ? " · \(s.skipped) of the failed not probed (circuit open)" : "")
+        out +=
+            " · \(s.ok) ok" + (s.skipped > 0 ? " · \(s.skipped) of the failed not probed (circuit open)" : "")
             + " · success rate \(String(format: "%.1f", s.successRate)) %\n\n"
         if let p50 = s.p50Ms, let p95 = s.p95Ms, let p99 = s.p99Ms {
             out += "Latency of answered requests: P50 \(ms(p50)) · P95 \(ms(p95)) · P99 \(ms(p99))\n\n"
@@ -77,7 +79,9 @@ enum ReportRenderer {
             out += "### \(title) (\(list.count))\n\n"
             for t in list {
                 var line = "- **\(escape(t.name))** (`\(t.id)`) `\(t.method) \(t.url)` — \(t.outcome.summary)"
-                if t.change == .recovered, let previous = t.previousOutcome { line = "- **\(escape(t.name))** (`\(t.id)`) `\(t.method) \(t.url)` — recovered from \(previous.summary)" }
+                if t.change == .recovered, let previous = t.previousOutcome {
+                    line = "- **\(escape(t.name))** (`\(t.id)`) `\(t.method) \(t.url)` — recovered from \(previous.summary)"
+                }
                 line += t.change == .recovered ? ", since \(clock.format(t.since))" : ", failing since \(clock.format(t.since))"
                 out += line + "\n"
             }
@@ -156,7 +160,8 @@ enum ReportRenderer {
         guard !timed.isEmpty else { return "" }
         var out = "## Slowest interfaces\n\n| Interface | Service | Latency | Outcome | Phases |\n|---|---|---:|---|---|\n"
         for r in timed {
-            out += "| \(escape(r.name)) (`\(escape(r.id))`) | \(escape(r.service)) | \(ms(r.latencyMs!)) | \(r.outcome.rawValue) | "
+            out +=
+                "| \(escape(r.name)) (`\(escape(r.id))`) | \(escape(r.service)) | \(ms(r.latencyMs!)) | \(r.outcome.rawValue) | "
                 + (r.timings.map(phases) ?? "—") + " |\n"
         }
         return out + "\n"
@@ -177,7 +182,8 @@ enum ReportRenderer {
         var out = "## Certificates expiring within 30 days\n\n| Interface | Certificate | Expires | Days left |\n|---|---|---|---:|\n"
         for r in soon {
             let tls = r.tls!
-            out += "| \(escape(r.name)) (`\(escape(r.id))`) | \(escape(tls.subject)) | \(tls.notAfter.map(clock.format) ?? "?") | \(tls.daysLeft!) |\n"
+            out +=
+                "| \(escape(r.name)) (`\(escape(r.id))`) | \(escape(tls.subject)) | \(tls.notAfter.map(clock.format) ?? "?") | \(tls.daysLeft!) |\n"
         }
         return out + "\n"
     }

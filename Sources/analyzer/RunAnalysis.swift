@@ -71,7 +71,8 @@ struct RunAnalysis {
         startedAt = pending.manifest?.startedAt ?? starts.min() ?? RunID.date(of: pending.id) ?? pending.firstSeen
         finishedAt = max(ends.max() ?? startedAt, startedAt)
 
-        var ok = 0, skipped = 0
+        var ok = 0
+        var skipped = 0
         var latencies: [Double] = []
         latencies.reserveCapacity(results.count)
         for result in self.results {
@@ -80,11 +81,12 @@ struct RunAnalysis {
         }
         latencies.sort()
         let failed = results.count - ok
-        stats = RunStats(interfaces: results.count, ok: ok, failed: failed, skipped: skipped,
-                         successRate: results.isEmpty ? 100 : (Double(ok) / Double(results.count) * 1000).rounded() / 10,
-                         p50Ms: RunAnalysis.percentile(latencies, 50), p95Ms: RunAnalysis.percentile(latencies, 95),
-                         p99Ms: RunAnalysis.percentile(latencies, 99), startedAt: startedAt, finishedAt: finishedAt,
-                         trigger: trigger, missingShards: missing, quarantinedLines: quarantinedLines)
+        stats = RunStats(
+            interfaces: results.count, ok: ok, failed: failed, skipped: skipped,
+            successRate: results.isEmpty ? 100 : (Double(ok) / Double(results.count) * 1000).rounded() / 10,
+            p50Ms: RunAnalysis.percentile(latencies, 50), p95Ms: RunAnalysis.percentile(latencies, 95),
+            p99Ms: RunAnalysis.percentile(latencies, 99), startedAt: startedAt, finishedAt: finishedAt,
+            trigger: trigger, missingShards: missing, quarantinedLines: quarantinedLines)
         gaps = pending.manifest?.gaps ?? []
         if !gaps.isEmpty { stats.gaps = gaps.map { $0.sentence(in: timeZone) } }
     }

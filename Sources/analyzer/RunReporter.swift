@@ -22,8 +22,9 @@ struct RunReporter {
         let new = ids.subtracting(known).sorted()
         let gone = analysis.isIncomplete ? [] : known.subtracting(ids).sorted()
         for (word, list) in [("new", new), ("no longer reported", gone)] where !list.isEmpty {
-            Log.notice("run \(analysis.run): interfaces \(word) (\(list.count)): " + list.prefix(20).joined(separator: ", ")
-                + (list.count > 20 ? ", … (\(list.count - 20) more)" : ""))
+            Log.notice(
+                "run \(analysis.run): interfaces \(word) (\(list.count)): " + list.prefix(20).joined(separator: ", ")
+                    + (list.count > 20 ? ", … (\(list.count - 20) more)" : ""))
         }
     }
 
@@ -35,12 +36,15 @@ struct RunReporter {
         let services = config.services
         var changes = StateTransitions.apply(analysis.results, run: analysis.run, runStartedAt: analysis.startedAt, to: state) { result in
             let service = services[result.service]
-            return (result.failureThreshold ?? service?.failureThreshold ?? alerts.failureThreshold,
-                    result.successThreshold ?? service?.successThreshold ?? alerts.successThreshold)
+            return (
+                result.failureThreshold ?? service?.failureThreshold ?? alerts.failureThreshold,
+                result.successThreshold ?? service?.successThreshold ?? alerts.successThreshold
+            )
         }
         logIdentityChanges(analysis, state: state)
-        let quiet = Quieting(results: analysis.results, silences: Silence.load(spool.stateDirectory + "/silences"),
-                             windows: config.maintenance, at: analysis.startedAt)
+        let quiet = Quieting(
+            results: analysis.results, silences: Silence.load(spool.stateDirectory + "/silences"),
+            windows: config.maintenance, at: analysis.startedAt)
         quiet.apply(to: &changes)
         let text = ReportRenderer.render(analysis, changes: changes, quiet: quiet.reasons, timeZone: config.notify.timeZone)
         let reportPath = spool.reportsDirectory + "/" + RunFileName.report(run: analysis.run)
@@ -49,21 +53,25 @@ struct RunReporter {
         CrashPoint.hit("after-report")
 
         var alertName: String?
-        if let decision = AlertPolicy.decide(analysis, changes: changes, previousAlert: state.lastAlert(before: analysis.run),
-                                             settings: config.alerts, quiet: quiet.reasons) {
+        if let decision = AlertPolicy.decide(
+            analysis, changes: changes, previousAlert: state.lastAlert(before: analysis.run),
+            settings: config.alerts, quiet: quiet.reasons)
+        {
             let name = RunFileName.alert(run: analysis.run)
             let prefix = analysis.run + ".alert"
             if spool.outbox.contains(prefix: prefix, alsoIn: [spool.deferredDirectory, spool.sentDirectory, spool.failedDirectory]) {
                 Log.info("alert for run \(analysis.run) already in the outbox; not publishing it again")
             } else {
-                let alert = Alert(run: analysis.run, createdAt: analysis.finishedAt, severity: decision.severity,
-                                  reason: decision.reason, transitions: decision.transitions, stats: analysis.stats,
-                                  reportPath: reportPath, report: text)
+                let alert = Alert(
+                    run: analysis.run, createdAt: analysis.finishedAt, severity: decision.severity,
+                    reason: decision.reason, transitions: decision.transitions, stats: analysis.stats,
+                    reportPath: reportPath, report: text)
                 var bytes = try RecordCoding.encode(alert)
                 bytes.append(10)
                 try spool.outbox.publish(name: name, bytes: bytes, control: true)
-                Log.notice("alert for run \(analysis.run) published (\(decision.reason.rawValue), \(decision.severity.rawValue), "
-                    + "\(decision.transitions.count) interface(s))")
+                Log.notice(
+                    "alert for run \(analysis.run) published (\(decision.reason.rawValue), \(decision.severity.rawValue), "
+                        + "\(decision.transitions.count) interface(s))")
             }
             alertName = name
             if !changes.updated.alerts.contains(where: { $0.run == analysis.run }) {
@@ -80,9 +88,11 @@ struct RunReporter {
         intake.archive(pending.allClaims)
         CrashPoint.hit("after-ack")
         let s = analysis.stats
-        Log.info("run \(analysis.run) reported: \(s.interfaces) interfaces, \(s.ok) ok, \(s.failed) failed, \(s.skipped) skipped"
-            + (analysis.isIncomplete ? ", \(analysis.missingShards.count) shard(s) missing" : "")
-            + (analysis.gaps.isEmpty ? "" : "; before it " + analysis.gaps.map { $0.sentence(in: config.notify.timeZone) }.joined(separator: "; "))
-            + " → reports/\(RunFileName.report(run: analysis.run))")
+        Log.info(
+            "run \(analysis.run) reported: \(s.interfaces) interfaces, \(s.ok) ok, \(s.failed) failed, \(s.skipped) skipped"
+                + (analysis.isIncomplete ? ", \(analysis.missingShards.count) shard(s) missing" : "")
+                + (analysis.gaps.isEmpty
+                    ? "" : "; before it " + analysis.gaps.map { $0.sentence(in: config.notify.timeZone) }.joined(separator: "; "))
+                + " → reports/\(RunFileName.report(run: analysis.run))")
     }
 }

@@ -83,8 +83,9 @@ struct WebhookChannel: Channel {
         case let .failure(failure):
             return .retryLater(failure.description, partsSent: 0, retryAfter: nil)
         case let .success(response):
-            return HTTPVerdict.classify(status: response.status, body: response.body, retryAfter: response.headers["Retry-After"],
-                                        partsSent: 0)
+            return HTTPVerdict.classify(
+                status: response.status, body: response.body, retryAfter: response.headers["Retry-After"],
+                partsSent: 0)
         }
     }
 }
@@ -96,12 +97,14 @@ enum HTTPVerdict {
         switch status {
         case 200..<300: return .delivered(partsSent: partsSent + 1)
         case 401, 403, 404, 410:
-            return .misconfigured("HTTP \(status) \(HTTPReply.reason(status)): check the webhook URL and credentials (\(excerpt))", partsSent: partsSent)
+            return .misconfigured(
+                "HTTP \(status) \(HTTPReply.reason(status)): check the webhook URL and credentials (\(excerpt))", partsSent: partsSent)
         case 400, 413, 415, 422:
             return .refused("HTTP \(status) \(HTTPReply.reason(status)): the receiver refused this message (\(excerpt))")
         default:
-            return .retryLater("HTTP \(status) \(HTTPReply.reason(status))" + (excerpt.isEmpty ? "" : " (\(excerpt))"), partsSent: partsSent,
-                               retryAfter: retryAfter.flatMap(Double.init))
+            return .retryLater(
+                "HTTP \(status) \(HTTPReply.reason(status))" + (excerpt.isEmpty ? "" : " (\(excerpt))"), partsSent: partsSent,
+                retryAfter: retryAfter.flatMap(Double.init))
         }
     }
 }

@@ -34,7 +34,8 @@ struct Deferral {
 
     /// Writes `delivery` to failed/ with a `.reason` note, then removes `claimed`.
     func fail(_ delivery: Delivery, reason: String, claimed: String?) throws {
-        let note = "alert: \(delivery.alert.id)\nchannel: \(delivery.state.channel)\nreason: \(reason)\nat: \(Timestamp.format(Date()))\n"
+        let note =
+            "alert: \(delivery.alert.id)\nchannel: \(delivery.state.channel)\nreason: \(reason)\nat: \(Timestamp.format(Date()))\n"
             + "bring it back with: notifier replay \(delivery.name)\n"
         try spool.deliveries.fail(delivery.name, bytes: try delivery.bytes(), note: note)
         if let claimed { try FileIO.unlink(claimed) }

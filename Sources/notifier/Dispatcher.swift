@@ -29,8 +29,9 @@ final class Dispatcher: @unchecked Sendable {
         let client = HTTPClient(settings: config.notify.http)
         var out: [String: any Channel] = [:]
         for robot in config.notify.wecom {
-            out[robot.name] = WeComChannel(settings: robot, client: client, timeout: config.notify.timeout,
-                                           limiter: RateLimiter(perMinute: config.notify.wecomPerMinute), style: MessageStyle(config.notify))
+            out[robot.name] = WeComChannel(
+                settings: robot, client: client, timeout: config.notify.timeout,
+                limiter: RateLimiter(perMinute: config.notify.wecomPerMinute), style: MessageStyle(config.notify))
         }
         for hook in config.notify.webhooks {
             out[hook.name] = WebhookChannel(settings: hook, client: client, timeout: config.notify.timeout)
@@ -59,7 +60,8 @@ final class Dispatcher: @unchecked Sendable {
     func recover() {
         for entry in FileIO.listIfPresent(spool.outbox.curDirectory) {
             guard let parsed = ClaimOwner.parse(claimedName: entry), parsed.owner.host == SpoolName.host,
-                  parsed.owner.pid != getpid(), !FileIO.processExists(parsed.owner.pid) else { continue }
+                parsed.owner.pid != getpid(), !FileIO.processExists(parsed.owner.pid)
+            else { continue }
             let path = spool.outbox.curDirectory + "/" + entry
             let later = [spool.deferredDirectory, spool.sentDirectory, spool.failedDirectory]
                 .contains { FileIO.status($0 + "/" + parsed.name) != nil }
@@ -114,7 +116,8 @@ final class Dispatcher: @unchecked Sendable {
         // Only a regular file of a sane size is read here: anything else is quarantined when it is claimed, and
         // opening a FIFO would block the notifier.
         let readable = Spool.isPlainFile(path, limit: Spool.fileLimit(of: "outbox"))
-        let start = (readable ? (try? Delivery.read(path, name: name))?.alert.stats.startedAt : nil)
+        let start =
+            (readable ? (try? Delivery.read(path, name: name))?.alert.stats.startedAt : nil)
             ?? RunFileName.run(of: name).flatMap(RunID.date(of:)) ?? .distantPast
         startTimes[name] = start
         return start
@@ -139,8 +142,10 @@ final class Dispatcher: @unchecked Sendable {
         }
     }
 
-    private func handle(_ name: String, fromDeferred: Bool, down: inout [String: Date], now: Date,
-                        stopping: @escaping @Sendable () -> Bool) async {
+    private func handle(
+        _ name: String, fromDeferred: Bool, down: inout [String: Date], now: Date,
+        stopping: @escaping @Sendable () -> Bool
+    ) async {
         guard let claim = claim(name, from: fromDeferred ? spool.deferredDirectory : nil) else { return }
         let claimed = claim.path
         var delivery: Delivery
@@ -154,8 +159,9 @@ final class Dispatcher: @unchecked Sendable {
         do {
             if now.timeIntervalSince(delivery.alert.createdAt) > config.notify.maxAge {
                 failedCount += 1
-                return try deferral.fail(delivery, reason: "expired: older than notify.max_age (\(DurationParser.format(config.notify.maxAge)))",
-                                         claimed: claimed)
+                return try deferral.fail(
+                    delivery, reason: "expired: older than notify.max_age (\(DurationParser.format(config.notify.maxAge)))",
+                    claimed: claimed)
             }
             if let until = down[channelName] {
                 // The channel is down: queue behind the deliveries that failed, in order.
@@ -164,8 +170,9 @@ final class Dispatcher: @unchecked Sendable {
             }
             guard let channel = channels[channelName] else {
                 let until = now.addingTimeInterval(config.notify.backoffMax)
-                Log.error("alert \(delivery.alert.id): channel \"\(channelName)\" is not configured any more; kept in outbox/deferred/ "
-                    + "(add the channel back, or `orchestrator spool purge` it)")
+                Log.error(
+                    "alert \(delivery.alert.id): channel \"\(channelName)\" is not configured any more; kept in outbox/deferred/ "
+                        + "(add the channel back, or `orchestrator spool purge` it)")
                 deferredCount += 1
                 return try deferral.postpone(delivery, until: until, claimed: claimed)
             }
@@ -198,8 +205,10 @@ final class Dispatcher: @unchecked Sendable {
         return result
     }
 
-    private func settle(_ delivery: Delivery, result: AttemptResult, channel: any Channel, claimed: String,
-                        down: inout [String: Date]) throws {
+    private func settle(
+        _ delivery: Delivery, result: AttemptResult, channel: any Channel, claimed: String,
+        down: inout [String: Date]
+    ) throws {
         var delivery = delivery
         let id = delivery.alert.id
         switch result {
@@ -222,8 +231,9 @@ final class Dispatcher: @unchecked Sendable {
             down[channel.name] = until
             try deferral.postpone(delivery, until: until, claimed: claimed)
             deferredCount += 1
-            Log.warning("alert \(id) for \(channel.name) deferred until \(Timestamp.format(until)) "
-                + "(attempt \(delivery.state.attempts)): \(error)")
+            Log.warning(
+                "alert \(id) for \(channel.name) deferred until \(Timestamp.format(until)) "
+                    + "(attempt \(delivery.state.attempts)): \(error)")
         case let .misconfigured(error, _):
             delivery.state.deferrals += 1
             delivery.state.lastError = error
@@ -232,8 +242,9 @@ final class Dispatcher: @unchecked Sendable {
             down[channel.name] = until
             try deferral.postpone(delivery, until: until, claimed: claimed)
             deferredCount += 1
-            Log.error("channel \(channel.name) is misconfigured: \(error). Alert \(id) is kept in outbox/deferred/ until "
-                + "\(Timestamp.format(until)); fix the config and send SIGHUP (or run `notifier replay --all`)")
+            Log.error(
+                "channel \(channel.name) is misconfigured: \(error). Alert \(id) is kept in outbox/deferred/ until "
+                    + "\(Timestamp.format(until)); fix the config and send SIGHUP (or run `notifier replay --all`)")
         case let .refused(error):
             delivery.state.lastError = error
             delivery.state.record("refused", error: error)

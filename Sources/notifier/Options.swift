@@ -19,19 +19,19 @@ struct Options {
     var common = CommonOptions()
 
     static let usage = """
-    usage: notifier [--config PATH] [--spool DIR] [--once]
-           notifier replay [--all | ALERT ...] [--sent [--mention]] [--config PATH] [--spool DIR]
-           notifier list [--config PATH] [--spool DIR]
+        usage: notifier [--config PATH] [--spool DIR] [--once]
+               notifier replay [--all | ALERT ...] [--sent [--mention]] [--config PATH] [--spool DIR]
+               notifier list [--config PATH] [--spool DIR]
 
-    Delivers alerts from spool/outbox/ to the configured channels (WeCom group robots, JSON webhooks; without any,
-    the message is printed and kept in outbox/sent/ as not delivered). A failed delivery is kept in outbox/deferred/
-    and retried with back-off until it goes through; nothing is dropped.
-      --once          deliver what is due now, then exit (default: run as a service until SIGTERM)
-      replay          send deferred and failed alerts now (ALERT: an alert id, run id or file name; --all: every one);
-                      with --sent, send delivered alerts again, marked as re-sent and without @mentions
-                      unless --mention
-      list            what waits in new/, deferred/ (attempts, last error, next attempt), failed/, and recent sent/
-    """
+        Delivers alerts from spool/outbox/ to the configured channels (WeCom group robots, JSON webhooks; without any,
+        the message is printed and kept in outbox/sent/ as not delivered). A failed delivery is kept in outbox/deferred/
+        and retried with back-off until it goes through; nothing is dropped.
+          --once          deliver what is due now, then exit (default: run as a service until SIGTERM)
+          replay          send deferred and failed alerts now (ALERT: an alert id, run id or file name; --all: every one);
+                          with --sent, send delivered alerts again, marked as re-sent and without @mentions
+                          unless --mention
+          list            what waits in new/, deferred/ (attempts, last error, next attempt), failed/, and recent sent/
+        """
 
     /// The usage of one command (`replay --help` shows only replay's lines).
     static func usage(of verb: String) -> String {
@@ -71,14 +71,18 @@ struct Options {
                 }
                 flags.insert(argument)
             } else {
-                guard verb == "replay" else { throw args.error(verb == "deliver" ? .unknownCommand(argument, expected: "replay or list") : .unexpectedArgument(argument)) }
+                guard verb == "replay" else {
+                    throw args.error(verb == "deliver" ? .unknownCommand(argument, expected: "replay or list") : .unexpectedArgument(argument))
+                }
                 selection.append(argument)
             }
         }
         switch verb {
         case "replay":
             let all = flags.contains("--all")
-            guard all || !selection.isEmpty else { throw args.error(.missingOperand(command: "replay", expected: "name the alerts to send, or --all")) }
+            guard all || !selection.isEmpty else {
+                throw args.error(.missingOperand(command: "replay", expected: "name the alerts to send, or --all"))
+            }
             guard !(all && !selection.isEmpty) else { throw args.error(.conflict("replay: name alerts or give --all, not both")) }
             guard flags.contains("--sent") || !flags.contains("--mention") else { throw args.error(.conflict("replay: --mention goes with --sent")) }
             options.command = .replay(selection: selection, all: all, sent: flags.contains("--sent"), mention: flags.contains("--mention"))

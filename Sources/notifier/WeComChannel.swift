@@ -30,8 +30,10 @@ struct WeComChannel: Channel {
         var parts = [WeComRenderer.markdownMessage(alert, mentionedList: mention ? settings.mentionedList : [], style: now)]
         let needsText = mention && (!settings.mentionedMobileList.isEmpty || settings.mentionedList.contains("@all"))
         if needsText {
-            parts.append(WeComRenderer.mentionMessage(alert, mentionedList: settings.mentionedList,
-                                                      mentionedMobileList: settings.mentionedMobileList))
+            parts.append(
+                WeComRenderer.mentionMessage(
+                    alert, mentionedList: settings.mentionedList,
+                    mentionedMobileList: settings.mentionedMobileList))
         }
         return parts
     }
@@ -42,22 +44,25 @@ struct WeComChannel: Channel {
         var sent = part
         while sent < parts.count {
             guard await limiter.acquire(stop: stop) else { return .retryLater("stopping", partsSent: sent, retryAfter: 0) }
-            let request = OutgoingRequest(method: "POST", url: settings.webhookURL,
-                                          headers: ["Content-Type": "application/json", "User-Agent": "Vigil/1 (notifier)"],
-                                          body: Array(parts[sent].utf8))
+            let request = OutgoingRequest(
+                method: "POST", url: settings.webhookURL,
+                headers: ["Content-Type": "application/json", "User-Agent": "Vigil/1 (notifier)"],
+                body: Array(parts[sent].utf8))
             let response: HTTPResponse
             switch await client.send(request, timeout: timeout) {
             case let .failure(failure): return .retryLater(failure.description, partsSent: sent, retryAfter: nil)
             case let .success(r): response = r
             }
             guard (200..<300).contains(response.status) else {
-                return HTTPVerdict.classify(status: response.status, body: response.body, retryAfter: response.headers["Retry-After"],
-                                            partsSent: sent)
+                return HTTPVerdict.classify(
+                    status: response.status, body: response.body, retryAfter: response.headers["Retry-After"],
+                    partsSent: sent)
             }
             let answer = (try? JSONDocument.parse(String(decoding: response.body, as: UTF8.self))).map(JSONValue.init(node:))
             guard let code = answer?.value(at: "errcode")?.text.flatMap(Int.init) else {
-                return .retryLater("unexpected answer (no errcode): \(String(decoding: response.body.prefix(120), as: UTF8.self))",
-                                   partsSent: sent, retryAfter: nil)
+                return .retryLater(
+                    "unexpected answer (no errcode): \(String(decoding: response.body.prefix(120), as: UTF8.self))",
+                    partsSent: sent, retryAfter: nil)
             }
             let message = Redactor.redact(answer?.value(at: "errmsg")?.text ?? "")
             switch code {

@@ -58,11 +58,13 @@ enum WeComRenderer {
         let content = cut("Vigil: \(title(alert)) — details in the message above.", to: 200)
         let body = JSONValue.object([
             .init(key: "msgtype", value: .string("text")),
-            .init(key: "text", value: .object([
-                .init(key: "content", value: .string(content)),
-                .init(key: "mentioned_list", value: .array(mentionedList.map { .string($0) })),
-                .init(key: "mentioned_mobile_list", value: .array(mentionedMobileList.map { .string($0) })),
-            ])),
+            .init(
+                key: "text",
+                value: .object([
+                    .init(key: "content", value: .string(content)),
+                    .init(key: "mentioned_list", value: .array(mentionedList.map { .string($0) })),
+                    .init(key: "mentioned_mobile_list", value: .array(mentionedMobileList.map { .string($0) })),
+                ])),
         ])
         return body.serialized()
     }
@@ -81,7 +83,8 @@ enum WeComRenderer {
         case .incomplete where alert.stats.missingShards.isEmpty && !(alert.stats.gaps ?? []).isEmpty:
             // "monitoring was blind from 10:01 to 10:04 (3 runs not recorded: disk full)"
             return alert.stats.gaps![0]
-        case .incomplete: return "monitoring incomplete (\(alert.stats.missingShards.count) shard\(alert.stats.missingShards.count == 1 ? "" : "s") missing)"
+        case .incomplete:
+            return "monitoring incomplete (\(alert.stats.missingShards.count) shard\(alert.stats.missingShards.count == 1 ? "" : "s") missing)"
         case .everyRun: return "\(alert.stats.failed) failing in this run"
         }
     }
@@ -108,8 +111,9 @@ enum WeComRenderer {
             marker = late > 60 ? " (delayed \(MessageStyle.span(late)))" : ""
         }
         head.append("> Run `\(cut(alert.run, to: 60))` (\(s.trigger)) · \(style.clock(s.startedAt, withDate: true))" + marker)
-        head.append("> \(s.ok)/\(s.interfaces) ok · \(s.failed) failed" + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "")
-            + " · success \(String(format: "%.1f", s.successRate))%")
+        head.append(
+            "> \(s.ok)/\(s.interfaces) ok · \(s.failed) failed" + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "")
+                + " · success \(String(format: "%.1f", s.successRate))%")
         for missing in s.missingShards.prefix(3) { head.append("> <font color=\"warning\">shard \(cut(missing, to: 120))</font>") }
         for gap in (s.gaps ?? []).prefix(3) { head.append("> <font color=\"warning\">\(cut(gap, to: 160))</font>") }
         let mentions = mentionedList.filter { $0 != "@all" }.map { "<@\(cut(plain($0), to: 64))>" }.joined(separator: " ")
@@ -125,13 +129,18 @@ enum WeComRenderer {
         var shown = 0
         var full = true
         func fits(_ line: String) -> Bool {
-            guard full, used + 1 + line.utf8.count + footer.utf8.count + reserve <= limit else { full = false; return false }
+            guard full, used + 1 + line.utf8.count + footer.utf8.count + reserve <= limit else {
+                full = false
+                return false
+            }
             body += "\n" + line
             used += 1 + line.utf8.count
             return true
         }
-        let groups = [(StateChange.newFailure, "New failures", "warning"), (.recovered, "Recovered", "info"), (.stillFailing, "Still failing", "comment")]
-            .map { change, title, color in (alert.transitions.filter { $0.change == change }, title, color) }
+        let groups = [
+            (StateChange.newFailure, "New failures", "warning"), (.recovered, "Recovered", "info"), (.stillFailing, "Still failing", "comment"),
+        ]
+        .map { change, title, color in (alert.transitions.filter { $0.change == change }, title, color) }
         for (list, title, color) in groups where !list.isEmpty {
             guard fits(""), fits("**\(title) (\(list.count))**") else { break }
             for transition in list {

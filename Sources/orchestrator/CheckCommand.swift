@@ -18,7 +18,8 @@ enum CheckCommand {
                 let files = try environmentFiles(options.environmentFiles)
                 environment = files.variables
                 warnings += files.ignored.map(\.description)
-                environmentNote = "environment: \(files.variables.count) variable(s) from \(files.read.joined(separator: ", ")); "
+                environmentNote =
+                    "environment: \(files.variables.count) variable(s) from \(files.read.joined(separator: ", ")); "
                     + "the shell's environment is not used, as under systemd"
             }
             deployment = try Deployment.load(options, environment: environment)
@@ -35,19 +36,22 @@ enum CheckCommand {
         let proxyVariables = ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"]
             .filter { environment[$0]?.isEmpty == false }
         if !proxyVariables.isEmpty, !c.services.values.contains(where: { $0.http.proxy == .environment }) {
-            warnings.append("\(proxyVariables.joined(separator: ", ")) set, but probes go direct: a service uses the environment's "
-                + "proxy only with proxy: env")
+            warnings.append(
+                "\(proxyVariables.joined(separator: ", ")) set, but probes go direct: a service uses the environment's "
+                    + "proxy only with proxy: env")
         }
         var out = "configuration OK: \(c.source ?? "built-in defaults")\n"
         if let environmentNote { out += environmentNote + "\n" }
         out += "spool: \(deployment.spool.root)\n"
         out += "http: \(Curl.summary)\n"
         out += "interface pool: \(c.monitor.interfacePool)\n"
-        out += "schedule: \(c.monitor.schedule.summary); start_delay \(DurationParser.format(c.scheduler.startDelay)), "
+        out +=
+            "schedule: \(c.monitor.schedule.summary); start_delay \(DurationParser.format(c.scheduler.startDelay)), "
             + "max_runtime \(DurationParser.format(c.scheduler.maxRuntime)), graceful_shutdown \(DurationParser.format(c.scheduler.gracefulShutdown))\n"
         let next = c.monitor.schedule.upcoming(after: Date(), count: 3)
         out += "next runs: " + (next.isEmpty ? "none" : next.map { Timestamp.format($0) }.joined(separator: ", ")) + "\n"
-        out += "probing: \(c.scheduler.probers) prober(s) per run" + (options.hosts > 1 ? " over \(options.hosts) hosts" : "")
+        out +=
+            "probing: \(c.scheduler.probers) prober(s) per run" + (options.hosts > 1 ? " over \(options.hosts) hosts" : "")
             + ", concurrency \(c.monitor.concurrency), timeout \(DurationParser.format(c.monitor.timeout)), "
             + "\(c.monitor.retryAttempts) retries, breaker \(c.monitor.breakerFailures) failures / \(DurationParser.format(c.monitor.breakerOpenFor))\n"
         let pool = deployment.pool
@@ -57,7 +61,8 @@ enum CheckCommand {
             let list = pool.interfaces(of: name)
             let disabled = list.filter { !$0.enabled }.count
             let service = c.services[name]
-            out += "  \(name): \(list.count) interface(s)" + (disabled > 0 ? " (\(disabled) disabled)" : "")
+            out +=
+                "  \(name): \(list.count) interface(s)" + (disabled > 0 ? " (\(disabled) disabled)" : "")
                 + (service?.baseURL.map { ", base_url \(Redactor.maskQuery(of: $0))" } ?? "")
                 + (service?.auth != nil ? ", bearer token from \(service!.auth!.url)" : "") + "\n"
             // The ids state and alerts follow: what an operator checks after moving entries around.
@@ -69,7 +74,8 @@ enum CheckCommand {
         out += "alerts: mode \(c.alerts.mode.rawValue), reminders every \(DurationParser.format(c.alerts.repeatInterval))\n"
         for w in c.maintenance {
             let next = ScheduleSetting.cron(w.schedule).next(after: Date())
-            out += "maintenance: \((w.services + w.interfaces).joined(separator: ", ")) for \(DurationParser.format(w.duration)) at cron "
+            out +=
+                "maintenance: \((w.services + w.interfaces).joined(separator: ", ")) for \(DurationParser.format(w.duration)) at cron "
                 + "\"\(w.schedule.source)\", next \(next.map(Timestamp.format) ?? "never"): \(w.reason)\n"
         }
         var channels = c.notify.wecom.map { "\($0.name) (WeCom \(Redactor.maskQuery(of: $0.webhookURL)))" }
@@ -91,8 +97,11 @@ enum CheckCommand {
             let path = optional ? String(argument.dropFirst()) : argument
             guard FileManager.default.fileExists(atPath: path) else {
                 if optional { continue }
-                throw ConfigError([ConfigIssue(file: path, line: nil, key: nil,
-                                               message: "no such file (write --env-file -\(path) if the unit's EnvironmentFile= has a \"-\")")])
+                throw ConfigError([
+                    ConfigIssue(
+                        file: path, line: nil, key: nil,
+                        message: "no such file (write --env-file -\(path) if the unit's EnvironmentFile= has a \"-\")")
+                ])
             }
             let file = try EnvironmentFile.load(path: path, displayName: path)
             variables.merge(file.variables) { $1 }

@@ -34,8 +34,9 @@ enum DemoCommand {
         do {
             var env = ProcessInfo.processInfo.environment
             env["DEMO_PASSWORD"] = MockAPI.demoPassword
-            once = try ChildProcess(executable: Programs.path("orchestrator"), arguments: ["once", "--config", dir + "/config.yaml"],
-                                    environment: env, stdout: .capture, stderr: .inherit)
+            once = try ChildProcess(
+                executable: Programs.path("orchestrator"), arguments: ["once", "--config", dir + "/config.yaml"],
+                environment: env, stdout: .capture, stderr: .inherit)
         } catch {
             Log.error("cannot start orchestrator once: \(error)")
             return 1
@@ -66,36 +67,40 @@ enum DemoCommand {
             try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(text.utf8).write(to: URL(fileURLWithPath: full))
         }
-        try put("config.yaml", """
-        # Written by `orchestrator demo`: everything points at 127.0.0.1.
-        monitor:
-          timeout: 3s
-          retry_attempts: 1
-          retry_delay: 200ms
-          interface_pool: ./Interface-pool
-        services:
-          shop:
-            base_url: \(base)
-            auth:
-              url: /auth/token
-              body: {username: demo, password: "${DEMO_PASSWORD}"}
-              token_field: data.access_token
-              expires_in_field: data.expires_in
-        notify:
-          wecom:
-            webhook_url: "\(base)/cgi-bin/webhook/send?key=demo-webhook-key"
-            mentioned_list: [oncall]
-        spool:
-          dir: ./spool
-        """)
+        try put(
+            "config.yaml",
+            """
+            # Written by `orchestrator demo`: everything points at 127.0.0.1.
+            monitor:
+              timeout: 3s
+              retry_attempts: 1
+              retry_delay: 200ms
+              interface_pool: ./Interface-pool
+            services:
+              shop:
+                base_url: \(base)
+                auth:
+                  url: /auth/token
+                  body: {username: demo, password: "${DEMO_PASSWORD}"}
+                  token_field: data.access_token
+                  expires_in_field: data.expires_in
+            notify:
+              wecom:
+                webhook_url: "\(base)/cgi-bin/webhook/send?key=demo-webhook-key"
+                mentioned_list: [oncall]
+            spool:
+              dir: ./spool
+            """)
         try put("Interface-pool/shop/health.yaml", "name: Health check\nurl: /api/health\n")
-        try put("Interface-pool/shop/user-info.yaml", """
-        name: 获取用户信息
-        url: /api/user/info
-        params: {id: 1}
-        auth: true
-        expect: {status: [200], body_contains: '"code":0'}
-        """)
+        try put(
+            "Interface-pool/shop/user-info.yaml",
+            """
+            name: 获取用户信息
+            url: /api/user/info
+            params: {id: 1}
+            auth: true
+            expect: {status: [200], body_contains: '"code":0'}
+            """)
         try put("Interface-pool/shop/nurse-schedule.yaml", "name: 护士排班 (slow)\nurl: /api/nurse/schedule\nexpect: {max_latency: 500ms}\n")
         try put("Interface-pool/shop/orders.json", #"{"name": "Order list", "url": "/api/orders"}"#)
         try put("Interface-pool/shop/legacy.yaml", "name: Legacy report\nurl: /api/legacy/report\n")

@@ -14,10 +14,14 @@ struct Deployment {
     /// `needsPool: false` for commands that only look at the spool (status, trigger, spool): they must work
     /// when an interface file is broken, which is when an operator needs them.
     /// `environment`: the variables `${…}` expands from (default: this process's).
-    static func load(_ options: Options, needsPool: Bool = true,
-                     environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Deployment {
+    static func load(
+        _ options: Options, needsPool: Bool = true,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Deployment {
         let config = try options.common.loadConfig(environment: environment)
-        let pool = needsPool ? try InterfacePool.load(config: config, environment: environment)
+        let pool =
+            needsPool
+            ? try InterfacePool.load(config: config, environment: environment)
             : InterfacePool(directory: config.monitor.interfacePool, interfaces: [])
         return Deployment(config: config, pool: pool, spool: config.spool.spool, configPath: config.source)
     }

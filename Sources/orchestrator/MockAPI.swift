@@ -30,7 +30,10 @@ final class MockAPI: Sendable {
                 guard request.method == "POST", request.bodyText.contains("\"\(MockAPI.demoPassword)\"") else {
                     return .json(401, #"{"code":401,"msg":"bad credentials"}"#)
                 }
-                let n = issued.withLock { $0 += 1; return $0 }
+                let n = issued.withLock {
+                    $0 += 1
+                    return $0
+                }
                 return .json(200, #"{"code":0,"data":{"access_token":"demo-token-\#(n)","expires_in":3600}}"#)
             case "/api/health":
                 return .json(200, #"{"code":0,"status":"up"}"#, delay: latency)
@@ -54,12 +57,15 @@ final class MockAPI: Sendable {
                 // of new failures and recoveries, so the analyzer and notifier work every run.
                 if request.path.hasPrefix("/bench-flap/") {
                     let minute = Int(Date().timeIntervalSince1970 / 60)
-                    return minute % 2 == 1 ? .json(503, #"{"code":503,"msg":"flapping"}"#, delay: latency) : .json(200, #"{"code":0}"#, delay: latency)
+                    return minute % 2 == 1
+                        ? .json(503, #"{"code":503,"msg":"flapping"}"#, delay: latency) : .json(200, #"{"code":0}"#, delay: latency)
                 }
                 // Accepts and never answers: what waiting on hanging targets costs.
                 if request.path.hasPrefix("/bench-hang/") { return HTTPReply(action: .hang) }
                 // 100 MiB: what a huge answer costs the prober's memory.
-                if request.path.hasPrefix("/bench-big/") { return HTTPReply(status: 200, headers: ["Content-Type": "application/octet-stream"], body: MockAPI.big) }
+                if request.path.hasPrefix("/bench-big/") {
+                    return HTTPReply(status: 200, headers: ["Content-Type": "application/octet-stream"], body: MockAPI.big)
+                }
                 return .text(404, "no route for \(request.path)")
             }
         }

@@ -25,12 +25,15 @@ enum OnceCommand {
         }
         let now = Date()
         let shards = deployment.config.scheduler.probers
-        let plan = RunPlan(run: RunID.manual(at: now), trigger: "manual", shardCount: shards, localShards: Shard.all(shards),
-                           startedAt: now, deadline: now.addingTimeInterval(deployment.config.scheduler.maxRuntime))
+        let plan = RunPlan(
+            run: RunID.manual(at: now), trigger: "manual", shardCount: shards, localShards: Shard.all(shards),
+            startedAt: now, deadline: now.addingTimeInterval(deployment.config.scheduler.maxRuntime))
         let supervisor = RunSupervisor(plan: plan, deployment: deployment)
         let watcher = SignalWatcher([SIGTERM, SIGINT]) { number in
             Log.notice("\(SignalWatcher.name(number)): stopping the probers")
-            Task { await supervisor.terminate(grace: deployment.config.scheduler.gracefulShutdown, reason: "interrupted (\(SignalWatcher.name(number)))") }
+            Task {
+                await supervisor.terminate(grace: deployment.config.scheduler.gracefulShutdown, reason: "interrupted (\(SignalWatcher.name(number)))")
+            }
         }
         let record = await supervisor.execute()
         _ = watcher

@@ -41,31 +41,31 @@ struct Options {
     var environmentFiles: [String] = []
 
     static let usage = """
-    usage: orchestrator [COMMAND] [--config PATH] [--spool DIR] [--hosts M --host-index I]
+        usage: orchestrator [COMMAND] [--config PATH] [--spool DIR] [--hosts M --host-index I]
 
-    commands:
-      (none)               run as a service: keep the schedule, start probers, supervise them (until SIGTERM)
-      once                 one full cycle in the foreground: probe, analyze, notify, print the report
-                           (exit 0: all interfaces ok, 1: failures found, 2: the configuration is wrong)
-      check [--env-file FILE]...   validate the config and every interface file, print a summary; probes nothing.
-                           --env-file reads systemd EnvironmentFile= syntax and expands ${…} with those variables
-                           only, as the service will (a leading "-" as in the unit: a missing file is no error)
-      trigger              ask the running service to start a run now
-      status [--json]      the services, what fails now, the last runs and the spool's queues (from files: works with or
-                           without the services); --json: the same facts as one JSON object
-      spool ls [QUEUE] [--json]            list files per queue with age and size
-      spool show NAME                      print a spool file's records readably (NAME: file name or path)
-      spool requeue NAME... | --queue Q    move quarantined files back to their queue, make deferred/failed alerts due
-      spool purge NAME... | --queue Q --yes    delete (prints what it would delete without --yes)
-      silence add ID|SERVICE|GLOB --for 2h --reason "…" [--by NAME]   probe and report, but neither alert nor remind
-      silence ls | silence rm SILENCE-ID   list silences (active and expired), end one
-      demo [--keep]        a self-contained first run: mock API and webhook receiver on 127.0.0.1, the real programs
-      mock-api [--port N] [--latency 50ms]  serve the mock API used by the demo and the benchmarks
-    options:
-      --config PATH        config.yaml or config.json (default: ./config.yaml if present, else built-in defaults)
-      --spool DIR          spool directory (default: spool.dir of the config)
-      --hosts M --host-index I   several hosts share the spool: this one runs shards I, I+M, … of each run
-    """
+        commands:
+          (none)               run as a service: keep the schedule, start probers, supervise them (until SIGTERM)
+          once                 one full cycle in the foreground: probe, analyze, notify, print the report
+                               (exit 0: all interfaces ok, 1: failures found, 2: the configuration is wrong)
+          check [--env-file FILE]...   validate the config and every interface file, print a summary; probes nothing.
+                               --env-file reads systemd EnvironmentFile= syntax and expands ${…} with those variables
+                               only, as the service will (a leading "-" as in the unit: a missing file is no error)
+          trigger              ask the running service to start a run now
+          status [--json]      the services, what fails now, the last runs and the spool's queues (from files: works with or
+                               without the services); --json: the same facts as one JSON object
+          spool ls [QUEUE] [--json]            list files per queue with age and size
+          spool show NAME                      print a spool file's records readably (NAME: file name or path)
+          spool requeue NAME... | --queue Q    move quarantined files back to their queue, make deferred/failed alerts due
+          spool purge NAME... | --queue Q --yes    delete (prints what it would delete without --yes)
+          silence add ID|SERVICE|GLOB --for 2h --reason "…" [--by NAME]   probe and report, but neither alert nor remind
+          silence ls | silence rm SILENCE-ID   list silences (active and expired), end one
+          demo [--keep]        a self-contained first run: mock API and webhook receiver on 127.0.0.1, the real programs
+          mock-api [--port N] [--latency 50ms]  serve the mock API used by the demo and the benchmarks
+        options:
+          --config PATH        config.yaml or config.json (default: ./config.yaml if present, else built-in defaults)
+          --spool DIR          spool directory (default: spool.dir of the config)
+          --hosts M --host-index I   several hosts share the spool: this one runs shards I, I+M, … of each run
+        """
 
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
@@ -90,9 +90,11 @@ struct Options {
             }
             switch argument {
             case "--hosts": options.hosts = try args.value(for: argument, expected: "a number ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
-            case "--host-index": options.hostIndex = try args.value(for: argument, expected: "a number ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
+            case "--host-index":
+                options.hostIndex = try args.value(for: argument, expected: "a number ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
             case "--port": port = try args.value(for: argument, expected: "a port number (0–65535)") { UInt16($0) }
-            case "--latency": latency = try args.value(for: argument, expected: "a duration such as 50ms") { DurationParser.parse($0, defaultUnit: .milliseconds) }
+            case "--latency":
+                latency = try args.value(for: argument, expected: "a duration such as 50ms") { DurationParser.parse($0, defaultUnit: .milliseconds) }
             case "--queue": queue = try args.value(for: argument)
             case "--for":
                 silenceFor = try args.value(for: argument, expected: "a duration such as 30m, 2h or 3d (at most 366d)") {
@@ -131,12 +133,15 @@ struct Options {
             switch words.dropFirst().first {
             case "add":
                 guard operands.count == 1, let duration = silenceFor, let reason, !reason.isEmpty else {
-                    throw args.error(.missingOperand(command: "silence add", expected: "name one interface id, service or glob, with --for and --reason"))
+                    throw args.error(
+                        .missingOperand(command: "silence add", expected: "name one interface id, service or glob, with --for and --reason"))
                 }
                 options.command = .silence(.add(match: operands[0], duration: duration, reason: reason, by: by))
             case "ls": options.command = .silence(.list)
             case "rm":
-                guard operands.count == 1 else { throw args.error(.missingOperand(command: "silence rm", expected: "name the silence (see silence ls)")) }
+                guard operands.count == 1 else {
+                    throw args.error(.missingOperand(command: "silence rm", expected: "name the silence (see silence ls)"))
+                }
                 options.command = .silence(.remove(operands[0]))
             case let other: throw args.error(.unknownCommand("silence \(other ?? "")", expected: "silence add, ls or rm"))
             }
@@ -147,10 +152,14 @@ struct Options {
                 guard let name = operands.first else { throw args.error(.missingOperand(command: "spool show", expected: "name a file")) }
                 options.command = .spool(.show(name))
             case "requeue":
-                guard !operands.isEmpty || queue != nil else { throw args.error(.missingOperand(command: "spool requeue", expected: "name files or --queue")) }
+                guard !operands.isEmpty || queue != nil else {
+                    throw args.error(.missingOperand(command: "spool requeue", expected: "name files or --queue"))
+                }
                 options.command = .spool(.requeue(names: operands, queue: queue))
             case "purge":
-                guard !operands.isEmpty || queue != nil else { throw args.error(.missingOperand(command: "spool purge", expected: "name files or --queue")) }
+                guard !operands.isEmpty || queue != nil else {
+                    throw args.error(.missingOperand(command: "spool purge", expected: "name files or --queue"))
+                }
                 options.command = .spool(.purge(names: operands, queue: queue, confirmed: flags.contains("--yes")))
             case let other: throw args.error(.unknownCommand("spool \(other ?? "")", expected: "spool ls, show, requeue or purge"))
             }
@@ -187,7 +196,8 @@ struct Options {
         for line in lines {
             let trimmed = line.drop { $0 == " " }
             if line.hasPrefix("  "), !line.hasPrefix("    "), !trimmed.hasPrefix("--") {
-                inPicked = trimmed.hasPrefix(key + " ") || trimmed == key || (key == first && trimmed.hasPrefix(first + " |"))
+                inPicked =
+                    trimmed.hasPrefix(key + " ") || trimmed == key || (key == first && trimmed.hasPrefix(first + " |"))
                     || trimmed.hasPrefix(key + "|")
             } else if !line.hasPrefix("    ") {
                 inPicked = false

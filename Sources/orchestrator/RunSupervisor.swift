@@ -71,8 +71,9 @@ final class RunSupervisor: Sendable {
     /// Runs the plan to the end and returns its record (also appended to the run history).
     func execute() async -> RunRecord {
         let spool = deployment.spool
-        let manifest = RunManifest(run: plan.run, shards: plan.shardCount, startedAt: plan.startedAt, deadline: plan.deadline,
-                                   trigger: plan.trigger, gaps: plan.gaps.isEmpty ? nil : plan.gaps)
+        let manifest = RunManifest(
+            run: plan.run, shards: plan.shardCount, startedAt: plan.startedAt, deadline: plan.deadline,
+            trigger: plan.trigger, gaps: plan.gaps.isEmpty ? nil : plan.gaps)
         do {
             // Every host of a multi-host run publishes the same manifest; the first one stays. It is a control
             // record: it may use the reserve below spool.min_free that batches cannot.
@@ -80,23 +81,26 @@ final class RunSupervisor: Sendable {
         } catch {
             // Without its manifest nobody would learn of the run: it is not started, and the service records it
             // as a gap to carry on the next manifest it can write.
-            var record = RunRecord(run: plan.run, trigger: plan.trigger, host: SpoolName.host, shards: plan.shardCount,
-                                   startedAt: plan.startedAt, finishedAt: Date(), outcomes: [])
+            var record = RunRecord(
+                run: plan.run, trigger: plan.trigger, host: SpoolName.host, shards: plan.shardCount,
+                startedAt: plan.startedAt, finishedAt: Date(), outcomes: [])
             record.notStarted = "cannot publish the manifest: \(error)"
             record.notStartedForSpace = (error as? SpoolError)?.isOutOfSpace ?? false
             appendHistory(record)
             return record
         }
-        Log.info("run \(plan.run) (\(plan.trigger)) started: shards \(plan.localShards.map(\.description).joined(separator: ", ")) "
-            + "of \(plan.shardCount), deadline \(Timestamp.format(plan.deadline))")
+        Log.info(
+            "run \(plan.run) (\(plan.trigger)) started: shards \(plan.localShards.map(\.description).joined(separator: ", ")) "
+                + "of \(plan.shardCount), deadline \(Timestamp.format(plan.deadline))")
         var outcomes: [ShardOutcome] = []
         var spawnFailures: [Shard: String] = [:]
         for shard in plan.localShards {
             do {
-                let child = try ChildProcess(executable: Programs.path("prober"),
-                                             arguments: deployment.childArguments + ["--run", plan.run, "--shard", shard.description],
-                                             environment: childEnvironment(), stdout: .discard,
-                                             stderr: .lines { [self] line in relay(line, from: shard) })
+                let child = try ChildProcess(
+                    executable: Programs.path("prober"),
+                    arguments: deployment.childArguments + ["--run", plan.run, "--shard", shard.description],
+                    environment: childEnvironment(), stdout: .discard,
+                    stderr: .lines { [self] line in relay(line, from: shard) })
                 children.withLock { $0[shard] = child }
             } catch {
                 spawnFailures[shard] = "cannot start prober: \(error)"
@@ -110,13 +114,17 @@ final class RunSupervisor: Sendable {
         for shard in plan.localShards {
             outcomes.append(settle(shard, termination: terminations[shard], spawnFailure: spawnFailures[shard]))
         }
-        let record = RunRecord(run: plan.run, trigger: plan.trigger, host: SpoolName.host, shards: plan.shardCount,
-                               startedAt: plan.startedAt, finishedAt: Date(), outcomes: outcomes)
+        let record = RunRecord(
+            run: plan.run, trigger: plan.trigger, host: SpoolName.host, shards: plan.shardCount,
+            startedAt: plan.startedAt, finishedAt: Date(), outcomes: outcomes)
         appendHistory(record)
         let failed = record.failedShards
-        Log.info("run \(plan.run) finished in \(String(format: "%.1f", record.finishedAt.timeIntervalSince(plan.startedAt)))s: "
-            + (failed.isEmpty ? "every shard published its batch" : "\(failed.count) shard(s) failed: "
-                + failed.map { "\($0.shard) (\($0.reason ?? "?"))" }.joined(separator: "; ")))
+        Log.info(
+            "run \(plan.run) finished in \(String(format: "%.1f", record.finishedAt.timeIntervalSince(plan.startedAt)))s: "
+                + (failed.isEmpty
+                    ? "every shard published its batch"
+                    : "\(failed.count) shard(s) failed: "
+                        + failed.map { "\($0.shard) (\($0.reason ?? "?"))" }.joined(separator: "; ")))
         return record
     }
 
@@ -165,8 +173,9 @@ final class RunSupervisor: Sendable {
         }
         let stub = ShardFailed(run: plan.run, shard: shard, reason: reason, at: Date())
         do {
-            try spool.results.publish(name: RunFileName.batch(run: plan.run, shard: shard, program: "orchestrator"),
-                                      bytes: try RecordCoding.encode(stub) + [10], control: true)
+            try spool.results.publish(
+                name: RunFileName.batch(run: plan.run, shard: shard, program: "orchestrator"),
+                bytes: try RecordCoding.encode(stub) + [10], control: true)
         } catch {
             Log.error("run \(plan.run) shard \(shard): cannot write its shard_failed stub: \(error)")
         }
@@ -188,7 +197,8 @@ final class RunSupervisor: Sendable {
         var level = LogLevel.info
         var text = Substring(line)
         if text.hasPrefix("<"), let close = text.firstIndex(of: ">"), let n = Int(text[text.index(after: text.startIndex)..<close]),
-           let parsed = LogLevel(rawValue: n) {
+            let parsed = LogLevel(rawValue: n)
+        {
             level = parsed
             text = text[text.index(after: close)...]
             if let colon = text.firstIndex(of: ":"), LogLevel(name: String(text[..<colon])) != nil {

@@ -39,25 +39,29 @@ final class Service: @unchecked Sendable {
     init(deployment: Deployment, options: Options) {
         self.deployment = deployment
         self.options = options
-        state = ServiceState(host: SpoolName.host, pid: getpid(), startedAt: startedAt, running: true,
-                             schedule: deployment.config.monitor.schedule.summary, hosts: options.hosts,
-                             hostIndex: options.hostIndex, updatedAt: startedAt)
+        state = ServiceState(
+            host: SpoolName.host, pid: getpid(), startedAt: startedAt, running: true,
+            schedule: deployment.config.monitor.schedule.summary, hosts: options.hosts,
+            hostIndex: options.hostIndex, updatedAt: startedAt)
         nextTick = firstTick()
         if let previous = ServiceState.read(deployment.stateFile) {
             state.lastRuns = previous.lastRuns
             gaps = previous.gaps ?? []
             // Ticks that came while no orchestrator ran here.
             if let missed = previous.nextRun, missed < startedAt {
-                skip(from: missed, before: min(startedAt, nextTick ?? startedAt), reason: .notRunning,
-                     detail: "down since \(Timestamp.format(previous.updatedAt))")
+                skip(
+                    from: missed, before: min(startedAt, nextTick ?? startedAt), reason: .notRunning,
+                    detail: "down since \(Timestamp.format(previous.updatedAt))")
             }
         }
         if let first = schedule.next(after: startedAt.addingTimeInterval(-0.001)), let nextTick, first < nextTick {
-            skip(from: first, before: nextTick, reason: .startDelay,
-                 detail: "scheduler.start_delay \(DurationParser.format(deployment.config.scheduler.startDelay))")
+            skip(
+                from: first, before: nextTick, reason: .startDelay,
+                detail: "scheduler.start_delay \(DurationParser.format(deployment.config.scheduler.startDelay))")
         }
-        Log.info("schedule: \(deployment.config.monitor.schedule.summary); next run \(nextTick.map(Timestamp.format) ?? "never")"
-            + (options.hosts > 1 ? "; host \(options.hostIndex) of \(options.hosts)" : ""))
+        Log.info(
+            "schedule: \(deployment.config.monitor.schedule.summary); next run \(nextTick.map(Timestamp.format) ?? "never")"
+                + (options.hosts > 1 ? "; host \(options.hostIndex) of \(options.hosts)" : ""))
     }
 
     private var schedule: ScheduleSetting { deployment.config.monitor.schedule }
@@ -75,8 +79,9 @@ final class Service: @unchecked Sendable {
         }
         guard count > 0 else { return }
         let gap = MonitoringGap(reason: reason, from: from, to: last, runs: count, detail: detail)
-        Log.warning("\(count == 1 ? "tick \(Timestamp.format(from))" : "\(count) ticks from \(Timestamp.format(from)) to \(Timestamp.format(last))") "
-            + "ran nothing: \(gap.reasonText)\(detail.map { " (\($0))" } ?? ""); the next run's report and alert say so")
+        Log.warning(
+            "\(count == 1 ? "tick \(Timestamp.format(from))" : "\(count) ticks from \(Timestamp.format(from)) to \(Timestamp.format(last))") "
+                + "ran nothing: \(gap.reasonText)\(detail.map { " (\($0))" } ?? ""); the next run's report and alert say so")
     }
 
     private func firstTick() -> Date? {
@@ -93,13 +98,15 @@ final class Service: @unchecked Sendable {
             let after = Set(deployment.pool.interfaces.map(\.id))
             for (word, ids) in [("new", after.subtracting(before)), ("gone", before.subtracting(after))] where !ids.isEmpty {
                 let sorted = ids.sorted()
-                Log.notice("interfaces \(word) after reload (\(ids.count)): " + sorted.prefix(20).joined(separator: ", ")
-                    + (ids.count > 20 ? ", … (\(ids.count - 20) more)" : ""))
+                Log.notice(
+                    "interfaces \(word) after reload (\(ids.count)): " + sorted.prefix(20).joined(separator: ", ")
+                        + (ids.count > 20 ? ", … (\(ids.count - 20) more)" : ""))
             }
             nextTick = schedule.next(after: Date())
             state.schedule = schedule.summary
-            Log.notice("configuration reloaded: \(deployment.pool.interfaces.count) interfaces, schedule \(schedule.summary), "
-                + "next run \(nextTick.map(Timestamp.format) ?? "never")")
+            Log.notice(
+                "configuration reloaded: \(deployment.pool.interfaces.count) interfaces, schedule \(schedule.summary), "
+                    + "next run \(nextTick.map(Timestamp.format) ?? "never")")
         } catch {
             Log.configurationProblems(error, "reload failed, keeping the old configuration")
         }
@@ -129,12 +136,18 @@ final class Service: @unchecked Sendable {
             let jump = now.timeIntervalSince(last.wall) - (uptime - last.uptime)
             if late > 5 {
                 away = late
-                Log.warning("the orchestrator was away \(Int(late)) s longer than it meant to sleep (suspended, stopped with SIGSTOP, "
-                    + "or starved)" + (jump > 5 ? "; the wall clock moved \(Int(jump)) s more than the monotonic clock (the machine "
-                    + "was suspended, or the clock was set)" : ""))
+                Log.warning(
+                    "the orchestrator was away \(Int(late)) s longer than it meant to sleep (suspended, stopped with SIGSTOP, "
+                        + "or starved)"
+                        + (jump > 5
+                            ? "; the wall clock moved \(Int(jump)) s more than the monotonic clock (the machine "
+                                + "was suspended, or the clock was set)" : ""))
             }
         }
-        if let record = finished.record.withLock({ state -> RunRecord? in defer { state = nil }; return state }) {
+        if let record = finished.record.withLock({ state -> RunRecord? in
+            defer { state = nil }
+            return state
+        }) {
             active = nil
             settle(record)
         }
@@ -162,7 +175,9 @@ final class Service: @unchecked Sendable {
             let detail = away > 0 ? "away \(Int(away)) s" : "the loop ran \(Int(now.timeIntervalSince(tick))) s late"
             if let runnable {
                 skip(from: tick, before: runnable, reason: .suspended, detail: detail)
-                if let after = schedule.next(after: runnable) { skip(from: after, before: due.addingTimeInterval(0.001), reason: .suspended, detail: detail) }
+                if let after = schedule.next(after: runnable) {
+                    skip(from: after, before: due.addingTimeInterval(0.001), reason: .suspended, detail: detail)
+                }
             } else {
                 skip(from: tick, before: due.addingTimeInterval(0.001), reason: .suspended, detail: detail)
             }
@@ -173,8 +188,9 @@ final class Service: @unchecked Sendable {
                     // A late tick starts now, with a fresh deadline: never one that has already passed.
                     let late = now.timeIntervalSince(runnable)
                     if late > 1 { Log.notice("tick \(Timestamp.format(runnable)) starts \(Int(late)) s late, with a fresh deadline") }
-                    start(run: RunID.scheduled(tick: runnable), trigger: "schedule",
-                          shards: options.localShards(of: deployment.config.scheduler.probers), startedAt: late > 1 ? now : runnable)
+                    start(
+                        run: RunID.scheduled(tick: runnable), trigger: "schedule",
+                        shards: options.localShards(of: deployment.config.scheduler.probers), startedAt: late > 1 ? now : runnable)
                 }
             }
             nextTick = schedule.next(after: max(now, due))
@@ -195,16 +211,19 @@ final class Service: @unchecked Sendable {
     /// Takes a finished run's record: its gaps were delivered with its manifest, or — when the manifest could
     /// not be written — go back to wait for the next one, with this run's tick added.
     private func settle(_ record: RunRecord) {
-        state.lastRuns.append(RunBrief(run: record.run, trigger: record.trigger, startedAt: record.startedAt,
-                                       finishedAt: record.finishedAt,
-                                       failedShards: record.notStarted.map { ["not started: \($0)"] }
-                                           ?? record.failedShards.map { "\($0.shard): \($0.reason ?? "?")" }))
+        state.lastRuns.append(
+            RunBrief(
+                run: record.run, trigger: record.trigger, startedAt: record.startedAt,
+                finishedAt: record.finishedAt,
+                failedShards: record.notStarted.map { ["not started: \($0)"] }
+                    ?? record.failedShards.map { "\($0.shard): \($0.reason ?? "?")" }))
         state.lastRuns = Array(state.lastRuns.suffix(10))
         guard let reason = record.notStarted else {
             gapsInFlight = []
             if let since = unrecordedSince {
-                Log.notice("run \(record.run) recorded: the spool takes runs again after refusing them since \(Timestamp.format(since)); "
-                    + "its report and alert name the gap")
+                Log.notice(
+                    "run \(record.run) recorded: the spool takes runs again after refusing them since \(Timestamp.format(since)); "
+                        + "its report and alert name the gap")
                 unrecordedSince = nil
             }
             return
@@ -218,16 +237,18 @@ final class Service: @unchecked Sendable {
         }
         if unrecordedSince == nil {
             unrecordedSince = record.startedAt
-            Log.error("run \(record.run) not started: \(reason); monitoring is blind until runs can be recorded again "
-                + "(each one skipped is kept, and named in the next report and alert)")
+            Log.error(
+                "run \(record.run) not started: \(reason); monitoring is blind until runs can be recorded again "
+                    + "(each one skipped is kept, and named in the next report and alert)")
         } else {
             Log.debug("run \(record.run) not started either: \(reason)")
         }
     }
 
     private func start(run: String, trigger: String, shards: [Shard], startedAt: Date) {
-        var plan = RunPlan(run: run, trigger: trigger, shardCount: deployment.config.scheduler.probers, localShards: shards,
-                           startedAt: startedAt, deadline: startedAt.addingTimeInterval(deployment.config.scheduler.maxRuntime))
+        var plan = RunPlan(
+            run: run, trigger: trigger, shardCount: deployment.config.scheduler.probers, localShards: shards,
+            startedAt: startedAt, deadline: startedAt.addingTimeInterval(deployment.config.scheduler.maxRuntime))
         // The gaps so far travel on this run's manifest.
         plan.gaps = gaps
         gapsInFlight = gaps
@@ -279,15 +300,17 @@ struct Janitor {
         for queue in [spool.runs, spool.results, spool.outbox] {
             let requeued = queue.requeueExpiredClaims(lease: config.spool.lease, now: now)
             if !requeued.isEmpty {
-                Log.warning("janitor: \(requeued.count) claim(s) in \(queue.name)/cur older than the lease "
-                    + "(\(DurationParser.format(config.spool.lease))) handed back to new/: \(requeued.prefix(3).joined(separator: ", "))")
+                Log.warning(
+                    "janitor: \(requeued.count) claim(s) in \(queue.name)/cur older than the lease "
+                        + "(\(DurationParser.format(config.spool.lease))) handed back to new/: \(requeued.prefix(3).joined(separator: ", "))")
             }
             let removed = queue.removeStaleTemporaries(now: now)
             if !removed.isEmpty { Log.warning("janitor: removed \(removed.count) stale file(s) from \(queue.name)/tmp (older than 36h)") }
             let orphaned = queue.removeOrphanedTemporaries()
             if !orphaned.isEmpty {
-                Log.warning("janitor: removed \(orphaned.count) file(s) from \(queue.name)/tmp whose writer is gone: "
-                    + orphaned.prefix(3).joined(separator: ", "))
+                Log.warning(
+                    "janitor: removed \(orphaned.count) file(s) from \(queue.name)/tmp whose writer is gone: "
+                        + orphaned.prefix(3).joined(separator: ", "))
             }
         }
     }
@@ -328,7 +351,8 @@ extension Service {
         service.wake = { main.runner.wake() }
         if let idle = deployment.config.monitor.schedule.idleWarning(after: Date()) { Log.warning(idle) }
         Log.info("orchestrator started on \(deployment.spool.root) with \(deployment.pool.interfaces.count) interfaces")
-        return await main.run(once: false, lock: lock, reload: { service.reload(options) }, status: { service.statusLine },
-                              pass: { await service.pass() }, stop: { await service.shutdown() })
+        return await main.run(
+            once: false, lock: lock, reload: { service.reload(options) }, status: { service.statusLine },
+            pass: { await service.pass() }, stop: { await service.shutdown() })
     }
 }

@@ -68,11 +68,14 @@ struct ServiceState: Codable, Sendable, Equatable {
 
     /// Live orchestrators of other hosts on this spool (a heartbeat within `freshness` seconds) whose shards
     /// would overlap ours, with the reason: two of them would probe the same interfaces twice.
-    static func conflicts(in directory: String, hosts: Int, hostIndex: Int, now: Date = Date(),
-                          freshness: TimeInterval = 120) -> [String] {
+    static func conflicts(
+        in directory: String, hosts: Int, hostIndex: Int, now: Date = Date(),
+        freshness: TimeInterval = 120
+    ) -> [String] {
         FileIO.listIfPresent(directory).filter { $0.hasPrefix("orchestrator-") && $0.hasSuffix(".json") }.compactMap { name in
             guard let other = read(directory + "/" + name), other.host != SpoolName.host, other.running,
-                  now.timeIntervalSince(other.updatedAt) < freshness else { return nil }
+                now.timeIntervalSince(other.updatedAt) < freshness
+            else { return nil }
             if other.hosts != hosts {
                 return "orchestrator \(other.pid) on host \(other.host) runs with --hosts \(other.hosts), this one with --hosts \(hosts): "
                     + "every host of a spool must say the same"

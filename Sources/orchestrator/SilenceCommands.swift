@@ -25,8 +25,9 @@ enum SilenceCommands {
             let silence = Silence(id: id, match: match, createdAt: now, until: now.addingTimeInterval(duration), reason: reason, by: by)
             do {
                 try FileIO.makeDirectory(directory, mode: deployment.spool.permissions.directoryMode)
-                try FileIO.replaceAtomically(directory + "/" + id + ".json", with: try RecordCoding.encode(silence) + [10],
-                                             mode: deployment.spool.permissions.fileMode)
+                try FileIO.replaceAtomically(
+                    directory + "/" + id + ".json", with: try RecordCoding.encode(silence) + [10],
+                    mode: deployment.spool.permissions.fileMode)
             } catch {
                 FileHandle.standardError.write(Data("silence add: cannot write \(directory): \(error)\n".utf8))
                 return 1

@@ -13,8 +13,10 @@ enum SpoolCommands {
         for queue in [spool.runs, spool.results, spool.outbox] {
             out += [("\(queue.name)/new", queue.newDirectory), ("\(queue.name)/cur", queue.curDirectory), ("\(queue.name)/tmp", queue.tmpDirectory)]
         }
-        out += [("deferred", spool.deferredDirectory), ("failed", spool.failedDirectory), ("sent", spool.sentDirectory),
-                ("quarantine", spool.quarantineDirectory), ("archive", spool.archiveDirectory), ("reports", spool.reportsDirectory)]
+        out += [
+            ("deferred", spool.deferredDirectory), ("failed", spool.failedDirectory), ("sent", spool.sentDirectory),
+            ("quarantine", spool.quarantineDirectory), ("archive", spool.archiveDirectory), ("reports", spool.reportsDirectory),
+        ]
         return out
     }
 
@@ -53,9 +55,12 @@ enum SpoolCommands {
                     if label == "deferred" { w.field("next_attempt", st.modificationDate) }
                     out += String(decoding: w.finish(), as: UTF8.self) + "\n"
                 } else {
-                    let when = label == "deferred" ? (age < 0 ? "due in \(DurationParser.format(-age))" : "due now")
+                    let when =
+                        label == "deferred"
+                        ? (age < 0 ? "due in \(DurationParser.format(-age))" : "due now")
                         : "\(DurationParser.format(max(0, age))) ago"
-                    out += "\(label.padding(toLength: 12, withPad: " ", startingAt: 0)) \(when.padding(toLength: 16, withPad: " ", startingAt: 0)) "
+                    out +=
+                        "\(label.padding(toLength: 12, withPad: " ", startingAt: 0)) \(when.padding(toLength: 16, withPad: " ", startingAt: 0)) "
                         + "\(ByteCount.format(UInt64(st.st_size)).padding(toLength: 10, withPad: " ", startingAt: 0)) \(name)\n"
                 }
             }
@@ -111,7 +116,10 @@ enum SpoolCommands {
         case let .scalar(text, style):
             if style == .quoted { JSONValue.quote(text, into: &out) } else { out += text }
         case let .sequence(items):
-            guard !items.isEmpty else { out += "[]"; return }
+            guard !items.isEmpty else {
+                out += "[]"
+                return
+            }
             out += "[\n"
             for (i, item) in items.enumerated() {
                 out += indent + "  "
@@ -120,7 +128,10 @@ enum SpoolCommands {
             }
             out += indent + "]"
         case let .mapping(entries):
-            guard !entries.isEmpty else { out += "{}"; return }
+            guard !entries.isEmpty else {
+                out += "{}"
+                return
+            }
             out += "{\n"
             for (i, entry) in entries.enumerated() {
                 out += indent + "  "
@@ -153,8 +164,9 @@ enum SpoolCommands {
     /// The live process on this host that is still writing a tmp file (its name carries host and pid).
     static func liveWriter(of path: String) -> Int32? {
         guard (path as NSString).deletingLastPathComponent.hasSuffix("/tmp"),
-              let writer = SpoolName.tmpWriter(of: (path as NSString).lastPathComponent), writer.host == SpoolName.host,
-              FileIO.processExists(writer.pid) else { return nil }
+            let writer = SpoolName.tmpWriter(of: (path as NSString).lastPathComponent), writer.host == SpoolName.host,
+            FileIO.processExists(writer.pid)
+        else { return nil }
         return writer.pid
     }
 

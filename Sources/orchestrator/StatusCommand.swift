@@ -38,8 +38,9 @@ enum StatusCommand {
             let stale = pending.filter { name in
                 FileIO.status(queue.newDirectory + "/" + name).map { Date().timeIntervalSince($0.modificationDate) > lease } ?? false
             }
-            return QueueDepth(name: queue.name, new: pending.count, claimed: FileIO.listIfPresent(queue.curDirectory).count,
-                              beingWritten: FileIO.listIfPresent(queue.tmpDirectory).count, stale: stale, hidden: FileIO.hidden(queue.newDirectory))
+            return QueueDepth(
+                name: queue.name, new: pending.count, claimed: FileIO.listIfPresent(queue.curDirectory).count,
+                beingWritten: FileIO.listIfPresent(queue.tmpDirectory).count, stale: stale, hidden: FileIO.hidden(queue.newDirectory))
         }
         let deliveries = spool.deliveries
         let alerts = (deferred: deliveries.deferred.count, failed: deliveries.failed.count, sent: deliveries.sent.count)
@@ -49,67 +50,85 @@ enum StatusCommand {
         if json {
             var w = JSONWriter()
             w.field("spool", spool.root)
-            w.raw("orchestrators", array(states.map { s in
-                var o = JSONWriter()
-                o.field("host", s.host)
-                o.field("pid", Int(s.pid))
-                o.field("state", liveness(s))
-                o.field("schedule", s.schedule)
-                o.field("started_at", s.startedAt)
-                o.field("heartbeat", s.updatedAt)
-                o.field("next_run", s.nextRun)
-                o.field("current_run", s.currentRun)
-                o.field("unreported_gaps", s.gaps?.count ?? 0)
-                return o.finish()
-            }))
-            w.raw("services", array(services.map { f in
-                var o = JSONWriter()
-                o.field("name", f.name)
-                o.raw("running", Array((f.running ? "true" : "false").utf8))
-                o.field("pid", f.pid.map(Int.init))
-                o.field("since", f.since)
-                return o.finish()
-            }))
+            w.raw(
+                "orchestrators",
+                array(
+                    states.map { s in
+                        var o = JSONWriter()
+                        o.field("host", s.host)
+                        o.field("pid", Int(s.pid))
+                        o.field("state", liveness(s))
+                        o.field("schedule", s.schedule)
+                        o.field("started_at", s.startedAt)
+                        o.field("heartbeat", s.updatedAt)
+                        o.field("next_run", s.nextRun)
+                        o.field("current_run", s.currentRun)
+                        o.field("unreported_gaps", s.gaps?.count ?? 0)
+                        return o.finish()
+                    }))
+            w.raw(
+                "services",
+                array(
+                    services.map { f in
+                        var o = JSONWriter()
+                        o.field("name", f.name)
+                        o.raw("running", Array((f.running ? "true" : "false").utf8))
+                        o.field("pid", f.pid.map(Int.init))
+                        o.field("since", f.since)
+                        return o.finish()
+                    }))
             var interfaces = JSONWriter()
             interfaces.field("total", total)
             interfaces.field("failing", failing.count)
-            interfaces.raw("failing_now", array(failing.map { f in
-                var o = JSONWriter()
-                o.field("id", f.id)
-                o.field("outcome", f.outcome)
-                o.field("since", f.since)
-                return o.finish()
-            }))
-            interfaces.raw("silences", array(silences.map { x in
-                var o = JSONWriter()
-                o.field("id", x.id)
-                o.field("match", x.match)
-                o.field("until", x.until)
-                o.field("reason", x.reason)
-                return o.finish()
-            }))
+            interfaces.raw(
+                "failing_now",
+                array(
+                    failing.map { f in
+                        var o = JSONWriter()
+                        o.field("id", f.id)
+                        o.field("outcome", f.outcome)
+                        o.field("since", f.since)
+                        return o.finish()
+                    }))
+            interfaces.raw(
+                "silences",
+                array(
+                    silences.map { x in
+                        var o = JSONWriter()
+                        o.field("id", x.id)
+                        o.field("match", x.match)
+                        o.field("until", x.until)
+                        o.field("reason", x.reason)
+                        return o.finish()
+                    }))
             w.raw("interfaces", interfaces.finish())
-            w.raw("last_runs", array(reported.reversed().map { r in
-                var o = JSONWriter()
-                o.field("run", r.run)
-                o.field("interfaces", r.stats.interfaces)
-                o.field("ok", r.stats.ok)
-                o.field("failed", r.stats.failed)
-                o.field("missing_shards", r.stats.missingShards.count)
-                o.field("gaps", r.stats.gaps?.count ?? 0)
-                o.field("alert", r.alert)
-                return o.finish()
-            }))
-            w.raw("queues", array(queues.map { q in
-                var o = JSONWriter()
-                o.field("queue", q.name)
-                o.field("new", q.new)
-                o.field("claimed", q.claimed)
-                o.field("being_written", q.beingWritten)
-                o.field("stale", q.stale.count)
-                o.field("hidden", q.hidden.count)
-                return o.finish()
-            }))
+            w.raw(
+                "last_runs",
+                array(
+                    reported.reversed().map { r in
+                        var o = JSONWriter()
+                        o.field("run", r.run)
+                        o.field("interfaces", r.stats.interfaces)
+                        o.field("ok", r.stats.ok)
+                        o.field("failed", r.stats.failed)
+                        o.field("missing_shards", r.stats.missingShards.count)
+                        o.field("gaps", r.stats.gaps?.count ?? 0)
+                        o.field("alert", r.alert)
+                        return o.finish()
+                    }))
+            w.raw(
+                "queues",
+                array(
+                    queues.map { q in
+                        var o = JSONWriter()
+                        o.field("queue", q.name)
+                        o.field("new", q.new)
+                        o.field("claimed", q.claimed)
+                        o.field("being_written", q.beingWritten)
+                        o.field("stale", q.stale.count)
+                        o.field("hidden", q.hidden.count)
+                        return o.finish()
+                    }))
             var counts = JSONWriter()
             counts.field("deferred", alerts.deferred)
             counts.field("failed", alerts.failed)
@@ -127,7 +146,8 @@ enum StatusCommand {
         var out = "spool: \(spool.root)\n"
         if states.isEmpty { out += "orchestrator: never started on this spool\n" }
         for s in states {
-            out += "orchestrator on \(s.host): \(liveness(s)), pid \(s.pid), up since \(Timestamp.format(s.startedAt))"
+            out +=
+                "orchestrator on \(s.host): \(liveness(s)), pid \(s.pid), up since \(Timestamp.format(s.startedAt))"
                 + (s.hosts > 1 ? ", host \(s.hostIndex) of \(s.hosts)" : "") + "\n"
             out += "  schedule: \(s.schedule)\n"
             if let run = s.currentRun { out += "  current run: \(run) since \(s.currentRunStartedAt.map(Timestamp.format) ?? "?")\n" }
@@ -137,7 +157,8 @@ enum StatusCommand {
             }
             for run in s.lastRuns.suffix(5).reversed() {
                 let duration = String(format: "%.1fs", run.finishedAt.timeIntervalSince(run.startedAt))
-                out += "  run \(run.run) (\(run.trigger)) \(duration): "
+                out +=
+                    "  run \(run.run) (\(run.trigger)) \(duration): "
                     + (run.failedShards.isEmpty ? "all shards published" : run.failedShards.joined(separator: "; ")) + "\n"
             }
         }
@@ -146,8 +167,11 @@ enum StatusCommand {
                 out += "\(f.name): never started on this spool\n"
                 continue
             }
-            out += "\(f.name): " + (f.running ? "running, pid \(pid), up since \(Timestamp.format(since))"
-                : "not running (last pid \(pid), started \(Timestamp.format(since)))") + "\n"
+            out +=
+                "\(f.name): "
+                + (f.running
+                    ? "running, pid \(pid), up since \(Timestamp.format(since))"
+                    : "not running (last pid \(pid), started \(Timestamp.format(since)))") + "\n"
         }
         out += total == 0 ? "interfaces: no analyzed run yet\n" : "interfaces: \(total - failing.count) ok, \(failing.count) failing now\n"
         for f in failing.prefix(20) { out += "  \(f.id): \(f.outcome) since \(f.since)\n" }
@@ -160,9 +184,14 @@ enum StatusCommand {
         for summary in reported.reversed() {
             let s = summary.stats
             // A run with no interfaces measured nothing: no success rate to show.
-            out += "  \(summary.run): " + (s.interfaces == 0 ? "no interfaces" : "\(s.ok) ok, \(s.failed) failed"
-                + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "") + " of \(s.interfaces)"
-                + String(format: " (%.1f %%)", s.successRate)) + (s.missingShards.isEmpty ? "" : ", \(s.missingShards.count) shard(s) missing")
+            out +=
+                "  \(summary.run): "
+                + (s.interfaces == 0
+                    ? "no interfaces"
+                    : "\(s.ok) ok, \(s.failed) failed"
+                        + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "") + " of \(s.interfaces)"
+                        + String(format: " (%.1f %%)", s.successRate))
+                + (s.missingShards.isEmpty ? "" : ", \(s.missingShards.count) shard(s) missing")
                 + (summary.alert != nil ? ", alert sent" : "") + "\n"
             for gap in s.gaps ?? [] { out += "    before it: \(gap)\n" }
         }
@@ -170,12 +199,14 @@ enum StatusCommand {
         for q in queues {
             out += "  \(q.name): \(q.new) new, \(q.claimed) claimed, \(q.beingWritten) being written\n"
             if !q.stale.isEmpty {
-                out += "    \(q.stale.count) file(s) in \(q.name)/new older than the lease (\(DurationParser.format(lease))): "
+                out +=
+                    "    \(q.stale.count) file(s) in \(q.name)/new older than the lease (\(DurationParser.format(lease))): "
                     + "is its consumer running, and can it claim them? (its log says why not): " + q.stale.prefix(3).joined(separator: ", ") + "\n"
             }
             // Hidden files are never taken (Maildir): say so, or they wait unseen forever.
             if !q.hidden.isEmpty {
-                out += "    \(q.hidden.count) hidden file(s) in \(q.name)/new are never processed (rename or remove them): "
+                out +=
+                    "    \(q.hidden.count) hidden file(s) in \(q.name)/new are never processed (rename or remove them): "
                     + q.hidden.prefix(3).joined(separator: ", ") + "\n"
             }
         }
@@ -199,7 +230,8 @@ enum StatusCommand {
     private static func liveness(_ s: ServiceState) -> String {
         if s.host == SpoolName.host { return s.isAlive ? "running" : "not running" }
         if !s.running { return "stopped" }
-        return Date().timeIntervalSince(s.updatedAt) < 120 ? "running (other host, heartbeat \(Timestamp.format(s.updatedAt)))"
+        return Date().timeIntervalSince(s.updatedAt) < 120
+            ? "running (other host, heartbeat \(Timestamp.format(s.updatedAt)))"
             : "silent since \(Timestamp.format(s.updatedAt)) (other host: presumed gone, or its clock is off)"
     }
 

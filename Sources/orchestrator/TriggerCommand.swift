@@ -8,8 +8,9 @@ enum TriggerCommand {
     static func run(_ options: Options) -> Int32 {
         guard let deployment = Deployment.loadOrReport(options, needsPool: false) else { return 2 }
         guard let state = ServiceState.read(deployment.stateFile), state.isAlive else {
-            Log.error("no orchestrator service is running on this host (\(deployment.stateFile)); "
-                + "start it, or run `orchestrator once` for a run in the foreground")
+            Log.error(
+                "no orchestrator service is running on this host (\(deployment.stateFile)); "
+                    + "start it, or run `orchestrator once` for a run in the foreground")
             return 1
         }
         do {

@@ -7,8 +7,10 @@ import Shared
 
 enum BatchPublisher {
     /// Probes `interfaces` and publishes the batch; returns the process exit code.
-    static func probeAndPublish(_ interfaces: [InterfaceDefinition], context: ProbeContext, spool: Spool,
-                                stopGrace: TimeInterval) async -> Int32 {
+    static func probeAndPublish(
+        _ interfaces: [InterfaceDefinition], context: ProbeContext, spool: Spool,
+        stopGrace: TimeInterval
+    ) async -> Int32 {
         let name = RunFileName.batch(run: context.run, shard: context.shard, program: "prober")
         // Results stream into tmp/NAME as they complete; the file reaches new/ only with its trailer.
         let writer: SpoolWriter
@@ -19,10 +21,12 @@ enum BatchPublisher {
             return 1
         }
         let box = WriterBox(writer)
-        var probeRun = ProbeRun(interfaces: interfaces, context: context,
-                                breaker: CircuitBreaker(stateDirectory: spool.stateDirectory,
-                                                        threshold: context.config.monitor.breakerFailures,
-                                                        openFor: context.config.monitor.breakerOpenFor))
+        var probeRun = ProbeRun(
+            interfaces: interfaces, context: context,
+            breaker: CircuitBreaker(
+                stateDirectory: spool.stateDirectory,
+                threshold: context.config.monitor.breakerFailures,
+                openFor: context.config.monitor.breakerOpenFor))
         let work = Task { () -> Result<(RunOutcome, CircuitBreaker), Error> in
             do {
                 let outcome = try await probeRun.execute { try box.writer.write(record: $0) }
@@ -48,10 +52,11 @@ enum BatchPublisher {
             Log.error("cannot write the batch of run \(context.run) shard \(context.shard): \(error)")
             return 1
         }
-        let trailer = BatchTrailer(run: context.run, shard: context.shard, count: outcome.written,
-                                   prober: "\(SpoolName.host):\(getpid())", startedAt: outcome.startedAt,
-                                   finishedAt: outcome.finishedAt, interrupted: outcome.interrupted ? true : nil,
-                                   notProbed: outcome.notProbed > 0 ? outcome.notProbed : nil)
+        let trailer = BatchTrailer(
+            run: context.run, shard: context.shard, count: outcome.written,
+            prober: "\(SpoolName.host):\(getpid())", startedAt: outcome.startedAt,
+            finishedAt: outcome.finishedAt, interrupted: outcome.interrupted ? true : nil,
+            notProbed: outcome.notProbed > 0 ? outcome.notProbed : nil)
         CrashPoint.hit("prober-before-publish")
         do {
             try writer.write(record: trailer)
@@ -66,9 +71,10 @@ enum BatchPublisher {
             Log.warning("cannot save the circuit breaker state: \(error)")
         }
         let tokenFetches = await context.tokens.fetches
-        Log.info("published results/new/\(name): \(outcome.written) results, \(outcome.failed) failed, \(outcome.skipped) skipped, "
-            + "\(tokenFetches) token fetch(es), \(String(format: "%.1f", outcome.finishedAt.timeIntervalSince(outcome.startedAt)))s"
-            + (outcome.interrupted ? ", interrupted (\(outcome.notProbed) not probed)" : ""))
+        Log.info(
+            "published results/new/\(name): \(outcome.written) results, \(outcome.failed) failed, \(outcome.skipped) skipped, "
+                + "\(tokenFetches) token fetch(es), \(String(format: "%.1f", outcome.finishedAt.timeIntervalSince(outcome.startedAt)))s"
+                + (outcome.interrupted ? ", interrupted (\(outcome.notProbed) not probed)" : ""))
         return 0
     }
 }

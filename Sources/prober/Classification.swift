@@ -23,8 +23,9 @@ enum Classification {
             return Verdict(outcome: outcome, error: reason, retryable: (500..<600).contains(status))
         }
         if let max = expect.maxLatency, response.latency > max {
-            return Verdict(outcome: .assertion, error: "answered in \(milliseconds(response.latency)), above max_latency \(milliseconds(max))",
-                           retryable: false)
+            return Verdict(
+                outcome: .assertion, error: "answered in \(milliseconds(response.latency)), above max_latency \(milliseconds(max))",
+                retryable: false)
         }
         if !expect.bodyContains.isEmpty {
             let body = String(decoding: response.body, as: UTF8.self)

@@ -13,18 +13,18 @@ struct Options {
     var only: [String] = []
 
     static let usage = """
-    usage: prober [--config PATH] [--run ID] [--shard K/N] [--spool DIR] [--only ID-PREFIX]...
+        usage: prober [--config PATH] [--run ID] [--shard K/N] [--spool DIR] [--only ID-PREFIX]...
 
-    Probes the interfaces of one shard once and publishes one batch of results to the spool.
-      --config PATH      config.yaml or config.json (default: ./config.yaml if present, else built-in defaults)
-      --run ID           the run this batch belongs to (default: a new run id; the probe is a run of its own);
-                         --run tick: the run of the latest tick of the configured schedule (for timer-started probers)
-      --shard K/N        probe shard K of N, also written KofN (interfaces split by a stable hash of their id; default 1/1)
-      --spool DIR        spool directory (default: spool.dir of the config)
-      --only PREFIX      probe only interfaces whose id starts with PREFIX (repeatable)
-    Exit status: 0 when the batch was published (whatever the targets did), 2 on a config error,
-    1 when the batch could not be published.
-    """
+        Probes the interfaces of one shard once and publishes one batch of results to the spool.
+          --config PATH      config.yaml or config.json (default: ./config.yaml if present, else built-in defaults)
+          --run ID           the run this batch belongs to (default: a new run id; the probe is a run of its own);
+                             --run tick: the run of the latest tick of the configured schedule (for timer-started probers)
+          --shard K/N        probe shard K of N, also written KofN (interfaces split by a stable hash of their id; default 1/1)
+          --spool DIR        spool directory (default: spool.dir of the config)
+          --only PREFIX      probe only interfaces whose id starts with PREFIX (repeatable)
+        Exit status: 0 when the batch was published (whatever the targets did), 2 on a config error,
+        1 when the batch could not be published.
+        """
 
     /// Parses argv (without the program name); `--help` is the `.help` usage error.
     static func parse(_ arguments: [String]) throws -> Options {

@@ -62,16 +62,18 @@ enum Probe {
     @inline(never)
     static func start(_ definition: InterfaceDefinition, decision: BreakerDecision, context: ProbeContext) -> ProbeResult {
         let service = context.config.services[definition.service]
-        var result = ProbeResult(run: context.run, shard: context.shard, id: definition.id, service: definition.service,
-                                 name: definition.name, method: definition.method,
-                                 url: RequestBuilder.resolve(definition.url, service: service), outcome: .ok, attempts: 0,
-                                 startedAt: Date())
+        var result = ProbeResult(
+            run: context.run, shard: context.shard, id: definition.id, service: definition.service,
+            name: definition.name, method: definition.method,
+            url: RequestBuilder.resolve(definition.url, service: service), outcome: .ok, attempts: 0,
+            startedAt: Date())
         result.failureThreshold = definition.failureThreshold
         result.successThreshold = definition.successThreshold
         if case let .skip(since, until, failures) = decision {
             result.outcome = .skipped
             result.skippedSince = since
-            result.error = "not probed: circuit open since \(Timestamp.format(since)) until \(Timestamp.format(until)) "
+            result.error =
+                "not probed: circuit open since \(Timestamp.format(since)) until \(Timestamp.format(until)) "
                 + "(after \(failures) consecutive failures)"
         }
         return result
@@ -90,8 +92,10 @@ enum Probe {
     /// The request of the next attempt, counted in `result`; nil (with the reason in `result`) when the
     /// definition cannot be turned into one.
     @inline(never)
-    static func prepare(_ definition: InterfaceDefinition, token: String?, timeout: TimeInterval, context: ProbeContext,
-                        result: inout ProbeResult) -> OutgoingRequest? {
+    static func prepare(
+        _ definition: InterfaceDefinition, token: String?, timeout: TimeInterval, context: ProbeContext,
+        result: inout ProbeResult
+    ) -> OutgoingRequest? {
         let service = context.config.services[definition.service]
         let authHeader = service?.auth.map { (name: $0.header, scheme: $0.scheme) }
         let built: BuiltRequest

@@ -62,8 +62,9 @@ struct ProbeRun {
         }
         if let writeError { throw writeError }
         for (id, outcome) in outcomes { breaker.record(id, outcome: outcome) }
-        return RunOutcome(written: outcomes.count, failed: outcomes.filter { $0.1.isFailure }.count,
-                          skipped: outcomes.filter { $0.1 == .skipped }.count, startedAt: started, finishedAt: Date(),
-                          interrupted: context.stop.isStopping, notProbed: interfaces.count - outcomes.count)
+        return RunOutcome(
+            written: outcomes.count, failed: outcomes.filter { $0.1.isFailure }.count,
+            skipped: outcomes.filter { $0.1 == .skipped }.count, startedAt: started, finishedAt: Date(),
+            interrupted: context.stop.isStopping, notProbed: interfaces.count - outcomes.count)
     }
 }

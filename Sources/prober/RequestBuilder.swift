@@ -36,23 +36,32 @@ enum RequestBuilder {
         return (service?.baseURL ?? "") + path
     }
 
-    static func build(_ definition: InterfaceDefinition, service: ServiceSettings?, token: String?, authHeader: (name: String, scheme: String)?,
-                      timeout: TimeInterval) throws -> BuiltRequest {
+    static func build(
+        _ definition: InterfaceDefinition, service: ServiceSettings?, token: String?, authHeader: (name: String, scheme: String)?,
+        timeout: TimeInterval
+    ) throws -> BuiltRequest {
         let secretFields = Secrets.fieldNames.union(service?.secretFields ?? [])
         let target = resolve(definition.url, service: service)
         guard let components = URLComponents(string: target), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", components.host?.isEmpty == false
+            scheme == "http" || scheme == "https", components.host?.isEmpty == false
         else { throw RequestError(description: "invalid URL \(Redactor.redact(target))") }
         if let password = components.password, !password.isEmpty { Redactor.register(password) }
         // The query exactly as written in the interface file: RFC 3986 percent-encoding of every parameter.
         let withoutFragment = String(target.prefix { $0 != "#" })
         let params = definition.params.fields
-        let url = params.isEmpty ? withoutFragment : withoutFragment + (withoutFragment.contains("?") ? "&" : "?")
-            + params.map { QueryEncoding.encode($0.name) + "=" + QueryEncoding.encode($0.value) }.joined(separator: "&")
-        let display = params.isEmpty ? withoutFragment : withoutFragment + (withoutFragment.contains("?") ? "&" : "?")
-            + params.map {
-                QueryEncoding.encode($0.name) + "=" + (secretFields.contains($0.name.lowercased()) ? Redactor.mask : QueryEncoding.encode($0.value))
-            }.joined(separator: "&")
+        let url =
+            params.isEmpty
+            ? withoutFragment
+            : withoutFragment + (withoutFragment.contains("?") ? "&" : "?")
+                + params.map { QueryEncoding.encode($0.name) + "=" + QueryEncoding.encode($0.value) }.joined(separator: "&")
+        let display =
+            params.isEmpty
+            ? withoutFragment
+            : withoutFragment + (withoutFragment.contains("?") ? "&" : "?")
+                + params.map {
+                    QueryEncoding.encode($0.name) + "="
+                        + (secretFields.contains($0.name.lowercased()) ? Redactor.mask : QueryEncoding.encode($0.value))
+                }.joined(separator: "&")
 
         var request = OutgoingRequest(method: definition.method, url: url)
         var headers: [(String, String)] = [("User-Agent", userAgent)]
@@ -94,7 +103,11 @@ enum RequestBuilder {
         // A later header of the same name replaces an earlier one (service headers, then the interface's).
         var merged: [(String, String)] = []
         for (name, value) in headers {
-            if let i = merged.firstIndex(where: { $0.0.lowercased() == name.lowercased() }) { merged[i] = (name, value) } else { merged.append((name, value)) }
+            if let i = merged.firstIndex(where: { $0.0.lowercased() == name.lowercased() }) {
+                merged[i] = (name, value)
+            } else {
+                merged.append((name, value))
+            }
         }
         headers = merged
         request.headers = HeaderFields(headers)
@@ -106,8 +119,9 @@ enum RequestBuilder {
             return (name, Redactor.mask)
         }
         let body = bodyExcerpt.map { HTTPExcerpt.body(Array(Redactor.redact($0).utf8)) }
-        return BuiltRequest(request: request, displayURL: Redactor.redact(Redactor.maskUserinfo(display)),
-                            excerpt: HTTPExcerpt(headers: HeaderFields(excerptHeaders), body: body?.text, truncatedFrom: body?.truncatedFrom))
+        return BuiltRequest(
+            request: request, displayURL: Redactor.redact(Redactor.maskUserinfo(display)),
+            excerpt: HTTPExcerpt(headers: HeaderFields(excerptHeaders), body: body?.text, truncatedFrom: body?.truncatedFrom))
     }
 
     /// The response as excerpted in results: headers with cookies masked, body cut at 2 KiB, secrets masked.

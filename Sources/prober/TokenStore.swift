@@ -77,7 +77,8 @@ actor TokenStore {
         let lock = try await FileLock.acquire(directory + "/" + SpoolName.sanitize(service.name) + ".lock")
         defer { lock.unlock() }
         if let bytes = try? FileIO.read(path), let token = try? RecordDecoder().decode(Token.self, from: bytes),
-           token.isFresh(), token.token != rejected {
+            token.isFresh(), token.token != rejected
+        {
             Redactor.register(token.token)
             return token
         }

@@ -56,8 +56,9 @@ await Program.main("prober") {
     let client = HTTPClient()
     let tokens = TokenStore(directory: spool.tokensDirectory, services: config.services, client: client, timeout: probeTimeout)
     let context = ProbeContext(run: run, shard: options.shard, config: config, client: client, tokens: tokens, stop: stop)
-    Log.info("run \(run) shard \(options.shard): probing \(selected.count) of \(poolCount) interfaces, "
-        + "concurrency \(config.monitor.concurrency)")
+    Log.info(
+        "run \(run) shard \(options.shard): probing \(selected.count) of \(poolCount) interfaces, "
+            + "concurrency \(config.monitor.concurrency)")
 
     let exitCode = await BatchPublisher.probeAndPublish(selected, context: context, spool: spool, stopGrace: probeTimeout)
     _ = signals

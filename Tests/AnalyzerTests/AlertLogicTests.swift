@@ -3,15 +3,16 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Publishes run `n` (15 minutes apart) with the given outcomes and analyzes it; returns the alerts added.
 private func step(_ f: AnalyzerFixture, _ n: Int, _ outcomes: [String: Outcome], seen: inout Int) throws -> [Alert] {
     let start = t0.addingTimeInterval(Double(n) * 900)
     let run = RunID.scheduled(tick: start)
-    try f.publishBatch(run: run, results: outcomes.keys.sorted().map { AnalyzerFixture.result($0, outcomes[$0]!, run: run, at: start) },
-                       start: start)
+    try f.publishBatch(
+        run: run, results: outcomes.keys.sorted().map { AnalyzerFixture.result($0, outcomes[$0]!, run: run, at: start) },
+        start: start)
     let result = try f.analyzeOnce()
     #expect(result.exitCode == 0, "\(result.stderr)")
     let all = try f.alerts()
@@ -64,8 +65,9 @@ struct AlertLogicTests {
         var seen = 0
         #expect(try step(f, 0, ["a/x": .http500], seen: &seen).count == 1, "the failure is announced")
         // Silenced from run 1 to just before run 4 (runs are 15 minutes apart).
-        let silence = Silence(id: "s-test", match: "a/*", createdAt: t0.addingTimeInterval(600), until: t0.addingTimeInterval(3 * 900 + 60),
-                              reason: "known", by: nil)
+        let silence = Silence(
+            id: "s-test", match: "a/*", createdAt: t0.addingTimeInterval(600), until: t0.addingTimeInterval(3 * 900 + 60),
+            reason: "known", by: nil)
         _ = try f.dir.write("spool/state/silences/s-test.json", try RecordCoding.encodeString(silence) + "\n")
         #expect(try step(f, 2, ["a/x": .http500], seen: &seen).isEmpty, "a reminder was due (30 min > 20 min), but silenced")
         #expect(try step(f, 3, ["a/x": .http500, "b/y": .ok], seen: &seen).isEmpty)
@@ -77,8 +79,9 @@ struct AlertLogicTests {
     @Test("every_run mode: a silenced failure alone makes no alert")
     func everyRunSilenced() throws {
         let f = try AnalyzerFixture(alerts: "mode: every_run")
-        let silence = Silence(id: "s-all", match: "a/x", createdAt: t0.addingTimeInterval(-60), until: t0.addingTimeInterval(86_400),
-                              reason: "known", by: nil)
+        let silence = Silence(
+            id: "s-all", match: "a/x", createdAt: t0.addingTimeInterval(-60), until: t0.addingTimeInterval(86_400),
+            reason: "known", by: nil)
         _ = try f.dir.write("spool/state/silences/s-all.json", try RecordCoding.encodeString(silence) + "\n")
         var seen = 0
         #expect(try step(f, 0, ["a/x": .http500, "b/y": .ok], seen: &seen).isEmpty)

@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 let t0 = Date(timeIntervalSince1970: 1_795_359_600)  // 2026-11-22T15:00:00Z
 
@@ -12,30 +12,36 @@ struct AnalyzerFixture {
     let dir = TemporaryDirectory("analyzer")
 
     init(alerts: String = "mode: change\nrepeat_interval: 1h", scheduler: String = "max_runtime: 600\ngraceful_shutdown: 0") throws {
-        try dir.write("config.yaml", """
-        scheduler:
-        \(scheduler.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
-        alerts:
-        \(alerts.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
-        notify:
-          timezone: Asia/Shanghai
-        spool:
-          dir: spool
-        """)
+        try dir.write(
+            "config.yaml",
+            """
+            scheduler:
+            \(scheduler.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            alerts:
+            \(alerts.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            notify:
+              timezone: Asia/Shanghai
+            spool:
+              dir: spool
+            """)
         try spool.prepare()
     }
 
     var spool: Spool { Spool(root: dir.url("spool")) }
 
-    static func result(_ id: String, _ outcome: Outcome, run: String, shard: Shard = .whole, latency: Double = 100,
-                       at start: Date) -> ProbeResult {
+    static func result(
+        _ id: String, _ outcome: Outcome, run: String, shard: Shard = .whole, latency: Double = 100,
+        at start: Date
+    ) -> ProbeResult {
         let service = String(id.prefix { $0 != "/" })
-        var result = ProbeResult(run: run, shard: shard, id: id, service: service, name: "Interface \(id)", method: "GET",
-                                 url: "https://api.example.com/\(id)", outcome: outcome,
-                                 status: [.timeout, .connection, .dns, .tls, .auth, .skipped].contains(outcome) ? nil
-                                     : (outcome == .ok ? 200 : outcome == .http404 ? 404 : outcome == .http503 ? 503 : 500),
-                                 latencyMs: outcome == .skipped ? nil : latency, attempts: outcome.isFailure ? 3 : 1,
-                                 startedAt: start)
+        var result = ProbeResult(
+            run: run, shard: shard, id: id, service: service, name: "Interface \(id)", method: "GET",
+            url: "https://api.example.com/\(id)", outcome: outcome,
+            status: [.timeout, .connection, .dns, .tls, .auth, .skipped].contains(outcome)
+                ? nil
+                : (outcome == .ok ? 200 : outcome == .http404 ? 404 : outcome == .http503 ? 503 : 500),
+            latencyMs: outcome == .skipped ? nil : latency, attempts: outcome.isFailure ? 3 : 1,
+            startedAt: start)
         if outcome.isFailure {
             result.error = result.status.map { "HTTP \($0) \(HTTPReply.reason($0))" } ?? "no complete answer within 10s"
             result.request = HTTPExcerpt(headers: ["Authorization": "Bearer ***", "User-Agent": "Vigil/1 (prober)"])
@@ -49,23 +55,30 @@ struct AnalyzerFixture {
 
     /// Publishes a batch of `results` for `shard` of `run`, with its trailer.
     @discardableResult
-    func publishBatch(run: String, shard: Shard = .whole, results: [ProbeResult], start: Date, corrupt: [Int: String] = [:],
-                      trailer: Bool = true) throws -> String {
+    func publishBatch(
+        run: String, shard: Shard = .whole, results: [ProbeResult], start: Date, corrupt: [Int: String] = [:],
+        trailer: Bool = true
+    ) throws -> String {
         var lines = try results.map { try RecordCoding.encodeString($0) }
         for (index, text) in corrupt.sorted(by: { $0.key < $1.key }) { lines.insert(text, at: index) }
         if trailer {
-            lines.append(try RecordCoding.encodeString(BatchTrailer(run: run, shard: shard, count: lines.count, prober: "test:1",
-                                                                    startedAt: start, finishedAt: start.addingTimeInterval(2))))
+            lines.append(
+                try RecordCoding.encodeString(
+                    BatchTrailer(
+                        run: run, shard: shard, count: lines.count, prober: "test:1",
+                        startedAt: start, finishedAt: start.addingTimeInterval(2))))
         }
-        let name = RunFileName.batch(run: run, shard: shard, program: "test") .replacingOccurrences(of: "-\(getpid())", with: "-\(UInt32.random(in: 0 ... .max))")
+        let name = RunFileName.batch(run: run, shard: shard, program: "test").replacingOccurrences(
+            of: "-\(getpid())", with: "-\(UInt32.random(in: 0 ... .max))")
         try spool.results.publish(name: name, bytes: Array((lines.joined(separator: "\n") + "\n").utf8))
         return name
     }
 
     func publishStub(run: String, shard: Shard, reason: String, at: Date) throws {
         let stub = ShardFailed(run: run, shard: shard, reason: reason, at: at)
-        try spool.results.publish(name: RunFileName.batch(run: run, shard: shard, program: "orchestrator"),
-                                  bytes: Array((try RecordCoding.encodeString(stub) + "\n").utf8))
+        try spool.results.publish(
+            name: RunFileName.batch(run: run, shard: shard, program: "orchestrator"),
+            bytes: Array((try RecordCoding.encodeString(stub) + "\n").utf8))
     }
 
     func publishManifest(run: String, shards: Int, start: Date, deadline: Date) throws {

@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Analyzer run assembly", .ownThread)
 struct AssemblyTests {
@@ -16,11 +16,16 @@ struct AssemblyTests {
         try f.publishManifest(run: run, shards: 4, start: start, deadline: start.addingTimeInterval(600))
         let errors = LineCollector()
         let service = try f.startService(stderr: errors)
-        defer { service.signal(SIGKILL); _ = service.wait() }
+        defer {
+            service.signal(SIGKILL)
+            _ = service.wait()
+        }
         var rng = SeededRandom(seed: 42)
         let order = Shard.all(4).shuffled(using: &rng)
         for (n, shard) in order.enumerated() {
-            let results = (0..<5).map { AnalyzerFixture.result("svc/s\(shard.index)-\($0)", $0 == 0 ? .http500 : .ok, run: run, shard: shard, at: start) }
+            let results = (0..<5).map {
+                AnalyzerFixture.result("svc/s\(shard.index)-\($0)", $0 == 0 ? .http500 : .ok, run: run, shard: shard, at: start)
+            }
             try f.publishBatch(run: run, shard: shard, results: results, start: start)
             if n < 3 {
                 #expect(eventually(timeout: 10) { f.spool.results.pending().isEmpty }, "the service claims each batch")
@@ -31,7 +36,10 @@ struct AssemblyTests {
         let report = try f.report(run)
         #expect(report.contains("**4 failed** of 20 interfaces"))
         #expect(report.contains("| Shards | 4 of 4 reported |"))
-        #expect(eventually(timeout: 5) { FileIO.listIfPresent(f.spool.results.curDirectory).isEmpty && FileIO.listIfPresent(f.spool.runs.curDirectory).isEmpty })
+        #expect(
+            eventually(timeout: 5) {
+                FileIO.listIfPresent(f.spool.results.curDirectory).isEmpty && FileIO.listIfPresent(f.spool.runs.curDirectory).isEmpty
+            })
         #expect(FileIO.listIfPresent(f.spool.archiveDirectory).count == 5)
         service.signal(SIGTERM)
         #expect(service.wait(timeout: 10) == .exited(0))
@@ -43,8 +51,9 @@ struct AssemblyTests {
         let run = RunID.scheduled(tick: t0)
         try f.publishManifest(run: run, shards: 3, start: t0, deadline: t0.addingTimeInterval(60))
         for k in 1...2 {
-            try f.publishBatch(run: run, shard: Shard(index: k, count: 3),
-                               results: [AnalyzerFixture.result("svc/i\(k)", .ok, run: run, shard: Shard(index: k, count: 3), at: t0)], start: t0)
+            try f.publishBatch(
+                run: run, shard: Shard(index: k, count: 3),
+                results: [AnalyzerFixture.result("svc/i\(k)", .ok, run: run, shard: Shard(index: k, count: 3), at: t0)], start: t0)
         }
         #expect(try f.analyzeOnce().exitCode == 0)
         let report = try f.report(run)
@@ -105,8 +114,9 @@ struct AssemblyTests {
         let run = RunID.scheduled(tick: t0)
         try f.publishManifest(run: run, shards: 2, start: t0, deadline: t0.addingTimeInterval(7200))
         try f.publishBatch(run: run, shard: Shard(index: 1, count: 2), results: [AnalyzerFixture.result("a/1", .ok, run: run, at: t0)], start: t0)
-        let name = try f.publishBatch(run: run, shard: Shard(index: 2, count: 2),
-                                      results: [AnalyzerFixture.result("a/2", .ok, run: run, at: t0)], start: t0, trailer: false)
+        let name = try f.publishBatch(
+            run: run, shard: Shard(index: 2, count: 2),
+            results: [AnalyzerFixture.result("a/2", .ok, run: run, at: t0)], start: t0, trailer: false)
         #expect(try f.analyzeOnce().exitCode == 0)
         #expect(try f.report(run).contains("Shard 2/2: batch quarantined (no trailer after 1 lines"))
         #expect(FileIO.status(f.spool.quarantineDirectory + "/" + name) != nil)
@@ -117,7 +127,10 @@ struct AssemblyTests {
     func singleInstance() throws {
         let f = try AnalyzerFixture()
         let service = try f.startService()
-        defer { service.signal(SIGKILL); _ = service.wait() }
+        defer {
+            service.signal(SIGKILL)
+            _ = service.wait()
+        }
         #expect(eventually { FileIO.status(f.spool.stateDirectory + "/analyzer.lock").map { $0.st_size > 0 } ?? false })
         let second = try Programs.run("analyzer", ["--config", f.dir.url("config.yaml")])
         #expect(second.exitCode == 1)
@@ -162,11 +175,13 @@ struct MetricsTests {
     func textfile() throws {
         let f = try AnalyzerFixture()
         let run = RunID.manual(at: t0)
-        try f.publishBatch(run: run, results: [
-            AnalyzerFixture.result("svc/up", .ok, run: run, latency: 120, at: t0),
-            AnalyzerFixture.result("svc/down", .http503, run: run, at: t0),
-            AnalyzerFixture.result("svc/\"quoted\"", .skipped, run: run, at: t0),
-        ], start: t0)
+        try f.publishBatch(
+            run: run,
+            results: [
+                AnalyzerFixture.result("svc/up", .ok, run: run, latency: 120, at: t0),
+                AnalyzerFixture.result("svc/down", .http503, run: run, at: t0),
+                AnalyzerFixture.result("svc/\"quoted\"", .skipped, run: run, at: t0),
+            ], start: t0)
         #expect(try f.analyzeOnce().exitCode == 0)
         let name = try #require(FileIO.listIfPresent(f.spool.metricsDirectory).first { $0.hasPrefix("vigil-analyzer-") })
         let text = try f.dir.read("spool/metrics/\(name)")

@@ -4,27 +4,31 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 private func publishRun(_ f: AnalyzerFixture) throws -> String {
     let run = RunID.scheduled(tick: t0)
     try f.publishManifest(run: run, shards: 2, start: t0, deadline: t0.addingTimeInterval(3600))
     for k in 1...2 {
         let shard = Shard(index: k, count: 2)
-        try f.publishBatch(run: run, shard: shard, results: [
-            AnalyzerFixture.result("svc/ok-\(k)", .ok, run: run, shard: shard, at: t0),
-            AnalyzerFixture.result("svc/bad-\(k)", .http500, run: run, shard: shard, at: t0),
-        ], start: t0)
+        try f.publishBatch(
+            run: run, shard: shard,
+            results: [
+                AnalyzerFixture.result("svc/ok-\(k)", .ok, run: run, shard: shard, at: t0),
+                AnalyzerFixture.result("svc/bad-\(k)", .http500, run: run, shard: shard, at: t0),
+            ], start: t0)
     }
     return run
 }
 
 @Suite("Analyzer crash safety", .ownThread)
 struct CrashTests {
-    @Test("killed at any step and restarted: one report, one alert, nothing lost", arguments: [
-        "before-report", "after-report", "after-alert", "after-state", "after-history", "after-ack",
-    ])
+    @Test(
+        "killed at any step and restarted: one report, one alert, nothing lost",
+        arguments: [
+            "before-report", "after-report", "after-alert", "after-state", "after-history", "after-ack",
+        ])
     func killAndRestart(_ point: String) throws {
         let reference = try AnalyzerFixture()
         let run = try publishRun(reference)
@@ -58,14 +62,19 @@ struct ReportRetryTests {
         let run = RunID.manual(at: t0)
         try f.publishManifest(run: run, shards: 1, start: t0, deadline: t0.addingTimeInterval(60))
         // A directory where the report goes: every attempt to write the report fails (EISDIR), whoever runs the analyzer.
-        try FileManager.default.createDirectory(atPath: f.spool.reportsDirectory + "/" + RunFileName.report(run: run),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: f.spool.reportsDirectory + "/" + RunFileName.report(run: run),
+            withIntermediateDirectories: true)
         let socket = f.dir.url("notify.sock")
         let receiver = try DatagramReceiver(socket)
         let errors = LineCollector()
-        let service = try Programs.start("analyzer", ["--config", f.dir.url("config.yaml")], environment: ["NOTIFY_SOCKET": socket],
-                                         stderr: errors)
-        defer { service.signal(SIGKILL); _ = service.wait() }
+        let service = try Programs.start(
+            "analyzer", ["--config", f.dir.url("config.yaml")], environment: ["NOTIFY_SOCKET": socket],
+            stderr: errors)
+        defer {
+            service.signal(SIGKILL)
+            _ = service.wait()
+        }
         #expect(eventually(timeout: 30) { errors.text.contains("cannot report run \(run)") }, "\(errors.text)")
         // Observe three seconds: a pass sends one STATUS; a loop spinning on the overdue run would send dozens.
         var statuses = 0

@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Golden report", .ownThread)
 struct GoldenReportTests {
@@ -13,17 +13,20 @@ struct GoldenReportTests {
         let f = try AnalyzerFixture()
         // Run 1 sets the state: user/login fails (it recovers in run 2), admin/export is fine (it fails in run 2).
         let first = RunID.scheduled(tick: t0)
-        try f.publishBatch(run: first, results: [
-            AnalyzerFixture.result("user/login", .http503, run: first, at: t0),
-            AnalyzerFixture.result("admin/export", .ok, run: first, at: t0),
-            AnalyzerFixture.result("nurse/schedule", .timeout, run: first, at: t0),
-        ], start: t0)
+        try f.publishBatch(
+            run: first,
+            results: [
+                AnalyzerFixture.result("user/login", .http503, run: first, at: t0),
+                AnalyzerFixture.result("admin/export", .ok, run: first, at: t0),
+                AnalyzerFixture.result("nurse/schedule", .timeout, run: first, at: t0),
+            ], start: t0)
         #expect(try f.analyzeOnce().exitCode == 0)
 
         let start = t0.addingTimeInterval(900)
         let run = RunID.scheduled(tick: start)
         try f.publishManifest(run: run, shards: 3, start: start, deadline: start.addingTimeInterval(3600))
-        let s1 = Shard(index: 1, count: 3), s2 = Shard(index: 2, count: 3)
+        let s1 = Shard(index: 1, count: 3)
+        let s2 = Shard(index: 2, count: 3)
         // Transport facts: phases of an HTTPS answer whose certificate expires in 5 days, a redirected failure.
         var profile = AnalyzerFixture.result("user/profile|get", .ok, run: run, shard: s1, latency: 1430, at: start)
         profile.timings = PhaseTimings(dns: 1.2, connect: 3.4, tls: 25, firstByte: 1425.5, total: 1430)
@@ -34,17 +37,21 @@ struct GoldenReportTests {
         export.remoteIP = "10.0.0.7"
         export.finalURL = "https://admin.example.com/v2/export"
         export.redirects = 1
-        try f.publishBatch(run: run, shard: s1, results: [
-            AnalyzerFixture.result("user/login", .ok, run: run, shard: s1, latency: 85, at: start),
-            profile,
-            export,
-            AnalyzerFixture.result("admin/audit", .skipped, run: run, shard: s1, at: start),
-        ], start: start, corrupt: [2: "{broken"])
-        try f.publishBatch(run: run, shard: s2, results: [
-            AnalyzerFixture.result("nurse/schedule", .timeout, run: run, shard: s2, latency: 10_000, at: start),
-            AnalyzerFixture.result("nurse/health", .http404, run: run, shard: s2, latency: 12, at: start),
-            AnalyzerFixture.result("nurse/list", .ok, run: run, shard: s2, latency: 240, at: start),
-        ], start: start)
+        try f.publishBatch(
+            run: run, shard: s1,
+            results: [
+                AnalyzerFixture.result("user/login", .ok, run: run, shard: s1, latency: 85, at: start),
+                profile,
+                export,
+                AnalyzerFixture.result("admin/audit", .skipped, run: run, shard: s1, at: start),
+            ], start: start, corrupt: [2: "{broken"])
+        try f.publishBatch(
+            run: run, shard: s2,
+            results: [
+                AnalyzerFixture.result("nurse/schedule", .timeout, run: run, shard: s2, latency: 10_000, at: start),
+                AnalyzerFixture.result("nurse/health", .http404, run: run, shard: s2, latency: 12, at: start),
+                AnalyzerFixture.result("nurse/list", .ok, run: run, shard: s2, latency: 240, at: start),
+            ], start: start)
         try f.publishStub(run: run, shard: Shard(index: 3, count: 3), reason: "killed after 3600s", at: start.addingTimeInterval(3630))
         #expect(try f.analyzeOnce().exitCode == 0)
 
@@ -54,6 +61,7 @@ struct GoldenReportTests {
             try Data(report.utf8).write(to: golden)
         }
         let expected = try String(contentsOf: golden, encoding: .utf8)
-        #expect(report == expected, "the report differs from Golden/report.md; diff them, and if the change is wanted rerun with VIGIL_UPDATE_GOLDEN=1")
+        #expect(
+            report == expected, "the report differs from Golden/report.md; diff them, and if the change is wanted rerun with VIGIL_UPDATE_GOLDEN=1")
     }
 }

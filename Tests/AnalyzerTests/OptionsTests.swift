@@ -1,8 +1,9 @@
 // The analyzer's command line in process.
 
 import Shared
-import Testing
 import TestSupport
+import Testing
+
 @testable import analyzer
 
 @Suite("Analyzer command line, in process", .ownThread)
@@ -11,8 +12,10 @@ struct AnalyzerOptionsTests {
     func parse() throws {
         let options = try Options.parse(["--once", "--spool", "/s", "--config", "c.yaml"])
         #expect(options.once && options.common == CommonOptions(configPath: "c.yaml", spoolDirectory: "/s"))
-        for (arguments, problem) in [(["--twice"], UsageError.Problem.unknownOption("--twice")), (["once"], .unexpectedArgument("once")),
-                                     (["--config"], .missingValue(option: "--config")), (["-h"], .help)] {
+        for (arguments, problem) in [
+            (["--twice"], UsageError.Problem.unknownOption("--twice")), (["once"], .unexpectedArgument("once")),
+            (["--config"], .missingValue(option: "--config")), (["-h"], .help),
+        ] {
             #expect {
                 try Options.parse(arguments)
             } throws: { error in

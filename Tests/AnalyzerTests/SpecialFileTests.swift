@@ -4,8 +4,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Special files in the analyzer's queues", .ownThread)
 struct SpecialFileTests {
@@ -20,7 +20,8 @@ struct SpecialFileTests {
         // Move that batch out of the spool and link it back: it must not be consumed through the link.
         let linked = try #require(FileIO.listIfPresent(f.spool.results.newDirectory).first { $0.hasPrefix(foreign) })
         try FileManager.default.moveItem(atPath: f.spool.results.newDirectory + "/" + linked, toPath: outside.url(linked))
-        let results = f.spool.results.newDirectory, runs = f.spool.runs.newDirectory
+        let results = f.spool.results.newDirectory
+        let runs = f.spool.runs.newDirectory
         #expect(mkfifo(results + "/\(RunID.manual(at: t0)).1of1.host.prober-1.ndjson", 0o600) == 0)
         #expect(mkfifo(runs + "/fifo.ndjson", 0o600) == 0)
         try FileManager.default.createSymbolicLink(atPath: results + "/zero.ndjson", withDestinationPath: "/dev/zero")
@@ -97,8 +98,9 @@ struct GarbageFileTests {
         #expect(try f.report(run).contains("All 1 interfaces answered as expected"), "the real run was reported")
         #expect(try f.alerts().isEmpty, "junk pages nobody")
         // The program reports its own high-water mark (VmHWM) in its last line.
-        let peak = try #require(once.stderr.components(separatedBy: "analyzer stopped (peak RSS ").dropFirst().first
-            .flatMap { Double($0.prefix { $0 != " " }) }, "\(once.stderr)")
+        let peak = try #require(
+            once.stderr.components(separatedBy: "analyzer stopped (peak RSS ").dropFirst().first
+                .flatMap { Double($0.prefix { $0 != " " }) }, "\(once.stderr)")
         print("PROOF garbage-50MB analyzer peak_rss_mb=\(peak)")
         #expect(peak < 64, "analyzer peak RSS \(peak) MB")
     }

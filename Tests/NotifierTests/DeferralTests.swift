@@ -4,20 +4,25 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Notifier deferral and replay", .ownThread)
 struct DeferralTests {
-    @Test("during an outage alerts wait in deferred/, then all arrive in order", arguments: [
-        ReceiverMode.Behaviour.status(500), .hang, .close, .errcode(45009), .status(429),
-    ])
+    @Test(
+        "during an outage alerts wait in deferred/, then all arrive in order",
+        arguments: [
+            ReceiverMode.Behaviour.status(500), .hang, .close, .errcode(45009), .status(429),
+        ])
     func outageThenRecovery(_ failure: ReceiverMode.Behaviour) throws {
         let f = try NotifierFixture()
         f.mode.set(failure)
         let errors = LineCollector()
         let service = try f.startService(stderr: errors)
-        defer { service.signal(SIGKILL); _ = service.wait() }
+        defer {
+            service.signal(SIGKILL)
+            _ = service.wait()
+        }
         var runs: [String] = []
         for minute in stride(from: 0, to: 75, by: 15) {
             runs.append(try f.publishAlert(minutes: minute))
@@ -78,7 +83,10 @@ struct DeferralTests {
         let f = try NotifierFixture(notify: "backoff_min: 1h\nbackoff_max: 2h")
         f.mode.set(.status(502))
         let service = try f.startService()
-        defer { service.signal(SIGKILL); _ = service.wait() }
+        defer {
+            service.signal(SIGKILL)
+            _ = service.wait()
+        }
         let run = try f.publishAlert(minutes: 0)
         #expect(eventually(timeout: 10) { f.deferred.count == 1 })
         f.mode.set(.ok)

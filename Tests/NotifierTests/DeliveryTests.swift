@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Notifier delivery", .ownThread)
 struct DeliveryTests {
@@ -119,10 +119,14 @@ struct PacingTests {
         for minute in [0, 15, 30, 45] { try f.publishAlert(minutes: minute) }
         let errors = LineCollector()
         let service = try f.startService(stderr: errors)
-        defer { service.signal(SIGKILL); _ = service.wait() }
+        defer {
+            service.signal(SIGKILL)
+            _ = service.wait()
+        }
         #expect(eventually(timeout: 10) { f.acceptedRuns.count == 2 })
-        #expect(eventually(timeout: 10) { errors.text.contains("wecom: 2 message(s) sent in the last minute (wecom_per_minute); the next waits") },
-                "\(errors.text)")
+        #expect(
+            eventually(timeout: 10) { errors.text.contains("wecom: 2 message(s) sent in the last minute (wecom_per_minute); the next waits") },
+            "\(errors.text)")
         #expect(f.acceptedRuns.count == 2, "no more than 2 in a minute")
         service.signal(SIGTERM)
         #expect(service.wait(timeout: 15) == .exited(0), "\(errors.text)")
@@ -167,8 +171,9 @@ struct OutboxGarbageTests {
             .map { try String(contentsOfFile: f.spool.quarantineDirectory + "/" + $0, encoding: .utf8) }.joined()
         #expect(reasons.contains("more than the 16MiB a consumer reads from this queue"), "\(reasons)")
         // The program reports its own high-water mark (VmHWM) in its last line.
-        let peak = try #require(once.stderr.components(separatedBy: "notifier stopped (peak RSS ").dropFirst().first
-            .flatMap { Double($0.prefix { $0 != " " }) }, "\(once.stderr)")
+        let peak = try #require(
+            once.stderr.components(separatedBy: "notifier stopped (peak RSS ").dropFirst().first
+                .flatMap { Double($0.prefix { $0 != " " }) }, "\(once.stderr)")
         print("PROOF garbage-50MB notifier peak_rss_mb=\(peak)")
         #expect(peak < 64, "notifier peak RSS \(peak) MB")
     }

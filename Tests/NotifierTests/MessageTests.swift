@@ -4,15 +4,16 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Notifier messages", .ownThread)
 struct MessageTests {
     private func transition(_ id: String, _ change: StateChange, since: Date, downSince: Date? = nil) -> Transition {
-        var t = Transition(id: id, service: "user", name: id, method: "GET", url: "https://api.example.com/\(id)", change: change,
-                           outcome: change == .recovered ? .ok : .http500, previousOutcome: .http500, status: 500,
-                           error: change == .recovered ? nil : "HTTP 500 Internal Server Error", since: since)
+        var t = Transition(
+            id: id, service: "user", name: id, method: "GET", url: "https://api.example.com/\(id)", change: change,
+            outcome: change == .recovered ? .ok : .http500, previousOutcome: .http500, status: 500,
+            error: change == .recovered ? nil : "HTTP 500 Internal Server Error", since: since)
         t.downSince = downSince
         return t
     }
@@ -21,13 +22,17 @@ struct MessageTests {
     func headlines() throws {
         let f = try NotifierFixture(notify: "timezone: Asia/Shanghai\nreport_base_url: https://vigil.example.com/reports/")
         let start = Date(timeIntervalSince1970: 1_795_359_600)  // 2026-11-22T15:00:00Z, 23:00 in Shanghai
-        try f.publishAlert(minutes: 0, severity: .resolved, extra: [
-            transition("user/orders", .stillFailing, since: start.addingTimeInterval(-12 * 60)),
-        ])
+        try f.publishAlert(
+            minutes: 0, severity: .resolved,
+            extra: [
+                transition("user/orders", .stillFailing, since: start.addingTimeInterval(-12 * 60))
+            ])
         try f.publishAlert(minutes: 1, severity: .resolved, extra: [])
-        try f.publishAlert(minutes: 2, severity: .critical, extra: [
-            transition("user/cart", .recovered, since: start.addingTimeInterval(120), downSince: start.addingTimeInterval(120 - 7 * 60)),
-        ])
+        try f.publishAlert(
+            minutes: 2, severity: .critical,
+            extra: [
+                transition("user/cart", .recovered, since: start.addingTimeInterval(120), downSince: start.addingTimeInterval(120 - 7 * 60))
+            ])
         #expect(try f.runOnce(["--once"]).exitCode == 0)
         let contents = try f.wecomMessages().compactMap { $0.value(at: "markdown.content")?.text }
         #expect(contents.count == 3)

@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 let webhookKey = "wecom-key-S3CRET-0042"
 
@@ -18,15 +18,19 @@ struct NotifierFixture {
         let mode = self.mode
         server.route("/cgi-bin/webhook/send") { request in mode.reply(request) }
         server.route("/hook") { request in mode.reply(request, generic: true) }
-        var notify = ConfigText.section("notify", defaults: [("timeout", "1s"), ("quick_retries", "0"), ("backoff_min", "200ms"),
-                                                             ("backoff_max", "1s")], overrides: extra)
+        var notify = ConfigText.section(
+            "notify",
+            defaults: [
+                ("timeout", "1s"), ("quick_retries", "0"), ("backoff_min", "200ms"),
+                ("backoff_max", "1s"),
+            ], overrides: extra)
         if wecom {
             notify += """
-              wecom:
-                webhook_url: "\(server.url("/cgi-bin/webhook/send"))?key=\(webhookKey)"
-                \(mentions ?? "mentioned_list: [zhangsan]")
+                  wecom:
+                    webhook_url: "\(server.url("/cgi-bin/webhook/send"))?key=\(webhookKey)"
+                    \(mentions ?? "mentioned_list: [zhangsan]")
 
-            """
+                """
         }
         if webhook {
             notify += "  webhooks:\n    - {name: ops, url: \"\(server.url("/hook"))\", headers: {Authorization: Bearer hook-token-XYZ9}}\n"
@@ -39,24 +43,29 @@ struct NotifierFixture {
 
     /// Publishes an alert for a run `minutes` after t0 with `failures` new failures.
     @discardableResult
-    func publishAlert(minutes: Int, failures: Int = 1, severity: Severity = .critical, names: (Int) -> String = { "接口 \($0)" },
-                      createdAt: Date? = nil, run givenRun: String? = nil, startedAt: Date? = nil,
-                      extra: [Transition] = []) throws -> String {
+    func publishAlert(
+        minutes: Int, failures: Int = 1, severity: Severity = .critical, names: (Int) -> String = { "接口 \($0)" },
+        createdAt: Date? = nil, run givenRun: String? = nil, startedAt: Date? = nil,
+        extra: [Transition] = []
+    ) throws -> String {
         let start = startedAt ?? Date(timeIntervalSince1970: 1_795_359_600 + Double(minutes) * 60)
         let run = givenRun ?? RunID.scheduled(tick: start)
         let transitions = (0..<failures).map { i in
-            Transition(id: "user/api-\(i)", service: "user", name: names(i), method: "GET", url: "https://api.example.com/api/user/\(i)?id=1",
-                       change: severity == .resolved ? .recovered : .newFailure, outcome: .http500, previousOutcome: nil, status: 500,
-                       error: "HTTP 500 Internal Server Error — 服务器内部错误 \(i)", since: start)
+            Transition(
+                id: "user/api-\(i)", service: "user", name: names(i), method: "GET", url: "https://api.example.com/api/user/\(i)?id=1",
+                change: severity == .resolved ? .recovered : .newFailure, outcome: .http500, previousOutcome: nil, status: 500,
+                error: "HTTP 500 Internal Server Error — 服务器内部错误 \(i)", since: start)
         }
         // A recovery alert's run has nothing failing, unless `extra` says something still fails.
         let failing = (severity == .resolved ? 0 : failures) + extra.filter { $0.change != .recovered }.count
-        let stats = RunStats(interfaces: 10, ok: 10 - failing, failed: failing, skipped: 0, successRate: 90, p50Ms: 12, p95Ms: 80,
-                             p99Ms: 120, startedAt: start, finishedAt: start.addingTimeInterval(5), trigger: "schedule",
-                             missingShards: [], quarantinedLines: 0)
-        let alert = Alert(run: run, createdAt: createdAt ?? Date(), severity: severity, reason: .change, transitions: transitions + extra,
-                          stats: stats, reportPath: "/var/lib/vigil/spool/reports/\(run).md",
-                          report: String(repeating: "# 报告 report line with text\n", count: failures * 20))
+        let stats = RunStats(
+            interfaces: 10, ok: 10 - failing, failed: failing, skipped: 0, successRate: 90, p50Ms: 12, p95Ms: 80,
+            p99Ms: 120, startedAt: start, finishedAt: start.addingTimeInterval(5), trigger: "schedule",
+            missingShards: [], quarantinedLines: 0)
+        let alert = Alert(
+            run: run, createdAt: createdAt ?? Date(), severity: severity, reason: .change, transitions: transitions + extra,
+            stats: stats, reportPath: "/var/lib/vigil/spool/reports/\(run).md",
+            report: String(repeating: "# 报告 report line with text\n", count: failures * 20))
         try spool.outbox.publish(name: RunFileName.alert(run: run), bytes: try RecordCoding.encode(alert) + [10])
         return run
     }

@@ -2,8 +2,9 @@
 // usage error with the usage of the command that was being parsed.
 
 import Shared
-import Testing
 import TestSupport
+import Testing
+
 @testable import notifier
 
 @Suite("Notifier command line, in process", .ownThread)
@@ -14,8 +15,9 @@ struct NotifierOptionsTests {
         #expect(try Options.parse(["--once", "--spool", "/s"]).common == CommonOptions(spoolDirectory: "/s"))
         #expect(try Options.parse(["list", "--config", "c.yaml"]).command == .list)
         #expect(try Options.parse(["replay", "--all"]).command == .replay(selection: [], all: true, sent: false, mention: false))
-        #expect(try Options.parse(["replay", "--sent", "--mention", "r1", "r2"]).command
-            == .replay(selection: ["r1", "r2"], all: false, sent: true, mention: true))
+        #expect(
+            try Options.parse(["replay", "--sent", "--mention", "r1", "r2"]).command
+                == .replay(selection: ["r1", "r2"], all: false, sent: true, mention: true))
     }
 
     static let wrong: [([String], UsageError.Problem, String)] = [
@@ -42,9 +44,13 @@ struct NotifierOptionsTests {
         }
     }
 
-    @Test("--help of a command shows that command", arguments: [(["replay", "--help"], "usage: notifier replay"),
-                                                                 (["list", "-h"], "usage: notifier list"),
-                                                                 (["--help"], "usage: notifier [--config")])
+    @Test(
+        "--help of a command shows that command",
+        arguments: [
+            (["replay", "--help"], "usage: notifier replay"),
+            (["list", "-h"], "usage: notifier list"),
+            (["--help"], "usage: notifier [--config"),
+        ])
     func help(_ arguments: [String], _ usage: String) {
         #expect {
             try Options.parse(arguments)

@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Notifier order", .ownThread)
 struct OrderTests {
@@ -23,7 +23,9 @@ struct OrderTests {
 
 @Suite("Special files in the outbox", .ownThread)
 struct OutboxSpecialFileTests {
-    @Test("a FIFO, links to /dev/zero and out of the spool, a directory and a 250-byte name in outbox/new and deferred/ are quarantined unread in one pass; the real alert goes out; a dotfile is left and shown by status")
+    @Test(
+        "a FIFO, links to /dev/zero and out of the spool, a directory and a 250-byte name in outbox/new and deferred/ are quarantined unread in one pass; the real alert goes out; a dotfile is left and shown by status"
+    )
     func specialFiles() throws {
         let f = try NotifierFixture()
         let run = try f.publishAlert(minutes: 0)

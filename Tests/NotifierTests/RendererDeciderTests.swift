@@ -3,8 +3,9 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
+
 @testable import notifier
 
 @Suite("WeCom message budget, in process", .ownThread)
@@ -12,16 +13,19 @@ struct RendererDeciderTests {
     static func alert(failures: Int, nameLength: Int, gaps: [String]? = nil) -> Alert {
         let start = Date(timeIntervalSince1970: 1_795_359_600)
         let transitions = (0..<failures).map { i in
-            Transition(id: "svc/api-\(i)", service: "svc", name: String(repeating: "接", count: nameLength) + " \(i)", method: "GET",
-                       url: "https://api.example.com/\(i)", change: .newFailure, outcome: .http500, previousOutcome: nil, status: 500,
-                       error: String(repeating: "错误 error ", count: nameLength), since: start)
+            Transition(
+                id: "svc/api-\(i)", service: "svc", name: String(repeating: "接", count: nameLength) + " \(i)", method: "GET",
+                url: "https://api.example.com/\(i)", change: .newFailure, outcome: .http500, previousOutcome: nil, status: 500,
+                error: String(repeating: "错误 error ", count: nameLength), since: start)
         }
-        var stats = RunStats(interfaces: failures + 5, ok: 5, failed: failures, skipped: 0, successRate: 10, p50Ms: 1, p95Ms: 2, p99Ms: 3,
-                             startedAt: start, finishedAt: start.addingTimeInterval(3), trigger: "schedule", missingShards: [],
-                             quarantinedLines: 0)
+        var stats = RunStats(
+            interfaces: failures + 5, ok: 5, failed: failures, skipped: 0, successRate: 10, p50Ms: 1, p95Ms: 2, p99Ms: 3,
+            startedAt: start, finishedAt: start.addingTimeInterval(3), trigger: "schedule", missingShards: [],
+            quarantinedLines: 0)
         stats.gaps = gaps
-        return Alert(run: RunID.scheduled(tick: start), createdAt: start, severity: .critical, reason: gaps == nil ? .change : .incomplete,
-                     transitions: transitions, stats: stats, reportPath: "/r.md", report: "")
+        return Alert(
+            run: RunID.scheduled(tick: start), createdAt: start, severity: .critical, reason: gaps == nil ? .change : .incomplete,
+            transitions: transitions, stats: stats, reportPath: "/r.md", report: "")
     }
 
     @Test("within 4 096 bytes, whole characters, the rest counted", arguments: [(1, 3), (40, 10), (400, 60), (5_000, 200)])

@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Open circuits are failures", .ownThread)
 struct BreakerAccountingTests {
@@ -21,8 +21,9 @@ struct BreakerAccountingTests {
         let second = try f.run(["once"])
         #expect(second.exitCode == 1, "an open circuit is still a failure: \(second.stderr)")
         #expect(f.server.hits("/broken") == 5, "the second run probed none of them")
-        #expect(second.stdout.contains("**5 failed** of 6 interfaces · 1 ok · 5 of the failed not probed (circuit open) · success rate 16.7 %"),
-                "\(second.stdout)")
+        #expect(
+            second.stdout.contains("**5 failed** of 6 interfaces · 1 ok · 5 of the failed not probed (circuit open) · success rate 16.7 %"),
+            "\(second.stdout)")
         #expect(second.stdout.contains("not probed: circuit open since"), "each says why it was not probed")
 
         let status = try f.run(["status"])

@@ -4,8 +4,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("orchestrator check", .ownThread)
 struct CheckTests {
@@ -28,8 +28,9 @@ struct CheckTests {
         try f.dir.write("partial.env", "API_BASE=\(f.server.baseURL)\n")
         let partial = try f.run(["check", "--env-file", f.dir.url("partial.env")], environment: shell)
         #expect(partial.exitCode == 2, "the service would not get WECOM_URL, so neither does check")
-        #expect(partial.stdout.contains("config.yaml:18: notify.wecom.webhook_url: environment variable WECOM_URL is not set"),
-                "\(partial.stdout)")
+        #expect(
+            partial.stdout.contains("config.yaml:18: notify.wecom.webhook_url: environment variable WECOM_URL is not set"),
+            "\(partial.stdout)")
 
         try f.dir.write("vigil.env", "# secrets\r\nAPI_BASE=\"\(f.server.baseURL)\"\r\nWECOM_URL='\(hook)'\r\nstray line\r\n")
         let full = try f.run(["check", "--env-file", f.dir.url("vigil.env")])
@@ -63,8 +64,12 @@ struct CheckTests {
 
         // A broken libcurl.so.4 found first on the library path stands in for a machine without libcurl.
         try f.dir.write("lib/libcurl.so.4", "not a library")
-        let prober = try Programs.run("prober", ["--config", f.config], environment: ["LD_LIBRARY_PATH": f.dir.url("lib"), "API_BASE": "x",
-                                                                                       "WECOM_URL": "http://127.0.0.1:9/x"])
+        let prober = try Programs.run(
+            "prober", ["--config", f.config],
+            environment: [
+                "LD_LIBRARY_PATH": f.dir.url("lib"), "API_BASE": "x",
+                "WECOM_URL": "http://127.0.0.1:9/x",
+            ])
         #expect(prober.exitCode == 1)
         #expect(prober.stderr.contains("cannot load libcurl.so.4") && prober.stderr.contains("libcurl4"), "\(prober.stderr)")
         #expect(f.server.requests.isEmpty)
@@ -82,7 +87,8 @@ struct CheckTests {
         let step = try OrchestratorFixture(monitor: "schedule: \"*/61 * * * *\"")
         let refused = try step.run(["check"])
         #expect(refused.exitCode == 2)
-        #expect(refused.stdout.contains("config.yaml:5: monitor.schedule: minute: expected a step from 1 to 59 after /, found \"61\""),
-                "\(refused.stdout)")
+        #expect(
+            refused.stdout.contains("config.yaml:5: monitor.schedule: minute: expected a step from 1 to 59 after /, found \"61\""),
+            "\(refused.stdout)")
     }
 }

@@ -3,16 +3,17 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Alert thresholds", .ownThread)
 struct DebounceTests {
     @Test("failure_threshold: 2 and success_threshold: 2 — alerts wait for two samples in a row, reports do not")
     func thresholds() throws {
         // The breaker stays out of the way (three failures would open it and stop the samples).
-        let f = try OrchestratorFixture(monitor: "interval: 1h\ncircuit_breaker: {failures: 50}",
-                                        alerts: "mode: change\n  failure_threshold: 2\n  success_threshold: 2")
+        let f = try OrchestratorFixture(
+            monitor: "interval: 1h\ncircuit_breaker: {failures: 50}",
+            alerts: "mode: change\n  failure_threshold: 2\n  success_threshold: 2")
         f.server.route("/flaky", reply: .text(200, "fine"))
         try f.interface("flaky", "url: /flaky")
         var alerts = f.outboxFiles().count

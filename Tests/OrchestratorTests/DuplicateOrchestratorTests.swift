@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Duplicate orchestrators", .ownThread)
 struct DuplicateOrchestratorTests {
@@ -14,7 +14,10 @@ struct DuplicateOrchestratorTests {
         try f.healthyInterfaces(1)
         let errors = LineCollector()
         let a = try f.startService(environment: ["VIGIL_HOST": "host-a"], stderr: errors)
-        defer { a.signal(SIGKILL); _ = a.wait() }
+        defer {
+            a.signal(SIGKILL)
+            _ = a.wait()
+        }
         let stateFile = f.spool.stateDirectory + "/orchestrator-host-a.json"
         #expect(eventually(timeout: 20) { FileIO.status(stateFile) != nil && errors.text.contains("orchestrator started") })
 

@@ -4,8 +4,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Monitoring gaps", .ownThread)
 struct GapTests {
@@ -35,15 +35,19 @@ struct GapTests {
         try f.healthyInterfaces(2)
         let errors = LineCollector()
         let service = try f.startService(stderr: errors)
-        defer { service.signal(SIGKILL); _ = service.wait() }
+        defer {
+            service.signal(SIGKILL)
+            _ = service.wait()
+        }
         #expect(eventually(timeout: 30) { errors.text.contains("every shard published its batch") }, "\(errors.text)")
         // Stop it while it waits for the next tick (the pass that takes the finished run has written its state),
         // as a suspended machine usually finds a monitor: waiting.
         let stateFile = f.spool.stateDirectory + "/orchestrator-\(SpoolName.host).json"
-        #expect(eventually(timeout: 30) {
-            guard let text = try? String(contentsOfFile: stateFile, encoding: .utf8) else { return false }
-            return text.contains("\"last_runs\":[{") && !text.contains("\"current_run\"")
-        })
+        #expect(
+            eventually(timeout: 30) {
+                guard let text = try? String(contentsOfFile: stateFile, encoding: .utf8) else { return false }
+                return text.contains("\"last_runs\":[{") && !text.contains("\"current_run\"")
+            })
         service.signal(SIGSTOP)
         wait(until: Date().addingTimeInterval(10))  // several ticks, longer than max_runtime, and well past the 5 s a late wake-up may be
         service.signal(SIGCONT)
@@ -70,7 +74,9 @@ struct GapTests {
         #expect(history.contains("not recorded: the orchestrator was suspended"), "recorded in history")
     }
 
-    @Test("the disk floor during scheduled runs: each run still has a record; when even the reserve is gone the runs are kept as a gap that the next alert names")
+    @Test(
+        "the disk floor during scheduled runs: each run still has a record; when even the reserve is gone the runs are kept as a gap that the next alert names"
+    )
     func diskFloor() throws {
         let f = try OrchestratorFixture(scheduler: "probers: 1", monitor: "interval: 2s")
         try f.healthyInterfaces(2)
@@ -84,7 +90,10 @@ struct GapTests {
         try floor(free * 2)
         let errors = LineCollector()
         let service = try f.startService(stderr: errors)
-        defer { service.signal(SIGKILL); _ = service.wait() }
+        defer {
+            service.signal(SIGKILL)
+            _ = service.wait()
+        }
         #expect(eventually(timeout: 40) { ((try? f.batches()) ?? []).count >= 3 }, "\(errors.text)")
         // Nothing fits, not even a manifest: the runs are not started, and kept as a gap.
         try floor(1 << 50)
@@ -95,8 +104,9 @@ struct GapTests {
         // Space returns.
         try floor(0)
         service.signal(SIGHUP)
-        #expect(eventually(timeout: 40) { ((try? manifests(f)) ?? []).contains { $0.gaps?.contains { $0.reason == .diskFull } == true } },
-                "\(errors.text)")
+        #expect(
+            eventually(timeout: 40) { ((try? manifests(f)) ?? []).contains { $0.gaps?.contains { $0.reason == .diskFull } == true } },
+            "\(errors.text)")
         service.signal(SIGTERM)
         #expect(service.wait(timeout: 30) == .exited(0))
         let log = errors.text

@@ -4,8 +4,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Interface identity", .ownThread)
 struct IdentityTests {
@@ -14,14 +14,14 @@ struct IdentityTests {
         let f = try OrchestratorFixture()
         f.server.route("/broken", reply: .text(500, "down"))
         let entries = """
-          - name: Orders list
-            url: /broken
-          - name: Health
-            url: /ok
-          - id: stock
-            name: Stock level
-            url: /ok?s=1
-        """
+              - name: Orders list
+                url: /broken
+              - name: Health
+                url: /ok
+              - id: stock
+                name: Stock level
+                url: /ok?s=1
+            """
         try f.dir.write("pool/svc/list.yaml", "interfaces:\n" + entries + "\n")
         let first = try f.run(["once"])
         #expect(first.exitCode == 1)
@@ -51,8 +51,9 @@ struct IdentityTests {
         try f.dir.write("pool/svc/two.yaml", "id: shared\nname: Two\nurl: /two\n")
         let check = try f.run(["check"])
         #expect(check.exitCode == 2)
-        #expect(check.stdout.contains("pool/svc/list.yaml:4: interfaces[1].name: another interface of this file (line 2) has the same name"),
-                "\(check.stdout)")
+        #expect(
+            check.stdout.contains("pool/svc/list.yaml:4: interfaces[1].name: another interface of this file (line 2) has the same name"),
+            "\(check.stdout)")
         #expect(check.stdout.contains("pool/svc/two.yaml:1: interface id svc/shared is also defined in pool/svc/one.yaml:1"), "\(check.stdout)")
     }
 }
@@ -68,7 +69,8 @@ private enum State {
         var out: [String: Entry] = [:]
         for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") {
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let id = object["id"] as? String else { continue }
+                let id = object["id"] as? String
+            else { continue }
             out[id] = Entry(health: "\(object["health"] ?? "")", since: "\(object["since"] ?? "")")
         }
         return out

@@ -3,8 +3,9 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
+
 @testable import orchestrator
 
 @Suite("Orchestrator command line, in process", .ownThread)
@@ -16,10 +17,12 @@ struct OptionsTests {
         #expect(try Options.parse(["status", "--spool", "/s"]).common.spoolDirectory == "/s")
         #expect(try Options.parse(["status", "--json"]).command == .status(json: true))
         #expect(try Options.parse(["spool", "ls", "outbox", "--json"]).command == .spool(.list(queue: "outbox", json: true)))
-        #expect(try Options.parse(["spool", "purge", "--queue", "quarantine", "--yes"]).command
-            == .spool(.purge(names: [], queue: "quarantine", confirmed: true)))
-        #expect(try Options.parse(["silence", "add", "pay/*", "--for", "2h", "--reason", "deploy"]).command
-            == .silence(.add(match: "pay/*", duration: 7200, reason: "deploy", by: nil)))
+        #expect(
+            try Options.parse(["spool", "purge", "--queue", "quarantine", "--yes"]).command
+                == .spool(.purge(names: [], queue: "quarantine", confirmed: true)))
+        #expect(
+            try Options.parse(["silence", "add", "pay/*", "--for", "2h", "--reason", "deploy"]).command
+                == .silence(.add(match: "pay/*", duration: 7200, reason: "deploy", by: nil)))
         #expect(try Options.parse(["mock-api", "--port", "0", "--latency", "50ms"]).command == .mockAPI(port: 0, latency: 0.05))
         let hosts = try Options.parse(["--hosts", "3", "--host-index", "2"])
         #expect(hosts.localShards(of: 7).map(\.index) == [2, 5])
@@ -39,19 +42,24 @@ struct OptionsTests {
         (["--hosts", "0"], .invalidValue(option: "--hosts", found: "0", expected: "a number ≥ 1"), "usage:"),
         (["mock-api", "--port", "70000"], .invalidValue(option: "--port", found: "70000", expected: "a port number (0–65535)"), "usage:"),
         (["--hosts", "2", "--host-index", "3"], .conflict("--host-index 3 is larger than --hosts 2"), "usage: orchestrator [COMMAND]"),
-        (["silence", "add", "x", "--for", "forever", "--reason", "r"],
-         .invalidValue(option: "--for", found: "forever", expected: "a duration such as 30m, 2h or 3d (at most 366d)"), "usage:"),
-        (["silence", "add", "x", "--for", "1h"],
-         .missingOperand(command: "silence add", expected: "name one interface id, service or glob, with --for and --reason"),
-         "usage: orchestrator silence add"),
+        (
+            ["silence", "add", "x", "--for", "forever", "--reason", "r"],
+            .invalidValue(option: "--for", found: "forever", expected: "a duration such as 30m, 2h or 3d (at most 366d)"), "usage:"
+        ),
+        (
+            ["silence", "add", "x", "--for", "1h"],
+            .missingOperand(command: "silence add", expected: "name one interface id, service or glob, with --for and --reason"),
+            "usage: orchestrator silence add"
+        ),
         (["spool", "show"], .missingOperand(command: "spool show", expected: "name a file"), "usage: orchestrator spool show"),
         (["spool", "frobnicate"], .unknownCommand("spool frobnicate", expected: "spool ls, show, requeue or purge"), "usage:"),
         (["launch"], .unknownCommand("launch", expected: "once, check, trigger, status, spool, silence, demo or mock-api"), "usage:"),
         (["status", "now"], .unexpectedArgument("now"), "usage: orchestrator status"),
     ]
 
-    @Test("every way to get it wrong is one usage error that says what was expected, with that command's usage",
-          arguments: wrong.indices)
+    @Test(
+        "every way to get it wrong is one usage error that says what was expected, with that command's usage",
+        arguments: wrong.indices)
     func invalid(_ row: Int) {
         let (arguments, problem, usage) = Self.wrong[row]
         #expect {
@@ -79,12 +87,14 @@ struct OptionsTests {
         #expect(UsageError(.help, usage: usage).description == usage)
     }
 
-    @Test("--help is a clean exit with the usage of the command asked about", arguments: [
-        (["silence", "add", "--help"], "usage: orchestrator silence add"),
-        (["spool", "ls", "-h"], "usage: orchestrator spool ls"),
-        (["once", "--help"], "usage: orchestrator once"),
-        (["--help"], "usage: orchestrator [COMMAND]"),
-    ])
+    @Test(
+        "--help is a clean exit with the usage of the command asked about",
+        arguments: [
+            (["silence", "add", "--help"], "usage: orchestrator silence add"),
+            (["spool", "ls", "-h"], "usage: orchestrator spool ls"),
+            (["once", "--help"], "usage: orchestrator once"),
+            (["--help"], "usage: orchestrator [COMMAND]"),
+        ])
     func help(_ arguments: [String], _ usage: String) {
         #expect {
             try Options.parse(arguments)

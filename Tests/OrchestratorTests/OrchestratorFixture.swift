@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 struct OrchestratorFixture {
     let dir = TemporaryDirectory("orchestrator")
@@ -13,17 +13,20 @@ struct OrchestratorFixture {
     init(scheduler: String = "probers: 1", monitor: String = "interval: 1h", alerts: String = "mode: change") throws {
         server = try TestServer()
         server.route("/ok", reply: .json(200, #"{"code":0}"#))
-        try dir.write("config.yaml", ConfigText.section("monitor", defaults: [("timeout", "2"), ("retry_attempts", "0"), ("interface_pool", "pool")],
-                                                        overrides: monitor)
-            + ConfigText.section("scheduler", defaults: [("start_delay", "0")], overrides: scheduler) + """
-        services:
-          svc:
-            base_url: \(server.baseURL)
-        alerts:
-          \(alerts)
-        spool:
-          dir: spool
-        """)
+        try dir.write(
+            "config.yaml",
+            ConfigText.section(
+                "monitor", defaults: [("timeout", "2"), ("retry_attempts", "0"), ("interface_pool", "pool")],
+                overrides: monitor)
+                + ConfigText.section("scheduler", defaults: [("start_delay", "0")], overrides: scheduler) + """
+                    services:
+                      svc:
+                        base_url: \(server.baseURL)
+                    alerts:
+                      \(alerts)
+                    spool:
+                      dir: spool
+                    """)
     }
 
     var spool: Spool { Spool(root: dir.url("spool")) }

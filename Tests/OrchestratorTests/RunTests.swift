@@ -2,8 +2,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Orchestrator runs", .ownThread)
 struct RunTests {
@@ -36,7 +36,11 @@ struct RunTests {
         #expect(Date().timeIntervalSince(started) < 20)
         let ends = try f.batches().map(\.1)
         #expect(ends.count == 2)
-        let stub = try #require(ends.compactMap { end -> ShardFailed? in if case let .shardFailed(s) = end { return s }; return nil }.first)
+        let stub = try #require(
+            ends.compactMap { end -> ShardFailed? in
+                if case let .shardFailed(s) = end { return s }
+                return nil
+            }.first)
         #expect(stub.shard == Shard(index: 1, count: 2))
         #expect(stub.reason == "killed after 2s (scheduler.max_runtime)")
         #expect(once.stdout.contains("**Shard 1/2: killed after 2s (scheduler.max_runtime)**"))
@@ -64,14 +68,18 @@ struct RunTests {
         server.route("/api/user/info") { request in
             request.header("Authorization") == "Bearer example-token-1" ? .json(200, #"{"code":0,"data":{}}"#) : .text(401, "no")
         }
-        for path in ["/api/user/nickname", "/login", "/api/nurse/schedule", "/health", "/api/admin/dashboard/stats", "/api/admin/audit",
-                     "/api/admin/report/export"] {
+        for path in [
+            "/api/user/nickname", "/login", "/api/nurse/schedule", "/health", "/api/admin/dashboard/stats", "/api/admin/audit",
+            "/api/admin/report/export",
+        ] {
             server.route(path, reply: .json(200, #"{"code":0}"#))
         }
         server.route("/api/nurse/schedule/detail", reply: .json(200, #"{"code":0,"data":{}}"#))
         let dir = TemporaryDirectory("examples")
-        let env = ["USER_API_BASE": server.baseURL, "NURSE_API_BASE": server.baseURL, "ADMIN_API_BASE": server.baseURL,
-                   "USER_API_PASSWORD": "example-Secret-77"]
+        let env = [
+            "USER_API_BASE": server.baseURL, "NURSE_API_BASE": server.baseURL, "ADMIN_API_BASE": server.baseURL,
+            "USER_API_PASSWORD": "example-Secret-77",
+        ]
         let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("examples/config.yaml").path
         let once = try Programs.run("orchestrator", ["once", "--config", examples, "--spool", dir.url("spool")], environment: env)

@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Orchestrator service", .ownThread)
 struct ServiceTests {
@@ -14,7 +14,10 @@ struct ServiceTests {
         try f.healthyInterfaces(2)
         let errors = LineCollector()
         let service = try f.startService(stderr: errors)
-        defer { service.signal(SIGKILL); _ = service.wait() }
+        defer {
+            service.signal(SIGKILL)
+            _ = service.wait()
+        }
         let stateFile = f.spool.stateDirectory + "/orchestrator-\(SpoolName.host).json"
         #expect(eventually(timeout: 10) { FileIO.status(stateFile) != nil })
         #expect(f.manifests().isEmpty, "an hourly schedule starts nothing yet")
@@ -39,7 +42,10 @@ struct ServiceTests {
         for i in 0..<6 { try f.interface("slow\(i)", "url: /slow?i=\(i)") }
         let errors = LineCollector()
         let service = try f.startService(stderr: errors)
-        defer { service.signal(SIGKILL); _ = service.wait() }
+        defer {
+            service.signal(SIGKILL)
+            _ = service.wait()
+        }
         #expect(eventually(timeout: 10) { f.server.hits("/slow") >= 2 }, "\(errors.text)")
         let manifest = try #require(f.manifests().first)
         #expect(manifest.contains("-tick."), "a scheduled run: \(manifest)")
@@ -64,8 +70,14 @@ struct ServiceTests {
         try f.interface("slow", "url: /slow")
         let errors = LineCollector()
         let service = try f.startService(stderr: errors)
-        defer { service.signal(SIGKILL); _ = service.wait() }
-        #expect(eventually(timeout: 15) { errors.text.contains("ran nothing: the previous run was still going (run ") && errors.text.contains(" still going)") }, "\(errors.text)")
+        defer {
+            service.signal(SIGKILL)
+            _ = service.wait()
+        }
+        #expect(
+            eventually(timeout: 15) {
+                errors.text.contains("ran nothing: the previous run was still going (run ") && errors.text.contains(" still going)")
+            }, "\(errors.text)")
         let counter = Counter()
         f.server.route("/slow") { _ in
             _ = counter.increment()
@@ -87,13 +99,17 @@ struct ServiceTests {
         let a = try f.startService(["--hosts", "2", "--host-index", "1"], environment: ["VIGIL_HOST": "host-a"], stderr: logs)
         let b = try f.startService(["--hosts", "2", "--host-index", "2"], environment: ["VIGIL_HOST": "host-b"], stderr: logs)
         defer {
-            for p in [a, b] { p.signal(SIGKILL); _ = p.wait() }
+            for p in [a, b] {
+                p.signal(SIGKILL)
+                _ = p.wait()
+            }
         }
         // Two full ticks on both hosts.
-        #expect(eventually(timeout: 20) {
-            let byRun = Dictionary(grouping: (try? f.batches()) ?? [], by: { $0.1.run })
-            return byRun.values.filter { $0.count == 4 }.count >= 2
-        })
+        #expect(
+            eventually(timeout: 20) {
+                let byRun = Dictionary(grouping: (try? f.batches()) ?? [], by: { $0.1.run })
+                return byRun.values.filter { $0.count == 4 }.count >= 2
+            })
         for p in [a, b] { p.signal(SIGTERM) }
         #expect(a.wait(timeout: 20) == .exited(0) && b.wait(timeout: 20) == .exited(0))
         let batches = try f.batches()
@@ -115,8 +131,9 @@ struct ServiceTests {
         let first = try #require(complete.min())
         for run in Set(batches.map(\.1.run)).filter({ $0 >= first }).subtracting(complete) {
             let tick = try #require(RunID.date(of: run))
-            #expect(logs.text.contains("tick \(Timestamp.format(tick)) ran nothing: the previous run was still going"),
-                    "run \(run) is incomplete and no host said why: \(logs.text)")
+            #expect(
+                logs.text.contains("tick \(Timestamp.format(tick)) ran nothing: the previous run was still going"),
+                "run \(run) is incomplete and no host said why: \(logs.text)")
         }
         #expect(Set(f.reports) == Set(complete.map { "\($0).md" }), "one report per complete run")
     }
@@ -127,15 +144,20 @@ struct ServiceTests {
         try f.healthyInterfaces(1)
         let socket = f.dir.url("notify.sock")
         let receiver = try DatagramReceiver(socket)
-        let child = try Programs.start(program, ["--config", f.config],
-                                       environment: ["NOTIFY_SOCKET": socket, "WATCHDOG_USEC": "1000000"])
-        defer { child.signal(SIGKILL); _ = child.wait() }
+        let child = try Programs.start(
+            program, ["--config", f.config],
+            environment: ["NOTIFY_SOCKET": socket, "WATCHDOG_USEC": "1000000"])
+        defer {
+            child.signal(SIGKILL)
+            _ = child.wait()
+        }
         var messages: [String] = []
-        #expect(eventually(timeout: 10) {
-            messages += receiver.drain(timeout: 0.05)
-            return messages.contains { $0.hasPrefix("READY=1") } && messages.filter { $0 == "WATCHDOG=1" }.count >= 2
-                && messages.contains { $0.hasPrefix("STATUS=") }
-        }, "\(messages)")
+        #expect(
+            eventually(timeout: 10) {
+                messages += receiver.drain(timeout: 0.05)
+                return messages.contains { $0.hasPrefix("READY=1") } && messages.filter { $0 == "WATCHDOG=1" }.count >= 2
+                    && messages.contains { $0.hasPrefix("STATUS=") }
+            }, "\(messages)")
         child.signal(SIGTERM)
         #expect(child.wait(timeout: 15) == .exited(0))
         messages += receiver.drain(timeout: 0.2)
@@ -164,7 +186,10 @@ struct ReloadTests {
         try f.healthyInterfaces(1)
         let errors = LineCollector()
         let service = try f.startService(stderr: errors)
-        defer { service.signal(SIGKILL); _ = service.wait() }
+        defer {
+            service.signal(SIGKILL)
+            _ = service.wait()
+        }
         #expect(eventually(timeout: 10) { errors.text.contains("orchestrator started") })
         let good = try f.dir.read("config.yaml")
         try f.dir.write("config.yaml", good.replacingOccurrences(of: "interval: 1h", with: "interval: often"))

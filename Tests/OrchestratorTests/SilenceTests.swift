@@ -4,8 +4,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Silences and maintenance", .ownThread)
 struct SilenceTests {
@@ -24,8 +24,9 @@ struct SilenceTests {
         let silenced = try f.run(["once"])
         #expect(silenced.exitCode == 1, "still a failure in the report")
         #expect(f.server.hits("/broken") >= 1, "still probed")
-        #expect(silenced.stdout.contains("- Quiet: silenced until ") && silenced.stdout.contains("DB migration (li.wei) — no alert, no reminder"),
-                "\(silenced.stdout)")
+        #expect(
+            silenced.stdout.contains("- Quiet: silenced until ") && silenced.stdout.contains("DB migration (li.wei) — no alert, no reminder"),
+            "\(silenced.stdout)")
         #expect(f.outboxFiles().isEmpty, "no alert while silenced")
         let listed = try f.run(["silence", "ls"])
         #expect(listed.stdout.contains("\(id)  active  svc/orders"), "\(listed.stdout)")
@@ -44,8 +45,10 @@ struct SilenceTests {
         f.server.route("/broken", reply: .text(500, "down"))
         try f.interface("orders", "url: /broken")
         let config = try String(contentsOfFile: f.config, encoding: .utf8)
-        try f.dir.write("config.yaml", config + "\nmaintenance:\n  - services: [svc]\n    schedule: \"* * * * *\"\n    duration: 2h\n"
-            + "    reason: always on, for the test\n")
+        try f.dir.write(
+            "config.yaml",
+            config + "\nmaintenance:\n  - services: [svc]\n    schedule: \"* * * * *\"\n    duration: 2h\n"
+                + "    reason: always on, for the test\n")
         let once = try f.run(["once"])
         #expect(once.stdout.contains("- Quiet: maintenance until ") && once.stdout.contains("always on, for the test"), "\(once.stdout)")
         #expect(f.outboxFiles().isEmpty, "no alert during maintenance")

@@ -2,8 +2,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Spool commands", .ownThread)
 struct SpoolCommandTests {
@@ -13,8 +13,9 @@ struct SpoolCommandTests {
         try f.spool.prepare()
         let run = RunID.manual()
         // A batch without its trailer: the analyzer quarantines it.
-        let result = ProbeResult(run: run, shard: .whole, id: "svc/x", service: "svc", name: "x", method: "GET", url: "http://h/x",
-                                 outcome: .ok, status: 200, latencyMs: 1, attempts: 1, startedAt: Date())
+        let result = ProbeResult(
+            run: run, shard: .whole, id: "svc/x", service: "svc", name: "x", method: "GET", url: "http://h/x",
+            outcome: .ok, status: 200, latencyMs: 1, attempts: 1, startedAt: Date())
         let name = "\(run).1of1.test.prober-1.ndjson"
         try f.spool.results.publish(name: name, bytes: Array((try RecordCoding.encodeString(result) + "\n").utf8))
         #expect(try f.analyzeOnce().exitCode == 0)
@@ -72,8 +73,9 @@ struct PurgeSafetyTests {
         try f.spool.prepare()
         _ = FileManager.default.createFile(atPath: f.spool.results.newDirectory + "/.half-copied.ndjson", contents: Data("x".utf8))
         let status = try f.run(["status"])
-        #expect(status.stdout.contains("1 hidden file(s) in results/new are never processed (rename or remove them): .half-copied.ndjson"),
-                "\(status.stdout)")
+        #expect(
+            status.stdout.contains("1 hidden file(s) in results/new are never processed (rename or remove them): .half-copied.ndjson"),
+            "\(status.stdout)")
     }
 
     @Test("status counts files that waited in new/ longer than the lease (a consumer down, or one that cannot claim them)")
@@ -103,14 +105,19 @@ struct StatusTests {
         #expect(try f.run(["silence", "add", "svc/down", "--for", "2h", "--reason", "known"]).exitCode == 0)
         let lines = LineCollector()
         let notifier = try Programs.start("notifier", ["--config", f.config], stderr: lines)
-        defer { notifier.signal(SIGKILL); _ = notifier.wait() }
+        defer {
+            notifier.signal(SIGKILL)
+            _ = notifier.wait()
+        }
         #expect(eventually(timeout: 30) { lines.text.contains("notifier started") }, "\(lines.text)")
         let status = try f.run(["status"])
         #expect(status.exitCode == 0, "\(status.stderr)")
         #expect(status.stdout.contains("notifier: running, pid \(notifier.pid), up since "), "\(status.stdout)")
         #expect(status.stdout.contains("analyzer: not running (last pid "), "\(status.stdout)")
         #expect(status.stdout.contains("interfaces: 2 ok, 1 failing now\n  svc/down: http_500 since "), "\(status.stdout)")
-        #expect(status.stdout.contains("silence ") && status.stdout.contains(": svc/down until ") && status.stdout.contains("— known"), "\(status.stdout)")
+        #expect(
+            status.stdout.contains("silence ") && status.stdout.contains(": svc/down until ") && status.stdout.contains("— known"), "\(status.stdout)"
+        )
         // The same facts for scripts: one JSON object.
         let json = try f.run(["status", "--json"])
         #expect(json.exitCode == 0, "\(json.stderr)")
@@ -122,8 +129,11 @@ struct StatusTests {
             return
         }
         #expect(failing.first?.value(at: "id")?.text == "svc/down" && failing.first?.value(at: "outcome")?.text == "http_500")
-        #expect(services.contains { $0.value(at: "name")?.text == "notifier" && $0.value(at: "running") == .bool(true)
-            && $0.value(at: "pid")?.text == "\(notifier.pid)" }, "\(json.stdout)")
+        #expect(
+            services.contains {
+                $0.value(at: "name")?.text == "notifier" && $0.value(at: "running") == .bool(true)
+                    && $0.value(at: "pid")?.text == "\(notifier.pid)"
+            }, "\(json.stdout)")
     }
 
     @Test("spool show prints an alert's report as Markdown after the record, not as one escaped line")

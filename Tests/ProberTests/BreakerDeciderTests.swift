@@ -3,8 +3,9 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
+
 @testable import prober
 
 @Suite("Circuit breaker decisions, in process")

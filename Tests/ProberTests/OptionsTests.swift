@@ -1,16 +1,19 @@
 // The prober's command line in process: run ids, shards, prefixes, and each mistake with what was expected.
 
 import Shared
-import Testing
 import TestSupport
+import Testing
+
 @testable import prober
 
 @Suite("Prober command line, in process", .ownThread)
 struct ProberOptionsTests {
     @Test("options parse to what they say")
     func valid() throws {
-        let options = try Options.parse(["--run", "20261122T150000Z-tick", "--shard", "2of3", "--only", "pay/", "--only", "cms/",
-                                         "--config", "c.yaml"])
+        let options = try Options.parse([
+            "--run", "20261122T150000Z-tick", "--shard", "2of3", "--only", "pay/", "--only", "cms/",
+            "--config", "c.yaml",
+        ])
         #expect(options.run == "20261122T150000Z-tick" && options.shard == Shard(index: 2, count: 3))
         #expect(options.only == ["pay/", "cms/"] && options.common == CommonOptions(configPath: "c.yaml"))
         let tick = try Options.parse(["--run", "tick"])

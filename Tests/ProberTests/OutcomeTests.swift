@@ -3,19 +3,20 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Prober outcomes", .ownThread)
 struct OutcomeTests {
     @Test("each real condition gives its outcome class, and only retryable ones are retried")
     func outcomes() throws {
         let server = try TestServer()
-        let f = try ProberFixture(services: """
-        locked:
-          base_url: \(server.baseURL)
-          auth: {url: /no-such-token-endpoint, token_field: token}
-        """, server: server)
+        let f = try ProberFixture(
+            services: """
+                locked:
+                  base_url: \(server.baseURL)
+                  auth: {url: /no-such-token-endpoint, token_field: token}
+                """, server: server)
         let s = f.server
         s.route("/ok", reply: .json(200, #"{"code":0}"#))
         s.route("/missing", reply: .text(404, "no"))
@@ -101,14 +102,16 @@ struct OutcomeTests {
     func requestShape() throws {
         let f = try ProberFixture()
         f.server.route("/post") { _ in .json(200, #"{"code":0}"#) }
-        try f.interface("svc/post", """
-        name: post
-        method: POST
-        url: /post?fixed=1
-        params: {id: 42, q: "a b"}
-        headers: {X-Client: vigil}
-        body: {nickname: 昵称, count: 3, ok: true}
-        """)
+        try f.interface(
+            "svc/post",
+            """
+            name: post
+            method: POST
+            url: /post?fixed=1
+            params: {id: 42, q: "a b"}
+            headers: {X-Client: vigil}
+            body: {nickname: 昵称, count: 3, ok: true}
+            """)
         #expect(try f.runProber().exitCode == 0)
         let request = try #require(f.server.requests(to: "/post").first)
         #expect(request.method == "POST")

@@ -3,8 +3,9 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
+
 @testable import prober
 
 struct ProberFixture {
@@ -14,16 +15,22 @@ struct ProberFixture {
     /// `monitor` lines ("key: value") replace the defaults of the same key.
     init(monitor: String = "", services: String = "", server: TestServer? = nil) throws {
         self.server = try server ?? TestServer()
-        let monitorSection = ConfigText.section("monitor", defaults: [("timeout", "2"), ("retry_attempts", "2"), ("retry_delay", "10ms"),
-                                                                      ("interface_pool", "pool")], overrides: monitor)
-        try dir.write("config.yaml", monitorSection + """
-        services:
-          svc:
-            base_url: \(self.server.baseURL)
-        \(services.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
-        spool:
-          dir: spool
-        """)
+        let monitorSection = ConfigText.section(
+            "monitor",
+            defaults: [
+                ("timeout", "2"), ("retry_attempts", "2"), ("retry_delay", "10ms"),
+                ("interface_pool", "pool"),
+            ], overrides: monitor)
+        try dir.write(
+            "config.yaml",
+            monitorSection + """
+                services:
+                  svc:
+                    base_url: \(self.server.baseURL)
+                \(services.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+                spool:
+                  dir: spool
+                """)
     }
 
     /// Adds `pool/<path>.yaml`.
@@ -91,8 +98,9 @@ extension ProberFixture {
     func ageToken(of service: String, by seconds: TimeInterval) throws {
         let path = self.spool.tokensDirectory + "/\(service).json"
         let token = try RecordDecoder().decode(Token.self, from: try FileIO.read(path))
-        let aged = Token(service: token.service, token: token.token, fetchedAt: token.fetchedAt.addingTimeInterval(-seconds),
-                         expiresAt: token.expiresAt.addingTimeInterval(-seconds))
+        let aged = Token(
+            service: token.service, token: token.token, fetchedAt: token.fetchedAt.addingTimeInterval(-seconds),
+            expiresAt: token.expiresAt.addingTimeInterval(-seconds))
         try FileIO.replaceAtomically(path, with: try RecordCoding.encode(aged) + [10], mode: 0o600)
     }
 }

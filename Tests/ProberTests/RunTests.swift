@@ -2,8 +2,9 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
+
 @testable import prober
 
 @Suite("Prober runs", .ownThread)

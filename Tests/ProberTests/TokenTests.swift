@@ -3,11 +3,13 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
+
 @testable import prober
 
-private let authService = "auth: {url: /token, method: POST, body: {username: monitor, password: pw-Secret-123}, token_field: data.access_token, expires_in_field: data.expires_in}"
+private let authService =
+    "auth: {url: /token, method: POST, body: {username: monitor, password: pw-Secret-123}, token_field: data.access_token, expires_in_field: data.expires_in}"
 
 private func protectedRoute(_ server: TestServer) {
     server.route("/private") { request in
@@ -17,11 +19,13 @@ private func protectedRoute(_ server: TestServer) {
 
 @Suite("Prober tokens", .ownThread)
 struct TokenTests {
-    @Test("a token is fresh while more than min(5 min, half its lifetime) remains", arguments: [
-        // (lifetime, seconds since the fetch, fresh)
-        (4.0, 0.0, true), (4.0, 1.9, true), (4.0, 2.0, false), (4.0, 2.3, false), (3600, 3299, true), (3600, 3300, false),
-        (3600, 4000, false), (86_400, 86_099, true), (86_400, 86_100, false),
-    ])
+    @Test(
+        "a token is fresh while more than min(5 min, half its lifetime) remains",
+        arguments: [
+            // (lifetime, seconds since the fetch, fresh)
+            (4.0, 0.0, true), (4.0, 1.9, true), (4.0, 2.0, false), (4.0, 2.3, false), (3600, 3299, true), (3600, 3300, false),
+            (3600, 4000, false), (86_400, 86_099, true), (86_400, 86_100, false),
+        ])
     func freshness(_ lifetime: Double, _ elapsed: Double, _ fresh: Bool) {
         let fetched = Date(timeIntervalSince1970: 1_795_359_600)
         let token = Token(service: "svc", token: "t", fetchedAt: fetched, expiresAt: fetched.addingTimeInterval(lifetime))
@@ -31,8 +35,11 @@ struct TokenTests {
     @Test("many concurrent probes share one token fetch, and the next run reuses the cached token")
     func singleFlight() throws {
         let f = try ProberFixture(monitor: "concurrency: 10", services: "svc2:\n  base_url: http://127.0.0.1:1\n")
-        try f.dir.write("config.yaml", try f.dir.read("config.yaml").replacingOccurrences(of: "    base_url: \(f.server.baseURL)\n",
-                                                                                         with: "    base_url: \(f.server.baseURL)\n    \(authService)\n"))
+        try f.dir.write(
+            "config.yaml",
+            try f.dir.read("config.yaml").replacingOccurrences(
+                of: "    base_url: \(f.server.baseURL)\n",
+                with: "    base_url: \(f.server.baseURL)\n    \(authService)\n"))
         f.server.route("/token", tokenRoute(delay: 0.2))
         protectedRoute(f.server)
         for i in 0..<40 { try f.interface("svc/p\(i)", "name: p\(i)\nurl: /private?i=\(i)\nauth: true\n") }
@@ -50,8 +57,11 @@ struct TokenTests {
     @Test("a token is fetched again only when it nears expiry")
     func expiry() throws {
         let f = try ProberFixture()
-        try f.dir.write("config.yaml", try f.dir.read("config.yaml").replacingOccurrences(of: "    base_url: \(f.server.baseURL)\n",
-                                                                                         with: "    base_url: \(f.server.baseURL)\n    \(authService)\n"))
+        try f.dir.write(
+            "config.yaml",
+            try f.dir.read("config.yaml").replacingOccurrences(
+                of: "    base_url: \(f.server.baseURL)\n",
+                with: "    base_url: \(f.server.baseURL)\n    \(authService)\n"))
         // 4 s tokens: the refresh margin is half the lifetime, so a token is fresh for 2 s.
         f.server.route("/token", tokenRoute(expiresIn: 4))
         protectedRoute(f.server)
@@ -69,8 +79,11 @@ struct TokenTests {
     @Test("two prober processes started together share one token fetch")
     func acrossProcesses() throws {
         let f = try ProberFixture()
-        try f.dir.write("config.yaml", try f.dir.read("config.yaml").replacingOccurrences(of: "    base_url: \(f.server.baseURL)\n",
-                                                                                         with: "    base_url: \(f.server.baseURL)\n    \(authService)\n"))
+        try f.dir.write(
+            "config.yaml",
+            try f.dir.read("config.yaml").replacingOccurrences(
+                of: "    base_url: \(f.server.baseURL)\n",
+                with: "    base_url: \(f.server.baseURL)\n    \(authService)\n"))
         f.server.route("/token", tokenRoute(delay: 1.0))
         protectedRoute(f.server)
         for i in 0..<12 { try f.interface("svc/p\(i)", "name: p\(i)\nurl: /private?i=\(i)\nauth: true\n") }
@@ -89,8 +102,11 @@ struct TokenTests {
     @Test("a 401 from the target renews the token once and retries")
     func renewalOn401() throws {
         let f = try ProberFixture()
-        try f.dir.write("config.yaml", try f.dir.read("config.yaml").replacingOccurrences(of: "    base_url: \(f.server.baseURL)\n",
-                                                                                         with: "    base_url: \(f.server.baseURL)\n    \(authService)\n"))
+        try f.dir.write(
+            "config.yaml",
+            try f.dir.read("config.yaml").replacingOccurrences(
+                of: "    base_url: \(f.server.baseURL)\n",
+                with: "    base_url: \(f.server.baseURL)\n    \(authService)\n"))
         f.server.route("/token", tokenRoute())
         f.server.route("/private") { request in
             request.header("Authorization") == "Bearer tok-2" ? .json(200, "{}") : .text(401, "revoked")
@@ -105,13 +121,18 @@ struct TokenTests {
     @Test("passwords, tokens and secret parameters never reach the batch, and Authorization shows as Bearer ***")
     func masking() throws {
         let f = try ProberFixture()
-        try f.dir.write("config.yaml", try f.dir.read("config.yaml").replacingOccurrences(of: "    base_url: \(f.server.baseURL)\n",
-                                                                                         with: "    base_url: \(f.server.baseURL)\n    \(authService)\n"))
+        try f.dir.write(
+            "config.yaml",
+            try f.dir.read("config.yaml").replacingOccurrences(
+                of: "    base_url: \(f.server.baseURL)\n",
+                with: "    base_url: \(f.server.baseURL)\n    \(authService)\n"))
         f.server.route("/token", tokenRoute())
         f.server.route("/private") { request in
             .json(500, #"{"echo":"\#(request.header("Authorization") ?? "")","detail":"failed"}"#)
         }
-        try f.interface("svc/p", "name: p\nurl: /private\nauth: true\nparams: {api_key: key-Secret-456}\nmethod: POST\nbody: {password: body-Secret-789, user: u}\n")
+        try f.interface(
+            "svc/p",
+            "name: p\nurl: /private\nauth: true\nparams: {api_key: key-Secret-456}\nmethod: POST\nbody: {password: body-Secret-789, user: u}\n")
         #expect(try f.runProber().exitCode == 0)
         let text = try f.spoolText()
         for secret in ["pw-Secret-123", "tok-1", "key-Secret-456", "body-Secret-789"] {

@@ -4,8 +4,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Prober transport", .ownThread)
 struct TransportTests {
@@ -13,14 +13,15 @@ struct TransportTests {
     func transport() throws {
         let server = try TestServer()
         let other = try TestServer()
-        let f = try ProberFixture(services: """
-        api:
-          base_url: \(server.baseURL)
-          auth: {url: /token, token_field: data.access_token}
-        plain:
-          base_url: \(server.baseURL)
-          follow_redirects: false
-        """, server: server)
+        let f = try ProberFixture(
+            services: """
+                api:
+                  base_url: \(server.baseURL)
+                  auth: {url: /token, token_field: data.access_token}
+                plain:
+                  base_url: \(server.baseURL)
+                  follow_redirects: false
+                """, server: server)
         server.route("/token", tokenRoute())
         server.route("/challenge", reply: HTTPReply(status: 401, headers: ["WWW-Authenticate": "Basic realm=\"x\""]))
         server.route("/moved", reply: HTTPReply(status: 302, headers: ["Location": other.url("/elsewhere")]))
@@ -63,12 +64,14 @@ struct TransportTests {
             let expected = "Basic " + Data("monitor:pa55-Secret".utf8).base64EncodedString()
             return .text(request.header("authorization") == expected ? 200 : 401, "tz=\(request.query["tz"] ?? "")")
         }
-        try f.interface("svc/basic", """
-        name: basic
-        url: http://monitor:pa55-Secret@127.0.0.1:\(f.server.port)/basic
-        params: {tz: "+08:00", q: "a&b=c"}
-        expect: {body_contains: "tz=+08:00"}
-        """)
+        try f.interface(
+            "svc/basic",
+            """
+            name: basic
+            url: http://monitor:pa55-Secret@127.0.0.1:\(f.server.port)/basic
+            params: {tz: "+08:00", q: "a&b=c"}
+            expect: {body_contains: "tz=+08:00"}
+            """)
         let run = try f.runProber()
         #expect(run.exitCode == 0, "\(run.stderr)")
         let result = try #require(try f.latestResults()["svc/basic"])

@@ -4,8 +4,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Bad input", .ownThread)
 struct BadInputTests {
@@ -17,9 +17,11 @@ struct BadInputTests {
         try spool.prepare()
         let at = Date(timeIntervalSince1970: 1_795_359_600)
         func result(_ id: String, run: String, _ outcome: Outcome = .http500) throws -> String {
-            try RecordCoding.encodeString(ProbeResult(run: run, shard: .whole, id: id, service: "svc", name: id, method: "GET",
-                                                      url: "http://h/\(id)", outcome: outcome, status: 500, latencyMs: 5, attempts: 1,
-                                                      startedAt: at, error: "HTTP 500"))
+            try RecordCoding.encodeString(
+                ProbeResult(
+                    run: run, shard: .whole, id: id, service: "svc", name: id, method: "GET",
+                    url: "http://h/\(id)", outcome: outcome, status: 500, latencyMs: 5, attempts: 1,
+                    startedAt: at, error: "HTTP 500"))
         }
         func trailer(run: String, count: Int, v: Int = 1) throws -> String {
             try RecordCoding.encodeString(BatchTrailer(run: run, shard: .whole, count: count, prober: "t:1", startedAt: at, finishedAt: at))
@@ -27,12 +29,18 @@ struct BadInputTests {
         }
         let good = RunID.manual(at: at)
         let files: [(String, String)] = [
-            ("\(good).1of1.h.prober-1.ndjson",
-             try [result("a", run: good), "garbage {not json", "{\"v\":9,\"kind\":\"result\"}", result("b", run: good, .ok),
-                  trailer(run: good, count: 4)].joined(separator: "\n") + "\n"),
+            (
+                "\(good).1of1.h.prober-1.ndjson",
+                try [
+                    result("a", run: good), "garbage {not json", "{\"v\":9,\"kind\":\"result\"}", result("b", run: good, .ok),
+                    trailer(run: good, count: 4),
+                ].joined(separator: "\n") + "\n"
+            ),
             ("20261122T150100Z-mtrunc.1of1.h.prober-2.ndjson", try result("c", run: "20261122T150100Z-mtrunc") + "\n{\"v\":1,\"kind\":\"res"),
-            ("20261122T150200Z-mnewer.1of1.h.prober-3.ndjson",
-             try result("d", run: "20261122T150200Z-mnewer") + "\n" + trailer(run: "20261122T150200Z-mnewer", count: 1, v: 2) + "\n"),
+            (
+                "20261122T150200Z-mnewer.1of1.h.prober-3.ndjson",
+                try result("d", run: "20261122T150200Z-mnewer") + "\n" + trailer(run: "20261122T150200Z-mnewer", count: 1, v: 2) + "\n"
+            ),
             ("20261122T150300Z-mempty.1of1.h.prober-4.ndjson", ""),
             ("20261122T150400Z-mbinary.1of1.h.prober-5.ndjson", String(decoding: (0..<600).map { UInt8(($0 * 37) % 256) }, as: UTF8.self)),
         ]
@@ -74,28 +82,30 @@ struct BadInputTests {
     @Test("a config and interface files with every kind of mistake: each reported with file and line, nothing probed")
     func brokenConfiguration() throws {
         let dir = TemporaryDirectory("badconfig")
-        try dir.write("config.yaml", """
-        monitor:
-          intervall: 15
-          timeout: ten
-          concurrency: -3
-          circuit_breaker: {failures: many}
-          interface_pool: pool
-        scheduler:
-          schedule: "*/15 * * *"
-          probers: 0
-        services:
-          svc:
-            base_url: ftp://example.com
-            auth: {method: POST}
-        alerts:
-          mode: loud
-        notify:
-          wecom:
-            webhook_url: "${MISSING_WEBHOOK}"
-        spool:
-          retention: forever
-        """)
+        try dir.write(
+            "config.yaml",
+            """
+            monitor:
+              intervall: 15
+              timeout: ten
+              concurrency: -3
+              circuit_breaker: {failures: many}
+              interface_pool: pool
+            scheduler:
+              schedule: "*/15 * * *"
+              probers: 0
+            services:
+              svc:
+                base_url: ftp://example.com
+                auth: {method: POST}
+            alerts:
+              mode: loud
+            notify:
+              wecom:
+                webhook_url: "${MISSING_WEBHOOK}"
+            spool:
+              retention: forever
+            """)
         let check = try Programs.run("orchestrator", ["check", "--config", dir.url("config.yaml")])
         #expect(check.exitCode == 2)
         let expected = [
@@ -124,9 +134,11 @@ struct BadInputTests {
         try dir.write("pool/svc/good.yaml", "name: fine\nurl: /fine\n")
         let pool = try Programs.run("orchestrator", ["check", "--config", dir.url("config.yaml")])
         #expect(pool.exitCode == 2)
-        for line in ["pool/svc/tabs.yaml:4:", "tab character in indentation", "pool/svc/quote.yaml:1:", "unterminated double-quoted string",
-                     "pool/svc/anchor.yaml:1:", "anchors (&name) are not supported", "pool/svc/binary.yaml: not valid UTF-8",
-                     "pool/svc/types.json:2: name: expected a text value, found a list", "pool/svc/types.json:4: timeout: expected a duration"] {
+        for line in [
+            "pool/svc/tabs.yaml:4:", "tab character in indentation", "pool/svc/quote.yaml:1:", "unterminated double-quoted string",
+            "pool/svc/anchor.yaml:1:", "anchors (&name) are not supported", "pool/svc/binary.yaml: not valid UTF-8",
+            "pool/svc/types.json:2: name: expected a text value, found a list", "pool/svc/types.json:4: timeout: expected a duration",
+        ] {
             #expect(pool.stdout.contains(line), "missing: \(line)\n\(pool.stdout)")
         }
         #expect(!pool.stdout.contains("good.yaml"))

@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Command lines", .ownThread)
 struct CommandLineTests {
@@ -16,8 +16,9 @@ struct CommandLineTests {
         #expect(run.stderr.isEmpty)
     }
 
-    @Test("--help prints the usage on stdout and exits 0; an unknown option is refused on stderr with 2",
-          arguments: ["orchestrator", "prober", "analyzer", "notifier"])
+    @Test(
+        "--help prints the usage on stdout and exits 0; an unknown option is refused on stderr with 2",
+        arguments: ["orchestrator", "prober", "analyzer", "notifier"])
     func help(_ program: String) throws {
         let help = try Programs.run(program, ["--help"], timeout: 30)
         #expect(help.exitCode == 0 && help.stdout.hasPrefix("usage: \(program)"), "\(help.stdout) \(help.stderr)")

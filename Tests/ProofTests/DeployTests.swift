@@ -4,8 +4,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
@@ -17,13 +17,16 @@ struct DeployTests {
     func unitsVerify() throws {
         let dir = TemporaryDirectory("units")
         let units = try FileManager.default.contentsOfDirectory(atPath: repository + "/deploy/systemd").sorted()
-        #expect(units == ["vigil-analyzer.service", "vigil-notifier.service", "vigil-orchestrator.service", "vigil-prober@.service",
-                          "vigil-prober@.timer"])
+        #expect(
+            units == [
+                "vigil-analyzer.service", "vigil-notifier.service", "vigil-orchestrator.service", "vigil-prober@.service",
+                "vigil-prober@.timer",
+            ])
         var paths: [String] = []
         for unit in units {
             let text = try String(contentsOfFile: repository + "/deploy/systemd/" + unit, encoding: .utf8)
             for directive in ["NoNewPrivileges=yes", "ProtectSystem=strict", "ReadWritePaths=/var/lib/vigil", "PrivateTmp=yes", "User=vigil"]
-                where unit.hasSuffix(".service") {
+            where unit.hasSuffix(".service") {
                 #expect(text.contains(directive), "\(unit) lacks \(directive)")
             }
             if unit.hasSuffix(".service"), !unit.contains("prober") {
@@ -32,8 +35,9 @@ struct DeployTests {
             try dir.write(unit, text.replacingOccurrences(of: "/usr/local/bin/", with: Programs.directory + "/"))
             paths.append(dir.url(unit))
         }
-        let verify = try ChildProcess(executable: "/usr/bin/systemd-analyze", arguments: ["verify"] + paths, stdout: .capture,
-                                      stderr: .capture)
+        let verify = try ChildProcess(
+            executable: "/usr/bin/systemd-analyze", arguments: ["verify"] + paths, stdout: .capture,
+            stderr: .capture)
         let ended = verify.wait()
         #expect(ended == .exited(0), "systemd-analyze verify: \(verify.output())")
     }
@@ -44,8 +48,12 @@ struct DeployTests {
         let root = dir.url("root")
         let script = repository + "/deploy/install.sh"
         func install(_ extra: [String]) throws -> ProgramRun {
-            let child = try ChildProcess(executable: "/bin/bash", arguments: [script, "--prefix", root, "--no-build", "--bin-dir", Programs.directory,
-                                                                              "--no-user"] + extra, stdout: .capture, stderr: .capture)
+            let child = try ChildProcess(
+                executable: "/bin/bash",
+                arguments: [
+                    script, "--prefix", root, "--no-build", "--bin-dir", Programs.directory,
+                    "--no-user",
+                ] + extra, stdout: .capture, stderr: .capture)
             let ended = child.wait()
             return ProgramRun(termination: ended, stdout: child.output(), stderr: "")
         }

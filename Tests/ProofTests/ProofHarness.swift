@@ -6,8 +6,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The secrets of the proof deployment, grepped for everywhere at the end.
 enum ProofSecrets {
@@ -36,34 +36,36 @@ final class ProofHarness: @unchecked Sendable {
         self.interfaces = interfaces
         self.shards = shards
         server = try TestServer()
-        try dir.write("config.yaml", """
-        monitor:
-          timeout: 5
-          retry_attempts: 0
-          concurrency: 50
-          interface_pool: pool
-        scheduler:
-          probers: \(shards)
-          max_runtime: 600
-        services:
-          api:
-            base_url: \(server.baseURL)
-            headers: {X-Api-Token: "${PROOF_HEADER_TOKEN}"}
-            auth:
-              url: /token
-              body: {user: vigil, password: "${PROOF_PASSWORD}"}
-              token_field: access_token
-        alerts:
-          mode: change
-          repeat_interval: 1h
-        \(ConfigText.section("notify", defaults: [("timeout", "2s"), ("quick_retries", "0"), ("backoff_min", "200ms"), ("backoff_max", "1s")],
+        try dir.write(
+            "config.yaml",
+            """
+            monitor:
+              timeout: 5
+              retry_attempts: 0
+              concurrency: 50
+              interface_pool: pool
+            scheduler:
+              probers: \(shards)
+              max_runtime: 600
+            services:
+              api:
+                base_url: \(server.baseURL)
+                headers: {X-Api-Token: "${PROOF_HEADER_TOKEN}"}
+                auth:
+                  url: /token
+                  body: {user: vigil, password: "${PROOF_PASSWORD}"}
+                  token_field: access_token
+            alerts:
+              mode: change
+              repeat_interval: 1h
+            \(ConfigText.section("notify", defaults: [("timeout", "2s"), ("quick_retries", "0"), ("backoff_min", "200ms"), ("backoff_max", "1s")],
                              overrides: notify))
-          wecom:
-            webhook_url: "\(server.url("/cgi-bin/webhook/send"))?key=${PROOF_WEBHOOK_KEY}"
-            mentioned_list: [oncall]
-        spool:
-          dir: spool
-        """)
+              wecom:
+                webhook_url: "\(server.url("/cgi-bin/webhook/send"))?key=${PROOF_WEBHOOK_KEY}"
+                mentioned_list: [oncall]
+            spool:
+              dir: spool
+            """)
         var list = "interfaces:\n"
         for i in 0..<interfaces { list += "  - {id: i\(i), name: \"接口 \(i)\", url: \"/p?i=\(i)\", auth: true}\n" }
         try dir.write("pool/api/all.yaml", list)
@@ -82,7 +84,8 @@ final class ProofHarness: @unchecked Sendable {
             // Interfaces fail in changing groups, so runs bring new failures and recoveries; a failure echoes
             // the request's credentials back, to prove they are masked downstream.
             if ProofHarness.fails(interface: i, run: run) {
-                return .json(500, #"{"error":"boom","auth":"\#(request.header("Authorization") ?? "")","key":"\#(request.header("X-Api-Token") ?? "")"}"#)
+                return .json(
+                    500, #"{"error":"boom","auth":"\#(request.header("Authorization") ?? "")","key":"\#(request.header("X-Api-Token") ?? "")"}"#)
             }
             return .json(200, #"{"code":0}"#)
         }
@@ -108,8 +111,9 @@ final class ProofHarness: @unchecked Sendable {
     var tokens: [String] { lock.withLock { issuedTokens } }
 
     private func start(_ program: String, _ arguments: [String]) throws -> ChildProcess {
-        try Programs.start(program, ["--config", dir.url("config.yaml")] + arguments, environment: environment, stdout: .discard,
-                           stderr: logs)
+        try Programs.start(
+            program, ["--config", dir.url("config.yaml")] + arguments, environment: environment, stdout: .discard,
+            stderr: logs)
     }
 
     func startService(_ program: String) throws {
@@ -129,7 +133,12 @@ final class ProofHarness: @unchecked Sendable {
     func stopServices() {
         let all = lock.withLock { services }
         for child in all.values { child.signal(SIGTERM) }
-        for child in all.values { if child.wait(timeout: 30) == nil { child.signal(SIGKILL); _ = child.wait() } }
+        for child in all.values {
+            if child.wait(timeout: 30) == nil {
+                child.signal(SIGKILL)
+                _ = child.wait()
+            }
+        }
         lock.withLock { services = [:] }
     }
 
@@ -139,10 +148,13 @@ final class ProofHarness: @unchecked Sendable {
         lock.withLock { currentRun = n }
         let run = ProofHarness.runID(n)
         let startedAt = Date()
-        let manifest = RunManifest(run: run, shards: shards, startedAt: startedAt, deadline: startedAt.addingTimeInterval(600),
-                                   trigger: "schedule")
+        let manifest = RunManifest(
+            run: run, shards: shards, startedAt: startedAt, deadline: startedAt.addingTimeInterval(600),
+            trigger: "schedule")
         try spool.runs.publish(name: RunFileName.manifest(run: run), bytes: try RecordCoding.encode(manifest) + [10])
-        let delays = Shard.all(shards).map { _ in chaos && Double.random(in: 0..<1, using: &rng) < 0.35 ? Double.random(in: 0.05..<1.2, using: &rng) : nil }
+        let delays = Shard.all(shards).map { _ in
+            chaos && Double.random(in: 0..<1, using: &rng) < 0.35 ? Double.random(in: 0.05..<1.2, using: &rng) : nil
+        }
         let errors = LineCollector()
         DispatchQueue.concurrentPerform(iterations: shards) { index in
             let shard = Shard(index: index + 1, count: shards)

@@ -4,8 +4,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 private let long = ProcessInfo.processInfo.environment["VIGIL_PROOF_LONG"] != nil
 
@@ -56,9 +56,10 @@ struct ProofTests {
         }
         #expect(h.settled, "nothing left in tmp/ or cur/, nothing waiting")
         let kills = h.kills
-        print("PROOF crash-safety seed=\(seed) runs=\(runs) interfaces=1000 kills prober=\(kills["prober"] ?? 0) "
-            + "analyzer=\(kills["analyzer"] ?? 0) notifier=\(kills["notifier"] ?? 0) alerts=\(alerts.count) "
-            + "received=\(h.receivedMessages.count) duplicates=\(duplicates)")
+        print(
+            "PROOF crash-safety seed=\(seed) runs=\(runs) interfaces=1000 kills prober=\(kills["prober"] ?? 0) "
+                + "analyzer=\(kills["analyzer"] ?? 0) notifier=\(kills["notifier"] ?? 0) alerts=\(alerts.count) "
+                + "received=\(h.receivedMessages.count) duplicates=\(duplicates)")
         #expect((kills["prober"] ?? 0) + (kills["analyzer"] ?? 0) + (kills["notifier"] ?? 0) > 0, "the chaos actually killed something")
         checkSecrets(h)
     }
@@ -75,8 +76,9 @@ struct ProofTests {
             try h.performRun(n, rng: &rng, chaos: false)
             #expect(eventually(timeout: 20) { h.history().count == n })
         }
-        #expect(eventually(timeout: 10) { FileIO.listIfPresent(h.spool.deferredDirectory).filter { $0.hasSuffix(".ndjson") }.count == runs },
-                "all \(runs) alerts wait in deferred/ during the outage")
+        #expect(
+            eventually(timeout: 10) { FileIO.listIfPresent(h.spool.deferredDirectory).filter { $0.hasSuffix(".ndjson") }.count == runs },
+            "all \(runs) alerts wait in deferred/ during the outage")
         #expect(h.receivedMessages.isEmpty)
         h.setReceiverFailing(false)
         #expect(eventually(timeout: 30) { h.receivedMessages.count == runs && h.settled })

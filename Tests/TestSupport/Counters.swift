@@ -56,7 +56,15 @@ public final class ManagedFlag: @unchecked Sendable {
     public init() {}
 
     public var value: Bool {
-        get { lock.lock(); defer { lock.unlock() }; return state }
-        set { lock.lock(); state = newValue; lock.unlock() }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return state
+        }
+        set {
+            lock.lock()
+            state = newValue
+            lock.unlock()
+        }
     }
 }

@@ -69,7 +69,8 @@ public struct OwnThread: TestTrait, SuiteTrait, TestScoping {
         try await withTaskExecutorPreference(executor) { try await function() }
     }
 
-    public static let width = ProcessInfo.processInfo.environment["VIGIL_TEST_WIDTH"].flatMap { Int($0) }
+    public static let width =
+        ProcessInfo.processInfo.environment["VIGIL_TEST_WIDTH"].flatMap { Int($0) }
         ?? 2 * ProcessInfo.processInfo.activeProcessorCount
     static let slots = Slots(width)
 }

@@ -71,22 +71,28 @@ public enum Programs {
     }
 
     /// Starts `name` with `arguments`; stderr lines go to `stderr` (if given).
-    public static func start(_ name: String, _ arguments: [String], environment extra: [String: String] = [:],
-                             stdout: ChildProcess.Output = .capture, stderr: LineCollector? = nil) throws -> ChildProcess {
-        try ChildProcess(executable: path(name), arguments: arguments, environment: environment(extra),
-                         stdout: stdout, stderr: stderr.map { collector in .lines { collector.append($0) } } ?? .discard)
+    public static func start(
+        _ name: String, _ arguments: [String], environment extra: [String: String] = [:],
+        stdout: ChildProcess.Output = .capture, stderr: LineCollector? = nil
+    ) throws -> ChildProcess {
+        try ChildProcess(
+            executable: path(name), arguments: arguments, environment: environment(extra),
+            stdout: stdout, stderr: stderr.map { collector in .lines { collector.append($0) } } ?? .discard)
     }
 
     /// Runs `name` to completion (killing it after `timeout` seconds) and returns its outputs.
-    public static func run(_ name: String, _ arguments: [String], environment extra: [String: String] = [:],
-                           timeout: TimeInterval = 120) throws -> ProgramRun {
+    public static func run(
+        _ name: String, _ arguments: [String], environment extra: [String: String] = [:],
+        timeout: TimeInterval = 120
+    ) throws -> ProgramRun {
         let errors = LineCollector()
         let child = try start(name, arguments, environment: extra, stderr: errors)
         guard let termination = child.wait(timeout: timeout) else {
             child.signal(SIGKILL)
             let termination = child.wait()
-            return ProgramRun(termination: termination, stdout: child.output(),
-                              stderr: errors.text + "\n[test support: killed after \(timeout)s]")
+            return ProgramRun(
+                termination: termination, stdout: child.output(),
+                stderr: errors.text + "\n[test support: killed after \(timeout)s]")
         }
         return ProgramRun(termination: termination, stdout: child.output(), stderr: errors.text)
     }

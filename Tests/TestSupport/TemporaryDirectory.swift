@@ -29,8 +29,9 @@ public final class TemporaryDirectory: @unchecked Sendable {
     @discardableResult
     public func write(_ relative: String, _ text: String) throws -> String {
         let full = url(relative)
-        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (full as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         try Data(text.utf8).write(to: URL(fileURLWithPath: full))
         return full
     }

@@ -62,7 +62,10 @@ public final class TestServer: Sendable {
     public func clearLog() { table.log.withLock { $0.removeAll() } }
 
     public func stop() {
-        server.withLock { $0?.stop(); $0 = nil }
+        server.withLock {
+            $0?.stop()
+            $0 = nil
+        }
     }
 }
 

@@ -166,9 +166,10 @@ public struct Config: Sendable, Equatable {
 
     /// The built-in defaults, relative to `directory` (the working directory).
     public static func defaults(directory: String = FileManager.default.currentDirectoryPath) -> Config {
-        Config(source: nil,
-               monitor: MonitorSettings(interfacePool: Paths.resolve("Interface-pool", against: directory)),
-               spool: SpoolSettings(directory: Paths.resolve("spool", against: directory)))
+        Config(
+            source: nil,
+            monitor: MonitorSettings(interfacePool: Paths.resolve("Interface-pool", against: directory)),
+            spool: SpoolSettings(directory: Paths.resolve("spool", against: directory)))
     }
 }
 
@@ -183,7 +184,8 @@ public enum Paths {
     /// The directory that holds the running executable (its siblings are the other Vigil programs).
     public static var executableDirectory: String {
         if let override = ProcessInfo.processInfo.environment["VIGIL_BIN_DIR"], !override.isEmpty { return override }
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         return (exe as NSString).deletingLastPathComponent
     }

@@ -20,13 +20,16 @@ public enum ConfigLoader {
             throw ConfigError([ConfigIssue(file: chosen, line: nil, key: nil, message: "no such file")])
         }
         let root = try DocumentParser.parse(path: absolute, displayName: chosen)
-        return try decode(root, file: chosen, directory: (absolute as NSString).deletingLastPathComponent,
-                          environment: Environment(environment), source: absolute)
+        return try decode(
+            root, file: chosen, directory: (absolute as NSString).deletingLastPathComponent,
+            environment: Environment(environment), source: absolute)
     }
 
     /// Builds a Config from a parsed document.
-    public static func decode(_ root: Node, file: String, directory: String, environment: Environment,
-                              source: String?) throws -> Config {
+    public static func decode(
+        _ root: Node, file: String, directory: String, environment: Environment,
+        source: String?
+    ) throws -> Config {
         let reader = ConfigReader(file: file, environment: environment)
         let config = read(root, reader: reader, directory: directory, source: source)
         if !reader.issues.isEmpty { throw ConfigError(reader.issues) }
@@ -97,15 +100,18 @@ public enum ConfigLoader {
             root[section]?[key].flatMap { $0.isNull ? nil : (section + "." + key, $0) }
         }
         guard set.count > 1 else { return }
-        reader.issue(set[1].1, set[1].0, "\(set.map(\.0).joined(separator: " and ")) both set the schedule; keep only one "
-            + "(interval: a fixed period aligned to the clock; schedule: a cron expression)")
+        reader.issue(
+            set[1].1, set[1].0,
+            "\(set.map(\.0).joined(separator: " and ")) both set the schedule; keep only one "
+                + "(interval: a fixed period aligned to the clock; schedule: a cron expression)")
     }
 
     private static func readScheduler(_ node: Node?, _ reader: ConfigReader, _ config: inout Config) {
         guard let f = reader.fields(node, path: "scheduler") else { return }
         config.scheduler.startDelay = f.duration("start_delay", unit: .seconds, range: 0...3600) ?? config.scheduler.startDelay
         config.scheduler.maxRuntime = f.duration("max_runtime", unit: .seconds, range: 1...Limits.week) ?? config.scheduler.maxRuntime
-        config.scheduler.gracefulShutdown = f.duration("graceful_shutdown", unit: .seconds, range: 0...3600)
+        config.scheduler.gracefulShutdown =
+            f.duration("graceful_shutdown", unit: .seconds, range: 0...3600)
             ?? config.scheduler.gracefulShutdown
         config.scheduler.probers = f.int("probers", range: 1...256) ?? config.scheduler.probers
         if let cron = readSchedule(f, reader) { config.monitor.schedule = .cron(cron) }
@@ -212,12 +218,16 @@ public enum ConfigLoader {
         guard let f = reader.fields(node, path: "notify") else { return notify }
         notify.http = HTTPSettingsReader.read(f, reader, directory: directory, base: notify.http, keys: [.proxy, .tls])
         if let zone = f.string("timezone") {
-            if let tz = TimeZone(identifier: zone) { notify.timeZone = tz } else {
+            if let tz = TimeZone(identifier: zone) {
+                notify.timeZone = tz
+            } else {
                 reader.issue(f.node("timezone"), "notify.timezone", "expected a time zone such as Asia/Shanghai or UTC, found \"\(zone)\"")
             }
         }
         if let base = f.string("report_base_url") {
-            if URLCheck.isHTTP(base) { notify.reportBaseURL = base.hasSuffix("/") ? String(base.dropLast()) : base } else {
+            if URLCheck.isHTTP(base) {
+                notify.reportBaseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
+            } else {
                 reader.issue(f.node("report_base_url"), "notify.report_base_url", "expected an http:// or https:// URL, found \"\(base)\"")
             }
         }
@@ -239,9 +249,11 @@ public enum ConfigLoader {
                 if URLCheck.isHTTP(url) {
                     reader.remember(secret: url)
                     for value in URLCheck.queryValues(url) { reader.remember(secret: value) }
-                    notify.wecom.append(WeComSettings(name: name, webhookURL: url,
-                                                      mentionedList: w.strings("mentioned_list") ?? [],
-                                                      mentionedMobileList: w.strings("mentioned_mobile_list") ?? []))
+                    notify.wecom.append(
+                        WeComSettings(
+                            name: name, webhookURL: url,
+                            mentionedList: w.strings("mentioned_list") ?? [],
+                            mentionedMobileList: w.strings("mentioned_mobile_list") ?? []))
                 } else {
                     reader.issue(w.node("webhook_url"), path + ".webhook_url", "expected an http:// or https:// URL")
                 }

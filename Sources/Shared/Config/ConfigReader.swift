@@ -69,9 +69,11 @@ public final class ConfigReader {
         case let .sequence(items):
             return Node(.sequence(items.enumerated().map { expanded($1, "\(path)[\($0)]") }), line: node.line)
         case let .mapping(entries):
-            return Node(.mapping(entries.map {
-                Node.Entry(key: $0.key, line: $0.line, value: expanded($0.value, path + "." + $0.key))
-            }), line: node.line)
+            return Node(
+                .mapping(
+                    entries.map {
+                        Node.Entry(key: $0.key, line: $0.line, value: expanded($0.value, path + "." + $0.key))
+                    }), line: node.line)
         }
     }
 
@@ -108,20 +110,25 @@ public final class ConfigReader {
     /// Settings *about* such fields (`token_field`) are not secrets.
     public static func looksSecret(_ path: String) -> Bool {
         // On the probe path for every header: bytes, not Foundation's string search.
-        let key = Array((path.utf8.split(separator: UInt8(ascii: ".")).last ?? []).map { byte -> UInt8 in
-            byte == UInt8(ascii: "-") ? UInt8(ascii: "_") : (65...90).contains(byte) ? byte + 32 : byte
-        })
+        let key = Array(
+            (path.utf8.split(separator: UInt8(ascii: ".")).last ?? []).map { byte -> UInt8 in
+                byte == UInt8(ascii: "-") ? UInt8(ascii: "_") : (65...90).contains(byte) ? byte + 32 : byte
+            })
         func has(_ word: StaticString) -> Bool {
             let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
             guard key.count >= w.count else { return false }
             return (0...(key.count - w.count)).contains { i in (0..<w.count).allSatisfy { key[i + $0] == w[$0] } }
         }
         func ends(_ word: StaticString) -> Bool {
-            key.count >= word.utf8CodeUnitCount && Array(key.suffix(word.utf8CodeUnitCount)) == Array(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+            key.count >= word.utf8CodeUnitCount
+                && Array(key.suffix(word.utf8CodeUnitCount)) == Array(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
         }
         if ends("_field") { return false }
         if has("password") || has("passwd") || has("secret") || has("token") || has("apikey") || has("authorization")
-            || has("credential") || has("private_key") || ends("_key") { return true }
+            || has("credential") || has("private_key") || ends("_key")
+        {
+            return true
+        }
         return key == Array("key".utf8) || key == Array("webhook_url".utf8)
     }
 }
@@ -186,13 +193,17 @@ public final class Fields {
         reader.know(key(name), range: bounds())
         guard let value = node(name), let text = reader.text(value, key(name)) else { return nil }
         guard let seconds = DurationParser.parse(text, defaultUnit: unit) else {
-            reader.issue(value, key(name), "expected a duration such as 10 (\(unit.name)), 10s, 15m, 500ms or 1h, "
-                + "found \"\(text)\"")
+            reader.issue(
+                value, key(name),
+                "expected a duration such as 10 (\(unit.name)), 10s, 15m, 500ms or 1h, "
+                    + "found \"\(text)\"")
             return nil
         }
         guard range.contains(seconds) else {
-            reader.issue(value, key(name), "expected a duration from \(bounds().replacingOccurrences(of: "–", with: " to ")), "
-                + "found \"\(text)\"")
+            reader.issue(
+                value, key(name),
+                "expected a duration from \(bounds().replacingOccurrences(of: "–", with: " to ")), "
+                    + "found \"\(text)\"")
             return nil
         }
         return seconds
@@ -203,8 +214,10 @@ public final class Fields {
         reader.know(key(name), range: "0–\(DurationParser.formatBytes(maximum))")
         guard let value = node(name), let text = reader.text(value, key(name)) else { return nil }
         guard let bytes = DurationParser.bytes(text), bytes <= maximum else {
-            reader.issue(value, key(name), "expected a size from 0 to \(DurationParser.formatBytes(maximum)) such as 64MB or 1GB, "
-                + "found \"\(text)\"")
+            reader.issue(
+                value, key(name),
+                "expected a size from 0 to \(DurationParser.formatBytes(maximum)) such as 64MB or 1GB, "
+                    + "found \"\(text)\"")
             return nil
         }
         return bytes
@@ -263,7 +276,8 @@ public final class Fields {
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         guard !a.isEmpty else { return b.count }
         guard !b.isEmpty else { return a.count }
         var previous = Array(0...b.count)
@@ -285,8 +299,11 @@ public enum DocumentParser {
         do {
             return path.lowercased().hasSuffix(".json") ? try JSONDocument.parse(text) : try YAML.parse(text)
         } catch let error as SyntaxError {
-            throw ConfigError([ConfigIssue(file: displayName, line: error.line, key: nil,
-                                           message: "column \(error.column): \(error.message)")])
+            throw ConfigError([
+                ConfigIssue(
+                    file: displayName, line: error.line, key: nil,
+                    message: "column \(error.column): \(error.message)")
+            ])
         }
     }
 
@@ -294,8 +311,10 @@ public enum DocumentParser {
     /// goes to `item` with its path (`key[3]`, `[3]`) and the returned root has that list left empty. JSON files
     /// are never held whole (a 100 000-interface file costs one item's tree at a time); YAML ones are parsed
     /// first. Items handed over before a syntax error are void: the error is thrown all the same.
-    public static func parse(path: String, displayName: String, streamingItemsOf key: String,
-                             item: (String, Node) throws -> Void) throws -> Node {
+    public static func parse(
+        path: String, displayName: String, streamingItemsOf key: String,
+        item: (String, Node) throws -> Void
+    ) throws -> Node {
         let text = try self.text(path: path, displayName: displayName)
         do {
             if path.lowercased().hasSuffix(".json") { return try JSONDocument.parse(text, streamingItemsOf: key, item: item) }
@@ -306,11 +325,15 @@ public enum DocumentParser {
             }
             guard let entries = root.entries, let list = root[key], let items = list.items else { return root }
             for (index, node) in items.enumerated() { try item("\(key)[\(index)]", node) }
-            return Node(.mapping(entries.map { $0.key == key ? Node.Entry(key: key, line: $0.line, value: Node(.sequence([]), line: list.line)) : $0 }),
-                        line: root.line)
+            return Node(
+                .mapping(entries.map { $0.key == key ? Node.Entry(key: key, line: $0.line, value: Node(.sequence([]), line: list.line)) : $0 }),
+                line: root.line)
         } catch let error as SyntaxError {
-            throw ConfigError([ConfigIssue(file: displayName, line: error.line, key: nil,
-                                           message: "column \(error.column): \(error.message)")])
+            throw ConfigError([
+                ConfigIssue(
+                    file: displayName, line: error.line, key: nil,
+                    message: "column \(error.column): \(error.message)")
+            ])
         }
     }
 
@@ -343,7 +366,9 @@ extension String {
         while true {
             switch decoder.decode(&iterator) {
             case let .scalarValue(scalar): out.append(scalar)
-            case .emptyInput: self = String(out); return
+            case .emptyInput:
+                self = String(out)
+                return
             case .error: return nil
             }
         }

@@ -105,8 +105,10 @@ public enum DurationParser {
 
     /// `64MiB`, `1GiB`, `512B`: the largest binary unit that divides the size.
     public static func formatBytes(_ bytes: UInt64) -> String {
-        for (unit, size) in [("PiB", UInt64(1) << 50), ("TiB", UInt64(1) << 40), ("GiB", UInt64(1) << 30), ("MiB", UInt64(1) << 20),
-                             ("KiB", UInt64(1) << 10)] where bytes >= size && bytes % size == 0 {
+        for (unit, size) in [
+            ("PiB", UInt64(1) << 50), ("TiB", UInt64(1) << 40), ("GiB", UInt64(1) << 30), ("MiB", UInt64(1) << 20),
+            ("KiB", UInt64(1) << 10),
+        ] where bytes >= size && bytes % size == 0 {
             return "\(bytes / size)\(unit)"
         }
         return "\(bytes)B"

@@ -34,10 +34,22 @@ public struct Environment: Sendable {
         var i = text.startIndex
         while i < text.endIndex {
             let c = text[i]
-            guard c == "$" else { out.append(c); i = text.index(after: i); continue }
+            guard c == "$" else {
+                out.append(c)
+                i = text.index(after: i)
+                continue
+            }
             let next = text.index(after: i)
-            if next < text.endIndex, text[next] == "$" { out.append("$"); i = text.index(after: next); continue }
-            guard next < text.endIndex, text[next] == "{" else { out.append(c); i = next; continue }
+            if next < text.endIndex, text[next] == "$" {
+                out.append("$")
+                i = text.index(after: next)
+                continue
+            }
+            guard next < text.endIndex, text[next] == "{" else {
+                out.append(c)
+                i = next
+                continue
+            }
             guard let close = text[next...].firstIndex(of: "}") else {
                 throw ExpansionError.malformed(String(text[i...]))
             }

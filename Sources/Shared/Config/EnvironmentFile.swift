@@ -64,8 +64,10 @@ public struct EnvironmentFile: Sendable {
                 }
             case .key:
                 if isNewline {
-                    ignored.append(ConfigIssue(file: file, line: keyLine, key: nil,
-                                               message: Self.noAssignment))
+                    ignored.append(
+                        ConfigIssue(
+                            file: file, line: keyLine, key: nil,
+                            message: Self.noAssignment))
                     key = ""
                     keyTrail = nil
                     state = .beforeKey
@@ -158,11 +160,14 @@ public struct EnvironmentFile: Sendable {
     private static let noAssignment = "not an assignment (no \"=\"): systemd ignores this line"
 
     private mutating func record(key: String, value: String, line: Int, file: String) {
-        let valid = key.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
+        let valid =
+            key.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
             && key.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
         guard valid else {
-            ignored.append(ConfigIssue(file: file, line: line, key: nil,
-                                       message: "\"\(key.prefix(20))\" is not a variable name (letters, digits, _): systemd ignores this assignment"))
+            ignored.append(
+                ConfigIssue(
+                    file: file, line: line, key: nil,
+                    message: "\"\(key.prefix(20))\" is not a variable name (letters, digits, _): systemd ignores this assignment"))
             return
         }
         assignments.append((key, value, line))

@@ -11,8 +11,10 @@ public enum HTTPSettingsReader {
     }
 
     /// `base` with the keys of `f` among `keys` applied.
-    public static func read(_ f: Fields, _ reader: ConfigReader, directory: String, base: HTTPSettings,
-                            keys: [Key] = Key.allCases) -> HTTPSettings {
+    public static func read(
+        _ f: Fields, _ reader: ConfigReader, directory: String, base: HTTPSettings,
+        keys: [Key] = Key.allCases
+    ) -> HTTPSettings {
         var http = base
         for key in keys {
             switch key {
@@ -38,8 +40,9 @@ public enum HTTPSettingsReader {
                             http.proxy = .url(text)
                             if let password = URLComponents(string: text)?.password { reader.remember(secret: password) }
                         } else {
-                            reader.issue(f.node("proxy"), f.path + ".proxy",
-                                         "expected none, env, or a proxy URL such as http://proxy.example:3128, found \"\(text)\"")
+                            reader.issue(
+                                f.node("proxy"), f.path + ".proxy",
+                                "expected none, env, or a proxy URL such as http://proxy.example:3128, found \"\(text)\"")
                         }
                     }
                 }
@@ -60,7 +63,8 @@ public enum HTTPSettingsReader {
                 tls.insecureSkipVerify = t.bool("insecure_skip_verify") ?? tls.insecureSkipVerify
                 if let name = t.string("server_name") {
                     if name.isEmpty || name.contains(where: { $0 == "/" || $0 == ":" || $0 == " " || $0 == "@" }) {
-                        reader.issue(t.node("server_name"), t.path + ".server_name", "expected a host name such as api.example.com, found \"\(name)\"")
+                        reader.issue(
+                            t.node("server_name"), t.path + ".server_name", "expected a host name such as api.example.com, found \"\(name)\"")
                     } else {
                         tls.serverName = name
                     }

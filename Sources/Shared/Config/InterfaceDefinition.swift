@@ -81,8 +81,10 @@ public struct InterfaceDefinition: Sendable, Equatable {
     public var failureThreshold: Int? { details?.value.failureThreshold }
     public var successThreshold: Int? { details?.value.successThreshold }
 
-    init(id: String, service: String, name: String, method: String, url: String, auth: Bool, enabled: Bool,
-         sourceFile: String, sourceLine: Int, details: Details) {
+    init(
+        id: String, service: String, name: String, method: String, url: String, auth: Bool, enabled: Bool,
+        sourceFile: String, sourceLine: Int, details: Details
+    ) {
         self.id = id
         self.service = service
         self.name = name
@@ -162,7 +164,8 @@ public struct InterfaceDefinition: Sendable, Equatable {
         var expect = Expectation()
         guard let e = reader.fields(node, path: path) else { return expect }
         if let statusNode = e.node("status") {
-            let texts = statusNode.items.map { $0.compactMap { reader.text($0, path + ".status") } }
+            let texts =
+                statusNode.items.map { $0.compactMap { reader.text($0, path + ".status") } }
                 ?? reader.text(statusNode, path + ".status").map { [$0] } ?? []
             for text in texts {
                 if let code = Int(text), (100...599).contains(code) {

@@ -35,11 +35,15 @@ public struct InterfacePool: Sendable {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
             var message = "\(directory) is not a directory"
             if config.source == nil {
-                message += "; no config.yaml was given or found in the working directory, so the built-in defaults look for "
+                message +=
+                    "; no config.yaml was given or found in the working directory, so the built-in defaults look for "
                     + "./Interface-pool (try `orchestrator demo`, or `--config examples/config.yaml`)"
             }
-            throw ConfigError([ConfigIssue(file: config.source ?? "(built-in defaults)", line: nil, key: "monitor.interface_pool",
-                                           message: message)])
+            throw ConfigError([
+                ConfigIssue(
+                    file: config.source ?? "(built-in defaults)", line: nil, key: "monitor.interface_pool",
+                    message: message)
+            ])
         }
         var issues: [ConfigIssue] = []
         var interfaces: [InterfaceDefinition] = []
@@ -48,8 +52,10 @@ public struct InterfacePool: Sendable {
             let display = (directory as NSString).lastPathComponent + "/" + relative
             let components = relative.split(separator: "/")
             guard components.count >= 2 else {
-                issues.append(ConfigIssue(file: display, line: nil, key: nil,
-                                          message: "interface files live in a folder named after their service (Interface-pool/<service>/…)"))
+                issues.append(
+                    ConfigIssue(
+                        file: display, line: nil, key: nil,
+                        message: "interface files live in a folder named after their service (Interface-pool/<service>/…)"))
                 continue
             }
             let service = String(components[0])
@@ -59,8 +65,10 @@ public struct InterfacePool: Sendable {
             func accept(_ id: String, _ node: Node, _ path: String) {
                 guard let definition = InterfaceDefinition.read(node, id: id, service: service, reader: reader, path: path) else { return }
                 if let other = seen[id] {
-                    reader.issue(node, "", "interface id \(id) is also defined in \(interfaces[other].source); ids are unique within a "
-                        + "service (give one of them another id:)")
+                    reader.issue(
+                        node, "",
+                        "interface id \(id) is also defined in \(interfaces[other].source); ids are unique within a "
+                            + "service (give one of them another id:)")
                     return
                 }
                 seen[id] = interfaces.count
@@ -70,7 +78,8 @@ public struct InterfacePool: Sendable {
             // List items are read one by one as the parser meets them (see DocumentParser), never as a whole tree.
             let root: Node
             do {
-                root = try DocumentParser.parse(path: directory + "/" + relative, displayName: display, streamingItemsOf: "interfaces") { path, item in
+                root = try DocumentParser.parse(path: directory + "/" + relative, displayName: display, streamingItemsOf: "interfaces") {
+                    path, item in
                     if let id = itemID(item, path: path, baseID: baseID, service: service, reader: reader, slugs: &slugs) {
                         accept(id, item, path)
                     }
@@ -120,14 +129,18 @@ public struct InterfacePool: Sendable {
     /// The id of an item of a list. Ids never depend on position (DESIGN.md, Identity): an explicit `id:` gives
     /// `<service>/<id>`; without it a one-interface file is its path, and a list item its file's path plus `#` and
     /// a slug of its name (two items of one file with the same name must say `id:`). `slugs`: the file's slugs so far.
-    private static func itemID(_ item: Node, path: String, baseID: String, service: String, reader: ConfigReader,
-                               slugs: inout [String: Int]) -> String? {
+    private static func itemID(
+        _ item: Node, path: String, baseID: String, service: String, reader: ConfigReader,
+        slugs: inout [String: Int]
+    ) -> String? {
         if let id = explicitID(item, service: service, reader: reader, path: path) { return id }
         guard let name = item["name"]?.scalar, !name.isEmpty else { return baseID + "#" + path }
         let slug = InterfacePool.slug(name)
         if let line = slugs[slug] {
-            reader.issue(item["name"] ?? item, path + ".name", "another interface of this file (line \(line)) has the same name; "
-                + "give each an id: so that alerts and state can tell them apart")
+            reader.issue(
+                item["name"] ?? item, path + ".name",
+                "another interface of this file (line \(line)) has the same name; "
+                    + "give each an id: so that alerts and state can tell them apart")
             return nil
         }
         slugs[slug] = item.line
@@ -138,11 +151,12 @@ public struct InterfacePool: Sendable {
     private static func explicitID(_ item: Node, service: String, reader: ConfigReader, path: String) -> String? {
         guard let node = item["id"], !node.isNull else { return nil }
         guard let text = node.scalar, !text.isEmpty,
-              text.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_./".unicodeScalars.contains($0) }),
-              !text.hasPrefix("/"), !text.hasSuffix("/"), !text.contains("//")
+            text.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_./".unicodeScalars.contains($0) }),
+            !text.hasPrefix("/"), !text.hasSuffix("/"), !text.contains("//")
         else {
-            reader.issue(node, path.isEmpty ? "id" : path + ".id",
-                         "expected an id of letters, digits, - _ . and /, such as get-info or profile/get-info, found \(node.kindDescription)")
+            reader.issue(
+                node, path.isEmpty ? "id" : path + ".id",
+                "expected an id of letters, digits, - _ . and /, such as get-info or profile/get-info, found \(node.kindDescription)")
             return nil
         }
         return service + "/" + text
@@ -167,8 +181,10 @@ public struct InterfacePool: Sendable {
     private static func check(_ definition: InterfaceDefinition, against config: Config, reader: ConfigReader, node: Node) {
         let service = config.services[definition.service]
         if definition.url.hasPrefix("/"), service?.baseURL == nil {
-            reader.issue(node["url"] ?? node, "url", "the URL is relative but service \"\(definition.service)\" has no base_url in "
-                + "\(config.source.map { ($0 as NSString).lastPathComponent } ?? "the config") (services.\(definition.service).base_url)")
+            reader.issue(
+                node["url"] ?? node, "url",
+                "the URL is relative but service \"\(definition.service)\" has no base_url in "
+                    + "\(config.source.map { ($0 as NSString).lastPathComponent } ?? "the config") (services.\(definition.service).base_url)")
         }
         if definition.auth, service?.auth == nil {
             reader.issue(node["auth"] ?? node, "auth", "auth: true but service \"\(definition.service)\" has no auth section in the config")

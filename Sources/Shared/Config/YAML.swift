@@ -24,7 +24,10 @@ public enum YAML {
         var normalized = String.UnicodeScalarView()
         var previousCR = false
         for scalar in scalars {
-            if scalar == "\n", previousCR { previousCR = false; continue }
+            if scalar == "\n", previousCR {
+                previousCR = false
+                continue
+            }
             previousCR = scalar == "\r"
             normalized.append(previousCR ? "\n" : scalar)
         }
@@ -82,8 +85,9 @@ private struct BlockParser {
     func checkTabs(_ line: RawLine) throws {
         let leading = line.text.prefix { $0 == " " || $0 == "\t" }
         if leading.contains("\t") {
-            throw SyntaxError(line: line.number, column: leading.count,
-                              message: "tab character in indentation; YAML indents with spaces only")
+            throw SyntaxError(
+                line: line.number, column: leading.count,
+                message: "tab character in indentation; YAML indents with spaces only")
         }
     }
 
@@ -118,15 +122,18 @@ private struct BlockParser {
         if index < lines.count, !isMarker(lines[index], "---"), !isMarker(lines[index], "...") {
             let line = lines[index]
             if rootOnMarkerLine {
-                throw SyntaxError(line: line.number, column: (line.indent ?? 0) + 1,
-                                  message: "the document's value was given on the \"---\" line; nothing else may follow it")
+                throw SyntaxError(
+                    line: line.number, column: (line.indent ?? 0) + 1,
+                    message: "the document's value was given on the \"---\" line; nothing else may follow it")
             }
             if root?.items != nil {
-                throw SyntaxError(line: line.number, column: (line.indent ?? 0) + 1,
-                                  message: "expected another \"- \" list item: a document is a list or a mapping, not both")
+                throw SyntaxError(
+                    line: line.number, column: (line.indent ?? 0) + 1,
+                    message: "expected another \"- \" list item: a document is a list or a mapping, not both")
             }
-            throw SyntaxError(line: line.number, column: (line.indent ?? 0) + 1,
-                              message: "unexpected indentation: this line is less indented than the first key of the document")
+            throw SyntaxError(
+                line: line.number, column: (line.indent ?? 0) + 1,
+                message: "unexpected indentation: this line is less indented than the first key of the document")
         }
         try expectNothingAfterDocument()
         return root ?? Node(.mapping([]), line: 1)
@@ -147,8 +154,9 @@ private struct BlockParser {
             skipBlank()
             guard index < lines.count else { return }
         }
-        throw SyntaxError(line: lines[index].number, column: 1,
-                          message: "several documents in one file are not supported: nothing may follow the first document")
+        throw SyntaxError(
+            line: lines[index].number, column: 1,
+            message: "several documents in one file are not supported: nothing may follow the first document")
     }
 
     func isMarker(_ line: RawLine, _ marker: String) -> Bool {
@@ -162,8 +170,9 @@ private struct BlockParser {
         depth += 1
         defer { depth -= 1 }
         guard depth <= YAML.maxDepth else {
-            throw SyntaxError(line: line.number, column: line.contentStart + 1,
-                              message: "nesting deeper than \(YAML.maxDepth) levels")
+            throw SyntaxError(
+                line: line.number, column: line.contentStart + 1,
+                message: "nesting deeper than \(YAML.maxDepth) levels")
         }
         if BlockParser.isSequenceEntry(text) { return try sequence(indent: indent) }
         if try mappingKey(line) != nil { return try mapping(indent: indent) }
@@ -184,8 +193,9 @@ private struct BlockParser {
             let line = lines[index]
             let text = content(line)
             guard lineIndent == indent else {
-                throw SyntaxError(line: line.number, column: lineIndent + 1,
-                                  message: "bad indentation: expected \(indent) spaces for the next list item, found \(lineIndent)")
+                throw SyntaxError(
+                    line: line.number, column: lineIndent + 1,
+                    message: "bad indentation: expected \(indent) spaces for the next list item, found \(lineIndent)")
             }
             guard BlockParser.isSequenceEntry(text) else { break }
             let after = text.dropFirst(1)
@@ -204,8 +214,9 @@ private struct BlockParser {
             let itemText = content(lines[index])
             let startsBlock = try BlockParser.isSequenceEntry(itemText) || mappingKey(lines[index]) != nil
             if startsBlock, separation.contains("\t") {
-                throw SyntaxError(line: line.number, column: column + 1,
-                                  message: "a tab after \"-\" indents a nested list or mapping; YAML indents with spaces only")
+                throw SyntaxError(
+                    line: line.number, column: column + 1,
+                    message: "a tab after \"-\" indents a nested list or mapping; YAML indents with spaces only")
             }
             if startsBlock {
                 items.append(try block(indent: column))
@@ -228,18 +239,21 @@ private struct BlockParser {
             if lineIndent < indent || isMarker(lines[index], "---") || isMarker(lines[index], "...") { break }
             let line = lines[index]
             guard lineIndent == indent else {
-                throw SyntaxError(line: line.number, column: lineIndent + 1,
-                                  message: "bad indentation: expected \(indent) spaces here, found \(lineIndent) "
-                                      + "(a value cannot continue on a more indented line)")
+                throw SyntaxError(
+                    line: line.number, column: lineIndent + 1,
+                    message: "bad indentation: expected \(indent) spaces here, found \(lineIndent) "
+                        + "(a value cannot continue on a more indented line)")
             }
             let text = content(line)
             if BlockParser.isSequenceEntry(text) {
-                throw SyntaxError(line: line.number, column: lineIndent + 1,
-                                  message: "a list item where a key was expected")
+                throw SyntaxError(
+                    line: line.number, column: lineIndent + 1,
+                    message: "a list item where a key was expected")
             }
             guard let (key, valueStart) = try mappingKey(line) else {
-                throw SyntaxError(line: line.number, column: lineIndent + 1,
-                                  message: "expected \"key: value\", found \"\(text.prefix(40))\"")
+                throw SyntaxError(
+                    line: line.number, column: lineIndent + 1,
+                    message: "expected \"key: value\", found \"\(text.prefix(40))\"")
             }
             if entries.contains(where: { $0.key == key }) {
                 throw SyntaxError(line: line.number, column: lineIndent + 1, message: "duplicate key \"\(key)\"")
@@ -349,7 +363,10 @@ private struct BlockParser {
         var breaks = 0
         var lineBreak = ""
         var k = 0
-        while k < body.count, body[k].text == nil { breaks += body[k].hasBreak ? 1 : 0; k += 1 }
+        while k < body.count, body[k].text == nil {
+            breaks += body[k].hasBreak ? 1 : 0
+            k += 1
+        }
         while k < body.count, let content = body[k].text {
             text += String(repeating: "\n", count: breaks)
             let leadingNonSpace = !(content.first == " " || content.first == "\t")
@@ -357,7 +374,10 @@ private struct BlockParser {
             lineBreak = body[k].hasBreak ? "\n" : ""
             k += 1
             breaks = 0
-            while k < body.count, body[k].text == nil { breaks += body[k].hasBreak ? 1 : 0; k += 1 }
+            while k < body.count, body[k].text == nil {
+                breaks += body[k].hasBreak ? 1 : 0
+                k += 1
+            }
             guard k < body.count, let next = body[k].text else { break }
             if !literal, lineBreak == "\n", leadingNonSpace, !(next.first == " " || next.first == "\t") {
                 if breaks == 0 { text += " " }
@@ -384,21 +404,26 @@ private struct BlockParser {
         func checkTab(_ i: Int, indent: Int) throws {
             let text = lines[i].text
             if spaces(text) < indent, text.dropFirst(spaces(text)).first == "\t", text.allSatisfy({ $0 == " " || $0 == "\t" }) {
-                throw SyntaxError(line: lines[i].number, column: spaces(text) + 1,
-                                  message: "tab character in the indentation of a block scalar; YAML indents with spaces only")
+                throw SyntaxError(
+                    line: lines[i].number, column: spaces(text) + 1,
+                    message: "tab character in the indentation of a block scalar; YAML indents with spaces only")
             }
         }
         var contentIndent = explicitIndent.map { max(parentIndent, 0) + $0 }
         if contentIndent == nil {
             var i = index
             var longestLeading = 0
-            while i < lines.count, isSpaces(lines[i].text) { longestLeading = max(longestLeading, lines[i].text.count); i += 1 }
+            while i < lines.count, isSpaces(lines[i].text) {
+                longestLeading = max(longestLeading, lines[i].text.count)
+                i += 1
+            }
             if i < lines.count, spaces(lines[i].text) > parentIndent, !isMarker(lines[i], "---"), !isMarker(lines[i], "...") {
                 contentIndent = spaces(lines[i].text)
                 if longestLeading > contentIndent! {
-                    throw SyntaxError(line: lines[index].number, column: longestLeading,
-                                      message: "a leading empty line of the block scalar has more spaces than its first line; "
-                                          + "remove them or give the indentation with a digit (|2)")
+                    throw SyntaxError(
+                        line: lines[index].number, column: longestLeading,
+                        message: "a leading empty line of the block scalar has more spaces than its first line; "
+                            + "remove them or give the indentation with a digit (|2)")
                 }
             } else {
                 contentIndent = max(parentIndent + 1, longestLeading)

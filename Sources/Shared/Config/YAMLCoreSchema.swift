@@ -23,9 +23,13 @@ public enum CoreScalar: Sendable, Equatable {
         case "-.inf", "-.Inf", "-.INF": self = .float(nil, -.infinity)
         case ".nan", ".NaN", ".NAN": self = .float(nil, .nan)
         default:
-            if let integer = CoreScalar.parseInteger(text) { self = integer }
-            else if let float = CoreScalar.parseFloat(text) { self = float }
-            else { self = .string(text) }
+            if let integer = CoreScalar.parseInteger(text) {
+                self = integer
+            } else if let float = CoreScalar.parseFloat(text) {
+                self = float
+            } else {
+                self = .string(text)
+            }
         }
     }
 
@@ -38,7 +42,10 @@ public enum CoreScalar: Sendable, Equatable {
         }
         var body = Substring(text)
         var negative = false
-        if let sign = body.first, sign == "+" || sign == "-" { negative = sign == "-"; body = body.dropFirst() }
+        if let sign = body.first, sign == "+" || sign == "-" {
+            negative = sign == "-"
+            body = body.dropFirst()
+        }
         guard !body.isEmpty, body.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         let digits = body.drop { $0 == "0" }
         if digits.isEmpty { return .integer("0") }
@@ -49,7 +56,10 @@ public enum CoreScalar: Sendable, Equatable {
     private static func parseFloat(_ text: String) -> CoreScalar? {
         var rest = Substring(text)
         var sign = ""
-        if let s = rest.first, s == "+" || s == "-" { sign = s == "-" ? "-" : ""; rest = rest.dropFirst() }
+        if let s = rest.first, s == "+" || s == "-" {
+            sign = s == "-" ? "-" : ""
+            rest = rest.dropFirst()
+        }
         let whole = rest.prefix { $0.isASCII && $0.isNumber }
         rest = rest.dropFirst(whole.count)
         var fraction: Substring = ""
@@ -65,7 +75,10 @@ public enum CoreScalar: Sendable, Equatable {
         if let e = rest.first, e == "e" || e == "E" {
             rest = rest.dropFirst()
             var expSign = ""
-            if let s = rest.first, s == "+" || s == "-" { expSign = String(s); rest = rest.dropFirst() }
+            if let s = rest.first, s == "+" || s == "-" {
+                expSign = String(s)
+                rest = rest.dropFirst()
+            }
             let expDigits = rest.prefix { $0.isASCII && $0.isNumber }
             guard !expDigits.isEmpty else { return nil }
             rest = rest.dropFirst(expDigits.count)
@@ -73,7 +86,8 @@ public enum CoreScalar: Sendable, Equatable {
         }
         guard rest.isEmpty, hasPoint || !exponent.isEmpty else { return nil }
         let intPart = whole.drop { $0 == "0" }
-        let json = sign + (intPart.isEmpty ? "0" : String(intPart))
+        let json =
+            sign + (intPart.isEmpty ? "0" : String(intPart))
             + (hasPoint ? "." + (fraction.isEmpty ? "0" : String(fraction)) : "") + exponent
         guard let value = Double(json) else { return nil }
         return .float(value.isFinite ? json : nil, value)

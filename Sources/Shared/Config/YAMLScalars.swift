@@ -64,20 +64,29 @@ struct LineScanner {
         var out = ""
         while true {
             guard let c = current else {
-                throw SyntaxError(line: line, column: startColumn, message: "unterminated \(quote == "\"" ? "double" : "single")"
-                    + "-quoted string (quoted strings must close on the same line)")
+                throw SyntaxError(
+                    line: line, column: startColumn,
+                    message: "unterminated \(quote == "\"" ? "double" : "single")"
+                        + "-quoted string (quoted strings must close on the same line)")
             }
             position += 1
             if quote == "'" {
                 if c == "'" {
-                    if current == "'" { out.append("'"); position += 1; continue }
+                    if current == "'" {
+                        out.append("'")
+                        position += 1
+                        continue
+                    }
                     return out
                 }
                 out.append(c)
                 continue
             }
             if c == "\"" { return out }
-            if c != "\\" { out.append(c); continue }
+            if c != "\\" {
+                out.append(c)
+                continue
+            }
             guard let e = current else { throw error("a backslash ends the line inside a double-quoted string") }
             position += 1
             switch e {
@@ -103,8 +112,8 @@ struct LineScanner {
 
     private mutating func hexEscape(_ digits: Int) throws -> Character {
         guard position + digits <= chars.count,
-              let value = UInt32(String(chars[position..<(position + digits)]), radix: 16),
-              let scalar = Unicode.Scalar(value)
+            let value = UInt32(String(chars[position..<(position + digits)]), radix: 16),
+            let scalar = Unicode.Scalar(value)
         else { throw error("expected \(digits) hexadecimal digits after the escape") }
         position += digits
         return Character(scalar)
@@ -135,9 +144,10 @@ struct LineScanner {
         while true {
             skipSpaces()
             guard let c = current else {
-                throw SyntaxError(line: line, column: startColumn,
-                                  message: "unterminated flow \(open == "[" ? "sequence [" : "mapping {") "
-                                      + "(flow collections must close on the same line)")
+                throw SyntaxError(
+                    line: line, column: startColumn,
+                    message: "unterminated flow \(open == "[" ? "sequence [" : "mapping {") "
+                        + "(flow collections must close on the same line)")
             }
             if c == close {
                 position += 1
@@ -157,8 +167,10 @@ struct LineScanner {
                     guard value.scalar != nil else { throw error("a collection cannot be a mapping key; quote the key") }
                     if value.scalar == "", value.isNull { throw error("a mapping key cannot be empty") }
                     position += 1
-                    items.append(Node(.mapping([Node.Entry(key: value.scalar!, line: line, value: try pairValue(depth: depth))]),
-                                      line: line))
+                    items.append(
+                        Node(
+                            .mapping([Node.Entry(key: value.scalar!, line: line, value: try pairValue(depth: depth))]),
+                            line: line))
                 } else {
                     items.append(value)
                 }

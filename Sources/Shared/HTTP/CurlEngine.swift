@@ -164,8 +164,9 @@ final class CurlEngine: @unchecked Sendable {
     }
 
     static func failure(_ code: Int32, _ message: String) -> CurlOutcome {
-        CurlOutcome(code: code, message: message, status: 0, headers: [], body: [], bodyBytes: 0, timings: PhaseTimings(),
-                    remoteIP: nil, httpVersion: nil, certificates: [], tlsVersion: nil)
+        CurlOutcome(
+            code: code, message: message, status: 0, headers: [], body: [], bodyBytes: 0, timings: PhaseTimings(),
+            remoteIP: nil, httpVersion: nil, certificates: [], tlsVersion: nil)
     }
 
     private func configure(_ t: CurlTransfer, id: Int) {
@@ -211,7 +212,10 @@ final class CurlEngine: @unchecked Sendable {
             if let ca = tls.caFile { set(.caInfo, ca) }
             if let cert = tls.certFile { set(.sslCert, cert) }
             if let key = tls.keyFile { set(.sslKey, key) }
-            if tls.insecureSkipVerify { set(.sslVerifyPeer, 0); set(.sslVerifyHost, 0) }
+            if tls.insecureSkipVerify {
+                set(.sslVerifyPeer, 0)
+                set(.sslVerifyHost, 0)
+            }
         }
         let context = UnsafeRawPointer(Unmanaged.passUnretained(t).toOpaque())
         set(.writeFunction, unsafeBitCast(receiveBody, to: UnsafeRawPointer.self))
@@ -292,16 +296,18 @@ final class CurlEngine: @unchecked Sendable {
         var ip: UnsafeMutableRawPointer?
         _ = vigil_curl_easy_getinfo_pointer(easy, Curl.Info.primaryIP.rawValue, &ip)
         let remoteIP = ip.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) }.flatMap { $0.isEmpty ? nil : $0 }
-        let version: String? = switch long(.httpVersion) {
-        case 1: "1.0"
-        case 2: "1.1"
-        case 3: "2"
-        case 30: "3"
-        default: nil
-        }
-        let timings = PhaseTimings(dns: milliseconds(.nameLookupTime), connect: milliseconds(.connectTime),
-                                   tls: milliseconds(.appConnectTime), firstByte: milliseconds(.startTransferTime),
-                                   total: milliseconds(.totalTime))
+        let version: String? =
+            switch long(.httpVersion) {
+            case 1: "1.0"
+            case 2: "1.1"
+            case 3: "2"
+            case 30: "3"
+            default: nil
+            }
+        let timings = PhaseTimings(
+            dns: milliseconds(.nameLookupTime), connect: milliseconds(.connectTime),
+            tls: milliseconds(.appConnectTime), firstByte: milliseconds(.startTransferTime),
+            total: milliseconds(.totalTime))
         let errorText = String(cString: t.errorBuffer)
         let outcome = CurlOutcome(
             code: code, message: message ?? (errorText.isEmpty ? Curl.describe(code) : errorText), status: long(.responseCode),

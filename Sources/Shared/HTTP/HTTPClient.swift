@@ -17,8 +17,10 @@ public struct OutgoingRequest: Sendable {
     /// Header names (besides Authorization, Cookie and Proxy-Authorization) dropped when a redirect leaves the origin.
     public var credentialHeaders: Set<String>
 
-    public init(method: String = "GET", url: String, headers: HeaderFields = [:], body: [UInt8]? = nil,
-                credentialHeaders: Set<String> = []) {
+    public init(
+        method: String = "GET", url: String, headers: HeaderFields = [:], body: [UInt8]? = nil,
+        credentialHeaders: Set<String> = []
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -44,7 +46,9 @@ public struct PhaseTimings: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case dns, connect, tls, firstByte = "first_byte", total
+        case dns, connect, tls
+        case firstByte = "first_byte"
+        case total
     }
 }
 
@@ -59,16 +63,20 @@ public struct HTTPSettings: Sendable, Equatable {
     }
 
     public enum IPVersion: Int, Sendable, Equatable {
-        case any = 0, v4 = 1, v6 = 2
+        case any = 0
+        case v4 = 1
+        case v6 = 2
     }
 
     public enum HTTPVersion: String, Sendable, Equatable {
-        case auto, http1_1 = "1.1", http2 = "2"
+        case auto
+        case http11 = "1.1"
+        case http2 = "2"
 
         var curlValue: Int {
             switch self {
             case .auto: 0
-            case .http1_1: 2
+            case .http11: 2
             case .http2: 4  // CURL_HTTP_VERSION_2TLS: HTTP/2 over TLS, 1.1 for plain http
             }
         }
@@ -83,8 +91,10 @@ public struct HTTPSettings: Sendable, Equatable {
         /// another name or an address: the connection still goes where the URL says.
         public var serverName: String?
 
-        public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, insecureSkipVerify: Bool = false,
-                    serverName: String? = nil) {
+        public init(
+            caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, insecureSkipVerify: Bool = false,
+            serverName: String? = nil
+        ) {
             self.caFile = caFile
             self.certFile = certFile
             self.keyFile = keyFile
@@ -208,9 +218,11 @@ public final class HTTPClient: Sendable {
         while true {
             let remaining = timeout - Date().timeIntervalSince(started)
             guard remaining > 0 else { return .failure(.timeout(timeout)) }
-            let outcome = await engine.perform(CurlRequest(method: current.method, url: current.url, headers: current.headers.fields.map { ($0.name, $0.value) },
-                                                           body: current.body, timeout: remaining, maxBodyBytes: settings.maxBodyBytes,
-                                                           settings: settings))
+            let outcome = await engine.perform(
+                CurlRequest(
+                    method: current.method, url: current.url, headers: current.headers.fields.map { ($0.name, $0.value) },
+                    body: current.body, timeout: remaining, maxBodyBytes: settings.maxBodyBytes,
+                    settings: settings))
             let elapsed = Date().timeIntervalSince(started)
             guard outcome.code == Curl.Code.ok else {
                 return .failure(HTTPFailure.classify(code: outcome.code, message: outcome.message, timeout: timeout))
@@ -218,7 +230,8 @@ public final class HTTPClient: Sendable {
             transferMs += outcome.timings.total
             let headers = HeaderFields(outcome.headers)
             if settings.followRedirects, [301, 302, 303, 307, 308].contains(outcome.status), let location = headers["Location"],
-               let next = HTTPClient.redirect(current, status: outcome.status, location: location) {
+                let next = HTTPClient.redirect(current, status: outcome.status, location: location)
+            {
                 guard redirects < settings.maxRedirects else {
                     return .failure(.connection("more than \(settings.maxRedirects) redirects (last to \(Redactor.redact(next.url)))"))
                 }
@@ -226,8 +239,9 @@ public final class HTTPClient: Sendable {
                 current = next
                 continue
             }
-            var response = HTTPResponse(status: outcome.status, headers: headers, body: outcome.body,
-                                        latency: transferMs > 0 ? transferMs / 1000 : elapsed)
+            var response = HTTPResponse(
+                status: outcome.status, headers: headers, body: outcome.body,
+                latency: transferMs > 0 ? transferMs / 1000 : elapsed)
             response.bodyBytes = outcome.bodyBytes
             response.timings = outcome.timings
             response.remoteIP = outcome.remoteIP
@@ -244,7 +258,7 @@ public final class HTTPClient: Sendable {
     /// but HEAD into GET (as browsers do); credentials stay behind when the origin changes.
     static func redirect(_ request: OutgoingRequest, status: Int, location: String) -> OutgoingRequest? {
         guard let base = URL(string: request.url), let target = URL(string: location, relativeTo: base)?.absoluteURL,
-              let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https"
+            let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https"
         else { return nil }
         var next = request
         next.url = target.absoluteString
@@ -296,8 +310,9 @@ public struct CertificateFacts: Sendable, Equatable, Codable {
                 }
                 node = item.pointee.next
             }
-            return CertificateFacts(subject: fields["Subject"] ?? "", issuer: fields["Issuer"] ?? "",
-                                    notAfter: fields["Expire date"].flatMap(parseDate))
+            return CertificateFacts(
+                subject: fields["Subject"] ?? "", issuer: fields["Issuer"] ?? "",
+                notAfter: fields["Expire date"].flatMap(parseDate))
         }
     }
 

@@ -54,8 +54,10 @@ public struct HTTPReply: Sendable {
     public var delay: TimeInterval
     public var action: Action
 
-    public init(status: Int = 200, headers: HeaderFields = [:], body: [UInt8] = [], delay: TimeInterval = 0,
-                action: Action = .respond) {
+    public init(
+        status: Int = 200, headers: HeaderFields = [:], body: [UInt8] = [], delay: TimeInterval = 0,
+        action: Action = .respond
+    ) {
         self.status = status
         self.headers = headers
         self.body = body

@@ -7,7 +7,10 @@ public enum JSONDocument {
     public static func parse(_ text: String) throws -> Node {
         var parser = JSONNodeParser(bytes: Array(text.utf8))
         // A byte-order mark is not JSON, but RFC 8259 §8.1 lets a parser ignore it (editors on Windows add one).
-        if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.position = 3; parser.lineStart = 3 }
+        if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            parser.position = 3
+            parser.lineStart = 3
+        }
         parser.skipWhitespace()
         let node = try parser.value(depth: 0)
         parser.skipWhitespace()
@@ -24,7 +27,10 @@ public enum JSONDocument {
             var parser = JSONNodeParser(bytes: Array(text.utf8))
             parser.streamKey = key
             parser.sink = item
-            if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.position = 3; parser.lineStart = 3 }
+            if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+                parser.position = 3
+                parser.lineStart = 3
+            }
             parser.skipWhitespace()
             let node = try parser.value(depth: 0, streamed: true)
             parser.skipWhitespace()
@@ -58,7 +64,10 @@ private struct JSONNodeParser {
             case 0x20, 0x09: position += 1
             // CRLF, LF and a lone CR each end a line, so line numbers match what an editor shows.
             case 0x0D where position + 1 < bytes.count && bytes[position + 1] == 0x0A: position += 1
-            case 0x0A, 0x0D: position += 1; line += 1; lineStart = position
+            case 0x0A, 0x0D:
+                position += 1
+                line += 1
+                lineStart = position
             default: return
             }
         }
@@ -74,7 +83,10 @@ private struct JSONNodeParser {
             position += 1
             var entries: [Node.Entry] = []
             skipWhitespace()
-            if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return Node(.mapping([]), line: startLine) }
+            if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return Node(.mapping([]), line: startLine)
+            }
             while true {
                 skipWhitespace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a \"key\"") }
@@ -92,13 +104,19 @@ private struct JSONNodeParser {
                 let c = bytes[position]
                 position += 1
                 if c == UInt8(ascii: "}") { return Node(.mapping(entries), line: startLine) }
-                guard c == UInt8(ascii: ",") else { position -= 1; throw error("expected \",\" or \"}\" in an object") }
+                guard c == UInt8(ascii: ",") else {
+                    position -= 1
+                    throw error("expected \",\" or \"}\" in an object")
+                }
             }
         case UInt8(ascii: "["):
             position += 1
             var items: [Node] = []
             skipWhitespace()
-            if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return Node(.sequence([]), line: startLine) }
+            if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+                position += 1
+                return Node(.sequence([]), line: startLine)
+            }
             var count = 0
             while true {
                 skipWhitespace()
@@ -110,7 +128,10 @@ private struct JSONNodeParser {
                 let c = bytes[position]
                 position += 1
                 if c == UInt8(ascii: "]") { return Node(.sequence(items), line: startLine) }
-                guard c == UInt8(ascii: ",") else { position -= 1; throw error("expected \",\" or \"]\" in an array") }
+                guard c == UInt8(ascii: ",") else {
+                    position -= 1
+                    throw error("expected \",\" or \"]\" in an array")
+                }
             }
         case UInt8(ascii: "\""):
             return Node(.scalar(try string(), .quoted), line: startLine)
@@ -143,10 +164,14 @@ private struct JSONNodeParser {
             if c == 0x0A || c == 0x0D { throw error("a line break inside a string must be written \\n") }
             if c < 0x20 {
                 position -= 1
-                throw error("a control character (U+\(String(c, radix: 16, uppercase: true).leftPadded(to: 4))) inside a string "
-                    + "must be escaped, e.g. \\t or \\u0009")
+                throw error(
+                    "a control character (U+\(String(c, radix: 16, uppercase: true).leftPadded(to: 4))) inside a string "
+                        + "must be escaped, e.g. \\t or \\u0009")
             }
-            if c != UInt8(ascii: "\\") { out.append(c); continue }
+            if c != UInt8(ascii: "\\") {
+                out.append(c)
+                continue
+            }
             guard position < bytes.count else { throw error("unterminated escape") }
             let e = bytes[position]
             position += 1
@@ -159,7 +184,8 @@ private struct JSONNodeParser {
             var low: UInt32?
             let mark = position
             if JSONEscape.isHighSurrogate(high), position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
-               bytes[position + 1] == UInt8(ascii: "u") {
+                bytes[position + 1] == UInt8(ascii: "u")
+            {
                 position += 2
                 low = try hex4()
             }
@@ -172,7 +198,7 @@ private struct JSONNodeParser {
 
     mutating func hex4() throws -> UInt32 {
         guard position + 4 <= bytes.count,
-              let value = UInt32(String(decoding: bytes[position..<(position + 4)], as: UTF8.self), radix: 16)
+            let value = UInt32(String(decoding: bytes[position..<(position + 4)], as: UTF8.self), radix: 16)
         else { throw error("expected 4 hexadecimal digits after \\u") }
         position += 4
         return value

@@ -46,7 +46,10 @@ public struct JSONScanner {
     public mutating func object(_ member: (String, inout JSONScanner) throws -> Void) throws {
         try expect(UInt8(ascii: "{"))
         skipWhitespace()
-        if current == UInt8(ascii: "}") { i += 1; return }
+        if current == UInt8(ascii: "}") {
+            i += 1
+            return
+        }
         while true {
             skipWhitespace()
             let key = try string()
@@ -65,7 +68,10 @@ public struct JSONScanner {
     public mutating func array(_ element: (inout JSONScanner) throws -> Void) throws {
         try expect(UInt8(ascii: "["))
         skipWhitespace()
-        if current == UInt8(ascii: "]") { i += 1; return }
+        if current == UInt8(ascii: "]") {
+            i += 1
+            return
+        }
         while true {
             skipWhitespace()
             try element(&self)
@@ -81,7 +87,8 @@ public struct JSONScanner {
     public mutating func null() -> Bool {
         skipWhitespace()
         guard i + 4 <= count, base[i] == UInt8(ascii: "n"), base[i + 1] == UInt8(ascii: "u"), base[i + 2] == UInt8(ascii: "l"),
-              base[i + 3] == UInt8(ascii: "l") else { return false }
+            base[i + 3] == UInt8(ascii: "l")
+        else { return false }
         i += 4
         return true
     }
@@ -110,8 +117,14 @@ public struct JSONScanner {
         i += 1
         while i < count {
             let c = base[i]
-            if c == UInt8(ascii: "\"") { i += 1; return }
-            if c == UInt8(ascii: "\\") { i += 2; continue }
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                return
+            }
+            if c == UInt8(ascii: "\\") {
+                i += 2
+                continue
+            }
             if c < 0x20 { throw Mismatch() }
             i += 1
         }
@@ -124,7 +137,10 @@ public struct JSONScanner {
             let c = base[i]
             i += 1
             if c == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
-            guard c == UInt8(ascii: "\\") else { out.append(c); continue }
+            guard c == UInt8(ascii: "\\") else {
+                out.append(c)
+                continue
+            }
             guard let e = current else { throw Mismatch() }
             i += 1
             if let byte = JSONEscape.simple(e) {
@@ -167,7 +183,10 @@ public struct JSONScanner {
     public mutating func int() throws -> Int {
         skipWhitespace()
         var negative = false
-        if current == UInt8(ascii: "-") { negative = true; i += 1 }
+        if current == UInt8(ascii: "-") {
+            negative = true
+            i += 1
+        }
         let start = i
         var value = 0
         while i < count, base[i] >= 48, base[i] <= 57 {
@@ -189,7 +208,12 @@ public struct JSONScanner {
         var scale = 0
         var simple = true
         while i < count, base[i] >= 48, base[i] <= 57 {
-            if digits < 18 { mantissa = mantissa * 10 + UInt64(base[i] - 48); digits += 1 } else { simple = false }
+            if digits < 18 {
+                mantissa = mantissa * 10 + UInt64(base[i] - 48)
+                digits += 1
+            } else {
+                simple = false
+            }
             i += 1
         }
         let integerStart = start + (base[start] == UInt8(ascii: "-") ? 1 : 0)
@@ -198,7 +222,13 @@ public struct JSONScanner {
             i += 1
             let fractionStart = i
             while i < count, base[i] >= 48, base[i] <= 57 {
-                if digits < 18 { mantissa = mantissa * 10 + UInt64(base[i] - 48); digits += 1; scale += 1 } else { simple = false }
+                if digits < 18 {
+                    mantissa = mantissa * 10 + UInt64(base[i] - 48)
+                    digits += 1
+                    scale += 1
+                } else {
+                    simple = false
+                }
                 i += 1
             }
             guard i > fractionStart else { throw Mismatch() }
@@ -225,12 +255,15 @@ public struct JSONScanner {
 
     public mutating func bool() throws -> Bool {
         skipWhitespace()
-        if i + 4 <= count, base[i] == UInt8(ascii: "t"), base[i + 1] == UInt8(ascii: "r"), base[i + 2] == UInt8(ascii: "u"), base[i + 3] == UInt8(ascii: "e") {
+        if i + 4 <= count, base[i] == UInt8(ascii: "t"), base[i + 1] == UInt8(ascii: "r"), base[i + 2] == UInt8(ascii: "u"),
+            base[i + 3] == UInt8(ascii: "e")
+        {
             i += 4
             return true
         }
         if i + 5 <= count, base[i] == UInt8(ascii: "f"), base[i + 1] == UInt8(ascii: "a"), base[i + 2] == UInt8(ascii: "l"),
-           base[i + 3] == UInt8(ascii: "s"), base[i + 4] == UInt8(ascii: "e") {
+            base[i + 3] == UInt8(ascii: "s"), base[i + 4] == UInt8(ascii: "e")
+        {
             i += 5
             return false
         }

@@ -104,11 +104,12 @@ public indirect enum JSONValue: Sendable, Equatable {
         switch self {
         case let .array(items): return .array(items.map { $0.masking(fields) })
         case let .object(members):
-            return .object(members.map { member in
-                fields.contains(member.key.lowercased())
-                    ? Member(key: member.key, value: .string(Redactor.mask))
-                    : Member(key: member.key, value: member.value.masking(fields))
-            })
+            return .object(
+                members.map { member in
+                    fields.contains(member.key.lowercased())
+                        ? Member(key: member.key, value: .string(Redactor.mask))
+                        : Member(key: member.key, value: member.value.masking(fields))
+                })
         default: return self
         }
     }

@@ -39,8 +39,10 @@ public final class ChildProcess: Sendable {
     private let readers = DispatchGroup()
 
     /// Starts `executable` with `arguments` (argv[1…]); `environment` nil inherits this process's.
-    public init(executable: String, arguments: [String], environment: [String: String]? = nil,
-                stdout: Output = .inherit, stderr: Output = .inherit) throws {
+    public init(
+        executable: String, arguments: [String], environment: [String: String]? = nil,
+        stdout: Output = .inherit, stderr: Output = .inherit
+    ) throws {
         self.executable = executable
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -4,7 +4,7 @@
 // module, so the two functions are looked up in the C library already loaded (absent on another libc: no-op).
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 public enum Memory {
@@ -12,21 +12,21 @@ public enum Memory {
     /// they gain nothing from contention-free arenas, and each extra arena holds freed memory of its own.
     public static func limitArenas() {
         #if canImport(Glibc)
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        let arenaMax: Int32 = -8  // M_ARENA_MAX in <malloc.h>
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-            _ = unsafeBitCast(symbol, to: Mallopt.self)(arenaMax, 1)
-        }
+            typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+            let arenaMax: Int32 = -8  // M_ARENA_MAX in <malloc.h>
+            if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+                _ = unsafeBitCast(symbol, to: Mallopt.self)(arenaMax, 1)
+            }
         #endif
     }
 
     /// Returns freed heap pages to the system (malloc_trim), e.g. after a large file was parsed and dropped.
     public static func trim() {
         #if canImport(Glibc)
-        typealias MallocTrim = @convention(c) (Int) -> Int32
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
-            _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
-        }
+            typealias MallocTrim = @convention(c) (Int) -> Int32
+            if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+                _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+            }
         #endif
     }
 }
@@ -37,8 +37,8 @@ extension Memory {
     /// high-water mark from before exec.)
     public static func peakResidentMB() -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kb = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kb = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
         else { return nil }
         return kb / 1024
     }

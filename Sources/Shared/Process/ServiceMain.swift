@@ -42,8 +42,10 @@ public final class ServiceMain: Sendable {
 
     /// Runs passes until stopped (or one pass with `once`), then `stop`, the last log line and the lock's
     /// release; returns the exit status.
-    nonisolated(nonsending) public func run(once: Bool, lock: FileLock, reload: () -> Void, status: () -> String, pass: () async -> TimeInterval?,
-                    stop: () async -> Void = {}) async -> Int32 {
+    nonisolated(nonsending) public func run(
+        once: Bool, lock: FileLock, reload: () -> Void, status: () -> String, pass: () async -> TimeInterval?,
+        stop: () async -> Void = {}
+    ) async -> Int32 {
         await runner.run(once: once, reload: reload, status: status, pass: pass)
         await stop()
         Log.info("\(name) stopped" + Memory.peakNote)

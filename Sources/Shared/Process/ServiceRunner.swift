@@ -34,8 +34,9 @@ public final class ServiceRunner: Sendable {
         } else {
             let managed = SignalWatcher.cameFromManager(number)
             let sender = SignalWatcher.sender(of: number).map { " from pid \($0)" } ?? ""
-            Log.notice("\(SignalWatcher.name(number))\(sender): finishing the current item, then stopping"
-                + (managed ? "" : " (not the service manager's stop: exiting \(128 + number) so that Restart=on-failure restarts)"))
+            Log.notice(
+                "\(SignalWatcher.name(number))\(sender): finishing the current item, then stopping"
+                    + (managed ? "" : " (not the service manager's stop: exiting \(128 + number) so that Restart=on-failure restarts)"))
             flags.withLock { state in
                 state.stop = true
                 if !managed, state.foreignStop == nil { state.foreignStop = number }

@@ -55,8 +55,10 @@ public enum Startup {
     }
 
     /// The configuration at `path` (or the defaults), with `spool` overriding spool.dir.
-    public static func loadConfig(path: String?, spool: String?,
-                                  environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Config {
+    public static func loadConfig(
+        path: String?, spool: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Config {
         var config = try ConfigLoader.load(path: path, environment: environment)
         if let spool { config.spool.directory = Paths.resolve(spool, against: FileManager.default.currentDirectoryPath) }
         return config

@@ -28,8 +28,10 @@ public struct Transition: Codable, Sendable, Equatable {
     /// For a recovery: since when it had been failing (so a message can say "was down 7 min").
     public var downSince: Date?
 
-    public init(id: String, service: String, name: String, method: String, url: String, change: StateChange,
-                outcome: Outcome, previousOutcome: Outcome?, status: Int?, error: String?, since: Date) {
+    public init(
+        id: String, service: String, name: String, method: String, url: String, change: StateChange,
+        outcome: Outcome, previousOutcome: Outcome?, status: Int?, error: String?, since: Date
+    ) {
         self.id = id
         self.service = service
         self.name = name
@@ -72,9 +74,11 @@ public struct RunStats: Codable, Sendable, Equatable {
     /// Scheduled runs skipped before this one ("monitoring was blind from 10:01 to 10:04 (…)"); absent when none.
     public var gaps: [String]?
 
-    public init(interfaces: Int, ok: Int, failed: Int, skipped: Int, successRate: Double, p50Ms: Double?,
-                p95Ms: Double?, p99Ms: Double?, startedAt: Date, finishedAt: Date, trigger: String,
-                missingShards: [String], quarantinedLines: Int) {
+    public init(
+        interfaces: Int, ok: Int, failed: Int, skipped: Int, successRate: Double, p50Ms: Double?,
+        p95Ms: Double?, p99Ms: Double?, startedAt: Date, finishedAt: Date, trigger: String,
+        missingShards: [String], quarantinedLines: Int
+    ) {
         self.interfaces = interfaces
         self.ok = ok
         self.failed = failed
@@ -140,8 +144,10 @@ public struct Alert: Codable, Sendable, Equatable {
     public var reportPath: String
     public var report: String
 
-    public init(run: String, createdAt: Date, severity: Severity, reason: AlertReason, transitions: [Transition],
-                stats: RunStats, reportPath: String, report: String) {
+    public init(
+        run: String, createdAt: Date, severity: Severity, reason: AlertReason, transitions: [Transition],
+        stats: RunStats, reportPath: String, report: String
+    ) {
         self.id = "alert-" + run
         self.run = run
         self.createdAt = createdAt
@@ -181,7 +187,8 @@ public struct RunSummary: Codable, Sendable, Equatable {
     /// The summaries in a history file that satisfy `filter`, oldest first, at most the last `count`
     /// (unreadable lines are skipped: the file is append-only and a torn last line is possible).
     public static func history(at path: String, last count: Int = .max, where filter: (RunSummary) -> Bool = { _ in true })
-        -> [RunSummary] {
+        -> [RunSummary]
+    {
         guard let reader = try? LineReader(path: path) else { return [] }
         let decoder = RecordDecoder()
         var out: [RunSummary] = []

@@ -21,8 +21,10 @@ public struct BatchTrailer: Codable, Sendable, Equatable {
     /// Interfaces of the shard not probed because of the interruption.
     public var notProbed: Int?
 
-    public init(run: String, shard: Shard, count: Int, prober: String, startedAt: Date, finishedAt: Date,
-                interrupted: Bool? = nil, notProbed: Int? = nil) {
+    public init(
+        run: String, shard: Shard, count: Int, prober: String, startedAt: Date, finishedAt: Date,
+        interrupted: Bool? = nil, notProbed: Int? = nil
+    ) {
         self.run = run
         self.shard = shard
         self.count = count
@@ -144,7 +146,7 @@ public enum RunID {
     /// A run id is a compact timestamp, a dash and a tag of letters and digits.
     public static func isValid(_ text: String) -> Bool {
         guard text.count > 17, Timestamp.parse(String(text.prefix(16))) != nil,
-              text[text.index(text.startIndex, offsetBy: 16)] == "-"
+            text[text.index(text.startIndex, offsetBy: 16)] == "-"
         else { return false }
         return text.dropFirst(17).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
     }

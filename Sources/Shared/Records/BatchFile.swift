@@ -43,8 +43,10 @@ public enum BatchFile {
     /// Reads `path`, calling `onResult` for every decodable result line. Throws `SpoolError.invalidFile` when
     /// the file as a whole is unusable (no trailer, wrong count, trailer not last, newer trailer version).
     /// `excerptsOfSuccesses: false` leaves out the excerpts of `ok` results (the analyzer reports failures only).
-    public static func read(_ path: String, excerptsOfSuccesses: Bool = true,
-                            onResult: (ProbeResult, Int) throws -> Void) throws -> BatchReadSummary {
+    public static func read(
+        _ path: String, excerptsOfSuccesses: Bool = true,
+        onResult: (ProbeResult, Int) throws -> Void
+    ) throws -> BatchReadSummary {
         let reader = try LineReader(path: path)
         let decoder = RecordDecoder()
         var badLines: [BadLine] = []
@@ -61,15 +63,19 @@ public enum BatchFile {
         while let line = try reader.next() {
             if line.bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
             if end != nil {
-                throw SpoolError.invalidFile(path: path, reason: "line \(line.number) follows the "
-                    + "\(endKind(end!)) on line \(endLine): the trailer must be the last line")
+                throw SpoolError.invalidFile(
+                    path: path,
+                    reason: "line \(line.number) follows the "
+                        + "\(endKind(end!)) on line \(endLine): the trailer must be the last line")
             }
             lines += 1
             // Bad lines are kept for quarantine, within bounds: past them the file is not a batch with a few
             // damaged lines but something else, and goes to quarantine whole (memory never follows junk size).
             if badLines.count >= maxBadLines || badBytes >= maxBadBytes {
-                throw SpoolError.invalidFile(path: path, reason: "\(badLines.count) unreadable lines (\(badBytes) bytes) before "
-                    + "line \(line.number), more than a batch may have: not a result batch")
+                throw SpoolError.invalidFile(
+                    path: path,
+                    reason: "\(badLines.count) unreadable lines (\(badBytes) bytes) before "
+                        + "line \(line.number), more than a batch may have: not a result batch")
             }
             if line.truncated {
                 bad(line, "line longer than the 8 MiB limit")
@@ -126,13 +132,17 @@ public enum BatchFile {
             }
         }
         guard let end else {
-            throw SpoolError.invalidFile(path: path, reason: "no trailer after \(lines) lines: the batch is incomplete "
-                + "(a writer died, or the file was copied or cut)")
+            throw SpoolError.invalidFile(
+                path: path,
+                reason: "no trailer after \(lines) lines: the batch is incomplete "
+                    + "(a writer died, or the file was copied or cut)")
         }
         switch end {
         case let .trailer(trailer) where trailer.count != lines:
-            throw SpoolError.invalidFile(path: path, reason: "the trailer counts \(trailer.count) results but the "
-                + "file has \(lines) lines before it")
+            throw SpoolError.invalidFile(
+                path: path,
+                reason: "the trailer counts \(trailer.count) results but the "
+                    + "file has \(lines) lines before it")
         case .shardFailed where lines != 0:
             throw SpoolError.invalidFile(path: path, reason: "a shard_failed stub must be the only line, found \(lines) more")
         default:

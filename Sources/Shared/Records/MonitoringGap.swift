@@ -76,8 +76,9 @@ public struct MonitoringGap: Codable, Sendable, Equatable {
         }
         // Bounded: a machine suspended for a month keeps its first and last gaps, merged in the middle.
         if gaps.count > 50 {
-            let merged = MonitoringGap(reason: gaps[1].reason, from: gaps[1].from, to: gaps[gaps.count - 2].to,
-                                       runs: gaps[1..<(gaps.count - 1)].reduce(0) { $0 + $1.runs }, detail: "several causes")
+            let merged = MonitoringGap(
+                reason: gaps[1].reason, from: gaps[1].from, to: gaps[gaps.count - 2].to,
+                runs: gaps[1..<(gaps.count - 1)].reduce(0) { $0 + $1.runs }, detail: "several causes")
             gaps = [gaps[0], merged, gaps[gaps.count - 1]]
         }
     }

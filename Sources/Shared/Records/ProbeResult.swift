@@ -162,10 +162,12 @@ public struct ProbeResult: Codable, Sendable, Equatable {
     public var failureThreshold: Int?
     public var successThreshold: Int?
 
-    public init(run: String, shard: Shard, id: String, service: String, name: String, method: String, url: String,
-                outcome: Outcome, status: Int? = nil, latencyMs: Double? = nil, attempts: Int, startedAt: Date,
-                error: String? = nil, skippedSince: Date? = nil, request: HTTPExcerpt? = nil,
-                response: HTTPExcerpt? = nil) {
+    public init(
+        run: String, shard: Shard, id: String, service: String, name: String, method: String, url: String,
+        outcome: Outcome, status: Int? = nil, latencyMs: Double? = nil, attempts: Int, startedAt: Date,
+        error: String? = nil, skippedSince: Date? = nil, request: HTTPExcerpt? = nil,
+        response: HTTPExcerpt? = nil
+    ) {
         self.run = run
         self.shard = shard
         self.id = id

@@ -10,25 +10,59 @@ extension ProbeResult {
     /// with sorted keys, so `outcome` is known by then).
     public static func scan(_ bytes: some Collection<UInt8>, excerptsOfSuccesses: Bool = true) -> ProbeResult? {
         JSONScanner.scan(bytes) { s -> ProbeResult? in
-            var v = 0, kind = "", run = "", shard: Shard?, id = "", service = "", name = "", method = "", url = ""
-            var outcome: Outcome?, status: Int?, latency: Double?, attempts: Int?, started: Date?, error: String?
-            var skippedSince: Date?, request: HTTPExcerpt?, response: HTTPExcerpt?
-            var timings: PhaseTimings?, remoteIP: String?, httpVersion: String?, finalURL: String?, redirects: Int?
-            var bodyBytes: Int?, tls: TLSFacts?, failureThreshold: Int?, successThreshold: Int?
+            var v = 0
+            var kind = ""
+            var run = ""
+            var shard: Shard?
+            var id = ""
+            var service = ""
+            var name = ""
+            var method = ""
+            var url = ""
+            var outcome: Outcome?
+            var status: Int?
+            var latency: Double?
+            var attempts: Int?
+            var started: Date?
+            var error: String?
+            var skippedSince: Date?
+            var request: HTTPExcerpt?
+            var response: HTTPExcerpt?
+            var timings: PhaseTimings?
+            var remoteIP: String?
+            var httpVersion: String?
+            var finalURL: String?
+            var redirects: Int?
+            var bodyBytes: Int?
+            var tls: TLSFacts?
+            var failureThreshold: Int?
+            var successThreshold: Int?
             var seen = 0
             try s.object { key, s in
                 switch key {
                 case "v": v = try s.int()
                 case "kind": kind = try s.string()
-                case "run": run = try s.string(); seen += 1
+                case "run":
+                    run = try s.string()
+                    seen += 1
                 case "shard":
                     guard let parsed = Shard(parsing: try s.string()) else { throw JSONScanner.Mismatch() }
                     shard = parsed
-                case "id": id = try s.string(); seen += 1
-                case "service": service = try s.string(); seen += 1
-                case "name": name = try s.string(); seen += 1
-                case "method": method = try s.string(); seen += 1
-                case "url": url = try s.string(); seen += 1
+                case "id":
+                    id = try s.string()
+                    seen += 1
+                case "service":
+                    service = try s.string()
+                    seen += 1
+                case "name":
+                    name = try s.string()
+                    seen += 1
+                case "method":
+                    method = try s.string()
+                    seen += 1
+                case "url":
+                    url = try s.string()
+                    seen += 1
                 case "outcome":
                     guard let parsed = Outcome(rawValue: try s.string()) else { throw JSONScanner.Mismatch() }
                     outcome = parsed
@@ -60,9 +94,10 @@ extension ProbeResult {
             guard v == RecordCoding.version, kind == "result", seen == 6, let shard, let outcome, let attempts, let started else {
                 return nil
             }
-            var result = ProbeResult(run: run, shard: shard, id: id, service: service, name: name, method: method, url: url,
-                                     outcome: outcome, status: status, latencyMs: latency, attempts: attempts, startedAt: started,
-                                     error: error, skippedSince: skippedSince, request: request, response: response)
+            var result = ProbeResult(
+                run: run, shard: shard, id: id, service: service, name: name, method: method, url: url,
+                outcome: outcome, status: status, latencyMs: latency, attempts: attempts, startedAt: started,
+                error: error, skippedSince: skippedSince, request: request, response: response)
             result.timings = timings
             result.remoteIP = remoteIP
             result.httpVersion = httpVersion
@@ -83,11 +118,21 @@ extension PhaseTimings {
         var seen = 0
         try s.object { key, s in
             switch key {
-            case "dns": t.dns = try s.double(); seen |= 1
-            case "connect": t.connect = try s.double(); seen |= 2
-            case "tls": t.tls = try s.double(); seen |= 4
-            case "first_byte": t.firstByte = try s.double(); seen |= 8
-            case "total": t.total = try s.double(); seen |= 16
+            case "dns":
+                t.dns = try s.double()
+                seen |= 1
+            case "connect":
+                t.connect = try s.double()
+                seen |= 2
+            case "tls":
+                t.tls = try s.double()
+                seen |= 4
+            case "first_byte":
+                t.firstByte = try s.double()
+                seen |= 8
+            case "total":
+                t.total = try s.double()
+                seen |= 16
             default: try s.skipValue()
             }
         }
@@ -103,9 +148,13 @@ extension TLSFacts {
         var seen = 0
         try s.object { key, s in
             switch key {
-            case "subject": facts.subject = try s.string(); seen |= 1
+            case "subject":
+                facts.subject = try s.string()
+                seen |= 1
             case "version": facts.version = s.null() ? nil : try s.string()
-            case "issuer": facts.issuer = try s.string(); seen |= 2
+            case "issuer":
+                facts.issuer = try s.string()
+                seen |= 2
             case "not_after": facts.notAfter = s.null() ? nil : try s.timestamp()
             case "days_left": facts.daysLeft = s.null() ? nil : try s.int()
             case "earliest_not_after": facts.earliestNotAfter = s.null() ? nil : try s.timestamp()

@@ -51,8 +51,9 @@ public enum RecordCoding {
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
             guard let date = Timestamp.parse(text) else {
-                throw DecodingError.dataCorruptedError(in: container,
-                                                       debugDescription: "expected a timestamp, found \"\(text)\"")
+                throw DecodingError.dataCorruptedError(
+                    in: container,
+                    debugDescription: "expected a timestamp, found \"\(text)\"")
             }
             return date
         }
@@ -79,7 +80,13 @@ public enum RecordCoding {
         var start = 1
         for (i, byte) in json.enumerated() {
             if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
                 continue
             }
             switch byte {

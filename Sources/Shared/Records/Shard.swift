@@ -18,7 +18,9 @@ public struct Shard: Codable, Sendable, Hashable, Comparable, CustomStringConver
     /// Parses `K/N` (or `KofN`, the form that fits in file and systemd unit names) with 1 ≤ K ≤ N.
     public init?(parsing text: String) {
         // Runs once per result line: plain byte checks, no Foundation string search.
-        let parts = text.utf8.contains(UInt8(ascii: "/")) ? text.split(separator: "/", omittingEmptySubsequences: false)
+        let parts =
+            text.utf8.contains(UInt8(ascii: "/"))
+            ? text.split(separator: "/", omittingEmptySubsequences: false)
             : text.split(separator: "o", maxSplits: 1, omittingEmptySubsequences: false).map { $0.hasPrefix("f") ? $0.dropFirst() : $0 }
         guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, k >= 1, k <= n else {
             return nil

@@ -72,7 +72,8 @@ public struct MaintenanceWindow: Sendable, Equatable {
     /// The start of the window open at `date`, or nil.
     public func openSince(_ date: Date, timeZone: TimeZone = .current) -> Date? {
         guard let start = ScheduleSetting.cron(schedule).latest(atOrBefore: date, timeZone: timeZone),
-              date < start.addingTimeInterval(duration) else { return nil }
+            date < start.addingTimeInterval(duration)
+        else { return nil }
         return start
     }
 
@@ -84,8 +85,12 @@ public struct MaintenanceWindow: Sendable, Equatable {
 /// `*` (any run of characters, `/` included) and `?` (one character) over ids.
 public enum Glob {
     public static func matches(_ pattern: String, _ text: String) -> Bool {
-        let p = Array(pattern), t = Array(text)
-        var pi = 0, ti = 0, star = -1, mark = 0
+        let p = Array(pattern)
+        let t = Array(text)
+        var pi = 0
+        var ti = 0
+        var star = -1
+        var mark = 0
         while ti < t.count {
             if pi < p.count, p[pi] == "?" || p[pi] == t[ti] {
                 pi += 1

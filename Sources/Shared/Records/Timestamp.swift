@@ -64,15 +64,15 @@ public enum Timestamp {
     public static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Date? {
         if b.count == 16, b[8] == UInt8(ascii: "T"), b[15] == UInt8(ascii: "Z") {
             guard let y = digits(b, 0, 4), let mo = digits(b, 4, 2), let d = digits(b, 6, 2),
-                  let h = digits(b, 9, 2), let mi = digits(b, 11, 2), let s = digits(b, 13, 2)
+                let h = digits(b, 9, 2), let mi = digits(b, 11, 2), let s = digits(b, 13, 2)
             else { return nil }
             return make(y, mo, d, h, mi, s, 0, 0)
         }
         guard b.count >= 19, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
-              b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
-              let y = digits(b, 0, 4), let mo = digits(b, 5, 2), let d = digits(b, 8, 2),
-              let h = digits(b, 11, 2), let mi = digits(b, 14, 2), let s = digits(b, 17, 2)
+            b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "),
+            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
+            let y = digits(b, 0, 4), let mo = digits(b, 5, 2), let d = digits(b, 8, 2),
+            let h = digits(b, 11, 2), let mi = digits(b, 14, 2), let s = digits(b, 17, 2)
         else { return nil }
         var i = 19
         var fraction = 0.0
@@ -92,7 +92,8 @@ public enum Timestamp {
             if b[i] == UInt8(ascii: "Z"), i == b.count - 1 {
                 offset = 0
             } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), b.count - i == 6,
-                      b[i + 3] == UInt8(ascii: ":"), let oh = digits(b, i + 1, 2), let om = digits(b, i + 4, 2) {
+                b[i + 3] == UInt8(ascii: ":"), let oh = digits(b, i + 1, 2), let om = digits(b, i + 4, 2)
+            {
                 offset = (oh * 3600 + om * 60) * (b[i] == UInt8(ascii: "-") ? -1 : 1)
             } else {
                 return nil
@@ -101,8 +102,10 @@ public enum Timestamp {
         return make(y, mo, d, h, mi, s, fraction, offset)
     }
 
-    private static func make(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int,
-                             _ fraction: Double, _ offset: Int) -> Date? {
+    private static func make(
+        _ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int,
+        _ fraction: Double, _ offset: Int
+    ) -> Date? {
         guard (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
         var parts = tm()
         parts.tm_year = Int32(y - 1900)

@@ -37,8 +37,9 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         let expanded = CronExpression.macros[text.lowercased().trimming(" ")] ?? text
         let fields = expanded.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard fields.count == 5 else {
-            throw ParseError(message: "expected five fields (minute hour day-of-month month day-of-week) such as "
-                + "\"*/15 * * * *\", found \(fields.count) in \"\(text)\"")
+            throw ParseError(
+                message: "expected five fields (minute hour day-of-month month day-of-week) such as "
+                    + "\"*/15 * * * *\", found \(fields.count) in \"\(text)\"")
         }
         minutes = try CronExpression.field(fields[0], "minute", 0...59, names: [])
         hours = try CronExpression.field(fields[1], "hour", 0...23, names: [])
@@ -50,13 +51,16 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         dayOfWeekRestricted = !fields[4].hasPrefix("*")
     }
 
-    private static func field(_ text: String, _ what: String, _ range: ClosedRange<Int>, names: [String],
-                              nameBase: Int = 0) throws -> Set<Int> {
+    private static func field(
+        _ text: String, _ what: String, _ range: ClosedRange<Int>, names: [String],
+        nameBase: Int = 0
+    ) throws -> Set<Int> {
         func value(_ token: Substring) throws -> Int {
             if let n = Int(token), range.contains(n) { return n }
             if let i = names.firstIndex(of: token.lowercased()) { return i + nameBase }
-            throw ParseError(message: "\(what): expected a number from \(range.lowerBound) to \(range.upperBound)"
-                + (names.isEmpty ? "" : " or a name such as \(names[0].uppercased())") + ", found \"\(token)\"")
+            throw ParseError(
+                message: "\(what): expected a number from \(range.lowerBound) to \(range.upperBound)"
+                    + (names.isEmpty ? "" : " or a name such as \(names[0].uppercased())") + ", found \"\(token)\"")
         }
         var result = Set<Int>()
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
@@ -109,39 +113,69 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         while c.year! <= limit {
             if !months.contains(c.month!) {
                 c.month! += 1
-                if c.month! > 12 { c.month = 1; c.year! += 1 }
-                c.day = 1; c.hour = 0; c.minute = 0
+                if c.month! > 12 {
+                    c.month = 1
+                    c.year! += 1
+                }
+                c.day = 1
+                c.hour = 0
+                c.minute = 0
                 continue
             }
-            let daysInMonth = calendar.range(of: .day, in: .month,
-                                             for: calendar.date(from: DateComponents(year: c.year, month: c.month, day: 1))!)!.count
+            let daysInMonth = calendar.range(
+                of: .day, in: .month,
+                for: calendar.date(from: DateComponents(year: c.year, month: c.month, day: 1))!)!.count
             if c.day! > daysInMonth {
                 c.month! += 1
-                if c.month! > 12 { c.month = 1; c.year! += 1 }
-                c.day = 1; c.hour = 0; c.minute = 0
+                if c.month! > 12 {
+                    c.month = 1
+                    c.year! += 1
+                }
+                c.day = 1
+                c.hour = 0
+                c.minute = 0
                 continue
             }
-            let weekday = calendar.component(.weekday, from: calendar.date(from: DateComponents(year: c.year, month: c.month,
-                                                                                               day: c.day, hour: 12))!) - 1
+            let weekday =
+                calendar.component(
+                    .weekday,
+                    from: calendar.date(
+                        from: DateComponents(
+                            year: c.year, month: c.month,
+                            day: c.day, hour: 12))!) - 1
             if !dayMatches(day: c.day!, weekday: weekday) {
-                c.day! += 1; c.hour = 0; c.minute = 0
+                c.day! += 1
+                c.hour = 0
+                c.minute = 0
                 continue
             }
             guard let hour = hours.sorted().first(where: { $0 >= c.hour! }) else {
-                c.day! += 1; c.hour = 0; c.minute = 0
+                c.day! += 1
+                c.hour = 0
+                c.minute = 0
                 continue
             }
-            if hour != c.hour { c.hour = hour; c.minute = 0 }
+            if hour != c.hour {
+                c.hour = hour
+                c.minute = 0
+            }
             guard let minute = minutes.sorted().first(where: { $0 >= c.minute! }) else {
-                c.hour! += 1; c.minute = 0
-                if c.hour! > 23 { c.day! += 1; c.hour = 0 }
+                c.hour! += 1
+                c.minute = 0
+                if c.hour! > 23 {
+                    c.day! += 1
+                    c.hour = 0
+                }
                 continue
             }
             c.minute = minute
             guard let result = calendar.date(from: c) else { return nil }
             // A local time skipped by a DST jump resolves to a later instant; a repeated one may resolve
             // earlier than `date`: step on in that case.
-            if result <= date { c.minute! += 1; continue }
+            if result <= date {
+                c.minute! += 1
+                continue
+            }
             return result
         }
         return nil

@@ -56,8 +56,9 @@ public struct Quarantine: Sendable {
         var bytes: [UInt8] = []
         let now = Date()
         for bad in lines {
-            let record = QuarantinedLine(source: source, line: bad.lineNumber, reason: bad.reason,
-                                         text: Redactor.redact(bad.text), at: now)
+            let record = QuarantinedLine(
+                source: source, line: bad.lineNumber, reason: bad.reason,
+                text: Redactor.redact(bad.text), at: now)
             bytes += try RecordCoding.encode(record)
             bytes.append(UInt8(ascii: "\n"))
         }

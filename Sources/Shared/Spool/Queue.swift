@@ -134,7 +134,7 @@ public struct Queue: Sendable {
         var requeued: [String] = []
         for entry in FileIO.listIfPresent(curDirectory) {
             guard let parsed = ClaimOwner.parse(claimedName: entry), parsed.owner.host == host,
-                  parsed.owner.pid != getpid(), !FileIO.processExists(parsed.owner.pid)
+                parsed.owner.pid != getpid(), !FileIO.processExists(parsed.owner.pid)
             else { continue }
             if (try? requeue(claimedPath: curDirectory + "/" + entry, name: parsed.name)) != nil {
                 requeued.append(parsed.name)
@@ -151,7 +151,7 @@ public struct Queue: Sendable {
         for entry in FileIO.listIfPresent(curDirectory) {
             let full = curDirectory + "/" + entry
             guard let parsed = ClaimOwner.parse(claimedName: entry), let st = FileIO.status(full),
-                  now.timeIntervalSince(st.changeDate) > lease
+                now.timeIntervalSince(st.changeDate) > lease
             else { continue }
             if parsed.owner.host == SpoolName.host, FileIO.processExists(parsed.owner.pid) { continue }
             if (try? requeue(claimedPath: full, name: parsed.name)) != nil { requeued.append(parsed.name) }
@@ -179,7 +179,8 @@ public struct Queue: Sendable {
         FileIO.listIfPresent(tmpDirectory).filter { entry in
             // The writer is named in the file name, or (for shared names) in its `~host.pid` suffix.
             guard let writer = SpoolName.tmpWriter(of: entry),
-                  writer.host == host, writer.pid != getpid(), !FileIO.processExists(writer.pid) else { return false }
+                writer.host == host, writer.pid != getpid(), !FileIO.processExists(writer.pid)
+            else { return false }
             return (try? FileIO.unlink(tmpDirectory + "/" + entry)) != nil
         }
     }
@@ -187,7 +188,8 @@ public struct Queue: Sendable {
     /// Whether a file whose name starts with `prefix` is in `new/`, `cur/` or any of `others` (the check
     /// that makes derived outputs idempotent).
     public func contains(prefix: String, alsoIn others: [String] = []) -> Bool {
-        for dir in [newDirectory, curDirectory] + others where FileIO.listIfPresent(dir).contains(where: {
+        for dir in [newDirectory, curDirectory] + others
+        where FileIO.listIfPresent(dir).contains(where: {
             $0.hasPrefix(prefix)
         }) {
             return true

@@ -82,8 +82,9 @@ public struct Spool: Sendable {
     /// `cur/` would fail on every pass, forever.
     public func claimable(_ name: String, in directory: String, by owner: ClaimOwner = .current) throws -> Bool {
         guard (name + owner.suffix).utf8.count > 255 else { return true }
-        try quarantine.file(at: directory + "/" + name, name: String(name.prefix(180)) + "…",
-                            reason: "a name of \(name.utf8.count) bytes leaves no room for the claim suffix (names are at most 255 bytes); not read")
+        try quarantine.file(
+            at: directory + "/" + name, name: String(name.prefix(180)) + "…",
+            reason: "a name of \(name.utf8.count) bytes leaves no room for the claim suffix (names are at most 255 bytes); not read")
         return false
     }
 
@@ -114,8 +115,10 @@ public struct Spool: Sendable {
     public func prepare() throws {
         try FileIO.makeDirectory(root, mode: permissions.directoryMode)
         for queue in [runs, results, outbox] { try queue.prepare() }
-        for dir in [deferredDirectory, sentDirectory, failedDirectory, archiveDirectory, reportsDirectory,
-                    stateDirectory, tokensDirectory, quarantineDirectory, metricsDirectory] {
+        for dir in [
+            deferredDirectory, sentDirectory, failedDirectory, archiveDirectory, reportsDirectory,
+            stateDirectory, tokensDirectory, quarantineDirectory, metricsDirectory,
+        ] {
             try FileIO.makeDirectory(dir, mode: permissions.directoryMode)
         }
         chmod(tokensDirectory, 0o700)
@@ -129,7 +132,7 @@ public struct Spool: Sendable {
         for name in FileIO.listIfPresent(directory) {
             let path = directory + "/" + name
             guard let st = FileIO.status(path), (st.st_mode & S_IFMT) == S_IFREG,
-                  now.timeIntervalSince(st.modificationDate) > age
+                now.timeIntervalSince(st.modificationDate) > age
             else { continue }
             if (try? FileIO.unlink(path)) != nil { removed.append(name) }
         }

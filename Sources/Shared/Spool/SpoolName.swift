@@ -27,12 +27,13 @@ public enum SpoolName {
 
     /// Replaces every character outside `[A-Za-z0-9_-]` with `_`.
     public static func sanitize(_ text: String) -> String {
-        String(text.unicodeScalars.map { scalar -> Character in
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", "-", "_": return Character(scalar)
-            default: return "_"
-            }
-        })
+        String(
+            text.unicodeScalars.map { scalar -> Character in
+                switch scalar {
+                case "a"..."z", "A"..."Z", "0"..."9", "-", "_": return Character(scalar)
+                default: return "_"
+                }
+            })
     }
 
     /// The host and pid a spool name was written by, for names that carry them (`<unixsec>.<usec>.<host>.<program>-<pid>…`

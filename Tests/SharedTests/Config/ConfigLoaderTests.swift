@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The repository's examples folder.
 let examplesDirectory: String = {
@@ -40,10 +40,12 @@ struct ConfigLoaderTests {
     @Test("JSON configs load the same way, and durations accept strings")
     func jsonConfig() throws {
         let dir = TemporaryDirectory("cfgjson")
-        let path = try dir.write("config.json", """
-        {"monitor": {"interval": "30s", "timeout": "500ms", "schedule": null, "interface_pool": "pool"},
-         "notify": {"webhooks": [{"name": "ops", "url": "http://127.0.0.1:9/hook?token=abcdef123"}]}}
-        """)
+        let path = try dir.write(
+            "config.json",
+            """
+            {"monitor": {"interval": "30s", "timeout": "500ms", "schedule": null, "interface_pool": "pool"},
+             "notify": {"webhooks": [{"name": "ops", "url": "http://127.0.0.1:9/hook?token=abcdef123"}]}}
+            """)
         let config = try ConfigLoader.load(path: path, environment: [:])
         #expect(config.monitor.schedule == .interval(30))
         #expect(config.monitor.timeout == 0.5)
@@ -72,20 +74,24 @@ struct ConfigLoaderTests {
         #expect(config.scheduler.gracefulShutdown == 30)
     }
 
-    @Test("mistakes are reported with file, line, key and what was expected", arguments: [
-        ("monitor:\n  interval: 15\n   timeout: 10\n", "config.yaml:3:", "indentation"),
-        ("monitor:\n\tinterval: 15\n", "config.yaml:2:", "tab"),
-        ("services:\n  user:\n    base_url: \"https://x\n", "config.yaml:3:", "unterminated"),
-        ("monitor:\n  intervall: 15\n", "config.yaml:2: monitor.intervall: unknown key; did you mean \"interval\"", ""),
-        ("monitor:\n  timeout: ten\n", "config.yaml:2: monitor.timeout: expected a duration", "found \"ten\""),
-        ("monitor:\n  concurrency: many\n", "config.yaml:2: monitor.concurrency: expected a whole number", ""),
-        ("monitor:\n  concurrency: [1, 2]\n", "config.yaml:2: monitor.concurrency: expected a text value", "a list"),
-        ("services:\n  user:\n    auth:\n      url: /t\n      body: {password: \"${NOT_SET_VAR}\"}\n",
-         "config.yaml:5: services.user.auth.body.password:", "NOT_SET_VAR is not set"),
-        ("alerts:\n  mode: sometimes\n", "config.yaml:2: alerts.mode: expected one of change, every_run", ""),
-        ("monitor: 5\n", "config.yaml:1: monitor: expected a mapping", ""),
-        ("scheduler:\n  schedule: \"61 * * * *\"\n", "config.yaml:2: scheduler.schedule: minute", ""),
-    ])
+    @Test(
+        "mistakes are reported with file, line, key and what was expected",
+        arguments: [
+            ("monitor:\n  interval: 15\n   timeout: 10\n", "config.yaml:3:", "indentation"),
+            ("monitor:\n\tinterval: 15\n", "config.yaml:2:", "tab"),
+            ("services:\n  user:\n    base_url: \"https://x\n", "config.yaml:3:", "unterminated"),
+            ("monitor:\n  intervall: 15\n", "config.yaml:2: monitor.intervall: unknown key; did you mean \"interval\"", ""),
+            ("monitor:\n  timeout: ten\n", "config.yaml:2: monitor.timeout: expected a duration", "found \"ten\""),
+            ("monitor:\n  concurrency: many\n", "config.yaml:2: monitor.concurrency: expected a whole number", ""),
+            ("monitor:\n  concurrency: [1, 2]\n", "config.yaml:2: monitor.concurrency: expected a text value", "a list"),
+            (
+                "services:\n  user:\n    auth:\n      url: /t\n      body: {password: \"${NOT_SET_VAR}\"}\n",
+                "config.yaml:5: services.user.auth.body.password:", "NOT_SET_VAR is not set"
+            ),
+            ("alerts:\n  mode: sometimes\n", "config.yaml:2: alerts.mode: expected one of change, every_run", ""),
+            ("monitor: 5\n", "config.yaml:1: monitor: expected a mapping", ""),
+            ("scheduler:\n  schedule: \"61 * * * *\"\n", "config.yaml:2: scheduler.schedule: minute", ""),
+        ])
     func mistakes(_ text: String, _ prefix: String, _ phrase: String) throws {
         let dir = TemporaryDirectory("cfgbad")
         try dir.write("config.yaml", text)
@@ -121,10 +127,12 @@ struct EnvironmentTests {
         #expect(throws: Environment.ExpansionError.self) { try env.expand("${bad name}") }
     }
 
-    @Test("durations in the seed's units and with suffixes", arguments: [
-        ("15", DurationParser.Unit.minutes, 900.0), ("10", .seconds, 10), ("15m", .seconds, 900), ("500ms", .seconds, 0.5),
-        ("1h30m", .seconds, 5400), ("7d", .seconds, 604_800), ("2.5", .seconds, 2.5),
-    ])
+    @Test(
+        "durations in the seed's units and with suffixes",
+        arguments: [
+            ("15", DurationParser.Unit.minutes, 900.0), ("10", .seconds, 10), ("15m", .seconds, 900), ("500ms", .seconds, 0.5),
+            ("1h30m", .seconds, 5400), ("7d", .seconds, 604_800), ("2.5", .seconds, 2.5),
+        ])
     func durations(_ text: String, _ unit: DurationParser.Unit, _ expected: Double) {
         #expect(DurationParser.parse(text, defaultUnit: unit) == expected)
     }

@@ -5,8 +5,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// One `## ` section of docs/configuration.md.
 private struct DocSection {
@@ -71,8 +71,10 @@ struct ConfigurationDocTests {
         let root = try YAML.parse(example)
         compare(documented: doc.rows, known: normalized(ConfigLoader.knownKeys(readingEverySectionOf: root)), "config.yaml")
         // The example is a valid configuration, not just a list of keys.
-        let environment = Environment(["PAY_CLIENT_SECRET": "x", "WECOM_WEBHOOK_URL": "https://127.0.0.1/hook?key=k", "HOOK_TOKEN": "t",
-                                       "PAY_BASIC_PASSWORD": "p"])
+        let environment = Environment([
+            "PAY_CLIENT_SECRET": "x", "WECOM_WEBHOOK_URL": "https://127.0.0.1/hook?key=k", "HOOK_TOKEN": "t",
+            "PAY_BASIC_PASSWORD": "p",
+        ])
         let dir = TemporaryDirectory("docconfig")
         for file in ["tls/company-ca.pem", "tls/client.pem", "tls/client.key"] { _ = try dir.write(file, "placeholder\n") }
         _ = try ConfigLoader.decode(root, file: "configuration.md", directory: dir.path, environment: environment, source: nil)

@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 private let yamlSeeds = [
     try! String(contentsOfFile: examplesDirectory + "/config.yaml", encoding: .utf8),
@@ -13,10 +13,12 @@ private let yamlSeeds = [
     "a: |\n  x\n  y\nb: >-\n  z\nc: [1, {d: e}]\n- f\n",
 ]
 
-private let fragments = [":", ": ", "- ", "-", " ", "  ", "\t", "\n", "\"", "'", "[", "]", "{", "}", ",", "|", ">", "|-", ">+",
-                         "#", " #", "&a", "*a", "!t", "---", "...", "?", "%", "\\", "\\u12", "é", "获取", "\r\n", "${X}", "${", "\u{0}",
-                         "\r", "\u{FEFF}", "--- ", "|+", ">-2", "|9", "[[[[[[[[", "]]]]", "{a: {b: ", "1e300", "-1e400",
-                         "99999999999999999999", "0x1p3", ".inf", ".nan", "007", "yes", "~"]
+private let fragments = [
+    ":", ": ", "- ", "-", " ", "  ", "\t", "\n", "\"", "'", "[", "]", "{", "}", ",", "|", ">", "|-", ">+",
+    "#", " #", "&a", "*a", "!t", "---", "...", "?", "%", "\\", "\\u12", "é", "获取", "\r\n", "${X}", "${", "\u{0}",
+    "\r", "\u{FEFF}", "--- ", "|+", ">-2", "|9", "[[[[[[[[", "]]]]", "{a: {b: ", "1e300", "-1e400",
+    "99999999999999999999", "0x1p3", ".inf", ".nan", "007", "yes", "~",
+]
 
 func mutate(_ text: String, _ rng: inout SeededRandom) -> String {
     var chars = Array(text)
@@ -77,8 +79,10 @@ struct FuzzTests {
     func loader() throws {
         var rng = SeededRandom(seed: 0x5EED_0005)
         let seed = try String(contentsOfFile: parserFixtures + "/yaml/realistic-config.yaml", encoding: .utf8)
-        let numbers = ["1e300", "1e400", "99999999999999999999", "-1", "0", ".inf", ".nan", "0x1p3", "1_000", "007", "18446744073709551616",
-                       "1.7976931348623157e308", "5e-324", "1000000000000d", "99999999999999999999h", "1PiB", "17179869184GiB"]
+        let numbers = [
+            "1e300", "1e400", "99999999999999999999", "-1", "0", ".inf", ".nan", "0x1p3", "1_000", "007", "18446744073709551616",
+            "1.7976931348623157e308", "5e-324", "1000000000000d", "99999999999999999999h", "1PiB", "17179869184GiB",
+        ]
         var loaded = 0
         var refused = 0
         for i in 0..<3000 {
@@ -96,8 +100,12 @@ struct FuzzTests {
             text = text.replacingOccurrences(of: "\n", with: lineEnding(&rng))
             do {
                 let root = try YAML.parse(text)
-                _ = try ConfigLoader.decode(root, file: "config.yaml", directory: "/", environment: Environment(["PAY_CLIENT_SECRET": "s",
-                    "WECOM_PAY": "http://127.0.0.1/a", "WECOM_PAY_DEV": "http://127.0.0.1/b", "HOOK_TOKEN": "t"]), source: nil)
+                _ = try ConfigLoader.decode(
+                    root, file: "config.yaml", directory: "/",
+                    environment: Environment([
+                        "PAY_CLIENT_SECRET": "s",
+                        "WECOM_PAY": "http://127.0.0.1/a", "WECOM_PAY_DEV": "http://127.0.0.1/b", "HOOK_TOKEN": "t",
+                    ]), source: nil)
                 loaded += 1
             } catch is SyntaxError {
                 refused += 1
@@ -113,7 +121,9 @@ struct FuzzTests {
         var rng = SeededRandom(seed: 0x5EED_0006)
         var parsed = 0
         let start = Date(timeIntervalSince1970: 1_795_000_000)
-        let numbers = ["0", "1", "2", "5", "7", "12", "23", "24", "29", "31", "32", "59", "60", "61", "99999999999999999999", "-1", "mon", "JAN", "x"]
+        let numbers = [
+            "0", "1", "2", "5", "7", "12", "23", "24", "29", "31", "32", "59", "60", "61", "99999999999999999999", "-1", "mon", "JAN", "x",
+        ]
         func field() -> String {
             let n = { numbers.randomElement(using: &rng)! }
             switch Int.random(in: -4..<8, using: &rng) {
@@ -152,9 +162,12 @@ struct FuzzTests {
         var values = 0
         var errors = 0
         for i in 0..<5000 {
-            let input = i % 5 == 4 ? String((0..<Int.random(in: 0..<200, using: &rng)).map { _ in
-                fragments.randomElement(using: &rng)!.first ?? "a"
-            }) : mutate(yamlSeeds[i % yamlSeeds.count], &rng)
+            let input =
+                i % 5 == 4
+                ? String(
+                    (0..<Int.random(in: 0..<200, using: &rng)).map { _ in
+                        fragments.randomElement(using: &rng)!.first ?? "a"
+                    }) : mutate(yamlSeeds[i % yamlSeeds.count], &rng)
             do {
                 _ = try YAML.parse(input)
                 values += 1

@@ -2,8 +2,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Interface pool", .ownThread)
 struct InterfacePoolTests {
@@ -56,14 +56,18 @@ struct InterfacePoolTests {
     func streamedLists() throws {
         let dir = TemporaryDirectory("pool-stream")
         try dir.write("config.yaml", "services:\n  a:\n    base_url: http://127.0.0.1:9\n  b:\n    base_url: http://127.0.0.1:9\n")
-        try dir.write("Interface-pool/a/list.json", """
+        try dir.write(
+            "Interface-pool/a/list.json",
+            """
             {"interfaces": [
               {"name": "One", "url": "/one", "headers": {"X-A": "1"}, "expect": {"status": [200, 204]}},
               {"id": "two", "name": "Two", "url": "/two", "method": "POST", "body": {"k": [1, 2]}},
               {"name": "Three", "url": "/three", "timeout": "2s", "max_redirects": 3}
             ]}
             """)
-        try dir.write("Interface-pool/b/list.yaml", """
+        try dir.write(
+            "Interface-pool/b/list.yaml",
+            """
             interfaces:
               - {name: One, url: /one, headers: {X-A: "1"}, expect: {status: [200, 204]}}
               - {id: two, name: Two, url: /two, method: POST, body: {k: [1, 2]}}
@@ -71,13 +75,15 @@ struct InterfacePoolTests {
             """)
         let config = try ConfigLoader.load(path: dir.url("config.yaml"), environment: [:])
         var pool = try InterfacePool.load(config: config, environment: [:])
-        let a = pool.interfaces(of: "a"), b = pool.interfaces(of: "b")
+        let a = pool.interfaces(of: "a")
+        let b = pool.interfaces(of: "b")
         #expect(a.map(\.id) == ["a/list#one", "a/two", "a/list#three"])
         #expect(a.map(\.sourceLine) == [2, 3, 4] && b.map(\.sourceLine) == [2, 3, 4])
         #expect(a.map(\.source) == ["Interface-pool/a/list.json:2", "Interface-pool/a/list.json:3", "Interface-pool/a/list.json:4"])
         for (x, y) in zip(a, b) {
-            #expect(x.name == y.name && x.method == y.method && x.url == y.url && x.headers == y.headers && x.body == y.body
-                && x.expect == y.expect && x.timeout == y.timeout && x.maxRedirects == y.maxRedirects)
+            #expect(
+                x.name == y.name && x.method == y.method && x.url == y.url && x.headers == y.headers && x.body == y.body
+                    && x.expect == y.expect && x.timeout == y.timeout && x.maxRedirects == y.maxRedirects)
         }
         // Taking a shard's interfaces leaves the pool empty: the prober holds them once.
         let taken = pool.take { $0.service == "a" }

@@ -5,8 +5,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 private struct ExampleRow: Decodable {
     let path: String
@@ -77,8 +77,10 @@ struct ReferenceFixtureTests {
         let dir = TemporaryDirectory("crlf")
         for row in rows {
             let original = try String(contentsOfFile: examplesDirectory + "/" + row.path, encoding: .utf8)
-            for (variant, text) in [("lf", original), ("crlf", original.replacingOccurrences(of: "\n", with: "\r\n")),
-                                    ("bom-crlf", "\u{FEFF}" + original.replacingOccurrences(of: "\n", with: "\r\n"))] {
+            for (variant, text) in [
+                ("lf", original), ("crlf", original.replacingOccurrences(of: "\n", with: "\r\n")),
+                ("bom-crlf", "\u{FEFF}" + original.replacingOccurrences(of: "\n", with: "\r\n")),
+            ] {
                 let copy = dir.url(variant + "-" + row.path.replacingOccurrences(of: "/", with: "_"))
                 _ = try dir.write((copy as NSString).lastPathComponent, text)
                 switch load(copy, displayName: row.path) {
@@ -114,7 +116,8 @@ struct ReferenceFixtureTests {
                 #expect(CanonicalTree.render(node) == trees[0], "\(row.id) (\(row.title))")
                 matched += 1
             } else {
-                let message: String = "\(row.id) (\(row.title)): accepted, but the suite gives \(row.trees?.count ?? 0) "
+                let message: String =
+                    "\(row.id) (\(row.title)): accepted, but the suite gives \(row.trees?.count ?? 0) "
                     + "JSON values to compare with: " + CanonicalTree.render(node)
                 Issue.record(Comment(rawValue: message))
             }
@@ -145,7 +148,8 @@ struct ReferenceFixtureTests {
             if let text = String(strictUTF8: bytes) {
                 #expect(streamedTree(text) == tree, "\(row.name) streamed")
                 let wrapped = "{\"interfaces\": \(text)}"
-                #expect(streamedTree(wrapped) == (try? JSONDocument.parse(wrapped)).map(CanonicalTree.render), "\(row.name) streamed under interfaces")
+                #expect(
+                    streamedTree(wrapped) == (try? JSONDocument.parse(wrapped)).map(CanonicalTree.render), "\(row.name) streamed under interfaces")
             }
             switch row.expect {
             case "y" where refusedOnPurpose.contains(row.name):
@@ -192,8 +196,11 @@ struct ReferenceFixtureTests {
             return CanonicalTree.render(root)
         }
         #expect(items.map(\.0) == items.indices.map { "interfaces[\($0)]" })
-        return CanonicalTree.render(Node(.mapping(entries.map {
-            $0.key == "interfaces" ? Node.Entry(key: $0.key, line: $0.line, value: Node(.sequence(items.map(\.1)), line: list.line)) : $0
-        }), line: root.line))
+        return CanonicalTree.render(
+            Node(
+                .mapping(
+                    entries.map {
+                        $0.key == "interfaces" ? Node.Entry(key: $0.key, line: $0.line, value: Node(.sequence(items.map(\.1)), line: list.line)) : $0
+                    }), line: root.line))
     }
 }

@@ -2,32 +2,33 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("YAML subset", .ownThread)
 struct YAMLTests {
     @Test("mappings, sequences, flow collections, quotes, comments and nesting")
     func structures() throws {
-        let node = try YAML.parse("""
-        # comment
-        a: 1
-        b: "two # not a comment"   # a comment
-        c: 'it''s'
-        list:
-          - x
-          - {k: v, n: [1, 2]}
-          - name: item
-            url: /p
-        same_indent:
-        - one
-        - two
-        empty:
-        url: http://h:8080/x?y=1#frag
-        nested:
-          deeper:
-            value: yes
-        """)
+        let node = try YAML.parse(
+            """
+            # comment
+            a: 1
+            b: "two # not a comment"   # a comment
+            c: 'it''s'
+            list:
+              - x
+              - {k: v, n: [1, 2]}
+              - name: item
+                url: /p
+            same_indent:
+            - one
+            - two
+            empty:
+            url: http://h:8080/x?y=1#frag
+            nested:
+              deeper:
+                value: yes
+            """)
         #expect(node["a"]?.scalar == "1")
         #expect(node["b"]?.scalar == "two # not a comment")
         #expect(node["c"]?.scalar == "it's")
@@ -44,23 +45,24 @@ struct YAMLTests {
 
     @Test("block scalars: literal, folded, and chomping")
     func blockScalars() throws {
-        let node = try YAML.parse("""
-        lit: |
-          line one
-            indented
-          line three
-        fold: >
-          folded
-          text
+        let node = try YAML.parse(
+            """
+            lit: |
+              line one
+                indented
+              line three
+            fold: >
+              folded
+              text
 
-          new paragraph
-        strip: |-
-          no newline
-        keep: |+
-          kept
+              new paragraph
+            strip: |-
+              no newline
+            keep: |+
+              kept
 
-        after: end
-        """)
+            after: end
+            """)
         #expect(node["lit"]?.scalar == "line one\n  indented\nline three\n")
         #expect(node["fold"]?.scalar == "folded text\nnew paragraph\n")
         #expect(node["strip"]?.scalar == "no newline")
@@ -75,20 +77,22 @@ struct YAMLTests {
         #expect(node["zh"]?.scalar == "获取用户信息")
     }
 
-    @Test("unsupported or broken YAML is refused with its line", arguments: [
-        ("a: 1\n  b: 2\n", 2, "indentation"),
-        ("a:\n\tb: 2\n", 2, "tab"),
-        ("a: \"open\nb: 2\n", 1, "unterminated"),
-        ("a: &anchor 1\n", 1, "anchors"),
-        ("a: *alias\n", 1, "aliases"),
-        ("a: !!str 1\n", 1, "tags"),
-        ("a: 1\n---\nb: 2\n", 2, "several documents"),
-        ("a: 1\na: 2\n", 2, "duplicate key"),
-        ("a: [1, 2\n", 1, "unterminated flow"),
-        ("a: x: y\n", 1, "cannot contain"),
-        ("- a\nb: 1\n", 2, "list item"),
-        ("  a: 1\nb: 2\n", 2, "less indented"),
-    ])
+    @Test(
+        "unsupported or broken YAML is refused with its line",
+        arguments: [
+            ("a: 1\n  b: 2\n", 2, "indentation"),
+            ("a:\n\tb: 2\n", 2, "tab"),
+            ("a: \"open\nb: 2\n", 1, "unterminated"),
+            ("a: &anchor 1\n", 1, "anchors"),
+            ("a: *alias\n", 1, "aliases"),
+            ("a: !!str 1\n", 1, "tags"),
+            ("a: 1\n---\nb: 2\n", 2, "several documents"),
+            ("a: 1\na: 2\n", 2, "duplicate key"),
+            ("a: [1, 2\n", 1, "unterminated flow"),
+            ("a: x: y\n", 1, "cannot contain"),
+            ("- a\nb: 1\n", 2, "list item"),
+            ("  a: 1\nb: 2\n", 2, "less indented"),
+        ])
     func refused(_ text: String, _ line: Int, _ phrase: String) {
         do {
             _ = try YAML.parse(text)
@@ -121,7 +125,8 @@ struct JSONDocumentTests {
         #expect(node["lone"]?.scalar == "\u{FFFD}A")
         #expect(node["tail"]?.scalar == "\u{FFFD}x")
         // The record scanner decodes the same escapes the same way.
-        let line = #"{"v":1,"kind":"result","run":"20261122T150000Z-tick","shard":"1/1","id":"a","service":"s","name":"\uD83D\uDE00 \uD800\u0041","method":"GET","url":"u","outcome":"ok","attempts":1,"started_at":"2026-11-22T15:00:00.000Z"}"#
+        let line =
+            #"{"v":1,"kind":"result","run":"20261122T150000Z-tick","shard":"1/1","id":"a","service":"s","name":"\uD83D\uDE00 \uD800\u0041","method":"GET","url":"u","outcome":"ok","attempts":1,"started_at":"2026-11-22T15:00:00.000Z"}"#
         #expect(ProbeResult.scan(Array(line.utf8))?.name == "😀 \u{FFFD}A")
     }
 

@@ -4,8 +4,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 private func get(_ url: String, headers: HeaderFields = [:]) -> OutgoingRequest { OutgoingRequest(url: url, headers: headers) }
 
@@ -46,8 +46,9 @@ struct HTTPTests {
     func postBody() async throws {
         let server = try TestServer()
         server.route("/echo") { request in .json(201, request.bodyText) }
-        let request = OutgoingRequest(method: "POST", url: server.url("/echo"),
-                                      headers: ["Content-Type": "application/json", "X-Client": "vigil"], body: Array(#"{"a":"é"}"#.utf8))
+        let request = OutgoingRequest(
+            method: "POST", url: server.url("/echo"),
+            headers: ["Content-Type": "application/json", "X-Client": "vigil"], body: Array(#"{"a":"é"}"#.utf8))
         let response = try await HTTPClient().send(request, timeout: 60).get()
         #expect(response.status == 201)
         #expect(String(decoding: response.body, as: UTF8.self) == #"{"a":"é"}"#)
@@ -61,7 +62,10 @@ struct HTTPTests {
         let server = try TestServer()
         server.route("/hang", reply: .hang)
         let result = await HTTPClient().send(get(server.url("/hang")), timeout: 0.5)
-        guard case let .failure(.timeout(deadline)) = result else { Issue.record("expected timeout, got \(result)"); return }
+        guard case let .failure(.timeout(deadline)) = result else {
+            Issue.record("expected timeout, got \(result)")
+            return
+        }
         #expect(deadline == 0.5)
     }
 
@@ -69,7 +73,10 @@ struct HTTPTests {
     func refused() async throws {
         let port = try closedPort()
         let result = await HTTPClient().send(get("http://127.0.0.1:\(port)/"), timeout: 2)
-        guard case let .failure(.connection(detail)) = result else { Issue.record("expected connection, got \(result)"); return }
+        guard case let .failure(.connection(detail)) = result else {
+            Issue.record("expected connection, got \(result)")
+            return
+        }
         #expect(detail.contains("127.0.0.1") && detail.contains("\(port)"), "\(detail)")
     }
 
@@ -78,14 +85,20 @@ struct HTTPTests {
         let server = try TestServer()
         server.route("/close", reply: .close)
         let result = await HTTPClient().send(get(server.url("/close")), timeout: 2)
-        guard case .failure(.connection) = result else { Issue.record("expected connection, got \(result)"); return }
+        guard case .failure(.connection) = result else {
+            Issue.record("expected connection, got \(result)")
+            return
+        }
     }
 
     @Test("an unresolvable host name is a DNS failure (resolved locally, nothing leaves the machine)")
     func dns() async throws {
         let host = String(repeating: "a", count: 64) + ".invalid"
         let result = await HTTPClient().send(get("http://\(host)/"), timeout: 2)
-        guard case .failure(.dns) = result else { Issue.record("expected dns, got \(result)"); return }
+        guard case .failure(.dns) = result else {
+            Issue.record("expected dns, got \(result)")
+            return
+        }
     }
 
     @Test("a 401 with a Basic challenge is an answer at once, not a timeout")
@@ -128,7 +141,8 @@ struct HTTPTests {
         server.route("/temporary", reply: HTTPReply(status: 307, headers: ["Location": "/target"]))
         server.route("/see-other", reply: HTTPReply(status: 303, headers: ["Location": "/target"]))
         server.route("/target") { request in .text(200, request.method + " " + request.bodyText) }
-        let post = OutgoingRequest(method: "POST", url: server.url("/temporary"), headers: ["Content-Type": "text/plain"], body: Array("payload".utf8))
+        let post = OutgoingRequest(
+            method: "POST", url: server.url("/temporary"), headers: ["Content-Type": "text/plain"], body: Array("payload".utf8))
         #expect(String(decoding: try await HTTPClient().send(post, timeout: 300).get().body, as: UTF8.self) == "POST payload")
         var seeOther = post
         seeOther.url = server.url("/see-other")
@@ -162,7 +176,10 @@ struct HTTPTests {
         var settings = HTTPSettings()
         settings.proxy = .environment
         let proxied = await HTTPClient(settings: settings).send(get(server.url("/direct")), timeout: 5)
-        guard case .failure(.connection) = proxied else { Issue.record("expected the dead proxy to fail, got \(proxied)"); return }
+        guard case .failure(.connection) = proxied else {
+            Issue.record("expected the dead proxy to fail, got \(proxied)")
+            return
+        }
     }
 
     @Test("query parameters arrive exactly as written: + & = # ? and non-ASCII")
@@ -176,17 +193,26 @@ struct HTTPTests {
         #expect(QueryEncoding.encode("+08:00 é") == "%2B08%3A00%20%C3%A9")
     }
 
-    @Test("a third-party server on [::1] (Python's http.server) answers over IPv6",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
-              || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3"), "needs python3"))
+    @Test(
+        "a third-party server on [::1] (Python's http.server) answers over IPv6",
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+                || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3"), "needs python3"))
     func pythonOnIPv6() async throws {
         let dir = TemporaryDirectory("ipv6")
         try dir.write("hello.txt", "from python")
         let port = try closedPort()
-        let python = try ChildProcess(executable: "/usr/bin/env", arguments: ["python3", "-u", "-m", "http.server", "--bind", "::1", "\(port)",
-                                                                              "--directory", dir.path],
-                                      environment: ProcessInfo.processInfo.environment, stdout: .capture, stderr: .discard)
-        defer { python.signal(SIGTERM); _ = python.wait(timeout: 5) }
+        let python = try ChildProcess(
+            executable: "/usr/bin/env",
+            arguments: [
+                "python3", "-u", "-m", "http.server", "--bind", "::1", "\(port)",
+                "--directory", dir.path,
+            ],
+            environment: ProcessInfo.processInfo.environment, stdout: .capture, stderr: .discard)
+        defer {
+            python.signal(SIGTERM)
+            _ = python.wait(timeout: 5)
+        }
         // Python says when it listens.
         #expect(eventually(timeout: 20) { python.output().contains("Serving HTTP on") }, "python3 -m http.server did not start")
         let answer = try await HTTPClient().send(get("http://[::1]:\(port)/hello.txt"), timeout: 5).get()

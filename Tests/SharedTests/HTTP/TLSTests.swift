@@ -4,8 +4,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("TLS against openssl s_server", .ownThread, .enabled(if: opensslAvailable, "needs the openssl command (.ci/run installs it)"))
 struct TLSTests {
@@ -27,7 +27,10 @@ struct TLSTests {
         let now = Date()
         try certs.issue("good", host: "127.0.0.1", start: now.addingTimeInterval(-Self.day), end: now.addingTimeInterval(90 * Self.day))
         let (server, port) = try certs.serve("good")
-        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        defer {
+            server.signal(SIGTERM)
+            _ = server.wait(timeout: 5)
+        }
 
         let trusted = try await fetch(port, settings(ca: certs.caFile)).get()
         #expect(trusted.status == 200)
@@ -54,7 +57,10 @@ struct TLSTests {
         try certs.issue("wronghost", host: "wrong.example", start: now.addingTimeInterval(-Self.day), end: now.addingTimeInterval(30 * Self.day))
         for (name, cause) in [("expired", "expired"), ("future", "not yet valid"), ("wronghost", "127.0.0.1")] {
             let (server, port) = try certs.serve(name)
-            defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+            defer {
+                server.signal(SIGTERM)
+                _ = server.wait(timeout: 5)
+            }
             guard case let .failure(.tls(detail)) = await fetch(port, settings(ca: certs.caFile)) else {
                 Issue.record("\(name): expected a tls failure")
                 continue
@@ -78,7 +84,10 @@ struct TLSTests {
         let now = Date()
         try certs.issue("soon", host: "127.0.0.1", start: now.addingTimeInterval(-Self.day), end: now.addingTimeInterval(3 * Self.day + 3600))
         let (server, port) = try certs.serve("soon")
-        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        defer {
+            server.signal(SIGTERM)
+            _ = server.wait(timeout: 5)
+        }
         let response = try await fetch(port, settings(ca: certs.caFile)).get()
         #expect(response.status == 200)
         #expect(TLSFacts(chain: response.certificates, now: now)?.daysLeft == 3)
@@ -89,16 +98,24 @@ struct TLSTests {
         let certs = try TestCertificates()
         let now = Date()
         try certs.issue("server", host: "127.0.0.1", start: now.addingTimeInterval(-Self.day), end: now.addingTimeInterval(30 * Self.day))
-        try certs.issue("client", host: "vigil-prober", start: now.addingTimeInterval(-Self.day), end: now.addingTimeInterval(30 * Self.day),
-                        client: true)
+        try certs.issue(
+            "client", host: "vigil-prober", start: now.addingTimeInterval(-Self.day), end: now.addingTimeInterval(30 * Self.day),
+            client: true)
         let (server, port) = try certs.serve("server", requireClientCertificate: true)
-        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        defer {
+            server.signal(SIGTERM)
+            _ = server.wait(timeout: 5)
+        }
         switch await fetch(port, settings(ca: certs.caFile)) {
         case .failure(.tls), .failure(.connection): break
         case let other: Issue.record("without a client certificate: \(other)")
         }
-        let response = try await fetch(port, settings(ca: certs.caFile, cert: certs.directory.url("client.pem"),
-                                                      key: certs.directory.url("client.key"))).get()
+        let response = try await fetch(
+            port,
+            settings(
+                ca: certs.caFile, cert: certs.directory.url("client.pem"),
+                key: certs.directory.url("client.key"))
+        ).get()
         #expect(response.status == 200)
     }
 }

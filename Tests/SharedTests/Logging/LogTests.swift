@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Runs `body` with fd 2 redirected into a pipe and returns what was written.
 private func capturingStderr(_ body: () -> Void) -> String {
@@ -59,7 +59,8 @@ struct LogTests {
 
     @Test("webhook URLs are logged with their query values masked")
     func maskedQuery() {
-        #expect(Redactor.maskQuery(of: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc-123&x=1")
-            == "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***&x=***")
+        #expect(
+            Redactor.maskQuery(of: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc-123&x=1")
+                == "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***&x=***")
     }
 }

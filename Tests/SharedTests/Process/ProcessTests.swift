@@ -2,16 +2,17 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Processes and systemd", .ownThread)
 struct ProcessTests {
     @Test("a child's exit code, stdout and stderr lines are reported")
     func childOutput() throws {
         let lines = LineCollector()
-        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "echo out; echo err1 >&2; echo err2 >&2; exit 3"],
-                                     stdout: .capture, stderr: .lines { lines.append($0) })
+        let child = try ChildProcess(
+            executable: "/bin/sh", arguments: ["-c", "echo out; echo err1 >&2; echo err2 >&2; exit 3"],
+            stdout: .capture, stderr: .lines { lines.append($0) })
         #expect(child.wait() == .exited(3))
         #expect(child.output() == "out\n")
         #expect(lines.lines == ["err1", "err2"])
@@ -22,8 +23,9 @@ struct ProcessTests {
         let watcher = SignalWatcher([SIGTERM])  // the parent now ignores SIGTERM
         let ready = LineCollector()
         // The shell says when it runs (past exec), then becomes sleep with the dispositions it inherited.
-        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "echo ready >&2; exec sleep 30"],
-                                     stderr: .lines { ready.append($0) })
+        let child = try ChildProcess(
+            executable: "/bin/sh", arguments: ["-c", "echo ready >&2; exec sleep 30"],
+            stderr: .lines { ready.append($0) })
         #expect(eventually(timeout: 10) { ready.lines == ["ready"] })
         child.signal(SIGTERM)
         #expect(child.wait(timeout: 5) == .signaled(SIGTERM))

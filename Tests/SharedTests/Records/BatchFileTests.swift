@@ -3,21 +3,23 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 func sampleResult(_ i: Int, run: String = "20261122T150000Z-tick", outcome: Outcome = .ok) -> ProbeResult {
-    ProbeResult(run: run, shard: .whole, id: "svc/item-\(i)", service: "svc", name: "Item \(i)", method: "GET",
-                url: "http://127.0.0.1/item/\(i)", outcome: outcome, status: outcome == .ok ? 200 : 500,
-                latencyMs: Double(i), attempts: 1, startedAt: Date(timeIntervalSince1970: 1_700_000_000))
+    ProbeResult(
+        run: run, shard: .whole, id: "svc/item-\(i)", service: "svc", name: "Item \(i)", method: "GET",
+        url: "http://127.0.0.1/item/\(i)", outcome: outcome, status: outcome == .ok ? 200 : 500,
+        latencyMs: Double(i), attempts: 1, startedAt: Date(timeIntervalSince1970: 1_700_000_000))
 }
 
 func batchText(_ results: [ProbeResult], count: Int? = nil, run: String = "20261122T150000Z-tick") throws -> String {
     var text = ""
     for result in results { text += try RecordCoding.encodeString(result) + "\n" }
-    let trailer = BatchTrailer(run: run, shard: .whole, count: count ?? results.count, prober: "h:1",
-                               startedAt: Date(timeIntervalSince1970: 1_700_000_000),
-                               finishedAt: Date(timeIntervalSince1970: 1_700_000_010))
+    let trailer = BatchTrailer(
+        run: run, shard: .whole, count: count ?? results.count, prober: "h:1",
+        startedAt: Date(timeIntervalSince1970: 1_700_000_000),
+        finishedAt: Date(timeIntervalSince1970: 1_700_000_010))
     return text + (try RecordCoding.encodeString(trailer)) + "\n"
 }
 
@@ -98,8 +100,9 @@ struct BatchFileTests {
     @Test("a shard_failed stub is a batch of its own")
     func shardFailed() throws {
         let dir = TemporaryDirectory("batch6")
-        let stub = ShardFailed(run: "20261122T150000Z-tick", shard: Shard(index: 3, count: 4), reason: "killed after 3600s",
-                               at: Date(timeIntervalSince1970: 1_700_000_000))
+        let stub = ShardFailed(
+            run: "20261122T150000Z-tick", shard: Shard(index: 3, count: 4), reason: "killed after 3600s",
+            at: Date(timeIntervalSince1970: 1_700_000_000))
         let path = try dir.write("s.ndjson", try RecordCoding.encodeString(stub) + "\n")
         let summary = try BatchFile.read(path) { _, _ in }
         #expect(summary.end == .shardFailed(stub))
@@ -176,7 +179,7 @@ struct RecordTests {
         for i in 0..<4000 { counts[Shard.index(of: "svc/interface-\(i)", count: 4) - 1] += 1 }
         #expect(counts.allSatisfy { $0 > 800 && $0 < 1200 }, "\(counts)")
         // The hash is FNV-1a: fixed across processes and machines.
-        #expect(Shard.index(of: "a", count: 1000) == Int(0xaf63dc4c8601ec8c as UInt64 % 1000) + 1)
+        #expect(Shard.index(of: "a", count: 1000) == Int(0xaf63_dc4c_8601_ec8c as UInt64 % 1000) + 1)
     }
 
     @Test("run ids sort by time and are recognized in derived names")
@@ -225,10 +228,12 @@ struct ResultRecordTests {
         base.request = HTTPExcerpt(headers: ["Accept": "a\"b"], body: "{\"x\":true}", truncatedFrom: nil)
         let line = try RecordCoding.encode(base)
         let decoder = RecordCoding.makeDecoder()
-        var random = SeededRandom(seed: 20261123)
+        var random = SeededRandom(seed: 20_261_123)
         // Unknown members the scanner must skip exactly as JSON allows (or refuse): the seed's "faXXe" among them.
-        let members = [#""x":faXXe,"#, #""x":trux,"#, #""x":nul,"#, #""x":[1,,2],"#, #""x":{"a":},"#, #""x":-,"#, #""x":01,"#,
-                       #""x":1.,"#, #""x":"\q","#, #""x":true,"#, #""x":[null,{"b":[false]}],"#, #""x":-1.5e3,"#]
+        let members = [
+            #""x":faXXe,"#, #""x":trux,"#, #""x":nul,"#, #""x":[1,,2],"#, #""x":{"a":},"#, #""x":-,"#, #""x":01,"#,
+            #""x":1.,"#, #""x":"\q","#, #""x":true,"#, #""x":[null,{"b":[false]}],"#, #""x":-1.5e3,"#,
+        ]
         let alphabet = Array(#"{}[]:,"\ 0123456789-+.eEtfnrualsx"#.utf8)
         var accepted = 0
         for round in 0..<4000 {

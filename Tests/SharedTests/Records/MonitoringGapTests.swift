@@ -3,8 +3,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Monitoring gaps", .ownThread)
 struct MonitoringGapTests {
@@ -20,13 +20,17 @@ struct MonitoringGapTests {
         #expect(gaps[0].runs == 3 && gaps[0].from == t && gaps[0].to == t.addingTimeInterval(120) && gaps[0].isBlind)
         #expect(gaps[1].reason == .overlap && !gaps[1].isBlind)
         #expect(gaps[0].sentence(in: shanghai) == "monitoring was blind from 10:01 to 10:03 (3 runs not recorded: disk full)")
-        #expect(gaps[1].sentence(in: shanghai) == "scheduled runs were skipped at 10:04 (1 run not recorded: the previous run was still going; run R still going)")
+        #expect(
+            gaps[1].sentence(in: shanghai)
+                == "scheduled runs were skipped at 10:04 (1 run not recorded: the previous run was still going; run R still going)")
     }
 
     @Test("a gap across midnight in the team's zone shows dates")
     func acrossMidnight() throws {
         let from = try #require(Timestamp.parse("2026-11-23T15:50:00Z"))  // 23:50 in Shanghai
         let gap = MonitoringGap(reason: .suspended, from: from, to: from.addingTimeInterval(1200), runs: 21)
-        #expect(gap.sentence(in: shanghai) == "monitoring was blind from 2026-11-23 23:50 to 2026-11-24 00:10 (21 runs not recorded: the orchestrator was suspended)")
+        #expect(
+            gap.sentence(in: shanghai)
+                == "monitoring was blind from 2026-11-23 23:50 to 2026-11-24 00:10 (21 runs not recorded: the orchestrator was suspended)")
     }
 }

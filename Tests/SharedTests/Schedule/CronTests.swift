@@ -2,40 +2,44 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 private func utc(_ text: String) -> Date { Timestamp.parse(text)! }
 private let utcZone = TimeZone(identifier: "UTC")!
 
 @Suite("Schedule", .ownThread)
 struct CronTests {
-    @Test("next run times", arguments: [
-        ("*/15 * * * *", "2026-11-22T15:07:00Z", "2026-11-22T15:15:00Z"),
-        ("*/15 * * * *", "2026-11-22T15:45:00Z", "2026-11-22T16:00:00Z"),
-        ("0 0 * * *", "2026-12-31T23:59:00Z", "2027-01-01T00:00:00Z"),
-        ("0 0 31 * *", "2026-11-01T00:00:00Z", "2026-12-31T00:00:00Z"),        // November has no 31st
-        ("0 0 29 2 *", "2026-03-01T00:00:00Z", "2028-02-29T00:00:00Z"),        // leap day
-        ("0 12 * * 0", "2026-11-22T12:00:00Z", "2026-11-29T12:00:00Z"),        // Sunday as 0 (22nd is a Sunday)
-        ("0 12 * * 7", "2026-11-23T00:00:00Z", "2026-11-29T12:00:00Z"),        // Sunday as 7
-        ("0 12 * * SUN", "2026-11-23T00:00:00Z", "2026-11-29T12:00:00Z"),
-        ("30 9-17/4 * * 1-5", "2026-11-20T17:31:00Z", "2026-11-23T09:30:00Z"), // Fri after hours → Monday
-        ("0 8,12,18 * * *", "2026-11-22T12:00:00Z", "2026-11-22T18:00:00Z"),
-        ("0 0 1 jan,jul *", "2026-07-02T00:00:00Z", "2027-01-01T00:00:00Z"),
-        ("0 0 13 * 5", "2026-11-14T00:00:00Z", "2026-11-20T00:00:00Z"),        // day-of-month OR Friday
-        ("@hourly", "2026-11-22T15:00:00Z", "2026-11-22T16:00:00Z"),
-        ("59 23 L * *".replacingOccurrences(of: "L", with: "28-31"), "2026-02-27T00:00:00Z", "2026-02-28T23:59:00Z"),
-        ("5/20 * * * *", "2026-11-22T15:06:00Z", "2026-11-22T15:25:00Z"),
-    ])
+    @Test(
+        "next run times",
+        arguments: [
+            ("*/15 * * * *", "2026-11-22T15:07:00Z", "2026-11-22T15:15:00Z"),
+            ("*/15 * * * *", "2026-11-22T15:45:00Z", "2026-11-22T16:00:00Z"),
+            ("0 0 * * *", "2026-12-31T23:59:00Z", "2027-01-01T00:00:00Z"),
+            ("0 0 31 * *", "2026-11-01T00:00:00Z", "2026-12-31T00:00:00Z"),  // November has no 31st
+            ("0 0 29 2 *", "2026-03-01T00:00:00Z", "2028-02-29T00:00:00Z"),  // leap day
+            ("0 12 * * 0", "2026-11-22T12:00:00Z", "2026-11-29T12:00:00Z"),  // Sunday as 0 (22nd is a Sunday)
+            ("0 12 * * 7", "2026-11-23T00:00:00Z", "2026-11-29T12:00:00Z"),  // Sunday as 7
+            ("0 12 * * SUN", "2026-11-23T00:00:00Z", "2026-11-29T12:00:00Z"),
+            ("30 9-17/4 * * 1-5", "2026-11-20T17:31:00Z", "2026-11-23T09:30:00Z"),  // Fri after hours → Monday
+            ("0 8,12,18 * * *", "2026-11-22T12:00:00Z", "2026-11-22T18:00:00Z"),
+            ("0 0 1 jan,jul *", "2026-07-02T00:00:00Z", "2027-01-01T00:00:00Z"),
+            ("0 0 13 * 5", "2026-11-14T00:00:00Z", "2026-11-20T00:00:00Z"),  // day-of-month OR Friday
+            ("@hourly", "2026-11-22T15:00:00Z", "2026-11-22T16:00:00Z"),
+            ("59 23 L * *".replacingOccurrences(of: "L", with: "28-31"), "2026-02-27T00:00:00Z", "2026-02-28T23:59:00Z"),
+            ("5/20 * * * *", "2026-11-22T15:06:00Z", "2026-11-22T15:25:00Z"),
+        ])
     func nextTimes(_ expression: String, _ after: String, _ expected: String) throws {
         let cron = try CronExpression(parsing: expression)
         #expect(cron.next(after: utc(after), timeZone: utcZone) == utc(expected), "\(expression) after \(after)")
     }
 
-    @Test("invalid expressions say what is wrong", arguments: [
-        ("* * * *", "five fields"), ("60 * * * *", "minute"), ("* 24 * * *", "hour"), ("* * 0 * *", "day of month"),
-        ("* * * 13 *", "month"), ("* * * * 8", "day of week"), ("*/0 * * * *", "step"), ("5-1 * * * *", "backwards"),
-    ])
+    @Test(
+        "invalid expressions say what is wrong",
+        arguments: [
+            ("* * * *", "five fields"), ("60 * * * *", "minute"), ("* 24 * * *", "hour"), ("* * 0 * *", "day of month"),
+            ("* * * 13 *", "month"), ("* * * * 8", "day of week"), ("*/0 * * * *", "step"), ("5-1 * * * *", "backwards"),
+        ])
     func invalid(_ expression: String, _ phrase: String) {
         do {
             _ = try CronExpression(parsing: expression)

@@ -2,8 +2,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Quarantine", .ownThread)
 struct QuarantineTests {
@@ -11,8 +11,9 @@ struct QuarantineTests {
     func lines() throws {
         let dir = TemporaryDirectory("quarantine")
         let spool = try dir.spool()
-        try spool.quarantine.lines([BadLine(lineNumber: 7, reason: "not a JSON record", text: "garbage")],
-                                   source: "results/cur/x.ndjson", name: "x.ndjson")
+        try spool.quarantine.lines(
+            [BadLine(lineNumber: 7, reason: "not a JSON record", text: "garbage")],
+            source: "results/cur/x.ndjson", name: "x.ndjson")
         let text = try dir.read("spool/quarantine/x.ndjson.lines.ndjson")
         let record = try RecordDecoder().decode(QuarantinedLine.self, from: Array(text.utf8.dropLast()))
         #expect(record.line == 7)

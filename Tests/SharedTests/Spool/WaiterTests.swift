@@ -2,8 +2,8 @@
 
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Waiter", .ownThread)
 struct WaiterTests {
