@@ -115,15 +115,15 @@ extension InterfaceStatus {
         w.field("run_started_at", runStartedAt)
         w.field("error", error)
         if pending > 0 { w.field("pending", pending) }
-        if unannounced { w.raw("unannounced", Array("true".utf8)) }
+        if unannounced { w.field("unannounced", true) }
         if let before {
-            var b = JSONWriter()
-            b.field("health", before.health.rawValue)
-            b.field("outcome", before.outcome.rawValue)
-            b.field("since", before.since)
-            b.field("run", before.run)
-            if before.pending > 0 { b.field("pending", before.pending) }
-            w.raw("before", b.finish())
+            w.object("before") { b in
+                b.field("health", before.health.rawValue)
+                b.field("outcome", before.outcome.rawValue)
+                b.field("since", before.since)
+                b.field("run", before.run)
+                if before.pending > 0 { b.field("pending", before.pending) }
+            }
         }
         return w.finish()
     }

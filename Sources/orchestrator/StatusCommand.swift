@@ -48,98 +48,69 @@ enum StatusCommand {
         let reports = FileIO.listIfPresent(spool.reportsDirectory).count
 
         if json {
-            var w = JSONWriter()
-            w.field("spool", spool.root)
-            w.raw(
-                "orchestrators",
-                array(
-                    states.map { s in
-                        var o = JSONWriter()
-                        o.field("host", s.host)
-                        o.field("pid", Int(s.pid))
-                        o.field("state", liveness(s))
-                        o.field("schedule", s.schedule)
-                        o.field("started_at", s.startedAt)
-                        o.field("heartbeat", s.updatedAt)
-                        o.field("next_run", s.nextRun)
-                        o.field("current_run", s.currentRun)
-                        o.field("unreported_gaps", s.gaps?.count ?? 0)
-                        return o.finish()
-                    }))
-            w.raw(
-                "services",
-                array(
-                    services.map { f in
-                        var o = JSONWriter()
-                        o.field("name", f.name)
-                        o.raw("running", Array((f.running ? "true" : "false").utf8))
-                        o.field("pid", f.pid.map(Int.init))
-                        o.field("since", f.since)
-                        return o.finish()
-                    }))
-            var interfaces = JSONWriter()
-            interfaces.field("total", total)
-            interfaces.field("failing", failing.count)
-            interfaces.raw(
-                "failing_now",
-                array(
-                    failing.map { f in
-                        var o = JSONWriter()
+            let object = JSONWriter.object { w in
+                w.field("spool", spool.root)
+                w.array("orchestrators", states) { s, o in
+                    o.field("host", s.host)
+                    o.field("pid", Int(s.pid))
+                    o.field("state", liveness(s))
+                    o.field("schedule", s.schedule)
+                    o.field("started_at", s.startedAt)
+                    o.field("heartbeat", s.updatedAt)
+                    o.field("next_run", s.nextRun)
+                    o.field("current_run", s.currentRun)
+                    o.field("unreported_gaps", s.gaps?.count ?? 0)
+                }
+                w.array("services", services) { f, o in
+                    o.field("name", f.name)
+                    o.field("running", f.running)
+                    o.field("pid", f.pid.map(Int.init))
+                    o.field("since", f.since)
+                }
+                w.object("interfaces") { o in
+                    o.field("total", total)
+                    o.field("failing", failing.count)
+                    o.array("failing_now", failing) { f, o in
                         o.field("id", f.id)
                         o.field("outcome", f.outcome)
                         o.field("since", f.since)
-                        return o.finish()
-                    }))
-            interfaces.raw(
-                "silences",
-                array(
-                    silences.map { x in
-                        var o = JSONWriter()
+                    }
+                    o.array("silences", silences) { x, o in
                         o.field("id", x.id)
                         o.field("match", x.match)
                         o.field("until", x.until)
                         o.field("reason", x.reason)
-                        return o.finish()
-                    }))
-            w.raw("interfaces", interfaces.finish())
-            w.raw(
-                "last_runs",
-                array(
-                    reported.reversed().map { r in
-                        var o = JSONWriter()
-                        o.field("run", r.run)
-                        o.field("interfaces", r.stats.interfaces)
-                        o.field("ok", r.stats.ok)
-                        o.field("failed", r.stats.failed)
-                        o.field("missing_shards", r.stats.missingShards.count)
-                        o.field("gaps", r.stats.gaps?.count ?? 0)
-                        o.field("alert", r.alert)
-                        return o.finish()
-                    }))
-            w.raw(
-                "queues",
-                array(
-                    queues.map { q in
-                        var o = JSONWriter()
-                        o.field("queue", q.name)
-                        o.field("new", q.new)
-                        o.field("claimed", q.claimed)
-                        o.field("being_written", q.beingWritten)
-                        o.field("stale", q.stale.count)
-                        o.field("hidden", q.hidden.count)
-                        return o.finish()
-                    }))
-            var counts = JSONWriter()
-            counts.field("deferred", alerts.deferred)
-            counts.field("failed", alerts.failed)
-            counts.field("sent", alerts.sent)
-            w.raw("alerts", counts.finish())
-            var quarantined = JSONWriter()
-            quarantined.field("files", quarantine.files)
-            quarantined.field("lines", quarantine.lines)
-            w.raw("quarantine", quarantined.finish())
-            w.field("reports", reports)
-            FileHandle.standardOutput.write(Data(w.finish() + [10]))
+                    }
+                }
+                w.array("last_runs", reported.reversed()) { r, o in
+                    o.field("run", r.run)
+                    o.field("interfaces", r.stats.interfaces)
+                    o.field("ok", r.stats.ok)
+                    o.field("failed", r.stats.failed)
+                    o.field("missing_shards", r.stats.missingShards.count)
+                    o.field("gaps", r.stats.gaps?.count ?? 0)
+                    o.field("alert", r.alert)
+                }
+                w.array("queues", queues) { q, o in
+                    o.field("queue", q.name)
+                    o.field("new", q.new)
+                    o.field("claimed", q.claimed)
+                    o.field("being_written", q.beingWritten)
+                    o.field("stale", q.stale.count)
+                    o.field("hidden", q.hidden.count)
+                }
+                w.object("alerts") { o in
+                    o.field("deferred", alerts.deferred)
+                    o.field("failed", alerts.failed)
+                    o.field("sent", alerts.sent)
+                }
+                w.object("quarantine") { o in
+                    o.field("files", quarantine.files)
+                    o.field("lines", quarantine.lines)
+                }
+                w.field("reports", reports)
+            }
+            FileHandle.standardOutput.write(Data(object + [10]))
             return 0
         }
 
@@ -215,15 +186,6 @@ enum StatusCommand {
         out += "  reports: \(reports)\n"
         print(out, terminator: "")
         return 0
-    }
-
-    private static func array(_ items: [[UInt8]]) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "[")]
-        for (i, item) in items.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out += item
-        }
-        return out + [UInt8(ascii: "]")]
     }
 
     /// An orchestrator's state in words: this host's by its process, another host's by its heartbeat.

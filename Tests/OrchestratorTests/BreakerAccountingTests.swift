@@ -28,6 +28,18 @@ struct BreakerAccountingTests {
 
         let status = try f.run(["status"])
         #expect(status.stdout.contains("1 ok, 5 failed (5 not probed: circuit open) of 6"), "\(status.stdout)")
+        // The same facts as one JSON object, as the reference decoder reads it.
+        let json = try f.run(["status", "--json"])
+        #expect(json.exitCode == 0 && json.stdout.hasSuffix("}\n") && json.stdout.filter { $0 == "\n" }.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let interfaces = try #require(object["interfaces"] as? [String: Any])
+        #expect(interfaces["total"] as? Int == 6 && interfaces["failing"] as? Int == 5)
+        let failingNow = try #require(interfaces["failing_now"] as? [[String: Any]])
+        #expect(Set(failingNow.compactMap { $0["id"] as? String }) == Set((0..<5).map { "svc/broken\($0)" }))
+        let lastRuns = try #require(object["last_runs"] as? [[String: Any]])
+        #expect(lastRuns.count == 2 && lastRuns.allSatisfy { $0["failed"] as? Int == 5 && $0["ok"] as? Int == 1 })
+        #expect((object["queues"] as? [[String: Any]])?.map { $0["queue"] as? String } == ["runs", "results", "outbox"])
+        #expect(object["spool"] as? String == f.spool.root && object["reports"] as? Int == 2)
 
         let metrics = try #require(FileIO.listIfPresent(f.spool.metricsDirectory).first { $0.hasPrefix("vigil-analyzer-") })
         let text = try f.dir.read("spool/metrics/\(metrics)")

@@ -361,6 +361,34 @@ public struct JSONWriter {
         bytes.append(contentsOf: json)
     }
 
+    public mutating func field(_ name: StaticString, _ value: Bool) {
+        key(name)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    /// A member holding an object, written by `build`.
+    public mutating func object(_ name: StaticString, _ build: (inout JSONWriter) -> Void) {
+        raw(name, JSONWriter.object(build))
+    }
+
+    /// A member holding an array with one object per item, each written by `build`.
+    public mutating func array<Item>(_ name: StaticString, _ items: some Sequence<Item>, _ build: (Item, inout JSONWriter) -> Void) {
+        key(name)
+        bytes.append(UInt8(ascii: "["))
+        for (i, item) in items.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += JSONWriter.object { build(item, &$0) }
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// An object written by `build`, closed.
+    public static func object(_ build: (inout JSONWriter) -> Void) -> [UInt8] {
+        var writer = JSONWriter()
+        build(&writer)
+        return writer.finish()
+    }
+
     /// The object, closed.
     public mutating func finish() -> [UInt8] {
         bytes.append(UInt8(ascii: "}"))
