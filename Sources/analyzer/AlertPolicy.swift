@@ -13,6 +13,13 @@ struct AlertDecision {
 }
 
 enum AlertPolicy {
+    /// A change alert's severity: resolved without new failures; a warning when they are only certificates to
+    /// renew; critical when anything is down or answering errors.
+    static func severity(of newFailures: [Transition]) -> Severity {
+        if newFailures.isEmpty { return .resolved }
+        return newFailures.allSatisfy { $0.outcome.kind == .certificate } ? .warning : .critical
+    }
+
     /// `quiet`: interfaces silenced or in maintenance, which never make an alert (their changes are already out
     /// of `changes`; in every_run mode their failures do not count either).
     static func decide(
@@ -28,9 +35,7 @@ enum AlertPolicy {
             return AlertDecision(reason: .everyRun, severity: loud ? .critical : .warning, transitions: everything)
         case .change:
             if !changes.transitions.isEmpty {
-                return AlertDecision(
-                    reason: .change, severity: newFailures.isEmpty ? .resolved : .critical,
-                    transitions: everything)
+                return AlertDecision(reason: .change, severity: severity(of: newFailures), transitions: everything)
             }
             // Monitoring that could not see (shards missing, or scheduled runs that never ran) is itself news.
             if analysis.isIncomplete || analysis.followsBlindGap, settings.onIncompleteRun {

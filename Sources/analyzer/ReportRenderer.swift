@@ -90,13 +90,16 @@ enum ReportRenderer {
         return out
     }
 
+    /// Failures by what they mean (down, answering errors, certificate, not probed), then by outcome.
     private static func byOutcome(_ a: RunAnalysis) -> String {
-        var out = "## Failures by outcome\n\n| Outcome | Count | Interfaces |\n|---|---:|---|\n"
+        var out = "## Failures by outcome\n\n"
+        out += "Of the \(a.failures.count) failed: \(FailureKind.counts(a.failures.map(\.outcome))).\n\n"
+        out += "| Kind | Outcome | Count | Interfaces |\n|---|---|---:|---|\n"
         let grouped = Dictionary(grouping: a.failures, by: \.outcome)
-        for outcome in grouped.keys.sorted() {
+        for outcome in grouped.keys.sorted(by: { ($0.kind!, $0) < ($1.kind!, $1) }) {
             let list = grouped[outcome]!
             let names = list.prefix(5).map { "`\(escape($0.id))`" }.joined(separator: ", ") + (list.count > 5 ? ", …" : "")
-            out += "| \(outcome.rawValue) (\(outcome.summary)) | \(list.count) | \(names) |\n"
+            out += "| \(outcome.kind!.label) | \(outcome.rawValue) (\(outcome.summary)) | \(list.count) | \(names) |\n"
         }
         return out + "\n"
     }
@@ -108,8 +111,12 @@ enum ReportRenderer {
         let totals = Dictionary(grouping: a.results, by: \.service).mapValues(\.count)
         let grouped = Dictionary(grouping: a.failures, by: \.service)
         for service in grouped.keys.sorted() {
-            let list = grouped[service]!
-            out += "### \(escape(service)) (\(list.count) of \(totals[service] ?? list.count) failed)\n\n"
+            // Down first, then answering errors, certificates, not probed; the order within a kind is kept.
+            let list = grouped[service]!.enumerated().sorted { ($0.element.outcome.kind!, $0.offset) < ($1.element.outcome.kind!, $1.offset) }
+                .map(\.element)
+            out +=
+                "### \(escape(service)) (\(list.count) of \(totals[service] ?? list.count) failed: "
+                + "\(FailureKind.counts(list.map(\.outcome))))\n\n"
             for r in list {
                 out += "#### \(escape(r.name)) — \(r.outcome.summary)\n\n"
                 out += "- `\(r.method) \(r.url)` (`\(r.id)`)\n"

@@ -70,14 +70,17 @@ enum WeComRenderer {
     }
 
     static func title(_ alert: Alert) -> String {
-        let newFailures = alert.transitions.filter { $0.change == .newFailure }.count
+        let failing = alert.transitions.filter { $0.change == .newFailure }
+        let newFailures = failing.count
         let recovered = alert.transitions.filter { $0.change == .recovered }.count
         let still = alert.transitions.filter { $0.change == .stillFailing }.count
         // The headline is all a lock screen shows: it speaks of the whole state, not only of what changed.
         let others = still > 0 ? ", \(still) still failing" : ""
         switch alert.reason {
         case .change where newFailures > 0:
-            return "\(newFailures) new failure\(newFailures == 1 ? "" : "s")" + (recovered > 0 ? ", \(recovered) recovered" : "") + others
+            // What kind of failure is the first thing to know: down, or up but answering errors.
+            return "\(newFailures) new failure\(newFailures == 1 ? "" : "s") (\(kinds(failing)))" + (recovered > 0 ? ", \(recovered) recovered" : "")
+                + others
         case .change: return "\(recovered) recovered" + others
         case .reminder: return "reminder: \(still) still failing"
         case .incomplete where alert.stats.missingShards.isEmpty && !(alert.stats.gaps ?? []).isEmpty:
@@ -89,11 +92,18 @@ enum WeComRenderer {
         }
     }
 
+    /// "down", or "1 down, 2 answering errors" when the failures are of several kinds.
+    static func kinds(_ transitions: [Transition]) -> String {
+        let kinds = Set(transitions.compactMap(\.outcome.kind))
+        return kinds.count == 1 ? kinds.first!.label : FailureKind.counts(transitions.map(\.outcome))
+    }
+
     /// The markdown content, at most `limit` bytes.
     /// 🔴 something newly failed (or fails in an every-run alert); 🟠 a reminder, an incomplete run, or recoveries
     /// while others still fail; 🟢 only when nothing fails.
     static func icon(_ alert: Alert) -> String {
-        let newFailures = alert.transitions.contains { $0.change == .newFailure }
+        // A certificate to renew alone is a warning, not an outage.
+        let newFailures = alert.transitions.contains { $0.change == .newFailure && $0.outcome.kind != .certificate }
         let stillFailing = alert.transitions.contains { $0.change == .stillFailing } || alert.stats.failed > 0
         if newFailures || (alert.reason == .everyRun && alert.stats.failed > 0) { return "🔴" }
         if alert.severity == .warning || stillFailing { return "🟠" }
@@ -140,9 +150,15 @@ enum WeComRenderer {
         let groups = [
             (StateChange.newFailure, "New failures", "warning"), (.recovered, "Recovered", "info"), (.stillFailing, "Still failing", "comment"),
         ]
-        .map { change, title, color in (alert.transitions.filter { $0.change == change }, title, color) }
+        .map { change, title, color in
+            // Down first, then answering errors, certificates, not probed; the analyzer's order within a kind.
+            let list = alert.transitions.filter { $0.change == change }.enumerated()
+                .sorted { ($0.element.outcome.kind ?? .down, $0.offset) < ($1.element.outcome.kind ?? .down, $1.offset) }.map(\.element)
+            return (list, title, color)
+        }
         for (list, title, color) in groups where !list.isEmpty {
-            guard fits(""), fits("**\(title) (\(list.count))**") else { break }
+            let counts = title == "Recovered" || Set(list.compactMap(\.outcome.kind)).count < 2 ? "" : ": " + FailureKind.counts(list.map(\.outcome))
+            guard fits(""), fits("**\(title) (\(list.count)\(counts))**") else { break }
             for transition in list {
                 guard fits(line(transition, color: color, at: s.startedAt, style: style)) else { break }
                 shown += 1

@@ -70,6 +70,7 @@ enum CheckCommand {
             if !ids.isEmpty {
                 out += "    ids: " + ids.prefix(20).joined(separator: ", ") + (ids.count > 20 ? ", … (\(ids.count - 20) more)" : "") + "\n"
             }
+            if let defaults = service?.expect { out += inheritance(of: defaults, by: list) }
         }
         out += "alerts: mode \(c.alerts.mode.rawValue), reminders every \(DurationParser.format(c.alerts.repeatInterval))\n"
         for w in c.maintenance {
@@ -84,6 +85,24 @@ enum CheckCommand {
         for warning in warnings { out += "warning: \(warning)\n" }
         print(out, terminator: "")
         return 0
+    }
+
+    /// What a service's `expect` gives its interfaces: the checks, then who inherits them, who replaces some
+    /// (and which), and who leaves them out with `inherit: false`.
+    static func inheritance(of defaults: Expectation, by interfaces: [InterfaceDefinition]) -> String {
+        let leftOut = interfaces.filter { !$0.expect.inherits }.map(\.id)
+        let overriding = interfaces.compactMap { i -> String? in
+            let replaced = i.expect.overrides(of: defaults)
+            return replaced.isEmpty ? nil : "\(i.id) (\(replaced.joined(separator: ", ")))"
+        }
+        func list(_ items: [String]) -> String {
+            items.prefix(10).joined(separator: ", ") + (items.count > 10 ? ", … (\(items.count - 10) more)" : "")
+        }
+        var out = "    expect for every interface: \(defaults.summary)\n"
+        out += "      inherited by \(interfaces.count - leftOut.count) of \(interfaces.count)"
+        if !overriding.isEmpty { out += "; replaced in part by \(list(overriding))" }
+        if !leftOut.isEmpty { out += "; left out (inherit: false) by \(list(leftOut))" }
+        return out + "\n"
     }
 
     /// The variables of `--env-file` files, later files winning as with several EnvironmentFile= lines. A path

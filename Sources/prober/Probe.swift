@@ -27,6 +27,7 @@ enum Probe {
         let timeout = definition.timeout ?? context.config.monitor.timeout
         let maxAttempts = decision == .trial ? 1 : 1 + context.config.monitor.retryAttempts
         let http = settings(for: definition, context: context)
+        let checks = expectation(for: definition, context: context)
         var token: String?
         var renewedToken = false
         while true {
@@ -48,7 +49,7 @@ enum Probe {
                 token = try? await context.tokens.token(for: definition.service, rejecting: rejected)
                 if token != nil { continue }
             }
-            let retryable = record(outcome, sent: sent, expect: definition.expect, into: &result)
+            let retryable = record(outcome, sent: sent, checks: checks, into: &result)
             guard retryable, result.attempts < maxAttempts, !context.stop.isStopping else { return result }
             let delay = context.config.monitor.retryBaseDelay * pow(2, Double(result.attempts - 1))
             if delay > 0 {
@@ -89,6 +90,16 @@ enum Probe {
         return http
     }
 
+    /// What the answer must be: the interface's `expect` over its service's, with monitor.cert_min_days when
+    /// neither sets it; and the names whose values a failing check must not quote.
+    @inline(never)
+    static func expectation(for definition: InterfaceDefinition, context: ProbeContext) -> (expect: Expectation, secretFields: Set<String>) {
+        let service = context.config.services[definition.service]
+        var expect = definition.expect.applied(over: service?.expect)
+        expect.certMinDays = expect.certMinDays ?? context.config.monitor.certMinDays
+        return (expect, Set(service?.secretFields ?? []))
+    }
+
     /// The request of the next attempt, counted in `result`; nil (with the reason in `result`) when the
     /// definition cannot be turned into one.
     @inline(never)
@@ -114,7 +125,10 @@ enum Probe {
 
     /// Records what an attempt got; whether it may be retried.
     @inline(never)
-    static func record(_ outcome: Result<HTTPResponse, HTTPFailure>, sent: Date, expect: Expectation, into result: inout ProbeResult) -> Bool {
+    static func record(
+        _ outcome: Result<HTTPResponse, HTTPFailure>, sent: Date, checks: (expect: Expectation, secretFields: Set<String>),
+        into result: inout ProbeResult
+    ) -> Bool {
         let verdict: Verdict
         switch outcome {
         case let .success(response):
@@ -129,7 +143,7 @@ enum Probe {
             result.bodyBytes = response.bodyBytes
             result.tls = TLSFacts(chain: response.certificates, now: Date())
             result.tls?.version = response.tlsVersion
-            verdict = Classification.classify(response, expect: expect)
+            verdict = Classification.classify(response, expect: checks.expect, secretFields: checks.secretFields)
         case let .failure(failure):
             result.status = nil
             result.response = nil

@@ -45,9 +45,20 @@ struct GoldenReportTests {
                 export,
                 AnalyzerFixture.result("admin/audit", .skipped, run: run, shard: s1, at: start),
             ], start: start, corrupt: [2: "{broken"])
+        // Up but answering errors (a business error in the body), and a certificate to renew: told apart from outages.
+        var balance = AnalyzerFixture.result("pay/balance", .assertion, run: run, shard: s2, latency: 35, at: start)
+        balance.status = 200
+        balance.error = #"json code: expected 0, found 500 (msg: "database unavailable")"#
+        var renew = AnalyzerFixture.result("pay/cert", .certExpiring, run: run, shard: s2, latency: 40, at: start)
+        renew.status = 200
+        let soon = start.addingTimeInterval(3 * 86_400 + 3600)
+        renew.tls = TLSFacts(subject: "CN = pay.example.com", issuer: "CN = Example CA", notAfter: soon, daysLeft: 3, earliestNotAfter: soon)
+        renew.error = "the certificate of CN = pay.example.com expires in 3 days (\(Timestamp.format(soon))), under cert_min_days 14"
         try f.publishBatch(
             run: run, shard: s2,
             results: [
+                balance,
+                renew,
                 AnalyzerFixture.result("nurse/schedule", .timeout, run: run, shard: s2, latency: 10_000, at: start),
                 AnalyzerFixture.result("nurse/health", .http404, run: run, shard: s2, latency: 12, at: start),
                 AnalyzerFixture.result("nurse/list", .ok, run: run, shard: s2, latency: 240, at: start),

@@ -37,3 +37,21 @@ struct TransitionDeciderTests {
         #expect(announced == expected, "row \(row): \(outcomes)")
     }
 }
+
+@Suite("Alert severity by kind, in process", .ownThread)
+struct SeverityDeciderTests {
+    @Test("new failures that are only certificates to renew make a warning; anything down or answering errors is critical")
+    func severity() {
+        let t0 = Date(timeIntervalSince1970: 1_795_359_600)
+        func failures(_ outcomes: [Outcome]) -> [Transition] {
+            let run = RunID.scheduled(tick: t0)
+            let results = outcomes.enumerated().map { AnalyzerFixture.result("svc/i\($0.offset)", $0.element, run: run, at: t0) }
+            return StateTransitions.apply(results, run: run, runStartedAt: t0, to: StateFile(), thresholds: { _ in (1, 1) }).transitions
+        }
+        #expect(failures([.certExpiring, .certExpiring]).count == 2, "cert_expiring is a failure the state tracks")
+        #expect(AlertPolicy.severity(of: failures([.certExpiring, .certExpiring])) == .warning)
+        #expect(AlertPolicy.severity(of: failures([.certExpiring, .assertion])) == .critical)
+        #expect(AlertPolicy.severity(of: failures([.timeout])) == .critical)
+        #expect(AlertPolicy.severity(of: []) == .resolved)
+    }
+}

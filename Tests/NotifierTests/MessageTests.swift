@@ -40,7 +40,7 @@ struct MessageTests {
         #expect(contents[0].contains("failing since 22:48 (for 12 min)"), "the zone's clock: \(contents[0])")
         #expect(contents[0].contains("2026-11-22 23:00 GMT+8") || contents[0].contains("2026-11-22 23:00 CST"), "\(contents[0])")
         #expect(contents[1].hasPrefix("## 🟢 Vigil: 1 recovered"), "nothing fails any more: \(contents[1].prefix(80))")
-        #expect(contents[2].hasPrefix("## 🔴 Vigil: 1 new failure, 1 recovered"), "\(contents[2].prefix(80))")
+        #expect(contents[2].hasPrefix("## 🔴 Vigil: 1 new failure (down), 1 recovered"), "\(contents[2].prefix(80))")
         #expect(contents[2].contains("was down 7 min"), "\(contents[2])")
         let run = RunID.scheduled(tick: start)
         #expect(contents[0].contains("Report: [\(run).md](https://vigil.example.com/reports/\(run).md)"), "\(contents[0])")

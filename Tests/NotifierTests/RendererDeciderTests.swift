@@ -36,6 +36,32 @@ struct RendererDeciderTests {
         if failures > 40 { #expect(text.contains("more"), "says that some were left out") }
     }
 
+    @Test("the headline says what kind of failure: down, answering errors, a certificate; a certificate alone is no red")
+    func kinds() {
+        func alert(_ outcomes: [Outcome]) -> Alert {
+            var alert = Self.alert(failures: outcomes.count, nameLength: 1)
+            alert.transitions = zip(alert.transitions, outcomes).map { transition, outcome in
+                var t = transition
+                t.outcome = outcome
+                return t
+            }
+            return alert
+        }
+        #expect(WeComRenderer.title(alert([.http500, .timeout])) == "2 new failures (down)")
+        #expect(WeComRenderer.title(alert([.assertion])) == "1 new failure (answering errors)")
+        #expect(
+            WeComRenderer.title(alert([.assertion, .timeout, .certExpiring])) == "3 new failures (1 down, 1 answering errors, 1 certificate expiring)"
+        )
+        #expect(WeComRenderer.icon(alert([.certExpiring])) == "🟠")
+        #expect(WeComRenderer.icon(alert([.certExpiring, .assertion])) == "🔴")
+        let mixed = WeComRenderer.markdown(alert([.assertion, .timeout]), mentionedList: [])
+        #expect(mixed.contains("**New failures (2: 1 down, 1 answering errors)**"), "\(mixed)")
+        // The assertion came first in the alert; the timeout (down) is listed first.
+        let down = mixed.range(of: "</font> `GET /1` timeout")?.lowerBound
+        let wrong = mixed.range(of: "</font> `GET /0` assertion failed")?.lowerBound
+        #expect(down != nil && wrong != nil && down! < wrong!, "down is listed before answering errors: \(mixed)")
+    }
+
     @Test("a blind gap is the headline of an alert that has nothing else to say")
     func gapHeadline() {
         let sentence = "monitoring was blind from 10:01 to 10:03 (3 runs not recorded: disk full)"

@@ -42,6 +42,66 @@ struct CheckTests {
         #expect(f.server.requests.isEmpty, "check probes nothing")
     }
 
+    @Test("check refuses a pattern that does not compile and a path it cannot follow, with file:line and why")
+    func badChecks() throws {
+        let f = try OrchestratorFixture()
+        try f.interface(
+            "bad-checks",
+            """
+            url: /ok
+            expect:
+              body_matches: ['ok', '(unclosed']
+              headers: {Content-Type: {matches: 'a{2,1}'}, X-Both: {equals: a, exists: true}}
+              json:
+                - {path: "data.items[*].id", equals: 1}
+                - {path: code, matches: '[z-a]'}
+                - {path: code}
+                - {path: code, equals: 0, in: [0]}
+                - {path: $..id, exists: true}
+                - {path: total, less_than: ten}
+                - {path: kind, type: integer}
+            """)
+        let check = try f.run(["check"])
+        #expect(check.exitCode == 2)
+        let file = "pool/svc/bad-checks.yaml"
+        for line in [
+            "\(file):4: expect.body_matches[1]: not a regular expression: expected ')' in /(unclosed/",
+            "\(file):5: expect.headers.Content-Type.matches: not a regular expression: range lower bound '2' must be less than or equal to upper bound '1' in /a{2,1}/",
+            "\(file):5: expect.headers.X-Both: expected one check, found 2 (equals, exists); write one per header",
+            "\(file):7: expect.json[0].path: \"data.items[*].id\" is not a supported path: at character 12: wildcards ([*]) select many values; name one position (see \"JSON paths\" in docs/configuration.md)",
+            "\(file):8: expect.json[1].matches: not a regular expression: character 'z' must compare less than or equal to 'a' in /[z-a]/",
+            "\(file):9: expect.json[2]: expected one check besides path: equals, not_equals, in, exists, type, matches, less_than, greater_than, min_length, max_length",
+            "\(file):10: expect.json[3]: expected one check per item, found 2 (equals, in); write one item each",
+            "\(file):11: expect.json[4].path: \"$..id\" is not a supported path: at character 2: recursive descent (..) is not supported; write the whole path (see \"JSON paths\" in docs/configuration.md)",
+            "\(file):12: expect.json[5].less_than: expected a number such as 0 or 2.5, found \"ten\"",
+            "\(file):13: expect.json[6].type: expected one of string, number, bool, array, object, null, found \"integer\"",
+        ] {
+            #expect(check.stdout.contains(line), "missing: \(line)\n\(check.stdout)")
+        }
+        #expect(f.server.requests.isEmpty, "check probes nothing")
+    }
+
+    @Test("check says what a service's expect gives its interfaces, and which replace or leave it out")
+    func inheritance() throws {
+        let f = try OrchestratorFixture()
+        let config = try String(contentsOfFile: f.config, encoding: .utf8)
+        try f.dir.write(
+            "config.yaml",
+            config.replacingOccurrences(
+                of: "    base_url: \(f.server.baseURL)\n",
+                with: "    base_url: \(f.server.baseURL)\n    expect: {status: 200, json: [{path: code, equals: 0}], cert_min_days: 30}\n"))
+        try f.healthyInterfaces(2)
+        try f.interface("health", "url: /ok\nexpect: {inherit: false}")
+        try f.interface("legacy", "url: /ok\nexpect: {json: [{path: $.code, equals: \"0\"}], status: [200, 203]}")
+        let check = try f.run(["check"])
+        #expect(check.exitCode == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("    expect for every interface: status 200; json code equals 0; cert_min_days 30\n"), "\(check.stdout)")
+        #expect(
+            check.stdout.contains(
+                "      inherited by 3 of 4; replaced in part by svc/legacy (status, json code); left out (inherit: false) by svc/health\n"),
+            "\(check.stdout)")
+    }
+
     @Test("a missing env file is an error unless written with a leading \"-\", as in the unit")
     func missingEnvironmentFile() throws {
         let f = try fixture()

@@ -92,6 +92,17 @@ struct RunTests {
         #expect(failing.exitCode == 1)
         #expect(failing.stdout.contains("**1 failed** of 9 interfaces"))
         #expect(failing.stdout.contains("no channel configured: not delivered to anyone"), "the alert is printed when no webhook is set")
+        // A 200 with a business error fails the user service's `expect` (json code equals 0), told apart from the 503.
+        server.route("/api/user/info", reply: .json(200, #"{"code":500,"msg":"database unavailable"}"#))
+        let business = try Programs.run("orchestrator", ["once", "--config", examples, "--spool", dir.url("spool")], environment: env)
+        #expect(business.exitCode == 1)
+        #expect(business.stdout.contains("Of the 2 failed: 1 down, 1 answering errors."), "\(business.stdout)")
+        #expect(
+            business.stdout.contains(
+                #"Error: json code: expected 0, found 500 (msg: "database unavailable"); json data: expected an object, missing (no member "data") (msg: "database unavailable")"#
+            ),
+            "every failing check is named: \(business.stdout)")
+        #expect(business.stdout.contains("Vigil: 1 new failure (answering errors), 1 still failing"), "\(business.stdout)")
         let spoolText = try Spool(root: dir.url("spool")).allFiles().filter { !$0.hasPrefix("state/tokens/") }
             .map { try dir.read("spool/" + $0) }.joined()
         #expect(!spoolText.contains("example-Secret-77") && !spoolText.contains("example-token-1"))

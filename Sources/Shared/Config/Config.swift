@@ -25,6 +25,9 @@ public struct MonitorSettings: Sendable, Equatable {
     public var retryBaseDelay: Double = 1
     public var breakerFailures = 3
     public var breakerOpenFor: Double = 300
+    /// A certificate chain with fewer whole days left fails as `cert_expiring` (0: never); expect.cert_min_days
+    /// overrides it per service or interface.
+    public var certMinDays = 14
     /// Absolute path of the interface pool.
     public var interfacePool: String
 }
@@ -71,6 +74,8 @@ public struct ServiceSettings: Sendable, Equatable {
     /// Overrides of alerts.failure_threshold and alerts.success_threshold for this service.
     public var failureThreshold: Int?
     public var successThreshold: Int?
+    /// Checks every interface of the service gets (`services.<name>.expect`), under the interface's own.
+    public var expect: Expectation?
 }
 
 /// `alerts:`

@@ -79,6 +79,7 @@ public enum ConfigLoader {
             config.monitor.breakerOpenFor = breaker.duration("open_for", unit: .seconds, range: 1...Limits.week) ?? config.monitor.breakerOpenFor
             breaker.finish()
         }
+        config.monitor.certMinDays = f.int("cert_min_days", range: 0...3650) ?? config.monitor.certMinDays
         if let pool = f.string("interface_pool") { config.monitor.interfacePool = Paths.resolve(pool, against: directory) }
         f.finish()
     }
@@ -138,6 +139,7 @@ public enum ConfigLoader {
             service.http = HTTPSettingsReader.read(s, reader, directory: directory, base: service.http)
             service.failureThreshold = s.int("failure_threshold", range: 1...100)
             service.successThreshold = s.int("success_threshold", range: 1...100)
+            if let node = s.node("expect") { service.expect = Expectation.read(node, reader, path: path + ".expect", interface: false) }
             if let basic = reader.fields(s.node("basic_auth"), path: path + ".basic_auth") {
                 let username = basic.string("username", required: true)
                 let password = basic.string("password", required: true)

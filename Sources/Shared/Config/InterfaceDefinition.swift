@@ -4,20 +4,6 @@
 
 import Foundation
 
-/// What a successful answer must look like (default: any 2xx).
-public struct Expectation: Sendable, Equatable {
-    /// Accepted status codes; empty means 200–299.
-    public var statuses: [Int] = []
-    /// Slower answers fail as `assertion`.
-    public var maxLatency: Double?
-    /// Texts the body must contain.
-    public var bodyContains: [String] = []
-
-    public func accepts(status: Int) -> Bool {
-        statuses.isEmpty ? (200..<300).contains(status) : statuses.contains(status)
-    }
-}
-
 /// The body of a probe request.
 public enum RequestBody: Sendable, Equatable {
     /// Sent as `application/json`.
@@ -135,7 +121,7 @@ public struct InterfaceDefinition: Sendable, Equatable {
             }
             body = .form(HeaderFields(pairs))
         }
-        let expect = readExpect(f.node("expect"), reader, path: key(path, "expect"))
+        let expect = Expectation.read(f.node("expect"), reader, path: key(path, "expect"), interface: true)
         let details = Details(
             params: params, headers: headers, body: body, expect: expect,
             timeout: f.duration("timeout", unit: .seconds, range: Limits.requestTimeout),
@@ -159,27 +145,4 @@ public struct InterfaceDefinition: Sendable, Equatable {
     }
 
     private static func key(_ path: String, _ name: String) -> String { path.isEmpty ? name : path + "." + name }
-
-    private static func readExpect(_ node: Node?, _ reader: ConfigReader, path: String) -> Expectation {
-        var expect = Expectation()
-        guard let e = reader.fields(node, path: path) else { return expect }
-        if let statusNode = e.node("status") {
-            let texts =
-                statusNode.items.map { $0.compactMap { reader.text($0, path + ".status") } }
-                ?? reader.text(statusNode, path + ".status").map { [$0] } ?? []
-            for text in texts {
-                if let code = Int(text), (100...599).contains(code) {
-                    expect.statuses.append(code)
-                } else if text.count == 3, text.hasSuffix("xx"), let first = Int(text.prefix(1)), (1...5).contains(first) {
-                    expect.statuses += Array((first * 100)..<(first * 100 + 100))
-                } else {
-                    reader.issue(statusNode, path + ".status", "expected HTTP status codes such as 200 or [200, 204] or 2xx, found \"\(text)\"")
-                }
-            }
-        }
-        expect.maxLatency = e.duration("max_latency", unit: .milliseconds, range: Limits.requestTimeout)
-        expect.bodyContains = e.strings("body_contains") ?? []
-        e.finish()
-        return expect
-    }
 }

@@ -14,6 +14,8 @@ public enum Outcome: String, Codable, Sendable, CaseIterable, Comparable {
     case connection
     case tls
     case assertion
+    /// The answer was right, but the server's certificate chain expires within cert_min_days.
+    case certExpiring = "cert_expiring"
     case auth
     case skipped
 
@@ -46,12 +48,70 @@ public enum Outcome: String, Codable, Sendable, CaseIterable, Comparable {
         case .connection: "connection failure"
         case .tls: "TLS failure"
         case .assertion: "assertion failed"
+        case .certExpiring: "certificate expiring"
         case .auth: "no token (auth)"
         case .skipped: "not probed: circuit open"
         }
     }
 
+    /// How a failure reads for the team: down, up but answering wrongly, a certificate to renew, or not probed.
+    public var kind: FailureKind? {
+        switch self {
+        case .ok: nil
+        case .http500, .http503, .http5xx, .timeout, .dns, .connection, .tls: .down
+        case .http404, .http4xx, .assertion: .answeringErrors
+        case .certExpiring: .certificate
+        case .auth, .skipped: .notProbed
+        }
+    }
+
     public static func < (lhs: Outcome, rhs: Outcome) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// The groups failures are told in: "the service is down" reads differently from "the service is up but answers
+/// errors", and both from "a certificate needs renewing".
+public enum FailureKind: String, Sendable, CaseIterable, Comparable {
+    /// No answer, or a server error (timeouts, network and TLS failures, 5xx).
+    case down
+    /// The service answered, but not as expected (4xx, failed checks on the body, headers or speed).
+    case answeringErrors = "answering_errors"
+    /// The answer was right; the certificate expires soon.
+    case certificate
+    /// Not judged this run (circuit open, no token).
+    case notProbed = "not_probed"
+
+    /// Short, for titles and counts: "down", "answering errors".
+    public var label: String {
+        switch self {
+        case .down: "down"
+        case .answeringErrors: "answering errors"
+        case .certificate: "certificate expiring"
+        case .notProbed: "not probed"
+        }
+    }
+
+    /// A heading that says what it means.
+    public var heading: String {
+        switch self {
+        case .down: "Down — no answer, or a server error"
+        case .answeringErrors: "Up, but answering errors — the service answered, the answer was wrong"
+        case .certificate: "Certificate expiring — the answer was right, the certificate needs renewing"
+        case .notProbed: "Not probed — circuit open or no token"
+        }
+    }
+
+    /// "2 down, 1 answering errors" for the failing outcomes in `outcomes` (kinds in this order).
+    public static func counts(_ outcomes: some Sequence<Outcome>) -> String {
+        let kinds = outcomes.compactMap(\.kind)
+        return allCases.compactMap { kind in
+            let n = kinds.filter { $0 == kind }.count
+            return n > 0 ? "\(n) \(kind.label)" : nil
+        }.joined(separator: ", ")
+    }
+
+    public static func < (lhs: FailureKind, rhs: FailureKind) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }

@@ -195,26 +195,15 @@ struct HTTPTests {
 
     @Test(
         "a third-party server on [::1] (Python's http.server) answers over IPv6",
-        .enabled(
-            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
-                || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3"), "needs python3"))
+        .enabled(if: pythonAvailable, "needs python3"))
     func pythonOnIPv6() async throws {
         let dir = TemporaryDirectory("ipv6")
         try dir.write("hello.txt", "from python")
-        let port = try closedPort()
-        let python = try ChildProcess(
-            executable: "/usr/bin/env",
-            arguments: [
-                "python3", "-u", "-m", "http.server", "--bind", "::1", "\(port)",
-                "--directory", dir.path,
-            ],
-            environment: ProcessInfo.processInfo.environment, stdout: .capture, stderr: .discard)
+        let (python, port) = try startPythonServer(directory: dir.path, host: "::1")
         defer {
             python.signal(SIGTERM)
             _ = python.wait(timeout: 5)
         }
-        // Python says when it listens.
-        #expect(eventually(timeout: 20) { python.output().contains("Serving HTTP on") }, "python3 -m http.server did not start")
         let answer = try await HTTPClient().send(get("http://[::1]:\(port)/hello.txt"), timeout: 5).get()
         #expect(answer.status == 200 && String(decoding: answer.body, as: UTF8.self) == "from python")
         #expect(answer.remoteIP == "::1")
