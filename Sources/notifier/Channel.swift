@@ -1,5 +1,5 @@
-// Channel: where an alert goes. Three implementations: a WeCom group robot, a generic JSON webhook, and the
-// console when nothing is configured. A channel answers how a delivery attempt ended, in terms the deferral
+// Channel: where an alert goes: a WeCom, DingTalk or Feishu group robot, a Slack webhook, a generic webhook
+// (the record, or a template), and the console when nothing is configured. A channel answers how a delivery attempt ended, in terms the deferral
 // logic acts on: delivered, try again later, the channel itself is misconfigured, or the content is refused.
 
 import Foundation
@@ -42,43 +42,57 @@ struct ReplayMark: Sendable {
 
 /// The console fallback: prints the rendered message on stdout.
 struct ConsoleChannel: Channel {
-    let name = "stdout"
+    var name = "stdout"
     let reachesTeam = false
     var style = MessageStyle()
+    /// Why it is printed instead of delivered.
+    var why = "no channel configured"
 
     func deliver(_ alert: Alert, fromPart part: Int, replay: ReplayMark?, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {
         var now = style
         now.now = Date()
         now.replay = replay
         let text = WeComRenderer.markdown(alert, mentionedList: [], style: now)
-        let banner = "----- alert \(alert.id) (no channel configured: not delivered to anyone) -----\n"
+        let banner = "----- alert \(alert.id) (\(why): not delivered to anyone) -----\n"
         FileHandle.standardOutput.write(Data((banner + text + "\n").utf8))
         return .delivered(partsSent: 1)
     }
 }
 
-/// A generic JSON webhook: the alert record is POSTed as is, with `Idempotency-Key: <alert id>`.
+/// A generic webhook: the alert record is POSTed as is — or, with a `template`, the template filled with the
+/// alert's fields — with `Idempotency-Key: <alert id>`.
 struct WebhookChannel: Channel {
     let settings: WebhookSettings
     let client: HTTPClient
     let timeout: TimeInterval
+    var style = MessageStyle()
     var name: String { settings.name }
     let reachesTeam = true
 
+    /// The request body and its content type.
+    func body(for alert: Alert) throws -> (bytes: [UInt8], contentType: String) {
+        guard let template = settings.template else { return (try RecordCoding.encode(alert), "application/json") }
+        let reportName = (alert.reportPath as NSString).lastPathComponent
+        let report = style.reportBaseURL.map { "\($0)/\(reportName)" } ?? alert.reportPath
+        return (Array(template.render(alert, report: report).utf8), settings.contentType)
+    }
+
     func deliver(_ alert: Alert, fromPart part: Int, replay: ReplayMark?, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {
         guard URL(string: settings.url)?.host != nil else { return .misconfigured("invalid URL", partsSent: 0) }
-        var headers = [("Content-Type", "application/json"), ("Idempotency-Key", alert.id), ("User-Agent", "Vigil/1 (notifier)")]
+        let body: (bytes: [UInt8], contentType: String)
+        do {
+            body = try self.body(for: alert)
+        } catch {
+            return .refused("cannot encode the alert: \(error)")
+        }
+        var headers = [("Content-Type", body.contentType), ("Idempotency-Key", alert.id), ("User-Agent", "Vigil/1 (notifier)")]
         for header in settings.headers.fields {
             headers.removeAll { $0.0.lowercased() == header.name.lowercased() }
             headers.append((header.name, header.value))
         }
         var request = OutgoingRequest(method: "POST", url: settings.url, headers: HeaderFields(headers))
         request.credentialHeaders = Set(settings.headers.fields.map(\.name).filter { ConfigReader.looksSecret($0) })
-        do {
-            request.body = try RecordCoding.encode(alert)
-        } catch {
-            return .refused("cannot encode the alert: \(error)")
-        }
+        request.body = body.bytes
         switch await client.send(request, timeout: timeout) {
         case let .failure(failure):
             return .retryLater(failure.description, partsSent: 0, retryAfter: nil)

@@ -66,7 +66,7 @@ struct AttemptRecord: Codable, Equatable {
 struct Delivery {
     /// File name: `<run>.alert@<channel>.ndjson`.
     let name: String
-    let alert: Alert
+    var alert: Alert
     var state: DeliveryState
 
     static func name(alertFile: String, channel: String) -> String {

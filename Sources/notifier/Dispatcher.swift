@@ -34,9 +34,30 @@ final class Dispatcher: @unchecked Sendable {
                 limiter: RateLimiter(perMinute: config.notify.wecomPerMinute), style: MessageStyle(config.notify))
         }
         for hook in config.notify.webhooks {
-            out[hook.name] = WebhookChannel(settings: hook, client: client, timeout: config.notify.timeout)
+            out[hook.name] = WebhookChannel(settings: hook, client: client, timeout: config.notify.timeout, style: MessageStyle(config.notify))
+        }
+        for robot in config.notify.dingtalk {
+            let post = RobotPost(
+                client: client, timeout: config.notify.timeout,
+                limiter: RateLimiter(perMinute: robot.perMinute, label: robot.name, setting: "per_minute"))
+            out[robot.name] = DingTalkChannel(settings: robot, post: post, style: MessageStyle(config.notify))
+        }
+        for robot in config.notify.feishu {
+            let post = RobotPost(
+                client: client, timeout: config.notify.timeout,
+                limiter: RateLimiter(perMinute: robot.perMinute, label: robot.name, setting: "per_minute"))
+            out[robot.name] = FeishuChannel(settings: robot, post: post, style: MessageStyle(config.notify))
+        }
+        for hook in config.notify.slack {
+            out[hook.name] = SlackChannel(
+                settings: hook, client: client, timeout: config.notify.timeout,
+                limiter: RateLimiter(perMinute: hook.perMinute, label: hook.name, setting: "per_minute"), style: MessageStyle(config.notify))
         }
         if out.isEmpty { out["stdout"] = ConsoleChannel(style: MessageStyle(config.notify)) }
+        if !config.notify.routes.isEmpty {
+            // What no route and no default channel takes is printed and kept in sent/ as not delivered, never dropped.
+            out[Routing.unrouted] = ConsoleChannel(name: Routing.unrouted, style: MessageStyle(config.notify), why: "no route takes it")
+        }
         return out
     }
 
@@ -129,8 +150,11 @@ final class Dispatcher: @unchecked Sendable {
             guard let claim = claim(name, from: nil) else { continue }
             do {
                 let delivery = try Delivery.read(claim.path, name: name)
-                for channel in channels.keys.sorted() {
+                // Each channel gets the part of the alert its routes give it (all of it without routes).
+                let targets = channels.keys.filter { $0 != Routing.unrouted }.sorted()
+                for (channel, part) in Routing.parts(of: delivery.alert, notify: config.notify, channels: targets) {
                     var copy = delivery
+                    copy.alert = part
                     copy.state = DeliveryState(channel: channel)
                     try spool.outbox.publish(name: Delivery.name(alertFile: name, channel: channel), bytes: try copy.bytes())
                 }
@@ -218,7 +242,7 @@ final class Dispatcher: @unchecked Sendable {
             delivery.state.nextAttemptAt = nil
             delivery.state.delivered = channel.reachesTeam
             delivery.state.record(channel.reachesTeam ? "delivered" : "printed", error: nil)
-            if !channel.reachesTeam { delivery.state.note = "no channel configured: printed on stdout, not delivered to anyone" }
+            if let console = channel as? ConsoleChannel { delivery.state.note = "\(console.why): printed on stdout, not delivered to anyone" }
             CrashPoint.hit("before-sent")
             try deferral.markSent(delivery, claimed: claimed)
             delivered += 1

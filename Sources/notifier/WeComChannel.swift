@@ -82,9 +82,16 @@ struct WeComChannel: Channel {
 /// Paces sends to `perMinute` in any 60-second window.
 actor RateLimiter {
     private let perMinute: Int
+    /// Who is paced and by which setting, for the log line ("wecom", "wecom_per_minute").
+    private let label: String
+    private let setting: String
     private var sent: [Date] = []
 
-    init(perMinute: Int) { self.perMinute = perMinute }
+    init(perMinute: Int, label: String = "wecom", setting: String = "wecom_per_minute") {
+        self.perMinute = perMinute
+        self.label = label
+        self.setting = setting
+    }
 
     /// Takes a slot at `now` (nil), or says how long until one frees up.
     func reserve(now: Date) -> TimeInterval? {
@@ -102,7 +109,7 @@ actor RateLimiter {
         while let wait = reserve(now: Date()) {
             if stop() { return false }
             if !logged {
-                Log.info("wecom: \(perMinute) message(s) sent in the last minute (wecom_per_minute); the next waits \(Int(wait.rounded(.up))) s")
+                Log.info("\(label): \(perMinute) message(s) sent in the last minute (\(setting)); the next waits \(Int(wait.rounded(.up))) s")
                 logged = true
             }
             // Short naps so a stop is noticed within a second.

@@ -71,6 +71,7 @@ enum CheckCommand {
                 out += "    ids: " + ids.prefix(20).joined(separator: ", ") + (ids.count > 20 ? ", … (\(ids.count - 20) more)" : "") + "\n"
             }
             if let defaults = service?.expect { out += inheritance(of: defaults, by: list) }
+            if !c.notify.routes.isEmpty { out += "    alerts go to: \(reach(of: name, c.notify))\n" }
         }
         out += "alerts: mode \(c.alerts.mode.rawValue), reminders every \(DurationParser.format(c.alerts.repeatInterval))\n"
         for w in c.maintenance {
@@ -80,7 +81,10 @@ enum CheckCommand {
                 + "\"\(w.schedule.source)\", next \(next.map(Timestamp.format) ?? "never"): \(w.reason)\n"
         }
         var channels = c.notify.wecom.map { "\($0.name) (WeCom \(Redactor.maskQuery(of: $0.webhookURL)))" }
-        channels += c.notify.webhooks.map { "\($0.name) (webhook \(Redactor.maskQuery(of: $0.url)))" }
+        channels += c.notify.dingtalk.map { "\($0.name) (DingTalk\($0.secret == nil ? "" : ", signed"))" }
+        channels += c.notify.feishu.map { "\($0.name) (Feishu\($0.secret == nil ? "" : ", signed"))" }
+        channels += c.notify.slack.map { "\($0.name) (Slack)" }
+        channels += c.notify.webhooks.map { "\($0.name) (webhook \(Redactor.maskQuery(of: $0.url))\($0.template == nil ? "" : ", template"))" }
         out += "channels: " + (channels.isEmpty ? "none — alerts are printed and kept in outbox/sent/" : channels.joined(separator: ", ")) + "\n"
         for warning in warnings { out += "warning: \(warning)\n" }
         print(out, terminator: "")
@@ -103,6 +107,24 @@ enum CheckCommand {
         if !overriding.isEmpty { out += "; replaced in part by \(list(overriding))" }
         if !leftOut.isEmpty { out += "; left out (inherit: false) by \(list(leftOut))" }
         return out + "\n"
+    }
+
+    /// Where a service's alerts go: the routes that can take its interfaces, in order, then the default.
+    static func reach(of service: String, _ notify: NotifySettings) -> String {
+        var parts: [String] = []
+        for route in notify.routes where route.services.isEmpty || route.services.contains(service) {
+            var filters: [String] = []
+            if !route.severities.isEmpty { filters.append("severity " + route.severities.map(\.rawValue).joined(separator: "/")) }
+            if !route.outcomes.isEmpty { filters.append("outcomes " + route.outcomes.map(\.rawValue).joined(separator: "/")) }
+            if !route.kinds.isEmpty { filters.append("kinds " + route.kinds.map(\.rawValue).joined(separator: "/")) }
+            parts.append(
+                route.channels.joined(separator: ", ") + (filters.isEmpty ? "" : " (\(filters.joined(separator: ", ")))") + " [route \(route.source)]"
+            )
+            if filters.isEmpty, !route.continues { return parts.joined(separator: "; then ") }
+        }
+        let defaults = notify.defaultChannels(among: notify.channelNames)
+        parts.append((defaults.isEmpty ? "no channel: printed, not delivered" : defaults.joined(separator: ", ")) + " [default]")
+        return parts.joined(separator: "; otherwise ")
     }
 
     /// The variables of `--env-file` files, later files winning as with several EnvironmentFile= lines. A path

@@ -105,17 +105,28 @@ public struct WeComSettings: Sendable, Equatable {
     public var mentionedMobileList: [String] = []
 }
 
-/// A generic JSON webhook: the alert record is POSTed as is.
+/// A generic webhook: the alert record is POSTed as is, or a `template` filled with the alert's fields.
 public struct WebhookSettings: Sendable, Equatable {
     public var name: String
     public var url: String
     public var headers: HeaderFields = [:]
+    /// `{{headline}}`, `{{run}}`, … (AlertTemplate); nil: the alert record as JSON.
+    public var template: AlertTemplate?
+    public var contentType = "application/json"
 }
 
 /// `notify:`
 public struct NotifySettings: Sendable, Equatable {
     public var wecom: [WeComSettings] = []
     public var webhooks: [WebhookSettings] = []
+    public var dingtalk: [DingTalkSettings] = []
+    public var feishu: [FeishuSettings] = []
+    public var slack: [SlackSettings] = []
+    /// In order: each interface of an alert goes to the channels of the first route that matches it (and of
+    /// later ones while a matching route says `continue`); empty: every alert goes to every channel.
+    public var routes: [Route] = []
+    /// Where interfaces that no route matches go (nil: the channels no route names).
+    public var defaultChannels: [String]?
     /// Per-delivery HTTP timeout.
     public var timeout: Double = 10
     /// Alerts older than this go to failed/ instead of being retried.
@@ -134,8 +145,13 @@ public struct NotifySettings: Sendable, Equatable {
     /// Where reports are served (`https://vigil.example/reports`): messages link `<base>/<run>.md`.
     public var reportBaseURL: String?
 
+    /// Every channel's name, in the order they are written by kind.
+    public var channelNames: [String] {
+        wecom.map(\.name) + dingtalk.map(\.name) + feishu.map(\.name) + slack.map(\.name) + webhooks.map(\.name)
+    }
+
     /// No channel configured: messages are printed and kept in sent/ as not delivered.
-    public var isEmpty: Bool { wecom.isEmpty && webhooks.isEmpty }
+    public var isEmpty: Bool { channelNames.isEmpty }
 
     public init() {}
 }

@@ -275,18 +275,31 @@ public enum ConfigLoader {
                     for header in headers.fields where header.name.lowercased() == "authorization" || ConfigReader.looksSecret(header.name) {
                         reader.remember(secret: header.value)
                     }
-                    notify.webhooks.append(WebhookSettings(name: name, url: url, headers: headers))
+                    var webhook = WebhookSettings(name: name, url: url, headers: headers)
+                    webhook.contentType = w.string("content_type") ?? webhook.contentType
+                    if let node = w.node("template"), let text = reader.text(node, path + ".template") {
+                        do {
+                            webhook.template = try AlertTemplate(parsing: text, json: webhook.contentType.lowercased().contains("json"))
+                        } catch {
+                            reader.issue(node, path + ".template", "\(error)")
+                        }
+                    }
+                    notify.webhooks.append(webhook)
                 } else {
                     reader.issue(w.node("url"), path + ".url", "expected an http:// or https:// URL")
                 }
             }
             _ = w.node("headers")
+            _ = w.node("template")
+            _ = w.node("content_type")
             w.finish()
         }
-        let names = notify.wecom.map(\.name) + notify.webhooks.map(\.name)
+        NotifyChannelsReader.read(f, reader, into: &notify)
+        let names = notify.channelNames
         for name in Set(names) where names.filter({ $0 == name }).count > 1 {
             reader.issue(node, "notify", "two channels are named \"\(name)\"; give each a distinct name")
         }
+        NotifyChannelsReader.readRoutes(f, reader, into: &notify)
         f.finish()
         return notify
     }

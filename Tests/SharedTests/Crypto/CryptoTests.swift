@@ -71,7 +71,8 @@ struct CryptoTests {
         let dir = TemporaryDirectory("hmac")
         try dir.write("in.txt", input)
         let python = try ChildProcess(
-            executable: "/bin/sh", arguments: ["-c", "exec python3 -c \"$0\" < \"$1\"", script, dir.url("in.txt")], stdout: .capture, stderr: .discard)
+            executable: "/bin/sh", arguments: ["-c", "exec python3 -c \"$0\" < \"$1\"", script, dir.url("in.txt")], stdout: .capture, stderr: .discard
+        )
         #expect(python.wait(timeout: 60) == .exited(0))
         let lines = python.output().split(separator: "\n")
         #expect(lines.count == cases.count)

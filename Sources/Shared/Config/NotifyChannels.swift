@@ -1,0 +1,201 @@
+// NotifyChannels: the chat tools besides WeCom (DingTalk and Feishu/Lark group robots, Slack incoming
+// webhooks), templated webhooks, and routes that send each alert's interfaces to the channels of the team
+// that owns them. Read from `notify:`; every webhook URL, secret and key is remembered as a secret.
+
+import Foundation
+
+/// A DingTalk (钉钉) group robot.
+public struct DingTalkSettings: Sendable, Equatable {
+    public var name: String
+    public var webhookURL: String
+    /// The robot's signing secret (`SEC…`): requests carry `timestamp` and `sign`.
+    public var secret: String?
+    public var atMobiles: [String] = []
+    public var atUserIds: [String] = []
+    public var atAll = false
+    /// DingTalk accepts 20 messages a minute per robot.
+    public var perMinute = 20
+}
+
+/// A Feishu / Lark (飞书) group robot.
+public struct FeishuSettings: Sendable, Equatable {
+    public var name: String
+    public var webhookURL: String
+    public var secret: String?
+    /// open_ids (`ou_…`) to mention in the card.
+    public var atUserIds: [String] = []
+    public var atAll = false
+    /// Feishu accepts 100 messages a minute per robot.
+    public var perMinute = 100
+}
+
+/// A Slack incoming webhook.
+public struct SlackSettings: Sendable, Equatable {
+    public var name: String
+    public var webhookURL: String
+    /// Slack allows about one message a second per webhook.
+    public var perMinute = 60
+}
+
+/// Where the parts of an alert go: the first routes that match an interface (and every later one while they
+/// say `continue`) name its channels.
+public struct Route: Sendable, Equatable {
+    /// Empty: any.
+    public var services: [String] = []
+    public var severities: [Severity] = []
+    public var outcomes: [Outcome] = []
+    public var kinds: [FailureKind] = []
+    public var channels: [String]
+    public var continues = false
+    /// Where it is written (`config.yaml:42`), for `check`.
+    public var source: String
+
+    /// Whether `transition` of an alert of `severity` belongs to this route.
+    public func matches(_ transition: Transition, severity: Severity) -> Bool {
+        (services.isEmpty || services.contains(transition.service))
+            && (severities.isEmpty || severities.contains(severity))
+            && (outcomes.isEmpty || outcomes.contains(transition.outcome) || transition.previousOutcome.map(outcomes.contains) == true)
+            && (kinds.isEmpty || (transition.outcome.kind ?? transition.previousOutcome?.kind).map(kinds.contains) == true)
+    }
+}
+
+extension NotifySettings {
+    /// The default channels: notify.default_channels, else those no route names (among `channels`).
+    public func defaultChannels(among channels: [String]) -> [String] {
+        if let named = defaultChannels { return named.filter(channels.contains) }
+        let routed = Set(routes.flatMap(\.channels))
+        return channels.filter { !routed.contains($0) }
+    }
+
+    /// The channels `transition` of an alert of `severity` goes to: those of the first matching route, and of
+    /// later matching ones while the matched ones say `continue`; `defaults` when none matches.
+    public func channels(of transition: Transition, severity: Severity, defaults: [String]) -> [String] {
+        var out: [String] = []
+        for route in routes where route.matches(transition, severity: severity) {
+            out += route.channels.filter { !out.contains($0) }
+            if !route.continues { return out }
+        }
+        return out.isEmpty ? defaults : out
+    }
+}
+
+enum NotifyChannelsReader {
+    static func read(_ f: Fields, _ reader: ConfigReader, into notify: inout NotifySettings) {
+        for (i, node) in list(f.node("dingtalk")).enumerated() {
+            let path = "notify.dingtalk" + (f.node("dingtalk")?.items == nil ? "" : "[\(i)]")
+            guard let r = reader.fields(node, path: path) else { continue }
+            let name = r.string("name") ?? (i == 0 ? "dingtalk" : "dingtalk-\(i + 1)")
+            let secret = r.string("secret")
+            var robot = DingTalkSettings(name: name, webhookURL: "", secret: secret?.isEmpty == true ? nil : secret)
+            robot.atMobiles = r.strings("at_mobiles") ?? []
+            robot.atUserIds = r.strings("at_user_ids") ?? []
+            robot.atAll = r.bool("at_all") ?? false
+            robot.perMinute = r.int("per_minute", range: 1...1000) ?? robot.perMinute
+            if let url = webhookURL(r, reader, path: path) {
+                robot.webhookURL = url
+                notify.dingtalk.append(robot)
+            }
+            r.finish()
+        }
+        for (i, node) in list(f.node("feishu")).enumerated() {
+            let path = "notify.feishu" + (f.node("feishu")?.items == nil ? "" : "[\(i)]")
+            guard let r = reader.fields(node, path: path) else { continue }
+            let name = r.string("name") ?? (i == 0 ? "feishu" : "feishu-\(i + 1)")
+            let secret = r.string("secret")
+            var robot = FeishuSettings(name: name, webhookURL: "", secret: secret?.isEmpty == true ? nil : secret)
+            robot.atUserIds = r.strings("at_user_ids") ?? []
+            robot.atAll = r.bool("at_all") ?? false
+            robot.perMinute = r.int("per_minute", range: 1...1000) ?? robot.perMinute
+            if let url = webhookURL(r, reader, path: path) {
+                robot.webhookURL = url
+                notify.feishu.append(robot)
+            }
+            r.finish()
+        }
+        for (i, node) in list(f.node("slack")).enumerated() {
+            let path = "notify.slack" + (f.node("slack")?.items == nil ? "" : "[\(i)]")
+            guard let r = reader.fields(node, path: path) else { continue }
+            let name = r.string("name") ?? (i == 0 ? "slack" : "slack-\(i + 1)")
+            var hook = SlackSettings(name: name, webhookURL: "")
+            hook.perMinute = r.int("per_minute", range: 1...1000) ?? hook.perMinute
+            if let url = webhookURL(r, reader, path: path) {
+                hook.webhookURL = url
+                notify.slack.append(hook)
+            }
+            r.finish()
+        }
+    }
+
+    /// A robot's webhook URL (a secret: its path or query is the key). Empty (`${URL:-}`) means "not configured".
+    private static func webhookURL(_ r: Fields, _ reader: ConfigReader, path: String) -> String? {
+        guard let url = r.string("webhook_url", required: true), !url.isEmpty else { return nil }
+        guard URLCheck.isHTTP(url) else {
+            reader.issue(r.node("webhook_url"), path + ".webhook_url", "expected an http:// or https:// URL")
+            return nil
+        }
+        reader.remember(secret: url)
+        for value in URLCheck.queryValues(url) { reader.remember(secret: value) }
+        // Slack and Feishu carry the key in the path: its last segment is a secret too.
+        if let last = URL(string: url)?.lastPathComponent, last.count >= 8 { reader.remember(secret: last) }
+        return url
+    }
+
+    /// `routes:` and `default_channels:`, checked against the channels defined.
+    static func readRoutes(_ f: Fields, _ reader: ConfigReader, into notify: inout NotifySettings) {
+        let channels = Set(notify.channelNames)
+        func known(_ names: [String], _ node: Node?, _ path: String) -> [String] {
+            for name in names where !channels.contains(name) {
+                reader.issue(
+                    node, path,
+                    "no channel is named \"\(name)\" (channels: \(channels.sorted().joined(separator: ", ")))")
+            }
+            return names
+        }
+        if let names = f.strings("default_channels") {
+            notify.defaultChannels = known(names, f.node("default_channels"), "notify.default_channels")
+        }
+        guard let node = f.node("routes") else { return }
+        guard let items = node.items else {
+            reader.issue(node, "notify.routes", "expected a list of routes such as [{match: {services: [pay]}, channels: [pay-robot]}]")
+            return
+        }
+        for (i, item) in items.enumerated() {
+            let path = "notify.routes[\(i)]"
+            guard let r = reader.fields(item, path: path) else { continue }
+            var route = Route(channels: [], source: "\(reader.file):\(item.line)")
+            if let m = reader.fields(r.node("match"), path: path + ".match") {
+                route.services = m.strings("services") ?? []
+                route.severities = values(
+                    m, "severity", reader, path: path + ".match", Severity.init(rawValue:), ["critical", "warning", "resolved"])
+                route.outcomes = values(m, "outcomes", reader, path: path + ".match", Outcome.init(rawValue:), Outcome.allCases.map(\.rawValue))
+                route.kinds = values(m, "kinds", reader, path: path + ".match", FailureKind.init(rawValue:), FailureKind.allCases.map(\.rawValue))
+                m.finish()
+            }
+            if let names = r.strings("channels"), !names.isEmpty {
+                route.channels = known(names, r.node("channels"), path + ".channels")
+            } else {
+                reader.issue(item, path + ".channels", "a route names at least one channel")
+            }
+            route.continues = r.bool("continue") ?? false
+            r.finish()
+            notify.routes.append(route)
+        }
+    }
+
+    private static func values<T>(
+        _ m: Fields, _ key: String, _ reader: ConfigReader, path: String, _ make: (String) -> T?, _ choices: [String]
+    ) -> [T] {
+        (m.strings(key) ?? []).compactMap { text in
+            guard let value = make(text) else {
+                reader.issue(m.node(key), path + "." + key, "expected one of \(choices.joined(separator: ", ")), found \"\(text)\"")
+                return nil
+            }
+            return value
+        }
+    }
+
+    private static func list(_ node: Node?) -> [Node] {
+        guard let node else { return [] }
+        return node.items ?? [node]
+    }
+}

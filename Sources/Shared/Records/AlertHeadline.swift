@@ -1,0 +1,55 @@
+// AlertHeadline: the one sentence and the colour every channel opens an alert with, so WeCom, DingTalk,
+// Feishu, Slack, e-mail subjects and webhook templates all say the same thing.
+
+extension Alert {
+    /// "2 new failures (down), 1 recovered, 3 still failing": it speaks of the whole state, not only of what
+    /// changed (the headline is all a lock screen shows), and says what kind of failure is new.
+    public var headline: String {
+        let failing = transitions.filter { $0.change == .newFailure }
+        let recovered = transitions.filter { $0.change == .recovered }.count
+        let still = transitions.filter { $0.change == .stillFailing }.count
+        let others = still > 0 ? ", \(still) still failing" : ""
+        switch reason {
+        case .change where !failing.isEmpty:
+            return "\(failing.count) new failure\(failing.count == 1 ? "" : "s") (\(Alert.kinds(failing)))"
+                + (recovered > 0 ? ", \(recovered) recovered" : "") + others
+        case .change: return "\(recovered) recovered" + others
+        case .reminder: return "reminder: \(still) still failing"
+        case .incomplete where stats.missingShards.isEmpty && !(stats.gaps ?? []).isEmpty:
+            // "monitoring was blind from 10:01 to 10:04 (3 runs not recorded: disk full)"
+            return stats.gaps![0]
+        case .incomplete:
+            return "monitoring incomplete (\(stats.missingShards.count) shard\(stats.missingShards.count == 1 ? "" : "s") missing)"
+        case .everyRun: return "\(stats.failed) failing in this run"
+        }
+    }
+
+    /// "down", or "1 down, 2 answering errors" when the failures are of several kinds.
+    public static func kinds(_ transitions: [Transition]) -> String {
+        let kinds = Set(transitions.compactMap(\.outcome.kind))
+        return kinds.count == 1 ? kinds.first!.label : FailureKind.counts(transitions.map(\.outcome))
+    }
+
+    /// The alert's colour: red when something is newly down or answering errors (or fails in an every-run
+    /// alert), orange for a reminder, an incomplete run, certificates to renew, or recoveries while others still
+    /// fail; green only when nothing fails.
+    public var tone: Tone {
+        let newFailures = transitions.contains { $0.change == .newFailure && $0.outcome.kind != .certificate }
+        let stillFailing = transitions.contains { $0.change == .stillFailing } || stats.failed > 0
+        if newFailures || (reason == .everyRun && stats.failed > 0) { return .red }
+        if severity == .warning || stillFailing || transitions.contains(where: { $0.change == .newFailure }) { return .orange }
+        return .green
+    }
+
+    public enum Tone: String, Sendable {
+        case red, orange, green
+
+        public var emoji: String {
+            switch self {
+            case .red: "🔴"
+            case .orange: "🟠"
+            case .green: "🟢"
+            }
+        }
+    }
+}

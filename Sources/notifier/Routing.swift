@@ -1,0 +1,48 @@
+// Routing: which channels get which part of an alert. Without routes every channel gets all of it. With
+// routes, each interface of the alert goes to the channels of the first route that matches it, and of later
+// matching routes while the matched ones say `continue`; interfaces no route matches go to the default
+// channels (notify.default_channels, else the channels no route names). An alert about monitoring itself
+// (an incomplete run, a blind gap) with nothing else in it goes to the default channels. A channel whose
+// part is empty gets nothing: the pay team's robot never hears of the CMS team's failures.
+
+import Shared
+
+enum Routing {
+    /// The console channel that takes what no route and no default channel takes.
+    static let unrouted = "unrouted"
+
+    /// (channel, the alert as that channel gets it), in channel order; channels with nothing to say are left out.
+    static func parts(of alert: Alert, notify: NotifySettings, channels: [String]) -> [(String, Alert)] {
+        guard !notify.routes.isEmpty else { return channels.map { ($0, alert) } }
+        let defaults = notify.defaultChannels(among: channels)
+        var byChannel: [String: [Transition]] = [:]
+        for transition in alert.transitions {
+            for channel in notify.channels(of: transition, severity: alert.severity, defaults: defaults)
+            where channels.contains(channel) {
+                byChannel[channel, default: []].append(transition)
+            }
+        }
+        var out: [(String, Alert)] = []
+        for channel in channels {
+            guard let transitions = byChannel[channel] else {
+                // Monitoring problems (missing shards, blind gaps) without interfaces: the operators' channels.
+                if alert.transitions.isEmpty, defaults.contains(channel) { out.append((channel, alert)) }
+                continue
+            }
+            var part = alert
+            part.transitions = transitions
+            // Recoveries alone do not page, whatever else the run had.
+            if alert.reason == .change, !transitions.contains(where: { $0.change == .newFailure }) { part.severity = .resolved }
+            out.append((channel, part))
+        }
+        let routed = Set(byChannel.values.flatMap { $0.map(\.id) })
+        let left = alert.transitions.filter { !routed.contains($0.id) }
+        if !left.isEmpty {
+            Log.warning("alert \(alert.id): no route and no default channel takes \(left.count) interface(s); printed, not delivered")
+            var part = alert
+            part.transitions = left
+            out.append((unrouted, part))
+        }
+        return out
+    }
+}
