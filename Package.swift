@@ -37,7 +37,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NotifierTests",
-            dependencies: ["Shared", "TestSupport", "notifier"],
+            dependencies: ["Shared", "TestSupport", "Loopback", "notifier"],
             path: "Tests/NotifierTests"
         ),
         .testTarget(

@@ -47,6 +47,7 @@ static struct {
     void (*easy_cleanup)(void *);
     int (*easy_setopt)(void *, int, ...);
     int (*easy_getinfo)(void *, int, ...);
+    int (*easy_perform)(void *);
     const char *(*easy_strerror)(int);
     void *(*multi_init)(void);
     int (*multi_setopt)(void *, int, ...);
@@ -84,6 +85,7 @@ int vigil_curl_load(char *error, size_t size) {
     RESOLVE(easy_cleanup, "curl_easy_cleanup");
     RESOLVE(easy_setopt, "curl_easy_setopt");
     RESOLVE(easy_getinfo, "curl_easy_getinfo");
+    RESOLVE(easy_perform, "curl_easy_perform");
     RESOLVE(easy_strerror, "curl_easy_strerror");
     RESOLVE(multi_init, "curl_multi_init");
     RESOLVE(multi_setopt, "curl_multi_setopt");
@@ -255,3 +257,53 @@ void vigil_curl_loop_wakeup(vigil_curl_loop *loop) {
 
 struct vigil_curl_slist *vigil_curl_slist_append(struct vigil_curl_slist *list, const char *text) { return curl.slist_append(list, text); }
 void vigil_curl_slist_free_all(struct vigil_curl_slist *list) { curl.slist_free_all(list); }
+
+struct mail_source {
+    const char *data;
+    size_t length;
+    size_t offset;
+};
+
+static size_t read_mail(char *buffer, size_t size, size_t count, void *context) {
+    struct mail_source *source = context;
+    size_t room = size * count;
+    size_t left = source->length - source->offset;
+    size_t n = left < room ? left : room;
+    memcpy(buffer, source->data + source->offset, n);
+    source->offset += n;
+    return n;
+}
+
+int vigil_curl_smtp_send(const struct vigil_smtp_message *message, long *response, char *error) {
+    void *easy = curl.easy_init();
+    if (easy == NULL) {
+        snprintf(error, 256, "curl_easy_init failed");
+        return 2;  // CURLE_FAILED_INIT
+    }
+    struct vigil_curl_slist *recipients = NULL;
+    for (int i = 0; i < message->recipient_count; i++) recipients = curl.slist_append(recipients, message->recipients[i]);
+    struct mail_source source = {message->data, message->length, 0};
+    error[0] = 0;
+    curl.easy_setopt(easy, 10010, error);                 // CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE 256)
+    curl.easy_setopt(easy, 10002, message->url);          // CURLOPT_URL
+    curl.easy_setopt(easy, 10318, "smtp,smtps");          // CURLOPT_PROTOCOLS_STR
+    curl.easy_setopt(easy, 99, 1L);                       // CURLOPT_NOSIGNAL
+    curl.easy_setopt(easy, 10186, message->from);         // CURLOPT_MAIL_FROM
+    curl.easy_setopt(easy, 10187, recipients);            // CURLOPT_MAIL_RCPT
+    curl.easy_setopt(easy, 20012, read_mail);             // CURLOPT_READFUNCTION
+    curl.easy_setopt(easy, 10009, &source);               // CURLOPT_READDATA
+    curl.easy_setopt(easy, 46, 1L);                       // CURLOPT_UPLOAD
+    curl.easy_setopt(easy, 119, (long)message->use_ssl);  // CURLOPT_USE_SSL (0 none, 3 all: STARTTLS required)
+    curl.easy_setopt(easy, 155, message->timeout_ms);     // CURLOPT_TIMEOUT_MS
+    curl.easy_setopt(easy, 156, message->timeout_ms);     // CURLOPT_CONNECTTIMEOUT_MS
+    curl.easy_setopt(easy, 10004, "");                    // CURLOPT_PROXY: none
+    if (message->username != NULL) curl.easy_setopt(easy, 10173, message->username);  // CURLOPT_USERNAME
+    if (message->password != NULL) curl.easy_setopt(easy, 10174, message->password);  // CURLOPT_PASSWORD
+    if (message->ca_file != NULL) curl.easy_setopt(easy, 10065, message->ca_file);     // CURLOPT_CAINFO
+    int result = curl.easy_perform(easy);
+    *response = 0;
+    curl.easy_getinfo(easy, 0x200002, response);          // CURLINFO_RESPONSE_CODE: the last SMTP reply code
+    curl.easy_cleanup(easy);
+    curl.slist_free_all(recipients);
+    return result;
+}

@@ -32,28 +32,8 @@ public final class HTTPServer: Sendable {
     /// Binds 127.0.0.1:`port` (0: any free port) and starts accepting.
     public init(port: UInt16 = 0, handler: @escaping Handler) throws {
         self.handler = handler
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SpoolError.system(operation: "socket", path: "127.0.0.1", errno: errno) }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 1024) == 0 else {
-            let code = errno
-            close(fd)
-            throw SpoolError.system(operation: "bind/listen", path: "127.0.0.1:\(port)", errno: code)
-        }
-        var actual = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        self.port = UInt16(bigEndian: actual.sin_port)
+        let (fd, bound) = try Loopback.listen(port: port)
+        self.port = bound
         listener = fd
         stopPipe = FileIO.makePipe(nonBlocking: true)
         Thread.detachNewThread { [self] in acceptLoop() }
@@ -252,5 +232,34 @@ private struct RequestReader {
             return true
         }
         return false
+    }
+}
+
+/// Listening sockets on 127.0.0.1 for the loopback servers.
+public enum Loopback {
+    /// A listening TCP socket on 127.0.0.1:`port` (0: any free port) and the port it got.
+    public static func listen(port: UInt16) throws -> (fd: Int32, port: UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SpoolError.system(operation: "socket", path: "127.0.0.1", errno: errno) }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, Glibc.listen(fd, 1024) == 0 else {
+            let code = errno
+            close(fd)
+            throw SpoolError.system(operation: "bind/listen", path: "127.0.0.1:\(port)", errno: code)
+        }
+        var actual = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return (fd, UInt16(bigEndian: actual.sin_port))
     }
 }

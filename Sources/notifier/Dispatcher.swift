@@ -48,6 +48,9 @@ final class Dispatcher: @unchecked Sendable {
                 limiter: RateLimiter(perMinute: robot.perMinute, label: robot.name, setting: "per_minute"))
             out[robot.name] = FeishuChannel(settings: robot, post: post, style: MessageStyle(config.notify))
         }
+        for email in config.notify.email {
+            out[email.name] = EmailChannel(settings: email, timeout: config.notify.timeout, style: MessageStyle(config.notify))
+        }
         for hook in config.notify.slack {
             out[hook.name] = SlackChannel(
                 settings: hook, client: client, timeout: config.notify.timeout,

@@ -84,6 +84,7 @@ enum CheckCommand {
         channels += c.notify.dingtalk.map { "\($0.name) (DingTalk\($0.secret == nil ? "" : ", signed"))" }
         channels += c.notify.feishu.map { "\($0.name) (Feishu\($0.secret == nil ? "" : ", signed"))" }
         channels += c.notify.slack.map { "\($0.name) (Slack)" }
+        channels += c.notify.email.map { "\($0.name) (e-mail to \($0.to.joined(separator: ", ")) via \(Redactor.maskUserinfo($0.url)))" }
         channels += c.notify.webhooks.map { "\($0.name) (webhook \(Redactor.maskQuery(of: $0.url))\($0.template == nil ? "" : ", template"))" }
         out += "channels: " + (channels.isEmpty ? "none — alerts are printed and kept in outbox/sent/" : channels.joined(separator: ", ")) + "\n"
         for warning in warnings { out += "warning: \(warning)\n" }

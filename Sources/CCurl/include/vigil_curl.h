@@ -68,4 +68,23 @@ void vigil_curl_slist_free_all(struct vigil_curl_slist *list);
 /// The write and header callbacks libcurl calls: Swift passes `@convention(c)` functions of this type.
 typedef size_t (*vigil_curl_write_callback)(char *data, size_t size, size_t count, void *context);
 
+/// One e-mail for libcurl's SMTP: the envelope, the message (headers and body, CRLF lines), and the session.
+struct vigil_smtp_message {
+    const char *url;  // smtp://host:port or smtps://host:port
+    const char *from;
+    const char *const *recipients;
+    int recipient_count;
+    const char *data;
+    size_t length;
+    const char *username;  // NULL: no AUTH
+    const char *password;
+    const char *ca_file;   // NULL: the system's trust store
+    int use_ssl;           // CURLUSESSL_NONE 0, CURLUSESSL_ALL 3 (STARTTLS required on smtp://)
+    long timeout_ms;
+};
+
+/// Sends one e-mail with curl_easy_perform (blocking: call it off the async executors). Returns the CURLcode;
+/// `response` gets the server's last reply code (250, 535, 550, …), `error` (256 bytes) libcurl's words.
+int vigil_curl_smtp_send(const struct vigil_smtp_message *message, long *response, char *error);
+
 #endif

@@ -122,6 +122,7 @@ public struct NotifySettings: Sendable, Equatable {
     public var dingtalk: [DingTalkSettings] = []
     public var feishu: [FeishuSettings] = []
     public var slack: [SlackSettings] = []
+    public var email: [EmailSettings] = []
     /// In order: each interface of an alert goes to the channels of the first route that matches it (and of
     /// later ones while a matching route says `continue`); empty: every alert goes to every channel.
     public var routes: [Route] = []
@@ -147,7 +148,7 @@ public struct NotifySettings: Sendable, Equatable {
 
     /// Every channel's name, in the order they are written by kind.
     public var channelNames: [String] {
-        wecom.map(\.name) + dingtalk.map(\.name) + feishu.map(\.name) + slack.map(\.name) + webhooks.map(\.name)
+        wecom.map(\.name) + dingtalk.map(\.name) + feishu.map(\.name) + slack.map(\.name) + email.map(\.name) + webhooks.map(\.name)
     }
 
     /// No channel configured: messages are printed and kept in sent/ as not delivered.

@@ -295,6 +295,7 @@ public enum ConfigLoader {
             w.finish()
         }
         NotifyChannelsReader.read(f, reader, into: &notify)
+        NotifyChannelsReader.readEmail(f, reader, directory: directory, into: &notify)
         let names = notify.channelNames
         for name in Set(names) where names.filter({ $0 == name }).count > 1 {
             reader.issue(node, "notify", "two channels are named \"\(name)\"; give each a distinct name")

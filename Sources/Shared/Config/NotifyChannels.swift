@@ -37,6 +37,20 @@ public struct SlackSettings: Sendable, Equatable {
     public var perMinute = 60
 }
 
+/// E-mail over SMTP: the headline as the subject, the report as the body.
+public struct EmailSettings: Sendable, Equatable {
+    public var name: String
+    /// smtp://host:port (STARTTLS) or smtps://host:port.
+    public var url: String
+    public var from: String
+    public var to: [String]
+    public var username: String?
+    public var password: String?
+    /// On smtp://, refuse to send in clear text when the server offers no STARTTLS.
+    public var startTLS = true
+    public var caFile: String?
+}
+
 /// Where the parts of an alert go: the first routes that match an interface (and every later one while they
 /// say `continue`) name its channels.
 public struct Route: Sendable, Equatable {
@@ -123,6 +137,33 @@ enum NotifyChannelsReader {
                 notify.slack.append(hook)
             }
             r.finish()
+        }
+    }
+
+    static func readEmail(_ f: Fields, _ reader: ConfigReader, directory: String, into notify: inout NotifySettings) {
+        for (i, node) in list(f.node("email")).enumerated() {
+            let path = "notify.email" + (f.node("email")?.items == nil ? "" : "[\(i)]")
+            guard let r = reader.fields(node, path: path) else { continue }
+            let name = r.string("name") ?? (i == 0 ? "email" : "email-\(i + 1)")
+            let url = r.string("url", required: true) ?? ""
+            let scheme = URL(string: url)?.scheme?.lowercased()
+            if !url.isEmpty, scheme != "smtp" && scheme != "smtps" || URL(string: url)?.host == nil {
+                reader.issue(r.node("url"), path + ".url", "expected smtp://host:port (STARTTLS) or smtps://host:port, found \"\(url)\"")
+            }
+            let from = r.string("from", required: true) ?? ""
+            let to = r.strings("to") ?? []
+            if to.isEmpty { reader.issue(node, path + ".to", "missing; name at least one recipient") }
+            for address in [from] + to where !address.isEmpty && !address.contains("@") {
+                reader.issue(node, path, "\"\(address)\" is not an e-mail address")
+            }
+            var email = EmailSettings(name: name, url: url, from: from, to: to)
+            email.username = r.string("username")
+            email.password = r.string("password")
+            if let password = email.password { reader.remember(secret: password) }
+            email.startTLS = r.bool("starttls") ?? true
+            email.caFile = r.string("ca_file").map { Paths.resolve($0, against: directory) }
+            r.finish()
+            if !url.isEmpty { notify.email.append(email) }
         }
     }
 

@@ -87,7 +87,7 @@ struct ConfigurationDocTests {
         // The example is a valid configuration, not just a list of keys.
         let environment = Environment([
             "PAY_CLIENT_SECRET": "x", "WECOM_WEBHOOK_URL": "https://127.0.0.1/hook?key=k", "HOOK_TOKEN": "t", "DINGTALK_TOKEN": "d",
-            "DINGTALK_SECRET": "SECd", "FEISHU_KEY": "f-key-0001", "FEISHU_SECRET": "fs", "SLACK_KEY": "T0/B0/k",
+            "DINGTALK_SECRET": "SECd", "FEISHU_KEY": "f-key-0001", "FEISHU_SECRET": "fs", "SLACK_KEY": "T0/B0/k", "SMTP_PASSWORD": "m",
             "PAY_BASIC_PASSWORD": "p",
         ])
         let dir = TemporaryDirectory("docconfig")
