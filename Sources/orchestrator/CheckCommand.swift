@@ -40,6 +40,11 @@ enum CheckCommand {
                 "\(proxyVariables.joined(separator: ", ")) set, but probes go direct: a service uses the environment's "
                     + "proxy only with proxy: env")
         }
+        if !c.notify.routes.isEmpty, c.notify.defaultChannels(among: c.notify.channelNames).isEmpty {
+            warnings.append(
+                "every channel is named by a route and notify.default_channels is not set: interfaces no route matches are "
+                    + "printed by the notifier, not delivered to anyone")
+        }
         var out = "configuration OK: \(c.source ?? "built-in defaults")\n"
         if let environmentNote { out += environmentNote + "\n" }
         out += "spool: \(deployment.spool.root)\n"
@@ -124,8 +129,8 @@ enum CheckCommand {
             if filters.isEmpty, !route.continues { return parts.joined(separator: "; then ") }
         }
         let defaults = notify.defaultChannels(among: notify.channelNames)
-        parts.append((defaults.isEmpty ? "no channel: printed, not delivered" : defaults.joined(separator: ", ")) + " [default]")
-        return parts.joined(separator: "; otherwise ")
+        let fallback = (defaults.isEmpty ? "no channel: printed, not delivered" : defaults.joined(separator: ", ")) + " [default]"
+        return parts.isEmpty ? fallback : parts.joined(separator: "; then ") + "; otherwise " + fallback
     }
 
     /// The variables of `--env-file` files, later files winning as with several EnvironmentFile= lines. A path

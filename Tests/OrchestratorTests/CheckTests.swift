@@ -102,6 +102,39 @@ struct CheckTests {
             "\(check.stdout)")
     }
 
+    @Test("with routes, check says where each service's alerts go")
+    func routes() throws {
+        let f = try OrchestratorFixture()
+        try f.healthyInterfaces(1)
+        try f.dir.write("pool/cms/page.yaml", "name: page\nurl: http://127.0.0.1:9/page\n")
+        let config = try String(contentsOfFile: f.config, encoding: .utf8)
+        try f.dir.write(
+            "config.yaml",
+            config + """
+
+                notify:
+                  dingtalk: {name: svc-ding, webhook_url: "http://127.0.0.1:9/robot/send?access_token=t0ken-0001"}
+                  slack: {name: ops, webhook_url: "http://127.0.0.1:9/services/a/b/c"}
+                  routes:
+                    - {match: {kinds: [certificate]}, channels: [ops], continue: true}
+                    - {match: {services: [svc]}, channels: [svc-ding]}
+                """)
+        let check = try f.run(["check"])
+        #expect(check.exitCode == 0, "\(check.stdout)\(check.stderr)")
+        let file = f.config
+        // svc: certificates to ops and on, then svc-ding takes everything of svc.
+        #expect(
+            check.stdout.contains("    alerts go to: ops (kinds certificate) [route \(file):20]; then svc-ding [route \(file):21]\n"),
+            "\(check.stdout)")
+        // cms: only its certificates have a route; every channel is routed, so the rest has none (and check says so).
+        #expect(
+            check.stdout.contains(
+                "    alerts go to: ops (kinds certificate) [route \(file):20]; otherwise no channel: printed, not delivered [default]\n"),
+            "\(check.stdout)")
+        #expect(check.stdout.contains("channels: svc-ding (DingTalk), ops (Slack)") && !check.stdout.contains("t0ken-0001"), "\(check.stdout)")
+        #expect(check.stdout.contains("warning: every channel is named by a route and notify.default_channels is not set"))
+    }
+
     @Test("a missing env file is an error unless written with a leading \"-\", as in the unit")
     func missingEnvironmentFile() throws {
         let f = try fixture()
