@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a result batch of N lines (results + trailer) in Vigil's record format, into a spool's results/new/.
 
-usage: gen_batch.py SPOOL_DIR N [--failures PERCENT]
+usage: gen_batch.py SPOOL_DIR N [--failures PERCENT] [--seed N]
 About one result in ten (by default) is a failure with request/response excerpts, as in a bad night.
 """
 import json, os, random, sys, time
@@ -9,7 +9,7 @@ import json, os, random, sys, time
 def main():
     spool, n = sys.argv[1], int(sys.argv[2])
     failure_pct = float(sys.argv[sys.argv.index("--failures") + 1]) if "--failures" in sys.argv else 10.0
-    rnd = random.Random(7)
+    rnd = random.Random(int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 7)
     start = time.time()
     run = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start)) + "-pbench"
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(start))

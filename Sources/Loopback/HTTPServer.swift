@@ -30,9 +30,10 @@ public final class HTTPServer: Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Binds 127.0.0.1:`port` (0: any free port) and starts accepting.
-    public init(port: UInt16 = 0, handler: @escaping Handler) throws {
+    /// `host`: an IPv4 address to listen on (tests and the demo use 127.0.0.1; `orchestrator serve` its web.listen).
+    public init(port: UInt16 = 0, host: String = "127.0.0.1", handler: @escaping Handler) throws {
         self.handler = handler
-        let (fd, bound) = try Loopback.listen(port: port)
+        let (fd, bound) = try Loopback.listen(port: port, host: host)
         self.port = bound
         listener = fd
         stopPipe = FileIO.makePipe(nonBlocking: true)
@@ -238,7 +239,12 @@ private struct RequestReader {
 /// Listening sockets on 127.0.0.1 for the loopback servers.
 public enum Loopback {
     /// A listening TCP socket on 127.0.0.1:`port` (0: any free port) and the port it got.
-    public static func listen(port: UInt16) throws -> (fd: Int32, port: UInt16) {
+    public static func listen(port: UInt16, host: String = "127.0.0.1") throws -> (fd: Int32, port: UInt16) {
+        let numeric = host == "localhost" ? "127.0.0.1" : host
+        var parsed = in_addr()
+        guard inet_pton(AF_INET, numeric, &parsed) == 1 else {
+            throw SpoolError.system(operation: "listen (an IPv4 address such as 127.0.0.1 or 0.0.0.0 is expected)", path: host, errno: EINVAL)
+        }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SpoolError.system(operation: "socket", path: "127.0.0.1", errno: errno) }
         var yes: Int32 = 1
@@ -246,14 +252,14 @@ public enum Loopback {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr = parsed
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard bound == 0, Glibc.listen(fd, 1024) == 0 else {
             let code = errno
             close(fd)
-            throw SpoolError.system(operation: "bind/listen", path: "127.0.0.1:\(port)", errno: code)
+            throw SpoolError.system(operation: "bind/listen", path: "\(host):\(port)", errno: code)
         }
         var actual = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)

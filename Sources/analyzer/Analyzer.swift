@@ -9,6 +9,8 @@ final class Analyzer {
     let spool: Spool
     private var assembly = RunAssembly()
     private var history: History
+    /// The status site, with the day files it has already read.
+    private let site: SiteWriter
     private var lastPrune = Date.distantPast
     /// Runs whose report failed: when to try again, how many tries so far, and the last error (logged once).
     private var failedRuns: [String: (retryAt: Date, attempts: Int, error: String)] = [:]
@@ -17,6 +19,7 @@ final class Analyzer {
         self.config = config
         self.spool = spool
         history = History(path: spool.historyPath)
+        site = SiteWriter(spool: spool, rollup: Rollup(spool: spool, retention: config.history.retention))
     }
 
     private var grace: TimeInterval { config.scheduler.gracefulShutdown + 30 }
@@ -39,7 +42,7 @@ final class Analyzer {
     func pass(now: Date = Date(), stopping: () -> Bool = { false }) -> TimeInterval? {
         let history = self.history
         _ = intake.collect(into: &assembly, reported: { history.contains($0) })
-        let reporter = RunReporter(spool: spool, config: config, intake: intake)
+        let reporter = RunReporter(spool: spool, config: config, intake: intake, site: site)
         for pending in assembly.ready(now: now, maxRuntime: config.scheduler.maxRuntime, grace: grace) {
             if stopping() { break }
             if let failed = failedRuns[pending.id], failed.retryAt > now { continue }

@@ -10,6 +10,7 @@ struct RunReporter {
     let spool: Spool
     let config: Config
     let intake: Intake
+    var site: SiteWriter?
 
     var statePath: String { spool.stateDirectory + "/interfaces.ndjson" }
 
@@ -85,6 +86,20 @@ struct RunReporter {
         try history.append(RunSummary(run: analysis.run, stats: analysis.stats, report: reportPath, alert: alertName))
         CrashPoint.hit("after-history")
         Metrics.write(analysis, spool: spool, directory: config.spool.metricsDirectory)
+        // History and the status site are views: a failure is logged, and the run is reported all the same.
+        do {
+            let began = Date()
+            try Rollup(spool: spool, retention: config.history.retention).record(analysis, changes: changes, mode: spool.permissions.fileMode)
+            let rolled = Date()
+            try site?.write(
+                analysis, state: changes.updated, quiet: quiet.reasons, report: text, retention: config.spool.retention,
+                timeZone: config.notify.timeZone)
+            Log.info(
+                "run \(analysis.run): history rollup in \(String(format: "%.2f", rolled.timeIntervalSince(began))) s, status site in "
+                    + "\(String(format: "%.2f", Date().timeIntervalSince(rolled))) s (\(analysis.results.count) interfaces)")
+        } catch {
+            Log.error("run \(analysis.run): history or status site not written: \(error)")
+        }
         intake.archive(pending.allClaims)
         CrashPoint.hit("after-ack")
         let s = analysis.stats

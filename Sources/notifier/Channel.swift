@@ -72,9 +72,7 @@ struct WebhookChannel: Channel {
     /// The request body and its content type.
     func body(for alert: Alert) throws -> (bytes: [UInt8], contentType: String) {
         guard let template = settings.template else { return (try RecordCoding.encode(alert), "application/json") }
-        let reportName = (alert.reportPath as NSString).lastPathComponent
-        let report = style.reportBaseURL.map { "\($0)/\(reportName)" } ?? alert.reportPath
-        return (Array(template.render(alert, report: report).utf8), settings.contentType)
+        return (Array(template.render(alert, report: style.reportLink(alert)).utf8), settings.contentType)
     }
 
     func deliver(_ alert: Alert, fromPart part: Int, replay: ReplayMark?, stop: @escaping @Sendable () -> Bool) async -> AttemptResult {

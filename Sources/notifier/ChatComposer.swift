@@ -80,10 +80,9 @@ struct ChatComposer {
                 + " · success \(String(format: "%.1f", s.successRate))%")
         for missing in s.missingShards.prefix(3) { head.append(flavor.quote + flavor.warning("shard \(cut(flavor.plain(missing), to: 120))")) }
         for gap in (s.gaps ?? []).prefix(3) { head.append(flavor.quote + flavor.warning(cut(flavor.plain(gap), to: 160))) }
-        let reportName = (alert.reportPath as NSString).lastPathComponent
         let report =
-            style.reportBaseURL.map { flavor.link(cut(flavor.plain(reportName), to: 80), "\($0)/\(reportName)") }
-            ?? cut(flavor.plain(alert.reportPath), to: 300)
+            style.reportBaseURL != nil
+            ? flavor.link(cut(flavor.plain(alert.run), to: 80), style.reportLink(alert)) : cut(flavor.plain(alert.reportPath), to: 300)
         let footer = "\nReport: \(report)" + (mentions.isEmpty ? "" : "\n" + mentions)
 
         // Lines are rendered only while they fit (an alert of 100 000 failures renders a few dozen), and room for
@@ -131,7 +130,10 @@ struct ChatComposer {
 
     private func line(_ t: Transition, color: String, at run: Date) -> String {
         let path = URL(string: t.url).map { $0.path.isEmpty ? "/" : $0.path } ?? t.url
-        var text = "- \(flavor.colored(cut(flavor.plain(t.name), to: 60), color)) \(flavor.code("\(t.method) \(cut(flavor.plain(path), to: 80))")) "
+        // With the status site served, each interface links to its page.
+        let name = cut(flavor.plain(t.name), to: 60)
+        let linked = flavor.colored(style.interfaceLink(t.id).map { flavor.link(name, $0) } ?? name, color)
+        var text = "- \(linked) \(flavor.code("\(t.method) \(cut(flavor.plain(path), to: 80))")) "
         if t.change == .recovered {
             text += "recovered" + (t.previousOutcome.map { " from \($0.summary)" } ?? "")
         } else if let error = t.error, error.hasPrefix("HTTP ") {

@@ -19,8 +19,7 @@ struct EmailChannel: Channel {
     /// The RFC 5322 message, CRLF line ends.
     func message(for alert: Alert, replay: ReplayMark?, now: Date = Date()) -> [UInt8] {
         let subject = "[Vigil] \(alert.tone.emoji) \(alert.headline)" + (replay == nil ? "" : " (re-sent)")
-        let reportName = (alert.reportPath as NSString).lastPathComponent
-        let link = style.reportBaseURL.map { "\($0)/\(reportName)" } ?? alert.reportPath
+        let link = style.reportLink(alert)
         var body = "\(alert.tone.emoji) Vigil: \(alert.headline)\n\n"
         body += "Run \(alert.run) (\(alert.stats.trigger)) · \(style.clock(alert.stats.startedAt, withDate: true))\n"
         body += "\(alert.stats.ok)/\(alert.stats.interfaces) ok · \(alert.stats.failed) failed\n"

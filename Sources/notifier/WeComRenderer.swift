@@ -25,6 +25,14 @@ struct MessageStyle: Sendable {
         self.init(timeZone: notify.timeZone, reportBaseURL: notify.reportBaseURL, now: now)
     }
 
+    /// Where the run's report is: its page on the status site (notify.report_base_url), else its path here.
+    func reportLink(_ alert: Alert) -> String {
+        reportBaseURL.map { "\($0)/\(SiteLayout.runPage(alert.run))" } ?? alert.reportPath
+    }
+
+    /// An interface's page on the status site, when the site is served.
+    func interfaceLink(_ id: String) -> String? { reportBaseURL.map { "\($0)/\(SiteLayout.interfacePage(id))" } }
+
     func clock(_ date: Date, withDate: Bool = false) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

@@ -17,7 +17,9 @@ enum SilenceAction: Equatable {
 
 enum Command: Equatable {
     /// The service: keep the schedule until SIGTERM.
-    case serve
+    case service
+    /// Serve the status site read-only (web.listen) until SIGTERM.
+    case site
     /// One full cycle in the foreground.
     case once
     case check
@@ -32,7 +34,7 @@ enum Command: Equatable {
 }
 
 struct Options {
-    var command = Command.serve
+    var command = Command.service
     var common = CommonOptions()
     /// Multi-host: this orchestrator runs shards index, index+hosts, … of every scheduled run.
     var hosts = 1
@@ -59,6 +61,7 @@ struct Options {
           spool purge NAME... | --queue Q --yes    delete (prints what it would delete without --yes)
           silence add ID|SERVICE|GLOB --for 2h --reason "…" [--by NAME]   probe and report, but neither alert nor remind
           silence ls | silence rm SILENCE-ID   list silences (active and expired), end one
+          serve                the status site (spool/site/, written by the analyzer) read-only on web.listen (127.0.0.1:8080)
           demo [--keep]        a self-contained first run: mock API and webhook receiver on 127.0.0.1, the real programs
           mock-api [--port N] [--latency 50ms]  serve the mock API used by the demo and the benchmarks
         options:
@@ -122,7 +125,8 @@ struct Options {
         }
         let operands = Array(words.dropFirst(2))
         switch words.first {
-        case nil, "serve": options.command = .serve
+        case nil: options.command = .service
+        case "serve": options.command = .site
         case "once": options.command = .once
         case "check": options.command = .check
         case "trigger": options.command = .trigger
@@ -163,7 +167,7 @@ struct Options {
                 options.command = .spool(.purge(names: operands, queue: queue, confirmed: flags.contains("--yes")))
             case let other: throw args.error(.unknownCommand("spool \(other ?? "")", expected: "spool ls, show, requeue or purge"))
             }
-        case let other?: throw args.error(.unknownCommand(other, expected: "once, check, trigger, status, spool, silence, demo or mock-api"))
+        case let other?: throw args.error(.unknownCommand(other, expected: "once, check, trigger, status, spool, silence, serve, demo or mock-api"))
         }
         // Commands without operands take none: `status now` is a mistake, not `status`.
         let takesOperands = ["spool", "silence"].contains(words.first ?? "")
@@ -173,7 +177,7 @@ struct Options {
 
     /// Options each command takes besides --config and --spool (every command but demo and mock-api takes those).
     private static let commandOptions: [String: Set<String>] = [
-        "": ["--hosts", "--host-index"], "serve": ["--hosts", "--host-index"], "once": [], "check": ["--env-file", "--hosts", "--host-index"],
+        "": ["--hosts", "--host-index"], "serve": [], "once": [], "check": ["--env-file", "--hosts", "--host-index"],
         "trigger": [], "status": ["--json"], "spool ls": ["--json", "--queue"], "spool show": [], "spool requeue": ["--queue"],
         "spool purge": ["--queue", "--yes"], "silence add": ["--for", "--reason", "--by"], "silence ls": [], "silence rm": [],
         "demo": ["--keep"], "mock-api": ["--port", "--latency"],

@@ -16,6 +16,7 @@ await Program.main("orchestrator") {
     case .once: return await OnceCommand.run(options)
     case let .demo(keep): return await DemoCommand.run(keep: keep)
     case let .mockAPI(port, latency): return MockAPI.serve(port: port, latency: latency)
-    case .serve: return try await Service.main(options)
+    case .site: return ServeCommand.run(options)
+    case .service: return try await Service.main(options)
     }
 }

@@ -43,7 +43,8 @@ struct MessageTests {
         #expect(contents[2].hasPrefix("## 🔴 Vigil: 1 new failure (down), 1 recovered"), "\(contents[2].prefix(80))")
         #expect(contents[2].contains("was down 7 min"), "\(contents[2])")
         let run = RunID.scheduled(tick: start)
-        #expect(contents[0].contains("Report: [\(run).md](https://vigil.example.com/reports/\(run).md)"), "\(contents[0])")
+        #expect(contents[0].contains("Report: [\(run)](https://vigil.example.com/reports/runs/\(run).html)"), "\(contents[0])")
+        #expect(contents[0].contains("<font color=\"info\">[接口 0](https://vigil.example.com/reports/i/user~api-0.html)</font>"), "\(contents[0])")
         #expect(contents.allSatisfy { $0.contains(" (delayed ") }, "these runs ended long ago: the messages say they are delayed")
     }
 }

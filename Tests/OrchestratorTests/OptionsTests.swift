@@ -12,7 +12,8 @@ import Testing
 struct OptionsTests {
     @Test("commands and their options parse to what they say")
     func valid() throws {
-        #expect(try Options.parse([]).command == .serve)
+        #expect(try Options.parse([]).command == .service)
+        #expect(try Options.parse(["serve", "--config", "c.yaml"]).command == .site)
         #expect(try Options.parse(["once", "--config", "c.yaml"]).common == CommonOptions(configPath: "c.yaml"))
         #expect(try Options.parse(["status", "--spool", "/s"]).common.spoolDirectory == "/s")
         #expect(try Options.parse(["status", "--json"]).command == .status(json: true))
@@ -53,7 +54,7 @@ struct OptionsTests {
         ),
         (["spool", "show"], .missingOperand(command: "spool show", expected: "name a file"), "usage: orchestrator spool show"),
         (["spool", "frobnicate"], .unknownCommand("spool frobnicate", expected: "spool ls, show, requeue or purge"), "usage:"),
-        (["launch"], .unknownCommand("launch", expected: "once, check, trigger, status, spool, silence, demo or mock-api"), "usage:"),
+        (["launch"], .unknownCommand("launch", expected: "once, check, trigger, status, spool, silence, serve, demo or mock-api"), "usage:"),
         (["status", "now"], .unexpectedArgument("now"), "usage: orchestrator status"),
     ]
 

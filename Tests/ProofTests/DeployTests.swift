@@ -20,16 +20,18 @@ struct DeployTests {
         #expect(
             units == [
                 "vigil-analyzer.service", "vigil-notifier.service", "vigil-orchestrator.service", "vigil-prober@.service",
-                "vigil-prober@.timer",
+                "vigil-prober@.timer", "vigil-web.service",
             ])
         var paths: [String] = []
         for unit in units {
             let text = try String(contentsOfFile: repository + "/deploy/systemd/" + unit, encoding: .utf8)
-            for directive in ["NoNewPrivileges=yes", "ProtectSystem=strict", "ReadWritePaths=/var/lib/vigil", "PrivateTmp=yes", "User=vigil"]
+            // The web server only reads the spool.
+            let access = unit == "vigil-web.service" ? "ReadOnlyPaths=/var/lib/vigil" : "ReadWritePaths=/var/lib/vigil"
+            for directive in ["NoNewPrivileges=yes", "ProtectSystem=strict", access, "PrivateTmp=yes", "User=vigil"]
             where unit.hasSuffix(".service") {
                 #expect(text.contains(directive), "\(unit) lacks \(directive)")
             }
-            if unit.hasSuffix(".service"), !unit.contains("prober") {
+            if unit.hasSuffix(".service"), !unit.contains("prober"), unit != "vigil-web.service" {
                 #expect(text.contains("Type=notify") && text.contains("WatchdogSec=") && text.contains("Restart=on-failure"), "\(unit)")
             }
             try dir.write(unit, text.replacingOccurrences(of: "/usr/local/bin/", with: Programs.directory + "/"))

@@ -157,6 +157,18 @@ public struct NotifySettings: Sendable, Equatable {
     public init() {}
 }
 
+/// `history:`
+public struct HistorySettings: Sendable, Equatable {
+    /// Day rollups and incidents older than this are removed.
+    public var retention: Double = 90 * 86_400
+}
+
+/// `web:`: `orchestrator serve`, the read-only server of the status site.
+public struct WebSettings: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port: UInt16 = 8080
+}
+
 /// `spool:`
 public struct SpoolSettings: Sendable, Equatable {
     public var directory: String
@@ -182,6 +194,8 @@ public struct Config: Sendable, Equatable {
     public var services: [String: ServiceSettings] = [:]
     public var alerts = AlertSettings()
     public var notify = NotifySettings()
+    public var history = HistorySettings()
+    public var web = WebSettings()
     public var spool: SpoolSettings
     /// `maintenance:` windows.
     public var maintenance: [MaintenanceWindow] = []

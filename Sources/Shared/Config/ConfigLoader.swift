@@ -61,6 +61,23 @@ public enum ConfigLoader {
         config.notify = readNotify(top.node("notify"), reader, directory)
         readSpool(top.node("spool"), reader, directory, &config)
         config.maintenance = readMaintenance(top.node("maintenance"), reader)
+        if let h = reader.fields(top.node("history"), path: "history") {
+            config.history.retention = h.duration("retention", unit: .days, range: Limits.day...(10 * Limits.year)) ?? config.history.retention
+            h.finish()
+        }
+        if let w = reader.fields(top.node("web"), path: "web"), let listen = w.string("listen") {
+            // host:port, [v6]:port or :port
+            let colon = listen.lastIndex(of: ":")
+            let host = colon.map { String(listen[..<$0]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")) } ?? ""
+            if let colon, let port = UInt16(listen[listen.index(after: colon)...]), port > 0 {
+                config.web = WebSettings(host: host.isEmpty ? "127.0.0.1" : host, port: port)
+            } else {
+                reader.issue(w.node("listen"), "web.listen", "expected host:port such as 127.0.0.1:8080 or :8080, found \"\(listen)\"")
+            }
+            w.finish()
+        } else if let w = reader.fields(top.node("web"), path: "web") {
+            w.finish()
+        }
         checkOneSchedule(root, reader)
         top.finish()
         return config

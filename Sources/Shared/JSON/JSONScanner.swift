@@ -275,6 +275,14 @@ public struct JSONScanner {
         return date
     }
 
+    /// The bytes of the next value, skipped (to hand a nested value to JSONDecoder).
+    public mutating func rawValue() throws -> [UInt8] {
+        skipWhitespace()
+        let start = i
+        try skipValue()
+        return Array(UnsafeBufferPointer(start: base + start, count: i - start))
+    }
+
     /// Skips any value.
     public mutating func skipValue() throws {
         skipWhitespace()

@@ -164,14 +164,16 @@ public enum FileIO {
 
     /// Replaces `path` atomically with `bytes` (tmp file beside it, fsync, rename, fsync dir). For state files
     /// that have a single writer; spool queues use `Queue.publish`, which never replaces.
-    public static func replaceAtomically(_ path: String, with bytes: [UInt8], mode: mode_t = 0o600) throws {
+    /// `durable: false` skips the fsyncs, for views that are written again after every run (the status site):
+    /// a crash leaves the old file or the new one, never half of one.
+    public static func replaceAtomically(_ path: String, with bytes: [UInt8], mode: mode_t = 0o600, durable: Bool = true) throws {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = dir + "/.tmp." + (path as NSString).lastPathComponent + ".\(getpid()).\(SpoolName.nextSequence())"
         let fd = try open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
         do {
             fchmod(fd, mode)
             try writeAll(fd, bytes, path: tmp)
-            try fsync(fd, path: tmp)
+            if durable { try fsync(fd, path: tmp) }
             try close(fd, path: tmp)
         } catch {
             Foundation.close(fd)
@@ -180,12 +182,45 @@ public enum FileIO {
         }
         do {
             try rename(tmp, path)
-            try fsyncDirectory(dir.isEmpty ? "." : dir)
+            if durable { try fsyncDirectory(dir.isEmpty ? "." : dir) }
         } catch {
             Foundation.unlink(tmp)
             throw error
         }
     }
+
+    /// Replaces `path` atomically for a view written again after every run (a status page), without allocating
+    /// a new inode each time: the new bytes go into a hidden twin (`.name.swap`, reused from the last time) that
+    /// renameat2(RENAME_EXCHANGE) swaps with the page in one step. Where the kernel or file system cannot
+    /// exchange, a temporary file and rename() do the same (slower on ext4 with many pages).
+    public static func replaceView(_ path: String, with bytes: [UInt8], mode: mode_t) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        let twin = dir + "/." + (path as NSString).lastPathComponent + ".swap"
+        guard let exchange = renameExchange, status(path) != nil else {
+            return try replaceAtomically(path, with: bytes, mode: mode, durable: false)
+        }
+        let fd = try open(twin, O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
+        do {
+            fchmod(fd, mode)
+            try writeAll(fd, bytes, path: twin)
+            try close(fd, path: twin)
+        } catch {
+            Foundation.close(fd)
+            throw error
+        }
+        // AT_FDCWD (-100), RENAME_EXCHANGE (1 << 1).
+        if exchange(-100, twin, -100, path, 2) != 0 {
+            try replaceAtomically(path, with: bytes, mode: mode, durable: false)
+        }
+    }
+
+    private typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+
+    /// glibc's renameat2 (2.28 and later), looked up at run time: the Glibc module does not declare it.
+    nonisolated(unsafe) private static let renameExchange: Renameat2? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
+        return unsafeBitCast(symbol, to: Renameat2.self)
+    }()
 
     /// A pipe whose ends are close-on-exec (and non-blocking when asked).
     public static func makePipe(nonBlocking: Bool = false) -> (read: Int32, write: Int32) {

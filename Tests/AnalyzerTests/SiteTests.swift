@@ -1,0 +1,84 @@
+// The status site against the spool: pages that parse as XHTML and whose figures (failing list, uptime,
+// incidents with start and end) are the facts of the runs that were published.
+
+import Foundation
+import Shared
+import TestSupport
+import Testing
+
+@Suite("Status site", .ownThread)
+struct SiteTests {
+    @Test("the failing list, uptime and incidents on the pages are those of the runs")
+    func facts() throws {
+        let f = try AnalyzerFixture()
+        // Four runs 15 minutes apart: user/login fails in the first and recovers; nurse/list fails in the last;
+        // admin/export is always ok.
+        let plan: [[String: Outcome]] = [
+            ["user/login": .http503, "nurse/list": .ok, "admin/export": .ok],
+            ["user/login": .ok, "nurse/list": .ok, "admin/export": .ok],
+            ["user/login": .ok, "nurse/list": .ok, "admin/export": .ok],
+            ["user/login": .ok, "nurse/list": .timeout, "admin/export": .ok],
+        ]
+        var runs: [String] = []
+        for (i, outcomes) in plan.enumerated() {
+            let start = t0.addingTimeInterval(Double(i) * 900)
+            let run = RunID.scheduled(tick: start)
+            runs.append(run)
+            try f.publishBatch(
+                run: run, results: outcomes.sorted { $0.key < $1.key }.map { AnalyzerFixture.result($0.key, $0.value, run: run, at: start) },
+                start: start)
+            let analyzed = try f.analyzeOnce()
+            #expect(analyzed.exitCode == 0, "\(analyzed.stderr)")
+        }
+        let site = f.dir.url("spool/site")
+        let index = XHTMLPage(try String(contentsOfFile: site + "/index.html", encoding: .utf8))
+        #expect(index.error == nil, "\(index.error ?? "")")
+        let failing = index.byClass("failing").compactMap { $0.attributes["data-id"] }
+        #expect(failing == ["nurse/list"], "only what fails now")
+        #expect(index.byID("failing")?.text == "Failing now (1 of 3)")
+
+        let login = XHTMLPage(try String(contentsOfFile: site + "/" + SiteLayout.interfacePage("user/login"), encoding: .utf8))
+        #expect(login.error == nil, "\(login.error ?? "")")
+        #expect(login.byID("uptime-24h")?.text == "75.00 %" && login.byID("uptime-7d")?.text == "75.00 %", "3 of 4 runs ok")
+        let incidents = login.byClass("incident")
+        #expect(incidents.count == 1)
+        let cells = incidents.first.map { login.children(of: $0, named: "td").map(\.text) } ?? []
+        // Asia/Shanghai (notify.timezone): 15:00Z is 23:00.
+        #expect(cells.prefix(4) == ["2026-11-22 23:00:00 GMT+8", "2026-11-22 23:15:00 GMT+8", "15m", "http_503"], "\(cells)")
+
+        let list = XHTMLPage(try String(contentsOfFile: site + "/" + SiteLayout.interfacePage("nurse/list"), encoding: .utf8))
+        let open = list.byClass("incident").first.map { list.children(of: $0, named: "td").map(\.text) } ?? []
+        #expect(open.prefix(2) == ["2026-11-22 23:45:00 GMT+8", "ongoing"], "\(open)")
+        let service = XHTMLPage(try String(contentsOfFile: site + "/" + SiteLayout.servicePage("admin"), encoding: .utf8))
+        #expect(service.error == nil && service.byClass("uptime-24h").map(\.text) == ["100.00 %"])
+        for run in runs {
+            let page = XHTMLPage(try String(contentsOfFile: site + "/" + SiteLayout.runPage(run), encoding: .utf8))
+            #expect(page.error == nil && page.elements.contains { $0.name == "h1" && $0.text == "Vigil report — run \(run)" }, "\(run)")
+        }
+        // The rollup is what the figures come from, and reads with jq-like tools: one JSON object a line.
+        let day = try f.dir.read("spool/state/history/days/2026-11-22.ndjson").split(separator: "\n")
+        #expect(day.count == 4 && day[0].contains(#""kind":"history_day""#) && day.dropFirst().allSatisfy { $0.contains(#""runs":4"#) })
+        // A run redone (the analyzer killed after the rollup) is not counted twice.
+        #expect(try f.analyzeOnce().exitCode == 0)
+        #expect(
+            try f.dir.read("spool/state/history/days/2026-11-22.ndjson").split(separator: "\n").dropFirst().allSatisfy { $0.contains(#""runs":4"#) })
+    }
+
+    @Test("text from the targets is escaped: a page stays well-formed whatever the answer said")
+    func escaping() throws {
+        let f = try AnalyzerFixture()
+        let run = RunID.scheduled(tick: t0)
+        var hostile = AnalyzerFixture.result("user/x", .assertion, run: run, at: t0)
+        hostile.name = "<script>alert(1)</script> & \"quotes\" \u{1}"
+        hostile.error = "</pre><b>not markup</b> ]]> &amp;"
+        hostile.response = HTTPExcerpt(headers: ["Content-Type": "text/html"], body: "<html><body onload=x()>\u{7}</body>")
+        try f.publishBatch(run: run, results: [hostile], start: t0)
+        #expect(try f.analyzeOnce().exitCode == 0)
+        for page in [SiteLayout.interfacePage("user/x"), "index.html", SiteLayout.servicePage("user"), SiteLayout.runPage(run)] {
+            let text = try String(contentsOfFile: f.dir.url("spool/site/" + page), encoding: .utf8)
+            let parsed = XHTMLPage(text)
+            #expect(parsed.error == nil, "\(page): \(parsed.error ?? "")")
+            #expect(!parsed.elements.contains { $0.name == "script" || $0.name == "b" }, "\(page): markup from the target became markup")
+        }
+    }
+}
