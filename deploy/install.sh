@@ -4,9 +4,11 @@
 #
 #   deploy/install.sh [--prefix DIR] [--dry-run] [--no-build] [--bin-dir DIR] [--no-user] [--user NAME]
 #
-#   --prefix DIR   install under DIR as if it were / (a staging root; default /)
+#   --prefix DIR   install under DIR as if it were / (a staging root; default /): only files under DIR are
+#                  written; the host's users, groups and services are never touched
 #   --dry-run      print what would be done, change nothing
-#   --no-build     do not run `swift build -c release`; take the binaries from --bin-dir
+#   --no-build     do not run `swift build -c release`; take the binaries from --bin-dir (as root, always use
+#                  it: build first as yourself, then `sudo deploy/install.sh --no-build`)
 #   --bin-dir DIR  where the built binaries are (default .build/release)
 #   --no-user      do not create the system user
 #   --user NAME    the service user and group (default vigil)
@@ -61,14 +63,22 @@ directory() {  # directory PATH MODE
     [ "$dry" = 1 ] || echo "created    $1/"
 }
 
+staging=0
+[ "$root" != "" ] && staging=1
 if [ "$build" = 1 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "install.sh: refusing to build as root (it would leave root-owned files in .build/ and sudo's PATH often has no swift)." >&2
+        echo "  build first as yourself: swift build -c release" >&2
+        echo "  then install:            sudo deploy/install.sh --no-build" >&2
+        exit 2
+    fi
     run swift build -c release
 fi
 for p in $programs; do
     [ "$dry" = 1 ] || [ -x "$bin_dir/$p" ] || { echo "install.sh: $bin_dir/$p is missing: build first (swift build -c release)" >&2; exit 1; }
 done
 
-if [ "$make_user" = 1 ] && ! getent passwd "$user" >/dev/null; then
+if [ "$make_user" = 1 ] && [ "$staging" = 0 ] && ! getent passwd "$user" >/dev/null; then
     if [ "$(id -u)" = 0 ]; then
         run useradd --system --user-group --home-dir /var/lib/vigil --shell /usr/sbin/nologin "$user"
     else
@@ -76,7 +86,8 @@ if [ "$make_user" = 1 ] && ! getent passwd "$user" >/dev/null; then
     fi
 fi
 
-for p in $programs; do put "$bin_dir/$p" "$root/usr/local/bin/$p" 0755; done
+# Installed as vigil-<program>: distinct names, and the journal's identifiers (the programs find each other so).
+for p in $programs; do put "$bin_dir/$p" "$root/usr/local/bin/vigil-$p" 0755; done
 for unit in deploy/systemd/*; do put "$unit" "$root/etc/systemd/system/$(basename "$unit")" 0644; done
 
 tmp=$(mktemp -d)
@@ -97,17 +108,26 @@ printf '%s\n' "# Secrets for Vigil (read by the systemd units; keep this file 06
     "# USER_API_PASSWORD=..." > "$tmp/vigil.env"
 put_once "$tmp/vigil.env" "$root/etc/vigil/vigil.env" 0600
 
-directory "$root/var/lib/vigil" 0700
-directory "$root/var/lib/vigil/spool" 0700
+# 0710: the vigil group may pass through to spool/metrics/ (0750, files 0640) and nothing else; add
+# node_exporter's user to the group to let it read the metrics (docs/operating-guide.md, Metrics).
+directory "$root/var/lib/vigil" 0710
+directory "$root/var/lib/vigil/spool" 0710
 for doc in docs/*.md; do put "$doc" "$root/usr/local/share/doc/vigil/$(basename "$doc")" 0644; done
 
-if [ "$(id -u)" = 0 ] && getent passwd "$user" >/dev/null; then
+if [ "$staging" = 0 ] && [ "$(id -u)" = 0 ] && getent passwd "$user" >/dev/null; then
     run chown "$user:$user" "$root/var/lib/vigil" "$root/var/lib/vigil/spool"
     run chgrp "$user" "$root/etc/vigil" "$root/etc/vigil/config.yaml"
 fi
 if [ "$root" = "" ] && [ "$dry" = 0 ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
     systemctl daemon-reload
 fi
-echo "next: put secrets in $root/etc/vigil/vigil.env, check the config with"
-echo "  sudo cat /etc/vigil/vigil.env | sudo -u $user /usr/local/bin/orchestrator check --config /etc/vigil/config.yaml --env-file /dev/stdin"
-echo "then: systemctl enable --now vigil-analyzer vigil-notifier vigil-orchestrator"
+if [ "$staging" = 1 ]; then
+    echo "staged under $root (nothing outside it was changed). On the target machine, after copying $root/ to /:"
+    echo "  sudo useradd --system --user-group --home-dir /var/lib/vigil --shell /usr/sbin/nologin $user"
+    echo "  sudo chown $user:$user /var/lib/vigil /var/lib/vigil/spool; sudo chgrp $user /etc/vigil /etc/vigil/config.yaml"
+    echo "then put secrets in /etc/vigil/vigil.env and: systemctl enable --now vigil-analyzer vigil-notifier vigil-orchestrator"
+else
+    echo "next: put secrets in /etc/vigil/vigil.env, check the config with"
+    echo "  sudo cat /etc/vigil/vigil.env | sudo -u $user /usr/local/bin/vigil-orchestrator check --config /etc/vigil/config.yaml --env-file /dev/stdin"
+    echo "then: systemctl enable --now vigil-analyzer vigil-notifier vigil-orchestrator (and vigil-web for the status site)"
+fi

@@ -307,3 +307,9 @@ int vigil_curl_smtp_send(const struct vigil_smtp_message *message, long *respons
     curl.slist_free_all(recipients);
     return result;
 }
+
+// The git revision built in: deploy/build-deb.sh (and anyone) passes -Xcc -DVIGIL_GIT_REVISION=\"abc1234\".
+#ifndef VIGIL_GIT_REVISION
+#define VIGIL_GIT_REVISION ""
+#endif
+const char *vigil_git_revision(void) { return VIGIL_GIT_REVISION; }

@@ -48,9 +48,12 @@ struct Deployment {
     var runHistory: String { spool.stateDirectory + "/orchestrator-runs.ndjson" }
 }
 
-/// The executables beside this one.
+/// The executables beside this one: `vigil-prober` as installed by the package, `prober` in the build tree.
 enum Programs {
-    static func path(_ name: String) -> String { Paths.executableDirectory + "/" + name }
+    static func path(_ name: String) -> String {
+        let installed = Paths.executableDirectory + "/vigil-" + name
+        return access(installed, X_OK) == 0 ? installed : Paths.executableDirectory + "/" + name
+    }
 
     /// The sibling programs a run needs that are missing (e.g. after `swift run orchestrator`, which builds only
     /// the orchestrator), with the message to print.

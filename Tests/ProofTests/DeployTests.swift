@@ -34,7 +34,8 @@ struct DeployTests {
             if unit.hasSuffix(".service"), !unit.contains("prober"), unit != "vigil-web.service" {
                 #expect(text.contains("Type=notify") && text.contains("WatchdogSec=") && text.contains("Restart=on-failure"), "\(unit)")
             }
-            try dir.write(unit, text.replacingOccurrences(of: "/usr/local/bin/", with: Programs.directory + "/"))
+            #expect(text.contains("SyslogIdentifier=vigil-") || !unit.hasSuffix(".service"), "\(unit)")
+            try dir.write(unit, text.replacingOccurrences(of: "/usr/local/bin/vigil-", with: Programs.directory + "/"))
             paths.append(dir.url(unit))
         }
         let verify = try ChildProcess(
@@ -42,6 +43,30 @@ struct DeployTests {
             stderr: .capture)
         let ended = verify.wait()
         #expect(ended == .exited(0), "systemd-analyze verify: \(verify.output())")
+    }
+
+    @Test("every service unit's systemd-analyze security exposure is 3.0 or below", .enabled(if: hasSystemdAnalyze))
+    func exposure() throws {
+        for unit in try FileManager.default.contentsOfDirectory(atPath: repository + "/deploy/systemd").sorted() where unit.hasSuffix(".service") {
+            let child = try ChildProcess(
+                executable: "/usr/bin/systemd-analyze", arguments: ["security", "--offline=true", repository + "/deploy/systemd/" + unit],
+                stdout: .capture, stderr: .discard)
+            _ = child.wait()
+            let line = child.output().split(separator: "\n").last { $0.contains("Overall exposure level") } ?? ""
+            let figure = line.split(separator: " ").compactMap { Double($0) }.first
+            #expect(figure != nil && figure! <= 3.0, "\(unit): \(line)")
+        }
+    }
+
+    @Test("install.sh refuses to build as root: build as yourself, install with --no-build", .enabled(if: getuid() == 0))
+    func noBuildAsRoot() throws {
+        let dir = TemporaryDirectory("install-root")
+        let child = try ChildProcess(
+            executable: "/bin/bash", arguments: [repository + "/deploy/install.sh", "--prefix", dir.url("root")], stdout: .capture,
+            stderr: .capture)
+        #expect(child.wait() == .exited(2))
+        #expect(child.output().contains("refusing to build as root"), "\(child.output())")
+        #expect(!FileManager.default.fileExists(atPath: dir.url("root")))
     }
 
     @Test("install.sh: dry run changes nothing; a staging install has the right modes; a second run changes nothing")
@@ -59,18 +84,24 @@ struct DeployTests {
             let ended = child.wait()
             return ProgramRun(termination: ended, stdout: child.output(), stderr: "")
         }
+        let passwd = try? String(contentsOfFile: "/etc/passwd", encoding: .utf8)
+        defer { #expect((try? String(contentsOfFile: "/etc/passwd", encoding: .utf8)) == passwd, "a staging install leaves /etc/passwd alone") }
         let dry = try install(["--dry-run"])
         #expect(dry.exitCode == 0, "\(dry.stdout)")
-        #expect(dry.stdout.contains("would install \(root)/usr/local/bin/orchestrator"))
+        #expect(dry.stdout.contains("would install \(root)/usr/local/bin/vigil-orchestrator"))
+        #expect(
+            !dry.stdout.contains("would run: useradd") && !dry.stdout.contains("would run: chown"), "a staging install never touches the host's users"
+        )
         #expect(!FileManager.default.fileExists(atPath: root), "a dry run creates nothing")
 
         let first = try install([])
         #expect(first.exitCode == 0, "\(first.stdout)")
         let mode = { (path: String) in (FileIO.status(root + path)?.st_mode ?? 0) & 0o7777 }
-        #expect(mode("/usr/local/bin/prober") == 0o755)
+        #expect(mode("/usr/local/bin/vigil-prober") == 0o755)
         #expect(mode("/etc/systemd/system/vigil-orchestrator.service") == 0o644)
         #expect(mode("/etc/vigil/config.yaml") == 0o640 && mode("/etc/vigil/vigil.env") == 0o600)
-        #expect(mode("/var/lib/vigil/spool") == 0o700)
+        #expect(mode("/var/lib/vigil/spool") == 0o710 && mode("/var/lib/vigil") == 0o710)
+        #expect(first.stdout.contains("staged under \(root) (nothing outside it was changed)"), "\(first.stdout)")
         #expect(FileManager.default.fileExists(atPath: root + "/etc/vigil/Interface-pool/user/profile/get-info.yaml"))
         let config = try String(contentsOfFile: root + "/etc/vigil/config.yaml", encoding: .utf8)
         #expect(config.contains("dir: /var/lib/vigil/spool"))

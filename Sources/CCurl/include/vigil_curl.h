@@ -87,4 +87,7 @@ struct vigil_smtp_message {
 /// `response` gets the server's last reply code (250, 535, 550, …), `error` (256 bytes) libcurl's words.
 int vigil_curl_smtp_send(const struct vigil_smtp_message *message, long *response, char *error);
 
+/// The git revision given at build time (-Xcc -DVIGIL_GIT_REVISION=\"…\"), or "".
+const char *vigil_git_revision(void);
+
 #endif

@@ -9,8 +9,9 @@ public enum TextfileCollector {
     /// Writes `text` to `directory/name`; failures are logged, never fatal (metrics are a side channel).
     public static func write(_ text: String, to directory: String, name: String) {
         do {
-            try FileIO.makeDirectory(directory, mode: 0o755)
-            try FileIO.replaceAtomically(directory + "/" + name, with: Array(text.utf8), mode: 0o644)
+            try FileIO.makeDirectory(directory, mode: 0o750)
+            // Group-readable: node_exporter reads it as a member of the service's group.
+            try FileIO.replaceAtomically(directory + "/" + name, with: Array(text.utf8), mode: 0o640)
         } catch {
             Log.warning("cannot write metrics to \(directory)/\(name): \(error)")
         }

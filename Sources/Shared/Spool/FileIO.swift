@@ -217,7 +217,7 @@ public enum FileIO {
     private typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
 
     /// glibc's renameat2 (2.28 and later), looked up at run time: the Glibc module does not declare it.
-    nonisolated(unsafe) private static let renameExchange: Renameat2? = {
+    private static let renameExchange: Renameat2? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
         return unsafeBitCast(symbol, to: Renameat2.self)
     }()

@@ -122,6 +122,12 @@ public struct Spool: Sendable {
             try FileIO.makeDirectory(dir, mode: permissions.directoryMode)
         }
         chmod(tokensDirectory, 0o700)
+        // The service's group may pass through the spool to metrics/ (and read nothing else): node_exporter's
+        // textfile collector joins the group to read the metrics.
+        if permissions == .private {
+            chmod(root, 0o710)
+            chmod(metricsDirectory, 0o750)
+        }
     }
 
     /// Deletes files in `directory` whose mtime is older than `age` (retention of reports, sent alerts and

@@ -111,16 +111,20 @@ struct QueueTests {
         #expect(queue.pending() == ["x.ndjson"])
     }
 
-    @Test("files are created 0600 and directories 0700")
+    @Test("files are created 0600 and directories 0700; the root 0710 and metrics/ 0750 for the group that reads metrics")
     func modes() throws {
         let dir = TemporaryDirectory("modes")
         let spool = try dir.spool()
         try spool.results.publish(name: "m.ndjson", bytes: [10])
         let file = try #require(FileIO.status(spool.results.newDirectory + "/m.ndjson"))
         #expect(file.st_mode & 0o777 == 0o600)
-        for path in [spool.root, spool.results.newDirectory, spool.tokensDirectory, spool.quarantineDirectory] {
+        for path in [spool.results.newDirectory, spool.tokensDirectory, spool.quarantineDirectory, spool.stateDirectory] {
             #expect((FileIO.status(path)?.st_mode ?? 0) & 0o777 == 0o700, "\(path)")
         }
+        #expect((FileIO.status(spool.root)?.st_mode ?? 0) & 0o777 == 0o710)
+        #expect((FileIO.status(spool.metricsDirectory)?.st_mode ?? 0) & 0o777 == 0o750)
+        TextfileCollector.write("vigil_x 1\n", to: spool.metricsDirectory, name: "m.prom")
+        #expect((FileIO.status(spool.metricsDirectory + "/m.prom")?.st_mode ?? 0) & 0o777 == 0o640)
     }
 
     @Test("the free-space floor refuses to start a file")
