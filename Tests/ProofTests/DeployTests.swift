@@ -58,6 +58,50 @@ struct DeployTests {
         }
     }
 
+    @Test(
+        "the .deb holds the vigil-* binaries, the units, the conffiles with their modes and the maintainer scripts",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/dpkg-deb"), "needs dpkg-deb"))
+    func debianPackage() throws {
+        let dir = TemporaryDirectory("deb")
+        let build = try ChildProcess(
+            executable: "/bin/bash", arguments: [repository + "/deploy/build-deb.sh", "--no-build", "--bin-dir", Programs.directory, "--out", dir.path],
+            stdout: .capture, stderr: .capture)
+        #expect(build.wait(timeout: 300) == .exited(0), "\(build.output())")
+        let deb = build.output().trimmingCharacters(in: .whitespacesAndNewlines)
+        func dpkg(_ arguments: [String]) throws -> String {
+            let child = try ChildProcess(executable: "/usr/bin/dpkg-deb", arguments: arguments, stdout: .capture, stderr: .discard)
+            #expect(child.wait(timeout: 60) == .exited(0))
+            return child.output()
+        }
+        let info = try dpkg(["--info", deb])
+        #expect(info.contains("Package: vigil") && info.contains("Version: \(Version.vigil)") && info.contains("Depends: libcurl4"))
+        for script in ["postinst", "prerm", "postrm", "conffiles"] { #expect(info.contains(" \(script) "), "\(script) missing: \(info)") }
+        let contents = try dpkg(["--contents", deb])
+        func entry(_ path: String) -> String? { contents.split(separator: "\n").first { $0.hasSuffix(" ." + path) }.map(String.init) }
+        for program in ["orchestrator", "prober", "analyzer", "notifier"] {
+            #expect(entry("/usr/bin/vigil-\(program)")?.hasPrefix("-rwxr-xr-x root/root") == true, "vigil-\(program)")
+        }
+        #expect(entry("/etc/vigil/vigil.env")?.hasPrefix("-rw------- root/root") == true)
+        #expect(entry("/etc/vigil/config.yaml")?.hasPrefix("-rw-r----- root/root") == true)
+        for unit in ["vigil-orchestrator.service", "vigil-analyzer.service", "vigil-notifier.service", "vigil-web.service", "vigil-prober@.service"] {
+            #expect(entry("/lib/systemd/system/\(unit)")?.hasPrefix("-rw-r--r--") == true, "\(unit)")
+        }
+        let control = dir.url("control")
+        _ = try dpkg(["--control", deb, control])
+        let conffiles = try String(contentsOfFile: control + "/conffiles", encoding: .utf8).split(separator: "\n")
+        #expect(conffiles.contains("/etc/vigil/config.yaml") && conffiles.contains("/etc/vigil/vigil.env"))
+        #expect(conffiles.contains("/etc/vigil/Interface-pool/user/profile/get-info.yaml"))
+        let postinst = try String(contentsOfFile: control + "/postinst", encoding: .utf8)
+        #expect(postinst.contains("adduser --system --group") && postinst.contains("install -d -o vigil -g vigil -m 0710 /var/lib/vigil"))
+        let postrm = try String(contentsOfFile: control + "/postrm", encoding: .utf8)
+        #expect(postrm.contains("VIGIL_PURGE_SPOOL") && postrm.contains("rm -rf /etc/vigil"))
+        // The packaged units run the packaged binaries.
+        let unpacked = dir.url("root")
+        _ = try dpkg(["-x", deb, unpacked])
+        let unit = try String(contentsOfFile: unpacked + "/lib/systemd/system/vigil-orchestrator.service", encoding: .utf8)
+        #expect(unit.contains("ExecStart=/usr/bin/vigil-orchestrator --config /etc/vigil/config.yaml") && !unit.contains("/usr/local/"))
+    }
+
     @Test("install.sh refuses to build as root: build as yourself, install with --no-build", .enabled(if: getuid() == 0))
     func noBuildAsRoot() throws {
         let dir = TemporaryDirectory("install-root")
