@@ -64,7 +64,8 @@ struct DeployTests {
     func debianPackage() throws {
         let dir = TemporaryDirectory("deb")
         let build = try ChildProcess(
-            executable: "/bin/bash", arguments: [repository + "/deploy/build-deb.sh", "--no-build", "--bin-dir", Programs.directory, "--out", dir.path],
+            executable: "/bin/bash",
+            arguments: [repository + "/deploy/build-deb.sh", "--no-build", "--bin-dir", Programs.directory, "--out", dir.path],
             stdout: .capture, stderr: .capture)
         #expect(build.wait(timeout: 300) == .exited(0), "\(build.output())")
         let deb = build.output().trimmingCharacters(in: .whitespacesAndNewlines)
