@@ -31,6 +31,8 @@ enum Command: Equatable {
     case demo(keep: Bool)
     /// Serve the mock API (demo and benchmarks) until SIGTERM.
     case mockAPI(port: UInt16, latency: Double)
+    /// Interface files from an API document.
+    case importSpec(ImportRequest)
 }
 
 struct Options {
@@ -61,6 +63,8 @@ struct Options {
           spool purge NAME... | --queue Q --yes    delete (prints what it would delete without --yes)
           silence add ID|SERVICE|GLOB --for 2h --reason "…" [--by NAME]   probe and report, but neither alert nor remind
           silence ls | silence rm SILENCE-ID   list silences (active and expired), end one
+          import openapi|swagger FILE --service NAME [--out DIR] [--only GET,HEAD] [--tag T] [--base-url URL] [--dry-run] [--prune]
+                               one interface file per operation under Interface-pool/NAME/; edited files are kept
           serve                the status site (spool/site/, written by the analyzer) read-only on web.listen (127.0.0.1:8080)
           demo [--keep]        a self-contained first run: mock API and webhook receiver on 127.0.0.1, the real programs
           mock-api [--port N] [--latency 50ms]  serve the mock API used by the demo and the benchmarks
@@ -81,6 +85,7 @@ struct Options {
         var silenceFor: Double?
         var reason: String?
         var by: String?
+        var importRequest = ImportRequest(format: "", file: "", service: "")
         var given: [String] = []
         var helpRequested = false
         while let argument = args.next() {
@@ -106,6 +111,17 @@ struct Options {
             case "--reason": reason = try args.value(for: argument)
             case "--by": by = try args.value(for: argument)
             case "--env-file": options.environmentFiles.append(try args.value(for: argument))
+            case "--service": importRequest.service = try args.value(for: argument)
+            case "--out": importRequest.out = try args.value(for: argument)
+            case "--only":
+                importRequest.only = try args.value(for: argument, expected: "HTTP methods such as GET,HEAD") { text in
+                    let methods = text.uppercased().split(separator: ",").map(String.init)
+                    return methods.allSatisfy(InterfaceDefinition.methods.contains) && !methods.isEmpty ? methods : nil
+                }
+            case "--tag": importRequest.tag = try args.value(for: argument)
+            case "--base-url": importRequest.baseURL = try args.value(for: argument)
+            case "--dry-run": importRequest.dryRun = true
+            case "--prune": importRequest.prune = true
             case "--json", "--yes", "--keep": flags.insert(argument)
             default:
                 guard !argument.hasPrefix("-") else { throw args.unknown(argument) }
@@ -123,7 +139,7 @@ struct Options {
         guard options.hostIndex <= options.hosts else {
             throw args.error(.conflict("--host-index \(options.hostIndex) is larger than --hosts \(options.hosts)"))
         }
-        let operands = Array(words.dropFirst(2))
+        let operands = words.first == "import" ? Array(words.dropFirst(3)) : Array(words.dropFirst(2))
         switch words.first {
         case nil: options.command = .service
         case "serve": options.command = .site
@@ -133,6 +149,20 @@ struct Options {
         case "status": options.command = .status(json: flags.contains("--json"))
         case "demo": options.command = .demo(keep: flags.contains("--keep"))
         case "mock-api": options.command = .mockAPI(port: port, latency: latency)
+        case "import":
+            guard operands.isEmpty else { throw args.error(.unexpectedArgument(operands[0])) }
+            let rest = Array(words.dropFirst())
+            guard rest.count == 2 else {
+                throw args.error(.missingOperand(command: "import", expected: "name the format (openapi or swagger) and the file"))
+            }
+            guard ["openapi", "swagger"].contains(rest[0]) else {
+                throw args.error(
+                    .invalidValue(option: "import", found: rest[0], expected: "openapi or swagger (postman and har are not supported yet)"))
+            }
+            guard !importRequest.service.isEmpty else { throw args.error(.missingOperand(command: "import", expected: "--service NAME")) }
+            importRequest.format = rest[0]
+            importRequest.file = rest[1]
+            options.command = .importSpec(importRequest)
         case "silence":
             switch words.dropFirst().first {
             case "add":
@@ -167,10 +197,11 @@ struct Options {
                 options.command = .spool(.purge(names: operands, queue: queue, confirmed: flags.contains("--yes")))
             case let other: throw args.error(.unknownCommand("spool \(other ?? "")", expected: "spool ls, show, requeue or purge"))
             }
-        case let other?: throw args.error(.unknownCommand(other, expected: "once, check, trigger, status, spool, silence, serve, demo or mock-api"))
+        case let other?:
+            throw args.error(.unknownCommand(other, expected: "once, check, trigger, status, spool, silence, import, serve, demo or mock-api"))
         }
         // Commands without operands take none: `status now` is a mistake, not `status`.
-        let takesOperands = ["spool", "silence"].contains(words.first ?? "")
+        let takesOperands = ["spool", "silence", "import"].contains(words.first ?? "")
         if !takesOperands, words.count > 1 { throw args.error(.unexpectedArgument(words[1])) }
         return options
     }
@@ -181,6 +212,7 @@ struct Options {
         "trigger": [], "status": ["--json"], "spool ls": ["--json", "--queue"], "spool show": [], "spool requeue": ["--queue"],
         "spool purge": ["--queue", "--yes"], "silence add": ["--for", "--reason", "--by"], "silence ls": [], "silence rm": [],
         "demo": ["--keep"], "mock-api": ["--port", "--latency"],
+        "import": ["--service", "--out", "--only", "--tag", "--base-url", "--dry-run", "--prune"],
     ]
 
     private static func allowed(_ flag: String, in command: String) -> Bool {

@@ -17,6 +17,7 @@ await Program.main("orchestrator") {
     case let .demo(keep): return await DemoCommand.run(keep: keep)
     case let .mockAPI(port, latency): return MockAPI.serve(port: port, latency: latency)
     case .site: return ServeCommand.run(options)
+    case let .importSpec(request): return ImportCommand.run(request, options)
     case .service: return try await Service.main(options)
     }
 }

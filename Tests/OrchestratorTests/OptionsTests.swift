@@ -54,7 +54,7 @@ struct OptionsTests {
         ),
         (["spool", "show"], .missingOperand(command: "spool show", expected: "name a file"), "usage: orchestrator spool show"),
         (["spool", "frobnicate"], .unknownCommand("spool frobnicate", expected: "spool ls, show, requeue or purge"), "usage:"),
-        (["launch"], .unknownCommand("launch", expected: "once, check, trigger, status, spool, silence, serve, demo or mock-api"), "usage:"),
+        (["launch"], .unknownCommand("launch", expected: "once, check, trigger, status, spool, silence, import, serve, demo or mock-api"), "usage:"),
         (["status", "now"], .unexpectedArgument("now"), "usage: orchestrator status"),
     ]
 
