@@ -30,16 +30,44 @@ enum ImportCommand {
     static func run(_ request: ImportRequest, _ options: Options) -> Int32 {
         let root: Node
         do {
-            root = try DocumentParser.parse(path: request.file, displayName: request.file)
+            // Postman collections and HAR files are JSON whatever their extension.
+            root =
+                ["postman", "har"].contains(request.format)
+                ? try JSONDocument.parse(try DocumentParser.text(path: request.file, displayName: request.file))
+                : try DocumentParser.parse(path: request.file, displayName: request.file)
         } catch {
             Log.error("\(error)")
             return 2
         }
         let document = JSONValue(node: root)
-        let isSwagger = document.value(at: "swagger")?.text?.hasPrefix("2") == true
-        guard isSwagger || document.value(at: "openapi")?.text?.hasPrefix("3") == true else {
-            Log.error("\(request.file): neither an OpenAPI 3 document (openapi: 3.x) nor Swagger 2 (swagger: \"2.0\")")
-            return 2
+        let operations: [OpenAPIOperation]
+        let suggestion: String
+        switch request.format {
+        case "postman":
+            guard document.value(at: "info.schema")?.text?.contains("collection/v2") == true || document.value(at: "item") != nil else {
+                Log.error("\(request.file): not a Postman collection v2.1 (info.schema and item expected)")
+                return 2
+            }
+            let collection = PostmanCollection(document)
+            operations = collection.operations()
+            suggestion = collection.suggestion(service: request.service, baseURL: request.baseURL)
+        case "har":
+            guard case .array? = document.value(at: "log.entries") else {
+                Log.error("\(request.file): not a HAR file (log.entries expected)")
+                return 2
+            }
+            let har = HARLog(document)
+            operations = har.operations()
+            suggestion = har.suggestion(service: request.service, baseURL: request.baseURL)
+        default:
+            let isSwagger = document.value(at: "swagger")?.text?.hasPrefix("2") == true
+            guard isSwagger || document.value(at: "openapi")?.text?.hasPrefix("3") == true else {
+                Log.error("\(request.file): neither an OpenAPI 3 document (openapi: 3.x) nor Swagger 2 (swagger: \"2.0\")")
+                return 2
+            }
+            let spec = OpenAPIDocument(document, swagger: isSwagger)
+            operations = spec.operations()
+            suggestion = spec.suggestion(service: request.service, baseURL: request.baseURL)
         }
         let pool: String
         if let out = request.out {
@@ -48,13 +76,12 @@ enum ImportCommand {
             pool = (try? options.common.loadConfig())?.monitor.interfacePool ?? "Interface-pool"
         }
         let directory = pool + "/" + request.service
-        let spec = OpenAPIDocument(document, swagger: isSwagger)
         var written: [String: String] = [:]
         var summary: [String] = []
-        for operation in spec.operations() {
+        for operation in operations {
             guard request.only.isEmpty || request.only.contains(operation.method) else { continue }
             if let tag = request.tag, !operation.tags.contains(tag) { continue }
-            let name = operation.fileName
+            let name = (operation.folder.map { $0 + "/" } ?? "") + operation.fileName
             guard written[name] == nil else {
                 summary.append("skipped    \(operation.method) \(operation.path): a second operation would be \(name).yaml")
                 continue
@@ -75,6 +102,8 @@ enum ImportCommand {
                 summary.append((existing == nil ? "written    " : "updated    ") + path + (request.dryRun ? " (dry run)" : ""))
                 if !request.dryRun {
                     do {
+                        try FileManager.default.createDirectory(
+                            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                         try FileIO.replaceAtomically(path, with: Array(text.utf8), mode: 0o644)
                     } catch {
                         Log.error("cannot write \(path): \(error)")
@@ -84,7 +113,8 @@ enum ImportCommand {
                 counts.written += 1
             }
         }
-        for file in FileIO.listIfPresent(directory).sorted() where file.hasSuffix(".yaml") && written[String(file.dropLast(5))] == nil {
+        let existing = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? []).sorted()
+        for file in existing where file.hasSuffix(".yaml") && written[String(file.dropLast(5))] == nil {
             let path = directory + "/" + file
             guard let text = try? String(contentsOfFile: path, encoding: .utf8), text.hasPrefix(marker) else { continue }
             if request.prune, isUntouched(text) {
@@ -101,7 +131,7 @@ enum ImportCommand {
         print(
             "\(written.count) operation(s): \(counts.written) written, \(counts.unchanged) unchanged, \(counts.kept) kept, "
                 + "\(counts.gone) gone from the document, \(counts.pruned) pruned")
-        print(spec.suggestion(service: request.service, baseURL: request.baseURL))
+        print(suggestion)
         return 0
     }
 
@@ -140,6 +170,8 @@ enum ImportCommand {
 
 /// One operation, as an interface.
 struct OpenAPIOperation {
+    /// The sub-folder under the service (Postman folders).
+    var folder: String?
     var method: String
     var path: String
     var operationId: String?
@@ -152,10 +184,15 @@ struct OpenAPIOperation {
     var auth = false
     var missing: [String] = []
     var statuses: [Int] = []
+    /// The file name when the source names its requests (Postman).
+    var fileNameOverride: String?
 
-    /// operationId, or method and path: letters, digits, `-`, `_` and `.`.
+    /// operationId (or the request's name), else method and path: letters, digits, `-`, `_` and `.`.
     var fileName: String {
-        let raw = operationId ?? (method.lowercased() + path)
+        fileNameOverride ?? Self.slug(operationId ?? (method.lowercased() + "-" + path))
+    }
+
+    static func slug(_ raw: String) -> String {
         var out = ""
         for c in raw.unicodeScalars {
             out += (CharacterSet.alphanumerics.contains(c) && c.isASCII) || c == "-" || c == "_" || c == "." ? String(c) : "-"
@@ -242,7 +279,7 @@ struct OpenAPIDocument {
             for entry in members(path.value) where ImportCommand.methods.contains(entry.key) {
                 let op = entry.value
                 var o = OpenAPIOperation(
-                    method: entry.key.uppercased(), path: path.key, operationId: op.value(at: "operationId")?.text,
+                    folder: nil, method: entry.key.uppercased(), path: path.key, operationId: op.value(at: "operationId")?.text,
                     name: op.value(at: "summary")?.text ?? op.value(at: "operationId")?.text ?? "\(entry.key.uppercased()) \(path.key)",
                     tags: items(op.value(at: "tags")).compactMap(\.text), url: path.key)
                 // Operation parameters override path-level ones of the same name and place.

@@ -63,7 +63,7 @@ struct Options {
           spool purge NAME... | --queue Q --yes    delete (prints what it would delete without --yes)
           silence add ID|SERVICE|GLOB --for 2h --reason "…" [--by NAME]   probe and report, but neither alert nor remind
           silence ls | silence rm SILENCE-ID   list silences (active and expired), end one
-          import openapi|swagger FILE --service NAME [--out DIR] [--only GET,HEAD] [--tag T] [--base-url URL] [--dry-run] [--prune]
+          import openapi|swagger|postman|har FILE --service NAME [--out DIR] [--only GET,HEAD] [--tag T] [--base-url URL] [--dry-run] [--prune]
                                one interface file per operation under Interface-pool/NAME/; edited files are kept
           serve                the status site (spool/site/, written by the analyzer) read-only on web.listen (127.0.0.1:8080)
           demo [--keep]        a self-contained first run: mock API and webhook receiver on 127.0.0.1, the real programs
@@ -153,11 +153,10 @@ struct Options {
             guard operands.isEmpty else { throw args.error(.unexpectedArgument(operands[0])) }
             let rest = Array(words.dropFirst())
             guard rest.count == 2 else {
-                throw args.error(.missingOperand(command: "import", expected: "name the format (openapi or swagger) and the file"))
+                throw args.error(.missingOperand(command: "import", expected: "name the format (openapi, swagger, postman or har) and the file"))
             }
-            guard ["openapi", "swagger"].contains(rest[0]) else {
-                throw args.error(
-                    .invalidValue(option: "import", found: rest[0], expected: "openapi or swagger (postman and har are not supported yet)"))
+            guard ["openapi", "swagger", "postman", "har"].contains(rest[0]) else {
+                throw args.error(.invalidValue(option: "import", found: rest[0], expected: "openapi, swagger, postman or har"))
             }
             guard !importRequest.service.isEmpty else { throw args.error(.missingOperand(command: "import", expected: "--service NAME")) }
             importRequest.format = rest[0]

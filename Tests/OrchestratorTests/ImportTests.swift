@@ -179,4 +179,75 @@ struct ImportTests {
         #expect(once.exitCode == 0 && once.stdout.contains("All 2 interfaces answered as expected"), "\(once.stdout)\(once.stderr)")
         #expect(f.server.hits("/v1/pets") == 2)
     }
+
+    @Test("a Postman collection: folders become sub-folders, variables resolved or left to the environment, bearer auth")
+    func postman() throws {
+        let f = try OrchestratorFixture()
+        try f.dir.write(
+            "collection.json",
+            #"""
+            {"info": {"name": "Shop", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+             "auth": {"type": "bearer", "bearer": [{"key": "token", "value": "{{token}}"}]},
+             "variable": [{"key": "baseUrl", "value": "https://shop.example.com/api"}, {"key": "token", "value": ""}, {"key": "lang", "value": "zh"}],
+             "item": [
+               {"name": "Orders", "item": [
+                 {"name": "Get order", "request": {"method": "GET",
+                   "header": [{"key": "Accept-Language", "value": "{{lang}}"}, {"key": "Authorization", "value": "Bearer {{token}}"},
+                              {"key": "X-Old", "value": "1", "disabled": true}],
+                   "url": {"raw": "{{baseUrl}}/orders/:id?expand=items", "host": ["{{baseUrl}}"], "path": ["orders", ":id"],
+                           "variable": [{"key": "id", "value": "42"}]}}},
+                 {"name": "Create order", "request": {"method": "POST", "body": {"mode": "raw", "raw": "{\"qty\": 2, \"sku\": \"{{sku}}\"}"},
+                   "url": "{{baseUrl}}/orders"}}
+               ]},
+               {"name": "Health", "request": {"method": "GET", "auth": {"type": "noauth"}, "url": "{{baseUrl}}/health"}}
+             ]}
+            """#)
+        let run = try f.run(["import", "postman", f.dir.url("collection.json"), "--service", "shop"])
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(
+            run.stdout.contains("3 operation(s): 3 written") && run.stdout.contains("base_url: \"https://shop.example.com/api\""), "\(run.stdout)")
+        #expect(run.stdout.contains("set in /etc/vigil/vigil.env: token"))
+        let get = try f.dir.read("pool/shop/Orders/Get-order.yaml")
+        #expect(get.contains("url: \"/orders/42\"\nparams: {\"expand\": \"items\"}\nheaders: {\"Accept-Language\": \"zh\"}\nauth: true"), "\(get)")
+        #expect(!get.contains("Authorization") && !get.contains("X-Old"))
+        let create = try f.dir.read("pool/shop/Orders/Create-order.yaml")
+        #expect(create.contains("body: {\"qty\":2,\"sku\":\"${sku}\"}"), "an unknown variable is left to the environment: \(create)")
+        #expect(!(try f.dir.read("pool/shop/Health.yaml")).contains("auth: true"), "noauth on the request wins")
+    }
+
+    @Test("a HAR capture: one file per distinct method and URL; Authorization and cookies left out and listed")
+    func har() throws {
+        let f = try OrchestratorFixture()
+        func entry(_ method: String, _ url: String, status: Int = 200, body: String? = nil) -> String {
+            """
+            {"request": {"method": "\(method)", "url": "\(url)", "headers": [{"name": "Authorization", "value": "Bearer s3cret-token"},
+              {"name": "Cookie", "value": "sid=abc123"}, {"name": "X-Client", "value": "web"}, {"name": "User-Agent", "value": "Mozilla"}],
+              "queryString": [{"name": "page", "value": "1"}], "cookies": [{"name": "sid", "value": "abc123"}]\(body.map { ", \"postData\": {\"mimeType\": \"application/json\", \"text\": \($0)}" } ?? "")},
+             "response": {"status": \(status)}}
+            """
+        }
+        let entries = [
+            entry("GET", "https://app.example.com/api/items?page=1"), entry("GET", "https://app.example.com/api/items?page=2"),
+            entry("POST", "https://app.example.com/api/items", status: 201, body: "\"{\\\"name\\\":\\\"x\\\"}\""),
+            entry("GET", "https://cdn.example.net/logo.png"),
+        ]
+        try f.dir.write("capture.har", "{\"log\": {\"version\": \"1.2\", \"entries\": [\(entries.joined(separator: ","))]}}")
+        let run = try f.run(["import", "har", f.dir.url("capture.har"), "--service", "app"])
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("3 operation(s): 3 written") && run.stdout.contains("base_url: \"https://app.example.com\""), "\(run.stdout)")
+        #expect(run.stdout.contains("  Authorization (4 request(s))") && run.stdout.contains("  cookie sid (4 request(s))"), "\(run.stdout)")
+        let list = try f.dir.read("pool/app/get-api-items.yaml")
+        #expect(list.contains("url: \"/api/items\"\nparams: {\"page\": \"1\"}\nheaders: {\"X-Client\": \"web\"}"), "\(list)")
+        let post = try f.dir.read("pool/app/post-api-items.yaml")
+        #expect(post.contains("body: {\"name\":\"x\"}") && post.contains("expect: {status: [201]}"), "\(post)")
+        #expect(try f.dir.read("pool/app/get-https-cdn.example.net-logo.png.yaml").contains("url: \"https://cdn.example.net/logo.png\""))
+        let all = try ["get-api-items", "post-api-items", "get-https-cdn.example.net-logo.png"].map { try f.dir.read("pool/app/\($0).yaml") }.joined()
+        #expect(!all.contains("s3cret-token") && !all.contains("abc123") && !all.contains("Mozilla"))
+        // With the suggested base_url in the config, the imported files check clean.
+        let config = try String(contentsOfFile: f.config, encoding: .utf8)
+        try f.dir.write(
+            "config.yaml", config.replacingOccurrences(of: "services:\n", with: "services:\n  app:\n    base_url: https://app.example.com\n"))
+        let check = try f.run(["check"])
+        #expect(check.exitCode == 0, "\(check.stdout)")
+    }
 }
