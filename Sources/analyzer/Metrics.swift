@@ -6,30 +6,43 @@ import Foundation
 import Shared
 
 enum Metrics {
-    static func write(_ a: RunAnalysis, spool: Spool, directory: String?) {
+    /// The results whose per-interface series are written (metrics.per_interface): all; only the failing ones
+    /// (a healthy interface has no series: alert on `vigil_run_interfaces{result="failed"}` and on the failing
+    /// ones); none; or, by default, all up to metrics.per_interface_limit interfaces and the failing ones beyond.
+    static func selected(_ results: [ProbeResult], _ settings: MetricsSettings) -> [ProbeResult] {
+        switch settings.perInterface {
+        case .all: return results
+        case .none: return []
+        case .failing: return results.filter { $0.outcome != .ok }
+        case .auto: return results.count <= settings.perInterfaceLimit ? results : results.filter { $0.outcome != .ok }
+        }
+    }
+
+    static func write(_ a: RunAnalysis, spool: Spool, directory: String?, settings: MetricsSettings = MetricsSettings()) {
         var out = ""
-        out.reserveCapacity(a.results.count * 300)
+        let results = selected(a.results, settings)
+        out.reserveCapacity(results.count * 300 + 4096)
         func header(_ name: String, _ help: String) { out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n" }
-        let labelSets = a.results.map(labels)
+        let labelSets = results.map(labels)
 
         header("vigil_interface_up", "1 if the interface answered as expected in the last run, 0 if it failed or was not probed (circuit open).")
-        for (r, l) in zip(a.results, labelSets) {
+        for (r, l) in zip(results, labelSets) {
             out += "vigil_interface_up{" + l + "} " + (r.outcome == .ok ? "1" : "0") + "\n"
         }
         header("vigil_interface_probed", "1 if the interface was probed in the last run, 0 if its circuit was open.")
-        for (r, l) in zip(a.results, labelSets) {
+        for (r, l) in zip(results, labelSets) {
             out += "vigil_interface_probed{" + l + "} " + (r.outcome == .skipped ? "0" : "1") + "\n"
         }
         header("vigil_interface_latency_seconds", "Latency of the last answer.")
-        for (r, l) in zip(a.results, labelSets) where r.status != nil {
+        for (r, l) in zip(results, labelSets) where r.status != nil {
             if let ms = r.latencyMs { out += "vigil_interface_latency_seconds{" + l + "} " + String(ms / 1000) + "\n" }
         }
         header("vigil_interface_outcome", "1 for the outcome class of the last probe.")
-        for (r, l) in zip(a.results, labelSets) {
+        for (r, l) in zip(results, labelSets) {
             out += "vigil_interface_outcome{" + l + ",outcome=\"" + r.outcome.rawValue + "\"} 1\n"
         }
         header("vigil_interface_cert_expiry_timestamp_seconds", "Earliest expiry in the server's certificate chain (HTTPS).")
-        for (r, l) in zip(a.results, labelSets) {
+        for (r, l) in zip(results, labelSets) {
             if let expiry = r.tls?.earliestNotAfter ?? r.tls?.notAfter {
                 out += "vigil_interface_cert_expiry_timestamp_seconds{" + l + "} " + String(Int(expiry.timeIntervalSince1970)) + "\n"
             }

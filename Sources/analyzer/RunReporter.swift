@@ -85,7 +85,7 @@ struct RunReporter {
         CrashPoint.hit("after-state")
         try history.append(RunSummary(run: analysis.run, stats: analysis.stats, report: reportPath, alert: alertName))
         CrashPoint.hit("after-history")
-        Metrics.write(analysis, spool: spool, directory: config.spool.metricsDirectory)
+        Metrics.write(analysis, spool: spool, directory: config.spool.metricsDirectory, settings: config.metrics)
         // History and the status site are views: a failure is logged, and the run is reported all the same.
         do {
             let began = Date()

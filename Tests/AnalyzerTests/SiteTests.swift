@@ -82,3 +82,31 @@ struct SiteTests {
         }
     }
 }
+
+@Suite("Per-interface metrics", .ownThread)
+struct MetricsSelectionTests {
+    @Test(
+        "metrics.per_interface: all, failing, none, and auto past its limit; per-run totals always",
+        arguments: [
+            ("all", 10_000, ["user/a", "user/b", "user/c"]), ("failing", 10_000, ["user/b"]), ("none", 10_000, []),
+            ("auto", 10_000, ["user/a", "user/b", "user/c"]), ("auto", 2, ["user/b"]),
+        ])
+    func selection(_ mode: String, _ limit: Int, _ expected: [String]) throws {
+        let f = try AnalyzerFixture()
+        let config = try f.dir.read("config.yaml")
+        try f.dir.write("config.yaml", config + "\nmetrics:\n  per_interface: \(mode)\n  per_interface_limit: \(limit)\n")
+        let run = RunID.scheduled(tick: t0)
+        try f.publishBatch(
+            run: run,
+            results: [("user/a", Outcome.ok), ("user/b", .timeout), ("user/c", .ok)].map { AnalyzerFixture.result($0.0, $0.1, run: run, at: t0) },
+            start: t0)
+        #expect(try f.analyzeOnce().exitCode == 0)
+        let name = try #require(FileIO.listIfPresent(f.spool.metricsDirectory).first { $0.hasPrefix("vigil-analyzer-") })
+        let text = try f.dir.read("spool/metrics/\(name)")
+        let up = text.split(separator: "\n").filter { $0.hasPrefix("vigil_interface_up{") }.compactMap { line in
+            line.range(of: #"id="[^"]*""#, options: .regularExpression).map { String(line[$0].dropFirst(4).dropLast()) }
+        }
+        #expect(up == expected, "\(mode)/\(limit): \(up)")
+        #expect(text.contains("vigil_run_interfaces{result=\"failed\"} 1"), "per-run totals are always written")
+    }
+}

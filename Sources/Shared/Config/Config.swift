@@ -157,6 +157,20 @@ public struct NotifySettings: Sendable, Equatable {
     public init() {}
 }
 
+/// `metrics:`
+public struct MetricsSettings: Sendable, Equatable {
+    public enum PerInterface: String, Sendable, CaseIterable {
+        case auto, all, failing, none
+    }
+
+    /// Which interfaces get per-interface series (three to five each).
+    public var perInterface = PerInterface.auto
+    /// With `auto`: every interface up to this many, only the failing ones beyond.
+    public var perInterfaceLimit = 10_000
+
+    public init() {}
+}
+
 /// `history:`
 public struct HistorySettings: Sendable, Equatable {
     /// Day rollups and incidents older than this are removed.
@@ -195,6 +209,7 @@ public struct Config: Sendable, Equatable {
     public var alerts = AlertSettings()
     public var notify = NotifySettings()
     public var history = HistorySettings()
+    public var metrics = MetricsSettings()
     public var web = WebSettings()
     public var spool: SpoolSettings
     /// `maintenance:` windows.

@@ -61,6 +61,13 @@ public enum ConfigLoader {
         config.notify = readNotify(top.node("notify"), reader, directory)
         readSpool(top.node("spool"), reader, directory, &config)
         config.maintenance = readMaintenance(top.node("maintenance"), reader)
+        if let m = reader.fields(top.node("metrics"), path: "metrics") {
+            if let mode = m.choice("per_interface", MetricsSettings.PerInterface.allCases.map(\.rawValue)) {
+                config.metrics.perInterface = MetricsSettings.PerInterface(rawValue: mode) ?? .auto
+            }
+            config.metrics.perInterfaceLimit = m.int("per_interface_limit", range: 0...10_000_000) ?? config.metrics.perInterfaceLimit
+            m.finish()
+        }
         if let h = reader.fields(top.node("history"), path: "history") {
             config.history.retention = h.duration("retention", unit: .days, range: Limits.day...(10 * Limits.year)) ?? config.history.retention
             h.finish()
