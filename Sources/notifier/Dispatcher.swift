@@ -83,10 +83,10 @@ final class Dispatcher: @unchecked Sendable {
     /// failed/) shows the step had finished before the kill.
     func recover() {
         for entry in FileIO.listIfPresent(spool.outbox.curDirectory) {
-            guard let parsed = ClaimOwner.parse(claimedName: entry), parsed.owner.host == SpoolName.host,
-                parsed.owner.pid != getpid(), !FileIO.processExists(parsed.owner.pid)
-            else { continue }
             let path = spool.outbox.curDirectory + "/" + entry
+            guard let parsed = ClaimOwner.parse(claimedName: entry), parsed.owner.host == SpoolName.host, parsed.owner.pid != getpid(),
+                let st = FileIO.status(path), !FileIO.processHolds(parsed.owner.pid, claimedAt: st.changeDate)
+            else { continue }
             let later = [spool.deferredDirectory, spool.sentDirectory, spool.failedDirectory]
                 .contains { FileIO.status($0 + "/" + parsed.name) != nil }
             if later {

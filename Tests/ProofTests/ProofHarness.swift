@@ -191,6 +191,21 @@ final class ProofHarness: @unchecked Sendable {
             && FileIO.listIfPresent(spool.deferredDirectory).isEmpty
     }
 
+    /// What keeps the spool from being settled (for the failure message).
+    var unsettled: String {
+        var parts: [String] = []
+        for queue in [spool.runs, spool.results, spool.outbox] {
+            for (what, names) in [
+                ("tmp", FileIO.listIfPresent(queue.tmpDirectory)), ("cur", FileIO.listIfPresent(queue.curDirectory)), ("new", queue.pending()),
+            ] where !names.isEmpty {
+                parts.append("\(queue.name)/\(what): \(names.joined(separator: ", "))")
+            }
+        }
+        let deferred = FileIO.listIfPresent(spool.deferredDirectory)
+        if !deferred.isEmpty { parts.append("outbox/deferred: \(deferred.joined(separator: ", "))") }
+        return parts.joined(separator: "; ")
+    }
+
     /// Everything secret that any part of this deployment knew.
     var secrets: [String] { [ProofSecrets.password, ProofSecrets.webhookKey, ProofSecrets.headerToken] + tokens }
 

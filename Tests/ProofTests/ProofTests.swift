@@ -35,7 +35,7 @@ struct ProofTests {
         usleep(1_600_000)
         let settled = eventually(timeout: 90) { h.history().count == runs && h.settled }
         h.stopServices()
-        #expect(settled, "every run reported and every alert delivered; history \(h.history().map(\.run))")
+        #expect(settled, "every run reported and every alert delivered; history \(h.history().map(\.run)); left: \(h.unsettled)")
 
         // Every interface's result is in exactly one report per run.
         let history = h.history()

@@ -245,6 +245,33 @@ public enum FileIO {
         if kill(pid, 0) == 0 { return true }
         return errno == EPERM
     }
+
+    /// Whether process `pid` can be the one that claimed a file at `claimedAt`: it exists, and it started
+    /// before then. A pid reused by a process started later (busy hosts recycle pids) is not the holder, so a
+    /// dead consumer's claims are recovered at once rather than after the janitor's lease.
+    public static func processHolds(_ pid: Int32, claimedAt: Date) -> Bool {
+        guard processExists(pid) else { return false }
+        guard let started = processStartTime(pid) else { return true }
+        return started <= claimedAt.addingTimeInterval(2)
+    }
+
+    /// When `pid` started (from /proc: its start in clock ticks after boot, and the boot time).
+    public static func processStartTime(_ pid: Int32) -> Date? {
+        guard let stat = try? read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        // Fields after the command name (which may hold spaces): state is field 3, starttime field 22.
+        let fields = String(decoding: stat[(close + 1)...], as: UTF8.self).split(separator: " ")
+        guard fields.count > 19, let ticks = Double(fields[19]) else { return nil }
+        guard let boot = bootTime else { return nil }
+        return Date(timeIntervalSince1970: boot + ticks / Double(sysconf(Int32(_SC_CLK_TCK))))
+    }
+
+    private static let bootTime: Double? = {
+        guard let text = try? read("/proc/stat") else { return nil }
+        for line in String(decoding: text, as: UTF8.self).split(separator: "\n") where line.hasPrefix("btime ") {
+            return Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }()
 }
 
 extension stat {

@@ -133,8 +133,8 @@ public struct Queue: Sendable {
     public func requeueOrphanedClaims(host: String = SpoolName.host) -> [String] {
         var requeued: [String] = []
         for entry in FileIO.listIfPresent(curDirectory) {
-            guard let parsed = ClaimOwner.parse(claimedName: entry), parsed.owner.host == host,
-                parsed.owner.pid != getpid(), !FileIO.processExists(parsed.owner.pid)
+            guard let parsed = ClaimOwner.parse(claimedName: entry), parsed.owner.host == host, parsed.owner.pid != getpid(),
+                let st = FileIO.status(curDirectory + "/" + entry), !FileIO.processHolds(parsed.owner.pid, claimedAt: st.changeDate)
             else { continue }
             if (try? requeue(claimedPath: curDirectory + "/" + entry, name: parsed.name)) != nil {
                 requeued.append(parsed.name)
@@ -153,7 +153,7 @@ public struct Queue: Sendable {
             guard let parsed = ClaimOwner.parse(claimedName: entry), let st = FileIO.status(full),
                 now.timeIntervalSince(st.changeDate) > lease
             else { continue }
-            if parsed.owner.host == SpoolName.host, FileIO.processExists(parsed.owner.pid) { continue }
+            if parsed.owner.host == SpoolName.host, FileIO.processHolds(parsed.owner.pid, claimedAt: st.changeDate) { continue }
             if (try? requeue(claimedPath: full, name: parsed.name)) != nil { requeued.append(parsed.name) }
         }
         return requeued

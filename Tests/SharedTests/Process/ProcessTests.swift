@@ -18,6 +18,24 @@ struct ProcessTests {
         #expect(lines.lines == ["err1", "err2"])
     }
 
+    @Test("a claim's holder is a live process that started before the claim: a reused pid is not the holder")
+    func claimHolder() throws {
+        let claimedLongAgo = Date().addingTimeInterval(-3600)
+        let child = try ChildProcess(executable: "/bin/sleep", arguments: ["30"])
+        defer {
+            child.signal(SIGKILL)
+            _ = child.wait()
+        }
+        let started = try #require(FileIO.processStartTime(child.pid))
+        #expect(abs(started.timeIntervalSinceNow) < 60, "\(started)")
+        #expect(FileIO.processHolds(child.pid, claimedAt: Date().addingTimeInterval(5)), "started before the claim: the holder")
+        #expect(!FileIO.processHolds(child.pid, claimedAt: claimedLongAgo), "started an hour after the claim: a reused pid")
+        #expect(FileIO.processHolds(getpid(), claimedAt: Date()))
+        child.signal(SIGKILL)
+        _ = child.wait()
+        #expect(!FileIO.processHolds(child.pid, claimedAt: Date()), "gone")
+    }
+
     @Test("a child does not inherit the parent's ignored SIGTERM")
     func signalDispositionsReset() throws {
         let watcher = SignalWatcher([SIGTERM])  // the parent now ignores SIGTERM
