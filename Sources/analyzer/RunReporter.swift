@@ -93,7 +93,7 @@ struct RunReporter {
             let rolled = Date()
             try site?.write(
                 analysis, state: changes.updated, quiet: quiet.reasons, report: text, retention: config.spool.retention,
-                timeZone: config.notify.timeZone)
+                timeZone: config.notify.timeZone, web: config.web)
             Log.info(
                 "run \(analysis.run): history rollup in \(String(format: "%.2f", rolled.timeIntervalSince(began))) s, status site in "
                     + "\(String(format: "%.2f", Date().timeIntervalSince(rolled))) s (\(analysis.results.count) interfaces)")

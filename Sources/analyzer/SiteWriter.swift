@@ -25,6 +25,8 @@ struct InterfaceFacts {
     /// (day, P50, P95) for the last 30 days.
     let daily: [(String, Double?, Double?)]
     let incidents: [Incident]
+    /// Whether it has a page of its own (web.interface_pages).
+    var hasPage = true
 
     var failing: Bool { status?.health == .failing }
 }
@@ -43,10 +45,24 @@ final class SiteWriter {
     var root: String { spool.root + "/site" }
 
     /// Writes every page for the state after `analysis`.
-    func write(_ analysis: RunAnalysis, state: StateFile, quiet: [String: String], report: String, retention: TimeInterval, timeZone: TimeZone) throws
-    {
+    /// Whether an interface gets a page of its own (web.interface_pages): past the limit, only those failing now
+    /// or with incidents in the history — the ones an alert links to.
+    static func hasPage(_ f: InterfaceFacts, count: Int, settings: WebSettings) -> Bool {
+        switch settings.interfacePages {
+        case .all: return true
+        case .auto where count <= settings.interfacePagesLimit: return true
+        case .auto, .failing: return f.failing || !f.incidents.isEmpty
+        }
+    }
+
+    func write(
+        _ analysis: RunAnalysis, state: StateFile, quiet: [String: String], report: String, retention: TimeInterval, timeZone: TimeZone,
+        web: WebSettings = WebSettings()
+    ) throws {
         let clock = ReportClock(timeZone: timeZone)
-        let facts = gather(state: state, quiet: quiet, now: analysis.startedAt)
+        var gathered = gather(state: state, quiet: quiet, now: analysis.startedAt)
+        for i in gathered.indices { gathered[i].hasPage = Self.hasPage(gathered[i], count: gathered.count, settings: web) }
+        let facts = gathered
         for directory in ["", "/i", "/s", "/runs"] { try FileIO.makeDirectory(root + directory, mode: spool.permissions.directoryMode) }
         try put("index.html", Self.index(facts, analysis: analysis, clock: clock))
         for (service, list) in Dictionary(grouping: facts, by: \.recent.service) {
@@ -57,9 +73,10 @@ final class SiteWriter {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, facts.count / 500))
         let failure = Mutex<(any Error)?>(nil)
         let (root, mode) = (self.root, spool.permissions.fileMode)
+        let paged = facts.filter(\.hasPage)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let own = ReportClock(timeZone: timeZone)
-            for index in stride(from: worker, to: facts.count, by: workers) {
+            for index in stride(from: worker, to: paged.count, by: workers) {
                 do {
                     try Self.put(
                         root + "/" + SiteLayout.interfacePage(facts[index].recent.id), Self.interfacePage(facts[index], clock: own), mode: mode)
@@ -70,6 +87,14 @@ final class SiteWriter {
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
+        if paged.count < facts.count {
+            // Pages of interfaces that no longer get one are removed, not left to go stale.
+            let kept = Set(paged.map { String(SiteLayout.interfacePage($0.recent.id).dropFirst(2)) })
+            for name in FileIO.listIfPresent(root + "/i") where name.hasSuffix(".html") && !kept.contains(name) {
+                try? FileIO.unlink(root + "/i/" + name)
+                try? FileIO.unlink(root + "/i/." + name + ".swap")
+            }
+        }
         try put(
             SiteLayout.runPage(analysis.run),
             HTML.page(title: "Run \(analysis.run)", root: "../", body: HTML.markdown(report)))
@@ -190,8 +215,11 @@ final class SiteWriter {
         var body = "<h1>\(HTML.escape(service))</h1>\n<table>\n<tr><th>Interface</th><th>State</th><th class=\"num\">24 h</th>"
         body += "<th class=\"num wide\">7 d</th><th class=\"num wide\">30 d</th><th class=\"num\">P95</th><th class=\"wide\">Last 90 runs</th></tr>\n"
         for f in facts.sorted(by: { $0.recent.id < $1.recent.id }) {
+            let name = HTML.escape(f.recent.name)
+            // Past web.interface_pages_limit a healthy interface has no page: its name is not a link.
             body +=
-                "<tr data-id=\"\(HTML.escape(f.recent.id))\"><td><a href=\"../\(SiteLayout.interfacePage(f.recent.id))\">\(HTML.escape(f.recent.name))</a></td>"
+                "<tr data-id=\"\(HTML.escape(f.recent.id))\"><td>"
+                + (f.hasPage ? "<a href=\"../\(SiteLayout.interfacePage(f.recent.id))\">\(name)</a>" : name) + "</td>"
             body += "<td>\(stateCell(f, clock: clock))</td><td class=\"num uptime-24h\">\(Self.percent(f.uptime24h))</td>"
             body +=
                 "<td class=\"num wide uptime-7d\">\(Self.percent(f.uptime7d))</td><td class=\"num wide uptime-30d\">\(Self.percent(f.uptime30d))</td>"

@@ -64,6 +64,33 @@ struct SiteTests {
             try f.dir.read("spool/state/history/days/2026-11-22.ndjson").split(separator: "\n").dropFirst().allSatisfy { $0.contains(#""runs":4"#) })
     }
 
+    @Test("past web.interface_pages_limit only interfaces failing now or with incidents have pages; the others' are removed")
+    func boundedPages() throws {
+        let f = try AnalyzerFixture()
+        let plan: [[String: Outcome]] = [
+            ["user/a": .ok, "user/b": .timeout, "user/c": .http500], ["user/a": .ok, "user/b": .timeout, "user/c": .ok],
+        ]
+        for (i, outcomes) in plan.enumerated() {
+            if i == 1 {
+                // From the second run on, the pool is "large": pages only where they are needed.
+                let config = try f.dir.read("config.yaml")
+                try f.dir.write("config.yaml", config + "\nweb:\n  interface_pages: auto\n  interface_pages_limit: 2\n")
+            }
+            let start = t0.addingTimeInterval(Double(i) * 900)
+            let run = RunID.scheduled(tick: start)
+            try f.publishBatch(
+                run: run, results: outcomes.sorted { $0.key < $1.key }.map { AnalyzerFixture.result($0.key, $0.value, run: run, at: start) },
+                start: start)
+            #expect(try f.analyzeOnce().exitCode == 0)
+        }
+        let site = f.dir.url("spool/site/")
+        func page(_ id: String) -> Bool { FileManager.default.fileExists(atPath: site + SiteLayout.interfacePage(id)) }
+        #expect(page("user/b") && page("user/c") && !page("user/a"), "failing now, recovered (an incident), and not the always-ok one")
+        let service = try String(contentsOfFile: site + SiteLayout.servicePage("user"), encoding: .utf8)
+        #expect(!service.contains(SiteLayout.interfacePage("user/a")) && service.contains(SiteLayout.interfacePage("user/b")))
+        #expect(XHTMLPage(service).error == nil)
+    }
+
     @Test("text from the targets is escaped: a page stays well-formed whatever the answer said")
     func escaping() throws {
         let f = try AnalyzerFixture()

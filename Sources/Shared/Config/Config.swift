@@ -179,8 +179,18 @@ public struct HistorySettings: Sendable, Equatable {
 
 /// `web:`: `orchestrator serve`, the read-only server of the status site.
 public struct WebSettings: Sendable, Equatable {
+    public enum Pages: String, Sendable, CaseIterable {
+        case auto, all, failing
+    }
+
     public var host = "127.0.0.1"
     public var port: UInt16 = 8080
+    /// Which interfaces get a page of their own: all; those failing now or with incidents in the history; or,
+    /// by default, all up to `interfacePagesLimit` interfaces and the failing ones beyond.
+    public var interfacePages = Pages.auto
+    public var interfacePagesLimit = 20_000
+
+    public init() {}
 }
 
 /// `spool:`

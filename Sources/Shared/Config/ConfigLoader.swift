@@ -72,17 +72,22 @@ public enum ConfigLoader {
             config.history.retention = h.duration("retention", unit: .days, range: Limits.day...(10 * Limits.year)) ?? config.history.retention
             h.finish()
         }
-        if let w = reader.fields(top.node("web"), path: "web"), let listen = w.string("listen") {
-            // host:port, [v6]:port or :port
-            let colon = listen.lastIndex(of: ":")
-            let host = colon.map { String(listen[..<$0]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")) } ?? ""
-            if let colon, let port = UInt16(listen[listen.index(after: colon)...]), port > 0 {
-                config.web = WebSettings(host: host.isEmpty ? "127.0.0.1" : host, port: port)
-            } else {
-                reader.issue(w.node("listen"), "web.listen", "expected host:port such as 127.0.0.1:8080 or :8080, found \"\(listen)\"")
+        if let w = reader.fields(top.node("web"), path: "web") {
+            if let listen = w.string("listen") {
+                // host:port, [v6]:port or :port
+                let colon = listen.lastIndex(of: ":")
+                let host = colon.map { String(listen[..<$0]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")) } ?? ""
+                if let colon, let port = UInt16(listen[listen.index(after: colon)...]), port > 0 {
+                    config.web.host = host.isEmpty ? "127.0.0.1" : host
+                    config.web.port = port
+                } else {
+                    reader.issue(w.node("listen"), "web.listen", "expected host:port such as 127.0.0.1:8080 or :8080, found \"\(listen)\"")
+                }
             }
-            w.finish()
-        } else if let w = reader.fields(top.node("web"), path: "web") {
+            if let pages = w.choice("interface_pages", WebSettings.Pages.allCases.map(\.rawValue)) {
+                config.web.interfacePages = WebSettings.Pages(rawValue: pages) ?? .auto
+            }
+            config.web.interfacePagesLimit = w.int("interface_pages_limit", range: 0...10_000_000) ?? config.web.interfacePagesLimit
             w.finish()
         }
         checkOneSchedule(root, reader)
