@@ -62,5 +62,6 @@ await Program.main("prober") {
 
     let exitCode = await BatchPublisher.probeAndPublish(selected, context: context, spool: spool, stopGrace: probeTimeout)
     _ = signals
+    Log.info("prober stopped" + Memory.peakNote)
     return exitCode
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# One machine, a large pool, the real four programs: N interfaces (100 000 by default) in one list file against
+# the mock API answering after 50 ms, probed at concurrency C (1 000), then
+#   - the prober alone over the pool (the floor: N × 50 ms / C plus the prober's own cost),
+#   - the analyzer's full run over that batch (lines/s, peak RSS),
+#   - two full cycles with `orchestrator once` (the second compares against the state the first left),
+# printing wall time and peak RSS of each program (their own "stopped (peak RSS …)" lines) and the ratio of a
+# whole cycle to the prober-only time. Goals (issue 20): analyzer ≥ 100 000 lines/s and < 100 MB, prober < 100 MB,
+# cycle ≤ 1.3× the prober alone.
+#   Benchmarks/scale.sh [N] [C]        (after: swift build -c release)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-100000}
+c=${2:-1000}
+bin=${BIN:-.build/release}
+for p in orchestrator prober analyzer notifier; do
+    [ -x "$bin/$p" ] || { echo "build first: swift build -c release" >&2; exit 1; }
+done
+work=$(mktemp -d)
+trap 'kill $mock 2>/dev/null || true; rm -rf "$work"' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$bin/orchestrator" mock-api --port "$port" --latency 50ms > "$work/mock.log" 2>&1 &
+mock=$!
+for _ in $(seq 1 100); do grep -q "mock API on" "$work/mock.log" && break; sleep 0.1; done
+mkdir -p "$work/pool/svc"
+python3 - "$work/pool/svc/pool.json" "$n" <<'PY'
+import json, sys
+path, n = sys.argv[1], int(sys.argv[2])
+with open(path, "w") as out:
+    out.write('{"interfaces": [\n')
+    for i in range(n):
+        out.write(json.dumps({"name": f"health {i}", "url": f"/api/health?i={i}"}) + (",\n" if i < n - 1 else "\n"))
+    out.write("]}\n")
+PY
+config() {  # config SPOOL
+    printf 'monitor:\n  interval: 1h\n  timeout: 10\n  concurrency: %s\n  retry_attempts: 0\n  interface_pool: %s/pool\nscheduler:\n  start_delay: 0\nservices:\n  svc:\n    base_url: http://127.0.0.1:%s\nspool:\n  dir: %s\n' \
+        "$c" "$work" "$port" "$1"
+}
+config "$work/alone" > "$work/alone.yaml"
+config "$work/cycle" > "$work/cycle.yaml"
+seconds() { python3 -c "print(f'{$1:.2f}')"; }
+peak() { grep -o "$1 stopped (peak RSS [0-9.]* MB)" "$2" | tail -1 | grep -o '[0-9.]* MB' || echo "? MB"; }
+
+/usr/bin/time -f "%e" -o "$work/t.prober" "$bin/prober" --config "$work/alone.yaml" 2> "$work/prober.log"
+prober_wall=$(cat "$work/t.prober")
+/usr/bin/time -f "%e %U %S" -o "$work/t.analyzer" "$bin/analyzer" --config "$work/alone.yaml" --once 2> "$work/analyzer.log"
+read -r analyzer_wall au as < "$work/t.analyzer"
+/usr/bin/time -f "%e" -o "$work/t.cycle1" "$bin/orchestrator" once --config "$work/cycle.yaml" > /dev/null 2> "$work/cycle1.log" || true
+/usr/bin/time -f "%e" -o "$work/t.cycle2" "$bin/orchestrator" once --config "$work/cycle.yaml" > /dev/null 2> "$work/cycle2.log" || true
+cycle1=$(cat "$work/t.cycle1")
+cycle2=$(cat "$work/t.cycle2")
+echo "interfaces: $n, concurrency $c, targets answer after 50 ms; limit N × 50 ms / C = $(seconds "$n * 0.05 / $c") s"
+echo "prober alone: ${prober_wall} s, peak RSS $(peak prober "$work/prober.log")"
+echo "analyzer full run: ${analyzer_wall} s wall, $(seconds "$au + $as") s CPU → $(python3 -c "print(int($n / $analyzer_wall))") lines/s, peak RSS $(peak analyzer "$work/analyzer.log")"
+echo "cycle 1 (once): ${cycle1} s → $(seconds "$cycle1 / $prober_wall")× the prober alone; prober $(peak prober "$work/cycle1.log"), analyzer $(peak analyzer "$work/cycle1.log"), notifier $(peak notifier "$work/cycle1.log")"
+echo "cycle 2 (state compared): ${cycle2} s → $(seconds "$cycle2 / $prober_wall")× the prober alone; analyzer $(peak analyzer "$work/cycle2.log")"
