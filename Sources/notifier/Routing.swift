@@ -43,6 +43,11 @@ enum Routing {
             part.transitions = left
             out.append((unrouted, part))
         }
+        if alert.transitions.isEmpty, out.isEmpty {
+            // A monitoring problem (missing shards, a blind gap) and no default channel: printed, never dropped.
+            Log.warning("alert \(alert.id) (\(alert.headline)): no default channel takes it; printed, not delivered")
+            out.append((unrouted, alert))
+        }
         return out
     }
 }

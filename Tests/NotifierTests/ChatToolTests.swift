@@ -160,6 +160,18 @@ struct RoutingTests {
         #expect(r.messages("dingtalk").count == 1 && r.messages("feishu").count == 1 && r.messages("slack").count == 1)
     }
 
+    @Test("an alert no route and no default channel takes is printed and kept as not delivered, never dropped")
+    func unrouted() throws {
+        let (f, _) = try fixture { s, r in
+            robots(s, r) + "\n  routes:\n    - {match: {services: [pay]}, channels: [ding, lark, slack]}\n"
+        }
+        let run = try f.publishAlert(minutes: 0, failures: 0)
+        let result = try f.runOnce(["--once"])
+        #expect(result.exitCode == 0 && result.stdout.contains("(no route takes it: not delivered to anyone)"), "\(result.stdout)")
+        #expect(f.sent == ["\(run).alert@unrouted.ndjson"])
+        #expect(try f.dir.read("spool/outbox/sent/\(run).alert@unrouted.ndjson").contains("\"delivered\":false"))
+    }
+
     @Test("a templated webhook gets the alert's fields in the operator's shape; a bad template is refused by check")
     func template() throws {
         let (f, _) = try fixture { s, _ in
