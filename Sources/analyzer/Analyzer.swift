@@ -31,6 +31,9 @@ final class Analyzer {
             let requeued = queue.requeueOrphanedClaims()
             if !requeued.isEmpty { Log.notice("recovered \(requeued.count) claim(s) of a previous analyzer in \(queue.name)/cur") }
         }
+        // An alert half-written by an analyzer that was killed will never be finished (the run is redone).
+        let dropped = spool.outbox.removeOrphanedTemporaries()
+        if !dropped.isEmpty { Log.notice("removed \(dropped.count) unfinished file(s) of dead writers from outbox/tmp") }
     }
 
     func reload(_ newConfig: Config) {

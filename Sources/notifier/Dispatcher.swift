@@ -82,6 +82,9 @@ final class Dispatcher: @unchecked Sendable {
     /// Start-up recovery: claims of a dead notifier go back to new/, unless a later copy (deferred/, sent/,
     /// failed/) shows the step had finished before the kill.
     func recover() {
+        // A delivery half-written by a notifier that was killed will never be finished (its alert is split again).
+        let dropped = spool.outbox.removeOrphanedTemporaries()
+        if !dropped.isEmpty { Log.notice("removed \(dropped.count) unfinished file(s) of dead writers from outbox/tmp") }
         for entry in FileIO.listIfPresent(spool.outbox.curDirectory) {
             let path = spool.outbox.curDirectory + "/" + entry
             guard let parsed = ClaimOwner.parse(claimedName: entry), parsed.owner.host == SpoolName.host, parsed.owner.pid != getpid(),

@@ -38,6 +38,20 @@ struct DeferralTests {
         #expect(service.wait(timeout: 10) == .exited(0))
     }
 
+    @Test("at start-up a file half-written by a dead notifier or analyzer is removed from outbox/tmp; a live writer's is kept")
+    func deadWritersTemporaries() throws {
+        let f = try NotifierFixture()
+        let gone = try ChildProcess(executable: "/bin/true", arguments: [])
+        _ = gone.wait()
+        let dead = "20261122T150000Z-tick.alert@wecom.ndjson~\(SpoolName.host).\(gone.pid)"
+        let live = "20261122T151500Z-tick.alert@wecom.ndjson~\(SpoolName.host).\(getpid())"
+        try f.dir.write("spool/outbox/tmp/" + dead, "{\"v\":1,\"kind\":\"alert\"")
+        try f.dir.write("spool/outbox/tmp/" + live, "{\"v\":1")
+        let run = try f.runOnce(["--once"])
+        #expect(run.stderr.contains("removed 1 unfinished file(s) of dead writers from outbox/tmp"), "\(run.stderr)")
+        #expect(FileIO.listIfPresent(f.spool.outbox.tmpDirectory) == [live])
+    }
+
     @Test("an invalid webhook key (93000) keeps alerts deferred and says so loudly; fixing it and replaying delivers")
     func misconfigured() throws {
         let f = try NotifierFixture(notify: "backoff_max: 1h")
