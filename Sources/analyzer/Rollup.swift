@@ -221,13 +221,23 @@ struct Rollup {
 
     static func dayName(_ date: Date) -> String { String(Timestamp.format(date).prefix(10)) }
 
-    /// Folds a reported run in (once) and prunes what is older than the retention.
-    func record(_ analysis: RunAnalysis, changes: StateChanges, mode: mode_t) throws {
+    /// What `record` has just written, so the status site need not read it back.
+    struct Snapshot {
+        let day: String
+        let dayLines: [String: InterfaceDay]
+        let recent: [InterfaceRecent]
+        let incidents: [Incident]
+    }
+
+    /// Folds a reported run in (once) and prunes what is older than the retention. Returns what it wrote; nil
+    /// when the run was already in (a redone run).
+    @discardableResult
+    func record(_ analysis: RunAnalysis, changes: StateChanges, mode: mode_t) throws -> Snapshot? {
         try FileIO.makeDirectory(daysDirectory, mode: 0o700)
         let day = Self.dayName(analysis.startedAt)
         let dayPath = daysDirectory + "/\(day).ndjson"
         var (header, days) = readDay(dayPath, day: day)
-        guard !header.runs.contains(analysis.run) else { return }
+        guard !header.runs.contains(analysis.run) else { return nil }
         header.runs.append(analysis.run)
         var recent = Dictionary(readRecent().map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         let hour = Int(analysis.startedAt.timeIntervalSince1970 / 3600)
@@ -275,13 +285,15 @@ struct Rollup {
         var dayBytes = try RecordCoding.encode(header) + [10]
         for d in days.values.sorted(by: { $0.id < $1.id }) { dayBytes += d.line() + [10] }
         try FileIO.replaceAtomically(dayPath, with: dayBytes, mode: mode)
+        let recentList = recent.values.sorted(by: { $0.id < $1.id })
         var recentBytes: [UInt8] = []
-        for r in recent.values.sorted(by: { $0.id < $1.id }) { recentBytes += try r.line() + [10] }
+        for r in recentList { recentBytes += try r.line() + [10] }
         try FileIO.replaceAtomically(recentPath, with: recentBytes, mode: mode)
         try write(incidentsPath, incidents, mode: mode)
         for name in FileIO.listIfPresent(daysDirectory) where name.hasSuffix(".ndjson") && String(name.prefix(10)) < Self.dayName(cutoff) {
             try? FileIO.unlink(daysDirectory + "/" + name)
         }
+        return Snapshot(day: day, dayLines: days, recent: recentList, incidents: incidents)
     }
 
     func readDay(_ path: String, day: String) -> (DayHeader, [String: InterfaceDay]) {
@@ -302,14 +314,6 @@ struct Rollup {
             if let r = InterfaceRecent.scan(line.bytes) { out.append(r) }
         }
         return out
-    }
-
-    /// The interface lines of the last `count` day files, newest last.
-    func days(last count: Int) -> [(day: String, lines: [String: InterfaceDay])] {
-        FileIO.listIfPresent(daysDirectory).filter { $0.hasSuffix(".ndjson") }.sorted().suffix(count).map { name in
-            let day = String(name.prefix(10))
-            return (day, readDay(daysDirectory + "/" + name, day: day).1)
-        }
     }
 
     func readLines<T: Decodable>(_ path: String, as type: T.Type) -> [T] {

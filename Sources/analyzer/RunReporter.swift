@@ -89,11 +89,12 @@ struct RunReporter {
         // History and the status site are views: a failure is logged, and the run is reported all the same.
         do {
             let began = Date()
-            try Rollup(spool: spool, retention: config.history.retention).record(analysis, changes: changes, mode: spool.permissions.fileMode)
+            let snapshot = try Rollup(spool: spool, retention: config.history.retention).record(
+                analysis, changes: changes, mode: spool.permissions.fileMode)
             let rolled = Date()
             try site?.write(
                 analysis, state: changes.updated, quiet: quiet.reasons, report: text, retention: config.spool.retention,
-                timeZone: config.notify.timeZone, web: config.web)
+                timeZone: config.notify.timeZone, web: config.web, snapshot: snapshot)
             Log.info(
                 "run \(analysis.run): history rollup in \(String(format: "%.2f", rolled.timeIntervalSince(began))) s, status site in "
                     + "\(String(format: "%.2f", Date().timeIntervalSince(rolled))) s (\(analysis.results.count) interfaces)")

@@ -57,10 +57,10 @@ final class SiteWriter {
 
     func write(
         _ analysis: RunAnalysis, state: StateFile, quiet: [String: String], report: String, retention: TimeInterval, timeZone: TimeZone,
-        web: WebSettings = WebSettings()
+        web: WebSettings = WebSettings(), snapshot: Rollup.Snapshot? = nil
     ) throws {
         let clock = ReportClock(timeZone: timeZone)
-        var gathered = gather(state: state, quiet: quiet, now: analysis.startedAt)
+        var gathered = gather(state: state, quiet: quiet, now: analysis.startedAt, snapshot: snapshot)
         for i in gathered.indices { gathered[i].hasPage = Self.hasPage(gathered[i], count: gathered.count, settings: web) }
         let facts = gathered
         for directory in ["", "/i", "/s", "/runs"] { try FileIO.makeDirectory(root + directory, mode: spool.permissions.directoryMode) }
@@ -116,8 +116,10 @@ final class SiteWriter {
     }
 
     /// The facts of every interface in the rollup.
-    func gather(state: StateFile, quiet: [String: String], now: Date) -> [InterfaceFacts] {
-        let recent = rollup.readRecent()
+    /// `snapshot`: what the rollup has just written (today's lines, recent, incidents), used instead of reading
+    /// the files back.
+    func gather(state: StateFile, quiet: [String: String], now: Date, snapshot: Rollup.Snapshot? = nil) -> [InterfaceFacts] {
+        let recent = snapshot?.recent ?? rollup.readRecent()
         let today = Rollup.dayName(now)
         var days: [(String, [String: InterfaceDay])] = []
         let names = FileIO.listIfPresent(rollup.daysDirectory).filter { $0.hasSuffix(".ndjson") }.sorted().suffix(30)
@@ -127,12 +129,12 @@ final class SiteWriter {
                 days.append((day, cached))
                 continue
             }
-            let lines = rollup.readDay(rollup.daysDirectory + "/" + name, day: day).1
+            let lines = snapshot.flatMap { $0.day == day ? $0.dayLines : nil } ?? rollup.readDay(rollup.daysDirectory + "/" + name, day: day).1
             if day != today { pastDays[day] = lines }
             days.append((day, lines))
         }
         pastDays = pastDays.filter { entry in names.contains { $0.hasPrefix(entry.key) } }
-        let incidents = Dictionary(grouping: rollup.readLines(rollup.incidentsPath, as: Incident.self), by: \.id)
+        let incidents = Dictionary(grouping: snapshot?.incidents ?? rollup.readLines(rollup.incidentsPath, as: Incident.self), by: \.id)
         let hour = Int(now.timeIntervalSince1970 / 3600)
         return recent.map { r in
             let hours = r.hours.filter { $0[0] > hour - 24 }
