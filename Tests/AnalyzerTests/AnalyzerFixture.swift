@@ -11,7 +11,10 @@ let t0 = Date(timeIntervalSince1970: 1_795_359_600)  // 2026-11-22T15:00:00Z
 struct AnalyzerFixture {
     let dir = TemporaryDirectory("analyzer")
 
-    init(alerts: String = "mode: change\nrepeat_interval: 1h", scheduler: String = "max_runtime: 600\ngraceful_shutdown: 0") throws {
+    /// `extra`: more top-level configuration (YAML), appended as is.
+    init(
+        alerts: String = "mode: change\nrepeat_interval: 1h", scheduler: String = "max_runtime: 600\ngraceful_shutdown: 0", extra: String = ""
+    ) throws {
         try dir.write(
             "config.yaml",
             """
@@ -23,6 +26,7 @@ struct AnalyzerFixture {
               timezone: Asia/Shanghai
             spool:
               dir: spool
+            \(extra)
             """)
         try spool.prepare()
     }
