@@ -46,11 +46,13 @@ final class Analyzer {
         let history = self.history
         _ = intake.collect(into: &assembly, reported: { history.contains($0) })
         let reporter = RunReporter(spool: spool, config: config, intake: intake, site: site)
-        for pending in assembly.ready(now: now, maxRuntime: config.scheduler.maxRuntime, grace: grace) {
+        for ready in assembly.ready(now: now, maxRuntime: config.scheduler.maxRuntime, grace: grace) {
             if stopping() { break }
-            if let failed = failedRuns[pending.id], failed.retryAt > now { continue }
+            if let failed = failedRuns[ready.id], failed.retryAt > now { continue }
+            var pending = ready
+            defer { if assembly.runs[pending.id] != nil { assembly.update(pending) } }
             do {
-                try reporter.report(pending, history: &self.history)
+                try reporter.report(&pending, history: &self.history)
                 assembly.remove(pending.id)
                 if let failed = failedRuns.removeValue(forKey: pending.id) {
                     Log.notice("run \(pending.id) reported after \(failed.attempts) failed attempt(s)")

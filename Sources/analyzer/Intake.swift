@@ -1,6 +1,7 @@
-// Intake: claims what waits in runs/new and results/new and feeds the assembly. Each batch is read in one
-// streaming pass; its bad lines go to quarantine (the rest counts), and a batch that is unusable as a whole
-// (no trailer, wrong count) goes to quarantine entirely and its shard is reported as a monitoring failure.
+// Intake: claims what waits in runs/new and results/new and feeds the assembly. A batch is known by its last
+// line (trailer or stub) until its run is reported, when RunPass streams it: its bad lines go to quarantine
+// (the rest counts), and a batch that is unusable as a whole (no trailer, wrong count) goes to quarantine
+// entirely and its shard is reported as a monitoring failure.
 
 import Foundation
 import Shared
@@ -47,45 +48,32 @@ struct Intake {
         }
     }
 
+    /// Takes a batch in by its last line (its trailer or stub); the results are read when the run is reported,
+    /// streamed (RunPass), which also checks the count and quarantines bad lines. A file whose last line is
+    /// neither is read whole now, to say what is wrong with it.
     private func read(_ claim: ClaimedFile, into assembly: inout RunAssembly, reported: (String) -> Bool) {
-        var results: [ProbeResult] = []
-        let summary: BatchReadSummary
-        do {
-            summary = try BatchFile.read(claim.path, excerptsOfSuccesses: false) { result, _ in
-                var kept = result
-                if kept.outcome == .ok {
-                    kept.request = nil
-                    kept.response = nil
-                }
-                results.append(kept)
-            }
-        } catch {
-            let reason = "\(error)".replacingOccurrences(of: claim.path + ": ", with: "")
-            if let run = RunFileName.run(of: claim.name), let shard = RunFileName.shard(of: claim.name), !reported(run) {
-                assembly.addQuarantined(run: run, shard: shard, reason: reason)
-            }
-            quarantine(claim, reason: reason)
-            return
-        }
-        if !summary.badLines.isEmpty {
+        var end = BatchFile.peekEnd(claim.path)
+        if end == nil {
             do {
-                try spool.quarantine.lines(summary.badLines, source: "results/cur/" + claim.name, name: claim.name)
+                end = try BatchFile.read(claim.path) { _, _ in }.end
             } catch {
-                Log.error("cannot quarantine bad lines of \(claim.name): \(error); keeping the batch claimed")
+                let reason = "\(error)".replacingOccurrences(of: claim.path + ": ", with: "")
+                if let run = RunFileName.run(of: claim.name), let shard = RunFileName.shard(of: claim.name), !reported(run) {
+                    assembly.addQuarantined(run: run, shard: shard, reason: reason)
+                }
+                quarantine(claim, reason: reason)
                 return
             }
         }
-        if reported(summary.end.run) {
-            archive([claim], note: "late batch for already reported run \(summary.end.run) shard \(summary.end.shard)")
+        guard let end else { return }
+        if reported(end.run) {
+            archive([claim], note: "late batch for already reported run \(end.run) shard \(end.shard)")
             return
         }
-        assembly.add(
-            batch: ReceivedBatch(
-                claim: claim, shard: summary.end.shard, end: summary.end, results: results,
-                badLines: summary.badLines.count))
+        assembly.add(batch: ReceivedBatch(claim: claim, shard: end.shard, end: end))
     }
 
-    private func quarantine(_ claim: ClaimedFile, reason: String) {
+    func quarantine(_ claim: ClaimedFile, reason: String) {
         do {
             try spool.quarantine.file(at: claim.path, name: claim.name, reason: reason)
         } catch {

@@ -191,61 +191,74 @@ struct StateChanges {
 }
 
 enum StateTransitions {
-    /// `thresholds`: how many consecutive failing / passing samples change an interface's health (1: the first).
+    /// One result against the interface's entry before the run: the entry after it and the change, if any; nil
+    /// when the entry already reflects a newer run (a run older than the state leaves it alone).
+    /// `thresholds`: how many consecutive failing / passing samples change its health (1: the first).
+    static func step(
+        _ result: ProbeResult, entry: InterfaceStatus?, run: String, runStartedAt: Date, thresholds: (failure: Int, success: Int)
+    ) -> (status: InterfaceStatus, transition: Transition?)? {
+        if let entry, entry.run != run, entry.runStartedAt > runStartedAt { return nil }
+        let previous: StatusSnapshot? = entry.map { $0.run == run ? $0.before : $0.snapshot } ?? nil
+        let health: Health
+        var pending = 0
+        if result.outcome == .skipped {
+            // Not probed: no sample, the verdict stands.
+            health = previous?.health ?? .failing
+            pending = previous?.pending ?? 0
+        } else {
+            // A sample against the current health changes it only after `threshold` of them in a row (debounce);
+            // a new interface counts as ok until a failure is confirmed.
+            let sample: Health = result.outcome == .ok ? .ok : .failing
+            let current = previous?.health ?? .ok
+            if sample == current {
+                health = current
+            } else {
+                pending = (previous?.pending ?? 0) + 1
+                if pending >= (sample == .failing ? thresholds.failure : thresholds.success) {
+                    health = sample
+                    pending = 0
+                } else {
+                    health = current
+                }
+            }
+        }
+        let changed = previous?.health != health
+        let since = changed ? result.startedAt : (previous?.since ?? result.startedAt)
+        let outcome = result.outcome == .skipped ? (previous?.outcome ?? .skipped) : result.outcome
+        let status = InterfaceStatus(
+            health: health, outcome: outcome, since: since, run: run, runStartedAt: runStartedAt,
+            error: result.error, before: previous, pending: pending, unannounced: entry?.unannounced ?? false)
+        let change: StateChange?
+        switch (previous?.health, health) {
+        case (.failing?, .ok): change = .recovered
+        case (.failing?, .failing): change = .stillFailing
+        case (_, .failing) where result.outcome != .skipped && pending == 0: change = .newFailure
+        default: change = nil
+        }
+        guard let change else { return (status, nil) }
+        var transition = Transition(
+            id: result.id, service: result.service, name: result.name, method: result.method,
+            url: result.url, change: change, outcome: result.outcome,
+            previousOutcome: previous?.outcome, status: result.status, error: result.error,
+            since: since)
+        if change == .recovered { transition.downSince = previous?.since }
+        return (status, transition)
+    }
+
+    /// Every result of a run against the state (in memory; the analyzer streams the same steps in RunPass).
     static func apply(
         _ results: [ProbeResult], run: String, runStartedAt: Date, to state: StateFile,
         thresholds: (ProbeResult) -> (failure: Int, success: Int) = { _ in (1, 1) }
     ) -> StateChanges {
         var changes = StateChanges(updated: state)
         for result in results {
-            let entry = state.interfaces[result.id]
-            if let entry, entry.run != run, entry.runStartedAt > runStartedAt { continue }
-            let previous: StatusSnapshot? = entry.map { $0.run == run ? $0.before : $0.snapshot } ?? nil
-            let health: Health
-            var pending = 0
-            if result.outcome == .skipped {
-                // Not probed: no sample, the verdict stands.
-                health = previous?.health ?? .failing
-                pending = previous?.pending ?? 0
-            } else {
-                // A sample against the current health changes it only after `threshold` of them in a row (debounce);
-                // a new interface counts as ok until a failure is confirmed.
-                let sample: Health = result.outcome == .ok ? .ok : .failing
-                let current = previous?.health ?? .ok
-                if sample == current {
-                    health = current
-                } else {
-                    let limits = thresholds(result)
-                    pending = (previous?.pending ?? 0) + 1
-                    if pending >= (sample == .failing ? limits.failure : limits.success) {
-                        health = sample
-                        pending = 0
-                    } else {
-                        health = current
-                    }
-                }
-            }
-            let changed = previous?.health != health
-            let since = changed ? result.startedAt : (previous?.since ?? result.startedAt)
-            let outcome = result.outcome == .skipped ? (previous?.outcome ?? .skipped) : result.outcome
-            changes.updated.interfaces[result.id] = InterfaceStatus(
-                health: health, outcome: outcome, since: since, run: run, runStartedAt: runStartedAt,
-                error: result.error, before: previous, pending: pending, unannounced: entry?.unannounced ?? false)
-            let change: StateChange?
-            switch (previous?.health, health) {
-            case (.failing?, .ok): change = .recovered
-            case (.failing?, .failing): change = .stillFailing
-            case (_, .failing) where result.outcome != .skipped && pending == 0: change = .newFailure
-            default: change = nil
-            }
-            guard let change else { continue }
-            var transition = Transition(
-                id: result.id, service: result.service, name: result.name, method: result.method,
-                url: result.url, change: change, outcome: result.outcome,
-                previousOutcome: previous?.outcome, status: result.status, error: result.error,
-                since: since)
-            if change == .recovered { transition.downSince = previous?.since }
-            if change == .stillFailing { changes.stillFailing.append(transition) } else { changes.transitions.append(transition) }
+            guard
+                let (status, transition) = step(
+                    result, entry: state.interfaces[result.id], run: run, runStartedAt: runStartedAt, thresholds: thresholds(result))
+            else { continue }
+            changes.updated.interfaces[result.id] = status
+            guard let transition else { continue }
+            if transition.change == .stillFailing { changes.stillFailing.append(transition) } else { changes.transitions.append(transition) }
         }
         // Results come in id order, so a stable split by kind keeps each group sorted by id.
         changes.transitions = changes.transitions.filter { $0.change == .newFailure } + changes.transitions.filter { $0.change == .recovered }

@@ -5,79 +5,97 @@
 import Foundation
 import Shared
 
-enum Metrics {
-    /// The results whose per-interface series are written (metrics.per_interface): all; only the failing ones
-    /// (a healthy interface has no series: alert on `vigil_run_interfaces{result="failed"}` and on the failing
+/// The per-interface series of a run, written family by family into scratch files while the run streams
+/// (never the whole file in memory), then put together under their headers with the run's totals.
+final class MetricsStream {
+    private let settings: MetricsSettings
+    /// How many results the batches announce (for `auto`: all of them up to the limit, else the failing).
+    private let announced: Int
+    private var families: [SpillFile] = []
+    let directory: String
+
+    init(settings: MetricsSettings, announced: Int, directory: String) throws {
+        self.settings = settings
+        self.announced = announced
+        self.directory = directory
+        try FileIO.makeDirectory(directory, mode: 0o750)
+        if settings.perInterface != .none {
+            families = try (0..<5).map { _ in try SpillFile(directory: directory) }
+        }
+    }
+
+    /// Whether a result gets per-interface series (metrics.per_interface): all; only the failing ones (a
+    /// healthy interface has no series: alert on `vigil_run_interfaces{result="failed"}` and on the failing
     /// ones); none; or, by default, all up to metrics.per_interface_limit interfaces and the failing ones beyond.
-    static func selected(_ results: [ProbeResult], _ settings: MetricsSettings) -> [ProbeResult] {
+    private func selected(_ r: ProbeResult) -> Bool {
         switch settings.perInterface {
-        case .all: return results
-        case .none: return []
-        case .failing: return results.filter { $0.outcome != .ok }
-        case .auto: return results.count <= settings.perInterfaceLimit ? results : results.filter { $0.outcome != .ok }
+        case .all: true
+        case .none: false
+        case .failing: r.outcome != .ok
+        case .auto: announced <= settings.perInterfaceLimit || r.outcome != .ok
         }
     }
 
-    static func write(_ a: RunAnalysis, spool: Spool, directory: String?, settings: MetricsSettings = MetricsSettings()) {
-        var out = ""
-        let results = selected(a.results, settings)
-        out.reserveCapacity(results.count * 300 + 4096)
-        func header(_ name: String, _ help: String) { out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n" }
-        let labelSets = results.map(labels)
-
-        header("vigil_interface_up", "1 if the interface answered as expected in the last run, 0 if it failed or was not probed (circuit open).")
-        for (r, l) in zip(results, labelSets) {
-            out += "vigil_interface_up{" + l + "} " + (r.outcome == .ok ? "1" : "0") + "\n"
+    func add(_ r: ProbeResult) throws {
+        guard !families.isEmpty, selected(r) else { return }
+        let l = Metrics.labels(r)
+        try families[0].write("vigil_interface_up{" + l + "} " + (r.outcome == .ok ? "1" : "0") + "\n")
+        try families[1].write("vigil_interface_probed{" + l + "} " + (r.outcome == .skipped ? "0" : "1") + "\n")
+        if r.status != nil, let ms = r.latencyMs { try families[2].write("vigil_interface_latency_seconds{" + l + "} " + String(ms / 1000) + "\n") }
+        try families[3].write("vigil_interface_outcome{" + l + ",outcome=\"" + r.outcome.rawValue + "\"} 1\n")
+        if let expiry = r.tls?.earliestNotAfter ?? r.tls?.notAfter {
+            try families[4].write("vigil_interface_cert_expiry_timestamp_seconds{" + l + "} " + String(Int(expiry.timeIntervalSince1970)) + "\n")
         }
-        header("vigil_interface_probed", "1 if the interface was probed in the last run, 0 if its circuit was open.")
-        for (r, l) in zip(results, labelSets) {
-            out += "vigil_interface_probed{" + l + "} " + (r.outcome == .skipped ? "0" : "1") + "\n"
-        }
-        header("vigil_interface_latency_seconds", "Latency of the last answer.")
-        for (r, l) in zip(results, labelSets) where r.status != nil {
-            if let ms = r.latencyMs { out += "vigil_interface_latency_seconds{" + l + "} " + String(ms / 1000) + "\n" }
-        }
-        header("vigil_interface_outcome", "1 for the outcome class of the last probe.")
-        for (r, l) in zip(results, labelSets) {
-            out += "vigil_interface_outcome{" + l + ",outcome=\"" + r.outcome.rawValue + "\"} 1\n"
-        }
-        header("vigil_interface_cert_expiry_timestamp_seconds", "Earliest expiry in the server's certificate chain (HTTPS).")
-        for (r, l) in zip(results, labelSets) {
-            if let expiry = r.tls?.earliestNotAfter ?? r.tls?.notAfter {
-                out += "vigil_interface_cert_expiry_timestamp_seconds{" + l + "} " + String(Int(expiry.timeIntervalSince1970)) + "\n"
-            }
-        }
-        // Phases per run, not per interface: five series whatever the pool's size.
-        let timed = a.results.compactMap(\.timings)
-        if !timed.isEmpty {
-            header("vigil_run_phase_seconds", "95th percentile of the time to reach each phase of a transfer in the last run.")
-            for (phase, value) in [
-                ("dns", \PhaseTimings.dns), ("connect", \.connect), ("tls", \.tls), ("first_byte", \.firstByte),
-                ("total", \.total),
-            ] as [(String, KeyPath<PhaseTimings, Double>)] {
-                let sorted = timed.map { $0[keyPath: value] }.sorted()
-                let p95 = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.95).rounded(.up)) - 1)]
-                out += "vigil_run_phase_seconds{phase=\"\(phase)\",quantile=\"0.95\"} \(p95 / 1000)\n"
-            }
-        }
-        let s = a.stats
-        header("vigil_run_interfaces", "Interfaces in the last run by result.")
-        out += "vigil_run_interfaces{result=\"ok\"} \(s.ok)\nvigil_run_interfaces{result=\"failed\"} \(s.failed)\n"
-        out += "vigil_run_interfaces{result=\"not_probed\"} \(s.skipped)\n"
-        header("vigil_run_success_ratio", "ok / interfaces in the last run (an interface not probed, circuit open, counts as failing).")
-        out += "vigil_run_success_ratio \(s.interfaces == 0 ? 1 : Double(s.ok) / Double(s.interfaces))\n"
-        header("vigil_run_duration_seconds", "Duration of the last run.")
-        out += "vigil_run_duration_seconds \(s.finishedAt.timeIntervalSince(s.startedAt))\n"
-        header("vigil_run_missing_shards", "Shards without results in the last run.")
-        out += "vigil_run_missing_shards \(s.missingShards.count)\n"
-        header("vigil_run_quarantined_lines", "Result lines quarantined in the last run.")
-        out += "vigil_run_quarantined_lines \(s.quarantinedLines)\n"
-        header("vigil_run_last_finished_timestamp_seconds", "When the last reported run finished.")
-        out += "vigil_run_last_finished_timestamp_seconds \(Int(s.finishedAt.timeIntervalSince1970))\n"
-        TextfileCollector.write(out, to: directory ?? spool.metricsDirectory, name: "vigil-analyzer-\(SpoolName.host).prom")
     }
 
-    private static func labels(_ r: ProbeResult) -> String {
+    /// Writes spool/metrics/vigil-analyzer-<host>.prom (or metrics_dir); a failure is logged, never fatal.
+    func write(_ a: RunAnalysis) {
+        let name = "vigil-analyzer-\(SpoolName.host).prom"
+        do {
+            let out = try AtomicFileWriter(path: directory + "/" + name, mode: 0o640)
+            func header(_ name: String, _ help: String) throws { try out.write("# HELP \(name) \(help)\n# TYPE \(name) gauge\n") }
+            let helps = [
+                ("vigil_interface_up", "1 if the interface answered as expected in the last run, 0 if it failed or was not probed (circuit open)."),
+                ("vigil_interface_probed", "1 if the interface was probed in the last run, 0 if its circuit was open."),
+                ("vigil_interface_latency_seconds", "Latency of the last answer."),
+                ("vigil_interface_outcome", "1 for the outcome class of the last probe."),
+                ("vigil_interface_cert_expiry_timestamp_seconds", "Earliest expiry in the server's certificate chain (HTTPS)."),
+            ]
+            for (i, (family, help)) in helps.enumerated() {
+                try header(family, help)
+                if i < families.count { try families[i].copy(into: out) }
+            }
+            // Phases per run, not per interface: five series whatever the pool's size.
+            if !a.phaseP95.isEmpty {
+                try header("vigil_run_phase_seconds", "95th percentile of the time to reach each phase of a transfer in the last run.")
+                for (phase, p95) in a.phaseP95 { try out.write("vigil_run_phase_seconds{phase=\"\(phase)\",quantile=\"0.95\"} \(p95 / 1000)\n") }
+            }
+            let s = a.stats
+            var tail = ""
+            func section(_ name: String, _ help: String) { tail += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n" }
+            section("vigil_run_interfaces", "Interfaces in the last run by result.")
+            tail += "vigil_run_interfaces{result=\"ok\"} \(s.ok)\nvigil_run_interfaces{result=\"failed\"} \(s.failed)\n"
+            tail += "vigil_run_interfaces{result=\"not_probed\"} \(s.skipped)\n"
+            section("vigil_run_success_ratio", "ok / interfaces in the last run (an interface not probed, circuit open, counts as failing).")
+            tail += "vigil_run_success_ratio \(s.interfaces == 0 ? 1 : Double(s.ok) / Double(s.interfaces))\n"
+            section("vigil_run_duration_seconds", "Duration of the last run.")
+            tail += "vigil_run_duration_seconds \(s.finishedAt.timeIntervalSince(s.startedAt))\n"
+            section("vigil_run_missing_shards", "Shards without results in the last run.")
+            tail += "vigil_run_missing_shards \(s.missingShards.count)\n"
+            section("vigil_run_quarantined_lines", "Result lines quarantined in the last run.")
+            tail += "vigil_run_quarantined_lines \(s.quarantinedLines)\n"
+            section("vigil_run_last_finished_timestamp_seconds", "When the last reported run finished.")
+            tail += "vigil_run_last_finished_timestamp_seconds \(Int(s.finishedAt.timeIntervalSince1970))\n"
+            try out.write(tail)
+            try out.commit()
+        } catch {
+            Log.warning("cannot write metrics to \(directory)/\(name): \(error)")
+        }
+    }
+}
+
+enum Metrics {
+    static func labels(_ r: ProbeResult) -> String {
         "id=\"" + escape(r.id) + "\",service=\"" + escape(r.service) + "\",name=\"" + escape(r.name) + "\""
     }
 

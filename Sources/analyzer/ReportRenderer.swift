@@ -108,7 +108,7 @@ enum ReportRenderer {
         var since: [String: Date] = [:]
         for t in changes.transitions + changes.stillFailing { since[t.id] = t.since }
         var out = "## Failures by service\n\n"
-        let totals = Dictionary(grouping: a.results, by: \.service).mapValues(\.count)
+        let totals = a.serviceTotals
         let grouped = Dictionary(grouping: a.failures, by: \.service)
         for service in grouped.keys.sorted() {
             // Down first, then answering errors, certificates, not probed; the order within a kind is kept.
@@ -163,7 +163,7 @@ enum ReportRenderer {
     }
 
     private static func slowest(_ a: RunAnalysis) -> String {
-        let timed = a.slowest(10)
+        let timed = a.slowest
         guard !timed.isEmpty else { return "" }
         var out = "## Slowest interfaces\n\n| Interface | Service | Latency | Outcome | Phases |\n|---|---|---:|---|---|\n"
         for r in timed {
@@ -184,7 +184,7 @@ enum ReportRenderer {
 
     /// Server certificates that expire within 30 days, soonest first.
     private static func certificates(_ a: RunAnalysis, _ clock: ReportClock) -> String {
-        let soon = a.results.filter { ($0.tls?.daysLeft ?? Int.max) <= 30 }.sorted { ($0.tls!.daysLeft!, $0.id) < ($1.tls!.daysLeft!, $1.id) }
+        let soon = a.certificates
         guard !soon.isEmpty else { return "" }
         var out = "## Certificates expiring within 30 days\n\n| Interface | Certificate | Expires | Days left |\n|---|---|---|---:|\n"
         for r in soon {

@@ -106,21 +106,28 @@ struct DayHeader: Codable {
     var runs: [String]
 }
 
-struct InterfaceRecent: Codable, Equatable {
+/// recent.ndjson's first line: the runs the strips cover (the last 90), oldest first — once for the file
+/// rather than once per interface.
+struct RecentHeader: Codable {
     var v = 1
-    var kind = "interface_recent"
+    var kind = "history_recent"
+    var runs: [String]
+}
+
+struct InterfaceRecent: Equatable {
     var id: String
     var service: String
     var name: String
     var url: String
     /// The last 90 runs' outcomes, oldest first, one letter each (OutcomeLetter).
     var strip = ""
-    /// Their latencies in ms (-1: no answer), and when each run started.
-    var latencies: [Double] = []
-    var runs: [String] = []
+    /// Their latencies in ms (-1: no answer), comma-separated as written: a run appends one and drops the
+    /// oldest without reading the others.
+    var latencyText: [UInt8] = []
     /// [hour since 1970, ok, total] for the last 25 hours.
     var hours: [[Int]] = []
-    var lastFailure: LastFailure?
+    /// The last failure with its excerpts, as JSON (decoded for a page only).
+    var lastFailureJSON: [UInt8]?
     var certDaysLeft: Int?
 
     struct LastFailure: Codable, Equatable {
@@ -132,16 +139,52 @@ struct InterfaceRecent: Codable, Equatable {
         var response: HTTPExcerpt?
     }
 
-    enum CodingKeys: String, CodingKey {
-        case v, kind, id, service, name, url, strip, latencies, runs, hours
-        case lastFailure = "last_failure"
-        case certDaysLeft = "cert_days_left"
+    var latencies: [Double] {
+        latencyText.split(separator: UInt8(ascii: ",")).compactMap { Double(String(decoding: $0, as: UTF8.self)) }
     }
-}
 
-extension InterfaceRecent {
-    /// The line, written and read without Foundation's coders for all but the rare last failure.
-    func line() throws -> [UInt8] {
+    var lastFailure: LastFailure? { lastFailureJSON.flatMap { try? RecordDecoder().decode(LastFailure.self, from: $0) } }
+
+    /// Folds one result of `run` in: the strip and latencies keep the last `Rollup.stripLength`.
+    mutating func add(_ result: ProbeResult, run: String, hour: Int) throws {
+        service = result.service
+        name = result.name
+        url = result.url
+        strip.append(OutcomeLetter.letter(result.outcome))
+        if strip.count > Rollup.stripLength { strip.removeFirst(strip.count - Rollup.stripLength) }
+        if !latencyText.isEmpty { latencyText.append(UInt8(ascii: ",")) }
+        latencyText += HTML.format(result.status != nil ? (result.latencyMs ?? -1) : -1).utf8
+        var values = latencyText.reduce(1) { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) }
+        while values > Rollup.stripLength, let comma = latencyText.firstIndex(of: UInt8(ascii: ",")) {
+            latencyText.removeSubrange(...comma)
+            values -= 1
+        }
+        if let last = hours.last, last[0] == hour {
+            hours[hours.count - 1] = [hour, last[1] + (result.outcome == .ok ? 1 : 0), last[2] + 1]
+        } else {
+            hours.append([hour, result.outcome == .ok ? 1 : 0, 1])
+        }
+        hours.removeAll { $0[0] <= hour - 25 }
+        if result.outcome.isFailure, result.outcome != .skipped {
+            lastFailureJSON = try RecordCoding.encode(
+                LastFailure(
+                    run: run, at: result.startedAt, outcome: result.outcome, error: result.error, request: result.request,
+                    response: result.response))
+        }
+        if let days = result.tls?.earliestNotAfter.map({ Int(($0.timeIntervalSince(result.startedAt) / 86_400).rounded(.down)) }) {
+            certDaysLeft = days
+        }
+    }
+
+    /// ok / runs over the last 24 hours in percent (nil without runs), at `hour` since 1970.
+    func uptime24h(at hour: Int) -> Double? {
+        let recent = hours.filter { $0[0] > hour - 24 }
+        let total = recent.reduce(0) { $0 + $1[2] }
+        return total == 0 ? nil : 100 * Double(recent.reduce(0) { $0 + $1[1] }) / Double(total)
+    }
+
+    /// The line, written and read without Foundation's coders.
+    func line() -> [UInt8] {
         var w = JSONWriter(capacity: 1024)
         w.field("v", 1)
         w.field("kind", "interface_recent")
@@ -150,15 +193,9 @@ extension InterfaceRecent {
         w.field("name", name)
         w.field("url", url)
         w.field("strip", strip)
-        w.raw("latencies", Array(("[" + latencies.map(HTML.format).joined(separator: ",") + "]").utf8))
-        var runList: [UInt8] = [UInt8(ascii: "[")]
-        for (i, run) in runs.enumerated() {
-            if i > 0 { runList.append(UInt8(ascii: ",")) }
-            JSONWriter.quote(run, into: &runList)
-        }
-        w.raw("runs", runList + [UInt8(ascii: "]")])
+        w.raw("latencies", [UInt8(ascii: "[")] + latencyText + [UInt8(ascii: "]")])
         w.raw("hours", Array(("[" + hours.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ",") + "]").utf8))
-        if let lastFailure { w.raw("last_failure", try RecordCoding.encode(lastFailure)) }
+        if let lastFailureJSON { w.raw("last_failure", lastFailureJSON) }
         w.field("cert_days_left", certDaysLeft)
         return w.finish()
     }
@@ -166,7 +203,6 @@ extension InterfaceRecent {
     static func scan(_ bytes: some Collection<UInt8>) -> InterfaceRecent? {
         JSONScanner.scan(bytes) { s -> InterfaceRecent? in
             var r = InterfaceRecent(id: "", service: "", name: "", url: "")
-            var failure: [UInt8]?
             try s.object { key, s in
                 switch key {
                 case "id": r.id = try s.string()
@@ -174,20 +210,20 @@ extension InterfaceRecent {
                 case "name": r.name = try s.string()
                 case "url": r.url = try s.string()
                 case "strip": r.strip = try s.string()
-                case "latencies": try s.array { r.latencies.append(try $0.double()) }
-                case "runs": try s.array { r.runs.append(try $0.string()) }
+                case "latencies":
+                    let raw = try s.rawValue()
+                    r.latencyText = Array(raw.dropFirst().dropLast())
                 case "hours":
                     try s.array { s in
                         var hour: [Int] = []
                         try s.array { hour.append(try $0.int()) }
                         if hour.count == 3 { r.hours.append(hour) }
                     }
-                case "last_failure": failure = try s.rawValue()
+                case "last_failure": r.lastFailureJSON = try s.rawValue()
                 case "cert_days_left": r.certDaysLeft = s.null() ? nil : try s.int()
                 default: try s.skipValue()
                 }
             }
-            if let failure { r.lastFailure = try? RecordDecoder().decode(LastFailure.self, from: failure) }
             return r.id.isEmpty ? nil : r
         } ?? nil
     }
@@ -203,6 +239,23 @@ struct Incident: Codable, Equatable {
     var error: String?
 
     var duration: TimeInterval? { end.map { $0.timeIntervalSince(start) } }
+}
+
+/// Per service, the runs and ok results of a day (the last line of a day file): service uptime over 7 and
+/// 30 days for pools too large to keep every interface's days in memory.
+struct DayServices: Codable {
+    var v = 1
+    var kind = "history_day_services"
+    var services: [String: [Int]]
+}
+
+extension InterfaceDay {
+    /// Folds one result in.
+    mutating func add(_ result: ProbeResult) {
+        runs += 1
+        if result.outcome == .ok { ok += 1 } else { outcomes[result.outcome.rawValue, default: 0] += 1 }
+        if let ms = result.latencyMs, result.status != nil { latency[LatencyBuckets.index(ms)] += 1 }
+    }
 }
 
 struct Rollup {
@@ -221,56 +274,45 @@ struct Rollup {
 
     static func dayName(_ date: Date) -> String { String(Timestamp.format(date).prefix(10)) }
 
-    /// What `record` has just written, so the status site need not read it back.
-    struct Snapshot {
-        let day: String
-        let dayLines: [String: InterfaceDay]
-        let recent: [InterfaceRecent]
-        let incidents: [Incident]
+    func dayPath(_ day: String) -> String { daysDirectory + "/\(day).ndjson" }
+
+    /// The first line of a day file: the runs already in it (a redone run is not counted twice).
+    func dayHeader(_ day: String) -> DayHeader {
+        guard let reader = try? LineReader(path: dayPath(day)), let first = try? reader.next(),
+            let header = try? RecordDecoder().decode(DayHeader.self, from: first.bytes)
+        else { return DayHeader(day: day, runs: []) }
+        return header
     }
 
-    /// Folds a reported run in (once) and prunes what is older than the retention. Returns what it wrote; nil
-    /// when the run was already in (a redone run).
-    @discardableResult
-    func record(_ analysis: RunAnalysis, changes: StateChanges, mode: mode_t) throws -> Snapshot? {
-        try FileIO.makeDirectory(daysDirectory, mode: 0o700)
-        let day = Self.dayName(analysis.startedAt)
-        let dayPath = daysDirectory + "/\(day).ndjson"
-        var (header, days) = readDay(dayPath, day: day)
-        guard !header.runs.contains(analysis.run) else { return nil }
-        header.runs.append(analysis.run)
-        var recent = Dictionary(readRecent().map { ($0.id, $0) }, uniquingKeysWith: { $1 })
-        let hour = Int(analysis.startedAt.timeIntervalSince1970 / 3600)
-        for result in analysis.results {
-            var d = days[result.id] ?? InterfaceDay(id: result.id, day: day)
-            d.runs += 1
-            if result.outcome == .ok { d.ok += 1 } else { d.outcomes[result.outcome.rawValue, default: 0] += 1 }
-            if let ms = result.latencyMs, result.status != nil { d.latency[LatencyBuckets.index(ms)] += 1 }
-            days[result.id] = d
+    /// recent.ndjson's header (no runs for a file without one, as written before the header existed).
+    func recentHeader() -> RecentHeader {
+        guard let reader = try? LineReader(path: recentPath), let first = try? reader.next(),
+            let header = try? RecordDecoder().decode(RecentHeader.self, from: first.bytes), header.kind == "history_recent"
+        else { return RecentHeader(runs: []) }
+        return header
+    }
 
-            var r = recent[result.id] ?? InterfaceRecent(id: result.id, service: result.service, name: result.name, url: result.url)
-            r.service = result.service
-            r.name = result.name
-            r.url = result.url
-            r.strip = String((r.strip + String(OutcomeLetter.letter(result.outcome))).suffix(Self.stripLength))
-            r.latencies = Array((r.latencies + [result.status != nil ? (result.latencyMs ?? -1) : -1]).suffix(Self.stripLength))
-            r.runs = Array((r.runs + [analysis.run]).suffix(Self.stripLength))
-            if let last = r.hours.last, last[0] == hour {
-                r.hours[r.hours.count - 1] = [hour, last[1] + (result.outcome == .ok ? 1 : 0), last[2] + 1]
-            } else {
-                r.hours.append([hour, result.outcome == .ok ? 1 : 0, 1])
+    /// A day file's lines, all of them or only those of `wanted` ids.
+    func readDay(_ path: String, wanted: Set<String>? = nil) -> [String: InterfaceDay] {
+        guard let reader = try? LineReader(path: path) else { return [:] }
+        var days: [String: InterfaceDay] = [:]
+        while let line = try? reader.next() {
+            if let wanted {
+                guard let id = IDLines.id(of: line.bytes), wanted.contains(id) else { continue }
             }
-            r.hours = r.hours.filter { $0[0] > hour - 25 }
-            if result.outcome.isFailure, result.outcome != .skipped {
-                r.lastFailure = .init(
-                    run: analysis.run, at: result.startedAt, outcome: result.outcome, error: result.error, request: result.request,
-                    response: result.response)
-            }
-            if let days = result.tls?.earliestNotAfter.map({ Int(($0.timeIntervalSince(result.startedAt) / 86_400).rounded(.down)) }) {
-                r.certDaysLeft = days
-            }
-            recent[result.id] = r
+            if let d = InterfaceDay.scan(line.bytes) { days[d.id] = d }
         }
+        return days
+    }
+
+    /// A day file's per-service totals (its last line), nil for a file written before they existed.
+    func dayServices(_ path: String) -> [String: [Int]]? {
+        guard let last = FileIO.lastLine(path) else { return nil }
+        return (try? RecordDecoder().decode(DayServices.self, from: last))?.services
+    }
+
+    /// Incidents opened and closed by the run's changes; those ended before the retention are dropped.
+    func incidents(after changes: StateChanges, at date: Date) -> [Incident] {
         var incidents = readLines(incidentsPath, as: Incident.self)
         for t in changes.transitions {
             if t.change == .newFailure {
@@ -279,41 +321,26 @@ struct Rollup {
                 incidents[open].end = t.since
             }
         }
-        let cutoff = analysis.startedAt.addingTimeInterval(-retention)
+        let cutoff = date.addingTimeInterval(-retention)
         incidents.removeAll { ($0.end ?? .distantFuture) < cutoff }
+        return incidents
+    }
 
-        var dayBytes = try RecordCoding.encode(header) + [10]
-        for d in days.values.sorted(by: { $0.id < $1.id }) { dayBytes += d.line() + [10] }
-        try FileIO.replaceAtomically(dayPath, with: dayBytes, mode: mode)
-        let recentList = recent.values.sorted(by: { $0.id < $1.id })
-        var recentBytes: [UInt8] = []
-        for r in recentList { recentBytes += try r.line() + [10] }
-        try FileIO.replaceAtomically(recentPath, with: recentBytes, mode: mode)
-        try write(incidentsPath, incidents, mode: mode)
-        for name in FileIO.listIfPresent(daysDirectory) where name.hasSuffix(".ndjson") && String(name.prefix(10)) < Self.dayName(cutoff) {
+    func writeIncidents(_ incidents: [Incident], mode: mode_t) throws {
+        var bytes: [UInt8] = []
+        for incident in incidents {
+            bytes += try RecordCoding.encode(incident)
+            bytes.append(10)
+        }
+        try FileIO.replaceAtomically(incidentsPath, with: bytes, mode: mode)
+    }
+
+    /// Removes day files older than the retention.
+    func prune(at date: Date) {
+        let cutoff = Self.dayName(date.addingTimeInterval(-retention))
+        for name in FileIO.listIfPresent(daysDirectory) where name.hasSuffix(".ndjson") && String(name.prefix(10)) < cutoff {
             try? FileIO.unlink(daysDirectory + "/" + name)
         }
-        return Snapshot(day: day, dayLines: days, recent: recentList, incidents: incidents)
-    }
-
-    func readDay(_ path: String, day: String) -> (DayHeader, [String: InterfaceDay]) {
-        guard let reader = try? LineReader(path: path), let first = try? reader.next(),
-            let header = try? RecordDecoder().decode(DayHeader.self, from: first.bytes)
-        else { return (DayHeader(day: day, runs: []), [:]) }
-        var days: [String: InterfaceDay] = [:]
-        while let line = try? reader.next() {
-            if let d = InterfaceDay.scan(line.bytes) { days[d.id] = d }
-        }
-        return (header, days)
-    }
-
-    func readRecent() -> [InterfaceRecent] {
-        guard let reader = try? LineReader(path: recentPath) else { return [] }
-        var out: [InterfaceRecent] = []
-        while let line = try? reader.next() {
-            if let r = InterfaceRecent.scan(line.bytes) { out.append(r) }
-        }
-        return out
     }
 
     func readLines<T: Decodable>(_ path: String, as type: T.Type) -> [T] {
@@ -324,14 +351,5 @@ struct Rollup {
             if let value = try? decoder.decode(T.self, from: line.bytes) { out.append(value) }
         }
         return out
-    }
-
-    private func write(_ path: String, _ records: [any Encodable], mode: mode_t) throws {
-        var bytes: [UInt8] = []
-        for record in records {
-            bytes += try RecordCoding.encode(record)
-            bytes.append(10)
-        }
-        try FileIO.replaceAtomically(path, with: bytes, mode: mode)
     }
 }

@@ -5,31 +5,45 @@
 import Foundation
 import Shared
 
-/// Everything known about a run once it is assembled.
+/// Everything known about a run once it is assembled. Built result by result (in id order) while the
+/// analyzer streams the run's batches: only what the report, the alert and the metrics show is kept — the
+/// failures, the ten slowest, the certificates to renew, counts per service, the latencies — never every result.
 struct RunAnalysis {
     let run: String
     let trigger: String
     let startedAt: Date
     let finishedAt: Date
     let shardCount: Int
-    let results: [ProbeResult]
-    /// The failed results, in id order.
-    let failures: [ProbeResult]
+    /// The failed results (and the ones not probed), in id order.
+    private(set) var failures: [ProbeResult] = []
     /// "3/4: killed after 3600s", one per shard that produced no results.
-    let missingShards: [String]
+    private(set) var missingShards: [String]
     /// "2/4: interrupted, 12 interfaces not probed".
     let interruptedShards: [String]
-    let quarantinedLines: Int
+    private(set) var quarantinedLines = 0
     /// Scheduled runs skipped before this one, as its manifest tells.
     let gaps: [MonitoringGap]
     private(set) var stats: RunStats
+    /// Results per service.
+    private(set) var serviceTotals: [String: Int] = [:]
+    /// The ten slowest answered requests, slowest first (ties by id).
+    private(set) var slowest: [ProbeResult] = []
+    /// Results whose certificate expires within 30 days, soonest first (after `finish`).
+    private(set) var certificates: [ProbeResult] = []
+    /// 95th percentile of each transfer phase over the run: dns, connect, tls, first_byte, total (ms).
+    private(set) var phaseP95: [(phase: String, ms: Double)] = []
+    private var latencies: [Double] = []
+    private var phases: [[Double]] = Array(repeating: [], count: 5)
+    private var ok = 0
+    private var count = 0
+    private let timeZone: TimeZone
 
+    /// The run's frame from its manifest and batch ends; results come with `add`, then `finish`.
     /// `timeZone`: for the gap sentences (notify.timezone, like every time a team reads).
     init(_ pending: PendingRun, timeZone: TimeZone = .gmt) {
         run = pending.id
         trigger = pending.manifest?.trigger ?? (pending.id.contains("-p") ? "manual" : "schedule")
         shardCount = pending.shardCount ?? 1
-        var results: [ProbeResult] = []
         var missing: [String] = []
         var interrupted: [String] = []
         var starts: [Date] = []
@@ -38,7 +52,6 @@ struct RunAnalysis {
             if let batch = pending.batches[shard] {
                 switch batch.end {
                 case let .trailer(trailer):
-                    results += batch.results
                     starts.append(trailer.startedAt)
                     ends.append(trailer.finishedAt)
                     if trailer.interrupted == true {
@@ -54,59 +67,79 @@ struct RunAnalysis {
                 missing.append("\(shard): no batch arrived by the deadline")
             }
         }
-        // Probers write their batches sorted by id, so one batch needs no sorting; several are merged by
-        // sorting an index (not the large result values themselves) and copying each result once.
-        if zip(results, results.dropFirst()).allSatisfy({ $0.id <= $1.id }) {
-            self.results = results
-        } else {
-            let order = results.indices.sorted { results[$0].id < results[$1].id }
-            self.results = order.map { results[$0] }
-        }
-        // An interface behind an open circuit keeps its verdict: failing. It is listed with the failures, saying
-        // it was not probed, and counted as failed everywhere (report, status, metrics, alerts).
-        failures = self.results.filter { $0.outcome.isFailure || $0.outcome == .skipped }
         missingShards = missing
         interruptedShards = interrupted
-        quarantinedLines = pending.batches.values.reduce(0) { $0 + $1.badLines }
         startedAt = pending.manifest?.startedAt ?? starts.min() ?? RunID.date(of: pending.id) ?? pending.firstSeen
         finishedAt = max(ends.max() ?? startedAt, startedAt)
-
-        var ok = 0
-        var skipped = 0
-        var latencies: [Double] = []
-        latencies.reserveCapacity(results.count)
-        for result in self.results {
-            if result.outcome == .ok { ok += 1 } else if result.outcome == .skipped { skipped += 1 }
-            if result.status != nil, let latency = result.latencyMs { latencies.append(latency) }
-        }
-        latencies.sort()
-        let failed = results.count - ok
-        stats = RunStats(
-            interfaces: results.count, ok: ok, failed: failed, skipped: skipped,
-            successRate: results.isEmpty ? 100 : (Double(ok) / Double(results.count) * 1000).rounded() / 10,
-            p50Ms: RunAnalysis.percentile(latencies, 50), p95Ms: RunAnalysis.percentile(latencies, 95),
-            p99Ms: RunAnalysis.percentile(latencies, 99), startedAt: startedAt, finishedAt: finishedAt,
-            trigger: trigger, missingShards: missing, quarantinedLines: quarantinedLines)
         gaps = pending.manifest?.gaps ?? []
+        self.timeZone = timeZone
+        stats = RunStats(
+            interfaces: 0, ok: 0, failed: 0, skipped: 0, successRate: 100, p50Ms: nil, p95Ms: nil, p99Ms: nil, startedAt: startedAt,
+            finishedAt: finishedAt, trigger: trigger, missingShards: missing, quarantinedLines: 0)
         if !gaps.isEmpty { stats.gaps = gaps.map { $0.sentence(in: timeZone) } }
     }
 
-    var skipped: [ProbeResult] { results.filter { $0.outcome == .skipped } }
-
-    /// The `count` slowest answered requests, slowest first (ties by id), without sorting every result.
-    func slowest(_ count: Int) -> [ProbeResult] {
-        var top: [Int] = []
-        func slower(_ a: Int, _ b: Int) -> Bool {
-            (results[a].latencyMs!, results[b].id) > (results[b].latencyMs!, results[a].id)
+    /// Takes one result in (results come in id order).
+    mutating func add(_ result: ProbeResult) {
+        count += 1
+        serviceTotals[result.service, default: 0] += 1
+        if result.outcome == .ok { ok += 1 }
+        // An interface behind an open circuit keeps its verdict: failing. It is listed with the failures, saying
+        // it was not probed, and counted as failed everywhere (report, status, metrics, alerts).
+        if result.outcome.isFailure || result.outcome == .skipped { failures.append(result) }
+        if result.status != nil, let latency = result.latencyMs {
+            latencies.append(latency)
+            considerSlowest(result, latency)
         }
-        for i in results.indices where results[i].status != nil && results[i].latencyMs != nil {
-            if top.count == count, let last = top.last, !slower(i, last) { continue }
-            let at = top.firstIndex { slower(i, $0) } ?? top.count
-            top.insert(i, at: at)
-            if top.count > count { top.removeLast() }
+        if let t = result.timings {
+            phases[0].append(t.dns)
+            phases[1].append(t.connect)
+            phases[2].append(t.tls)
+            phases[3].append(t.firstByte)
+            phases[4].append(t.total)
         }
-        return top.map { results[$0] }
+        if (result.tls?.daysLeft ?? Int.max) <= 30 { certificates.append(result) }
     }
+
+    /// Keeps the ten slowest, slowest first, ties by id — without sorting every result.
+    private mutating func considerSlowest(_ result: ProbeResult, _ latency: Double) {
+        func slower(_ a: ProbeResult, _ b: ProbeResult) -> Bool { (a.latencyMs!, b.id) > (b.latencyMs!, a.id) }
+        if slowest.count == 10, let last = slowest.last, !slower(result, last) { return }
+        let at = slowest.firstIndex { slower(result, $0) } ?? slowest.count
+        slowest.insert(result, at: at)
+        if slowest.count > 10 { slowest.removeLast() }
+    }
+
+    /// A shard whose batch turned out unusable while it was read: reported as missing.
+    mutating func shardQuarantined(_ shard: Shard, reason: String) {
+        missingShards.append("\(shard): batch quarantined (\(reason))")
+    }
+
+    /// The totals, once every result is in.
+    mutating func finish(quarantinedLines: Int) {
+        self.quarantinedLines = quarantinedLines
+        latencies.sort()
+        certificates.sort { ($0.tls!.daysLeft!, $0.id) < ($1.tls!.daysLeft!, $1.id) }
+        if !phases[0].isEmpty {
+            phaseP95 = zip(["dns", "connect", "tls", "first_byte", "total"], phases).map { phase, values in
+                let sorted = values.sorted()
+                return (phase, sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.95).rounded(.up)) - 1)])
+            }
+        }
+        let skipped = failures.reduce(0) { $0 + ($1.outcome == .skipped ? 1 : 0) }
+        stats = RunStats(
+            interfaces: count, ok: ok, failed: count - ok, skipped: skipped,
+            successRate: count == 0 ? 100 : (Double(ok) / Double(count) * 1000).rounded() / 10,
+            p50Ms: RunAnalysis.percentile(latencies, 50), p95Ms: RunAnalysis.percentile(latencies, 95),
+            p99Ms: RunAnalysis.percentile(latencies, 99), startedAt: startedAt, finishedAt: finishedAt,
+            trigger: trigger, missingShards: missingShards, quarantinedLines: quarantinedLines)
+        if !gaps.isEmpty { stats.gaps = gaps.map { $0.sentence(in: timeZone) } }
+        latencies = []
+        phases = []
+    }
+
+    var skipped: [ProbeResult] { failures.filter { $0.outcome == .skipped } }
+
     var isIncomplete: Bool { !missingShards.isEmpty }
     /// Whether monitoring saw nothing for some scheduled run before this one (an overlap is not blindness).
     var followsBlindGap: Bool { gaps.contains { $0.isBlind } }

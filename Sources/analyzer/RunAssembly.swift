@@ -6,14 +6,11 @@
 import Foundation
 import Shared
 
-/// One batch, read and checked.
+/// One batch, known by its end (trailer or stub); its results are streamed when the run is reported.
 struct ReceivedBatch {
     let claim: ClaimedFile
     let shard: Shard
     let end: BatchEnd
-    /// Results, with the excerpts of successful ones dropped (the report shows failures only).
-    let results: [ProbeResult]
-    let badLines: Int
 }
 
 /// A run being assembled.
@@ -110,4 +107,7 @@ struct RunAssembly {
     }
 
     mutating func remove(_ id: String) { runs[id] = nil }
+
+    /// Puts back a run whose batches changed while it was reported (one found unusable went to quarantine).
+    mutating func update(_ run: PendingRun) { runs[run.id] = run }
 }

@@ -16,38 +16,46 @@ struct RunReporter {
 
     /// Ids seen for the first time, and (after a complete run) ids the state knows that the run no longer has:
     /// state follows ids, so a renamed interface starts afresh, and the log says so.
-    private func logIdentityChanges(_ analysis: RunAnalysis, state: StateFile) {
-        guard !state.interfaces.isEmpty else { return }
-        let ids = Set(analysis.results.map(\.id))
-        let known = Set(state.interfaces.keys)
-        let new = ids.subtracting(known).sorted()
-        let gone = analysis.isIncomplete ? [] : known.subtracting(ids).sorted()
-        for (word, list) in [("new", new), ("no longer reported", gone)] where !list.isEmpty {
+    private func logIdentityChanges(_ out: PassOutput) {
+        for (word, list, count) in [("new", out.newIDs, out.newCount), ("no longer reported", out.goneIDs, out.goneCount)] where count > 0 {
             Log.notice(
-                "run \(analysis.run): interfaces \(word) (\(list.count)): " + list.prefix(20).joined(separator: ", ")
-                    + (list.count > 20 ? ", … (\(list.count - 20) more)" : ""))
+                "run \(out.analysis.run): interfaces \(word) (\(count)): " + list.joined(separator: ", ")
+                    + (count > 20 ? ", … (\(count - 20) more)" : ""))
+        }
+    }
+
+    /// Streams the run once (again if a file turns out out of order, or a batch unusable as a whole).
+    private func pass(_ pending: inout PendingRun, incidentIDs: Set<String>) throws -> PassOutput {
+        var sortFiles: Set<String> = []
+        while true {
+            do {
+                return try RunPass(spool: spool, config: config, statePath: statePath).run(
+                    pending, sortFiles: sortFiles, incidentIDs: incidentIDs)
+            } catch let PassRestart.unsortedFile(path) where !sortFiles.contains(path) {
+                Log.warning("\(path): lines not in id order (written by hand or by an older version?); reading it whole to sort it")
+                sortFiles.insert(path)
+            } catch let PassRestart.invalidBatch(shard, reason) {
+                guard let batch = pending.batches[shard] else { throw PassRestart.invalidBatch(shard, reason) }
+                intake.quarantine(batch.claim, reason: reason)
+                pending.batches[shard] = nil
+                pending.quarantined[shard] = reason
+            }
         }
     }
 
     /// Reports `pending`; throws (leaving its claims in place for a retry) if an output cannot be written.
-    func report(_ pending: PendingRun, history: inout History) throws {
-        let analysis = RunAnalysis(pending, timeZone: config.notify.timeZone)
-        let state = StateFile.load(statePath)
-        let alerts = config.alerts
-        let services = config.services
-        var changes = StateTransitions.apply(analysis.results, run: analysis.run, runStartedAt: analysis.startedAt, to: state) { result in
-            let service = services[result.service]
-            return (
-                result.failureThreshold ?? service?.failureThreshold ?? alerts.failureThreshold,
-                result.successThreshold ?? service?.successThreshold ?? alerts.successThreshold
-            )
+    /// `pending` loses the batches found unusable while they were read (they are in quarantine).
+    func report(_ pending: inout PendingRun, history: inout History) throws {
+        let rollup = Rollup(spool: spool, retention: config.history.retention)
+        let incidentsBefore = rollup.readLines(rollup.incidentsPath, as: Incident.self)
+        let out = try pass(&pending, incidentIDs: Set(incidentsBefore.map(\.id)))
+        for (claim, lines) in out.badLines {
+            try spool.quarantine.lines(lines, source: "results/cur/" + claim.name, name: claim.name)
         }
-        logIdentityChanges(analysis, state: state)
-        let quiet = Quieting(
-            results: analysis.results, silences: Silence.load(spool.stateDirectory + "/silences"),
-            windows: config.maintenance, at: analysis.startedAt)
-        quiet.apply(to: &changes)
-        let text = ReportRenderer.render(analysis, changes: changes, quiet: quiet.reasons, timeZone: config.notify.timeZone)
+        let analysis = out.analysis
+        var changes = out.changes
+        logIdentityChanges(out)
+        let text = ReportRenderer.render(analysis, changes: changes, quiet: out.quiet, timeZone: config.notify.timeZone)
         let reportPath = spool.reportsDirectory + "/" + RunFileName.report(run: analysis.run)
         CrashPoint.hit("before-report")
         try FileIO.replaceAtomically(reportPath, with: Array(text.utf8), mode: spool.permissions.fileMode)
@@ -55,8 +63,8 @@ struct RunReporter {
 
         var alertName: String?
         if let decision = AlertPolicy.decide(
-            analysis, changes: changes, previousAlert: state.lastAlert(before: analysis.run),
-            settings: config.alerts, quiet: quiet.reasons)
+            analysis, changes: changes, previousAlert: changes.updated.lastAlert(before: analysis.run),
+            settings: config.alerts, quiet: out.quiet)
         {
             let name = RunFileName.alert(run: analysis.run)
             let prefix = analysis.run + ".alert"
@@ -81,23 +89,32 @@ struct RunReporter {
             }
         }
         CrashPoint.hit("after-alert")
-        try changes.updated.save(statePath)
+        let state = try AtomicFileWriter(path: statePath)
+        try state.line(try RecordCoding.encode(StateHeader(alerts: changes.updated.alerts)))
+        try out.stateBody.copy(into: state)
+        try state.commit()
         CrashPoint.hit("after-state")
         try history.append(RunSummary(run: analysis.run, stats: analysis.stats, report: reportPath, alert: alertName))
         CrashPoint.hit("after-history")
-        Metrics.write(analysis, spool: spool, directory: config.spool.metricsDirectory, settings: config.metrics)
+        out.metrics.write(analysis)
         // History and the status site are views: a failure is logged, and the run is reported all the same.
         do {
             let began = Date()
-            let snapshot = try Rollup(spool: spool, retention: config.history.retention).record(
-                analysis, changes: changes, mode: spool.permissions.fileMode)
+            var incidents = incidentsBefore
+            if let day = out.day, let recent = out.recent {
+                try day.commit()
+                try recent.commit()
+                incidents = rollup.incidents(after: changes, at: analysis.startedAt)
+                try rollup.writeIncidents(incidents, mode: spool.permissions.fileMode)
+                rollup.prune(at: analysis.startedAt)
+            }
             let rolled = Date()
             try site?.write(
-                analysis, state: changes.updated, quiet: quiet.reasons, report: text, retention: config.spool.retention,
-                timeZone: config.notify.timeZone, web: config.web, snapshot: snapshot)
+                analysis, collection: out.site, incidents: incidents, report: text, retention: config.spool.retention,
+                timeZone: config.notify.timeZone)
             Log.info(
                 "run \(analysis.run): history rollup in \(String(format: "%.2f", rolled.timeIntervalSince(began))) s, status site in "
-                    + "\(String(format: "%.2f", Date().timeIntervalSince(rolled))) s (\(analysis.results.count) interfaces)")
+                    + "\(String(format: "%.2f", Date().timeIntervalSince(rolled))) s (\(out.site.count) interfaces)")
         } catch {
             Log.error("run \(analysis.run): history or status site not written: \(error)")
         }

@@ -27,6 +27,9 @@ struct InterfaceFacts {
     let incidents: [Incident]
     /// Whether it has a page of its own (web.interface_pages).
     var hasPage = true
+    /// The runs its strip starts and ends with (from recent.ndjson's header).
+    var firstRun: String?
+    var lastRun: String?
 
     var failing: Bool { status?.health == .failing }
 }
@@ -34,8 +37,15 @@ struct InterfaceFacts {
 final class SiteWriter {
     let spool: Spool
     private let rollup: Rollup
-    /// Day files that no longer change (every day but today), parsed once.
-    private var pastDays: [String: [String: InterfaceDay]] = [:]
+    /// Past day files (every day but today), parsed once: all their lines, or — past
+    /// web.interface_pages_limit — the lines of the interfaces the site shows in full.
+    private struct PastDay {
+        var lines: [String: InterfaceDay] = [:]
+        var complete = false
+        var scanned: Set<String> = []
+        var services: [String: [Int]]?
+    }
+    private var pastDays: [String: PastDay] = [:]
 
     init(spool: Spool, rollup: Rollup) {
         self.spool = spool
@@ -44,7 +54,6 @@ final class SiteWriter {
 
     var root: String { spool.root + "/site" }
 
-    /// Writes every page for the state after `analysis`.
     /// Whether an interface gets a page of its own (web.interface_pages): past the limit, only those failing now
     /// or with incidents in the history — the ones an alert links to.
     static func hasPage(_ f: InterfaceFacts, count: Int, settings: WebSettings) -> Bool {
@@ -55,31 +64,47 @@ final class SiteWriter {
         }
     }
 
+    /// A service's row on the index.
+    struct ServiceRow {
+        let name: String
+        let interfaces: Int
+        let failing: Int
+        let uptime24h: Double?
+        let uptime7d: Double?
+        let uptime30d: Double?
+    }
+
+    /// Writes every page for the state after `analysis`, from what the run's pass collected.
     func write(
-        _ analysis: RunAnalysis, state: StateFile, quiet: [String: String], report: String, retention: TimeInterval, timeZone: TimeZone,
-        web: WebSettings = WebSettings(), snapshot: Rollup.Snapshot? = nil
+        _ analysis: RunAnalysis, collection: SiteCollection, incidents: [Incident], report: String, retention: TimeInterval,
+        timeZone: TimeZone
     ) throws {
         let clock = ReportClock(timeZone: timeZone)
-        var gathered = gather(state: state, quiet: quiet, now: analysis.startedAt, snapshot: snapshot)
-        for i in gathered.indices { gathered[i].hasPage = Self.hasPage(gathered[i], count: gathered.count, settings: web) }
+        let web = collection.settings
+        var gathered = gather(collection, incidents: incidents, now: analysis.startedAt)
+        for i in gathered.indices { gathered[i].hasPage = Self.hasPage(gathered[i], count: collection.count, settings: web) }
         let facts = gathered
+        let rows = serviceRows(collection, facts: facts, now: analysis.startedAt)
         for directory in ["", "/i", "/s", "/runs"] { try FileIO.makeDirectory(root + directory, mode: spool.permissions.directoryMode) }
-        try put("index.html", Self.index(facts, analysis: analysis, clock: clock))
-        for (service, list) in Dictionary(grouping: facts, by: \.recent.service) {
-            try put(SiteLayout.servicePage(service), Self.servicePage(service, list, clock: clock))
+        try put(
+            "index.html", Self.index(facts, count: collection.count, services: rows, pooled: collection.partial, analysis: analysis, clock: clock))
+        let byService = Dictionary(grouping: facts, by: \.recent.service)
+        for row in rows {
+            let list = byService[row.name] ?? []
+            try put(SiteLayout.servicePage(row.name), Self.servicePage(row.name, list, others: row.interfaces - list.count, clock: clock))
         }
         // Interface pages are independent: rendered and written on every core (each worker with its own clock:
         // DateFormatter is not to be shared between threads).
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, facts.count / 500))
         let failure = Mutex<(any Error)?>(nil)
         let (root, mode) = (self.root, spool.permissions.fileMode)
         let paged = facts.filter(\.hasPage)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, paged.count / 500))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let own = ReportClock(timeZone: timeZone)
             for index in stride(from: worker, to: paged.count, by: workers) {
                 do {
                     try Self.put(
-                        root + "/" + SiteLayout.interfacePage(facts[index].recent.id), Self.interfacePage(facts[index], clock: own), mode: mode)
+                        root + "/" + SiteLayout.interfacePage(paged[index].recent.id), Self.interfacePage(paged[index], clock: own), mode: mode)
                 } catch {
                     failure.withLock { $0 = $0 ?? error }
                     return
@@ -87,7 +112,7 @@ final class SiteWriter {
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
-        if paged.count < facts.count {
+        if paged.count < collection.count {
             // Pages of interfaces that no longer get one are removed, not left to go stale.
             let kept = Set(paged.map { String(SiteLayout.interfacePage($0.recent.id).dropFirst(2)) })
             for name in FileIO.listIfPresent(root + "/i") where name.hasSuffix(".html") && !kept.contains(name) {
@@ -115,31 +140,53 @@ final class SiteWriter {
         try FileIO.replaceView(path, with: Array(text.utf8), mode: mode)
     }
 
-    /// The facts of every interface in the rollup.
-    /// `snapshot`: what the rollup has just written (today's lines, recent, incidents), used instead of reading
-    /// the files back.
-    func gather(state: StateFile, quiet: [String: String], now: Date, snapshot: Rollup.Snapshot? = nil) -> [InterfaceFacts] {
-        let recent = snapshot?.recent ?? rollup.readRecent()
-        let today = Rollup.dayName(now)
-        var days: [(String, [String: InterfaceDay])] = []
-        let names = FileIO.listIfPresent(rollup.daysDirectory).filter { $0.hasSuffix(".ndjson") }.sorted().suffix(30)
-        for name in names {
-            let day = String(name.prefix(10))
-            if day != today, let cached = pastDays[day] {
-                days.append((day, cached))
-                continue
+    /// The last 30 day files (today's included), oldest first.
+    private func dayNames() -> [String] {
+        FileIO.listIfPresent(rollup.daysDirectory).filter { $0.hasSuffix(".ndjson") }.sorted().suffix(30).map { String($0.prefix(10)) }
+    }
+
+    /// A past day's lines for `wanted` ids (all when nil), read once and kept.
+    private func pastDay(_ day: String, wanted: Set<String>?) -> PastDay {
+        var cached = pastDays[day] ?? PastDay()
+        let path = rollup.dayPath(day)
+        if let wanted {
+            if cached.complete, cached.lines.count > 4 * max(wanted.count, 1000) {
+                // The pool grew past the limit: keep only what is shown.
+                cached.lines = cached.lines.filter { wanted.contains($0.key) }
+                cached.complete = false
+                cached.scanned = wanted
             }
-            let lines = snapshot.flatMap { $0.day == day ? $0.dayLines : nil } ?? rollup.readDay(rollup.daysDirectory + "/" + name, day: day).1
-            if day != today { pastDays[day] = lines }
-            days.append((day, lines))
+            let missing = cached.complete ? [] : wanted.subtracting(cached.scanned)
+            if !missing.isEmpty {
+                cached.lines.merge(rollup.readDay(path, wanted: missing)) { $1 }
+                cached.scanned.formUnion(missing)
+            }
+        } else if !cached.complete {
+            cached = PastDay(lines: rollup.readDay(path), complete: true, scanned: [], services: cached.services)
         }
-        pastDays = pastDays.filter { entry in names.contains { $0.hasPrefix(entry.key) } }
-        let incidents = Dictionary(grouping: snapshot?.incidents ?? rollup.readLines(rollup.incidentsPath, as: Incident.self), by: \.id)
+        if cached.services == nil { cached.services = rollup.dayServices(path) ?? [:] }
+        pastDays[day] = cached
+        return cached
+    }
+
+    /// The facts of every interface the pass collected.
+    func gather(_ collection: SiteCollection, incidents: [Incident], now: Date) -> [InterfaceFacts] {
+        let today = Rollup.dayName(now)
+        let names = dayNames()
+        let wanted: Set<String>? = collection.partial ? Set(collection.entries.map(\.recent.id)) : nil
+        var days: [(String, [String: InterfaceDay])] = []
+        for day in names where day != today { days.append((day, pastDay(day, wanted: wanted).lines)) }
+        pastDays = pastDays.filter { names.contains($0.key) && $0.key != today }
+        let todayIndex = names.contains(today) ? days.count : nil
+        if todayIndex != nil { days.append((today, [:])) }
+        let incidents = Dictionary(grouping: incidents, by: \.id)
         let hour = Int(now.timeIntervalSince1970 / 3600)
-        return recent.map { r in
-            let hours = r.hours.filter { $0[0] > hour - 24 }
-            let last7 = days.suffix(7).compactMap { $0.1[r.id] }
-            let last30 = days.compactMap { $0.1[r.id] }
+        let runs = rollup.recentHeader().runs
+        return collection.entries.map { e in
+            let r = e.recent
+            func line(_ index: Int) -> InterfaceDay? { index == todayIndex ? e.today : days[index].1[r.id] }
+            let last7 = (max(0, days.count - 7)..<days.count).compactMap(line)
+            let last30 = days.indices.compactMap(line)
             func uptime(_ list: [InterfaceDay]) -> Double? {
                 let runs = list.reduce(0) { $0 + $1.runs }
                 return runs == 0 ? nil : 100 * Double(list.reduce(0) { $0 + $1.ok }) / Double(runs)
@@ -147,17 +194,47 @@ final class SiteWriter {
             let histogram = last7.reduce(into: [Int](repeating: 0, count: LatencyBuckets.bounds.count)) { sum, d in
                 for i in sum.indices where i < d.latency.count { sum[i] += d.latency[i] }
             }
-            let total = hours.reduce(0) { $0 + $1[2] }
-            return InterfaceFacts(
-                recent: r, status: state.interfaces[r.id], quiet: quiet[r.id],
-                uptime24h: total == 0 ? nil : 100 * Double(hours.reduce(0) { $0 + $1[1] }) / Double(total),
+            var facts = InterfaceFacts(
+                recent: r, status: e.status, quiet: e.quiet,
+                uptime24h: r.uptime24h(at: hour),
                 uptime7d: uptime(last7), uptime30d: uptime(last30),
                 p50: LatencyBuckets.quantile(histogram, 0.5), p95: LatencyBuckets.quantile(histogram, 0.95),
-                daily: days.map { day, lines in
-                    let h = lines[r.id]?.latency ?? []
-                    return (day, LatencyBuckets.quantile(h, 0.5), LatencyBuckets.quantile(h, 0.95))
+                daily: days.indices.map { i in
+                    let h = line(i)?.latency ?? []
+                    return (days[i].0, LatencyBuckets.quantile(h, 0.5), LatencyBuckets.quantile(h, 0.95))
                 },
                 incidents: Array((incidents[r.id] ?? []).suffix(20)))
+            facts.firstRun = runs.isEmpty ? nil : runs[max(0, runs.count - r.strip.count)]
+            facts.lastRun = runs.last
+            return facts
+        }
+    }
+
+    /// The index's service rows: a service's uptime is the mean of its interfaces'; past
+    /// web.interface_pages_limit, over 7 and 30 days, all its runs pooled (from the day files' service totals).
+    private func serviceRows(_ collection: SiteCollection, facts: [InterfaceFacts], now: Date) -> [ServiceRow] {
+        func mean(_ values: [Double?]) -> Double? {
+            let known = values.compactMap { $0 }
+            return known.isEmpty ? nil : known.reduce(0, +) / Double(known.count)
+        }
+        if !collection.partial {
+            return Dictionary(grouping: facts, by: \.recent.service).sorted(by: { $0.key < $1.key }).map { service, list in
+                ServiceRow(
+                    name: service, interfaces: list.count, failing: list.filter(\.failing).count, uptime24h: mean(list.map(\.uptime24h)),
+                    uptime7d: mean(list.map(\.uptime7d)), uptime30d: mean(list.map(\.uptime30d)))
+            }
+        }
+        let names = dayNames()
+        let totals = names.map { day in pastDays[day]?.services ?? rollup.dayServices(rollup.dayPath(day)) ?? [:] }
+        func pooled(_ service: String, last count: Int) -> Double? {
+            let sums = totals.suffix(count).compactMap { $0[service] }.reduce([0, 0]) { [$0[0] + $1[0], $0[1] + ($1.count > 1 ? $1[1] : 0)] }
+            return sums[0] == 0 ? nil : 100 * Double(sums[1]) / Double(sums[0])
+        }
+        return collection.services.sorted(by: { $0.key < $1.key }).map { service, t in
+            ServiceRow(
+                name: service, interfaces: t.interfaces, failing: t.failing,
+                uptime24h: t.uptime24hCount == 0 ? nil : t.uptime24hSum / Double(t.uptime24hCount),
+                uptime7d: pooled(service, last: 7), uptime30d: pooled(service, last: 30))
         }
     }
 
@@ -178,15 +255,17 @@ final class SiteWriter {
         return "<span class=\"ok\">ok</span>" + quiet
     }
 
-    static func index(_ facts: [InterfaceFacts], analysis: RunAnalysis, clock: ReportClock) -> String {
+    static func index(
+        _ facts: [InterfaceFacts], count: Int, services: [ServiceRow], pooled: Bool, analysis: RunAnalysis, clock: ReportClock
+    ) -> String {
         var body = "<h1>Vigil status</h1>\n"
         body += "<p class=\"muted\">Updated \(HTML.escape(clock.format(analysis.finishedAt))) after run "
         body += "<a href=\"\(SiteLayout.runPage(analysis.run))\">\(HTML.escape(analysis.run))</a></p>\n"
         let failing = facts.filter(\.failing).sorted { ($0.status!.since, $0.recent.id) < ($1.status!.since, $1.recent.id) }
         if failing.isEmpty {
-            body += "<div class=\"card\"><strong class=\"ok\">All \(facts.count) interfaces are ok.</strong></div>\n"
+            body += "<div class=\"card\"><strong class=\"ok\">All \(count) interfaces are ok.</strong></div>\n"
         } else {
-            body += "<h2 id=\"failing\">Failing now (\(failing.count) of \(facts.count))</h2>\n<table>\n"
+            body += "<h2 id=\"failing\">Failing now (\(failing.count) of \(count))</h2>\n<table>\n"
             body += "<tr><th>Interface</th><th>Service</th><th>State</th></tr>\n"
             for f in failing {
                 body += "<tr class=\"failing\" data-id=\"\(HTML.escape(f.recent.id))\"><td><a href=\"\(SiteLayout.interfacePage(f.recent.id))\">"
@@ -196,24 +275,23 @@ final class SiteWriter {
         }
         body += "<h2>Services</h2>\n<table>\n<tr><th>Service</th><th class=\"num\">Interfaces</th><th class=\"num\">Failing</th>"
         body += "<th class=\"num\">24 h</th><th class=\"num wide\">7 d</th><th class=\"num wide\">30 d</th></tr>\n"
-        for (service, list) in Dictionary(grouping: facts, by: \.recent.service).sorted(by: { $0.key < $1.key }) {
-            func mean(_ values: [Double?]) -> Double? {
-                let known = values.compactMap { $0 }
-                return known.isEmpty ? nil : known.reduce(0, +) / Double(known.count)
-            }
-            let down = list.filter(\.failing).count
-            body += "<tr><td><a href=\"s/\(SiteLayout.slug(service)).html\">\(HTML.escape(service))</a></td>"
-            body += "<td class=\"num\">\(list.count)</td><td class=\"num\(down > 0 ? " bad" : "")\">\(down)</td>"
-            body += "<td class=\"num\">\(Self.percent(mean(list.map(\.uptime24h))))</td>"
-            body += "<td class=\"num wide\">\(Self.percent(mean(list.map(\.uptime7d))))</td>"
-            body += "<td class=\"num wide\">\(Self.percent(mean(list.map(\.uptime30d))))</td></tr>\n"
+        for row in services {
+            body += "<tr><td><a href=\"s/\(SiteLayout.slug(row.name)).html\">\(HTML.escape(row.name))</a></td>"
+            body += "<td class=\"num\">\(row.interfaces)</td><td class=\"num\(row.failing > 0 ? " bad" : "")\">\(row.failing)</td>"
+            body += "<td class=\"num\">\(Self.percent(row.uptime24h))</td>"
+            body += "<td class=\"num wide\">\(Self.percent(row.uptime7d))</td>"
+            body += "<td class=\"num wide\">\(Self.percent(row.uptime30d))</td></tr>\n"
         }
         body += "</table>\n<p class=\"muted\">Uptime: runs answered as expected over all runs — 24 h by the hour, 7 d and 30 d by UTC day; "
-        body += "a service's figure is the mean of its interfaces'.</p>\n"
+        body +=
+            pooled
+            ? "a service's 24 h figure is the mean of its interfaces', its 7 d and 30 d figures pool all its runs.</p>\n"
+            : "a service's figure is the mean of its interfaces'.</p>\n"
         return HTML.page(title: failing.isEmpty ? "Vigil: all ok" : "Vigil: \(failing.count) failing", root: "", body: body)
     }
 
-    static func servicePage(_ service: String, _ facts: [InterfaceFacts], clock: ReportClock) -> String {
+    /// `others`: interfaces of the service not shown (past web.interface_pages_limit, the healthy ones).
+    static func servicePage(_ service: String, _ facts: [InterfaceFacts], others: Int = 0, clock: ReportClock) -> String {
         var body = "<h1>\(HTML.escape(service))</h1>\n<table>\n<tr><th>Interface</th><th>State</th><th class=\"num\">24 h</th>"
         body += "<th class=\"num wide\">7 d</th><th class=\"num wide\">30 d</th><th class=\"num\">P95</th><th class=\"wide\">Last 90 runs</th></tr>\n"
         for f in facts.sorted(by: { $0.recent.id < $1.recent.id }) {
@@ -227,7 +305,13 @@ final class SiteWriter {
                 "<td class=\"num wide uptime-7d\">\(Self.percent(f.uptime7d))</td><td class=\"num wide uptime-30d\">\(Self.percent(f.uptime30d))</td>"
             body += "<td class=\"num\">\(Self.ms(f.p95))</td><td class=\"wide\">\(HTML.strip(f.recent.strip))</td></tr>\n"
         }
-        return HTML.page(title: "Vigil: \(service)", root: "../", body: body + "</table>\n")
+        body += "</table>\n"
+        if others > 0 {
+            body +=
+                "<p class=\"muted\">\(others) more interface(s), none failing nor with incidents, are counted on the index but not listed "
+                + "(past web.interface_pages_limit).</p>\n"
+        }
+        return HTML.page(title: "Vigil: \(service)", root: "../", body: body)
     }
 
     static func interfacePage(_ f: InterfaceFacts, clock: ReportClock) -> String {
@@ -245,7 +329,7 @@ final class SiteWriter {
         body += "</table></div>\n<h2>Last \(r.strip.count) runs</h2>\n\(HTML.strip(r.strip, width: 540))\n"
         body += "<h2>Latency per run</h2>\n"
         body += HTML.chart(
-            [("latency", "#0969da", r.latencies.map { $0 < 0 ? nil : $0 })], labels: [r.runs.first ?? "", r.runs.last ?? ""], title: "latency per run"
+            [("latency", "#0969da", r.latencies.map { $0 < 0 ? nil : $0 })], labels: [f.firstRun ?? "", f.lastRun ?? ""], title: "latency per run"
         )
         body += "\n<h2>Latency by day</h2>\n"
         body += HTML.chart(

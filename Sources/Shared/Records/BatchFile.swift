@@ -1,7 +1,7 @@
 // BatchFile: reads and checks one result batch. Results stream to the caller one by one; bad lines are
 // collected with their numbers and reasons (for quarantine) while the rest of the file is read; the file as
 // a whole is accepted only if it ends with a trailer whose count matches, or is a single shard_failed stub.
-// Because results are handed over before the end is known, callers keep them apart until `read` returns.
+// Because results are handed over before the end is known, callers keep them apart until the end is read.
 
 import Foundation
 
@@ -47,31 +47,118 @@ public enum BatchFile {
         _ path: String, excerptsOfSuccesses: Bool = true,
         onResult: (ProbeResult, Int) throws -> Void
     ) throws -> BatchReadSummary {
-        let reader = try LineReader(path: path)
+        let reader = try BatchReader(path: path, excerptsOfSuccesses: excerptsOfSuccesses)
+        while let (result, line) = try reader.next() { try onResult(result, line) }
+        return reader.summary!
+    }
+
+    /// The end of a batch (its trailer, or a shard_failed stub) from its last line alone, without reading the
+    /// results; nil when the last line is neither (the file is then read whole, which says what is wrong).
+    /// What the last line promises is checked when the batch is read (count, bad lines).
+    public static func peekEnd(_ path: String) -> BatchEnd? {
+        guard let line = FileIO.lastLine(path) else { return nil }
         let decoder = RecordDecoder()
-        var badLines: [BadLine] = []
-        var badBytes = 0
-        /// Keeps a bad line for quarantine, counting its bytes against the bound.
-        func bad(_ line: Line, _ reason: String) {
-            badLines.append(BadLine(lineNumber: line.number, reason: reason, text: line.text))
-            badBytes += line.bytes.count
+        guard let header = try? decoder.anyHeader(line), header.v <= RecordCoding.version else { return nil }
+        switch header.kind {
+        case "batch": return (try? decoder.decode(BatchTrailer.self, from: line)).map { .trailer($0) }
+        case "shard_failed": return (try? decoder.decode(ShardFailed.self, from: line)).map { .shardFailed($0) }
+        default: return nil
         }
-        var end: BatchEnd?
-        var endLine = 0
-        var lines = 0
-        var results = 0
+    }
+}
+
+/// Reads one batch result by result (a pull reader: the analyzer merges the batches of a run by id). Bad
+/// lines are collected with their numbers and reasons (for quarantine); once `next` returns nil, `summary`
+/// holds the batch's end, or `next` has thrown `SpoolError.invalidFile` because the file as a whole is unusable.
+public final class BatchReader {
+    public let path: String
+    private let nextLine: () throws -> Line?
+    private let decoder = RecordDecoder()
+    private let excerptsOfSuccesses: Bool
+    private var badLines: [BadLine] = []
+    private var badBytes = 0
+    private var end: BatchEnd?
+    private var endLine = 0
+    private var lines = 0
+    private var results = 0
+    /// Set once the whole file was read and found valid.
+    public private(set) var summary: BatchReadSummary?
+
+    public init(path: String, excerptsOfSuccesses: Bool = true) throws {
+        self.path = path
+        self.excerptsOfSuccesses = excerptsOfSuccesses
+        let reader = try LineReader(path: path)
+        nextLine = { try reader.next() }
+    }
+
+    /// A batch whose results are not in id order, read in id order: a first pass notes where each line starts
+    /// and its id (16 bytes and the id a line, not the results); this reader then reads the lines in id order
+    /// (lines without an id — the trailer, bad lines — first, the last line of the file last), so the same
+    /// checks apply: count, bad lines, the trailer last.
+    public init(sortingByID path: String, excerptsOfSuccesses: Bool = true, id: (ArraySlice<UInt8>) -> String?) throws {
+        self.path = path
+        self.excerptsOfSuccesses = excerptsOfSuccesses
+        let reader = try LineReader(path: path)
+        var lines: [(id: String, number: Int, offset: Int, length: Int)] = []
+        var others: [Line] = []
+        var offset = reader.offset
         while let line = try reader.next() {
+            if !line.truncated, let key = id(line.bytes) {
+                lines.append((key, line.number, offset, line.bytes.count))
+            } else {
+                others.append(Line(number: line.number, bytes: ArraySlice(Array(line.bytes)), truncated: line.truncated))
+            }
+            offset = reader.offset
+        }
+        // The trailer stays last: the last line without an id that no result line follows.
+        var last: Line?
+        if let i = others.lastIndex(where: { !$0.bytes.allSatisfy { $0 == 32 || $0 == 9 } }), others[i].number > (lines.last?.number ?? 0) {
+            last = others.remove(at: i)
+        }
+        lines.sort { ($0.id, $0.number) < ($1.id, $1.number) }
+        let fd = try FileIO.open(path, O_RDONLY)
+        let file = FileHandleCloser(fd)
+        var index = 0
+        var early = others.makeIterator()
+        var buffer: [UInt8] = []
+        var tail = last
+        nextLine = {
+            if let line = early.next() { return line }
+            if index < lines.count {
+                let entry = lines[index]
+                index += 1
+                if buffer.count < entry.length { buffer = [UInt8](repeating: 0, count: entry.length) }
+                let n = buffer.withUnsafeMutableBytes { pread(file.fd, $0.baseAddress!, entry.length, off_t(entry.offset)) }
+                guard n == entry.length else { throw SpoolError.system(operation: "pread", path: path, errno: errno) }
+                var bytes = buffer[0..<entry.length]
+                if bytes.last == 13 { bytes = bytes.dropLast() }
+                return Line(number: entry.number, bytes: bytes, truncated: false)
+            }
+            defer { tail = nil }
+            return tail
+        }
+    }
+
+    /// Keeps a bad line for quarantine, counting its bytes against the bound.
+    private func bad(_ line: Line, _ reason: String) {
+        badLines.append(BadLine(lineNumber: line.number, reason: reason, text: line.text))
+        badBytes += line.bytes.count
+    }
+
+    /// The next result and its line number; nil at the end of a valid batch.
+    public func next() throws -> (ProbeResult, Int)? {
+        while let line = try nextLine() {
             if line.bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
-            if end != nil {
+            if let end {
                 throw SpoolError.invalidFile(
                     path: path,
                     reason: "line \(line.number) follows the "
-                        + "\(endKind(end!)) on line \(endLine): the trailer must be the last line")
+                        + "\(Self.endKind(end)) on line \(endLine): the trailer must be the last line")
             }
             lines += 1
             // Bad lines are kept for quarantine, within bounds: past them the file is not a batch with a few
             // damaged lines but something else, and goes to quarantine whole (memory never follows junk size).
-            if badLines.count >= maxBadLines || badBytes >= maxBadBytes {
+            if badLines.count >= BatchFile.maxBadLines || badBytes >= BatchFile.maxBadBytes {
                 throw SpoolError.invalidFile(
                     path: path,
                     reason: "\(badLines.count) unreadable lines (\(badBytes) bytes) before "
@@ -84,8 +171,7 @@ public enum BatchFile {
             // Fast path: a well-formed version-1 result (nearly every line).
             if let result = ProbeResult.scan(line.bytes, excerptsOfSuccesses: excerptsOfSuccesses) {
                 results += 1
-                try onResult(result, line.number)
-                continue
+                return (result, line.number)
             }
             let header: RecordHeader
             do {
@@ -107,7 +193,7 @@ public enum BatchFile {
                 do {
                     let result = try decoder.decode(ProbeResult.self, from: line.bytes)
                     results += 1
-                    try onResult(result, line.number)
+                    return (result, line.number)
                 } catch let error as RecordError {
                     bad(line, "result: \(error)")
                 }
@@ -131,6 +217,7 @@ public enum BatchFile {
                 bad(line, "unexpected record kind \"\(header.kind)\" in a batch")
             }
         }
+        guard summary == nil else { return nil }
         guard let end else {
             throw SpoolError.invalidFile(
                 path: path,
@@ -148,7 +235,8 @@ public enum BatchFile {
         default:
             break
         }
-        return BatchReadSummary(end: end, results: results, badLines: badLines)
+        summary = BatchReadSummary(end: end, results: results, badLines: badLines)
+        return nil
     }
 
     private static func endKind(_ end: BatchEnd) -> String {
@@ -157,4 +245,11 @@ public enum BatchFile {
         case .shardFailed: "shard_failed stub"
         }
     }
+}
+
+/// Closes a descriptor when the last closure holding it goes.
+final class FileHandleCloser {
+    let fd: Int32
+    init(_ fd: Int32) { self.fd = fd }
+    deinit { close(fd) }
 }

@@ -11,6 +11,12 @@ public struct Line {
     /// The line was longer than the reader's limit and `bytes` holds only its beginning.
     public let truncated: Bool
 
+    public init(number: Int, bytes: ArraySlice<UInt8>, truncated: Bool) {
+        self.number = number
+        self.bytes = bytes
+        self.truncated = truncated
+    }
+
     /// The line as text (invalid UTF-8 replaced), for messages and quarantine notes.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 }
@@ -34,6 +40,10 @@ public final class LineReader {
     }
 
     deinit { close(fd) }
+
+    /// Where the next line starts in the file.
+    public var offset: Int { consumed - (end - start) }
+    private var consumed = 0
 
     /// Bytes currently buffered (bounded by the longest line, not by the file).
     public var bufferCapacity: Int { buffer.count }
@@ -91,7 +101,12 @@ public final class LineReader {
                 if errno == EINTR { continue }
                 throw SpoolError.system(operation: "read", path: path, errno: errno)
             }
-            if n == 0 { eof = true } else { end += n }
+            if n == 0 {
+                eof = true
+            } else {
+                end += n
+                consumed += n
+            }
             return
         }
     }

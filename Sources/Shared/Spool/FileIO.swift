@@ -162,6 +162,32 @@ public enum FileIO {
         return out
     }
 
+    /// The last line of a file that is not blank (without its newline), read from the end; nil for an empty or
+    /// unreadable file, or when that line is longer than `window` bytes.
+    public static func lastLine(_ path: String, window: Int = 1 << 16) -> [UInt8]? {
+        guard let fd = try? open(path, O_RDONLY) else { return nil }
+        defer { Foundation.close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_size > 0 else { return nil }
+        let size = Int(info.st_size)
+        let length = min(size, window)
+        var tail = [UInt8](repeating: 0, count: length)
+        let n = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, length, off_t(size - length)) }
+        guard n == length else { return nil }
+        var end = length
+        while end > 0 {
+            var start = end - 1
+            while start > 0 && tail[start - 1] != 10 { start -= 1 }
+            let line = tail[start..<end].filter { $0 != 10 && $0 != 13 }
+            if !line.allSatisfy({ $0 == 32 || $0 == 9 }) {
+                // A line cut by the window is not a whole line.
+                return start > 0 || length == size ? line : nil
+            }
+            end = start
+        }
+        return nil
+    }
+
     /// Replaces `path` atomically with `bytes` (tmp file beside it, fsync, rename, fsync dir). For state files
     /// that have a single writer; spool queues use `Queue.publish`, which never replaces.
     /// `durable: false` skips the fsyncs, for views that are written again after every run (the status site):

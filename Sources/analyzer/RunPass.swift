@@ -1,0 +1,305 @@
+// RunPass: one streaming pass over a run. The results of its batches (merged in id order) are joined with the
+// files the run rewrites — the interface state, today's day file and recent.ndjson, all kept in id order —
+// and every interface is handled once, in order: its new state line, its transition (quiet or not), its
+// metric series, its rollup lines, what the status site needs of it. Each output goes record by record into
+// a temporary file; nothing is renamed into place here (RunReporter commits them in its crash-safe order), so
+// a pass that has to start again — a file found out of order, a batch unusable — leaves nothing behind.
+// Memory holds the failures, the ten slowest, the latencies (8 bytes a result) and, for the site, at most
+// web.interface_pages_limit interfaces — never the run's results nor the state.
+
+import Foundation
+import Shared
+
+/// Silences and maintenance windows that apply at a run's start.
+struct QuietRules {
+    private let active: [Silence]
+    private let open: [(MaintenanceWindow, Date)]
+
+    init(silences: [Silence], windows: [MaintenanceWindow], at date: Date) {
+        active = silences.filter { $0.isActive(at: date) }
+        open = windows.compactMap { w in w.openSince(date).map { (w, $0) } }
+    }
+
+    /// Why an interface is quiet ("silenced until …: reason"), nil when it is not.
+    func reason(for result: ProbeResult) -> String? {
+        guard !active.isEmpty || !open.isEmpty else { return nil }
+        if let s = active.first(where: { $0.covers(id: result.id, service: result.service) }) {
+            return "silenced until \(Timestamp.format(s.until)): \(s.reason)" + (s.by.map { " (\($0))" } ?? "")
+        }
+        if let (w, start) = open.first(where: { $0.0.covers(id: result.id, service: result.service) }) {
+            return "maintenance until \(Timestamp.format(start.addingTimeInterval(w.duration))): \(w.reason)"
+        }
+        return nil
+    }
+}
+
+/// What the status site needs of a run: the interfaces it shows in full (all of them up to
+/// web.interface_pages_limit; past it, those failing or with incidents) and every service's totals.
+struct SiteCollection {
+    struct Entry {
+        let recent: InterfaceRecent
+        let today: InterfaceDay?
+        let status: InterfaceStatus?
+        let quiet: String?
+    }
+    struct ServiceTotals {
+        var interfaces = 0
+        var failing = 0
+        var uptime24hSum = 0.0
+        var uptime24hCount = 0
+    }
+
+    let settings: WebSettings
+    let hour: Int
+    /// Ids with incidents in the history (they keep a page).
+    let withIncidents: Set<String>
+    private(set) var entries: [Entry] = []
+    private(set) var services: [String: ServiceTotals] = [:]
+    private(set) var count = 0
+    /// Whether healthy interfaces were left out (past the limit).
+    private(set) var partial = false
+
+    init(settings: WebSettings, hour: Int, withIncidents: Set<String>) {
+        self.settings = settings
+        self.hour = hour
+        self.withIncidents = withIncidents
+        partial = settings.interfacePages == .failing
+    }
+
+    private func wanted(_ e: Entry) -> Bool { e.status?.health == .failing || withIncidents.contains(e.recent.id) }
+
+    mutating func add(_ e: Entry) {
+        count += 1
+        var totals = services[e.recent.service] ?? ServiceTotals()
+        totals.interfaces += 1
+        if e.status?.health == .failing { totals.failing += 1 }
+        if let up = e.recent.uptime24h(at: hour) {
+            totals.uptime24hSum += up
+            totals.uptime24hCount += 1
+        }
+        services[e.recent.service] = totals
+        if !partial, settings.interfacePages == .auto, count > settings.interfacePagesLimit {
+            partial = true
+            let incidents = withIncidents
+            entries.removeAll { !($0.status?.health == .failing || incidents.contains($0.recent.id)) }
+        }
+        if !partial || wanted(e) { entries.append(e) }
+    }
+}
+
+/// Outputs of a pass, written to temporary files, committed by the reporter.
+final class PassOutput {
+    var analysis: RunAnalysis
+    var changes = StateChanges(updated: StateFile())
+    var quiet: [String: String] = [:]
+    /// The state lines (under a header the reporter writes once the alert is decided).
+    let stateBody: SpillFile
+    /// Today's day file and recent.ndjson, nil when the run is already in the rollup (a redo).
+    let day: AtomicFileWriter?
+    let recent: AtomicFileWriter?
+    let metrics: MetricsStream
+    var site: SiteCollection
+    var badLines: [(claim: ClaimedFile, lines: [BadLine])] = []
+    var newIDs: [String] = []
+    var newCount = 0
+    var goneIDs: [String] = []
+    var goneCount = 0
+    var stateWasEmpty = true
+
+    init(
+        analysis: RunAnalysis, stateBody: SpillFile, day: AtomicFileWriter?, recent: AtomicFileWriter?, metrics: MetricsStream,
+        site: SiteCollection
+    ) {
+        self.analysis = analysis
+        self.stateBody = stateBody
+        self.day = day
+        self.recent = recent
+        self.metrics = metrics
+        self.site = site
+    }
+}
+
+struct RunPass {
+    let spool: Spool
+    let config: Config
+    let statePath: String
+
+    /// Streams `pending` once. Throws `PassRestart` when it must be done again differently.
+    func run(_ pending: PendingRun, sortFiles: Set<String>, incidentIDs: Set<String>) throws -> PassOutput {
+        let analysis = RunAnalysis(pending, timeZone: config.notify.timeZone)
+        let run = analysis.run
+        let rollup = Rollup(spool: spool, retention: config.history.retention)
+        let dayName = Rollup.dayName(analysis.startedAt)
+        let dayHeader = rollup.dayHeader(dayName)
+        let rolling = !dayHeader.runs.contains(run)
+        try FileIO.makeDirectory(rollup.daysDirectory, mode: 0o700)
+        let mode = spool.permissions.fileMode
+        let hour = Int(analysis.startedAt.timeIntervalSince1970 / 3600)
+
+        let state = try IDLines(path: statePath, header: true, inMemory: sortFiles.contains(statePath))
+        let days = try IDLines(path: rollup.dayPath(dayName), header: false, inMemory: sortFiles.contains(rollup.dayPath(dayName)))
+        let recents = try IDLines(path: rollup.recentPath, header: false, inMemory: sortFiles.contains(rollup.recentPath))
+        let batches = pending.batches.map { ($0.key, $0.value.claim) }
+        let results = try ResultMerge(batches)
+
+        let announced = pending.batches.values.reduce(0) { sum, batch in
+            if case let .trailer(t) = batch.end { return sum + t.count }
+            return sum
+        }
+        let out = PassOutput(
+            analysis: analysis, stateBody: try SpillFile(directory: spool.stateDirectory),
+            day: rolling ? try AtomicFileWriter(path: rollup.dayPath(dayName), mode: mode) : nil,
+            recent: rolling ? try AtomicFileWriter(path: rollup.recentPath, mode: mode) : nil,
+            metrics: try MetricsStream(
+                settings: config.metrics, announced: announced, directory: config.spool.metricsDirectory ?? spool.metricsDirectory),
+            site: SiteCollection(settings: config.web, hour: hour, withIncidents: incidentIDs))
+        var alerts: [AlertMark] = []
+        if let header = state.header {
+            alerts = (try? RecordDecoder().decode(StateHeader.self, from: header).alerts) ?? []
+            if (try? RecordDecoder().decode(StateHeader.self, from: header)) == nil {
+                Log.error("\(statePath):1: unreadable interface state header; the last alerts are forgotten")
+            }
+        }
+        out.changes.updated.alerts = alerts
+        out.stateWasEmpty = try state.peek() == nil
+
+        if let day = out.day {
+            var header = dayHeader
+            header.runs.append(run)
+            try day.line(try RecordCoding.encode(header))
+        }
+        if let recent = out.recent {
+            let runs = Array((rollup.recentHeader().runs + [run]).suffix(Rollup.stripLength))
+            try recent.line(try RecordCoding.encode(RecentHeader(runs: runs)))
+        }
+
+        let quietRules = QuietRules(
+            silences: Silence.load(spool.stateDirectory + "/silences"), windows: config.maintenance, at: analysis.startedAt)
+        let alerting = config.alerts
+        let services = config.services
+        var newFailures: [Transition] = []
+        var recovered: [Transition] = []
+        var dayTotals: [String: [Int]] = [:]
+
+        while true {
+            let next = [results.peek(), try state.peek(), try days.peek(), try recents.peek()].compactMap { $0 }.min()
+            guard let id = next else { break }
+            let rs = try results.take(id)
+            let stateEntry = try state.take(id)
+            let dayEntry = try days.take(id)
+            let recentEntry = try recents.take(id)
+
+            // Interface state and transitions.
+            var previous: InterfaceStatus?
+            if let stateEntry {
+                if let (_, status) = InterfaceStatus.scan(stateEntry.bytes[...]) {
+                    previous = status
+                } else {
+                    Log.error("\(statePath):\(stateEntry.number): unreadable interface state line; that interface starts afresh")
+                }
+            }
+            var status = previous
+            if rs.isEmpty {
+                if let stateEntry, previous != nil {
+                    try out.stateBody.write(stateEntry.bytes)
+                    try out.stateBody.write(CollectionOfOne(10))
+                }
+                if previous != nil, !out.stateWasEmpty, !out.analysis.isIncomplete {
+                    out.goneCount += 1
+                    if out.goneIDs.count < 20 { out.goneIDs.append(id) }
+                }
+            } else {
+                if previous == nil, !out.stateWasEmpty {
+                    out.newCount += 1
+                    if out.newIDs.count < 20 { out.newIDs.append(id) }
+                }
+                var latest: InterfaceStatus?
+                for result in rs {
+                    out.analysis.add(result)
+                    try out.metrics.add(result)
+                    let service = services[result.service]
+                    let thresholds = (
+                        result.failureThreshold ?? service?.failureThreshold ?? alerting.failureThreshold,
+                        result.successThreshold ?? service?.successThreshold ?? alerting.successThreshold
+                    )
+                    guard
+                        var (next, transition) = StateTransitions.step(
+                            result, entry: previous, run: run, runStartedAt: analysis.startedAt, thresholds: thresholds)
+                    else { continue }
+                    // Quiet: a silenced or maintained interface's changes leave the alert (remembered as not
+                    // announced); one still failing whose quiet has ended, and never announced, is announced now.
+                    if let reason = quietRules.reason(for: result) {
+                        out.quiet[id] = reason
+                        if let t = transition, t.change != .stillFailing { next.unannounced = true }
+                        transition = nil
+                    } else {
+                        if var t = transition, t.change == .stillFailing, next.unannounced {
+                            t.change = .newFailure
+                            transition = t
+                        }
+                        next.unannounced = false
+                    }
+                    latest = next
+                    if let t = transition {
+                        switch t.change {
+                        case .newFailure: newFailures.append(t)
+                        case .recovered: recovered.append(t)
+                        case .stillFailing: out.changes.stillFailing.append(t)
+                        }
+                    }
+                }
+                if let latest {
+                    status = latest
+                    try out.stateBody.write(latest.line(id: id))
+                    try out.stateBody.write(CollectionOfOne(10))
+                } else if let stateEntry, previous != nil {
+                    try out.stateBody.write(stateEntry.bytes)
+                    try out.stateBody.write(CollectionOfOne(10))
+                }
+            }
+
+            // Rollup: today's line and the recent line, folded in (or copied as they are).
+            var today = dayEntry.flatMap { InterfaceDay.scan($0.bytes[...]) }
+            var recent = recentEntry.flatMap { InterfaceRecent.scan($0.bytes[...]) }
+            if rolling, !rs.isEmpty {
+                var d = today ?? InterfaceDay(id: id, day: dayName)
+                var r = recent ?? InterfaceRecent(id: id, service: rs[0].service, name: rs[0].name, url: rs[0].url)
+                for result in rs {
+                    d.add(result)
+                    try r.add(result, run: run, hour: hour)
+                }
+                today = d
+                recent = r
+                try out.day?.line(d.line())
+                try out.recent?.line(r.line())
+            } else if rolling {
+                if let dayEntry { try out.day?.line(dayEntry.bytes) }
+                if let recentEntry { try out.recent?.line(recentEntry.bytes) }
+            }
+            if let today, let service = recent?.service {
+                var totals = dayTotals[service] ?? [0, 0]
+                totals[0] += today.runs
+                totals[1] += today.ok
+                dayTotals[service] = totals
+            }
+            if let recent {
+                out.site.add(.init(recent: recent, today: today, status: status, quiet: out.quiet[id]))
+            }
+        }
+        if let day = out.day { try day.line(try RecordCoding.encode(DayServices(services: dayTotals))) }
+        for number in state.unreadable {
+            Log.error("\(statePath):\(number): unreadable interface state line; that interface starts afresh")
+        }
+        out.badLines = results.badLines
+        out.changes.transitions = newFailures + recovered
+        out.analysis.finish(quarantinedLines: results.badLines.reduce(0) { $0 + $1.lines.count })
+        return out
+    }
+}
+
+/// The state file's first line.
+struct StateHeader: Codable {
+    var v = 1
+    var kind = "interface_state"
+    var alerts: [AlertMark]
+}

@@ -1,0 +1,193 @@
+// SortedSources: what RunPass joins, each in id order — the results of a run's batches merged, and the lines
+// of the files it rewrites (interface state, today's day file, recent). Each source streams its file and
+// checks the order as it goes; a file (or batch) found out of order makes the pass start again with that one
+// read whole and sorted, so a hand-made or old file costs memory, never a wrong join.
+
+import Foundation
+import Shared
+
+/// Why a pass starts again (nothing it wrote is kept).
+enum PassRestart: Error {
+    /// A batch unusable as a whole (its count, too many bad lines): quarantine it; its shard is missing.
+    case invalidBatch(Shard, String)
+    /// A file whose lines are not in id order: read it whole and sort it.
+    case unsortedFile(String)
+}
+
+/// The lines of an NDJSON file in id order, with their ids; the first line is the header when `header` is set.
+/// Several lines with one id: the last one counts (as when the file was read into a dictionary).
+final class IDLines {
+    struct Entry {
+        let id: String
+        let bytes: [UInt8]
+        let number: Int
+    }
+
+    let path: String
+    private var reader: LineReader?
+    private var sorted: [Entry] = []
+    private var index = 0
+    private(set) var header: [UInt8]?
+    private var pending: Entry?
+    private var lastID: String?
+    private var done = false
+    /// Lines without an id (number), reported by the owner.
+    private(set) var unreadable: [Int] = []
+
+    /// `inMemory`: read the file whole and sort it (for a file found out of order). A missing file is empty.
+    init(path: String, header: Bool, inMemory: Bool = false) throws {
+        self.path = path
+        guard FileIO.status(path) != nil else {
+            done = true
+            return
+        }
+        let reader = try LineReader(path: path)
+        if header, let first = try reader.next() { self.header = Array(first.bytes) }
+        if inMemory {
+            var all: [Entry] = []
+            while let line = try reader.next() {
+                if let id = Self.id(of: line.bytes) {
+                    all.append(Entry(id: id, bytes: Array(line.bytes), number: line.number))
+                } else if !line.bytes.allSatisfy({ $0 == 32 }) {
+                    unreadable.append(line.number)
+                }
+            }
+            sorted = all.enumerated().sorted { ($0.element.id, $0.offset) < ($1.element.id, $1.offset) }.map(\.element)
+        } else {
+            self.reader = reader
+        }
+    }
+
+    /// The id of a line written by this program (`{"v":1,"kind":…,"id":"…"`), without reading the rest; any
+    /// other JSON object line is scanned for its id.
+    static func id(of bytes: ArraySlice<UInt8>) -> String? {
+        let key: [UInt8] = Array(#""id":""#.utf8)
+        let limit = min(bytes.count, 192)
+        var i = bytes.startIndex
+        let end = bytes.startIndex + limit - key.count
+        while i < end {
+            if bytes[i] == key[0], bytes[i + 1] == key[1], bytes[i + 2] == key[2], bytes[i + 3] == key[3], bytes[i + 4] == key[4],
+                bytes[i + 5] == key[5]
+            {
+                let start = i + key.count
+                var j = start
+                while j < bytes.endIndex, bytes[j] != 34, bytes[j] != 92 { j += 1 }
+                if j < bytes.endIndex, bytes[j] == 34 { return String(decoding: bytes[start..<j], as: UTF8.self) }
+                break
+            }
+            i += 1
+        }
+        return
+            JSONScanner.scan(bytes) { s -> String? in
+                var id: String?
+                try s.object { key, s in if key == "id" { id = try s.string() } else { try s.skipValue() } }
+                return id
+            } ?? nil
+    }
+
+    private func read() throws -> Entry? {
+        if reader == nil {
+            guard index < sorted.count else { return nil }
+            index += 1
+            return sorted[index - 1]
+        }
+        while let line = try reader!.next() {
+            guard let id = Self.id(of: line.bytes) else {
+                if !line.bytes.allSatisfy({ $0 == 32 }) { unreadable.append(line.number) }
+                continue
+            }
+            if let lastID, id < lastID { throw PassRestart.unsortedFile(path) }
+            lastID = id
+            return Entry(id: id, bytes: Array(line.bytes), number: line.number)
+        }
+        return nil
+    }
+
+    /// The next entry's id, without taking it.
+    func peek() throws -> String? {
+        if pending == nil, !done {
+            pending = try read()
+            if pending == nil { done = true }
+        }
+        return pending?.id
+    }
+
+    /// The next entry if its id is `id` (the last of several with that id).
+    func take(_ id: String) throws -> Entry? {
+        guard try peek() == id else { return nil }
+        var entry = pending!
+        pending = nil
+        while try peek() == id {
+            entry = pending!
+            pending = nil
+        }
+        return entry
+    }
+}
+
+/// The results of a run's batches merged in id order (results with the same id: by shard). Probers write
+/// results as they complete, so each batch is read in id order through an index of its lines
+/// (BatchReader(sortingByID:)): memory follows the number of results (their ids), not their size.
+final class ResultMerge {
+    private struct Cursor {
+        let shard: Shard
+        let reader: BatchReader
+        var current: ProbeResult?
+    }
+
+    private var cursors: [Cursor] = []
+    /// Each batch's bad lines, once it is read to the end.
+    private(set) var badLines: [(claim: ClaimedFile, lines: [BadLine])] = []
+    private let claims: [Shard: ClaimedFile]
+
+    init(_ batches: [(Shard, ClaimedFile)]) throws {
+        claims = Dictionary(batches.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+        for (shard, claim) in batches.sorted(by: { $0.0.index < $1.0.index }) {
+            let reader = try BatchReader(sortingByID: claim.path, excerptsOfSuccesses: false, id: IDLines.id(of:))
+            cursors.append(Cursor(shard: shard, reader: reader))
+        }
+        for i in cursors.indices { try advance(i) }
+    }
+
+    private func advance(_ i: Int) throws {
+        let (reader, shard) = (cursors[i].reader, cursors[i].shard)
+        do {
+            if var (result, _) = try reader.next() {
+                // The report shows the excerpts of failures only.
+                if result.outcome == .ok {
+                    result.request = nil
+                    result.response = nil
+                }
+                cursors[i].current = result
+            } else {
+                cursors[i].current = nil
+                if let summary = reader.summary, !summary.badLines.isEmpty, let claim = claims[shard] {
+                    badLines.append((claim, summary.badLines))
+                }
+            }
+        } catch let SpoolError.invalidFile(path, reason) {
+            throw PassRestart.invalidBatch(shard, reason.replacingOccurrences(of: path + ": ", with: ""))
+        }
+    }
+
+    /// The smallest id waiting.
+    func peek() -> String? {
+        var smallest: String?
+        for cursor in cursors {
+            if let id = cursor.current?.id, smallest == nil || id < smallest! { smallest = id }
+        }
+        return smallest
+    }
+
+    /// Every result with id `id`, in shard order.
+    func take(_ id: String) throws -> [ProbeResult] {
+        var out: [ProbeResult] = []
+        for i in cursors.indices {
+            while let current = cursors[i].current, current.id == id {
+                out.append(current)
+                try advance(i)
+            }
+        }
+        return out
+    }
+}
