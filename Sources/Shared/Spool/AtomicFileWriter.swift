@@ -92,7 +92,7 @@ public final class SpillFile {
         var template = Array((directory + "/.spill.XXXXXX").utf8CString)
         fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw SpoolError.system(operation: "mkstemp", path: directory, errno: errno) }
-        path = String(cString: template)
+        path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         Foundation.unlink(path)
         buffer.reserveCapacity(1 << 16)
     }
