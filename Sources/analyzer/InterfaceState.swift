@@ -50,50 +50,13 @@ struct AlertMark: Codable, Equatable {
     var at: Date
 }
 
-/// state/interfaces.ndjson: a header line (the last alerts), then one line per interface, so that `jq` and
-/// `grep` work on it and a pool of 100 000 interfaces reads and writes in well under a second.
+/// state/interfaces.ndjson: a header line (the last alerts, StateHeader), then one line per interface in id
+/// order, so that `jq` and `grep` work on it and RunPass joins it with a run's results as a stream. In memory
+/// only for the transition tables (StateTransitions.apply).
 struct StateFile {
     var interfaces: [String: InterfaceStatus] = [:]
     /// The most recent alerts (newest last), to time reminders.
     var alerts: [AlertMark] = []
-
-    private struct Header: Codable {
-        var v = 1
-        var kind = "interface_state"
-        var alerts: [AlertMark]
-    }
-
-    static func load(_ path: String) -> StateFile {
-        var state = StateFile()
-        guard FileIO.status(path) != nil else { return state }
-        do {
-            let reader = try LineReader(path: path)
-            let decoder = RecordDecoder()
-            while let line = try reader.next() {
-                if line.number == 1 {
-                    state.alerts = try decoder.decode(Header.self, from: line.bytes).alerts
-                } else if let (id, status) = InterfaceStatus.scan(line.bytes) {
-                    state.interfaces[id] = status
-                } else {
-                    Log.error("\(path):\(line.number): unreadable interface state line; that interface starts afresh")
-                }
-            }
-        } catch {
-            Log.error("\(path): unreadable interface state (\(error)); every failure will count as new")
-        }
-        return state
-    }
-
-    func save(_ path: String) throws {
-        var bytes = try RecordCoding.encode(Header(alerts: alerts))
-        bytes.append(10)
-        bytes.reserveCapacity(interfaces.count * 300)
-        for id in interfaces.keys.sorted() {
-            bytes += interfaces[id]!.line(id: id)
-            bytes.append(10)
-        }
-        try FileIO.replaceAtomically(path, with: bytes)
-    }
 
     /// The last alert before `run` (ignoring `run`'s own, which a redo may already have recorded).
     func lastAlert(before run: String) -> AlertMark? {
