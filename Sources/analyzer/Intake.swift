@@ -52,8 +52,10 @@ struct Intake {
     /// streamed (RunPass), which also checks the count and quarantines bad lines. A file whose last line is
     /// neither is read whole now, to say what is wrong with it.
     private func read(_ claim: ClaimedFile, into assembly: inout RunAssembly, reported: (String) -> Bool) {
-        var end = BatchFile.peekEnd(claim.path)
-        if end == nil {
+        let end: BatchEnd
+        if let peeked = BatchFile.peekEnd(claim.path) {
+            end = peeked
+        } else {
             do {
                 end = try BatchFile.read(claim.path) { _, _ in }.end
             } catch {
@@ -65,7 +67,6 @@ struct Intake {
                 return
             }
         }
-        guard let end else { return }
         if reported(end.run) {
             archive([claim], note: "late batch for already reported run \(end.run) shard \(end.shard)")
             return

@@ -51,6 +51,8 @@ struct SiteCollection {
 
     let settings: WebSettings
     let hour: Int
+    /// recent.ndjson's runs (oldest first), for the charts' labels.
+    var runs: [String] = []
     /// Ids with incidents in the history (they keep a page).
     let withIncidents: Set<String>
     private(set) var entries: [Entry] = []
@@ -153,14 +155,13 @@ struct RunPass {
             metrics: try MetricsStream(
                 settings: config.metrics, announced: announced, directory: config.spool.metricsDirectory ?? spool.metricsDirectory),
             site: SiteCollection(settings: config.web, hour: hour, withIncidents: incidentIDs))
-        var alerts: [AlertMark] = []
         if let header = state.header {
-            alerts = (try? RecordDecoder().decode(StateHeader.self, from: header).alerts) ?? []
-            if (try? RecordDecoder().decode(StateHeader.self, from: header)) == nil {
+            if let decoded = try? RecordDecoder().decode(StateHeader.self, from: header) {
+                out.changes.updated.alerts = decoded.alerts
+            } else {
                 Log.error("\(statePath):1: unreadable interface state header; the last alerts are forgotten")
             }
         }
-        out.changes.updated.alerts = alerts
         out.stateWasEmpty = try state.peek() == nil
 
         if let day = out.day {
@@ -168,10 +169,10 @@ struct RunPass {
             header.runs.append(run)
             try day.line(try RecordCoding.encode(header))
         }
-        if let recent = out.recent {
-            let runs = Array((rollup.recentHeader().runs + [run]).suffix(Rollup.stripLength))
-            try recent.line(try RecordCoding.encode(RecentHeader(runs: runs)))
-        }
+        // The runs the strips end with: this one folded in, or (a redo) as they are.
+        let recentRuns = rollup.recentHeader().runs
+        out.site.runs = rolling ? Array((recentRuns + [run]).suffix(Rollup.stripLength)) : recentRuns
+        if let recent = out.recent { try recent.line(try RecordCoding.encode(RecentHeader(runs: out.site.runs))) }
 
         let quietRules = QuietRules(
             silences: Silence.load(spool.stateDirectory + "/silences"), windows: config.maintenance, at: analysis.startedAt)

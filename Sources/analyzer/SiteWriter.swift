@@ -181,7 +181,7 @@ final class SiteWriter {
         if todayIndex != nil { days.append((today, [:])) }
         let incidents = Dictionary(grouping: incidents, by: \.id)
         let hour = Int(now.timeIntervalSince1970 / 3600)
-        let runs = rollup.recentHeader().runs
+        let runs = collection.runs
         return collection.entries.map { e in
             let r = e.recent
             func line(_ index: Int) -> InterfaceDay? { index == todayIndex ? e.today : days[index].1[r.id] }
