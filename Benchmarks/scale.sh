@@ -7,11 +7,14 @@
 # printing wall time and peak RSS of each program (their own "stopped (peak RSS …)" lines) and the ratio of a
 # whole cycle to the prober-only time. Goals (issue 20): analyzer ≥ 100 000 lines/s and < 100 MB, prober < 100 MB,
 # cycle ≤ 1.3× the prober alone.
-#   Benchmarks/scale.sh [N] [C]        (after: swift build -c release)
+# Then a third cycle with P prober processes (16 by default, scheduler.probers) sharing the same concurrency
+# C (C / P each): the orchestrator's own CPU and peak RSS supervising them, and each prober's peak RSS.
+#   Benchmarks/scale.sh [N] [C] [P]        (after: swift build -c release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
 c=${2:-1000}
+probers=${3:-16}
 bin=${BIN:-.build/release}
 for p in orchestrator prober analyzer notifier; do
     [ -x "$bin/$p" ] || { echo "build first: swift build -c release" >&2; exit 1; }
@@ -32,13 +35,17 @@ with open(path, "w") as out:
         out.write(json.dumps({"name": f"health {i}", "url": f"/api/health?i={i}"}) + (",\n" if i < n - 1 else "\n"))
     out.write("]}\n")
 PY
-config() {  # config SPOOL
-    printf 'monitor:\n  interval: 1h\n  timeout: 10\n  concurrency: %s\n  retry_attempts: 0\n  interface_pool: %s/pool\nscheduler:\n  start_delay: 0\nservices:\n  svc:\n    base_url: http://127.0.0.1:%s\nspool:\n  dir: %s\n' \
-        "$c" "$work" "$port" "$1"
+config() {  # config SPOOL [PROBERS]
+    local p=${2:-1}
+    printf 'monitor:\n  interval: 1h\n  timeout: 10\n  concurrency: %s\n  retry_attempts: 0\n  interface_pool: %s/pool\nscheduler:\n  start_delay: 0\n  probers: %s\nservices:\n  svc:\n    base_url: http://127.0.0.1:%s\nspool:\n  dir: %s\n' \
+        "$(( (c + p - 1) / p ))" "$work" "$p" "$port" "$1"
 }
 config "$work/alone" > "$work/alone.yaml"
 config "$work/cycle" > "$work/cycle.yaml"
+config "$work/sharded" "$probers" > "$work/sharded.yaml"
 seconds() { python3 -c "print(f'{$1:.2f}')"; }
+# The analyzer's own time for the run (its "reported … in N s" line).
+took() { grep -o "reports/[^ ]* in [0-9.]* s" "$1" | tail -1 | grep -o '[0-9.]* s$' || echo "? s"; }
 peak() { grep -o "$1 stopped (peak RSS [0-9.]* MB)" "$2" | tail -1 | grep -o '[0-9.]* MB' || echo "? MB"; }
 
 /usr/bin/time -f "%e" -o "$work/t.prober" "$bin/prober" --config "$work/alone.yaml" 2> "$work/prober.log"
@@ -47,10 +54,15 @@ prober_wall=$(cat "$work/t.prober")
 read -r analyzer_wall au as < "$work/t.analyzer"
 /usr/bin/time -f "%e" -o "$work/t.cycle1" "$bin/orchestrator" once --config "$work/cycle.yaml" > /dev/null 2> "$work/cycle1.log" || true
 /usr/bin/time -f "%e" -o "$work/t.cycle2" "$bin/orchestrator" once --config "$work/cycle.yaml" > /dev/null 2> "$work/cycle2.log" || true
+/usr/bin/time -f "%e" -o "$work/t.sharded" "$bin/orchestrator" once --config "$work/sharded.yaml" > /dev/null 2> "$work/sharded.log" || true
 cycle1=$(cat "$work/t.cycle1")
 cycle2=$(cat "$work/t.cycle2")
 echo "interfaces: $n, concurrency $c, targets answer after 50 ms; limit N × 50 ms / C = $(seconds "$n * 0.05 / $c") s"
 echo "prober alone: ${prober_wall} s, peak RSS $(peak prober "$work/prober.log")"
 echo "analyzer full run: ${analyzer_wall} s wall, $(seconds "$au + $as") s CPU → $(python3 -c "print(int($n / $analyzer_wall))") lines/s, peak RSS $(peak analyzer "$work/analyzer.log")"
-echo "cycle 1 (once): ${cycle1} s → $(seconds "$cycle1 / $prober_wall")× the prober alone; prober $(peak prober "$work/cycle1.log"), analyzer $(peak analyzer "$work/cycle1.log"), notifier $(peak notifier "$work/cycle1.log")"
-echo "cycle 2 (state compared): ${cycle2} s → $(seconds "$cycle2 / $prober_wall")× the prober alone; analyzer $(peak analyzer "$work/cycle2.log")"
+echo "cycle 1 (once): ${cycle1} s → $(seconds "$cycle1 / $prober_wall")× the prober alone; prober $(peak prober "$work/cycle1.log"), analyzer $(took "$work/cycle1.log") and $(peak analyzer "$work/cycle1.log"), notifier $(peak notifier "$work/cycle1.log")"
+echo "cycle 2 (state compared): ${cycle2} s → $(seconds "$cycle2 / $prober_wall")× the prober alone; analyzer $(took "$work/cycle2.log") and $(peak analyzer "$work/cycle2.log")"
+sharded=$(cat "$work/t.sharded")
+supervised=$(grep -o "[0-9]* prober(s) supervised; orchestrator CPU [0-9.]* s (peak RSS [0-9.]* MB)" "$work/sharded.log" | tail -1)
+rss=$(grep -o "prober stopped (peak RSS [0-9.]* MB)" "$work/sharded.log" | grep -o "[0-9.]* MB" | sort -n | sed -n '1p;$p' | paste -sd- -)
+echo "cycle with $probers probers (concurrency $(( (c + probers - 1) / probers )) each): ${sharded} s → $(seconds "$sharded / $prober_wall")× the prober alone; ${supervised:-prober(s) supervised: ?}; each prober ${rss:-?}; $(grep -o "[0-9]* of [0-9]* reported" "$work/sharded.log" | tail -1 || true)$(grep -o "reported: [0-9]* interfaces, [0-9]* ok, [0-9]* failed" "$work/sharded.log" | tail -1)"

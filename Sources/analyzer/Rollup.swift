@@ -67,9 +67,29 @@ extension InterfaceDay {
         w.field("runs", runs)
         w.field("ok", ok)
         // Outcome names are plain words: no escaping needed.
-        w.raw("outcomes", Array(("{" + outcomes.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}").utf8))
-        w.raw("latency", Array(("[" + latency.map(String.init).joined(separator: ",") + "]").utf8))
+        var list: [UInt8] = [UInt8(ascii: "{")]
+        for (i, (outcome, count)) in outcomes.sorted(by: { $0.key < $1.key }).enumerated() {
+            if i > 0 { list.append(UInt8(ascii: ",")) }
+            JSONWriter.quote(outcome, into: &list)
+            list.append(UInt8(ascii: ":"))
+            JSONWriter.integer(count, into: &list)
+        }
+        list.append(UInt8(ascii: "}"))
+        w.raw("outcomes", list)
+        w.raw("latency", Self.integers(latency))
         return w.finish()
+    }
+
+    /// `[1,2,3]`.
+    static func integers(_ values: [Int]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(values.count * 2 + 2)
+        for (i, value) in values.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.integer(value, into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
     }
 
     static func scan(_ bytes: some Collection<UInt8>) -> InterfaceDay? {
@@ -124,8 +144,14 @@ struct InterfaceRecent: Equatable {
     /// Their latencies in ms (-1: no answer), comma-separated as written: a run appends one and drops the
     /// oldest without reading the others.
     var latencyText: [UInt8] = []
-    /// [hour since 1970, ok, total] for the last 25 hours.
-    var hours: [[Int]] = []
+    /// ok and total runs per hour since 1970, for the last 25 hours (`[hour, ok, total]` in the file).
+    var hours: [Hour] = []
+
+    struct Hour: Equatable {
+        var hour: Int
+        var ok: Int
+        var total: Int
+    }
     /// The last failure with its excerpts, as JSON (decoded for a page only).
     var lastFailureJSON: [UInt8]?
     var certDaysLeft: Int?
@@ -159,12 +185,12 @@ struct InterfaceRecent: Equatable {
             latencyText.removeSubrange(...comma)
             values -= 1
         }
-        if let last = hours.last, last[0] == hour {
-            hours[hours.count - 1] = [hour, last[1] + (result.outcome == .ok ? 1 : 0), last[2] + 1]
+        if let last = hours.last, last.hour == hour {
+            hours[hours.count - 1] = Hour(hour: hour, ok: last.ok + (result.outcome == .ok ? 1 : 0), total: last.total + 1)
         } else {
-            hours.append([hour, result.outcome == .ok ? 1 : 0, 1])
+            hours.append(Hour(hour: hour, ok: result.outcome == .ok ? 1 : 0, total: 1))
         }
-        hours.removeAll { $0[0] <= hour - 25 }
+        hours.removeAll { $0.hour <= hour - 25 }
         if result.outcome.isFailure, result.outcome != .skipped {
             lastFailureJSON = try RecordCoding.encode(
                 LastFailure(
@@ -178,9 +204,9 @@ struct InterfaceRecent: Equatable {
 
     /// ok / runs over the last 24 hours in percent (nil without runs), at `hour` since 1970.
     func uptime24h(at hour: Int) -> Double? {
-        let recent = hours.filter { $0[0] > hour - 24 }
-        let total = recent.reduce(0) { $0 + $1[2] }
-        return total == 0 ? nil : 100 * Double(recent.reduce(0) { $0 + $1[1] }) / Double(total)
+        let recent = hours.filter { $0.hour > hour - 24 }
+        let total = recent.reduce(0) { $0 + $1.total }
+        return total == 0 ? nil : 100 * Double(recent.reduce(0) { $0 + $1.ok }) / Double(total)
     }
 
     /// The line, written and read without Foundation's coders.
@@ -194,7 +220,19 @@ struct InterfaceRecent: Equatable {
         w.field("url", url)
         w.field("strip", strip)
         w.raw("latencies", [UInt8(ascii: "[")] + latencyText + [UInt8(ascii: "]")])
-        w.raw("hours", Array(("[" + hours.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ",") + "]").utf8))
+        var list: [UInt8] = [UInt8(ascii: "[")]
+        for (i, hour) in hours.enumerated() {
+            if i > 0 { list.append(UInt8(ascii: ",")) }
+            list.append(UInt8(ascii: "["))
+            JSONWriter.integer(hour.hour, into: &list)
+            list.append(UInt8(ascii: ","))
+            JSONWriter.integer(hour.ok, into: &list)
+            list.append(UInt8(ascii: ","))
+            JSONWriter.integer(hour.total, into: &list)
+            list.append(UInt8(ascii: "]"))
+        }
+        list.append(UInt8(ascii: "]"))
+        w.raw("hours", list)
         if let lastFailureJSON { w.raw("last_failure", lastFailureJSON) }
         w.field("cert_days_left", certDaysLeft)
         return w.finish()
@@ -215,9 +253,18 @@ struct InterfaceRecent: Equatable {
                     r.latencyText = Array(raw.dropFirst().dropLast())
                 case "hours":
                     try s.array { s in
-                        var hour: [Int] = []
-                        try s.array { hour.append(try $0.int()) }
-                        if hour.count == 3 { r.hours.append(hour) }
+                        var values: (Int, Int, Int) = (0, 0, 0)
+                        var count = 0
+                        try s.array { s in
+                            let value = try s.int()
+                            switch count {
+                            case 0: values.0 = value
+                            case 1: values.1 = value
+                            default: values.2 = value
+                            }
+                            count += 1
+                        }
+                        if count == 3 { r.hours.append(Hour(hour: values.0, ok: values.1, total: values.2)) }
                     }
                 case "last_failure": r.lastFailureJSON = try s.rawValue()
                 case "cert_days_left": r.certDaysLeft = s.null() ? nil : try s.int()

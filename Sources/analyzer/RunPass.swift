@@ -142,7 +142,8 @@ struct RunPass {
         let days = try IDLines(path: rollup.dayPath(dayName), header: false, inMemory: sortFiles.contains(rollup.dayPath(dayName)))
         let recents = try IDLines(path: rollup.recentPath, header: false, inMemory: sortFiles.contains(rollup.recentPath))
         let batches = pending.batches.map { ($0.key, $0.value.claim) }
-        let results = try ResultMerge(batches)
+        let results = PrefetchedResults(batches)
+        defer { results.stop() }
 
         let announced = pending.batches.values.reduce(0) { sum, batch in
             if case let .trailer(t) = batch.end { return sum + t.count }
@@ -183,7 +184,7 @@ struct RunPass {
         var dayTotals: [String: [Int]] = [:]
 
         while true {
-            let next = [results.peek(), try state.peek(), try days.peek(), try recents.peek()].compactMap { $0 }.min()
+            let next = [try results.peek(), try state.peek(), try days.peek(), try recents.peek()].compactMap { $0 }.min()
             guard let id = next else { break }
             let rs = try results.take(id)
             let stateEntry = try state.take(id)
@@ -202,8 +203,7 @@ struct RunPass {
             var status = previous
             if rs.isEmpty {
                 if let stateEntry, previous != nil {
-                    try out.stateBody.write(stateEntry.bytes)
-                    try out.stateBody.write(CollectionOfOne(10))
+                    try out.stateBody.line(stateEntry.bytes)
                 }
                 if previous != nil, !out.stateWasEmpty, !out.analysis.isIncomplete {
                     out.goneCount += 1
@@ -251,11 +251,9 @@ struct RunPass {
                 }
                 if let latest {
                     status = latest
-                    try out.stateBody.write(latest.line(id: id))
-                    try out.stateBody.write(CollectionOfOne(10))
+                    try out.stateBody.line(latest.line(id: id))
                 } else if let stateEntry, previous != nil {
-                    try out.stateBody.write(stateEntry.bytes)
-                    try out.stateBody.write(CollectionOfOne(10))
+                    try out.stateBody.line(stateEntry.bytes)
                 }
             }
 

@@ -46,6 +46,7 @@ struct RunReporter {
     /// Reports `pending`; throws (leaving its claims in place for a retry) if an output cannot be written.
     /// `pending` loses the batches found unusable while they were read (they are in quarantine).
     func report(_ pending: inout PendingRun, history: inout History) throws {
+        let began = Date()
         let rollup = Rollup(spool: spool, retention: config.history.retention)
         let incidentsBefore = rollup.readLines(rollup.incidentsPath, as: Incident.self)
         let out = try pass(&pending, incidentIDs: Set(incidentsBefore.map(\.id)))
@@ -99,7 +100,7 @@ struct RunReporter {
         out.metrics.write(analysis)
         // History and the status site are views: a failure is logged, and the run is reported all the same.
         do {
-            let began = Date()
+            let viewsBegan = Date()
             var incidents = incidentsBefore
             if let day = out.day, let recent = out.recent {
                 try day.commit()
@@ -113,7 +114,7 @@ struct RunReporter {
                 analysis, collection: out.site, incidents: incidents, report: text, retention: config.spool.retention,
                 timeZone: config.notify.timeZone)
             Log.info(
-                "run \(analysis.run): history rollup in \(String(format: "%.2f", rolled.timeIntervalSince(began))) s, status site in "
+                "run \(analysis.run): history rollup in \(String(format: "%.2f", rolled.timeIntervalSince(viewsBegan))) s, status site in "
                     + "\(String(format: "%.2f", Date().timeIntervalSince(rolled))) s (\(out.site.count) interfaces)")
         } catch {
             Log.error("run \(analysis.run): history or status site not written: \(error)")
@@ -126,6 +127,6 @@ struct RunReporter {
                 + (analysis.isIncomplete ? ", \(analysis.missingShards.count) shard(s) missing" : "")
                 + (analysis.gaps.isEmpty
                     ? "" : "; before it " + analysis.gaps.map { $0.sentence(in: config.notify.timeZone) }.joined(separator: "; "))
-                + " → reports/\(RunFileName.report(run: analysis.run))")
+                + " → reports/\(RunFileName.report(run: analysis.run)) in \(String(format: "%.2f", Date().timeIntervalSince(began))) s")
     }
 }

@@ -191,3 +191,110 @@ final class ResultMerge {
         return out
     }
 }
+
+/// ResultMerge run on a thread of its own, a few hundred interfaces ahead: decoding the batches (the
+/// largest share of a pass) overlaps the join on the other core. At most `depth` chunks wait, so memory
+/// stays bounded; an error of the merge reaches the pass where it would have been met.
+final class PrefetchedResults: @unchecked Sendable {
+    private typealias Chunk = [(id: String, results: [ProbeResult])]
+    private let condition = NSCondition()
+    private var chunks: [Chunk] = []
+    private var finished = false
+    private var failure: (any Error)?
+    private var stopped = false
+    private var current: Chunk = []
+    private var index = 0
+    private var merge: ResultMerge?
+    private let depth = 8
+    private let size = 512
+
+    init(_ batches: [(Shard, ClaimedFile)]) {
+        let thread = Thread { [self] in produce(batches) }
+        thread.name = "vigil-analyzer-merge"
+        thread.start()
+    }
+
+    private func produce(_ batches: [(Shard, ClaimedFile)]) {
+        do {
+            let merge = try ResultMerge(batches)
+            var chunk: Chunk = []
+            chunk.reserveCapacity(size)
+            while let id = merge.peek() {
+                chunk.append((id, try merge.take(id)))
+                if chunk.count == size {
+                    guard put(chunk) else { return }
+                    chunk = []
+                    chunk.reserveCapacity(size)
+                }
+            }
+            if !chunk.isEmpty { guard put(chunk) else { return } }
+            condition.lock()
+            self.merge = merge
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+        } catch {
+            condition.lock()
+            failure = error
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Hands a chunk over, waiting while `depth` are waiting; false once the consumer has stopped.
+    private func put(_ chunk: Chunk) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.count >= depth && !stopped { condition.wait() }
+        guard !stopped else { return false }
+        chunks.append(chunk)
+        condition.broadcast()
+        return true
+    }
+
+    /// Lets the producer end (the thread holds this object until it does): the pass calls it however it ends.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func fill() throws {
+        guard index >= current.count else { return }
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.isEmpty && !finished { condition.wait() }
+        if !chunks.isEmpty {
+            current = chunks.removeFirst()
+            index = 0
+            condition.broadcast()
+        } else if let failure {
+            throw failure
+        } else {
+            current = []
+            index = 0
+        }
+    }
+
+    /// The smallest id waiting.
+    func peek() throws -> String? {
+        try fill()
+        return index < current.count ? current[index].id : nil
+    }
+
+    /// Every result with id `id`, in shard order.
+    func take(_ id: String) throws -> [ProbeResult] {
+        guard try peek() == id else { return [] }
+        index += 1
+        return current[index - 1].results
+    }
+
+    /// Each batch's bad lines (once every result was taken).
+    var badLines: [(claim: ClaimedFile, lines: [BadLine])] {
+        condition.lock()
+        defer { condition.unlock() }
+        return merge?.badLines ?? []
+    }
+}

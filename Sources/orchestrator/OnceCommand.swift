@@ -37,6 +37,9 @@ enum OnceCommand {
         }
         let record = await supervisor.execute()
         _ = watcher
+        // What supervising the probers cost the orchestrator itself (its children are not counted).
+        let cpu = String(format: "%.2f", Memory.cpuSeconds)
+        Log.info("run \(plan.run): \(plan.localShards.count) prober(s) supervised; orchestrator CPU \(cpu) s\(Memory.peakNote)")
         await runOnce("analyzer", deployment)
         let reportPath = deployment.spool.reportsDirectory + "/" + RunFileName.report(run: plan.run)
         // An analyzer service on the same spool may be the one writing the report: give it a moment.

@@ -18,7 +18,11 @@ await Program.main("prober") {
     var pool: InterfacePool
     do {
         config = try options.common.loadConfig()
-        pool = try InterfacePool.load(config: config)
+        // Only this shard's interfaces are held (all are read and checked).
+        pool = try InterfacePool.load(config: config) { definition in
+            definition.enabled && options.shard.contains(id: definition.id)
+                && (options.only.isEmpty || options.only.contains { definition.id.hasPrefix($0) })
+        }
     } catch let error as ConfigError {
         for issue in error.issues { Log.error("\(issue)") }
         Log.error("configuration invalid: \(error.issues.count) problem(s); nothing probed")
@@ -38,12 +42,9 @@ await Program.main("prober") {
     } else {
         run = options.run ?? RunID.byHand()
     }
-    // The shard's interfaces are taken out of the pool, which is not kept: 100 000 definitions are held once.
-    let poolCount = pool.interfaces.count
-    let selected = pool.take { definition in
-        definition.enabled && options.shard.contains(id: definition.id)
-            && (options.only.isEmpty || options.only.contains { definition.id.hasPrefix($0) })
-    }
+    // The shard's interfaces are taken out of the pool, which is not kept.
+    let poolCount = pool.definitionCount
+    let selected = pool.take { _ in true }
     // What loading the pool parsed and dropped goes back to the system before probing starts.
     Memory.trim()
     let stop = StopSignal()

@@ -62,7 +62,7 @@ public final class ConfigReader {
     public func expanded(_ node: Node, _ path: String) -> Node {
         switch node.value {
         case let .scalar(raw, style):
-            guard raw.contains("$") else { return node }
+            guard raw.utf8.contains(UInt8(ascii: "$")) else { return node }
             guard let text = text(node, path) else { return node }
             // A value written with ${…} is text whatever it expands to: "${PIN}" must not become the number 7.
             return Node(.scalar(text, text == raw ? style : .quoted), line: node.line)

@@ -28,7 +28,7 @@ public struct Environment: Sendable {
 
     /// The text with references replaced, and whether any value came from the environment.
     public func expand(_ text: String) throws -> (text: String, substituted: Bool) {
-        guard text.contains("$") else { return (text, false) }
+        guard text.utf8.contains(UInt8(ascii: "$")) else { return (text, false) }
         var out = ""
         var substituted = false
         var i = text.startIndex

@@ -8,10 +8,13 @@ import Foundation
 public struct InterfacePool: Sendable {
     public let directory: String
     public private(set) var interfaces: [InterfaceDefinition]
+    /// Every definition read and checked, kept or not (`load(keep:)`).
+    public private(set) var definitionCount: Int
 
-    public init(directory: String, interfaces: [InterfaceDefinition]) {
+    public init(directory: String, interfaces: [InterfaceDefinition], definitionCount: Int? = nil) {
         self.directory = directory
         self.interfaces = interfaces
+        self.definitionCount = definitionCount ?? interfaces.count
     }
 
     /// The interfaces that satisfy `keep`, moved out of the pool (which is left empty): a prober holds its
@@ -28,8 +31,13 @@ public struct InterfacePool: Sendable {
         interfaces.filter { $0.service == service }
     }
 
-    /// Loads the pool at `config.monitor.interfacePool`, checking services against the config.
-    public static func load(config: Config, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> InterfacePool {
+    /// Loads the pool at `config.monitor.interfacePool`, checking services against the config. Every definition is
+    /// read and checked (ids unique across the pool), but only those `keep` accepts are held: a prober of one
+    /// shard in sixteen holds a sixteenth of a 100 000-interface pool, never all of it.
+    public static func load(
+        config: Config, environment: [String: String] = ProcessInfo.processInfo.environment,
+        keep: (InterfaceDefinition) -> Bool = { _ in true }
+    ) throws -> InterfacePool {
         let directory = config.monitor.interfacePool
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
@@ -47,7 +55,9 @@ public struct InterfacePool: Sendable {
         }
         var issues: [ConfigIssue] = []
         var interfaces: [InterfaceDefinition] = []
-        var seen: [String: Int] = [:]
+        // Where each id was defined (file index, line), for the message about a second definition.
+        var seen: [String: (file: Int32, line: Int32)] = [:]
+        var sourceFiles: [String] = []
         for relative in files(in: directory) {
             let display = (directory as NSString).lastPathComponent + "/" + relative
             let components = relative.split(separator: "/")
@@ -67,13 +77,14 @@ public struct InterfacePool: Sendable {
                 if let other = seen[id] {
                     reader.issue(
                         node, "",
-                        "interface id \(id) is also defined in \(interfaces[other].source); ids are unique within a "
+                        "interface id \(id) is also defined in \(sourceFiles[Int(other.file)]):\(other.line); ids are unique within a "
                             + "service (give one of them another id:)")
                     return
                 }
-                seen[id] = interfaces.count
+                if sourceFiles.last != definition.sourceFile { sourceFiles.append(definition.sourceFile) }
+                seen[id] = (Int32(sourceFiles.count - 1), Int32(clamping: definition.sourceLine))
                 check(definition, against: config, reader: reader, node: node)
-                interfaces.append(definition)
+                if keep(definition) { interfaces.append(definition) }
             }
             // List items are read one by one as the parser meets them (see DocumentParser), never as a whole tree.
             let root: Node
@@ -104,7 +115,7 @@ public struct InterfacePool: Sendable {
             issues += reader.issues
         }
         if !issues.isEmpty { throw ConfigError(issues) }
-        return InterfacePool(directory: directory, interfaces: interfaces)
+        return InterfacePool(directory: directory, interfaces: interfaces, definitionCount: seen.count)
     }
 
     /// Relative paths of interface files, sorted, hidden files and folders skipped.

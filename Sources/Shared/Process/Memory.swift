@@ -43,6 +43,13 @@ extension Memory {
         return kb / 1024
     }
 
+    /// CPU time (user + system) this process has used, its children not counted.
+    public static var cpuSeconds: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
     /// " (peak RSS 35.2 MB)" for a program's last log line, or "".
     public static var peakNote: String {
         peakResidentMB().map { String(format: " (peak RSS %.1f MB)", $0) } ?? ""

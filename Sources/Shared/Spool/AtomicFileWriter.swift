@@ -29,7 +29,8 @@ public final class AtomicFileWriter {
 
     deinit { discard() }
 
-    public func write(_ bytes: some Collection<UInt8>) throws {
+    /// Bytes as they are (concrete, not generic: called once per record from other modules).
+    public func write(_ bytes: ArraySlice<UInt8>) throws {
         if buffer.count + bytes.count > capacity { try flush() }
         if bytes.count >= capacity {
             try FileIO.writeAll(fd, Array(bytes), path: temporary)
@@ -39,13 +40,19 @@ public final class AtomicFileWriter {
         count += bytes.count
     }
 
-    public func write(_ text: String) throws { try write(text.utf8) }
+    public func write(_ bytes: [UInt8]) throws { try write(bytes[...]) }
+
+    public func write(_ text: String) throws { try write(Array(text.utf8)) }
 
     /// `bytes` and a newline.
-    public func line(_ bytes: some Collection<UInt8>) throws {
+    public func line(_ bytes: ArraySlice<UInt8>) throws {
         try write(bytes)
-        try write(CollectionOfOne(10))
+        if buffer.count == capacity { try flush() }
+        buffer.append(10)
+        count += 1
     }
+
+    public func line(_ bytes: [UInt8]) throws { try line(bytes[...]) }
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
@@ -101,13 +108,21 @@ public final class SpillFile {
 
     public private(set) var isEmpty = true
 
-    public func write(_ bytes: some Collection<UInt8>) throws {
+    public func write(_ bytes: ArraySlice<UInt8>) throws {
         isEmpty = false
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 16 { try flush() }
     }
 
-    public func write(_ text: String) throws { try write(text.utf8) }
+    public func write(_ bytes: [UInt8]) throws { try write(bytes[...]) }
+
+    public func write(_ text: String) throws { try write(Array(text.utf8)) }
+
+    /// `bytes` and a newline.
+    public func line(_ bytes: [UInt8]) throws {
+        try write(bytes[...])
+        buffer.append(10)
+    }
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }

@@ -1,0 +1,70 @@
+// Reading a batch in id order (the analyzer merges a run's batches by id; probers write results as they
+// complete): the same results, bad lines and refusals as reading it in file order. And the JSON writer's fast
+// paths (whole-text copy, digits without a String) against Foundation's reading.
+
+import Foundation
+import Shared
+import TestSupport
+import Testing
+
+@Suite("Batches in id order, JSON writer", .ownThread)
+struct SortedBatchTests {
+    static func id(_ bytes: ArraySlice<UInt8>) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
+        return object["id"] as? String
+    }
+
+    static func readSorted(_ path: String) throws -> ([String], BatchReadSummary) {
+        let reader = try BatchReader(sortingByID: path, id: id)
+        var ids: [String] = []
+        while let (result, _) = try reader.next() { ids.append(result.id) }
+        return (ids, reader.summary!)
+    }
+
+    @Test("a shuffled batch with bad lines reads in id order: the same results, the same bad lines by number, the same count check")
+    func shuffled() throws {
+        let dir = TemporaryDirectory("sorted-batch")
+        var random = SeededRandom(seed: 20)
+        let results = (0..<500).map { sampleResult($0) }.shuffled(using: &random)
+        // The trailer counts every line before it, the two bad ones included.
+        var lines = try batchText(results, count: 502).split(separator: "\n").map(String.init)
+        lines.insert("{\"v\":1,\"kind\":\"result\",\"id\":", at: 7)
+        lines.insert("not json at all", at: 300)
+        let path = try dir.write("b.ndjson", lines.joined(separator: "\n") + "\n")
+
+        var inFileOrder: [String] = []
+        let plain = try BatchFile.read(path) { result, _ in inFileOrder.append(result.id) }
+        let (sorted, summary) = try Self.readSorted(path)
+        #expect(sorted == inFileOrder.sorted() && sorted.count == 500)
+        #expect(summary.badLines.map(\.lineNumber).sorted() == plain.badLines.map(\.lineNumber) && plain.badLines.map(\.lineNumber) == [8, 301])
+        #expect(summary.end == plain.end)
+
+        // A wrong count, and a result after the trailer, are refused as in file order.
+        let short = try dir.write("short.ndjson", try batchText(Array(results.prefix(20)), count: 21))
+        #expect(throws: SpoolError.self) { _ = try Self.readSorted(short) }
+        var after = try batchText(Array(results.prefix(5))).split(separator: "\n").map(String.init)
+        after.append(try RecordCoding.encodeString(sampleResult(999)))
+        let trailing = try dir.write("after.ndjson", after.joined(separator: "\n") + "\n")
+        #expect(throws: SpoolError.self) { _ = try BatchFile.read(trailing) { _, _ in } }
+        #expect(throws: SpoolError.self) { _ = try Self.readSorted(trailing) }
+    }
+
+    @Test("integers and texts written by JSONWriter read back the same with Foundation")
+    func writer() throws {
+        var random = SeededRandom(seed: 21)
+        let edges = [0, 9, 10, 99, 100, -1, -10, Int.max, Int.min, 1_795_359_600]
+        for value in edges + (0..<200).map({ _ in Int.random(in: Int.min...Int.max, using: &random) }) {
+            var out: [UInt8] = []
+            JSONWriter.integer(value, into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(value))
+        }
+        let alphabet = Array("ab\"\\\n\r\t\u{01}\u{1f} é护士/🙂")
+        for length in 0..<60 {
+            let text = String((0..<length).map { _ in alphabet.randomElement(using: &random)! })
+            var out: [UInt8] = []
+            JSONWriter.quote(text, into: &out)
+            let back = try JSONSerialization.jsonObject(with: Data(out), options: .fragmentsAllowed) as? String
+            #expect(back == text, "\(text.debugDescription)")
+        }
+    }
+}
