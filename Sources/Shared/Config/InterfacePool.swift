@@ -115,6 +115,10 @@ public struct InterfacePool: Sendable {
             issues += reader.issues
         }
         if !issues.isEmpty { throw ConfigError(issues) }
+        // An array grown by doubling holds up to twice what it needs: 100 000 definitions are kept exactly.
+        if interfaces.capacity > interfaces.count + interfaces.count / 8 {
+            interfaces = interfaces.withUnsafeBufferPointer { Array($0) }
+        }
         return InterfacePool(directory: directory, interfaces: interfaces, definitionCount: seen.count)
     }
 
