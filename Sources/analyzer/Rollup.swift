@@ -345,7 +345,7 @@ struct Rollup {
         var days: [String: InterfaceDay] = [:]
         while let line = try? reader.next() {
             if let wanted {
-                guard let id = IDLines.id(of: line.bytes), wanted.contains(id) else { continue }
+                guard let id = IDLine.id(of: line.bytes), wanted.contains(id) else { continue }
             }
             if let d = InterfaceDay.scan(line.bytes) { days[d.id] = d }
         }

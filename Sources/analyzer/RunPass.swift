@@ -138,9 +138,17 @@ struct RunPass {
         let mode = spool.permissions.fileMode
         let hour = Int(analysis.startedAt.timeIntervalSince1970 / 3600)
 
-        let state = try IDLines(path: statePath, header: true, inMemory: sortFiles.contains(statePath))
-        let days = try IDLines(path: rollup.dayPath(dayName), header: false, inMemory: sortFiles.contains(rollup.dayPath(dayName)))
-        let recents = try IDLines(path: rollup.recentPath, header: false, inMemory: sortFiles.contains(rollup.recentPath))
+        // Each file is read and parsed on a thread of its own, ahead of the join.
+        let state = try IDLines(path: statePath, header: true, inMemory: sortFiles.contains(statePath)) { InterfaceStatus.scan($0)?.1 }
+        defer { state.stop() }
+        let days = try IDLines(path: rollup.dayPath(dayName), header: false, inMemory: sortFiles.contains(rollup.dayPath(dayName))) {
+            InterfaceDay.scan($0)
+        }
+        defer { days.stop() }
+        let recents = try IDLines(path: rollup.recentPath, header: false, inMemory: sortFiles.contains(rollup.recentPath)) {
+            InterfaceRecent.scan($0)
+        }
+        defer { recents.stop() }
         let batches = pending.batches.map { ($0.key, $0.value.claim) }
         let results = PrefetchedResults(batches)
         defer { results.stop() }
@@ -194,7 +202,7 @@ struct RunPass {
             // Interface state and transitions.
             var previous: InterfaceStatus?
             if let stateEntry {
-                if let (_, status) = InterfaceStatus.scan(stateEntry.bytes[...]) {
+                if let status = stateEntry.parsed {
                     previous = status
                 } else {
                     Log.error("\(statePath):\(stateEntry.number): unreadable interface state line; that interface starts afresh")
@@ -258,8 +266,8 @@ struct RunPass {
             }
 
             // Rollup: today's line and the recent line, folded in (or copied as they are).
-            var today = dayEntry.flatMap { InterfaceDay.scan($0.bytes[...]) }
-            var recent = recentEntry.flatMap { InterfaceRecent.scan($0.bytes[...]) }
+            var today = dayEntry?.parsed
+            var recent = recentEntry?.parsed
             if rolling, !rs.isEmpty {
                 var d = today ?? InterfaceDay(id: id, day: dayName)
                 var r = recent ?? InterfaceRecent(id: id, service: rs[0].service, name: rs[0].name, url: rs[0].url)

@@ -14,31 +14,36 @@ enum PassRestart: Error {
     case unsortedFile(String)
 }
 
-/// The lines of an NDJSON file in id order, with their ids; the first line is the header when `header` is set.
-/// Several lines with one id: the last one counts (as when the file was read into a dictionary).
-final class IDLines {
+/// The lines of an NDJSON file in id order, with their ids and what `parse` makes of them; the first line is
+/// the header when `header` is set. Several lines with one id: the last one counts (as when the file was read
+/// into a dictionary). A file streams on a thread of its own, read and parsed a few hundred lines ahead of the
+/// join (its order checked as it goes); one found out of order is read whole and sorted instead.
+final class IDLines<Parsed>: @unchecked Sendable {
     struct Entry {
         let id: String
         let bytes: [UInt8]
         let number: Int
+        let parsed: Parsed?
     }
 
     let path: String
-    private var reader: LineReader?
-    private var sorted: [Entry] = []
-    private var index = 0
     private(set) var header: [UInt8]?
+    private let condition = NSCondition()
+    private var chunks: [[Entry]] = []
+    private var finished = false
+    private var stopped = false
+    private var failure: (any Error)?
+    private var current: [Entry] = []
+    private var index = 0
     private var pending: Entry?
-    private var lastID: String?
-    private var done = false
-    /// Lines without an id (number), reported by the owner.
-    private(set) var unreadable: [Int] = []
+    private var unreadableLines: [Int] = []
+    private let depth = 8
 
     /// `inMemory`: read the file whole and sort it (for a file found out of order). A missing file is empty.
-    init(path: String, header: Bool, inMemory: Bool = false) throws {
+    init(path: String, header: Bool, inMemory: Bool = false, parse: @escaping @Sendable (ArraySlice<UInt8>) -> Parsed?) throws {
         self.path = path
         guard FileIO.status(path) != nil else {
-            done = true
+            finished = true
             return
         }
         let reader = try LineReader(path: path)
@@ -46,18 +51,117 @@ final class IDLines {
         if inMemory {
             var all: [Entry] = []
             while let line = try reader.next() {
-                if let id = Self.id(of: line.bytes) {
-                    all.append(Entry(id: id, bytes: Array(line.bytes), number: line.number))
+                if let id = IDLine.id(of: line.bytes) {
+                    all.append(Entry(id: id, bytes: Array(line.bytes), number: line.number, parsed: parse(line.bytes)))
                 } else if !line.bytes.allSatisfy({ $0 == 32 }) {
-                    unreadable.append(line.number)
+                    unreadableLines.append(line.number)
                 }
             }
-            sorted = all.enumerated().sorted { ($0.element.id, $0.offset) < ($1.element.id, $1.offset) }.map(\.element)
+            current = all.enumerated().sorted { ($0.element.id, $0.offset) < ($1.element.id, $1.offset) }.map(\.element)
+            finished = true
         } else {
-            self.reader = reader
+            let handed = HandOff(reader)  // used by the reading thread alone from here on
+            let thread = Thread { [self] in produce(handed.value, parse) }
+            thread.name = "vigil-analyzer-lines"
+            thread.start()
         }
     }
 
+    private func produce(_ reader: LineReader, _ parse: (ArraySlice<UInt8>) -> Parsed?) {
+        var chunk: [Entry] = []
+        var lastID: String?
+        var unreadable: [Int] = []
+        var failure: (any Error)?
+        do {
+            while let line = try reader.next() {
+                guard let id = IDLine.id(of: line.bytes) else {
+                    if !line.bytes.allSatisfy({ $0 == 32 }) { unreadable.append(line.number) }
+                    continue
+                }
+                if let lastID, id < lastID { throw PassRestart.unsortedFile(path) }
+                lastID = id
+                chunk.append(Entry(id: id, bytes: Array(line.bytes), number: line.number, parsed: parse(line.bytes)))
+                if chunk.count == 256 {
+                    guard put(chunk) else { return }
+                    chunk = []
+                }
+            }
+            if !chunk.isEmpty { guard put(chunk) else { return } }
+        } catch {
+            failure = error
+        }
+        condition.lock()
+        self.failure = failure
+        unreadableLines = unreadable
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func put(_ chunk: [Entry]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.count >= depth && !stopped { condition.wait() }
+        guard !stopped else { return false }
+        chunks.append(chunk)
+        condition.broadcast()
+        return true
+    }
+
+    /// Lets the reading thread end (it holds this object until it does): the pass calls it however it ends.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func read() throws -> Entry? {
+        if index < current.count {
+            index += 1
+            return current[index - 1]
+        }
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.isEmpty && !finished { condition.wait() }
+        if !chunks.isEmpty {
+            current = chunks.removeFirst()
+            index = 1
+            condition.broadcast()
+            return current[0]
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// The next entry's id, without taking it.
+    func peek() throws -> String? {
+        if pending == nil { pending = try read() }
+        return pending?.id
+    }
+
+    /// The next entry if its id is `id` (the last of several with that id).
+    func take(_ id: String) throws -> Entry? {
+        guard try peek() == id else { return nil }
+        var entry = pending!
+        pending = nil
+        while try peek() == id {
+            entry = pending!
+            pending = nil
+        }
+        return entry
+    }
+
+    /// Lines without an id (their numbers), once the file was read to the end.
+    var unreadable: [Int] {
+        condition.lock()
+        defer { condition.unlock() }
+        return unreadableLines
+    }
+}
+
+/// Ids of record lines.
+enum IDLine {
     /// The id of a line written by this program (`{"v":1,"kind":…,"id":"…"`), without reading the rest; any
     /// other JSON object line is scanned for its id.
     static func id(of bytes: ArraySlice<UInt8>) -> String? {
@@ -84,45 +188,6 @@ final class IDLines {
                 return id
             } ?? nil
     }
-
-    private func read() throws -> Entry? {
-        if reader == nil {
-            guard index < sorted.count else { return nil }
-            index += 1
-            return sorted[index - 1]
-        }
-        while let line = try reader!.next() {
-            guard let id = Self.id(of: line.bytes) else {
-                if !line.bytes.allSatisfy({ $0 == 32 }) { unreadable.append(line.number) }
-                continue
-            }
-            if let lastID, id < lastID { throw PassRestart.unsortedFile(path) }
-            lastID = id
-            return Entry(id: id, bytes: Array(line.bytes), number: line.number)
-        }
-        return nil
-    }
-
-    /// The next entry's id, without taking it.
-    func peek() throws -> String? {
-        if pending == nil, !done {
-            pending = try read()
-            if pending == nil { done = true }
-        }
-        return pending?.id
-    }
-
-    /// The next entry if its id is `id` (the last of several with that id).
-    func take(_ id: String) throws -> Entry? {
-        guard try peek() == id else { return nil }
-        var entry = pending!
-        pending = nil
-        while try peek() == id {
-            entry = pending!
-            pending = nil
-        }
-        return entry
-    }
 }
 
 /// The results of a run's batches merged in id order (results with the same id: by shard). Probers write
@@ -143,7 +208,7 @@ final class ResultMerge {
     init(_ batches: [(Shard, ClaimedFile)]) throws {
         claims = Dictionary(batches.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
         for (shard, claim) in batches.sorted(by: { $0.0.index < $1.0.index }) {
-            let reader = try BatchReader(sortingByID: claim.path, excerptsOfSuccesses: false, id: IDLines.id(of:))
+            let reader = try BatchReader(sortingByID: claim.path, excerptsOfSuccesses: false, id: IDLine.id(of:))
             cursors.append(Cursor(shard: shard, reader: reader))
         }
         for i in cursors.indices { try advance(i) }
@@ -297,4 +362,10 @@ final class PrefetchedResults: @unchecked Sendable {
         defer { condition.unlock() }
         return merge?.badLines ?? []
     }
+}
+
+/// A value handed to another thread that alone uses it from then on.
+final class HandOff<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -176,3 +176,39 @@ struct StreamedOutputsTests {
         try Self.compare(try Self.outputs(f, run: run4), run: 4)
     }
 }
+
+@Suite("Streamed inputs out of order", .ownThread)
+struct UnsortedInputTests {
+    @Test("a state file edited out of id order is read whole and sorted, with a warning; the transitions are the same")
+    func unsortedState() throws {
+        let f = try AnalyzerFixture()
+        let first = RunID.scheduled(tick: t0)
+        try f.publishBatch(
+            run: first,
+            results: [
+                AnalyzerFixture.result("a/one", .ok, run: first, at: t0), AnalyzerFixture.result("b/two", .http500, run: first, at: t0),
+                AnalyzerFixture.result("c/three", .ok, run: first, at: t0),
+            ], start: t0)
+        #expect(try f.analyzeOnce().exitCode == 0)
+        // Reverse the interface lines (the header stays first), as a hand edit might.
+        let path = "spool/state/interfaces.ndjson"
+        let lines = try f.dir.read(path).split(separator: "\n").map(String.init)
+        _ = try f.dir.write(path, ([lines[0]] + lines.dropFirst().reversed()).joined(separator: "\n") + "\n")
+
+        let start = t0.addingTimeInterval(900)
+        let second = RunID.scheduled(tick: start)
+        try f.publishBatch(
+            run: second,
+            results: [
+                AnalyzerFixture.result("a/one", .http503, run: second, at: start), AnalyzerFixture.result("b/two", .ok, run: second, at: start),
+                AnalyzerFixture.result("c/three", .ok, run: second, at: start),
+            ], start: start)
+        let run = try f.analyzeOnce()
+        #expect(run.exitCode == 0)
+        #expect(run.stderr.contains("interfaces.ndjson: lines not in id order"), "\(run.stderr)")
+        let ids = try f.dir.read(path).split(separator: "\n").dropFirst().map { String($0.split(separator: "\"")[9]) }
+        #expect(ids == ["a/one", "b/two", "c/three"], "the state is written in id order again")
+        let alert = try #require(try f.alerts().last)
+        #expect(alert.transitions.map { "\($0.id) \($0.change.rawValue)" } == ["a/one new_failure", "b/two recovered"])
+    }
+}
