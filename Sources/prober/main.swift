@@ -18,8 +18,8 @@ await Program.main("prober") {
     var pool: InterfacePool
     do {
         config = try options.common.loadConfig()
-        // Only this shard's interfaces are held (all are read and checked).
-        pool = try InterfacePool.load(config: config) { definition in
+        // Only this shard's interfaces are read, checked and held.
+        pool = try InterfacePool.load(config: config, reading: { options.shard.contains(id: $0) }) { definition in
             definition.enabled && options.shard.contains(id: definition.id)
                 && (options.only.isEmpty || options.only.contains { definition.id.hasPrefix($0) })
         }

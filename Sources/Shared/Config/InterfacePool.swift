@@ -31,12 +31,13 @@ public struct InterfacePool: Sendable {
         interfaces.filter { $0.service == service }
     }
 
-    /// Loads the pool at `config.monitor.interfacePool`, checking services against the config. Every definition is
-    /// read and checked (ids unique across the pool), but only those `keep` accepts are held: a prober of one
-    /// shard in sixteen holds a sixteenth of a 100 000-interface pool, never all of it.
+    /// Loads the pool at `config.monitor.interfacePool`, checking services against the config. Only the definitions
+    /// `keep` accepts are held: a prober of one shard in sixteen holds a sixteenth of a 100 000-interface pool.
+    /// `reading`: the ids whose definitions are read and checked at all (a prober reads its shard's: the whole pool
+    /// is checked by `orchestrator check` and by the orchestrator before each run); ids stay unique across the pool.
     public static func load(
         config: Config, environment: [String: String] = ProcessInfo.processInfo.environment,
-        keep: (InterfaceDefinition) -> Bool = { _ in true }
+        reading: (String) -> Bool = { _ in true }, keep: (InterfaceDefinition) -> Bool = { _ in true }
     ) throws -> InterfacePool {
         let directory = config.monitor.interfacePool
         var isDir: ObjCBool = false
@@ -73,6 +74,11 @@ public struct InterfacePool: Sendable {
             let reader = ConfigReader(file: display, environment: Environment(environment))
             var slugs: [String: Int] = [:]
             func accept(_ id: String, _ node: Node, _ path: String) {
+                guard reading(id) else {
+                    if sourceFiles.last != display { sourceFiles.append(display) }
+                    if seen[id] == nil { seen[id] = (Int32(sourceFiles.count - 1), Int32(clamping: node.line)) }
+                    return
+                }
                 guard let definition = InterfaceDefinition.read(node, id: id, service: service, reader: reader, path: path) else { return }
                 if let other = seen[id] {
                     reader.issue(
