@@ -235,7 +235,8 @@ public final class BatchReader {
         default:
             break
         }
-        summary = BatchReadSummary(end: end, results: results, badLines: badLines)
+        // By line number, however the lines were read (in id order they come in another).
+        summary = BatchReadSummary(end: end, results: results, badLines: badLines.sorted { $0.lineNumber < $1.lineNumber })
         return nil
     }
 
