@@ -204,9 +204,13 @@ struct InterfaceRecent: Equatable {
 
     /// ok / runs over the last 24 hours in percent (nil without runs), at `hour` since 1970.
     func uptime24h(at hour: Int) -> Double? {
-        let recent = hours.filter { $0.hour > hour - 24 }
-        let total = recent.reduce(0) { $0 + $1.total }
-        return total == 0 ? nil : 100 * Double(recent.reduce(0) { $0 + $1.ok }) / Double(total)
+        var ok = 0
+        var total = 0
+        for h in hours where h.hour > hour - 24 {
+            ok += h.ok
+            total += h.total
+        }
+        return total == 0 ? nil : 100 * Double(ok) / Double(total)
     }
 
     /// The line, written and read without Foundation's coders.

@@ -68,24 +68,31 @@ struct SiteCollection {
         partial = settings.interfacePages == .failing
     }
 
-    private func wanted(_ e: Entry) -> Bool { e.status?.health == .failing || withIncidents.contains(e.recent.id) }
-
-    mutating func add(_ e: Entry) {
+    /// Counts an interface, and keeps it if the site shows it in full.
+    mutating func add(recent: InterfaceRecent, today: InterfaceDay?, status: InterfaceStatus?, quiet: String?) {
         count += 1
-        var totals = services[e.recent.service] ?? ServiceTotals()
-        totals.interfaces += 1
-        if e.status?.health == .failing { totals.failing += 1 }
-        if let up = e.recent.uptime24h(at: hour) {
-            totals.uptime24hSum += up
-            totals.uptime24hCount += 1
-        }
-        services[e.recent.service] = totals
+        let failing = status?.health == .failing
+        let up = recent.uptime24h(at: hour)
+        services[recent.service, default: ServiceTotals()].record(failing: failing, uptime24h: up)
         if !partial, settings.interfacePages == .auto, count > settings.interfacePagesLimit {
             partial = true
             let incidents = withIncidents
             entries.removeAll { !($0.status?.health == .failing || incidents.contains($0.recent.id)) }
         }
-        if !partial || wanted(e) { entries.append(e) }
+        if !partial || failing || withIncidents.contains(recent.id) {
+            entries.append(Entry(recent: recent, today: today, status: status, quiet: quiet))
+        }
+    }
+}
+
+extension SiteCollection.ServiceTotals {
+    mutating func record(failing: Bool, uptime24h: Double?) {
+        interfaces += 1
+        if failing { self.failing += 1 }
+        if let uptime24h {
+            uptime24hSum += uptime24h
+            uptime24hCount += 1
+        }
     }
 }
 
@@ -290,7 +297,7 @@ struct RunPass {
                 dayTotals[service] = totals
             }
             if let recent {
-                out.site.add(.init(recent: recent, today: today, status: status, quiet: out.quiet[id]))
+                out.site.add(recent: recent, today: today, status: status, quiet: out.quiet[id])
             }
         }
         if let day = out.day { try day.line(try RecordCoding.encode(DayServices(services: dayTotals))) }

@@ -121,6 +121,7 @@ final class IDLines<Parsed>: @unchecked Sendable {
             index += 1
             return current[index - 1]
         }
+        current = []
         condition.lock()
         defer { condition.unlock() }
         while chunks.isEmpty && !finished { condition.wait() }
@@ -142,13 +143,8 @@ final class IDLines<Parsed>: @unchecked Sendable {
 
     /// The next entry if its id is `id` (the last of several with that id).
     func take(_ id: String) throws -> Entry? {
-        guard try peek() == id else { return nil }
-        var entry = pending!
-        pending = nil
-        while try peek() == id {
-            entry = pending!
-            pending = nil
-        }
+        guard try peek() == id, var entry = pending.take() else { return nil }
+        while try peek() == id, let later = pending.take() { entry = later }
         return entry
     }
 
