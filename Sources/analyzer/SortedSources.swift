@@ -28,24 +28,18 @@ final class IDLines<Parsed>: @unchecked Sendable {
 
     let path: String
     private(set) var header: [UInt8]?
-    private let condition = NSCondition()
-    private var chunks: [[Entry]] = []
-    private var finished = false
-    private var stopped = false
-    private var failure: (any Error)?
-    private var current: [Entry] = []
+    /// The file streamed on its own thread; nil for a missing file or one read whole.
+    private var stream: Prefetch<Entry>?
+    private var sorted: [Entry] = []
     private var index = 0
     private var pending: Entry?
+    /// Lines without an id, written by the reading thread before its stream ends.
     private var unreadableLines: [Int] = []
-    private let depth = 8
 
     /// `inMemory`: read the file whole and sort it (for a file found out of order). A missing file is empty.
     init(path: String, header: Bool, inMemory: Bool = false, parse: @escaping @Sendable (ArraySlice<UInt8>) -> Parsed?) throws {
         self.path = path
-        guard FileIO.status(path) != nil else {
-            finished = true
-            return
-        }
+        guard FileIO.status(path) != nil else { return }
         let reader = try LineReader(path: path)
         if header, let first = try reader.next() { self.header = Array(first.bytes) }
         if inMemory {
@@ -57,82 +51,32 @@ final class IDLines<Parsed>: @unchecked Sendable {
                     unreadableLines.append(line.number)
                 }
             }
-            current = all.enumerated().sorted { ($0.element.id, $0.offset) < ($1.element.id, $1.offset) }.map(\.element)
-            finished = true
-        } else {
-            let handed = HandOff(reader)  // used by the reading thread alone from here on
-            let thread = Thread { [self] in produce(handed.value, parse) }
-            thread.name = "vigil-analyzer-lines"
-            thread.start()
+            sorted = all.enumerated().sorted { ($0.element.id, $0.offset) < ($1.element.id, $1.offset) }.map(\.element)
+            return
         }
-    }
-
-    private func produce(_ reader: LineReader, _ parse: (ArraySlice<UInt8>) -> Parsed?) {
-        var chunk: [Entry] = []
-        var lastID: String?
-        var unreadable: [Int] = []
-        var failure: (any Error)?
-        do {
-            while let line = try reader.next() {
+        let handed = HandOff(reader)  // used by the reading thread alone from here on
+        stream = Prefetch(name: "vigil-analyzer-lines") { [self] sink in
+            var lastID: String?
+            while let line = try handed.value.next() {
                 guard let id = IDLine.id(of: line.bytes) else {
-                    if !line.bytes.allSatisfy({ $0 == 32 }) { unreadable.append(line.number) }
+                    if !line.bytes.allSatisfy({ $0 == 32 }) { unreadableLines.append(line.number) }
                     continue
                 }
                 if let lastID, id < lastID { throw PassRestart.unsortedFile(path) }
                 lastID = id
-                chunk.append(Entry(id: id, bytes: Array(line.bytes), number: line.number, parsed: parse(line.bytes)))
-                if chunk.count == 256 {
-                    guard put(chunk) else { return }
-                    chunk = []
-                }
+                guard sink.put(Entry(id: id, bytes: Array(line.bytes), number: line.number, parsed: parse(line.bytes))) else { return }
             }
-            if !chunk.isEmpty { guard put(chunk) else { return } }
-        } catch {
-            failure = error
         }
-        condition.lock()
-        self.failure = failure
-        unreadableLines = unreadable
-        finished = true
-        condition.broadcast()
-        condition.unlock()
     }
 
-    private func put(_ chunk: [Entry]) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while chunks.count >= depth && !stopped { condition.wait() }
-        guard !stopped else { return false }
-        chunks.append(chunk)
-        condition.broadcast()
-        return true
-    }
-
-    /// Lets the reading thread end (it holds this object until it does): the pass calls it however it ends.
-    func stop() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
-    }
+    /// Lets the reading thread end: the pass calls it however it ends.
+    func stop() { stream?.stop() }
 
     private func read() throws -> Entry? {
-        if index < current.count {
-            index += 1
-            return current[index - 1]
-        }
-        current = []
-        condition.lock()
-        defer { condition.unlock() }
-        while chunks.isEmpty && !finished { condition.wait() }
-        if !chunks.isEmpty {
-            current = chunks.removeFirst()
-            index = 1
-            condition.broadcast()
-            return current[0]
-        }
-        if let failure { throw failure }
-        return nil
+        if let stream { return try stream.next() }
+        guard index < sorted.count else { return nil }
+        index += 1
+        return sorted[index - 1]
     }
 
     /// The next entry's id, without taking it.
@@ -149,11 +93,7 @@ final class IDLines<Parsed>: @unchecked Sendable {
     }
 
     /// Lines without an id (their numbers), once the file was read to the end.
-    var unreadable: [Int] {
-        condition.lock()
-        defer { condition.unlock() }
-        return unreadableLines
-    }
+    var unreadable: [Int] { unreadableLines }
 }
 
 /// Ids of record lines.
@@ -254,57 +194,105 @@ final class ResultMerge {
 }
 
 /// ResultMerge run on a thread of its own, a few hundred interfaces ahead: decoding the batches (the
-/// largest share of a pass) overlaps the join on the other core. At most `depth` chunks wait, so memory
-/// stays bounded; an error of the merge reaches the pass where it would have been met.
+/// largest share of a pass) overlaps the join on the other core.
 final class PrefetchedResults: @unchecked Sendable {
-    private typealias Chunk = [(id: String, results: [ProbeResult])]
-    private let condition = NSCondition()
-    private var chunks: [Chunk] = []
-    private var finished = false
-    private var failure: (any Error)?
-    private var stopped = false
-    private var current: Chunk = []
-    private var index = 0
+    private var stream: Prefetch<(id: String, results: [ProbeResult])>!
+    private var pending: (id: String, results: [ProbeResult])?
+    /// Set by the merging thread before its stream ends.
     private var merge: ResultMerge?
-    private let depth = 8
-    private let size = 512
 
     init(_ batches: [(Shard, ClaimedFile)]) {
-        let thread = Thread { [self] in produce(batches) }
-        thread.name = "vigil-analyzer-merge"
-        thread.start()
+        stream = Prefetch(name: "vigil-analyzer-merge") { [self] sink in
+            let merge = try ResultMerge(batches)
+            while let id = merge.peek() {
+                guard sink.put((id, try merge.take(id))) else { return }
+            }
+            self.merge = merge
+        }
     }
 
-    private func produce(_ batches: [(Shard, ClaimedFile)]) {
-        do {
-            let merge = try ResultMerge(batches)
-            var chunk: Chunk = []
-            chunk.reserveCapacity(size)
-            while let id = merge.peek() {
-                chunk.append((id, try merge.take(id)))
-                if chunk.count == size {
-                    guard put(chunk) else { return }
-                    chunk = []
-                    chunk.reserveCapacity(size)
-                }
+    /// Lets the merging thread end: the pass calls it however it ends.
+    func stop() { stream.stop() }
+
+    /// The smallest id waiting.
+    func peek() throws -> String? {
+        if pending == nil { pending = try stream.next() }
+        return pending?.id
+    }
+
+    /// Every result with id `id`, in shard order.
+    func take(_ id: String) throws -> [ProbeResult] {
+        guard try peek() == id, let group = pending.take() else { return [] }
+        return group.results
+    }
+
+    /// Each batch's bad lines (once every result was taken).
+    var badLines: [(claim: ClaimedFile, lines: [BadLine])] { merge?.badLines ?? [] }
+}
+
+/// Items made on a thread of its own, a few chunks ahead of the one consumer: at most `depth` chunks of
+/// `size` wait, so memory stays bounded; an error of the producer reaches the consumer where it would have met it.
+/// The thread holds the object until the producer returns: the consumer calls `stop` however it ends, and a
+/// `put` after that returns false. What the producer records besides its items is read once `next` returned nil.
+final class Prefetch<Item>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var chunks: [[Item]] = []
+    private var finished = false
+    private var stopped = false
+    private var failure: (any Error)?
+    private var current: [Item] = []
+    private var index = 0
+    private let depth = 8
+    private let size = 256
+
+    /// Where the producer puts its items, gathered into chunks.
+    final class Sink {
+        private let owner: Prefetch
+        private var chunk: [Item] = []
+        private(set) var open = true
+
+        init(_ owner: Prefetch) {
+            self.owner = owner
+            chunk.reserveCapacity(owner.size)
+        }
+
+        /// Puts an item; false once the consumer has stopped (the producer should return).
+        @inline(__always) func put(_ item: Item) -> Bool {
+            chunk.append(item)
+            if chunk.count == owner.size { flush() }
+            return open
+        }
+
+        func flush() {
+            guard open, !chunk.isEmpty else { return }
+            open = owner.put(chunk)
+            chunk = []
+            chunk.reserveCapacity(owner.size)
+        }
+    }
+
+    init(name: String, produce: @escaping @Sendable (Sink) throws -> Void) {
+        let thread = Thread { [self] in
+            var failure: (any Error)?
+            let sink = Sink(self)
+            do {
+                try produce(sink)
+                sink.flush()
+            } catch {
+                failure = error
             }
-            if !chunk.isEmpty { guard put(chunk) else { return } }
             condition.lock()
-            self.merge = merge
-            finished = true
-            condition.broadcast()
-            condition.unlock()
-        } catch {
-            condition.lock()
-            failure = error
+            self.failure = failure
             finished = true
             condition.broadcast()
             condition.unlock()
         }
+        thread.name = name
+        thread.start()
     }
 
-    /// Hands a chunk over, waiting while `depth` are waiting; false once the consumer has stopped.
-    private func put(_ chunk: Chunk) -> Bool {
+    /// Hands a chunk over, waiting while `depth` wait; false once the consumer has stopped.
+    private func put(_ chunk: [Item]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while chunks.count >= depth && !stopped { condition.wait() }
@@ -314,7 +302,6 @@ final class PrefetchedResults: @unchecked Sendable {
         return true
     }
 
-    /// Lets the producer end (the thread holds this object until it does): the pass calls it however it ends.
     func stop() {
         condition.lock()
         stopped = true
@@ -322,41 +309,24 @@ final class PrefetchedResults: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func fill() throws {
-        guard index >= current.count else { return }
+    /// The next item; nil at the end; the producer's error if it failed.
+    func next() throws -> Item? {
+        if index < current.count {
+            index += 1
+            return current[index - 1]
+        }
+        current = []
         condition.lock()
         defer { condition.unlock() }
         while chunks.isEmpty && !finished { condition.wait() }
         if !chunks.isEmpty {
             current = chunks.removeFirst()
-            index = 0
+            index = 1
             condition.broadcast()
-        } else if let failure {
-            throw failure
-        } else {
-            current = []
-            index = 0
+            return current[0]
         }
-    }
-
-    /// The smallest id waiting.
-    func peek() throws -> String? {
-        try fill()
-        return index < current.count ? current[index].id : nil
-    }
-
-    /// Every result with id `id`, in shard order.
-    func take(_ id: String) throws -> [ProbeResult] {
-        guard try peek() == id else { return [] }
-        index += 1
-        return current[index - 1].results
-    }
-
-    /// Each batch's bad lines (once every result was taken).
-    var badLines: [(claim: ClaimedFile, lines: [BadLine])] {
-        condition.lock()
-        defer { condition.unlock() }
-        return merge?.badLines ?? []
+        if let failure { throw failure }
+        return nil
     }
 }
 
