@@ -12,8 +12,6 @@ public final class AtomicFileWriter {
     private var fd: Int32
     private var buffer: [UInt8] = []
     private let capacity: Int
-    /// Bytes written so far (buffered included).
-    public private(set) var count = 0
 
     /// `durable: false` skips the fsyncs (views written again after every run).
     public init(path: String, mode: mode_t = 0o600, durable: Bool = true, capacity: Int = 1 << 18) throws {
@@ -37,7 +35,6 @@ public final class AtomicFileWriter {
         } else {
             buffer.append(contentsOf: bytes)
         }
-        count += bytes.count
     }
 
     public func write(_ bytes: [UInt8]) throws { try write(bytes[...]) }
@@ -49,7 +46,6 @@ public final class AtomicFileWriter {
         try write(bytes)
         if buffer.count == capacity { try flush() }
         buffer.append(10)
-        count += 1
     }
 
     public func line(_ bytes: [UInt8]) throws { try line(bytes[...]) }
@@ -106,10 +102,7 @@ public final class SpillFile {
 
     deinit { Foundation.close(fd) }
 
-    public private(set) var isEmpty = true
-
     public func write(_ bytes: ArraySlice<UInt8>) throws {
-        isEmpty = false
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 16 { try flush() }
     }
