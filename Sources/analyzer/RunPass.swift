@@ -69,7 +69,7 @@ struct SiteCollection {
     }
 
     /// Counts an interface, and keeps it if the site shows it in full.
-    mutating func add(recent: InterfaceRecent, today: InterfaceDay?, status: InterfaceStatus?, quiet: String?) {
+    mutating func add(recent: consuming InterfaceRecent, today: consuming InterfaceDay?, status: consuming InterfaceStatus?, quiet: String?) {
         count += 1
         let failing = status?.health == .failing
         let up = recent.uptime24h(at: hour)
@@ -193,50 +193,48 @@ struct RunPass {
         let quietRules = QuietRules(
             silences: Silence.load(spool.stateDirectory + "/silences"), windows: config.maintenance, at: analysis.startedAt)
         let alerting = config.alerts
-        let services = config.services
+        // Only the thresholds: looking a service's whole settings up per result copied them each time.
+        let serviceThresholds = config.services.mapValues { (failure: $0.failureThreshold, success: $0.successThreshold) }
         var newFailures: [Transition] = []
         var recovered: [Transition] = []
         var dayTotals: [String: [Int]] = [:]
 
         while true {
-            let next = [try results.peek(), try state.peek(), try days.peek(), try recents.peek()].compactMap { $0 }.min()
+            let next = smaller(smaller(try results.peek(), try state.peek()), smaller(try days.peek(), try recents.peek()))
             guard let id = next else { break }
             let rs = try results.take(id)
-            let stateEntry = try state.take(id)
-            let dayEntry = try days.take(id)
-            let recentEntry = try recents.take(id)
+            // Records are moved out of the entries (`take`), never copied: a copy retains each of their texts.
+            var stateEntry = try state.take(id)
+            var dayEntry = try days.take(id)
+            var recentEntry = try recents.take(id)
 
             // Interface state and transitions.
-            var previous: InterfaceStatus?
-            if let stateEntry {
-                if let status = stateEntry.parsed {
-                    previous = status
-                } else {
-                    Log.error("\(statePath):\(stateEntry.number): unreadable interface state line; that interface starts afresh")
-                }
+            // (Fields are read through `?.`: binding a whole entry with `if let` would copy it.)
+            var previous: InterfaceStatus? = stateEntry?.parsed.take()
+            if !previous.isPresent, let number = stateEntry?.number {
+                Log.error("\(statePath):\(number): unreadable interface state line; that interface starts afresh")
             }
-            var status = previous
+            var latest: InterfaceStatus?
             if rs.isEmpty {
-                if let stateEntry, previous != nil {
-                    try out.stateBody.line(stateEntry.bytes)
+                if previous.isPresent, let bytes = stateEntry?.bytes {
+                    try out.stateBody.line(bytes)
                 }
-                if previous != nil, !out.stateWasEmpty, !out.analysis.isIncomplete {
+                if previous.isPresent, !out.stateWasEmpty, !out.analysis.isIncomplete {
                     out.goneCount += 1
                     if out.goneIDs.count < 20 { out.goneIDs.append(id) }
                 }
             } else {
-                if previous == nil, !out.stateWasEmpty {
+                if !previous.isPresent, !out.stateWasEmpty {
                     out.newCount += 1
                     if out.newIDs.count < 20 { out.newIDs.append(id) }
                 }
-                var latest: InterfaceStatus?
                 for result in rs {
                     out.analysis.add(result)
                     try out.metrics.add(result)
-                    let service = services[result.service]
+                    let service = serviceThresholds[result.service]
                     let thresholds = (
-                        result.failureThreshold ?? service?.failureThreshold ?? alerting.failureThreshold,
-                        result.successThreshold ?? service?.successThreshold ?? alerting.successThreshold
+                        result.failureThreshold ?? service?.failure ?? alerting.failureThreshold,
+                        result.successThreshold ?? service?.success ?? alerting.successThreshold
                     )
                     guard
                         var (next, transition) = StateTransitions.step(
@@ -264,40 +262,36 @@ struct RunPass {
                         }
                     }
                 }
-                if let latest {
-                    status = latest
-                    try out.stateBody.line(latest.line(id: id))
-                } else if let stateEntry, previous != nil {
-                    try out.stateBody.line(stateEntry.bytes)
+                if latest.isPresent {
+                    try out.stateBody.line(latest!.line(id: id))
+                } else if previous.isPresent, let bytes = stateEntry?.bytes {
+                    try out.stateBody.line(bytes)
                 }
             }
 
             // Rollup: today's line and the recent line, folded in (or copied as they are).
-            var today = dayEntry?.parsed
-            var recent = recentEntry?.parsed
+            var today = dayEntry?.parsed.take()
+            var recent = recentEntry?.parsed.take()
             if rolling, !rs.isEmpty {
-                var d = today ?? InterfaceDay(id: id, day: dayName)
-                var r = recent ?? InterfaceRecent(id: id, service: rs[0].service, name: rs[0].name, url: rs[0].url)
+                if !today.isPresent { today = InterfaceDay(id: id, day: dayName) }
+                if !recent.isPresent { recent = InterfaceRecent(id: id, service: rs[0].service, name: rs[0].name, url: rs[0].url) }
                 for result in rs {
-                    d.add(result)
-                    try r.add(result, run: run, hour: hour)
+                    today!.add(result)
+                    try recent!.add(result, run: run, hour: hour)
                 }
-                today = d
-                recent = r
-                try out.day?.line(d.line())
-                try out.recent?.line(r.line())
+                try out.day?.line(today!.line())
+                try out.recent?.line(recent!.line())
             } else if rolling {
-                if let dayEntry { try out.day?.line(dayEntry.bytes) }
-                if let recentEntry { try out.recent?.line(recentEntry.bytes) }
+                if let bytes = dayEntry?.bytes { try out.day?.line(bytes) }
+                if let bytes = recentEntry?.bytes { try out.recent?.line(bytes) }
             }
-            if let today, let service = recent?.service {
-                var totals = dayTotals[service] ?? [0, 0]
-                totals[0] += today.runs
-                totals[1] += today.ok
-                dayTotals[service] = totals
+            if today.isPresent, let service = recent?.service {
+                dayTotals[service, default: [0, 0]][0] += today!.runs
+                dayTotals[service, default: [0, 0]][1] += today!.ok
             }
-            if let recent {
-                out.site.add(recent: recent, today: today, status: status, quiet: out.quiet[id])
+            if let recent = recent.take() {
+                let status = latest.take() ?? previous.take()
+                out.site.add(recent: recent, today: today.take(), status: status, quiet: out.quiet[id])
             }
         }
         if let day = out.day { try day.line(try RecordCoding.encode(DayServices(services: dayTotals))) }
@@ -309,6 +303,22 @@ struct RunPass {
         out.analysis.finish(quarantinedLines: results.badLines.reduce(0) { $0 + $1.lines.count })
         return out
     }
+}
+
+extension Optional {
+    /// Whether there is a value. `!= nil` on an optional record compiles to copies of both sides (Equatable's
+    /// comparison of optionals), which on every interface of a pass added up.
+    var isPresent: Bool {
+        if case .some = self { return true }
+        return false
+    }
+}
+
+/// The smaller of two ids, either missing.
+private func smaller(_ a: String?, _ b: String?) -> String? {
+    guard let a else { return b }
+    guard let b else { return a }
+    return b < a ? b : a
 }
 
 /// The state file's first line.

@@ -50,6 +50,7 @@ struct RunReporter {
         let rollup = Rollup(spool: spool, retention: config.history.retention)
         let incidentsBefore = rollup.readLines(rollup.incidentsPath, as: Incident.self)
         let out = try pass(&pending, incidentIDs: Set(incidentsBefore.map(\.id)))
+        let passed = Date()
         for (claim, lines) in out.badLines {
             try spool.quarantine.lines(lines, source: "results/cur/" + claim.name, name: claim.name)
         }
@@ -127,6 +128,7 @@ struct RunReporter {
                 + (analysis.isIncomplete ? ", \(analysis.missingShards.count) shard(s) missing" : "")
                 + (analysis.gaps.isEmpty
                     ? "" : "; before it " + analysis.gaps.map { $0.sentence(in: config.notify.timeZone) }.joined(separator: "; "))
-                + " → reports/\(RunFileName.report(run: analysis.run)) in \(String(format: "%.2f", Date().timeIntervalSince(began))) s")
+                + " → reports/\(RunFileName.report(run: analysis.run)) in \(String(format: "%.2f", Date().timeIntervalSince(began))) s"
+                + " (reading and joining \(String(format: "%.2f", passed.timeIntervalSince(began))) s)")
     }
 }

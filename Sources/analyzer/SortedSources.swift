@@ -21,9 +21,11 @@ enum PassRestart: Error {
 final class IDLines<Parsed>: @unchecked Sendable {
     struct Entry {
         let id: String
-        let bytes: [UInt8]
+        /// The line, sharing the reader's buffer of that moment (one allocation per 64 KB read, not per line).
+        let bytes: ArraySlice<UInt8>
         let number: Int
-        let parsed: Parsed?
+        /// Taken out by the join (moved, not copied).
+        var parsed: Parsed?
     }
 
     let path: String
@@ -46,7 +48,7 @@ final class IDLines<Parsed>: @unchecked Sendable {
             var all: [Entry] = []
             while let line = try reader.next() {
                 if let id = IDLine.id(of: line.bytes) {
-                    all.append(Entry(id: id, bytes: Array(line.bytes), number: line.number, parsed: parse(line.bytes)))
+                    all.append(Entry(id: id, bytes: line.bytes, number: line.number, parsed: parse(line.bytes)))
                 } else if !line.bytes.allSatisfy({ $0 == 32 }) {
                     unreadableLines.append(line.number)
                 }
@@ -64,7 +66,7 @@ final class IDLines<Parsed>: @unchecked Sendable {
                 }
                 if let lastID, id < lastID { throw PassRestart.unsortedFile(path) }
                 lastID = id
-                guard sink.put(Entry(id: id, bytes: Array(line.bytes), number: line.number, parsed: parse(line.bytes))) else { return }
+                guard sink.put(Entry(id: id, bytes: line.bytes, number: line.number, parsed: parse(line.bytes))) else { return }
             }
         }
     }
@@ -96,36 +98,6 @@ final class IDLines<Parsed>: @unchecked Sendable {
     var unreadable: [Int] { unreadableLines }
 }
 
-/// Ids of record lines.
-enum IDLine {
-    /// The id of a line written by this program (`{"v":1,"kind":…,"id":"…"`), without reading the rest; any
-    /// other JSON object line is scanned for its id.
-    static func id(of bytes: ArraySlice<UInt8>) -> String? {
-        let key: [UInt8] = Array(#""id":""#.utf8)
-        let limit = min(bytes.count, 192)
-        var i = bytes.startIndex
-        let end = bytes.startIndex + limit - key.count
-        while i < end {
-            if bytes[i] == key[0], bytes[i + 1] == key[1], bytes[i + 2] == key[2], bytes[i + 3] == key[3], bytes[i + 4] == key[4],
-                bytes[i + 5] == key[5]
-            {
-                let start = i + key.count
-                var j = start
-                while j < bytes.endIndex, bytes[j] != 34, bytes[j] != 92 { j += 1 }
-                if j < bytes.endIndex, bytes[j] == 34 { return String(decoding: bytes[start..<j], as: UTF8.self) }
-                break
-            }
-            i += 1
-        }
-        return
-            JSONScanner.scan(bytes) { s -> String? in
-                var id: String?
-                try s.object { key, s in if key == "id" { id = try s.string() } else { try s.skipValue() } }
-                return id
-            } ?? nil
-    }
-}
-
 /// The results of a run's batches merged in id order (results with the same id: by shard). Probers write
 /// results as they complete, so each batch is read in id order through an index of its lines
 /// (BatchReader(sortingByID:)): memory follows the number of results (their ids), not their size.
@@ -144,7 +116,7 @@ final class ResultMerge {
     init(_ batches: [(Shard, ClaimedFile)]) throws {
         claims = Dictionary(batches.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
         for (shard, claim) in batches.sorted(by: { $0.0.index < $1.0.index }) {
-            let reader = try BatchReader(sortingByID: claim.path, excerptsOfSuccesses: false, id: IDLine.id(of:))
+            let reader = try BatchReader(sortingByID: claim.path, excerptsOfSuccesses: false)
             cursors.append(Cursor(shard: shard, reader: reader))
         }
         for i in cursors.indices { try advance(i) }
@@ -236,38 +208,67 @@ final class PrefetchedResults: @unchecked Sendable {
 /// `put` after that returns false. What the producer records besides its items is read once `next` returned nil.
 final class Prefetch<Item>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var chunks: [[Item]] = []
+    private var chunks: [Chunk] = []
     private var finished = false
     private var stopped = false
     private var failure: (any Error)?
-    private var current: [Item] = []
-    private var index = 0
+    private var current: Chunk?
     private let depth = 8
     private let size = 256
+
+    /// Items moved in by the producer and moved out by the consumer, one by one: handing an item over never
+    /// copies it (copying a record retains each of its texts, and releasing the copy left behind was most of
+    /// what the consumer spent on a hand-over).
+    final class Chunk {
+        private let items: UnsafeMutablePointer<Item>
+        let capacity: Int
+        private(set) var count = 0
+        private var taken = 0
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            items = .allocate(capacity: capacity)
+        }
+
+        func append(_ item: consuming Item) {
+            (items + count).initialize(to: item)
+            count += 1
+        }
+
+        func take() -> Item? {
+            guard taken < count else { return nil }
+            taken += 1
+            return (items + taken - 1).move()
+        }
+
+        deinit {
+            (items + taken).deinitialize(count: count - taken)
+            items.deallocate()
+        }
+    }
 
     /// Where the producer puts its items, gathered into chunks.
     final class Sink {
         private let owner: Prefetch
-        private var chunk: [Item] = []
+        private var chunk: Chunk
         private(set) var open = true
 
         init(_ owner: Prefetch) {
             self.owner = owner
-            chunk.reserveCapacity(owner.size)
+            chunk = Chunk(capacity: owner.size)
         }
 
         /// Puts an item; false once the consumer has stopped (the producer should return).
-        @inline(__always) func put(_ item: Item) -> Bool {
+        @inline(__always) func put(_ item: consuming Item) -> Bool {
             chunk.append(item)
-            if chunk.count == owner.size { flush() }
+            if chunk.count == chunk.capacity { flush() }
             return open
         }
 
         func flush() {
-            guard open, !chunk.isEmpty else { return }
+            guard open, chunk.count > 0 else { return }
             open = owner.put(chunk)
-            chunk = []
-            chunk.reserveCapacity(owner.size)
+            chunk = Chunk(capacity: owner.size)
         }
     }
 
@@ -292,7 +293,7 @@ final class Prefetch<Item>: @unchecked Sendable {
     }
 
     /// Hands a chunk over, waiting while `depth` wait; false once the consumer has stopped.
-    private func put(_ chunk: [Item]) -> Bool {
+    private func put(_ chunk: Chunk) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while chunks.count >= depth && !stopped { condition.wait() }
@@ -311,19 +312,15 @@ final class Prefetch<Item>: @unchecked Sendable {
 
     /// The next item; nil at the end; the producer's error if it failed.
     func next() throws -> Item? {
-        if index < current.count {
-            index += 1
-            return current[index - 1]
-        }
-        current = []
+        if let item = current?.take() { return item }
+        current = nil
         condition.lock()
         defer { condition.unlock() }
         while chunks.isEmpty && !finished { condition.wait() }
         if !chunks.isEmpty {
             current = chunks.removeFirst()
-            index = 1
             condition.broadcast()
-            return current[0]
+            return current?.take()
         }
         if let failure { throw failure }
         return nil

@@ -112,6 +112,28 @@ public struct JSONScanner {
         throw Mismatch()
     }
 
+    /// Moves past an object without building its keys (skipped objects are headers, excerpts: many keys).
+    private mutating func skipObject() throws {
+        try expect(UInt8(ascii: "{"))
+        skipWhitespace()
+        if current == UInt8(ascii: "}") {
+            i += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard current == UInt8(ascii: "\"") else { throw Mismatch() }
+            try skipString()
+            try expect(UInt8(ascii: ":"))
+            try skipValue()
+            skipWhitespace()
+            guard let c = current else { throw Mismatch() }
+            i += 1
+            if c == UInt8(ascii: "}") { return }
+            guard c == UInt8(ascii: ",") else { throw Mismatch() }
+        }
+    }
+
     /// Moves past a string without building it (skipped values are often long, escaped bodies).
     private mutating func skipString() throws {
         i += 1
@@ -288,7 +310,7 @@ public struct JSONScanner {
         skipWhitespace()
         guard let c = current else { throw Mismatch() }
         switch c {
-        case UInt8(ascii: "{"): try object { _, scanner in try scanner.skipValue() }
+        case UInt8(ascii: "{"): try skipObject()
         case UInt8(ascii: "["): try array { try $0.skipValue() }
         case UInt8(ascii: "\""): try skipString()
         case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try bool()
@@ -383,7 +405,10 @@ public struct JSONWriter {
     }
 
     public mutating func field(_ name: StaticString, _ value: Date) {
-        field(name, Timestamp.format(value))
+        key(name)
+        bytes.append(UInt8(ascii: "\""))
+        Timestamp.format(value, into: &bytes)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     public mutating func field(_ name: StaticString, _ value: Date?) {
@@ -403,7 +428,22 @@ public struct JSONWriter {
 
     /// A member holding an object, written by `build`.
     public mutating func object(_ name: StaticString, _ build: (inout JSONWriter) -> Void) {
-        raw(name, JSONWriter.object(build))
+        key(name)
+        nested(build)
+    }
+
+    /// An object written by `build` into this writer's bytes (no buffer of its own).
+    private mutating func nested(_ build: (inout JSONWriter) -> Void) {
+        var inner = JSONWriter(adopting: &bytes)
+        build(&inner)
+        inner.bytes.append(UInt8(ascii: "}"))
+        swap(&bytes, &inner.bytes)
+    }
+
+    /// A writer that continues `bytes` (taken, left empty) with a new object.
+    private init(adopting bytes: inout [UInt8]) {
+        swap(&self.bytes, &bytes)
+        self.bytes.append(UInt8(ascii: "{"))
     }
 
     /// A member holding an array with one object per item, each written by `build`.
@@ -412,7 +452,7 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "["))
         for (i, item) in items.enumerated() {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes += JSONWriter.object { build(item, &$0) }
+            nested { build(item, &$0) }
         }
         bytes.append(UInt8(ascii: "]"))
     }

@@ -95,16 +95,37 @@ public final class BatchReader {
     /// and its id (16 bytes and the id a line, not the results); this reader then reads the lines in id order
     /// (lines without an id — the trailer, bad lines — first, the last line of the file last), so the same
     /// checks apply: count, bad lines, the trailer last.
-    public init(sortingByID path: String, excerptsOfSuccesses: Bool = true, id: (ArraySlice<UInt8>) -> String?) throws {
+    public convenience init(sortingByID path: String, excerptsOfSuccesses: Bool = true) throws {
+        try self.init(sortingByID: path, excerptsOfSuccesses: excerptsOfSuccesses, appendID: IDLine.appendID(of:to:))
+    }
+
+    /// `id`: how a line's id is found (tests give a reference implementation).
+    public convenience init(sortingByID path: String, excerptsOfSuccesses: Bool = true, id: @escaping (ArraySlice<UInt8>) -> String?) throws {
+        try self.init(sortingByID: path, excerptsOfSuccesses: excerptsOfSuccesses) { line, arena in
+            guard let text = id(line) else { return false }
+            arena.append(contentsOf: text.utf8)
+            return true
+        }
+    }
+
+    private init(sortingByID path: String, excerptsOfSuccesses: Bool, appendID: (ArraySlice<UInt8>, inout [UInt8]) -> Bool) throws {
         self.path = path
         self.excerptsOfSuccesses = excerptsOfSuccesses
         let reader = try LineReader(path: path)
-        var lines: [(id: String, number: Int, offset: Int, length: Int)] = []
+        // Ids go into one arena (no String per line); ASCII ids sort by their bytes, which for ASCII is the
+        // order of Swift's String comparison — the order the analyzer joins in. Any other id is compared as a
+        // String (canonical equivalence included), so the order is always the String order.
+        var arena: [UInt8] = []
+        var lines: [IndexedLine] = []
         var others: [Line] = []
         var offset = reader.offset
         while let line = try reader.next() {
-            if !line.truncated, let key = id(line.bytes) {
-                lines.append((key, line.number, offset, line.bytes.count))
+            let start = arena.count
+            if !line.truncated, appendID(line.bytes, &arena) {
+                let ascii = arena[start...].allSatisfy { $0 < 0x80 }
+                lines.append(
+                    IndexedLine(
+                        idStart: start, idCount: arena.count - start, ascii: ascii, number: line.number, offset: offset, length: line.bytes.count))
             } else {
                 others.append(Line(number: line.number, bytes: ArraySlice(Array(line.bytes)), truncated: line.truncated))
             }
@@ -115,7 +136,8 @@ public final class BatchReader {
         if let i = others.lastIndex(where: { !$0.bytes.allSatisfy { $0 == 32 || $0 == 9 } }), others[i].number > (lines.last?.number ?? 0) {
             last = others.remove(at: i)
         }
-        lines.sort { ($0.id, $0.number) < ($1.id, $1.number) }
+        arena.withUnsafeBufferPointer { ids in lines.sort { IndexedLine.inOrder($0, $1, ids) } }
+        arena = []
         let fd = try FileIO.open(path, O_RDONLY)
         let file = FileHandleCloser(fd)
         var index = 0
@@ -136,6 +158,31 @@ public final class BatchReader {
             }
             defer { tail = nil }
             return tail
+        }
+    }
+
+    /// Where a line of a batch read in id order is, and its id in the arena.
+    private struct IndexedLine {
+        let idStart: Int
+        let idCount: Int
+        let ascii: Bool
+        let number: Int
+        let offset: Int
+        let length: Int
+
+        /// Id order (Swift's String order), then file order.
+        static func inOrder(_ a: IndexedLine, _ b: IndexedLine, _ ids: UnsafeBufferPointer<UInt8>) -> Bool {
+            if a.ascii && b.ascii {
+                let common = min(a.idCount, b.idCount)
+                let c = common == 0 ? 0 : memcmp(ids.baseAddress! + a.idStart, ids.baseAddress! + b.idStart, common)
+                if c != 0 { return c < 0 }
+                if a.idCount != b.idCount { return a.idCount < b.idCount }
+                return a.number < b.number
+            }
+            let x = String(decoding: UnsafeBufferPointer(rebasing: ids[a.idStart..<a.idStart + a.idCount]), as: UTF8.self)
+            let y = String(decoding: UnsafeBufferPointer(rebasing: ids[b.idStart..<b.idStart + b.idCount]), as: UTF8.self)
+            if x != y { return x < y }
+            return a.number < b.number
         }
     }
 

@@ -8,6 +8,19 @@ import Foundation
 public enum Timestamp {
     /// `2026-11-22T15:00:01.204Z`.
     public static func format(_ date: Date) -> String {
+        String(unsafeUninitializedCapacity: 24) { out in write(date, into: out.baseAddress!) }
+    }
+
+    /// `format`, appended to `bytes` (no String: written three times per state line).
+    public static func format(_ date: Date, into bytes: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { out in
+            _ = write(date, into: out.baseAddress!)
+            bytes.append(contentsOf: out)
+        }
+    }
+
+    /// Writes the 24 bytes of `format` at `out`.
+    private static func write(_ date: Date, into out: UnsafeMutablePointer<UInt8>) -> Int {
         let seconds = date.timeIntervalSince1970
         var whole = Int(seconds.rounded(.down))
         var millis = Int(((seconds - Double(whole)) * 1000).rounded())
@@ -19,30 +32,28 @@ public enum Timestamp {
         var parts = tm()
         gmtime_r(&t, &parts)
         // Written digit by digit into a fixed buffer: this runs once per result line and state line.
-        return String(unsafeUninitializedCapacity: 24) { out in
-            func put(_ value: Int, _ width: Int, at offset: Int) {
-                var v = value
-                for k in stride(from: offset + width - 1, through: offset, by: -1) {
-                    out[k] = UInt8(48 + v % 10)
-                    v /= 10
-                }
+        func put(_ value: Int, _ width: Int, at offset: Int) {
+            var v = value
+            for k in stride(from: offset + width - 1, through: offset, by: -1) {
+                out[k] = UInt8(48 + v % 10)
+                v /= 10
             }
-            put(Int(parts.tm_year) + 1900, 4, at: 0)
-            out[4] = UInt8(ascii: "-")
-            put(Int(parts.tm_mon) + 1, 2, at: 5)
-            out[7] = UInt8(ascii: "-")
-            put(Int(parts.tm_mday), 2, at: 8)
-            out[10] = UInt8(ascii: "T")
-            put(Int(parts.tm_hour), 2, at: 11)
-            out[13] = UInt8(ascii: ":")
-            put(Int(parts.tm_min), 2, at: 14)
-            out[16] = UInt8(ascii: ":")
-            put(Int(parts.tm_sec), 2, at: 17)
-            out[19] = UInt8(ascii: ".")
-            put(millis, 3, at: 20)
-            out[23] = UInt8(ascii: "Z")
-            return 24
         }
+        put(Int(parts.tm_year) + 1900, 4, at: 0)
+        out[4] = UInt8(ascii: "-")
+        put(Int(parts.tm_mon) + 1, 2, at: 5)
+        out[7] = UInt8(ascii: "-")
+        put(Int(parts.tm_mday), 2, at: 8)
+        out[10] = UInt8(ascii: "T")
+        put(Int(parts.tm_hour), 2, at: 11)
+        out[13] = UInt8(ascii: ":")
+        put(Int(parts.tm_min), 2, at: 14)
+        out[16] = UInt8(ascii: ":")
+        put(Int(parts.tm_sec), 2, at: 17)
+        out[19] = UInt8(ascii: ".")
+        put(millis, 3, at: 20)
+        out[23] = UInt8(ascii: "Z")
+        return 24
     }
 
     /// `20261122T150000Z`: the sortable stamp at the start of run ids.

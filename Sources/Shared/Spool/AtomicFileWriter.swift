@@ -112,8 +112,10 @@ public final class SpillFile {
     public func write(_ text: String) throws { try write(Array(text.utf8)) }
 
     /// `bytes` and a newline.
-    public func line(_ bytes: [UInt8]) throws {
-        try write(bytes[...])
+    public func line(_ bytes: [UInt8]) throws { try line(bytes[...]) }
+
+    public func line(_ bytes: ArraySlice<UInt8>) throws {
+        try write(bytes)
         buffer.append(10)
     }
 

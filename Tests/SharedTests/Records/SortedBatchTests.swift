@@ -49,6 +49,33 @@ struct SortedBatchTests {
         #expect(throws: SpoolError.self) { _ = try Self.readSorted(trailing) }
     }
 
+    @Test("ids sort as Swift's Strings do, whatever their text: ASCII by bytes, the rest (escapes, CJK, composed and decomposed accents) as Strings")
+    func textOrder() throws {
+        let dir = TemporaryDirectory("sorted-batch-text")
+        var random = SeededRandom(seed: 22)
+        let odd = [
+            "svc/\u{E9}t\u{E9}", "svc/e\u{301}te\u{301}", "svc/ete", "svc/f", "svc/Z", "svc/z", "svc/中文", "svc/中", "svc/a\"quote", "svc/back\\slash",
+            "svc/", "svc/\u{1F600}", "svc/item-10", "svc/item-1", "Svc/upper", "svc/tab\tin",
+        ]
+        var results = (0..<300).map { sampleResult($0) }
+        for (i, id) in odd.enumerated() {
+            var r = sampleResult(1000 + i)
+            r.id = id
+            results.append(r)
+        }
+        results.shuffle(using: &random)
+        let path = try dir.write("b.ndjson", try batchText(results))
+        let fast = try BatchReader(sortingByID: path)
+        var ids: [String] = []
+        while let (result, _) = try fast.next() { ids.append(result.id) }
+        let expected = results.map(\.id).sorted()
+        #expect(ids == expected && ids.count == 316)
+        // Each neighbour pair in String order (canonically equal ids side by side), as the join needs.
+        #expect(zip(ids, ids.dropFirst()).allSatisfy { !($1 < $0) })
+        let (reference, _) = try Self.readSorted(path)
+        #expect(reference == ids)
+    }
+
     @Test("integers and texts written by JSONWriter read back the same with Foundation")
     func writer() throws {
         var random = SeededRandom(seed: 21)
