@@ -8,7 +8,7 @@ import Shared
 enum BatchPublisher {
     /// Probes `interfaces` and publishes the batch; returns the process exit code.
     static func probeAndPublish(
-        _ interfaces: [InterfaceDefinition], context: ProbeContext, spool: Spool,
+        _ interfaces: PackedDefinitions, context: ProbeContext, spool: Spool,
         stopGrace: TimeInterval
     ) async -> Int32 {
         let name = RunFileName.batch(run: context.run, shard: context.shard, program: "prober")

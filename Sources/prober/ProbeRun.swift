@@ -18,7 +18,7 @@ struct RunOutcome {
 }
 
 struct ProbeRun {
-    let interfaces: [InterfaceDefinition]
+    let interfaces: PackedDefinitions
     let context: ProbeContext
     var breaker: CircuitBreaker
 
@@ -27,29 +27,31 @@ struct ProbeRun {
     mutating func execute(write: (ProbeResult) throws -> Void) async throws -> RunOutcome {
         let started = Date()
         let concurrency = max(1, context.config.monitor.concurrency)
-        let decisions = interfaces.map { breaker.decision(for: $0.id) }
         // One byte per interface, by position (not the id beside each: 24 bytes × 100 000).
         var outcomes = [Outcome?](repeating: nil, count: interfaces.count)
         var written = 0
         var writeError: Error?
         let context = self.context
         let interfaces = self.interfaces
-        await withTaskGroup(of: (Int, ProbeResult?).self) { group in
+        let snapshot = breaker
+        await withTaskGroup(of: (Int, Probe.Attempts?).self) { group in
             var next = 0
             func startNext() -> Bool {
                 guard next < interfaces.count, !context.stop.isStopping else { return false }
                 let index = next
                 next += 1
+                // Decided as each probe starts (a decision per interface held for the whole run was 3 MB).
+                let decision = snapshot.decision(for: interfaces.id(at: index))
                 group.addTask {
-                    let result = await Probe.run(interfaces[index], decision: decisions[index], context: context)
+                    let probe = await Probe.run(interfaces[index], decision: decision, context: context)
                     // A probe cut off by cancellation measured nothing: it is counted as not probed.
-                    return (index, Task.isCancelled && context.stop.isStopping ? nil : result)
+                    return (index, Task.isCancelled && context.stop.isStopping ? nil : probe)
                 }
                 return true
             }
             for _ in 0..<concurrency where !startNext() { break }
-            while let (index, result) = await group.next() {
-                if let result, writeError == nil {
+            while let (index, probe) = await group.next() {
+                if let result = probe?.result, writeError == nil {
                     do {
                         try write(result)
                         outcomes[index] = result.outcome
@@ -64,7 +66,8 @@ struct ProbeRun {
         }
         if let writeError { throw writeError }
         for (index, outcome) in outcomes.enumerated() {
-            if let outcome { breaker.record(interfaces[index].id, outcome: outcome) }
+            // (An answer with no circuit to close changes nothing: its id is not even rebuilt.)
+            if let outcome, outcome != .ok || !breaker.entries.isEmpty { breaker.record(interfaces.id(at: index), outcome: outcome) }
         }
         return RunOutcome(
             written: written, failed: outcomes.filter { $0?.isFailure == true }.count,

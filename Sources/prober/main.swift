@@ -15,11 +15,12 @@ await Program.main("prober") {
     Memory.limitArenas()
 
     let config: Config
-    var pool: InterfacePool
+    let selected: PackedDefinitions
+    let poolCount: Int
     do {
         config = try options.common.loadConfig()
-        // Only this shard's interfaces are read, checked and held.
-        pool = try InterfacePool.load(config: config, reading: { options.shard.contains(id: $0) }) { definition in
+        // Only this shard's interfaces are read, checked and held (packed: a probe rebuilds its definition).
+        (selected, poolCount) = try InterfacePool.loadPacked(config: config, reading: { options.shard.contains(id: $0) }) { definition in
             definition.enabled && options.shard.contains(id: definition.id)
                 && (options.only.isEmpty || options.only.contains { definition.id.hasPrefix($0) })
         }
@@ -42,9 +43,6 @@ await Program.main("prober") {
     } else {
         run = options.run ?? RunID.byHand()
     }
-    // The shard's interfaces are taken out of the pool, which is not kept.
-    let poolCount = pool.definitionCount
-    let selected = pool.take { _ in true }
     // What loading the pool parsed and dropped goes back to the system before probing starts.
     Memory.trim()
     let stop = StopSignal()

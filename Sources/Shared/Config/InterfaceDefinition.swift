@@ -32,7 +32,8 @@ public struct InterfaceDefinition: Sendable, Equatable {
     public let sourceFile: String
     public let sourceLine: Int
     public var source: String { sourceFile + ":\(sourceLine)" }
-    private let details: DetailsBox?
+    /// nil when every detail is a default (shared by a definition's copies, and kept by PackedDefinitions).
+    let details: DetailsBox?
 
     /// The settings an interface usually leaves at their defaults.
     struct Details: Sendable, Equatable {
@@ -48,7 +49,7 @@ public struct InterfaceDefinition: Sendable, Equatable {
         var successThreshold: Int?
     }
 
-    private final class DetailsBox: Sendable {
+    final class DetailsBox: Sendable {
         let value: Details
         init(_ value: Details) { self.value = value }
     }
@@ -81,6 +82,23 @@ public struct InterfaceDefinition: Sendable, Equatable {
         self.sourceFile = sourceFile
         self.sourceLine = sourceLine
         self.details = details == Details() ? nil : DetailsBox(details)
+    }
+
+    /// A definition rebuilt from its parts (PackedDefinitions).
+    init(
+        id: String, service: String, name: String, method: String, url: String, auth: Bool, enabled: Bool,
+        sourceFile: String, sourceLine: Int, detailsBox: DetailsBox?
+    ) {
+        self.id = id
+        self.service = service
+        self.name = name
+        self.method = method
+        self.url = url
+        self.auth = auth
+        self.enabled = enabled
+        self.sourceFile = sourceFile
+        self.sourceLine = sourceLine
+        details = detailsBox
     }
 
     public static func == (a: InterfaceDefinition, b: InterfaceDefinition) -> Bool {

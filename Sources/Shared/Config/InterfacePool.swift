@@ -39,6 +39,30 @@ public struct InterfacePool: Sendable {
         config: Config, environment: [String: String] = ProcessInfo.processInfo.environment,
         reading: (String) -> Bool = { _ in true }, keep: (InterfaceDefinition) -> Bool = { _ in true }
     ) throws -> InterfacePool {
+        var interfaces: [InterfaceDefinition] = []
+        let count = try read(config: config, environment: environment, reading: reading) { if keep($0) { interfaces.append($0) } }
+        // An array grown by doubling holds up to twice what it needs: 100 000 definitions are kept exactly.
+        if interfaces.capacity > interfaces.count + interfaces.count / 8 {
+            interfaces = interfaces.withUnsafeBufferPointer { Array($0) }
+        }
+        return InterfacePool(directory: config.monitor.interfacePool, interfaces: interfaces, definitionCount: count)
+    }
+
+    /// `load`, holding the kept definitions packed (what a prober holds): with the number of definitions read.
+    public static func loadPacked(
+        config: Config, environment: [String: String] = ProcessInfo.processInfo.environment,
+        reading: (String) -> Bool = { _ in true }, keep: (InterfaceDefinition) -> Bool = { _ in true }
+    ) throws -> (definitions: PackedDefinitions, read: Int) {
+        var packed = PackedDefinitions()
+        let count = try read(config: config, environment: environment, reading: reading) { if keep($0) { packed.append($0) } }
+        packed.shrink()
+        return (packed, count)
+    }
+
+    /// Reads and checks the pool, handing each definition read to `each`; the number of definitions.
+    private static func read(
+        config: Config, environment: [String: String], reading: (String) -> Bool, each: (InterfaceDefinition) -> Void
+    ) throws -> Int {
         let directory = config.monitor.interfacePool
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
@@ -55,7 +79,6 @@ public struct InterfacePool: Sendable {
             ])
         }
         var issues: [ConfigIssue] = []
-        var interfaces: [InterfaceDefinition] = []
         // Where each id was defined (file index, line), for the message about a second definition.
         var seen: [String: (file: Int32, line: Int32)] = [:]
         var sourceFiles: [String] = []
@@ -90,7 +113,7 @@ public struct InterfacePool: Sendable {
                 if sourceFiles.last != definition.sourceFile { sourceFiles.append(definition.sourceFile) }
                 seen[id] = (Int32(sourceFiles.count - 1), Int32(clamping: definition.sourceLine))
                 check(definition, against: config, reader: reader, node: node)
-                if keep(definition) { interfaces.append(definition) }
+                each(definition)
             }
             // List items are read one by one as the parser meets them (see DocumentParser), never as a whole tree.
             let root: Node
@@ -121,11 +144,7 @@ public struct InterfacePool: Sendable {
             issues += reader.issues
         }
         if !issues.isEmpty { throw ConfigError(issues) }
-        // An array grown by doubling holds up to twice what it needs: 100 000 definitions are kept exactly.
-        if interfaces.capacity > interfaces.count + interfaces.count / 8 {
-            interfaces = interfaces.withUnsafeBufferPointer { Array($0) }
-        }
-        return InterfacePool(directory: directory, interfaces: interfaces, definitionCount: seen.count)
+        return seen.count
     }
 
     /// Relative paths of interface files, sorted, hidden files and folders skipped.

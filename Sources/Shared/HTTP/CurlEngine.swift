@@ -144,6 +144,7 @@ final class CurlEngine: @unchecked Sendable {
     }
 
     /// Runs `request` to completion (or until the calling task is cancelled).
+    @inline(never)
     func perform(_ request: CurlRequest) async -> CurlOutcome {
         let id = ids.add(1, ordering: .relaxed).newValue
         return await withTaskCancellationHandler {

@@ -204,54 +204,31 @@ public final class HTTPClient: Sendable {
     public func send(_ request: OutgoingRequest, timeout: TimeInterval, settings override: HTTPSettings? = nil) async
         -> Result<HTTPResponse, HTTPFailure>
     {
-        let settings = override ?? self.settings
-        guard let engine = CurlEngine.shared else {
-            if case let .failure(error) = Curl.loaded { return .failure(.invalidRequest(error.description)) }
-            return .failure(.invalidRequest("libcurl is not loaded"))
+        let exchange = HTTPExchange(request, timeout: timeout, settings: override ?? settings)
+        await send(exchange)
+        return exchange.outcome ?? .failure(.cancelled)
+    }
+
+    /// Runs `exchange` to its outcome. What it keeps between hops lives in the exchange, so a caller with a
+    /// thousand requests in flight (the prober) holds a reference per request in its suspended frames, not
+    /// the request, its settings and the answer (4.6 KB a request when this function held them).
+    public func send(_ exchange: HTTPExchange) async {
+        guard let engine = HTTPClient.engine(for: exchange) else { return }
+        while let transfer = exchange.nextTransfer() {
+            exchange.received(await engine.perform(transfer))
         }
-        let started = Date()
-        var current = request
-        var redirects = 0
-        // Latency is libcurl's own measure of the transfers, summed over hops: not the time this task took to be
-        // resumed afterwards (a monitor must not report its own queueing as the target's slowness).
-        var transferMs = 0.0
-        while true {
-            let remaining = timeout - Date().timeIntervalSince(started)
-            guard remaining > 0 else { return .failure(.timeout(timeout)) }
-            let outcome = await engine.perform(
-                CurlRequest(
-                    method: current.method, url: current.url, headers: current.headers.fields.map { ($0.name, $0.value) },
-                    body: current.body, timeout: remaining, maxBodyBytes: settings.maxBodyBytes,
-                    settings: settings))
-            let elapsed = Date().timeIntervalSince(started)
-            guard outcome.code == Curl.Code.ok else {
-                return .failure(HTTPFailure.classify(code: outcome.code, message: outcome.message, timeout: timeout))
-            }
-            transferMs += outcome.timings.total
-            let headers = HeaderFields(outcome.headers)
-            if settings.followRedirects, [301, 302, 303, 307, 308].contains(outcome.status), let location = headers["Location"],
-                let next = HTTPClient.redirect(current, status: outcome.status, location: location)
-            {
-                guard redirects < settings.maxRedirects else {
-                    return .failure(.connection("more than \(settings.maxRedirects) redirects (last to \(Redactor.redact(next.url)))"))
-                }
-                redirects += 1
-                current = next
-                continue
-            }
-            var response = HTTPResponse(
-                status: outcome.status, headers: headers, body: outcome.body,
-                latency: transferMs > 0 ? transferMs / 1000 : elapsed)
-            response.bodyBytes = outcome.bodyBytes
-            response.timings = outcome.timings
-            response.remoteIP = outcome.remoteIP
-            response.httpVersion = outcome.httpVersion
-            response.redirects = redirects
-            response.finalURL = redirects > 0 ? current.url : nil
-            response.certificates = outcome.certificates
-            response.tlsVersion = outcome.tlsVersion
-            return .success(response)
+    }
+
+    /// The process's libcurl engine; nil (and the exchange failed) when libcurl is not there.
+    @inline(never)
+    private static func engine(for exchange: HTTPExchange) -> CurlEngine? {
+        if let engine = CurlEngine.shared { return engine }
+        if case let .failure(error) = Curl.loaded {
+            exchange.finish(.failure(.invalidRequest(error.description)))
+        } else {
+            exchange.finish(.failure(.invalidRequest("libcurl is not loaded")))
         }
+        return nil
     }
 
     /// The request for the next hop: 307/308 keep method and body, 301/302 turn POST into GET and 303 anything
@@ -279,6 +256,75 @@ public final class HTTPClient: Sendable {
     static func origin(of url: URL) -> String {
         let scheme = url.scheme?.lowercased() ?? ""
         return "\(scheme)://\(url.host?.lowercased() ?? ""):\(url.port ?? (scheme == "https" ? 443 : 80))"
+    }
+}
+
+/// One request and its hops (redirects) to an outcome; used by one task at a time.
+public final class HTTPExchange: @unchecked Sendable {
+    private var current: OutgoingRequest
+    private let timeout: TimeInterval
+    private let settings: HTTPSettings
+    private let started = Date()
+    private var redirects = 0
+    // Latency is libcurl's own measure of the transfers, summed over hops: not the time the task took to be
+    // resumed afterwards (a monitor must not report its own queueing as the target's slowness).
+    private var transferMs = 0.0
+    /// Set once the exchange is over.
+    public private(set) var outcome: Result<HTTPResponse, HTTPFailure>?
+
+    public init(_ request: OutgoingRequest, timeout: TimeInterval, settings: HTTPSettings) {
+        current = request
+        self.timeout = timeout
+        self.settings = settings
+    }
+
+    func finish(_ outcome: Result<HTTPResponse, HTTPFailure>) { self.outcome = outcome }
+
+    /// The next hop's transfer; nil once there is an outcome (the deadline passed included).
+    @inline(never)
+    func nextTransfer() -> CurlRequest? {
+        guard outcome == nil else { return nil }
+        let remaining = timeout - Date().timeIntervalSince(started)
+        guard remaining > 0 else {
+            finish(.failure(.timeout(timeout)))
+            return nil
+        }
+        return CurlRequest(
+            method: current.method, url: current.url, headers: current.headers.fields.map { ($0.name, $0.value) },
+            body: current.body, timeout: remaining, maxBodyBytes: settings.maxBodyBytes, settings: settings)
+    }
+
+    /// Takes a transfer's outcome: the response, a failure, or the next hop of a redirect.
+    @inline(never)
+    func received(_ transfer: CurlOutcome) {
+        let elapsed = Date().timeIntervalSince(started)
+        guard transfer.code == Curl.Code.ok else {
+            return finish(.failure(HTTPFailure.classify(code: transfer.code, message: transfer.message, timeout: timeout)))
+        }
+        transferMs += transfer.timings.total
+        let headers = HeaderFields(transfer.headers)
+        if settings.followRedirects, [301, 302, 303, 307, 308].contains(transfer.status), let location = headers["Location"],
+            let next = HTTPClient.redirect(current, status: transfer.status, location: location)
+        {
+            guard redirects < settings.maxRedirects else {
+                return finish(.failure(.connection("more than \(settings.maxRedirects) redirects (last to \(Redactor.redact(next.url)))")))
+            }
+            redirects += 1
+            current = next
+            return
+        }
+        var response = HTTPResponse(
+            status: transfer.status, headers: headers, body: transfer.body,
+            latency: transferMs > 0 ? transferMs / 1000 : elapsed)
+        response.bodyBytes = transfer.bodyBytes
+        response.timings = transfer.timings
+        response.remoteIP = transfer.remoteIP
+        response.httpVersion = transfer.httpVersion
+        response.redirects = redirects
+        response.finalURL = redirects > 0 ? current.url : nil
+        response.certificates = transfer.certificates
+        response.tlsVersion = transfer.tlsVersion
+        finish(.success(response))
     }
 }
 

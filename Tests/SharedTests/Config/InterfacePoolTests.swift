@@ -28,6 +28,9 @@ struct InterfacePoolTests {
         #expect(export.body == .raw("{\"month\": \"2026-11\", \"format\": \"csv\"}\n"))
         let nickname = try #require(pool.interfaces.first { $0.id == "user/profile/update-nickname" })
         #expect(nickname.body == .json(.object([.init(key: "id", value: .number("1")), .init(key: "nickname", value: .string("vigil-probe"))])))
+        // Packed (as the prober holds them, CJK ids and all), every definition comes back equal.
+        let packed = try InterfacePool.loadPacked(config: config, environment: [:])
+        #expect(packed.read == pool.interfaces.count && (0..<packed.definitions.count).map { packed.definitions[$0] } == pool.interfaces)
     }
 
     @Test("each broken interface file is reported with its name and line, and the others still load")
@@ -86,6 +89,14 @@ struct InterfacePoolTests {
                 x.name == y.name && x.method == y.method && x.url == y.url && x.headers == y.headers && x.body == y.body
                     && x.expect == y.expect && x.timeout == y.timeout && x.maxRedirects == y.maxRedirects)
         }
+        // Packed as a prober holds them, every definition comes back equal (details, lines, files, texts).
+        let packed = try InterfacePool.loadPacked(config: config, environment: [:], keep: { $0.service == "b" })
+        #expect(packed.read == 6 && packed.definitions.count == 3)
+        #expect((0..<packed.definitions.count).map { packed.definitions[$0] } == b)
+        #expect((0..<packed.definitions.count).map { packed.definitions.id(at: $0) } == b.map(\.id))
+        let all = PackedDefinitions(pool.interfaces)
+        #expect((0..<all.count).map { all[$0] } == pool.interfaces)
+
         // Taking a shard's interfaces leaves the pool empty: the prober holds them once.
         let taken = pool.take { $0.service == "a" }
         #expect(taken == a && pool.interfaces.isEmpty)
