@@ -10,25 +10,35 @@ enum ReportRenderer {
     /// `quiet`: why an interface neither alerts nor reminds (a silence, a maintenance window), by id.
     /// `timeZone`: the zone of every time in the report (notify.timezone).
     static func render(_ a: RunAnalysis, changes: StateChanges, quiet: [String: String] = [:], timeZone: TimeZone = .current) -> String {
-        let clock = ReportClock(timeZone: timeZone)
-        var out = "# Vigil report — run \(a.run)\n\n"
-        out += header(a, clock)
-        out += summary(a)
-        if !a.missingShards.isEmpty || !a.interruptedShards.isEmpty || !a.gaps.isEmpty { out += monitoring(a) }
-        out += changesSection(changes, clock)
-        if !a.failures.isEmpty {
-            out += byOutcome(a)
-            out += byService(a, changes: changes, quiet: quiet, clock)
-        }
-        out += slowest(a)
-        out += certificates(a, clock)
-        out += breaker(a, clock)
-        if a.quarantinedLines > 0 {
-            out +=
-                "## Data quality\n\n- \(a.quarantinedLines) result line(s) could not be read and were quarantined "
-                + "(see `quarantine/` in the spool); the figures above exclude them.\n\n"
-        }
+        var out = ""
+        write(a, changes: changes, quiet: quiet, timeZone: timeZone) { out += $0 }
         return out
+    }
+
+    /// `render`, piece by piece into `sink` (the reporter streams it to the report file: a mass outage of a big
+    /// pool makes a report of tens of megabytes, never held whole).
+    static func write(
+        _ a: RunAnalysis, changes: StateChanges, quiet: [String: String] = [:], timeZone: TimeZone = .current,
+        into sink: (String) throws -> Void
+    ) rethrows {
+        let clock = ReportClock(timeZone: timeZone)
+        try sink("# Vigil report — run \(a.run)\n\n")
+        try sink(header(a, clock))
+        try sink(summary(a))
+        if !a.missingShards.isEmpty || !a.interruptedShards.isEmpty || !a.gaps.isEmpty { try sink(monitoring(a)) }
+        try changesSection(changes, clock, into: sink)
+        if !a.failures.isEmpty {
+            try sink(byOutcome(a))
+            try byService(a, changes: changes, quiet: quiet, clock, into: sink)
+        }
+        try sink(slowest(a))
+        try sink(certificates(a, clock))
+        try breaker(a, clock, into: sink)
+        if a.quarantinedLines > 0 {
+            try sink(
+                "## Data quality\n\n- \(a.quarantinedLines) result line(s) could not be read and were quarantined "
+                    + "(see `quarantine/` in the spool); the figures above exclude them.\n\n")
+        }
     }
 
     private static func header(_ a: RunAnalysis, _ clock: ReportClock) -> String {
@@ -67,58 +77,71 @@ enum ReportRenderer {
         return out + "\n"
     }
 
-    private static func changesSection(_ changes: StateChanges, _ clock: ReportClock) -> String {
-        let groups: [(String, [Transition])] = [
-            ("New failures", changes.transitions.filter { $0.change == .newFailure }),
-            ("Recovered", changes.transitions.filter { $0.change == .recovered }),
-            ("Still failing", changes.stillFailing),
-        ]
-        guard groups.contains(where: { !$0.1.isEmpty }) else { return "## Changes since the last run\n\nNone.\n\n" }
-        var out = "## Changes since the last run\n\n"
-        for (title, list) in groups where !list.isEmpty {
-            out += "### \(title) (\(list.count))\n\n"
+    private static func changesSection(_ changes: StateChanges, _ clock: ReportClock, into sink: (String) throws -> Void) rethrows {
+        let newFailures = changes.transitions.lazy.filter { $0.change == .newFailure }
+        let recovered = changes.transitions.lazy.filter { $0.change == .recovered }
+        let counts = [newFailures.count, recovered.count, changes.stillFailing.count]
+        guard counts.contains(where: { $0 > 0 }) else { return try sink("## Changes since the last run\n\nNone.\n\n") }
+        try sink("## Changes since the last run\n\n")
+        func group(_ title: String, _ count: Int, _ list: some Sequence<Transition>) throws {
+            guard count > 0 else { return }
+            try sink("### \(title) (\(count))\n\n")
             for t in list {
                 var line = "- **\(escape(t.name))** (`\(t.id)`) `\(t.method) \(t.url)` — \(t.outcome.summary)"
                 if t.change == .recovered, let previous = t.previousOutcome {
                     line = "- **\(escape(t.name))** (`\(t.id)`) `\(t.method) \(t.url)` — recovered from \(previous.summary)"
                 }
                 line += t.change == .recovered ? ", since \(clock.format(t.since))" : ", failing since \(clock.format(t.since))"
-                out += line + "\n"
+                try sink(line + "\n")
             }
-            out += "\n"
+            try sink("\n")
         }
-        return out
+        try group("New failures", counts[0], newFailures)
+        try group("Recovered", counts[1], recovered)
+        try group("Still failing", counts[2], changes.stillFailing)
     }
 
     /// Failures by what they mean (down, answering errors, certificate, not probed), then by outcome.
     private static func byOutcome(_ a: RunAnalysis) -> String {
         var out = "## Failures by outcome\n\n"
-        out += "Of the \(a.failures.count) failed: \(FailureKind.counts(a.failures.map(\.outcome))).\n\n"
+        out += "Of the \(a.failures.count) failed: \(FailureKind.counts(a.failures.lazy.map(\.outcome))).\n\n"
         out += "| Kind | Outcome | Count | Interfaces |\n|---|---|---:|---|\n"
-        let grouped = Dictionary(grouping: a.failures, by: \.outcome)
+        // Counts and the first five ids of each outcome (not the failures grouped: a copy of them all).
+        var grouped: [Outcome: (count: Int, first: [String])] = [:]
+        for r in a.failures {
+            var entry = grouped[r.outcome] ?? (0, [])
+            entry.count += 1
+            if entry.first.count < 5 { entry.first.append(r.id) }
+            grouped[r.outcome] = entry
+        }
         for outcome in grouped.keys.sorted(by: { ($0.kind!, $0) < ($1.kind!, $1) }) {
-            let list = grouped[outcome]!
-            let names = list.prefix(5).map { "`\(escape($0.id))`" }.joined(separator: ", ") + (list.count > 5 ? ", …" : "")
-            out += "| \(outcome.kind!.label) | \(outcome.rawValue) (\(outcome.summary)) | \(list.count) | \(names) |\n"
+            let (count, first) = grouped[outcome]!
+            let names = first.map { "`\(escape($0))`" }.joined(separator: ", ") + (count > 5 ? ", …" : "")
+            out += "| \(outcome.kind!.label) | \(outcome.rawValue) (\(outcome.summary)) | \(count) | \(names) |\n"
         }
         return out + "\n"
     }
 
-    private static func byService(_ a: RunAnalysis, changes: StateChanges, quiet: [String: String], _ clock: ReportClock) -> String {
+    private static func byService(
+        _ a: RunAnalysis, changes: StateChanges, quiet: [String: String], _ clock: ReportClock, into sink: (String) throws -> Void
+    ) rethrows {
         var since: [String: Date] = [:]
-        for t in changes.transitions + changes.stillFailing { since[t.id] = t.since }
-        var out = "## Failures by service\n\n"
+        for t in changes.transitions { since[t.id] = t.since }
+        for t in changes.stillFailing { since[t.id] = t.since }
+        try sink("## Failures by service\n\n")
         let totals = a.serviceTotals
-        let grouped = Dictionary(grouping: a.failures, by: \.service)
+        // Positions in the failures, by service (the failures themselves are not copied).
+        var grouped: [String: [Int]] = [:]
+        for (i, r) in a.failures.enumerated() { grouped[r.service, default: []].append(i) }
         for service in grouped.keys.sorted() {
             // Down first, then answering errors, certificates, not probed; the order within a kind is kept.
-            let list = grouped[service]!.enumerated().sorted { ($0.element.outcome.kind!, $0.offset) < ($1.element.outcome.kind!, $1.offset) }
-                .map(\.element)
-            out +=
+            let list = grouped[service]!.sorted { (a.failures[$0].outcome.kind!, $0) < (a.failures[$1].outcome.kind!, $1) }
+            try sink(
                 "### \(escape(service)) (\(list.count) of \(totals[service] ?? list.count) failed: "
-                + "\(FailureKind.counts(list.map(\.outcome))))\n\n"
-            for r in list {
-                out += "#### \(escape(r.name)) — \(r.outcome.summary)\n\n"
+                    + "\(FailureKind.counts(list.lazy.map { a.failures[$0].outcome })))\n\n")
+            for i in list {
+                let r = a.failures[i]
+                var out = "#### \(escape(r.name)) — \(r.outcome.summary)\n\n"
                 out += "- `\(r.method) \(r.url)` (`\(r.id)`)\n"
                 var facts: [String] = []
                 if r.outcome == .skipped {
@@ -135,10 +158,9 @@ enum ReportRenderer {
                 if let final = r.finalURL { out += "- Answered by `\(final)` after \(r.redirects ?? 0) redirect(s)\n" }
                 if let timings = r.timings { out += "- Phases: \(phases(timings))" + (r.remoteIP.map { " · from \($0)" } ?? "") + "\n" }
                 out += excerpts(r)
-                out += "\n"
+                try sink(out + "\n")
             }
         }
-        return out
     }
 
     private static func excerpts(_ r: ProbeResult) -> String {
@@ -195,15 +217,32 @@ enum ReportRenderer {
         return out + "\n"
     }
 
-    private static func breaker(_ a: RunAnalysis, _ clock: ReportClock) -> String {
-        var out = "## Circuit breaker\n\n"
-        let skipped = a.skipped
-        guard !skipped.isEmpty else { return out + "All circuits closed: every interface was probed.\n\n" }
-        out += "\(skipped.count) interface(s) skipped because their circuit is open:\n\n"
+    private static func breaker(_ a: RunAnalysis, _ clock: ReportClock, into sink: (String) throws -> Void) rethrows {
+        let skipped = a.failures.lazy.filter { $0.outcome == .skipped }
+        let count = skipped.count
+        guard count > 0 else { return try sink("## Circuit breaker\n\nAll circuits closed: every interface was probed.\n\n") }
+        try sink("## Circuit breaker\n\n\(count) interface(s) skipped because their circuit is open:\n\n")
         for r in skipped {
-            out += "- **\(escape(r.name))** (`\(r.id)`)" + (r.skippedSince.map { " — open since \(clock.format($0))" } ?? "") + "\n"
+            try sink("- **\(escape(r.name))** (`\(r.id)`)" + (r.skippedSince.map { " — open since \(clock.format($0))" } ?? "") + "\n")
         }
-        return out + "\n"
+        try sink("\n")
+    }
+
+    /// The report's beginning, at most `limit` bytes, for where a huge report (a mass outage of a big pool)
+    /// does not belong whole: the alert and the status site's run page. `head`: the report's first bytes (at
+    /// least `limit` + 1 of them when it is longer), `total` its size. It is cut before a heading, so no
+    /// fenced block is left open, and says where the whole report is.
+    static func excerpt(head: [UInt8], total: Int, limit: Int, path: String) -> String {
+        guard total > limit else { return String(decoding: head, as: UTF8.self) }
+        var cut = limit
+        // The last heading ("\n#") that starts at or before the limit.
+        while cut > 0, !(head[cut - 1] == 10 && head[cut] == UInt8(ascii: "#")) { cut -= 1 }
+        if cut == 0 {
+            cut = limit
+            while cut > 0, head[cut - 1] != 10 { cut -= 1 }
+        }
+        return String(decoding: head[..<cut], as: UTF8.self)
+            + "\n*The report is cut here (\(cut) of \(total) bytes); the whole report is \(path).*\n"
     }
 
     /// A fenced block whose fence is longer than any backtick run inside, so content cannot close it.

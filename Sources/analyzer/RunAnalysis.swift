@@ -138,8 +138,6 @@ struct RunAnalysis {
         phases = []
     }
 
-    var skipped: [ProbeResult] { failures.filter { $0.outcome == .skipped } }
-
     var isIncomplete: Bool { !missingShards.isEmpty }
     /// Whether monitoring saw nothing for some scheduled run before this one (an overlap is not blindness).
     var followsBlindGap: Bool { gaps.contains { $0.isBlind } }

@@ -58,6 +58,8 @@ struct SiteCollection {
     private(set) var entries: [Entry] = []
     private(set) var services: [String: ServiceTotals] = [:]
     private(set) var count = 0
+    /// Interfaces failing now, kept or not.
+    private(set) var failing = 0
     /// Whether healthy interfaces were left out (past the limit).
     private(set) var partial = false
 
@@ -72,6 +74,7 @@ struct SiteCollection {
     mutating func add(recent: consuming InterfaceRecent, today: consuming InterfaceDay?, status: consuming InterfaceStatus?, quiet: String?) {
         count += 1
         let failing = status?.health == .failing
+        if failing { self.failing += 1 }
         let up = recent.uptime24h(at: hour)
         services[recent.service, default: ServiceTotals()].record(failing: failing, uptime24h: up)
         if !partial, settings.interfacePages == .auto, count > settings.interfacePagesLimit {
@@ -79,7 +82,9 @@ struct SiteCollection {
             let incidents = withIncidents
             entries.removeAll { !($0.status?.health == .failing || incidents.contains($0.recent.id)) }
         }
-        if !partial || failing || withIncidents.contains(recent.id) {
+        // Past the limit, those failing or with incidents — but never more than the limit: in a mass outage of
+        // a huge pool the site stays the size the limit says (the report lists every failure).
+        if !partial || ((failing || withIncidents.contains(recent.id)) && entries.count < settings.interfacePagesLimit) {
             entries.append(Entry(recent: recent, today: today, status: status, quiet: quiet))
         }
     }

@@ -14,6 +14,9 @@ struct RunReporter {
 
     var statePath: String { spool.stateDirectory + "/interfaces.ndjson" }
 
+    /// How much of the report an alert and the run's page carry (the e-mail channel's own cut is the same).
+    static let embeddedReportLimit = 1 << 20
+
     /// Ids seen for the first time, and (after a complete run) ids the state knows that the run no longer has:
     /// state follows ids, so a renamed interface starts afresh, and the log says so.
     private func logIdentityChanges(_ out: PassOutput) {
@@ -57,11 +60,14 @@ struct RunReporter {
         let analysis = out.analysis
         var changes = out.changes
         logIdentityChanges(out)
-        let text = ReportRenderer.render(analysis, changes: changes, quiet: out.quiet, timeZone: config.notify.timeZone)
         let reportPath = spool.reportsDirectory + "/" + RunFileName.report(run: analysis.run)
+        // Streamed into its file; the beginning is kept for the alert and the run's page.
+        let report = try ReportFile(path: reportPath, mode: spool.permissions.fileMode, keep: Self.embeddedReportLimit + 1)
+        try ReportRenderer.write(analysis, changes: changes, quiet: out.quiet, timeZone: config.notify.timeZone, into: report.append)
         CrashPoint.hit("before-report")
-        try FileIO.replaceAtomically(reportPath, with: Array(text.utf8), mode: spool.permissions.fileMode)
+        try report.commit()
         CrashPoint.hit("after-report")
+        let text = ReportRenderer.excerpt(head: report.head, total: report.total, limit: Self.embeddedReportLimit, path: reportPath)
 
         var alertName: String?
         if let decision = AlertPolicy.decide(
@@ -112,8 +118,13 @@ struct RunReporter {
             }
             let rolled = Date()
             try site?.write(
-                analysis, collection: out.site, incidents: incidents, report: text, retention: config.spool.retention,
-                timeZone: config.notify.timeZone)
+                analysis, collection: out.site, incidents: incidents,
+                report: report.total > Self.embeddedReportLimit
+                    ? ReportRenderer.excerpt(
+                        head: report.head, total: report.total, limit: Self.embeddedReportLimit,
+                        path: "reports/" + RunFileName.report(run: analysis.run))
+                    : text,
+                retention: config.spool.retention, timeZone: config.notify.timeZone)
             Log.info(
                 "run \(analysis.run): history rollup in \(String(format: "%.2f", rolled.timeIntervalSince(viewsBegan))) s, status site in "
                     + "\(String(format: "%.2f", Date().timeIntervalSince(rolled))) s (\(out.site.count) interfaces)")
@@ -131,4 +142,28 @@ struct RunReporter {
                 + " → reports/\(RunFileName.report(run: analysis.run)) in \(String(format: "%.2f", Date().timeIntervalSince(began))) s"
                 + " (reading and joining \(String(format: "%.2f", passed.timeIntervalSince(began))) s)")
     }
+}
+
+/// A report streamed into its file (replaced atomically on commit), its first `keep` bytes kept.
+final class ReportFile {
+    private let writer: AtomicFileWriter
+    private let keep: Int
+    private(set) var head: [UInt8] = []
+    private(set) var total = 0
+
+    init(path: String, mode: mode_t, keep: Int) throws {
+        writer = try AtomicFileWriter(path: path, mode: mode)
+        self.keep = keep
+    }
+
+    func append(_ piece: String) throws {
+        var piece = piece
+        try piece.withUTF8 { bytes in
+            try writer.write(bytes)
+            if head.count < keep { head.append(contentsOf: bytes.prefix(keep - head.count)) }
+            total += bytes.count
+        }
+    }
+
+    func commit() throws { try writer.commit() }
 }

@@ -87,7 +87,10 @@ final class SiteWriter {
         let rows = serviceRows(collection, facts: facts, now: analysis.startedAt)
         for directory in ["", "/i", "/s", "/runs"] { try FileIO.makeDirectory(root + directory, mode: spool.permissions.directoryMode) }
         try put(
-            "index.html", Self.index(facts, count: collection.count, services: rows, pooled: collection.partial, analysis: analysis, clock: clock))
+            "index.html",
+            Self.index(
+                facts, count: collection.count, failingTotal: collection.failing, services: rows, pooled: collection.partial,
+                analysis: analysis, clock: clock))
         let byService = Dictionary(grouping: facts, by: \.recent.service)
         for row in rows {
             let list = byService[row.name] ?? []
@@ -255,23 +258,30 @@ final class SiteWriter {
         return "<span class=\"ok\">ok</span>" + quiet
     }
 
+    /// `failingTotal`: interfaces failing now, those without a page (past web.interface_pages_limit) included.
     static func index(
-        _ facts: [InterfaceFacts], count: Int, services: [ServiceRow], pooled: Bool, analysis: RunAnalysis, clock: ReportClock
+        _ facts: [InterfaceFacts], count: Int, failingTotal: Int? = nil, services: [ServiceRow], pooled: Bool, analysis: RunAnalysis,
+        clock: ReportClock
     ) -> String {
         var body = "<h1>Vigil status</h1>\n"
         body += "<p class=\"muted\">Updated \(HTML.escape(clock.format(analysis.finishedAt))) after run "
         body += "<a href=\"\(SiteLayout.runPage(analysis.run))\">\(HTML.escape(analysis.run))</a></p>\n"
         let failing = facts.filter(\.failing).sorted { ($0.status!.since, $0.recent.id) < ($1.status!.since, $1.recent.id) }
-        if failing.isEmpty {
+        let failingCount = max(failingTotal ?? 0, failing.count)
+        if failing.isEmpty && failingCount == 0 {
             body += "<div class=\"card\"><strong class=\"ok\">All \(count) interfaces are ok.</strong></div>\n"
         } else {
-            body += "<h2 id=\"failing\">Failing now (\(failing.count) of \(count))</h2>\n<table>\n"
+            body += "<h2 id=\"failing\">Failing now (\(failingCount) of \(count))</h2>\n<table>\n"
             body += "<tr><th>Interface</th><th>Service</th><th>State</th></tr>\n"
             for f in failing {
                 body += "<tr class=\"failing\" data-id=\"\(HTML.escape(f.recent.id))\"><td><a href=\"\(SiteLayout.interfacePage(f.recent.id))\">"
                 body += "\(HTML.escape(f.recent.name))</a></td><td>\(HTML.escape(f.recent.service))</td><td>\(stateCell(f, clock: clock))</td></tr>\n"
             }
             body += "</table>\n"
+            if failingCount > failing.count {
+                body += "<p class=\"muted\">… and \(failingCount - failing.count) more failing, without a page of their own "
+                body += "(web.interface_pages_limit): <a href=\"\(SiteLayout.runPage(analysis.run))\">the run's report</a> lists them all.</p>\n"
+            }
         }
         body += "<h2>Services</h2>\n<table>\n<tr><th>Service</th><th class=\"num\">Interfaces</th><th class=\"num\">Failing</th>"
         body += "<th class=\"num\">24 h</th><th class=\"num wide\">7 d</th><th class=\"num wide\">30 d</th></tr>\n"
@@ -287,7 +297,7 @@ final class SiteWriter {
             pooled
             ? "a service's 24 h figure is the mean of its interfaces', its 7 d and 30 d figures pool all its runs.</p>\n"
             : "a service's figure is the mean of its interfaces'.</p>\n"
-        return HTML.page(title: failing.isEmpty ? "Vigil: all ok" : "Vigil: \(failing.count) failing", root: "", body: body)
+        return HTML.page(title: failingCount == 0 ? "Vigil: all ok" : "Vigil: \(failingCount) failing", root: "", body: body)
     }
 
     /// `others`: interfaces of the service not shown (past web.interface_pages_limit, the healthy ones).

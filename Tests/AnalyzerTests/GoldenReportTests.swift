@@ -75,4 +75,25 @@ struct GoldenReportTests {
         #expect(
             report == expected, "the report differs from Golden/report.md; diff them, and if the change is wanted rerun with VIGIL_UPDATE_GOLDEN=1")
     }
+
+    @Test("a report past 1 MiB (a mass outage): the alert and the run page carry its beginning, cut before a heading, and say where it is")
+    func hugeReport() throws {
+        let f = try AnalyzerFixture()
+        let run = RunID.scheduled(tick: t0)
+        // 4 000 failures with excerpts: a report of about 3 MB.
+        let results = (0..<4000).map { i in AnalyzerFixture.result(String(format: "svc/item-%05d", i), .http500, run: run, at: t0) }
+        try f.publishBatch(run: run, results: results, start: t0)
+        #expect(try f.analyzeOnce().exitCode == 0)
+        let report = try f.report(run)
+        let listed = report.split(separator: "\n").filter { $0.hasPrefix("- `GET ") }.count
+        #expect(report.utf8.count > 2 << 20 && listed == results.count, "every failure listed: \(listed)")
+        let alert = try #require(try f.alerts().first)
+        let kept = try #require(alert.report.components(separatedBy: "\n*The report is cut here").first)
+        #expect(alert.report.utf8.count < (1 << 20) + 300 && kept.utf8.count <= 1 << 20 && report.hasPrefix(kept))
+        let fences = kept.split(separator: "\n").filter { $0.hasPrefix("```") }.count
+        #expect(kept.hasSuffix("\n\n") && fences > 0 && fences % 2 == 0, "cut between sections: no fence left open")
+        #expect(alert.report.hasSuffix("the whole report is \(alert.reportPath).*\n"))
+        let page = try String(contentsOfFile: f.dir.url("spool/site/" + SiteLayout.runPage(run)), encoding: .utf8)
+        #expect(page.contains("The report is cut here") && page.utf8.count < 2 << 20 && XHTMLPage(page).error == nil)
+    }
 }

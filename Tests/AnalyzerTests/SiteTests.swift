@@ -95,6 +95,26 @@ struct SiteTests {
         #expect(XHTMLPage(service).error == nil)
     }
 
+    @Test("a mass outage past web.interface_pages_limit: pages for the first failing up to the limit, the index counts them all")
+    func massOutage() throws {
+        let f = try AnalyzerFixture()
+        let config = try f.dir.read("config.yaml")
+        try f.dir.write("config.yaml", config + "\nweb:\n  interface_pages: auto\n  interface_pages_limit: 2\n")
+        let ids = ["user/a", "user/b", "user/c", "user/d", "user/e"]
+        let run = RunID.scheduled(tick: t0)
+        try f.publishBatch(run: run, results: ids.map { AnalyzerFixture.result($0, .timeout, run: run, at: t0) }, start: t0)
+        #expect(try f.analyzeOnce().exitCode == 0)
+        let site = f.dir.url("spool/site/")
+        let pages = FileIO.listIfPresent(site + "i").filter { $0.hasSuffix(".html") }
+        #expect(pages.count == 2 && ids.prefix(2).allSatisfy { FileManager.default.fileExists(atPath: site + SiteLayout.interfacePage($0)) })
+        let index = try String(contentsOfFile: site + "index.html", encoding: .utf8)
+        #expect(index.contains("Failing now (5 of 5)") && index.contains("… and 3 more failing"), "\(index)")
+        #expect(XHTMLPage(index).error == nil)
+        // The report still lists every failure.
+        let report = try f.dir.read("spool/reports/\(RunFileName.report(run: run))")
+        #expect(ids.allSatisfy { report.contains("(`\($0)`)") })
+    }
+
     @Test("text from the targets is escaped: a page stays well-formed whatever the answer said")
     func escaping() throws {
         let f = try AnalyzerFixture()

@@ -29,6 +29,14 @@ public final class AtomicFileWriter {
 
     /// Bytes as they are (concrete, not generic: called once per record from other modules).
     public func write(_ bytes: ArraySlice<UInt8>) throws {
+        try bytes.withUnsafeBufferPointer { try write($0) }
+    }
+
+    public func write(_ bytes: [UInt8]) throws { try write(bytes[...]) }
+
+    public func write(_ text: String) throws { try write(Array(text.utf8)) }
+
+    public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         if buffer.count + bytes.count > capacity { try flush() }
         if bytes.count >= capacity {
             try FileIO.writeAll(fd, Array(bytes), path: temporary)
@@ -36,10 +44,6 @@ public final class AtomicFileWriter {
             buffer.append(contentsOf: bytes)
         }
     }
-
-    public func write(_ bytes: [UInt8]) throws { try write(bytes[...]) }
-
-    public func write(_ text: String) throws { try write(Array(text.utf8)) }
 
     /// `bytes` and a newline.
     public func line(_ bytes: ArraySlice<UInt8>) throws {
