@@ -30,7 +30,7 @@ enum AlertPolicy {
         let everything = changes.transitions + changes.stillFailing
         switch settings.mode {
         case .everyRun:
-            let loud = analysis.failures.contains { quiet[$0.id] == nil }
+            let loud = analysis.failures.count > analysis.quietFailures
             guard loud || analysis.isIncomplete || analysis.followsBlindGap else { return nil }
             return AlertDecision(reason: .everyRun, severity: loud ? .critical : .warning, transitions: everything)
         case .change:

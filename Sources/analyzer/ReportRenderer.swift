@@ -9,9 +9,9 @@ import Shared
 enum ReportRenderer {
     /// `quiet`: why an interface neither alerts nor reminds (a silence, a maintenance window), by id.
     /// `timeZone`: the zone of every time in the report (notify.timezone).
-    static func render(_ a: RunAnalysis, changes: StateChanges, quiet: [String: String] = [:], timeZone: TimeZone = .current) -> String {
+    static func render(_ a: RunAnalysis, changes: StateChanges, quiet: [String: String] = [:], timeZone: TimeZone = .current) throws -> String {
         var out = ""
-        write(a, changes: changes, quiet: quiet, timeZone: timeZone) { out += $0 }
+        try write(a, changes: changes, quiet: quiet, timeZone: timeZone) { out += $0 }
         return out
     }
 
@@ -20,7 +20,7 @@ enum ReportRenderer {
     static func write(
         _ a: RunAnalysis, changes: StateChanges, quiet: [String: String] = [:], timeZone: TimeZone = .current,
         into sink: (String) throws -> Void
-    ) rethrows {
+    ) throws {
         let clock = ReportClock(timeZone: timeZone)
         try sink("# Vigil report — run \(a.run)\n\n")
         try sink(header(a, clock))
@@ -28,7 +28,7 @@ enum ReportRenderer {
         if !a.missingShards.isEmpty || !a.interruptedShards.isEmpty || !a.gaps.isEmpty { try sink(monitoring(a)) }
         try changesSection(changes, clock, into: sink)
         if !a.failures.isEmpty {
-            try sink(byOutcome(a))
+            try sink(byOutcome(a.failures))
             try byService(a, changes: changes, quiet: quiet, clock, into: sink)
         }
         try sink(slowest(a))
@@ -102,17 +102,17 @@ enum ReportRenderer {
     }
 
     /// Failures by what they mean (down, answering errors, certificate, not probed), then by outcome.
-    private static func byOutcome(_ a: RunAnalysis) -> String {
+    private static func byOutcome(_ failures: FailureStore) throws -> String {
         var out = "## Failures by outcome\n\n"
-        out += "Of the \(a.failures.count) failed: \(FailureKind.counts(a.failures.lazy.map(\.outcome))).\n\n"
+        out += "Of the \(failures.count) failed: \(FailureKind.counts(failures.indices.lazy.map(failures.outcome(at:)))).\n\n"
         out += "| Kind | Outcome | Count | Interfaces |\n|---|---|---:|---|\n"
         // Counts and the first five ids of each outcome (not the failures grouped: a copy of them all).
         var grouped: [Outcome: (count: Int, first: [String])] = [:]
-        for r in a.failures {
-            var entry = grouped[r.outcome] ?? (0, [])
+        for i in failures.indices {
+            var entry = grouped[failures.outcome(at: i)] ?? (0, [])
             entry.count += 1
-            if entry.first.count < 5 { entry.first.append(r.id) }
-            grouped[r.outcome] = entry
+            if entry.first.count < 5 { entry.first.append(try failures.result(at: i).id) }
+            grouped[failures.outcome(at: i)] = entry
         }
         for outcome in grouped.keys.sorted(by: { ($0.kind!, $0) < ($1.kind!, $1) }) {
             let (count, first) = grouped[outcome]!
@@ -124,23 +124,24 @@ enum ReportRenderer {
 
     private static func byService(
         _ a: RunAnalysis, changes: StateChanges, quiet: [String: String], _ clock: ReportClock, into sink: (String) throws -> Void
-    ) rethrows {
+    ) throws {
         var since: [String: Date] = [:]
         for t in changes.transitions { since[t.id] = t.since }
         for t in changes.stillFailing { since[t.id] = t.since }
         try sink("## Failures by service\n\n")
         let totals = a.serviceTotals
         // Positions in the failures, by service (the failures themselves are not copied).
+        let failures = a.failures
         var grouped: [String: [Int]] = [:]
-        for (i, r) in a.failures.enumerated() { grouped[r.service, default: []].append(i) }
+        for i in failures.indices { grouped[failures.service(at: i), default: []].append(i) }
         for service in grouped.keys.sorted() {
             // Down first, then answering errors, certificates, not probed; the order within a kind is kept.
-            let list = grouped[service]!.sorted { (a.failures[$0].outcome.kind!, $0) < (a.failures[$1].outcome.kind!, $1) }
+            let list = grouped[service]!.sorted { (failures.outcome(at: $0).kind!, $0) < (failures.outcome(at: $1).kind!, $1) }
             try sink(
                 "### \(escape(service)) (\(list.count) of \(totals[service] ?? list.count) failed: "
-                    + "\(FailureKind.counts(list.lazy.map { a.failures[$0].outcome })))\n\n")
+                    + "\(FailureKind.counts(list.lazy.map(failures.outcome(at:)))))\n\n")
             for i in list {
-                let r = a.failures[i]
+                let r = try failures.result(at: i)
                 var out = "#### \(escape(r.name)) — \(r.outcome.summary)\n\n"
                 out += "- `\(r.method) \(r.url)` (`\(r.id)`)\n"
                 var facts: [String] = []
@@ -217,12 +218,12 @@ enum ReportRenderer {
         return out + "\n"
     }
 
-    private static func breaker(_ a: RunAnalysis, _ clock: ReportClock, into sink: (String) throws -> Void) rethrows {
-        let skipped = a.failures.lazy.filter { $0.outcome == .skipped }
-        let count = skipped.count
-        guard count > 0 else { return try sink("## Circuit breaker\n\nAll circuits closed: every interface was probed.\n\n") }
-        try sink("## Circuit breaker\n\n\(count) interface(s) skipped because their circuit is open:\n\n")
-        for r in skipped {
+    private static func breaker(_ a: RunAnalysis, _ clock: ReportClock, into sink: (String) throws -> Void) throws {
+        let skipped = a.failures.indices.filter { a.failures.outcome(at: $0) == .skipped }
+        guard !skipped.isEmpty else { return try sink("## Circuit breaker\n\nAll circuits closed: every interface was probed.\n\n") }
+        try sink("## Circuit breaker\n\n\(skipped.count) interface(s) skipped because their circuit is open:\n\n")
+        for i in skipped {
+            let r = try a.failures.result(at: i)
             try sink("- **\(escape(r.name))** (`\(r.id)`)" + (r.skippedSince.map { " — open since \(clock.format($0))" } ?? "") + "\n")
         }
         try sink("\n")

@@ -15,7 +15,9 @@ struct RunAnalysis {
     let finishedAt: Date
     let shardCount: Int
     /// The failed results (and the ones not probed), in id order.
-    private(set) var failures: [ProbeResult] = []
+    let failures: FailureStore
+    /// Failures of interfaces silenced or in maintenance (they never make an every_run alert).
+    var quietFailures = 0
     /// "3/4: killed after 3600s", one per shard that produced no results.
     private(set) var missingShards: [String]
     /// "2/4: interrupted, 12 interfaces not probed".
@@ -40,7 +42,9 @@ struct RunAnalysis {
 
     /// The run's frame from its manifest and batch ends; results come with `add`, then `finish`.
     /// `timeZone`: for the gap sentences (notify.timezone, like every time a team reads).
-    init(_ pending: PendingRun, timeZone: TimeZone = .gmt) {
+    /// `scratch`: where failures past FailureStore.memoryLimit go (nil: all stay in memory).
+    init(_ pending: PendingRun, timeZone: TimeZone = .gmt, scratch: String? = nil) {
+        failures = FailureStore(directory: scratch)
         run = pending.id
         trigger = pending.manifest?.trigger ?? (pending.id.contains("-p") ? "manual" : "schedule")
         shardCount = pending.shardCount ?? 1
@@ -126,7 +130,7 @@ struct RunAnalysis {
                 return (phase, sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.95).rounded(.up)) - 1)])
             }
         }
-        let skipped = failures.reduce(0) { $0 + ($1.outcome == .skipped ? 1 : 0) }
+        let skipped = failures.indices.count { failures.outcome(at: $0) == .skipped }
         stats = RunStats(
             interfaces: count, ok: ok, failed: count - ok, skipped: skipped,
             successRate: count == 0 ? 100 : (Double(ok) / Double(count) * 1000).rounded() / 10,

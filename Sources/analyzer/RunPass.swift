@@ -140,7 +140,7 @@ struct RunPass {
 
     /// Streams `pending` once. Throws `PassRestart` when it must be done again differently.
     func run(_ pending: PendingRun, sortFiles: Set<String>, incidentIDs: Set<String>) throws -> PassOutput {
-        let analysis = RunAnalysis(pending, timeZone: config.notify.timeZone)
+        let analysis = RunAnalysis(pending, timeZone: config.notify.timeZone, scratch: spool.stateDirectory)
         let run = analysis.run
         let rollup = Rollup(spool: spool, retention: config.history.retention)
         let dayName = Rollup.dayName(analysis.startedAt)
@@ -266,6 +266,9 @@ struct RunPass {
                         case .stillFailing: out.changes.stillFailing.append(t)
                         }
                     }
+                }
+                if out.quiet[id] != nil {
+                    out.analysis.quietFailures += rs.count { $0.outcome.isFailure || $0.outcome == .skipped }
                 }
                 if latest.isPresent {
                     try out.stateBody.line(latest!.line(id: id))

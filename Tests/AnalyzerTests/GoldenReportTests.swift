@@ -96,4 +96,32 @@ struct GoldenReportTests {
         let page = try String(contentsOfFile: f.dir.url("spool/site/" + SiteLayout.runPage(run)), encoding: .utf8)
         #expect(page.contains("The report is cut here") && page.utf8.count < 2 << 20 && XHTMLPage(page).error == nil)
     }
+
+    @Test("failures past the memory limit go to a scratch file in the spool: the same report, the same alert, nothing left behind")
+    func spilledFailures() throws {
+        let run = RunID.scheduled(tick: t0)
+        let outcomes: [Outcome] = [.timeout, .http500, .ok, .skipped, .assertion, .dns, .http404, .ok, .certExpiring]
+        var results: [ProbeResult] = []
+        for (i, service) in ["user", "pay", "nurse", "admin-2"].enumerated() {
+            for j in 0..<9 {
+                var r = AnalyzerFixture.result("\(service)/item-\(j)", outcomes[(i + j) % outcomes.count], run: run, at: t0)
+                if r.outcome == .skipped { r.skippedSince = t0.addingTimeInterval(-600) }
+                if r.outcome.isFailure { r.response = HTTPExcerpt(headers: ["Content-Type": "application/json"], body: "{\"code\":\(j)}") }
+                results.append(r)
+            }
+        }
+        var outputs: [(report: String, alert: String)] = []
+        for limit in ["2", "100000"] {
+            let f = try AnalyzerFixture()
+            try f.publishBatch(run: run, results: results, start: t0)
+            #expect(try f.analyzeOnce(environment: ["VIGIL_FAILURES_IN_MEMORY": limit]).exitCode == 0)
+            let alert = try #require(FileIO.listIfPresent(f.spool.outbox.newDirectory).first)
+            // (The alert names the report by its path, which differs between the two spools.)
+            let text = String(decoding: try FileIO.read(f.spool.outbox.newDirectory + "/" + alert), as: UTF8.self)
+            outputs.append((try f.report(run), text.replacingOccurrences(of: f.spool.root, with: "$SPOOL")))
+            #expect(!FileIO.listIfPresent(f.spool.stateDirectory).contains { $0.hasPrefix(".spill") }, "scratch files are unlinked")
+        }
+        #expect(outputs[0].report == outputs[1].report && outputs[0].alert == outputs[1].alert)
+        #expect(outputs[0].report.contains("### admin-2 (") && outputs[0].report.contains("skipped because their circuit is open"))
+    }
 }

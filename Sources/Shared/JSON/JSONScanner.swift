@@ -487,6 +487,9 @@ public struct JSONWriter {
             case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
             case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
             case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
+            // As Foundation's encoder writes them (the same record gives the same bytes either way).
+            case 0x08: out.append(contentsOf: [92, UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [92, UInt8(ascii: "f")])
             case 0..<0x20: out.append(contentsOf: Array(("\\u" + String(byte, radix: 16).leftPadded(to: 4)).utf8))
             default: out.append(byte)
             }

@@ -94,6 +94,8 @@ public final class SpillFile {
     private var fd: Int32
     private var buffer: [UInt8] = []
     private let path: String
+    /// Bytes written so far (where the next write starts).
+    public private(set) var size = 0
 
     public init(directory: String) throws {
         var template = Array((directory + "/.spill.XXXXXX").utf8CString)
@@ -108,6 +110,7 @@ public final class SpillFile {
 
     public func write(_ bytes: ArraySlice<UInt8>) throws {
         buffer.append(contentsOf: bytes)
+        size += bytes.count
         if buffer.count >= 1 << 16 { try flush() }
     }
 
@@ -121,6 +124,21 @@ public final class SpillFile {
     public func line(_ bytes: ArraySlice<UInt8>) throws {
         try write(bytes)
         buffer.append(10)
+        size += 1
+    }
+
+    /// `length` bytes written at `offset`.
+    public func read(offset: Int, length: Int) throws -> [UInt8] {
+        if offset + length > size - buffer.count { try flush() }
+        var bytes = [UInt8](repeating: 0, count: length)
+        var done = 0
+        while done < length {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, length - done, off_t(offset + done)) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw SpoolError.system(operation: "read", path: path, errno: n < 0 ? errno : EIO) }
+            done += n
+        }
+        return bytes
     }
 
     private func flush() throws {

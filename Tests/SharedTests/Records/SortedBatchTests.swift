@@ -3,9 +3,10 @@
 // paths (whole-text copy, digits without a String) against Foundation's reading.
 
 import Foundation
-import Shared
 import TestSupport
 import Testing
+
+@testable import Shared
 
 @Suite("Batches in id order, JSON writer", .ownThread)
 struct SortedBatchTests {
@@ -74,6 +75,41 @@ struct SortedBatchTests {
         #expect(zip(ids, ids.dropFirst()).allSatisfy { !($1 < $0) })
         let (reference, _) = try Self.readSorted(path)
         #expect(reference == ids)
+    }
+
+    @Test("an alert's transitions written directly give the bytes Foundation's encoder gives, whatever their texts")
+    func alertBytes() throws {
+        var random = SeededRandom(seed: 23)
+        let odd = [
+            "plain", "quote \" and \\ backslash", "slash /a/b", "tab\tnew\nline\rret", "\u{0}\u{1}\u{8}\u{c}\u{1f}\u{7f}", "护士排班",
+            "emoji 😀", "\u{2028}\u{2029}", "",
+        ]
+        func pick() -> String { odd[Int.random(in: 0..<odd.count, using: &random)] }
+        let at = Date(timeIntervalSince1970: 1_795_359_600.123)
+        var transitions: [Transition] = []
+        for i in 0..<200 {
+            var t = Transition(
+                id: "svc/\(pick())-\(i)", service: pick(), name: pick(), method: "GET", url: "https://x.example/\(pick())",
+                change: [StateChange.newFailure, .recovered, .stillFailing][i % 3], outcome: Outcome.allCases[i % Outcome.allCases.count],
+                previousOutcome: i % 4 == 0 ? nil : .timeout, status: i % 5 == 0 ? nil : 500 + i, error: i % 2 == 0 ? nil : pick(),
+                since: at.addingTimeInterval(Double(i)))
+            if i % 3 == 1 { t.downSince = at.addingTimeInterval(-Double(i) * 61.5) }
+            transitions.append(t)
+        }
+        let stats = RunStats(
+            interfaces: 200, ok: 0, failed: 200, skipped: 0, successRate: 57.1, p50Ms: 12.5, p95Ms: nil, p99Ms: 300, startedAt: at,
+            finishedAt: at, trigger: "schedule", missingShards: ["3/4: killed"], quarantinedLines: 0)
+        for list in [transitions, [], Array(transitions.prefix(1))] {
+            let alert = Alert(
+                run: "20261122T150000Z-tick", createdAt: at, severity: .critical, reason: .change, transitions: list, stats: stats,
+                reportPath: "/spool/reports/r.md", report: "# report \"transitions\":[] \n" + pick())
+            let direct = try RecordCoding.encode(alert)
+            let foundation = try RecordCoding.encodeWithFoundation(alert)
+            let first = zip(direct, foundation).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(direct.count, foundation.count)
+            func around(_ bytes: [UInt8]) -> String { String(decoding: bytes[max(0, first - 40)..<min(bytes.count, first + 40)], as: UTF8.self) }
+            #expect(direct == foundation, "first difference at \(first): \(around(direct)) | \(around(foundation))")
+            #expect(try RecordDecoder().decode(Alert.self, from: direct) == alert)
+        }
     }
 
     @Test("integers and texts written by JSONWriter read back the same with Foundation")
