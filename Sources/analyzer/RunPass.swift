@@ -118,6 +118,9 @@ final class PassOutput {
     var newCount = 0
     var goneIDs: [String] = []
     var goneCount = 0
+    /// Interfaces without a result for longer than history.retention, dropped from the state and history.
+    var forgottenIDs: [String] = []
+    var forgottenCount = 0
     var stateWasEmpty = true
 
     init(
@@ -203,6 +206,9 @@ struct RunPass {
         var newFailures: [Transition] = []
         var recovered: [Transition] = []
         var dayTotals: [String: [Int]] = [:]
+        // An interface with no result since before the history's window (renamed, deleted) is forgotten, after
+        // a complete run only: a missing shard never makes anything forgotten.
+        let forgetBefore = analysis.startedAt.addingTimeInterval(-config.history.retention)
 
         while true {
             let next = smaller(smaller(try results.peek(), try state.peek()), smaller(try days.peek(), try recents.peek()))
@@ -220,11 +226,16 @@ struct RunPass {
                 Log.error("\(statePath):\(number): unreadable interface state line; that interface starts afresh")
             }
             var latest: InterfaceStatus?
+            var forgotten = false
             if rs.isEmpty {
-                if previous.isPresent, let bytes = stateEntry?.bytes {
+                forgotten = !out.analysis.isIncomplete && (previous?.runStartedAt ?? .distantFuture) < forgetBefore
+                if forgotten {
+                    out.forgottenCount += 1
+                    if out.forgottenIDs.count < 20 { out.forgottenIDs.append(id) }
+                } else if previous.isPresent, let bytes = stateEntry?.bytes {
                     try out.stateBody.line(bytes)
                 }
-                if previous.isPresent, !out.stateWasEmpty, !out.analysis.isIncomplete {
+                if previous.isPresent, !forgotten, !out.stateWasEmpty, !out.analysis.isIncomplete {
                     out.goneCount += 1
                     if out.goneIDs.count < 20 { out.goneIDs.append(id) }
                 }
@@ -279,7 +290,7 @@ struct RunPass {
 
             // Rollup: today's line and the recent line, folded in (or copied as they are).
             var today = dayEntry?.parsed.take()
-            var recent = recentEntry?.parsed.take()
+            var recent = forgotten ? nil : recentEntry?.parsed.take()
             if rolling, !rs.isEmpty {
                 if !today.isPresent { today = InterfaceDay(id: id, day: dayName) }
                 if !recent.isPresent { recent = InterfaceRecent(id: id, service: rs[0].service, name: rs[0].name, url: rs[0].url) }
@@ -289,7 +300,7 @@ struct RunPass {
                 }
                 try out.day?.line(today!.line())
                 try out.recent?.line(recent!.line())
-            } else if rolling {
+            } else if rolling, !forgotten {
                 if let bytes = dayEntry?.bytes { try out.day?.line(bytes) }
                 if let bytes = recentEntry?.bytes { try out.recent?.line(bytes) }
             }

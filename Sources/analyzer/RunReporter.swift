@@ -20,7 +20,11 @@ struct RunReporter {
     /// Ids seen for the first time, and (after a complete run) ids the state knows that the run no longer has:
     /// state follows ids, so a renamed interface starts afresh, and the log says so.
     private func logIdentityChanges(_ out: PassOutput) {
-        for (word, list, count) in [("new", out.newIDs, out.newCount), ("no longer reported", out.goneIDs, out.goneCount)] where count > 0 {
+        let forgotten = "forgotten (no result for longer than history.retention, \(DurationParser.format(config.history.retention)))"
+        for (word, list, count) in [
+            ("new", out.newIDs, out.newCount), ("no longer reported", out.goneIDs, out.goneCount),
+            (forgotten, out.forgottenIDs, out.forgottenCount),
+        ] where count > 0 {
             Log.notice(
                 "run \(out.analysis.run): interfaces \(word) (\(count)): " + list.joined(separator: ", ")
                     + (count > 20 ? ", … (\(count - 20) more)" : ""))

@@ -115,10 +115,11 @@ final class SiteWriter {
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
-        if paged.count < collection.count {
-            // Pages of interfaces that no longer get one are removed, not left to go stale.
+        // Pages of interfaces that no longer get one (past the limit, or forgotten) are removed, not left to go stale.
+        let pages = FileIO.listIfPresent(root + "/i").filter { $0.hasSuffix(".html") }
+        if pages.count > paged.count {
             let kept = Set(paged.map { String(SiteLayout.interfacePage($0.recent.id).dropFirst(2)) })
-            for name in FileIO.listIfPresent(root + "/i") where name.hasSuffix(".html") && !kept.contains(name) {
+            for name in pages where !kept.contains(name) {
                 try? FileIO.unlink(root + "/i/" + name)
                 try? FileIO.unlink(root + "/i/." + name + ".swap")
             }

@@ -115,6 +115,33 @@ struct SiteTests {
         #expect(ids.allSatisfy { report.contains("(`\($0)`)") })
     }
 
+    @Test("an interface without a result for longer than history.retention is forgotten after a complete run, not before")
+    func forgetting() throws {
+        let f = try AnalyzerFixture()
+        func run(_ days: Double, _ ids: [String]) throws -> ProgramRun {
+            let start = t0.addingTimeInterval(days * 86_400)
+            let run = RunID.scheduled(tick: start)
+            try f.publishBatch(run: run, results: ids.map { AnalyzerFixture.result($0, .ok, run: run, at: start) }, start: start)
+            return try f.analyzeOnce()
+        }
+        func known() throws -> (state: Bool, recent: Bool) {
+            (
+                try f.dir.read("spool/state/interfaces.ndjson").contains(#""id":"user/old""#),
+                try f.dir.read("spool/state/history/recent.ndjson").contains(#""id":"user/old""#)
+            )
+        }
+        #expect(try run(0, ["user/a", "user/old"]).exitCode == 0)
+        let within = try run(89, ["user/a"])
+        #expect(within.stderr.contains("interfaces no longer reported (1): user/old") && !within.stderr.contains("forgotten"))
+        #expect(try known() == (true, true), "within the 90 days it is kept")
+        let past = try run(91, ["user/a"])
+        #expect(past.stderr.contains("interfaces forgotten (no result for longer than history.retention, 90d) (1): user/old"), "\(past.stderr)")
+        #expect(!past.stderr.contains("no longer reported"))
+        #expect(try known() == (false, false), "dropped from the state and the history")
+        #expect(!FileManager.default.fileExists(atPath: f.dir.url("spool/site/" + SiteLayout.interfacePage("user/old"))), "its page is removed")
+        #expect(try run(92, ["user/a"]).stderr.contains("forgotten") == false, "said once")
+    }
+
     @Test("text from the targets is escaped: a page stays well-formed whatever the answer said")
     func escaping() throws {
         let f = try AnalyzerFixture()
