@@ -9,6 +9,8 @@
 # cycle ≤ 1.3× the prober alone.
 # Then a third cycle with P prober processes (16 by default, scheduler.probers) sharing the same concurrency
 # C (C / P each): the orchestrator's own CPU and peak RSS supervising them, and each prober's peak RSS.
+# Last, a mass outage: the prober's batch with every result turned into an HTTP 500, analyzed in a fresh spool
+# (every interface a new failure; the report lists them all, the alert and the status site stay bounded).
 #   Benchmarks/scale.sh [N] [C] [P]        (after: swift build -c release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,3 +68,15 @@ sharded=$(cat "$work/t.sharded")
 supervised=$(grep -o "[0-9]* prober(s) supervised; orchestrator CPU [0-9.]* s (peak RSS [0-9.]* MB)" "$work/sharded.log" | tail -1)
 rss=$(grep -o "prober stopped (peak RSS [0-9.]* MB)" "$work/sharded.log" | grep -o "[0-9.]* MB" | sort -n | sed -n '1p;$p' | paste -sd- -)
 echo "cycle with $probers probers (concurrency $(( (c + probers - 1) / probers )) each): ${sharded} s → $(seconds "$sharded / $prober_wall")× the prober alone; ${supervised:-prober(s) supervised: ?}; each prober ${rss:-?}; $(grep -o "[0-9]* of [0-9]* reported" "$work/sharded.log" | tail -1 || true)$(grep -o "reported: [0-9]* interfaces, [0-9]* ok, [0-9]* failed" "$work/sharded.log" | tail -1)"
+
+# A mass outage: every result of the prober's batch failing, in a fresh spool.
+batch=$(find "$work/alone/results" -name '*.ndjson' | head -1)
+mkdir -p "$work/outage/results/new"
+sed -e 's/"outcome":"ok"/"outcome":"http_500","error":"HTTP 500 Internal Server Error"/' -e 's/"status":200/"status":500/' \
+    "$batch" > "$work/outage/results/new/$(basename "$batch")"
+config "$work/outage" > "$work/outage.yaml"
+/usr/bin/time -f "%e %U %S" -o "$work/t.outage" "$bin/analyzer" --config "$work/outage.yaml" --once 2> "$work/outage.log"
+read -r outage_wall ou os < "$work/t.outage"
+alert=$(find "$work/outage/outbox" -name '*.alert.ndjson' -printf '%s\n' | head -1)
+report=$(find "$work/outage/reports" -name '*.md' -printf '%s\n' | head -1)
+echo "mass outage (every interface failing): analyzer ${outage_wall} s wall, $(seconds "$ou + $os") s CPU, peak RSS $(peak analyzer "$work/outage.log"); $(grep -o "reported: [0-9]* interfaces, [0-9]* ok, [0-9]* failed" "$work/outage.log" | tail -1); report $(( ${report:-0} / 1048576 )) MiB, alert $(( ${alert:-0} / 1048576 )) MiB, $(find "$work/outage/site/i" -name '*.html' | wc -l) interface pages"

@@ -66,30 +66,28 @@ extension InterfaceDay {
         w.field("day", day)
         w.field("runs", runs)
         w.field("ok", ok)
-        // Outcome names are plain words: no escaping needed.
-        var list: [UInt8] = [UInt8(ascii: "{")]
-        for (i, (outcome, count)) in outcomes.sorted(by: { $0.key < $1.key }).enumerated() {
-            if i > 0 { list.append(UInt8(ascii: ",")) }
-            JSONWriter.quote(outcome, into: &list)
-            list.append(UInt8(ascii: ":"))
-            JSONWriter.integer(count, into: &list)
+        w.raw("outcomes") { out in
+            out.append(UInt8(ascii: "{"))
+            for (i, (outcome, count)) in outcomes.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.quote(outcome, into: &out)
+                out.append(UInt8(ascii: ":"))
+                JSONWriter.integer(count, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
-        list.append(UInt8(ascii: "}"))
-        w.raw("outcomes", list)
-        w.raw("latency", Self.integers(latency))
+        w.raw("latency") { Self.integers(latency, into: &$0) }
         return w.finish()
     }
 
-    /// `[1,2,3]`.
-    static func integers(_ values: [Int]) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "[")]
-        out.reserveCapacity(values.count * 2 + 2)
+    /// `[1,2,3]`, appended to `out`.
+    static func integers(_ values: [Int], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
         for (i, value) in values.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             JSONWriter.integer(value, into: &out)
         }
         out.append(UInt8(ascii: "]"))
-        return out
     }
 
     static func scan(_ bytes: some Collection<UInt8>) -> InterfaceDay? {
@@ -177,7 +175,13 @@ struct InterfaceRecent: Equatable {
         name = result.name
         url = result.url
         strip.append(OutcomeLetter.letter(result.outcome))
-        if strip.count > Rollup.stripLength { strip.removeFirst(strip.count - Rollup.stripLength) }
+        // One ASCII letter a run: counted in bytes (counting Characters walks grapheme breaks), unless a file
+        // written by hand put something else there.
+        let bytes = strip.utf8.count
+        if bytes > Rollup.stripLength {
+            let ascii = strip.utf8.allSatisfy { $0 < 0x80 }
+            strip.removeFirst(ascii ? bytes - Rollup.stripLength : max(0, strip.count - Rollup.stripLength))
+        }
         if !latencyText.isEmpty { latencyText.append(UInt8(ascii: ",")) }
         latencyText += HTML.format(result.status != nil ? (result.latencyMs ?? -1) : -1).utf8
         var values = latencyText.reduce(1) { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) }
@@ -223,20 +227,25 @@ struct InterfaceRecent: Equatable {
         w.field("name", name)
         w.field("url", url)
         w.field("strip", strip)
-        w.raw("latencies", [UInt8(ascii: "[")] + latencyText + [UInt8(ascii: "]")])
-        var list: [UInt8] = [UInt8(ascii: "[")]
-        for (i, hour) in hours.enumerated() {
-            if i > 0 { list.append(UInt8(ascii: ",")) }
-            list.append(UInt8(ascii: "["))
-            JSONWriter.integer(hour.hour, into: &list)
-            list.append(UInt8(ascii: ","))
-            JSONWriter.integer(hour.ok, into: &list)
-            list.append(UInt8(ascii: ","))
-            JSONWriter.integer(hour.total, into: &list)
-            list.append(UInt8(ascii: "]"))
+        w.raw("latencies") { out in
+            out.append(UInt8(ascii: "["))
+            out.append(contentsOf: latencyText)
+            out.append(UInt8(ascii: "]"))
         }
-        list.append(UInt8(ascii: "]"))
-        w.raw("hours", list)
+        w.raw("hours") { out in
+            out.append(UInt8(ascii: "["))
+            for (i, hour) in hours.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(UInt8(ascii: "["))
+                JSONWriter.integer(hour.hour, into: &out)
+                out.append(UInt8(ascii: ","))
+                JSONWriter.integer(hour.ok, into: &out)
+                out.append(UInt8(ascii: ","))
+                JSONWriter.integer(hour.total, into: &out)
+                out.append(UInt8(ascii: "]"))
+            }
+            out.append(UInt8(ascii: "]"))
+        }
         if let lastFailureJSON { w.raw("last_failure", lastFailureJSON) }
         w.field("cert_days_left", certDaysLeft)
         return w.finish()

@@ -421,6 +421,12 @@ public struct JSONWriter {
         bytes.append(contentsOf: json)
     }
 
+    /// A member whose JSON value `write` appends (no array of its own).
+    public mutating func raw(_ name: StaticString, _ write: (inout [UInt8]) -> Void) {
+        key(name)
+        write(&bytes)
+    }
+
     public mutating func field(_ name: StaticString, _ value: Bool) {
         key(name)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)

@@ -17,7 +17,29 @@ public struct Shard: Codable, Sendable, Hashable, Comparable, CustomStringConver
 
     /// Parses `K/N` (or `KofN`, the form that fits in file and systemd unit names) with 1 ≤ K ≤ N.
     public init?(parsing text: String) {
-        // Runs once per result line: plain byte checks, no Foundation string search.
+        // Runs once per result line: `k/n` is read digit by digit, anything else the long way.
+        var k = 0
+        var n = 0
+        var slash = false
+        var digits = 0
+        var plain = true
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "/"), !slash, digits > 0 {
+                slash = true
+                digits = 0
+            } else if byte >= 48, byte <= 57, digits < 9 {
+                if slash { n = n * 10 + Int(byte - 48) } else { k = k * 10 + Int(byte - 48) }
+                digits += 1
+            } else {
+                plain = false
+                break
+            }
+        }
+        if plain, slash, digits > 0 {
+            guard n >= 1, k >= 1, k <= n else { return nil }
+            self.init(index: k, count: n)
+            return
+        }
         let parts =
             text.utf8.contains(UInt8(ascii: "/"))
             ? text.split(separator: "/", omittingEmptySubsequences: false)

@@ -175,6 +175,9 @@ struct RecordTests {
         #expect(Shard.index(of: "user/profile/get-info", count: 4) == Shard.index(of: "user/profile/get-info", count: 4))
         #expect(Shard(parsing: "2/4") == Shard(index: 2, count: 4))
         #expect(Shard(parsing: "5/4") == nil && Shard(parsing: "0/4") == nil && Shard(parsing: "x") == nil)
+        #expect(Shard(parsing: "12/16") == Shard(index: 12, count: 16) && Shard(parsing: "3of16") == Shard(index: 3, count: 16))
+        #expect(Shard(parsing: "1/4/") == nil && Shard(parsing: "/4") == nil && Shard(parsing: "1/") == nil && Shard(parsing: "1 /4") == nil)
+        #expect(Shard(parsing: "0000000001/0000000004") == Shard(index: 1, count: 4), "past nine digits, the long way reads the same")
         var counts = [Int](repeating: 0, count: 4)
         for i in 0..<4000 { counts[Shard.index(of: "svc/interface-\(i)", count: 4) - 1] += 1 }
         #expect(counts.allSatisfy { $0 > 800 && $0 < 1200 }, "\(counts)")
