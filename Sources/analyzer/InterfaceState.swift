@@ -67,7 +67,13 @@ struct StateFile {
 extension InterfaceStatus {
     /// `{"v":1,"kind":"interface","id":…,…}`
     func line(id: String) -> [UInt8] {
-        var w = JSONWriter()
+        var bytes: [UInt8] = []
+        JSONWriter.append(to: &bytes) { write(id: id, into: &$0) }
+        return bytes
+    }
+
+    /// The line's members.
+    func write(id: String, into w: inout JSONWriter) {
         w.field("v", 1)
         w.field("kind", "interface")
         w.field("id", id)
@@ -88,7 +94,6 @@ extension InterfaceStatus {
                 if before.pending > 0 { b.field("pending", before.pending) }
             }
         }
-        return w.finish()
     }
 
     static func scan(_ bytes: some Collection<UInt8>) -> (String, InterfaceStatus)? {

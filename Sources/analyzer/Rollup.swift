@@ -59,7 +59,13 @@ extension InterfaceDay {
     /// The line, written and read without Foundation's coders (a day file holds a line per interface, and the
     /// site reads 30 of them).
     func line() -> [UInt8] {
-        var w = JSONWriter()
+        var bytes: [UInt8] = []
+        JSONWriter.append(to: &bytes) { write(into: &$0) }
+        return bytes
+    }
+
+    /// The line's members.
+    func write(into w: inout JSONWriter) {
         w.field("v", 1)
         w.field("kind", "interface_day")
         w.field("id", id)
@@ -77,7 +83,6 @@ extension InterfaceDay {
             out.append(UInt8(ascii: "}"))
         }
         w.raw("latency") { Self.integers(latency, into: &$0) }
-        return w.finish()
     }
 
     /// `[1,2,3]`, appended to `out`.
@@ -219,7 +224,13 @@ struct InterfaceRecent: Equatable {
 
     /// The line, written and read without Foundation's coders.
     func line() -> [UInt8] {
-        var w = JSONWriter(capacity: 1024)
+        var bytes: [UInt8] = []
+        JSONWriter.append(to: &bytes) { write(into: &$0) }
+        return bytes
+    }
+
+    /// The line's members.
+    func write(into w: inout JSONWriter) {
         w.field("v", 1)
         w.field("kind", "interface_recent")
         w.field("id", id)
@@ -248,7 +259,6 @@ struct InterfaceRecent: Equatable {
         }
         if let lastFailureJSON { w.raw("last_failure", lastFailureJSON) }
         w.field("cert_days_left", certDaysLeft)
-        return w.finish()
     }
 
     static func scan(_ bytes: some Collection<UInt8>) -> InterfaceRecent? {

@@ -282,7 +282,7 @@ struct RunPass {
                     out.analysis.quietFailures += rs.count { $0.outcome.isFailure || $0.outcome == .skipped }
                 }
                 if latest.isPresent {
-                    try out.stateBody.line(latest!.line(id: id))
+                    try out.stateBody.line { latest!.write(id: id, into: &$0) }
                 } else if previous.isPresent, let bytes = stateEntry?.bytes {
                     try out.stateBody.line(bytes)
                 }
@@ -298,8 +298,8 @@ struct RunPass {
                     today!.add(result)
                     try recent!.add(result, run: run, hour: hour)
                 }
-                try out.day?.line(today!.line())
-                try out.recent?.line(recent!.line())
+                try out.day?.line { today!.write(into: &$0) }
+                try out.recent?.line { recent!.write(into: &$0) }
             } else if rolling, !forgotten {
                 if let bytes = dayEntry?.bytes { try out.day?.line(bytes) }
                 if let bytes = recentEntry?.bytes { try out.recent?.line(bytes) }

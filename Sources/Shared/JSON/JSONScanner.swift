@@ -452,6 +452,14 @@ public struct JSONWriter {
         self.bytes.append(UInt8(ascii: "{"))
     }
 
+    /// Appends the object `build` writes to `bytes` (a file writer's buffer: no array per record).
+    public static func append(to bytes: inout [UInt8], _ build: (inout JSONWriter) -> Void) {
+        var writer = JSONWriter(adopting: &bytes)
+        build(&writer)
+        writer.bytes.append(UInt8(ascii: "}"))
+        swap(&bytes, &writer.bytes)
+    }
+
     /// A member holding an array with one object per item, each written by `build`.
     public mutating func array<Item>(_ name: StaticString, _ items: some Sequence<Item>, _ build: (Item, inout JSONWriter) -> Void) {
         key(name)

@@ -54,6 +54,13 @@ public final class AtomicFileWriter {
 
     public func line(_ bytes: [UInt8]) throws { try line(bytes[...]) }
 
+    /// A JSON object line written by `build` straight into the buffer.
+    public func line(json build: (inout JSONWriter) -> Void) throws {
+        JSONWriter.append(to: &buffer, build)
+        buffer.append(10)
+        if buffer.count >= capacity { try flush() }
+    }
+
     private func flush() throws {
         guard !buffer.isEmpty else { return }
         try FileIO.writeAll(fd, buffer, path: temporary)
@@ -125,6 +132,15 @@ public final class SpillFile {
         try write(bytes)
         buffer.append(10)
         size += 1
+    }
+
+    /// A JSON object line written by `build` straight into the buffer.
+    public func line(json build: (inout JSONWriter) -> Void) throws {
+        let before = buffer.count
+        JSONWriter.append(to: &buffer, build)
+        buffer.append(10)
+        size += buffer.count - before
+        if buffer.count >= 1 << 16 { try flush() }
     }
 
     /// `length` bytes written at `offset`.
