@@ -72,19 +72,12 @@ public struct InterfaceDefinition: Sendable, Equatable {
         id: String, service: String, name: String, method: String, url: String, auth: Bool, enabled: Bool,
         sourceFile: String, sourceLine: Int, details: Details
     ) {
-        self.id = id
-        self.service = service
-        self.name = name
-        self.method = method
-        self.url = url
-        self.auth = auth
-        self.enabled = enabled
-        self.sourceFile = sourceFile
-        self.sourceLine = sourceLine
-        self.details = details == Details() ? nil : DetailsBox(details)
+        self.init(
+            id: id, service: service, name: name, method: method, url: url, auth: auth, enabled: enabled, sourceFile: sourceFile,
+            sourceLine: sourceLine, detailsBox: details == Details() ? nil : DetailsBox(details))
     }
 
-    /// A definition rebuilt from its parts (PackedDefinitions).
+    /// A definition from its parts (also: rebuilt by PackedDefinitions).
     init(
         id: String, service: String, name: String, method: String, url: String, auth: Bool, enabled: Bool,
         sourceFile: String, sourceLine: Int, detailsBox: DetailsBox?
