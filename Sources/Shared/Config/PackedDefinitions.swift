@@ -22,9 +22,11 @@ public struct PackedDefinitions: Sendable {
 
     private var text: [UInt8] = []
     private var entries: [Entry] = []
-    /// Texts that repeat across definitions (services, source files), each held once.
+    /// Texts that repeat across definitions (services, source files), each held once, and where each is.
     private var services: [String] = []
     private var sourceFiles: [String] = []
+    private var numbers: [String: UInt32] = [:]
+    private var fileNumbers: [String: UInt32] = [:]
 
     public init() {}
 
@@ -46,7 +48,8 @@ public struct PackedDefinitions: Sendable {
             Entry(
                 start: start, idCount: UInt32(d.id.utf8.count), nameCount: UInt32(d.name.utf8.count),
                 methodCount: UInt32(d.method.utf8.count), urlCount: UInt32(d.url.utf8.count),
-                service: Self.index(of: d.service, in: &services), sourceFile: Self.index(of: d.sourceFile, in: &sourceFiles),
+                service: Self.number(of: d.service, in: &services, &numbers),
+                sourceFile: Self.number(of: d.sourceFile, in: &sourceFiles, &fileNumbers),
                 sourceLine: UInt32(clamping: d.sourceLine), auth: d.auth, enabled: d.enabled, details: d.details))
     }
 
@@ -54,13 +57,16 @@ public struct PackedDefinitions: Sendable {
     public mutating func shrink() {
         text = text.withUnsafeBufferPointer { Array($0) }
         entries = entries.withUnsafeBufferPointer { Array($0) }
+        numbers = [:]
+        fileNumbers = [:]
     }
 
-    /// Definitions of one file come together, so the last text is nearly always the one.
-    private static func index(of value: String, in list: inout [String]) -> UInt32 {
+    /// `value`'s place in `list`, added if new (a pool of 100 000 files has 100 000 source files: looked up, not searched).
+    private static func number(of value: String, in list: inout [String], _ numbers: inout [String: UInt32]) -> UInt32 {
         if let last = list.last, last == value { return UInt32(list.count - 1) }
-        if let found = list.lastIndex(of: value) { return UInt32(found) }
+        if let known = numbers[value] { return known }
         list.append(value)
+        numbers[value] = UInt32(list.count - 1)
         return UInt32(list.count - 1)
     }
 
