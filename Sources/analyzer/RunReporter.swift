@@ -83,10 +83,13 @@ struct RunReporter {
             if spool.outbox.contains(prefix: prefix, alsoIn: [spool.deferredDirectory, spool.sentDirectory, spool.failedDirectory]) {
                 Log.info("alert for run \(analysis.run) already in the outbox; not publishing it again")
             } else {
-                let alert = Alert(
+                // A mass outage lists the first transitions of each service and counts the rest (Alert.capped).
+                let (listed, omitted) = Alert.capped(decision.transitions)
+                var alert = Alert(
                     run: analysis.run, createdAt: analysis.finishedAt, severity: decision.severity,
-                    reason: decision.reason, transitions: decision.transitions, stats: analysis.stats,
+                    reason: decision.reason, transitions: listed, stats: analysis.stats,
                     reportPath: reportPath, report: text)
+                alert.omitted = omitted
                 var bytes = try RecordCoding.encode(alert)
                 bytes.append(10)
                 try spool.outbox.publish(name: name, bytes: bytes, control: true)

@@ -101,16 +101,17 @@ struct ChatComposer {
             used += 1 + line.utf8.count
             return true
         }
-        for (list, title, color) in ChatComposer.groups(alert) where !list.isEmpty {
-            let counts =
-                title == "Recovered" || Set(list.compactMap(\.outcome.kind)).count < 2 ? "" : ": " + FailureKind.counts(list.map(\.outcome))
-            guard fits(""), fits(flavor.bold("\(title) (\(list.count)\(counts))")) else { break }
+        for (list, title, color, change) in ChatComposer.groups(alert) where alert.count(of: change) > 0 {
+            // Counted with the interfaces a mass outage's alert leaves out of its list.
+            let outcomes = alert.outcomes(of: change)
+            let counts = title == "Recovered" || Set(outcomes.compactMap(\.kind)).count < 2 ? "" : ": " + FailureKind.counts(outcomes)
+            guard fits(""), fits(flavor.bold("\(title) (\(outcomes.count)\(counts))")) else { break }
             for transition in list {
                 guard fits(line(transition, color: color, at: s.startedAt)) else { break }
                 shown += 1
             }
         }
-        let itemCount = alert.transitions.count
+        let itemCount = alert.transitions.count + (alert.omitted ?? []).reduce(0) { $0 + $1.count }
         if shown < itemCount { body += "\n…and \(itemCount - shown) more — see the report" }
         var message = body + footer
         while message.utf8.count > limit { message.removeLast() }  // unreachable with the reserve above; never cuts a character
@@ -119,12 +120,12 @@ struct ChatComposer {
 
     /// New failures, recoveries, still failing; within each, down first, then answering errors, certificates,
     /// not probed, in the analyzer's order within a kind.
-    static func groups(_ alert: Alert) -> [(list: [Transition], title: String, color: String)] {
+    static func groups(_ alert: Alert) -> [(list: [Transition], title: String, color: String, change: StateChange)] {
         [(StateChange.newFailure, "New failures", "warning"), (.recovered, "Recovered", "info"), (.stillFailing, "Still failing", "comment")]
             .map { change, title, color in
                 let list = alert.transitions.filter { $0.change == change }.enumerated()
                     .sorted { ($0.element.outcome.kind ?? .down, $0.offset) < ($1.element.outcome.kind ?? .down, $1.offset) }.map(\.element)
-                return (list, title, color)
+                return (list, title, color, change)
             }
     }
 

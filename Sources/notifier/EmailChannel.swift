@@ -23,13 +23,15 @@ struct EmailChannel: Channel {
         var body = "\(alert.tone.emoji) Vigil: \(alert.headline)\n\n"
         body += "Run \(alert.run) (\(alert.stats.trigger)) · \(style.clock(alert.stats.startedAt, withDate: true))\n"
         body += "\(alert.stats.ok)/\(alert.stats.interfaces) ok · \(alert.stats.failed) failed\n"
-        for (list, title, _) in ChatComposer.groups(alert) where !list.isEmpty {
-            body += "\n\(title) (\(list.count)):\n"
+        for (list, title, _, change) in ChatComposer.groups(alert) where alert.count(of: change) > 0 {
+            let total = alert.count(of: change)
+            body += "\n\(title) (\(total)):\n"
             for t in list {
                 body +=
                     "- \(t.name) (\(t.service)) \(t.method) \(t.url): "
                     + (t.change == .recovered ? "recovered" : t.outcome.summary + (t.error.map { " — " + $0.flattenedToOneLine() } ?? "")) + "\n"
             }
+            if total > list.count { body += "- … and \(total - list.count) more (the report lists them)\n" }
         }
         body += "\nReport: \(link)\n\n"
         let report = Array(alert.report.utf8)

@@ -22,28 +22,42 @@ enum Routing {
                 byChannel[channel, default: []].append(transition)
             }
         }
+        // Interfaces left out of a mass outage's alert are routed as their groups (service, change, outcome).
+        var omittedByChannel: [String: [OmittedTransitions]] = [:]
+        var omittedLeft: [OmittedTransitions] = []
+        for group in alert.omitted ?? [] {
+            let taken = notify.channels(of: group.representative, severity: alert.severity, defaults: defaults).filter(channels.contains)
+            for channel in taken { omittedByChannel[channel, default: []].append(group) }
+            if taken.isEmpty { omittedLeft.append(group) }
+        }
+        let nothingListed = alert.transitions.isEmpty && (alert.omitted ?? []).isEmpty
         var out: [(String, Alert)] = []
         for channel in channels {
-            guard let transitions = byChannel[channel] else {
+            let transitions = byChannel[channel] ?? []
+            let omitted = omittedByChannel[channel] ?? []
+            guard !transitions.isEmpty || !omitted.isEmpty else {
                 // Monitoring problems (missing shards, blind gaps) without interfaces: the operators' channels.
-                if alert.transitions.isEmpty, defaults.contains(channel) { out.append((channel, alert)) }
+                if nothingListed, defaults.contains(channel) { out.append((channel, alert)) }
                 continue
             }
             var part = alert
             part.transitions = transitions
+            part.omitted = omitted.isEmpty ? nil : omitted
             // Recoveries alone do not page, whatever else the run had.
-            if alert.reason == .change, !transitions.contains(where: { $0.change == .newFailure }) { part.severity = .resolved }
+            if alert.reason == .change, part.count(of: .newFailure) == 0 { part.severity = .resolved }
             out.append((channel, part))
         }
         let routed = Set(byChannel.values.flatMap { $0.map(\.id) })
         let left = alert.transitions.filter { !routed.contains($0.id) }
-        if !left.isEmpty {
-            Log.warning("alert \(alert.id): no route and no default channel takes \(left.count) interface(s); printed, not delivered")
+        if !left.isEmpty || !omittedLeft.isEmpty {
+            let count = left.count + omittedLeft.reduce(0) { $0 + $1.count }
+            Log.warning("alert \(alert.id): no route and no default channel takes \(count) interface(s); printed, not delivered")
             var part = alert
             part.transitions = left
+            part.omitted = omittedLeft.isEmpty ? nil : omittedLeft
             out.append((unrouted, part))
         }
-        if alert.transitions.isEmpty, out.isEmpty {
+        if nothingListed, out.isEmpty {
             // A monitoring problem (missing shards, a blind gap) and no default channel: printed, never dropped.
             Log.warning("alert \(alert.id) (\(alert.headline)): no default channel takes it; printed, not delivered")
             out.append((unrouted, alert))

@@ -93,6 +93,10 @@ struct GoldenReportTests {
         let fences = kept.split(separator: "\n").filter { $0.hasPrefix("```") }.count
         #expect(kept.hasSuffix("\n\n") && fences > 0 && fences % 2 == 0, "cut between sections: no fence left open")
         #expect(alert.report.hasSuffix("the whole report is \(alert.reportPath).*\n"))
+        // The alert lists the first 100 of the service and counts the other 3 900, as routes see them.
+        #expect(alert.transitions.count == 100 && alert.transitions.map(\.id) == results.prefix(100).map(\.id))
+        #expect(alert.omitted == [OmittedTransitions(service: "svc", change: .newFailure, outcome: .http500, previousOutcome: nil, count: 3900)])
+        #expect(alert.count(of: .newFailure) == 4000 && alert.headline.hasPrefix("4000 new failures"))
         let page = try String(contentsOfFile: f.dir.url("spool/site/" + SiteLayout.runPage(run)), encoding: .utf8)
         #expect(page.contains("The report is cut here") && page.utf8.count < 2 << 20 && XHTMLPage(page).error == nil)
     }

@@ -160,6 +160,47 @@ struct RoutingTests {
         #expect(r.messages("dingtalk").count == 1 && r.messages("feishu").count == 1 && r.messages("slack").count == 1)
     }
 
+    @Test("a mass outage's alert: the interfaces it only counts reach their team's robot, counted in the headline and the lists")
+    func omittedRouted() throws {
+        let (f, r) = try fixture { s, r in
+            robots(s, r) + """
+
+                  routes:
+                    - match: {services: [pay]}
+                      channels: [ding]
+                    - match: {services: [cms]}
+                      channels: [lark]
+                """
+        }
+        let start = Date(timeIntervalSince1970: 1_795_359_600)
+        let run = RunID.scheduled(tick: start)
+        let listed = (1...3).map { i in
+            Transition(
+                id: "pay/api-\(i)", service: "pay", name: "pay api \(i)", method: "GET", url: "https://pay.example.com/\(i)",
+                change: .newFailure, outcome: .timeout, previousOutcome: nil, status: nil, error: "no answer", since: start)
+        }
+        let stats = RunStats(
+            interfaces: 5000, ok: 0, failed: 5000, skipped: 0, successRate: 0, p50Ms: nil, p95Ms: nil, p99Ms: nil, startedAt: start,
+            finishedAt: start.addingTimeInterval(5), trigger: "schedule", missingShards: [], quarantinedLines: 0)
+        var alert = Alert(
+            run: run, createdAt: Date(), severity: .critical, reason: .change, transitions: listed, stats: stats,
+            reportPath: "/var/lib/vigil/spool/reports/\(run).md", report: "# report\n")
+        // cms has no interface listed at all: only counted.
+        alert.omitted = [
+            OmittedTransitions(service: "cms", change: .newFailure, outcome: .http500, previousOutcome: nil, count: 2000),
+            OmittedTransitions(service: "pay", change: .newFailure, outcome: .timeout, previousOutcome: nil, count: 997),
+        ]
+        try f.spool.outbox.publish(name: RunFileName.alert(run: run), bytes: try RecordCoding.encode(alert) + [10])
+        let result = try f.runOnce(["--once"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let ding = try #require(r.messages("dingtalk").first?.raw)
+        #expect(ding.contains("1000 new failures (down)") && ding.contains("pay api 1") && ding.contains("997 more"), "\(ding)")
+        #expect(!ding.contains("cms") && !ding.contains("2000"))
+        let lark = try #require(r.messages("feishu").first?.raw)
+        #expect(lark.contains("2000 new failures") && lark.contains("2000 more") && !lark.contains("pay api"), "\(lark)")
+        #expect(r.messages("slack").isEmpty, "nothing was left for the default channel")
+    }
+
     @Test("an alert no route and no default channel takes is printed and kept as not delivered, never dropped")
     func unrouted() throws {
         let (f, _) = try fixture { s, r in

@@ -190,6 +190,8 @@ public struct Alert: Codable, Sendable, Equatable {
     public var reason: AlertReason
     /// Interfaces that changed state in this run (and, for reminders and every_run, those still failing).
     public var transitions: [Transition]
+    /// Transitions left out of `transitions` (a mass outage), counted by what routes match on; nil when none.
+    public var omitted: [OmittedTransitions]?
     public var stats: RunStats
     public var reportPath: String
     public var report: String
@@ -212,9 +214,86 @@ public struct Alert: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case v, kind, id, run
         case createdAt = "created_at"
-        case severity, reason, transitions, stats
+        case severity, reason, transitions, omitted, stats
         case reportPath = "report_path"
         case report
+    }
+
+    /// How many interfaces made `change`, listed or left out.
+    public func count(of change: StateChange) -> Int {
+        transitions.count { $0.change == change } + (omitted ?? []).filter { $0.change == change }.reduce(0) { $0 + $1.count }
+    }
+
+    /// The outcomes of the interfaces that made `change`, listed or left out (one per interface).
+    public func outcomes(of change: StateChange) -> [Outcome] {
+        transitions.filter { $0.change == change }.map(\.outcome)
+            + (omitted ?? []).filter { $0.change == change }.flatMap { repeatElement($0.outcome, count: $0.count) }
+    }
+
+    /// Listed transitions at most `perGroup` per service and change and `total` in all, in order; the rest counted
+    /// by service, change, outcome and previous outcome (what routes match on), so that every team's part of a
+    /// mass outage still reaches its channel and the alert stays far below what a consumer reads (16 MiB).
+    public static func capped(_ transitions: [Transition], perGroup: Int = 100, total: Int = 2_000)
+        -> (kept: [Transition], omitted: [OmittedTransitions]?)
+    {
+        guard transitions.count > perGroup else { return (transitions, nil) }
+        struct Key: Hashable {
+            let service: String
+            let change: StateChange
+            let outcome: Outcome
+            let previousOutcome: Outcome?
+        }
+        var kept: [Transition] = []
+        var perKey: [String: Int] = [:]
+        var left: [Key: Int] = [:]
+        for t in transitions {
+            let group = t.service + "\u{0}" + t.change.rawValue
+            if kept.count < total, perKey[group, default: 0] < perGroup {
+                perKey[group, default: 0] += 1
+                kept.append(t)
+            } else {
+                left[Key(service: t.service, change: t.change, outcome: t.outcome, previousOutcome: t.previousOutcome), default: 0] += 1
+            }
+        }
+        guard !left.isEmpty else { return (transitions, nil) }
+        let omitted = left.map { key, count in
+            OmittedTransitions(
+                service: key.service, change: key.change, outcome: key.outcome, previousOutcome: key.previousOutcome, count: count)
+        }.sorted {
+            ($0.service, $0.change.rawValue, $0.outcome.rawValue, $0.previousOutcome?.rawValue ?? "")
+                < ($1.service, $1.change.rawValue, $1.outcome.rawValue, $1.previousOutcome?.rawValue ?? "")
+        }
+        return (kept, omitted)
+    }
+}
+
+/// Interfaces of one service that made the same change with the same outcome, left out of an alert's list.
+public struct OmittedTransitions: Codable, Sendable, Equatable {
+    public var service: String
+    public var change: StateChange
+    public var outcome: Outcome
+    public var previousOutcome: Outcome?
+    public var count: Int
+
+    public init(service: String, change: StateChange, outcome: Outcome, previousOutcome: Outcome?, count: Int) {
+        self.service = service
+        self.change = change
+        self.outcome = outcome
+        self.previousOutcome = previousOutcome
+        self.count = count
+    }
+
+    /// A transition standing for the group where routes are matched (no id, name or URL).
+    public var representative: Transition {
+        Transition(
+            id: "", service: service, name: "", method: "", url: "", change: change, outcome: outcome, previousOutcome: previousOutcome,
+            status: nil, error: nil, since: Date(timeIntervalSince1970: 0))
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case service, change, outcome
+        case previousOutcome = "previous_outcome"
+        case count
     }
 }
 

@@ -5,9 +5,9 @@ extension Alert {
     /// "2 new failures (down), 1 recovered, 3 still failing": it speaks of the whole state, not only of what
     /// changed (the headline is all a lock screen shows), and says what kind of failure is new.
     public var headline: String {
-        let failing = transitions.filter { $0.change == .newFailure }
-        let recovered = transitions.filter { $0.change == .recovered }.count
-        let still = transitions.filter { $0.change == .stillFailing }.count
+        let failing = outcomes(of: .newFailure)
+        let recovered = count(of: .recovered)
+        let still = count(of: .stillFailing)
         let others = still > 0 ? ", \(still) still failing" : ""
         switch reason {
         case .change where !failing.isEmpty:
@@ -25,19 +25,22 @@ extension Alert {
     }
 
     /// "down", or "1 down, 2 answering errors" when the failures are of several kinds.
-    public static func kinds(_ transitions: [Transition]) -> String {
-        let kinds = Set(transitions.compactMap(\.outcome.kind))
-        return kinds.count == 1 ? kinds.first!.label : FailureKind.counts(transitions.map(\.outcome))
+    public static func kinds(_ transitions: [Transition]) -> String { kinds(transitions.map(\.outcome)) }
+
+    public static func kinds(_ outcomes: [Outcome]) -> String {
+        let kinds = Set(outcomes.compactMap(\.kind))
+        return kinds.count == 1 ? kinds.first!.label : FailureKind.counts(outcomes)
     }
 
     /// The alert's colour: red when something is newly down or answering errors (or fails in an every-run
     /// alert), orange for a reminder, an incomplete run, certificates to renew, or recoveries while others still
     /// fail; green only when nothing fails.
     public var tone: Tone {
-        let newFailures = transitions.contains { $0.change == .newFailure && $0.outcome.kind != .certificate }
-        let stillFailing = transitions.contains { $0.change == .stillFailing } || stats.failed > 0
+        let newOutcomes = outcomes(of: .newFailure)
+        let newFailures = newOutcomes.contains { $0.kind != .certificate }
+        let stillFailing = count(of: .stillFailing) > 0 || stats.failed > 0
         if newFailures || (reason == .everyRun && stats.failed > 0) { return .red }
-        if severity == .warning || stillFailing || transitions.contains(where: { $0.change == .newFailure }) { return .orange }
+        if severity == .warning || stillFailing || !newOutcomes.isEmpty { return .orange }
         return .green
     }
 

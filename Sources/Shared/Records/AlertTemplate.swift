@@ -92,12 +92,15 @@ public struct AlertTemplate: Sendable, Equatable {
 
     static func value(_ name: String, of alert: Alert, report: String) -> String {
         func lines(_ change: StateChange) -> String {
-            alert.transitions.filter { $0.change == change }.map { t in
-                let what = change == .recovered ? "recovered" + (t.previousOutcome.map { " from \($0.summary)" } ?? "") : t.outcome.summary
-                return "- \(t.name) (\(t.service)) \(t.method) \(t.url): \(what)" + (change == .recovered ? "" : t.error.map { " — \($0)" } ?? "")
-            }.joined(separator: "\n")
+            let listed = alert.transitions.filter { $0.change == change }
+            let more = alert.count(of: change) - listed.count
+            return
+                (listed.map { t in
+                    let what = change == .recovered ? "recovered" + (t.previousOutcome.map { " from \($0.summary)" } ?? "") : t.outcome.summary
+                    return "- \(t.name) (\(t.service)) \(t.method) \(t.url): \(what)" + (change == .recovered ? "" : t.error.map { " — \($0)" } ?? "")
+                } + (more > 0 ? ["- … and \(more) more (the report lists them)"] : [])).joined(separator: "\n")
         }
-        func count(_ change: StateChange) -> String { String(alert.transitions.filter { $0.change == change }.count) }
+        func count(_ change: StateChange) -> String { String(alert.count(of: change)) }
         let s = alert.stats
         switch name {
         case "headline": return alert.headline
@@ -113,7 +116,7 @@ public struct AlertTemplate: Sendable, Equatable {
         case "ok": return String(s.ok)
         case "failed": return String(s.failed)
         case "success_rate": return String(format: "%.1f", s.successRate)
-        case "services": return Array(Set(alert.transitions.map(\.service))).sorted().joined(separator: ", ")
+        case "services": return Array(Set(alert.transitions.map(\.service) + (alert.omitted ?? []).map(\.service))).sorted().joined(separator: ", ")
         case "new_failure_count": return count(.newFailure)
         case "recovered_count": return count(.recovered)
         case "still_failing_count": return count(.stillFailing)

@@ -112,6 +112,38 @@ struct SortedBatchTests {
         }
     }
 
+    @Test("an alert lists at most 100 transitions a service and change and 2 000 in all, and counts the rest by what routes match on")
+    func cappedTransitions() throws {
+        let at = Date(timeIntervalSince1970: 1_795_359_600)
+        func t(_ service: String, _ i: Int, _ change: StateChange, _ outcome: Outcome) -> Transition {
+            Transition(
+                id: "\(service)/\(i)", service: service, name: "n", method: "GET", url: "u", change: change, outcome: outcome,
+                previousOutcome: change == .recovered ? .timeout : nil, status: nil, error: nil, since: at)
+        }
+        var all: [Transition] = []
+        for i in 0..<150 { all.append(t("a", i, .newFailure, i % 2 == 0 ? .timeout : .http500)) }
+        for i in 0..<40 { all.append(t("a", 1000 + i, .recovered, .ok)) }
+        for s in 0..<30 { for i in 0..<80 { all.append(t("s\(s)", i, .newFailure, .dns)) } }
+        let (kept, omitted) = Alert.capped(all)
+        let groups = try #require(omitted)
+        #expect(kept.count == 2000 && kept.count + groups.reduce(0) { $0 + $1.count } == all.count)
+        #expect(kept.filter { $0.service == "a" && $0.change == .newFailure }.count == 100)
+        #expect(kept.filter { $0.service == "a" && $0.change == .recovered }.count == 40, "another change of the same service has its own 100")
+        #expect(groups.contains(OmittedTransitions(service: "a", change: .newFailure, outcome: .http500, previousOutcome: nil, count: 25)))
+        let positions = kept.map { k in all.firstIndex { $0.id == k.id }! }
+        #expect(positions == positions.sorted() && positions.last! < all.count, "in their order")
+        #expect(Alert.capped(Array(all.prefix(100))).omitted == nil)
+        var alert = Alert(
+            run: "r", createdAt: at, severity: .critical, reason: .change, transitions: kept,
+            stats: RunStats(
+                interfaces: 1, ok: 0, failed: 1, skipped: 0, successRate: 0, p50Ms: nil, p95Ms: nil, p99Ms: nil, startedAt: at,
+                finishedAt: at, trigger: "schedule", missingShards: [], quarantinedLines: 0), reportPath: "p", report: "")
+        alert.omitted = groups
+        #expect(try RecordCoding.encode(alert) == RecordCoding.encodeWithFoundation(alert))
+        #expect(try RecordDecoder().decode(Alert.self, from: RecordCoding.encode(alert)) == alert)
+        #expect(alert.count(of: .newFailure) == 150 + 2400 && alert.headline.hasPrefix("2550 new failures ("))
+    }
+
     @Test("integers and texts written by JSONWriter read back the same with Foundation")
     func writer() throws {
         var random = SeededRandom(seed: 21)
