@@ -79,4 +79,6 @@ config "$work/outage" > "$work/outage.yaml"
 read -r outage_wall ou os < "$work/t.outage"
 alert=$(find "$work/outage/outbox" -name '*.alert.ndjson' -printf '%s\n' | head -1)
 report=$(find "$work/outage/reports" -name '*.md' -printf '%s\n' | head -1)
-echo "mass outage (every interface failing): analyzer ${outage_wall} s wall, $(seconds "$ou + $os") s CPU, peak RSS $(peak analyzer "$work/outage.log"); $(grep -o "reported: [0-9]* interfaces, [0-9]* ok, [0-9]* failed" "$work/outage.log" | tail -1); report $(( ${report:-0} / 1048576 )) MiB, alert $(( ${alert:-0} / 1048576 )) MiB, $(find "$work/outage/site/i" -name '*.html' | wc -l) interface pages"
+"$bin/notifier" --config "$work/outage.yaml" --once > /dev/null 2> "$work/outage-notifier.log" || true
+delivered=$(grep -c "delivered to" "$work/outage-notifier.log" || true)
+echo "mass outage (every interface failing): analyzer ${outage_wall} s wall, $(seconds "$ou + $os") s CPU, peak RSS $(peak analyzer "$work/outage.log"); $(grep -o "reported: [0-9]* interfaces, [0-9]* ok, [0-9]* failed" "$work/outage.log" | tail -1); report $(( ${report:-0} / 1048576 )) MiB, alert $(( ${alert:-0} / 1024 )) KiB (delivered: ${delivered}; notifier $(peak notifier "$work/outage-notifier.log")), $(find "$work/outage/site/i" -name '*.html' | wc -l) interface pages"

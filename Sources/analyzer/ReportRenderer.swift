@@ -231,16 +231,24 @@ enum ReportRenderer {
 
     /// The report's beginning, at most `limit` bytes, for where a huge report (a mass outage of a big pool)
     /// does not belong whole: the alert and the status site's run page. `head`: the report's first bytes (at
-    /// least `limit` + 1 of them when it is longer), `total` its size. It is cut before a heading, so no
-    /// fenced block is left open, and says where the whole report is.
+    /// least `limit` + 1 of them when it is longer), `total` its size. It is cut at the end of a line outside
+    /// any fenced block (so none is left open) and says where the whole report is.
     static func excerpt(head: [UInt8], total: Int, limit: Int, path: String) -> String {
         guard total > limit else { return String(decoding: head, as: UTF8.self) }
-        var cut = limit
-        // The last heading ("\n#") that starts at or before the limit.
-        while cut > 0, !(head[cut - 1] == 10 && head[cut] == UInt8(ascii: "#")) { cut -= 1 }
-        if cut == 0 {
-            cut = limit
-            while cut > 0, head[cut - 1] != 10 { cut -= 1 }
+        let backtick = UInt8(ascii: "`")
+        var cut = 0
+        var fence = 0  // the backticks of the open fence; 0 outside one
+        var start = 0
+        while start < limit, let newline = head[start..<limit].firstIndex(of: 10) {
+            var ticks = 0
+            while start + ticks < newline, head[start + ticks] == backtick { ticks += 1 }
+            if fence == 0, ticks >= 3 {
+                fence = ticks
+            } else if fence > 0, ticks >= fence, start + ticks == newline {
+                fence = 0
+            }
+            start = newline + 1
+            if fence == 0 { cut = start }
         }
         return String(decoding: head[..<cut], as: UTF8.self)
             + "\n*The report is cut here (\(cut) of \(total) bytes); the whole report is \(path).*\n"
