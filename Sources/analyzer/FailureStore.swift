@@ -18,8 +18,8 @@ final class FailureStore {
         let outcome: Outcome
     }
 
-    /// Where the scratch file goes; nil: everything stays in memory.
-    private let directory: String?
+    /// Where the scratch file goes; nil: everything stays in memory (also once making one there failed: tried once).
+    private var directory: String?
     private var held: [ProbeResult] = []
     private var spill: SpillFile?
     private var spilled: [Spilled] = []
@@ -43,17 +43,22 @@ final class FailureStore {
                 Log.warning("failures of the run kept in memory: no scratch file in \(directory) (\(error))")
                 spill = nil
                 spilled = []
+                self.directory = nil
             }
         }
         guard let spill else { return held.append(result) }
+        guard writeError == nil else { return }  // the report will fail, and the run be reported again
         do {
             try put(result, into: spill)
         } catch {
-            // Unreachable in practice (the file was writable a moment ago); the report then lacks this failure,
-            // and says so in the log.
-            Log.error("failure of \(result.id) not kept for the report: \(error)")
+            // The disk filled up under the scratch file: reading the failures back fails, so does the report, and
+            // the run is reported again later (its batches stay claimed) — never a report missing failures.
+            writeError = error
         }
     }
+
+    /// Why the scratch file could not be written, once it could not.
+    private var writeError: (any Error)?
 
     private func put(_ result: ProbeResult, into file: SpillFile) throws {
         let number: UInt32
@@ -72,6 +77,7 @@ final class FailureStore {
 
     /// The i-th failure (read back from the scratch file past the memory limit).
     func result(at i: Int) throws -> ProbeResult {
+        if let writeError { throw writeError }
         guard let spill else { return held[i] }
         let entry = spilled[i]
         let bytes = try spill.read(offset: entry.offset, length: Int(entry.length))
