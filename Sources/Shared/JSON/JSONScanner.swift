@@ -44,41 +44,36 @@ public struct JSONScanner {
 
     /// Calls `member` for each key of an object; `member` must consume the value.
     public mutating func object(_ member: (String, inout JSONScanner) throws -> Void) throws {
-        try expect(UInt8(ascii: "{"))
-        skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            i += 1
-            return
-        }
-        while true {
-            skipWhitespace()
-            let key = try string()
-            try expect(UInt8(ascii: ":"))
-            skipWhitespace()
-            try member(key, &self)
-            skipWhitespace()
-            guard let c = current else { throw Mismatch() }
-            i += 1
-            if c == UInt8(ascii: "}") { return }
-            guard c == UInt8(ascii: ",") else { throw Mismatch() }
+        try items(open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) { s in
+            let key = try s.string()
+            try s.expect(UInt8(ascii: ":"))
+            s.skipWhitespace()
+            try member(key, &s)
         }
     }
 
     /// Calls `element` for each item of an array; `element` must consume the value.
     public mutating func array(_ element: (inout JSONScanner) throws -> Void) throws {
-        try expect(UInt8(ascii: "["))
+        try items(open: UInt8(ascii: "["), close: UInt8(ascii: "]"), element)
+    }
+
+    /// The comma-separated items between `open` and `close` (an object's members, an array's elements), each
+    /// consumed by `item`: the one loop objects, arrays and skipped objects share.
+    @inline(__always)
+    private mutating func items(open: UInt8, close: UInt8, _ item: (inout JSONScanner) throws -> Void) throws {
+        try expect(open)
         skipWhitespace()
-        if current == UInt8(ascii: "]") {
+        if current == close {
             i += 1
             return
         }
         while true {
             skipWhitespace()
-            try element(&self)
+            try item(&self)
             skipWhitespace()
             guard let c = current else { throw Mismatch() }
             i += 1
-            if c == UInt8(ascii: "]") { return }
+            if c == close { return }
             guard c == UInt8(ascii: ",") else { throw Mismatch() }
         }
     }
@@ -114,23 +109,11 @@ public struct JSONScanner {
 
     /// Moves past an object without building its keys (skipped objects are headers, excerpts: many keys).
     private mutating func skipObject() throws {
-        try expect(UInt8(ascii: "{"))
-        skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            i += 1
-            return
-        }
-        while true {
-            skipWhitespace()
-            guard current == UInt8(ascii: "\"") else { throw Mismatch() }
-            try skipString()
-            try expect(UInt8(ascii: ":"))
-            try skipValue()
-            skipWhitespace()
-            guard let c = current else { throw Mismatch() }
-            i += 1
-            if c == UInt8(ascii: "}") { return }
-            guard c == UInt8(ascii: ",") else { throw Mismatch() }
+        try items(open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) { s in
+            guard s.current == UInt8(ascii: "\"") else { throw Mismatch() }
+            try s.skipString()
+            try s.expect(UInt8(ascii: ":"))
+            try s.skipValue()
         }
     }
 
