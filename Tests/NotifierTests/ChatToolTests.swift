@@ -128,9 +128,9 @@ struct ChatToolTests {
 
 @Suite("Routes and templates", .ownThread)
 struct RoutingTests {
-    @Test("one run's failures of two services go to two teams' robots, and nothing else to either")
-    func twoTeams() throws {
-        let (f, r) = try fixture { s, r in
+    /// Three robots; pay's interfaces go to ding, cms's to lark, the rest to slack (named by no route: the default).
+    func twoTeamsFixture() throws -> (NotifierFixture, ChatReceivers) {
+        try fixture { s, r in
             robots(s, r) + """
 
                   routes:
@@ -140,6 +140,11 @@ struct RoutingTests {
                       channels: [lark]
                 """
         }
+    }
+
+    @Test("one run's failures of two services go to two teams' robots, and nothing else to either")
+    func twoTeams() throws {
+        let (f, r) = try twoTeamsFixture()
         let start = Date(timeIntervalSince1970: 1_795_359_600)
         func failure(_ service: String, _ i: Int) -> Transition {
             Transition(
@@ -162,16 +167,7 @@ struct RoutingTests {
 
     @Test("a mass outage's alert: the interfaces it only counts reach their team's robot, counted in the headline and the lists")
     func omittedRouted() throws {
-        let (f, r) = try fixture { s, r in
-            robots(s, r) + """
-
-                  routes:
-                    - match: {services: [pay]}
-                      channels: [ding]
-                    - match: {services: [cms]}
-                      channels: [lark]
-                """
-        }
+        let (f, r) = try twoTeamsFixture()
         let start = Date(timeIntervalSince1970: 1_795_359_600)
         let run = RunID.scheduled(tick: start)
         let listed = (1...3).map { i in
