@@ -65,14 +65,7 @@ struct StateFile {
 }
 
 extension InterfaceStatus {
-    /// `{"v":1,"kind":"interface","id":…,…}`
-    func line(id: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        JSONWriter.append(to: &bytes) { write(id: id, into: &$0) }
-        return bytes
-    }
-
-    /// The line's members.
+    /// The members of `{"v":1,"kind":"interface","id":…,…}`, written straight into a file writer (SpillFile.line(json:)).
     func write(id: String, into w: inout JSONWriter) {
         w.field("v", 1)
         w.field("kind", "interface")

@@ -56,15 +56,8 @@ struct InterfaceDay: Codable, Equatable {
 }
 
 extension InterfaceDay {
-    /// The line, written and read without Foundation's coders (a day file holds a line per interface, and the
-    /// site reads 30 of them).
-    func line() -> [UInt8] {
-        var bytes: [UInt8] = []
-        JSONWriter.append(to: &bytes) { write(into: &$0) }
-        return bytes
-    }
-
-    /// The line's members.
+    /// The line's members, written without Foundation's coders straight into a file writer
+    /// (AtomicFileWriter.line(json:)): a day file holds a line per interface, and the site reads 30 of them.
     func write(into w: inout JSONWriter) {
         w.field("v", 1)
         w.field("kind", "interface_day")
@@ -222,14 +215,8 @@ struct InterfaceRecent: Equatable {
         return total == 0 ? nil : 100 * Double(ok) / Double(total)
     }
 
-    /// The line, written and read without Foundation's coders.
-    func line() -> [UInt8] {
-        var bytes: [UInt8] = []
-        JSONWriter.append(to: &bytes) { write(into: &$0) }
-        return bytes
-    }
-
-    /// The line's members.
+    /// The line's members, written without Foundation's coders straight into a file writer
+    /// (AtomicFileWriter.line(json:)).
     func write(into w: inout JSONWriter) {
         w.field("v", 1)
         w.field("kind", "interface_recent")

@@ -17,15 +17,6 @@ public struct InterfacePool: Sendable {
         self.definitionCount = definitionCount ?? interfaces.count
     }
 
-    /// The interfaces that satisfy `keep`, moved out of the pool (which is left empty): a prober holds its
-    /// shard's definitions once, not a copy beside the whole pool.
-    public mutating func take(where keep: (InterfaceDefinition) -> Bool) -> [InterfaceDefinition] {
-        var taken = interfaces
-        interfaces = []
-        taken.removeAll { !keep($0) }
-        return taken
-    }
-
     /// Interfaces of `service`.
     public func interfaces(of service: String) -> [InterfaceDefinition] {
         interfaces.filter { $0.service == service }
