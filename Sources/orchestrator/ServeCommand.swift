@@ -1,7 +1,8 @@
 // ServeCommand: `orchestrator serve`, a read-only HTTP server for the status site (spool/site/): GET and HEAD
 // only, nothing outside the site (no `..`, no hidden files, no symlink out), no directory listings, the right
 // content types, validators (ETag, Last-Modified, 304) and no-cache so a phone always sees the last run.
-// Listens on web.listen (127.0.0.1:8080); SIGTERM stops it.
+// Listens on web.listen (127.0.0.1:8080); SIGTERM stops it. Under systemd (`Type=notify`) it sends READY=1 once
+// the socket is bound, and STOPPING=1 when it stops.
 
 import Foundation
 import Loopback
@@ -29,8 +30,12 @@ enum ServeCommand {
         }
         let done = DispatchSemaphore(value: 0)
         let watcher = SignalWatcher([SIGTERM, SIGINT]) { _ in done.signal() }
+        let notifier = SystemdNotifier.fromEnvironment()
         Log.info("serving \(root) read-only on http://\(config.web.host):\(server.port)/")
+        // Bound and accepting: systemd may start what is ordered after vigil-web.
+        notifier?.ready(status: "serving http://\(config.web.host):\(server.port)/")
         done.wait()
+        notifier?.stopping()
         server.stop()
         _ = watcher
         Log.info("serve stopped")

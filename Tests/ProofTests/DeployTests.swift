@@ -1,6 +1,7 @@
-// Deployment: the systemd units pass `systemd-analyze verify`, install.sh installs into a staging root with
-// the right modes, changes nothing on a second run, keeps an operator's config, and --dry-run changes nothing;
-// `orchestrator demo` runs the whole pipeline on its own.
+// Deployment: the systemd units pass `systemd-analyze verify` and every service reports readiness (serve too),
+// install.sh installs into a staging root with the right modes, changes nothing on a second run, keeps an
+// operator's config, and --dry-run changes nothing; `orchestrator demo` runs the whole pipeline on its own.
+// The package itself is proven on a clean Debian root by deploy/test-deb.sh.
 
 import Foundation
 import Shared
@@ -31,8 +32,12 @@ struct DeployTests {
             where unit.hasSuffix(".service") {
                 #expect(text.contains(directive), "\(unit) lacks \(directive)")
             }
-            if unit.hasSuffix(".service"), !unit.contains("prober"), unit != "vigil-web.service" {
-                #expect(text.contains("Type=notify") && text.contains("WatchdogSec=") && text.contains("Restart=on-failure"), "\(unit)")
+            if unit.hasSuffix(".service"), !unit.contains("prober") {
+                #expect(text.contains("Type=notify") && text.contains("NotifyAccess=main") && text.contains("Restart=on-failure"), "\(unit)")
+                // sd_notify is a Unix datagram: a unit that restricts address families must allow AF_UNIX.
+                #expect(!text.contains("RestrictAddressFamilies=") || text.contains("AF_UNIX"), "\(unit)")
+                // The web server has no main loop to watch; the three services send WATCHDOG=1 from theirs.
+                #expect(text.contains("WatchdogSec=") == (unit != "vigil-web.service"), "\(unit)")
             }
             #expect(text.contains("SyslogIdentifier=vigil-") || !unit.hasSuffix(".service"), "\(unit)")
             try dir.write(unit, text.replacingOccurrences(of: "/usr/local/bin/vigil-", with: Programs.directory + "/"))
@@ -157,6 +162,28 @@ struct DeployTests {
         #expect(!second.stdout.contains("installed "), "nothing changes on a second run: \(second.stdout)")
         #expect(second.stdout.contains("kept       \(root)/etc/vigil/config.yaml (exists)"))
         #expect(try String(contentsOfFile: root + "/etc/vigil/config.yaml", encoding: .utf8) == "# my own config\n")
+    }
+
+    @Test("orchestrator serve sends READY=1 only once its socket accepts connections, and STOPPING=1 on SIGTERM")
+    func webReadiness() throws {
+        let dir = TemporaryDirectory("web-notify")
+        let port = try closedPort()
+        try dir.write("config.yaml", "web:\n  listen: 127.0.0.1:\(port)\nspool:\n  dir: spool\n")
+        try dir.write("spool/site/index.html", "<html>index</html>")
+        let receiver = try DatagramReceiver(dir.url("notify.sock"))
+        let server = try Programs.start(
+            "orchestrator", ["serve", "--config", dir.url("config.yaml")], environment: ["NOTIFY_SOCKET": dir.url("notify.sock")])
+        defer {
+            server.signal(SIGKILL)
+            _ = server.wait()
+        }
+        let ready = try #require(receiver.receive(timeout: 20), "no sd_notify message from serve")
+        #expect(ready == "READY=1\nSTATUS=serving http://127.0.0.1:\(port)/")
+        // READY came after the bind: the first connection made after it is answered.
+        #expect(try RawHTTP.get(port: port, "/").hasSuffix("<html>index</html>"))
+        server.signal(SIGTERM)
+        #expect(server.wait(timeout: 10) == .exited(0))
+        #expect(receiver.drain() == ["STOPPING=1"])
     }
 
     @Test("orchestrator demo runs the four programs against its mock API and shows the report and the message")
