@@ -1,68 +1,80 @@
 // ImportSources: Postman collections (v2.1) and HAR captures (1.2) as operations for `orchestrator import`.
-// Postman: folders become sub-folders; {{variables}} the collection defines are resolved, others become ${…}
-// for the environment; bearer auth (on the request or the collection) makes `auth: true`, its token is never
-// copied. HAR: one interface per distinct method and URL; Authorization, cookies and other secret-looking
-// headers are left out and listed.
+// Postman: folders become sub-folders; {{variables}} the collection defines are resolved, except secret ones
+// (type secret, or a secret-looking name) which, like undefined ones, become ${…} for the environment; bearer and
+// OAuth 2 auth make `auth: true`, basic auth the service's `basic_auth`, an API key its header or query parameter
+// with a ${…} reference; no credential is ever copied. HAR: one interface per distinct method and URL; what the
+// browser added by itself is left out, and credentials (Authorization, cookies, secret-looking names) are
+// replaced by ImportSecrets.
 
 import Foundation
 import Shared
 
 struct PostmanCollection {
     let root: JSONValue
-    /// The collection's variables.
-    let variables: [String: String]
+    let secrets: ImportSecrets
+    /// The collection's variables, and whether each is secret (type secret, or a secret-looking name).
+    let variables: [String: (value: String, secret: Bool)]
 
-    init(_ root: JSONValue) {
+    init(_ root: JSONValue, secrets: ImportSecrets) {
         self.root = root
-        var vars: [String: String] = [:]
+        self.secrets = secrets
+        var vars: [String: (String, Bool)] = [:]
         if case let .array(list)? = root.value(at: "variable") {
-            for v in list { if let key = v.value(at: "key")?.text { vars[key] = v.value(at: "value")?.text ?? "" } }
+            for v in list {
+                guard let key = v.value(at: "key")?.text else { continue }
+                vars[key] = (v.value(at: "value")?.text ?? "", v.value(at: "type")?.text == "secret" || ImportSecrets.looksSecret(key))
+            }
         }
         variables = vars
     }
 
-    /// `{{name}}` → the collection's value, or `${name}` for the environment (names made identifier-safe).
+    /// `{{name}}` → the collection's value, or `${name}` for the environment (undefined, empty or secret);
+    /// the rest copied as literal text.
     func substitute(_ text: String) -> String {
         var out = ""
         var rest = Substring(text)
         while let open = rest.range(of: "{{"), let close = rest.range(of: "}}", range: open.upperBound..<rest.endIndex) {
-            out += rest[..<open.lowerBound]
+            out += ImportSecrets.literal(String(rest[..<open.lowerBound]))
             let name = String(rest[open.upperBound..<close.lowerBound]).trimmingCharacters(in: .whitespaces)
-            out +=
-                variables[name].flatMap { $0.isEmpty ? nil : $0 }
-                ?? "${\(name.map { $0.isLetter || $0.isNumber ? $0 : "_" }.map(String.init).joined())}"
+            let variable = String(name.unicodeScalars.map { $0.isASCII && CharacterSet.alphanumerics.contains($0) ? Character($0) : "_" })
+            if let known = variables[name], !known.value.isEmpty {
+                out +=
+                    known.secret
+                    ? secrets.replace(known.value, variable: variable, place: "Postman variable \(name)") : ImportSecrets.literal(known.value)
+            } else {
+                out += "${\(variable.isEmpty ? "_" : variable)}"
+            }
             rest = rest[close.upperBound...]
         }
-        return out + rest
+        return out + ImportSecrets.literal(String(rest))
     }
 
     /// The base URL: the `baseUrl`-like variable, when the collection has one.
     var baseVariable: (name: String, value: String)? {
-        variables.first { ["baseurl", "base_url", "host", "url"].contains($0.key.lowercased()) && URLCheck.isHTTP($0.value) }
-            .map { ($0.key, $0.value) }
+        variables.first { ["baseurl", "base_url", "host", "url"].contains($0.key.lowercased()) && URLCheck.isHTTP($0.value.value) }
+            .map { ($0.key, $0.value.value) }
     }
 
     func operations() -> [OpenAPIOperation] {
         var out: [OpenAPIOperation] = []
-        let collectionAuth = root.value(at: "auth.type")?.text
-        func walk(_ items: JSONValue?, folder: [String], inheritedAuth: String?) {
+        func walk(_ items: JSONValue?, folder: [String], inheritedAuth: JSONValue?) {
             guard case let .array(list)? = items else { return }
             for item in list {
                 let name = item.value(at: "name")?.text ?? "request"
-                let auth = item.value(at: "auth.type")?.text ?? inheritedAuth
+                let auth = item.value(at: "auth") ?? inheritedAuth
                 if item.value(at: "item") != nil {
-                    walk(item.value(at: "item"), folder: folder + [OpenAPIOperation.slug(name)], inheritedAuth: auth)
+                    walk(item.value(at: "item"), folder: folder + [name], inheritedAuth: auth)
                     continue
                 }
                 guard let request = item.value(at: "request") else { continue }
-                out.append(operation(request, name: name, folder: folder, auth: request.value(at: "auth.type")?.text ?? auth))
+                out.append(operation(request, name: name, folder: folder, auth: request.value(at: "auth") ?? auth))
             }
         }
-        walk(root.value(at: "item"), folder: [], inheritedAuth: collectionAuth)
+        walk(root.value(at: "item"), folder: [], inheritedAuth: root.value(at: "auth"))
         return out
     }
 
-    private func operation(_ request: JSONValue, name: String, folder: [String], auth: String?) -> OpenAPIOperation {
+    private func operation(_ request: JSONValue, name: String, folder: [String], auth: JSONValue?) -> OpenAPIOperation {
         let method = (request.value(at: "method")?.text ?? "GET").uppercased()
         var raw = request.value(at: "url")?.text ?? request.value(at: "url.raw")?.text ?? "/"
         // `:id` path variables take the request's values.
@@ -86,42 +98,74 @@ struct PostmanCollection {
         }
         if !url.hasPrefix("/"), !url.hasPrefix("http"), !url.hasPrefix("$") { url = "/" + url }
         var o = OpenAPIOperation(
-            folder: folder.isEmpty ? nil : folder.joined(separator: "/"), method: method, path: url, operationId: nil, name: name, tags: [], url: url)
+            folder: ImportName.folder(folder), method: method, path: url, operationId: nil, name: name, tags: [], url: url)
         o.query = query
         if case let .array(headers)? = request.value(at: "header") {
             for h in headers where h.value(at: "disabled") != .bool(true) {
                 guard let key = h.value(at: "key")?.text, let value = h.value(at: "value")?.text else { continue }
-                if key.lowercased() == "authorization" || ConfigReader.looksSecret(key) { continue }
                 o.headers.append((key, substitute(value)))
             }
         }
-        if request.value(at: "body.mode")?.text == "raw", let text = request.value(at: "body.raw")?.text, !text.isEmpty {
-            o.body = (try? JSONDocument.parse(substitute(text))).map(JSONValue.init(node:)) ?? .string(substitute(text))
+        switch request.value(at: "body.mode")?.text {
+        case "raw":
+            if let text = request.value(at: "body.raw")?.text, !text.isEmpty {
+                o.body = (try? JSONDocument.parse(substitute(text))).map(JSONValue.init(node:)) ?? .string(substitute(text))
+            }
+        case "urlencoded":
+            if case let .array(fields)? = request.value(at: "body.urlencoded") {
+                o.form = fields.filter { $0.value(at: "disabled") != .bool(true) }.compactMap { f in
+                    f.value(at: "key")?.text.map { ($0, substitute(f.value(at: "value")?.text ?? "")) }
+                }
+            }
+        default: break
         }
-        o.auth = auth == "bearer" || auth == "oauth2" || auth == "apikey"
-        o.fileNameOverride = OpenAPIOperation.slug(name)
+        applyAuth(auth, to: &o)
+        o.fileNameOverride = ImportName.file(name)
         return o
     }
 
-    func suggestion(service: String, baseURL: String?) -> String {
-        let base = baseURL ?? baseVariable?.value
-        var out = "suggested for config.yaml (check it; nothing was written there):\nservices:\n  \(service):\n"
-        out += "    base_url: \(base.map { JSONValue.string($0).serialized() } ?? "\"https://…\"  # the collection has no base URL variable")\n"
-        if root.value(at: "auth.type")?.text != nil {
-            out += "    # the collection authenticates (\(root.value(at: "auth.type")?.text ?? "")): auth: {url: …, token_field: …}\n"
+    /// The request's (or its folder's, or the collection's) auth: its credentials are never copied.
+    private func applyAuth(_ auth: JSONValue?, to o: inout OpenAPIOperation) {
+        guard let auth, let type = auth.value(at: "type")?.text else { return }
+        func field(_ key: String) -> String? {
+            guard case let .array(list)? = auth.value(at: type) else { return nil }
+            return list.first { $0.value(at: "key")?.text == key }?.value(at: "value")?.text
         }
-        let unresolved = variables.filter { $0.value.isEmpty }.keys.sorted()
-        if !unresolved.isEmpty { out += "    # set in /etc/vigil/vigil.env: \(unresolved.joined(separator: ", "))\n" }
-        return out
+        switch type {
+        case "bearer", "oauth2", "jwt":
+            o.auth = true
+            if let token = field(type == "oauth2" ? "accessToken" : "token") {
+                secrets.remember(substitute(token), variable: secrets.variable(for: "token"), place: "the collection's \(type) token")
+            }
+        case "basic":
+            o.basicAuth = true
+            if let password = field("password") {
+                secrets.remember(substitute(password), variable: secrets.variable(for: "password"), place: "the collection's basic password")
+            }
+        case "apikey":
+            let name = field("key") ?? "X-API-Key"
+            var value = substitute(field("value") ?? "")
+            if !ImportSecrets.isReference(value) { value = secrets.replace(value, variable: secrets.variable(for: name), place: "API key \(name)") }
+            if field("in") == "query" {
+                o.query.removeAll { $0.0 == name }
+                o.query.append((name, value))
+            } else {
+                o.headers.removeAll { $0.0.lowercased() == name.lowercased() }
+                o.headers.append((name, value))
+            }
+        default: break
+        }
     }
 }
 
 struct HARLog {
     let root: JSONValue
-    /// Headers and cookies left out, by name, with how many requests had them.
-    private(set) var leftOut: [String: Int] = [:]
+    let secrets: ImportSecrets
 
-    init(_ root: JSONValue) { self.root = root }
+    init(_ root: JSONValue, secrets: ImportSecrets) {
+        self.root = root
+        self.secrets = secrets
+    }
 
     /// The origin most requests went to: the suggested base_url (URLs under it are written relative).
     var mainOrigin: String? {
@@ -133,6 +177,11 @@ struct HARLog {
     static func origin(_ url: String) -> String? {
         guard let c = URLComponents(string: url), let scheme = c.scheme, let host = c.host else { return nil }
         return "\(scheme)://\(host)" + (c.port.map { ":\($0)" } ?? "")
+    }
+
+    /// Headers a browser adds by itself: not part of the API.
+    static func isBrowserHeader(_ lower: String) -> Bool {
+        lower.hasPrefix(":") || lower.hasPrefix("sec-") || ["host", "content-length", "connection", "accept-encoding", "user-agent"].contains(lower)
     }
 
     func operations() -> [OpenAPIOperation] {
@@ -155,55 +204,41 @@ struct HARLog {
             if case let .array(headers)? = entry.value(at: "request.headers") {
                 for h in headers {
                     guard let name = h.value(at: "name")?.text, let value = h.value(at: "value")?.text else { continue }
-                    let lower = name.lowercased()
-                    // Secrets and what the capture's browser added by itself stay out.
-                    if lower == "authorization" || lower == "cookie" || ConfigReader.looksSecret(name) { continue }
-                    if lower.hasPrefix(":") || ["host", "content-length", "connection", "accept-encoding", "user-agent"].contains(lower)
-                        || lower.hasPrefix("sec-")
-                    {
-                        continue
-                    }
-                    o.headers.append((name, value))
+                    if !Self.isBrowserHeader(name.lowercased()) { o.headers.append((name, value)) }
                 }
             }
-            if let text = entry.value(at: "request.postData.text")?.text, !text.isEmpty {
-                o.body = (try? JSONDocument.parse(text)).map(JSONValue.init(node:)) ?? .string(text)
+            // Each cookie's value is a secret wherever else it appears (the Cookie header itself is one).
+            if case let .array(cookies)? = entry.value(at: "request.cookies") {
+                for c in cookies {
+                    guard let name = c.value(at: "name")?.text, let value = c.value(at: "value")?.text else { continue }
+                    secrets.remember(value, variable: secrets.variable(for: "cookie"), place: "cookie \(name)")
+                }
             }
+            readBody(entry, into: &o)
             if let status = entry.value(at: "response.status")?.text.flatMap(Int.init), (200..<400).contains(status) { o.statuses = [status] }
-            o.auth = false
+            ImportSecrets.literal(&o)
             out.append(o)
         }
         return out
     }
 
-    /// The secret-bearing headers and cookies the capture had, by name (they were left out of every file).
-    var secrets: [String: Int] {
-        guard case let .array(entries)? = root.value(at: "log.entries") else { return [:] }
-        var out: [String: Int] = [:]
-        for entry in entries {
-            if case let .array(headers)? = entry.value(at: "request.headers") {
-                for h in headers {
-                    guard let name = h.value(at: "name")?.text else { continue }
-                    if name.lowercased() == "authorization" || name.lowercased() == "cookie" || ConfigReader.looksSecret(name) {
-                        out[name, default: 0] += 1
-                    }
+    private func readBody(_ entry: JSONValue, into o: inout OpenAPIOperation) {
+        let mime = entry.value(at: "request.postData.mimeType")?.text?.lowercased() ?? ""
+        if mime.hasPrefix("application/x-www-form-urlencoded") {
+            if case let .array(params)? = entry.value(at: "request.postData.params"), !params.isEmpty {
+                o.form = params.compactMap { p in p.value(at: "name")?.text.map { ($0, p.value(at: "value")?.text ?? "") } }
+                return
+            }
+            if let text = entry.value(at: "request.postData.text")?.text, !text.isEmpty {
+                o.form = text.split(separator: "&").map { pair in
+                    let parts = pair.split(separator: "=", maxSplits: 1).map { $0.replacingOccurrences(of: "+", with: " ") }
+                    return (parts[0].removingPercentEncoding ?? parts[0], parts.count > 1 ? (parts[1].removingPercentEncoding ?? parts[1]) : "")
                 }
-            }
-            if case let .array(cookies)? = entry.value(at: "request.cookies") {
-                for c in cookies { if let name = c.value(at: "name")?.text { out["cookie " + name, default: 0] += 1 } }
+                return
             }
         }
-        return out
-    }
-
-    func suggestion(service: String, baseURL: String?) -> String {
-        var out = "suggested for config.yaml (check it; nothing was written there):\nservices:\n  \(service):\n"
-        out += "    base_url: \((baseURL ?? mainOrigin).map { JSONValue.string($0).serialized() } ?? "\"https://…\"")\n"
-        let left = secrets
-        if !left.isEmpty {
-            out += "left out of every file (secrets; give Vigil its own credentials with auth or headers from the environment):\n"
-            for (name, count) in left.sorted(by: { $0.key < $1.key }) { out += "  \(name) (\(count) request(s))\n" }
+        if let text = entry.value(at: "request.postData.text")?.text, !text.isEmpty {
+            o.body = (try? JSONDocument.parse(text)).map(JSONValue.init(node:)) ?? .string(text)
         }
-        return out
     }
 }
