@@ -7,9 +7,10 @@
 #   --prefix DIR   install under DIR as if it were / (a staging root; default /): only files under DIR are
 #                  written; the host's users, groups and services are never touched
 #   --dry-run      print what would be done, change nothing
-#   --no-build     do not run `swift build -c release`; take the binaries from --bin-dir (as root, always use
-#                  it: build first as yourself, then `sudo deploy/install.sh --no-build`)
-#   --bin-dir DIR  where the built binaries are (default .build/release)
+#   --no-build     do not build; take the binaries from --bin-dir (as root, always use it: build first as
+#                  yourself, then `sudo deploy/install.sh --no-build`)
+#   --bin-dir DIR  where the built binaries are (default .build-release/release: the static release build,
+#                  Swift runtime linked in, as deploy/build-deb.sh makes it)
 #   --no-user      do not create the system user
 #   --user NAME    the service user and group (default vigil)
 #
@@ -20,7 +21,7 @@ cd "$(dirname "$0")/.."
 prefix=/
 dry=0
 build=1
-bin_dir=.build/release
+bin_dir=.build-release/release
 make_user=1
 user=vigil
 while [ $# -gt 0 ]; do
@@ -68,14 +69,18 @@ staging=0
 if [ "$build" = 1 ]; then
     if [ "$(id -u)" = 0 ]; then
         echo "install.sh: refusing to build as root (it would leave root-owned files in .build/ and sudo's PATH often has no swift)." >&2
-        echo "  build first as yourself: swift build -c release" >&2
+        echo "  build first as yourself: deploy/install.sh --prefix /tmp/stage (it builds into .build-release/)" >&2
         echo "  then install:            sudo deploy/install.sh --no-build" >&2
         exit 2
     fi
-    run swift build -c release
+    # Static Swift runtime: the binaries run on machines without the toolchain (libcurl is loaded at run time).
+    for p in $programs; do
+        run swift build -c release --static-swift-stdlib --scratch-path .build-release --product "$p" \
+            -Xcc -DVIGIL_GIT_REVISION="\"$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\""
+    done
 fi
 for p in $programs; do
-    [ "$dry" = 1 ] || [ -x "$bin_dir/$p" ] || { echo "install.sh: $bin_dir/$p is missing: build first (swift build -c release)" >&2; exit 1; }
+    [ "$dry" = 1 ] || [ -x "$bin_dir/$p" ] || { echo "install.sh: $bin_dir/$p is missing: build first (deploy/install.sh as yourself builds it, or deploy/build-deb.sh)" >&2; exit 1; }
 done
 
 if [ "$make_user" = 1 ] && [ "$staging" = 0 ] && ! getent passwd "$user" >/dev/null; then
@@ -122,10 +127,11 @@ if [ "$root" = "" ] && [ "$dry" = 0 ] && command -v systemctl >/dev/null && [ -d
     systemctl daemon-reload
 fi
 if [ "$staging" = 1 ]; then
-    echo "staged under $root (nothing outside it was changed). On the target machine, after copying $root/ to /:"
+    echo "staged under $root (nothing outside it was changed). Put secrets in $root/etc/vigil/vigil.env and edit"
+    echo "$root/etc/vigil/config.yaml now, or on the target machine, after copying $root/ to / there:"
     echo "  sudo useradd --system --user-group --home-dir /var/lib/vigil --shell /usr/sbin/nologin $user"
     echo "  sudo chown $user:$user /var/lib/vigil /var/lib/vigil/spool; sudo chgrp $user /etc/vigil /etc/vigil/config.yaml"
-    echo "then put secrets in /etc/vigil/vigil.env and: systemctl enable --now vigil-analyzer vigil-notifier vigil-orchestrator"
+    echo "  sudo systemctl enable --now vigil-analyzer vigil-notifier vigil-orchestrator"
 else
     echo "next: put secrets in /etc/vigil/vigil.env, check the config with"
     echo "  sudo cat /etc/vigil/vigil.env | sudo -u $user /usr/local/bin/vigil-orchestrator check --config /etc/vigil/config.yaml --env-file /dev/stdin"

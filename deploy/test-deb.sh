@@ -4,12 +4,14 @@
 # every vigil-* --version with the package's revision, `check` as the vigil user, a real `once` against a
 # loopback target that delivers one alert to a loopback webhook, `status --json`, and purge (the spool kept,
 # then removed with VIGIL_PURGE_SPOOL=yes). Then a systemd boot of that root (systemd-nspawn -b) where the
-# machine allows it. One line per step: "ok", "FAILED" (exit 1) or "cannot run: <why>" (never a silent skip).
+# machine allows it, and the OCI image (deploy/build-image.sh) run by podman or, where refused, by runc on
+# the unpacked image. One line per step: "ok", "FAILED" (exit 1) or "cannot run: <why>" (never a silent skip).
 #
 #   deploy/test-deb.sh [--ci] [--deb FILE] [--keep]
 #
 #   --deb FILE   the package to prove (default: deploy/build-deb.sh --commit HEAD builds it)
-#   --ci         as in CI: install missing tools with apt-get, never prompt
+#   --ci         as in CI: install the tools that are missing with apt-get (otherwise their steps say
+#                they cannot run)
 #   --keep       keep the working root (printed) for inspection
 #
 # Environment: VIGIL_TEST_ROOT_CACHE (default /var/cache/vigil-test-root) holds the pristine root;
@@ -47,10 +49,11 @@ if [ "$(id -u)" != 0 ]; then
     finish
 fi
 need=()
-for tool in debootstrap:debootstrap python3:python3 lintian:lintian systemd-nspawn:systemd-container; do
+for tool in debootstrap:debootstrap python3:python3 lintian:lintian systemd-nspawn:systemd-container buildah:buildah \
+    skopeo:skopeo umoci:umoci runc:runc podman:podman; do
     command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}")
 done
-if [ ${#need[@]} -gt 0 ]; then
+if [ ${#need[@]} -gt 0 ] && [ "$ci" = 1 ]; then
     apt-get install -y -q "${need[@]}" >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "${need[@]}" >/dev/null 2>&1; }
 fi
 for tool in debootstrap python3 chroot; do
@@ -87,31 +90,12 @@ else
 fi
 
 # --- a clean Debian 12 root ---------------------------------------------------------------------------------
-mirror() {  # the host's Debian mirror for bookworm, from its apt sources (deb822 or one-line)
-    if [ -n "${VIGIL_DEBIAN_MIRROR:-}" ]; then echo "$VIGIL_DEBIAN_MIRROR"; return; fi
-    local f
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [ -f "$f" ] || continue
-        awk 'BEGIN{RS=""} /Suites:[^\n]*bookworm( |\n|$)/ && !/security/ {
-            for (i = 1; i <= NF; i++) if ($i == "URIs:") { print $(i + 1); exit } }' "$f"
-    done | head -n 1 | grep . && return
-    grep -hsE '^deb +(\[[^]]*\] +)?[a-z]+://[^ ]+ +bookworm ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
-        sed -E 's/^deb +(\[[^]]*\] +)?//' | awk '{print $1; exit}'
-}
-base="$cache/bookworm"
-if [ ! -f "$base/.vigil-complete" ]; then
-    url=$(mirror)
-    [ -n "$url" ] || { cannot "debian root" "no bookworm mirror in /etc/apt/sources.list* (set VIGIL_DEBIAN_MIRROR)"; finish; }
-    rm -rf "$base" && mkdir -p "$cache"
-    t0=$(date +%s)
-    if ! debootstrap --variant=minbase bookworm "$base" "$url" > "$cache/debootstrap.log" 2>&1; then
-        bad "debian root" "debootstrap bookworm from $url failed: $(tail -n 2 "$cache/debootstrap.log" | tr '\n' ' ')"
-        finish
-    fi
-    touch "$base/.vigil-complete"
-    made="debootstrapped from $url in $(( $(date +%s) - t0 )) s, cached in $base"
+. deploy/debian-root.sh
+if made=$(debian_base "$cache"); then
+    base="$cache/bookworm"
 else
-    made="from the cache $base"
+    bad "debian root" "$made"
+    finish
 fi
 work="$cache/work"
 umount_all() { for m in "$work/proc" "$work/dev"; do mountpoint -q "$m" && umount -l "$m"; done; return 0; }
@@ -205,4 +189,8 @@ fi
 # --- systemd ------------------------------------------------------------------------------------------------
 . deploy/test-deb-boot.sh
 prove_boot
+
+# --- the OCI image ------------------------------------------------------------------------------------------
+. deploy/test-deb-image.sh
+prove_image
 finish
