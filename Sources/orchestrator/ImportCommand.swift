@@ -81,7 +81,7 @@ enum ImportCommand {
         guard let counts = write(files, to: directory, request, &summary) else { return 1 }
         for line in summary { print(line) }
         printTotals(counts, files.values.map(\.op), request)
-        print(suggestion(plan, files.values.map(\.op), request, options))
+        print(suggestion(plan, files.values.map(\.op), request, options), terminator: "")
         let variables = environmentVariables(files.values.map(\.text), basic: files.values.contains { $0.op.basicAuth }, request.service)
         if !variables.isEmpty {
             print("set in /etc/vigil/vigil.env (the files or the block above refer to them): " + variables.joined(separator: ", "))
@@ -145,9 +145,9 @@ enum ImportCommand {
                 counts.unchanged += 1
                 continue
             }
-            let verb = existing == nil ? (dry ? "would write" : "written    ") : (dry ? "would update" : "updated    ")
+            let verb = existing == nil ? (dry ? "would write " : "written    ") : (dry ? "would update " : "updated    ")
             let why = file.op.changesData ? "\(file.op.method) changes data" : file.op.missing.first.map { "missing \($0)" }
-            summary.append("\(verb) \(path)" + (why.map { " (disabled: \($0))" } ?? ""))
+            summary.append(verb + path + (why.map { " (disabled: \($0))" } ?? ""))
             counts.written += 1
             guard !dry else { continue }
             do {
