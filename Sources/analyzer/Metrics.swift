@@ -67,8 +67,9 @@ final class MetricsStream {
             }
             // Phases per run, not per interface: five series whatever the pool's size.
             if !a.phaseP95.isEmpty {
-                try header("vigil_run_phase_seconds", "95th percentile of the time to reach each phase of a transfer in the last run.")
-                for (phase, p95) in a.phaseP95 { try out.write("vigil_run_phase_seconds{phase=\"\(phase)\",quantile=\"0.95\"} \(p95 / 1000)\n") }
+                // A gauge, so no `quantile` label (promtool: that label belongs to summaries): the p95 is in the name.
+                try header("vigil_run_phase_p95_seconds", "95th percentile of the time to reach each phase of a transfer in the last run.")
+                for (phase, p95) in a.phaseP95 { try out.write("vigil_run_phase_p95_seconds{phase=\"\(phase)\"} \(p95 / 1000)\n") }
             }
             let s = a.stats
             var tail = ""

@@ -21,7 +21,7 @@ enum ReportRenderer {
         _ a: RunAnalysis, changes: StateChanges, quiet: [String: String] = [:], timeZone: TimeZone = .current,
         into sink: (String) throws -> Void
     ) throws {
-        let clock = ReportClock(timeZone: timeZone)
+        let clock = LocalClock(timeZone: timeZone)
         try sink("# Vigil report — run \(a.run)\n\n")
         try sink(header(a, clock))
         try sink(summary(a))
@@ -41,7 +41,7 @@ enum ReportRenderer {
         }
     }
 
-    private static func header(_ a: RunAnalysis, _ clock: ReportClock) -> String {
+    private static func header(_ a: RunAnalysis, _ clock: LocalClock) -> String {
         let duration = a.finishedAt.timeIntervalSince(a.startedAt)
         return """
             | | |
@@ -77,7 +77,7 @@ enum ReportRenderer {
         return out + "\n"
     }
 
-    private static func changesSection(_ changes: StateChanges, _ clock: ReportClock, into sink: (String) throws -> Void) rethrows {
+    private static func changesSection(_ changes: StateChanges, _ clock: LocalClock, into sink: (String) throws -> Void) rethrows {
         let newFailures = changes.transitions.lazy.filter { $0.change == .newFailure }
         let recovered = changes.transitions.lazy.filter { $0.change == .recovered }
         let counts = [newFailures.count, recovered.count, changes.stillFailing.count]
@@ -123,7 +123,7 @@ enum ReportRenderer {
     }
 
     private static func byService(
-        _ a: RunAnalysis, changes: StateChanges, quiet: [String: String], _ clock: ReportClock, into sink: (String) throws -> Void
+        _ a: RunAnalysis, changes: StateChanges, quiet: [String: String], _ clock: LocalClock, into sink: (String) throws -> Void
     ) throws {
         var since: [String: Date] = [:]
         for t in changes.transitions { since[t.id] = t.since }
@@ -206,7 +206,7 @@ enum ReportRenderer {
     }
 
     /// Server certificates that expire within 30 days, soonest first.
-    private static func certificates(_ a: RunAnalysis, _ clock: ReportClock) -> String {
+    private static func certificates(_ a: RunAnalysis, _ clock: LocalClock) -> String {
         let soon = a.certificates
         guard !soon.isEmpty else { return "" }
         var out = "## Certificates expiring within 30 days\n\n| Interface | Certificate | Expires | Days left |\n|---|---|---|---:|\n"
@@ -218,7 +218,7 @@ enum ReportRenderer {
         return out + "\n"
     }
 
-    private static func breaker(_ a: RunAnalysis, _ clock: ReportClock, into sink: (String) throws -> Void) throws {
+    private static func breaker(_ a: RunAnalysis, _ clock: LocalClock, into sink: (String) throws -> Void) throws {
         let skipped = a.failures.indices.filter { a.failures.outcome(at: $0) == .skipped }
         guard !skipped.isEmpty else { return try sink("## Circuit breaker\n\nAll circuits closed: every interface was probed.\n\n") }
         try sink("## Circuit breaker\n\n\(skipped.count) interface(s) skipped because their circuit is open:\n\n")
@@ -279,18 +279,4 @@ enum ReportRenderer {
     static func seconds(_ value: TimeInterval) -> String {
         value >= 120 ? DurationParser.format(value) : String(format: "%.1f s", value)
     }
-}
-
-/// Times in a report, in the zone people read them in: `2026-11-22 23:15:00 GMT+8`.
-struct ReportClock {
-    private let formatter: DateFormatter
-
-    init(timeZone: TimeZone) {
-        formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss zzz"
-    }
-
-    func format(_ date: Date) -> String { formatter.string(from: date) }
 }

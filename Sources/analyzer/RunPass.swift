@@ -14,20 +14,23 @@ import Shared
 struct QuietRules {
     private let active: [Silence]
     private let open: [(MaintenanceWindow, Date)]
+    /// Times for people: in notify.timezone, the zone named.
+    private let clock: LocalClock
 
-    init(silences: [Silence], windows: [MaintenanceWindow], at date: Date) {
+    init(silences: [Silence], windows: [MaintenanceWindow], at date: Date, timeZone: TimeZone) {
         active = silences.filter { $0.isActive(at: date) }
         open = windows.compactMap { w in w.openSince(date).map { (w, $0) } }
+        clock = LocalClock(timeZone: timeZone)
     }
 
-    /// Why an interface is quiet ("silenced until …: reason"), nil when it is not.
+    /// Why an interface is quiet ("silenced until 2026-11-22 23:44:00 GMT+8: reason"), nil when it is not.
     func reason(for result: ProbeResult) -> String? {
         guard !active.isEmpty || !open.isEmpty else { return nil }
         if let s = active.first(where: { $0.covers(id: result.id, service: result.service) }) {
-            return "silenced until \(Timestamp.format(s.until)): \(s.reason)" + (s.by.map { " (\($0))" } ?? "")
+            return "silenced until \(clock.format(s.until)): \(s.reason)" + (s.by.map { " (\($0))" } ?? "")
         }
         if let (w, start) = open.first(where: { $0.0.covers(id: result.id, service: result.service) }) {
-            return "maintenance until \(Timestamp.format(start.addingTimeInterval(w.duration))): \(w.reason)"
+            return "maintenance until \(clock.format(start.addingTimeInterval(w.duration))): \(w.reason)"
         }
         return nil
     }
@@ -199,7 +202,8 @@ struct RunPass {
         if let recent = out.recent { try recent.line(try RecordCoding.encode(RecentHeader(runs: out.site.runs))) }
 
         let quietRules = QuietRules(
-            silences: Silence.load(spool.stateDirectory + "/silences"), windows: config.maintenance, at: analysis.startedAt)
+            silences: Silence.load(spool.stateDirectory + "/silences"), windows: config.maintenance, at: analysis.startedAt,
+            timeZone: config.notify.timeZone)
         let alerting = config.alerts
         // Only the thresholds: looking a service's whole settings up per result copied them each time.
         let serviceThresholds = config.services.mapValues { (failure: $0.failureThreshold, success: $0.successThreshold) }

@@ -1,7 +1,8 @@
 // Options: the notifier's commands.
-//   notifier [--config PATH] [--spool DIR] [--once]
-//   notifier replay [--all | ALERT ...] [--sent] [--config PATH] [--spool DIR]
-//   notifier list [--config PATH] [--spool DIR]
+//   notifier [--config PATH] [--spool DIR] [--env-file FILE] [--once]
+//   notifier replay [--all | ALERT ...] [--sent] [--config PATH] [--spool DIR] [--env-file FILE]
+//   notifier list [--config PATH] [--spool DIR] [--env-file FILE]
+// The common options go before or after the command.
 
 import Shared
 
@@ -12,6 +13,9 @@ enum Command: Equatable {
     case replay(selection: [String], all: Bool, sent: Bool, mention: Bool)
     /// Show what waits and what was sent recently.
     case list
+
+    /// Whether the command delivers, and so needs every channel's secrets.
+    var delivers: Bool { if case .deliver = self { true } else { false } }
 }
 
 struct Options {
@@ -31,6 +35,8 @@ struct Options {
                           with --sent, send delivered alerts again, marked as re-sent and without @mentions
                           unless --mention
           list            what waits in new/, deferred/ (attempts, last error, next attempt), failed/, and recent sent/
+          --config, --spool and --env-file (systemd EnvironmentFile= syntax; - for standard input) go before or after
+          the command; list and replay need no secret: an unset ${…} leaves its channel out
         """
 
     /// The usage of one command (`replay --help` shows only replay's lines).
@@ -57,9 +63,22 @@ struct Options {
         var flags: Set<String> = []
         var verb = "deliver"
         var remaining = arguments
-        if let first = arguments.first, first == "replay" || first == "list" {
-            verb = first
-            remaining.removeFirst()
+        // The command is the first word that is not an option's value: `notifier --config X list` is `list`.
+        var index = 0
+        while index < arguments.count {
+            let word = arguments[index]
+            if ["--config", "--spool", "--env-file"].contains(word) {
+                index += 2
+                continue
+            }
+            if !word.hasPrefix("-") {
+                if word == "replay" || word == "list" {
+                    verb = word
+                    remaining.remove(at: index)
+                }
+                break
+            }
+            index += 1
         }
         var args = ArgumentCursor(remaining, usage: usage(of: verb))
         while let argument = args.next() {

@@ -65,7 +65,21 @@ enum Replay {
             try deliveries.makeDue(name, now: now)
             chosen.append(name)
         }
+        // Not yet taken by a notifier: nothing to change, it goes with this delivery (or the service's next pass).
+        for name in spool.outbox.pending() where matches(name) { chosen.append(name) }
         return chosen
+    }
+
+    /// Why this replay cannot deliver by itself (no notifier is running and keys of the channels were left out
+    /// for unset variables), with exactly what to run; nil when it can.
+    static func undeliverable(_ config: Config) -> String? {
+        let missing = config.unresolved.filter { $0.key.hasPrefix("notify.") }
+        guard !missing.isEmpty else { return nil }
+        return "queued, but not delivered: no notifier is running, and this environment lacks "
+            + Set(missing.map(\.variable)).sorted().joined(separator: ", ") + " ("
+            + missing.map(\.description).joined(separator: "; ") + ").\n"
+            + "Start the service (systemctl start vigil-notifier), or deliver with its variables: "
+            + "notifier replay --all --env-file /etc/vigil/vigil.env" + (config.source.map { " --config \($0)" } ?? "")
     }
 }
 

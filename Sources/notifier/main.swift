@@ -8,7 +8,9 @@ import Shared
 await Program.main("notifier") {
     let options = try Startup.options(Options.parse)
     try Startup.requireHTTP()
-    let config = try Startup.config(options.common)
+    // list and replay need no secret (they run as the service user, without the root-only env file): an unset
+    // ${…} leaves its key out, and replay delivers itself only when nothing was left out.
+    let config = try Startup.config(options.common, toleratingUnsetVariables: !options.command.delivers)
     if options.command == .list {
         // Read-only: never creates a spool.
         if Startup.spoolIsMissing(config.spool.spool) { return 1 }
@@ -34,6 +36,10 @@ await Program.main("notifier") {
             return 0
         }
         Log.error("another notifier (pid \(other.holder)) already delivers from \(spool.root): one notifier per spool")
+        return 1
+    }
+    if case .replay = options.command, let missing = Replay.undeliverable(config) {
+        print(missing)
         return 1
     }
     let dispatcher = Dispatcher(spool: spool, config: config)

@@ -14,8 +14,8 @@ enum CheckCommand {
         var environmentNote: String?
         var environment = ProcessInfo.processInfo.environment
         do {
-            if !options.environmentFiles.isEmpty {
-                let files = try environmentFiles(options.environmentFiles)
+            if !options.common.environmentFiles.isEmpty {
+                let files = try EnvironmentFiles.load(options.common.environmentFiles)
                 environment = files.variables
                 warnings += files.ignored.map(\.description)
                 environmentNote =
@@ -53,8 +53,9 @@ enum CheckCommand {
         out +=
             "schedule: \(c.monitor.schedule.summary); start_delay \(DurationParser.format(c.scheduler.startDelay)), "
             + "max_runtime \(DurationParser.format(c.scheduler.maxRuntime)), graceful_shutdown \(DurationParser.format(c.scheduler.gracefulShutdown))\n"
+        let clock = LocalClock(timeZone: c.notify.timeZone)
         let next = c.monitor.schedule.upcoming(after: Date(), count: 3)
-        out += "next runs: " + (next.isEmpty ? "none" : next.map { Timestamp.format($0) }.joined(separator: ", ")) + "\n"
+        out += "next runs: " + (next.isEmpty ? "none" : next.map(clock.format).joined(separator: ", ")) + "\n"
         out +=
             "probing: \(c.scheduler.probers) prober(s) per run" + (options.hosts > 1 ? " over \(options.hosts) hosts" : "")
             + ", concurrency \(c.monitor.concurrency), timeout \(DurationParser.format(c.monitor.timeout)), "
@@ -83,7 +84,7 @@ enum CheckCommand {
             let next = ScheduleSetting.cron(w.schedule).next(after: Date())
             out +=
                 "maintenance: \((w.services + w.interfaces).joined(separator: ", ")) for \(DurationParser.format(w.duration)) at cron "
-                + "\"\(w.schedule.source)\", next \(next.map(Timestamp.format) ?? "never"): \(w.reason)\n"
+                + "\"\(w.schedule.source)\", next \(clock.format(next, none: "never")): \(w.reason)\n"
         }
         var channels = c.notify.wecom.map { "\($0.name) (WeCom \(Redactor.maskQuery(of: $0.webhookURL)))" }
         channels += c.notify.dingtalk.map { "\($0.name) (DingTalk\($0.secret == nil ? "" : ", signed"))" }
@@ -131,30 +132,5 @@ enum CheckCommand {
         let defaults = notify.defaultChannels(among: notify.channelNames)
         let fallback = (defaults.isEmpty ? "no channel: printed, not delivered" : defaults.joined(separator: ", ")) + " [default]"
         return parts.isEmpty ? fallback : parts.joined(separator: "; then ") + "; otherwise " + fallback
-    }
-
-    /// The variables of `--env-file` files, later files winning as with several EnvironmentFile= lines. A path
-    /// with a leading "-" may be missing, as in a unit file.
-    static func environmentFiles(_ paths: [String]) throws -> (variables: [String: String], ignored: [ConfigIssue], read: [String]) {
-        var variables: [String: String] = [:]
-        var ignored: [ConfigIssue] = []
-        var read: [String] = []
-        for argument in paths {
-            let optional = argument.hasPrefix("-")
-            let path = optional ? String(argument.dropFirst()) : argument
-            guard FileManager.default.fileExists(atPath: path) else {
-                if optional { continue }
-                throw ConfigError([
-                    ConfigIssue(
-                        file: path, line: nil, key: nil,
-                        message: "no such file (write --env-file -\(path) if the unit's EnvironmentFile= has a \"-\")")
-                ])
-            }
-            let file = try EnvironmentFile.load(path: path, displayName: path)
-            variables.merge(file.variables) { $1 }
-            ignored += file.ignored
-            read.append(path)
-        }
-        return (variables, ignored, read.isEmpty ? ["no file"] : read)
     }
 }

@@ -12,24 +12,31 @@ struct Deployment {
     var configPath: String?
 
     /// `needsPool: false` for commands that only look at the spool (status, trigger, spool): they must work
-    /// when an interface file is broken, which is when an operator needs them.
-    /// `environment`: the variables `${…}` expands from (default: this process's).
+    /// when an interface file is broken, which is when an operator needs them, and with no secret in the
+    /// environment (as on a packaged host, where they live in the root-only env file): an unset `${…}` leaves
+    /// its key out (`Config.unresolved`).
+    /// `environment`: the variables `${…}` expands from (default: the --env-file files', else this process's).
+    /// `readsOnly`: the command needs no secret (status, trigger, spool, silence): see `Config.unresolved`.
     static func load(
-        _ options: Options, needsPool: Bool = true,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        _ options: Options, needsPool: Bool = true, readsOnly: Bool = false, environment: [String: String]? = nil
     ) throws -> Deployment {
-        let config = try options.common.loadConfig(environment: environment)
+        let variables = try environment ?? options.common.variables().variables
+        let config = try Startup.loadConfig(
+            path: options.common.configPath, spool: options.common.spoolDirectory, environment: variables,
+            toleratingUnsetVariables: readsOnly)
         let pool =
             needsPool
-            ? try InterfacePool.load(config: config, environment: environment)
+            ? try InterfacePool.load(config: config, environment: variables, toleratingUnsetVariables: readsOnly)
             : InterfacePool(directory: config.monitor.interfacePool, interfaces: [])
         return Deployment(config: config, pool: pool, spool: config.spool.spool, configPath: config.source)
     }
 
     /// `load`, or nil after logging why (for the commands that only read the spool).
+    /// `load` for a command that only reads the spool (or adds a silence) and needs no secret, or nil after
+    /// logging why.
     static func loadOrReport(_ options: Options, needsPool: Bool = true) -> Deployment? {
         do {
-            return try load(options, needsPool: needsPool)
+            return try load(options, needsPool: needsPool, readsOnly: true)
         } catch {
             Log.configurationProblems(error, "nothing done")
             return nil

@@ -41,8 +41,6 @@ struct Options {
     /// Multi-host: this orchestrator runs shards index, index+hosts, … of every scheduled run.
     var hosts = 1
     var hostIndex = 1
-    /// `check --env-file`: systemd EnvironmentFile= files whose variables replace the shell's for `${…}`.
-    var environmentFiles: [String] = []
 
     static let usage = """
         usage: orchestrator [COMMAND] [--config PATH] [--spool DIR] [--hosts M --host-index I]
@@ -53,7 +51,8 @@ struct Options {
                                (exit 0: all interfaces ok, 1: failures found, 2: the configuration is wrong)
           check [--env-file FILE]...   validate the config and every interface file, print a summary; probes nothing.
                                --env-file reads systemd EnvironmentFile= syntax and expands ${…} with those variables
-                               only, as the service will (a leading "-" as in the unit: a missing file is no error)
+                               only, as the service will (a leading "-" as in the unit: a missing file is no error;
+                               "-" or /dev/stdin: standard input)
           trigger              ask the running service to start a run now
           status [--json]      the services, what fails now, the last runs and the spool's queues (from files: works with or
                                without the services); --json: the same facts as one JSON object
@@ -68,9 +67,11 @@ struct Options {
           serve                the status site (spool/site/, written by the analyzer) read-only on web.listen (127.0.0.1:8080)
           demo [--keep]        a self-contained first run: mock API and webhook receiver on 127.0.0.1, the real programs
           mock-api [--port N] [--latency 50ms]  serve the mock API used by the demo and the benchmarks
-        options:
+        options (before or after the command):
           --config PATH        config.yaml or config.json (default: ./config.yaml if present, else built-in defaults)
           --spool DIR          spool directory (default: spool.dir of the config)
+          --env-file FILE      check, trigger, status, spool, silence: expand ${…} with this file's variables. The
+                               commands that only read the spool need no secret: an unset ${…} leaves its key out
           --hosts M --host-index I   several hosts share the spool: this one runs shards I, I+M, … of each run
         """
 
@@ -110,7 +111,6 @@ struct Options {
                 }
             case "--reason": reason = try args.value(for: argument)
             case "--by": by = try args.value(for: argument)
-            case "--env-file": options.environmentFiles.append(try args.value(for: argument))
             case "--service": importRequest.service = try args.value(for: argument)
             case "--out": importRequest.out = try args.value(for: argument)
             case "--only":
@@ -208,8 +208,9 @@ struct Options {
     /// Options each command takes besides --config and --spool (every command but demo and mock-api takes those).
     private static let commandOptions: [String: Set<String>] = [
         "": ["--hosts", "--host-index"], "serve": [], "once": [], "check": ["--env-file", "--hosts", "--host-index"],
-        "trigger": [], "status": ["--json"], "spool ls": ["--json", "--queue"], "spool show": [], "spool requeue": ["--queue"],
-        "spool purge": ["--queue", "--yes"], "silence add": ["--for", "--reason", "--by"], "silence ls": [], "silence rm": [],
+        "trigger": ["--env-file"], "status": ["--json", "--env-file"], "spool ls": ["--json", "--queue", "--env-file"],
+        "spool show": ["--env-file"], "spool requeue": ["--queue", "--env-file"], "spool purge": ["--queue", "--yes", "--env-file"],
+        "silence add": ["--for", "--reason", "--by", "--env-file"], "silence ls": ["--env-file"], "silence rm": ["--env-file"],
         "demo": ["--keep"], "mock-api": ["--port", "--latency"],
         "import": ["--service", "--out", "--only", "--tag", "--base-url", "--dry-run", "--prune"],
     ]

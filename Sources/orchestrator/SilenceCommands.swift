@@ -1,13 +1,16 @@
 // SilenceCommands: `orchestrator silence add|ls|rm`. A silence is one JSON line in state/silences/<id>.json,
 // written atomically; the analyzer reads them at each run. Adding one for something no interface matches is
-// refused (a typo would otherwise silence nothing and be believed).
+// refused (a typo would otherwise silence nothing and be believed). Needs no secret; times in notify.timezone.
 
 import Foundation
 import Shared
 
 enum SilenceCommands {
     static func run(_ action: SilenceAction, _ options: Options) -> Int32 {
-        guard let deployment = Deployment.loadOrReport(options) else { return 2 }
+        // Only `add` resolves what it silences against the pool.
+        let adds = if case .add = action { true } else { false }
+        guard let deployment = Deployment.loadOrReport(options, needsPool: adds) else { return 2 }
+        let clock = LocalClock(timeZone: deployment.config.notify.timeZone)
         let directory = deployment.spool.stateDirectory + "/silences"
         switch action {
         case let .add(match, duration, reason, by):
@@ -32,7 +35,7 @@ enum SilenceCommands {
                 FileHandle.standardError.write(Data("silence add: cannot write \(directory): \(error)\n".utf8))
                 return 1
             }
-            print("\(id): \(match) silenced until \(Timestamp.format(silence.until)) (\(ids.count) interface(s)): \(reason)")
+            print("\(id): \(match) silenced until \(clock.format(silence.until)) (\(ids.count) interface(s)): \(reason)")
             return 0
         case .list:
             let now = Date()
@@ -40,7 +43,7 @@ enum SilenceCommands {
             if silences.isEmpty { print("no silences") }
             for s in silences {
                 let state = s.isActive(at: now) ? "active" : (now < s.createdAt ? "future" : "expired")
-                print("\(s.id)  \(state)  \(s.match)  until \(Timestamp.format(s.until))  \(s.reason)" + (s.by.map { "  by \($0)" } ?? ""))
+                print("\(s.id)  \(state)  \(s.match)  until \(clock.format(s.until))  \(s.reason)" + (s.by.map { "  by \($0)" } ?? ""))
             }
             return 0
         case let .remove(id):

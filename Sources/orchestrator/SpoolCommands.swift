@@ -7,17 +7,24 @@ import Foundation
 import Shared
 
 enum SpoolCommands {
-    /// (queue label, directory) pairs in display order.
+    /// (queue label, directory) pairs in display order. The notifier's rooms are under `outbox/`, so that
+    /// `spool ls outbox` shows an alert wherever it waits.
     static func places(_ spool: Spool) -> [(String, String)] {
         var out: [(String, String)] = []
         for queue in [spool.runs, spool.results, spool.outbox] {
             out += [("\(queue.name)/new", queue.newDirectory), ("\(queue.name)/cur", queue.curDirectory), ("\(queue.name)/tmp", queue.tmpDirectory)]
         }
         out += [
-            ("deferred", spool.deferredDirectory), ("failed", spool.failedDirectory), ("sent", spool.sentDirectory),
+            ("outbox/deferred", spool.deferredDirectory), ("outbox/failed", spool.failedDirectory), ("outbox/sent", spool.sentDirectory),
             ("quarantine", spool.quarantineDirectory), ("archive", spool.archiveDirectory), ("reports", spool.reportsDirectory),
         ]
         return out
+    }
+
+    /// Whether the place labelled `label` is (in) `queue`: `outbox` takes every room of the outbox, and the rooms
+    /// keep their short names (`deferred`, `failed`, `sent`).
+    static func label(_ label: String, isIn queue: String) -> Bool {
+        label == queue || label.hasPrefix(queue + "/") || label == "outbox/" + queue
     }
 
     static func run(_ action: SpoolAction, _ options: Options) -> Int32 {
@@ -33,13 +40,13 @@ enum SpoolCommands {
     }
 
     private static func list(_ spool: Spool, queue: String?, json: Bool) -> Int32 {
-        let selected = places(spool).filter { queue == nil || $0.0 == queue || $0.0.hasPrefix(queue! + "/") }
+        let selected = places(spool).filter { place in queue.map { label(place.0, isIn: $0) } ?? true }
         guard !selected.isEmpty else {
             Log.error("unknown queue \"\(queue ?? "")\"; expected one of \(places(spool).map(\.0).joined(separator: ", ")), runs, results, outbox")
             return 2
         }
         let now = Date()
-        var out = json ? "" : "QUEUE        AGE              SIZE       NAME\n"
+        var out = json ? "" : "QUEUE            AGE              SIZE       NAME\n"
         var listed = 0
         for (label, dir) in selected {
             for name in FileIO.listIfPresent(dir) {
@@ -52,15 +59,15 @@ enum SpoolCommands {
                     w.field("name", name)
                     w.field("size", Int(st.st_size))
                     w.field("mtime", st.modificationDate)
-                    if label == "deferred" { w.field("next_attempt", st.modificationDate) }
+                    if dir == spool.deferredDirectory { w.field("next_attempt", st.modificationDate) }
                     out += String(decoding: w.finish(), as: UTF8.self) + "\n"
                 } else {
                     let when =
-                        label == "deferred"
+                        dir == spool.deferredDirectory
                         ? (age < 0 ? "due in \(DurationParser.format(-age))" : "due now")
                         : "\(DurationParser.format(max(0, age))) ago"
                     out +=
-                        "\(label.padding(toLength: 12, withPad: " ", startingAt: 0)) \(when.padding(toLength: 16, withPad: " ", startingAt: 0)) "
+                        "\(label.padding(toLength: 16, withPad: " ", startingAt: 0)) \(when.padding(toLength: 16, withPad: " ", startingAt: 0)) "
                         + "\(ByteCount.format(UInt64(st.st_size)).padding(toLength: 10, withPad: " ", startingAt: 0)) \(name)\n"
                 }
             }
@@ -70,18 +77,20 @@ enum SpoolCommands {
         return 0
     }
 
-    /// The path of `name`: a path as given, else the file of that name (or claimed under it) in any queue.
-    static func locate(_ spool: Spool, _ name: String) -> String? {
+    /// The path of `name`: a path as given, else the file of that name (or claimed under it) in any queue, and
+    /// with `state`, also in state/ and state/history/ (for `show`: `spool show interfaces.ndjson`).
+    static func locate(_ spool: Spool, _ name: String, state: Bool = false) -> String? {
         if name.contains("/"), FileIO.status(name) != nil { return name }
-        for (_, dir) in places(spool) {
+        let stateRooms = state ? [("state", spool.stateDirectory), ("state/history", spool.stateDirectory + "/history")] : []
+        for (_, dir) in places(spool) + stateRooms {
             if let match = FileIO.listIfPresent(dir).first(where: { $0 == name || $0.hasPrefix(name + "~") }) { return dir + "/" + match }
         }
         return nil
     }
 
     private static func show(_ spool: Spool, _ name: String) -> Int32 {
-        guard let path = locate(spool, name) else {
-            Log.error("no file named \(name) in the spool (try `orchestrator spool ls`)")
+        guard let path = locate(spool, name, state: true) else {
+            Log.error("no file named \(name) in the spool's queues or state (try `orchestrator spool ls`)")
             return 1
         }
         guard let reader = try? LineReader(path: path) else {
@@ -146,7 +155,7 @@ enum SpoolCommands {
 
     /// The files requeue and purge act on: only inside the spool (a path elsewhere is refused, never touched).
     private static func selection(_ spool: Spool, names: [String], queue: String?) -> [String] {
-        if let queue, let dir = places(spool).first(where: { $0.0 == queue })?.1 {
+        if let queue, let dir = places(spool).first(where: { $0.0 == queue || $0.0 == "outbox/" + queue })?.1 {
             return FileIO.listIfPresent(dir).filter { !$0.hasSuffix(".reason") }.map { dir + "/" + $0 }
         }
         let root = (spool.root as NSString).standardizingPath + "/"

@@ -1,6 +1,7 @@
 // StatusCommand: `orchestrator status` from files alone — each host's service state (pid, up since, current
 // and next run, last runs), the analyzer's last reported runs, and the depth of every queue: new/ and cur/
-// per queue, deferred and failed alerts, quarantined files and lines.
+// per queue, deferred and failed alerts, quarantined files and lines. Times are in notify.timezone, the zone
+// named (LocalClock); --json keeps ISO 8601 UTC. Reads files only and needs no secret.
 
 import Foundation
 import Shared
@@ -114,15 +115,17 @@ enum StatusCommand {
             return 0
         }
 
+        let clock = LocalClock(timeZone: deployment.config.notify.timeZone)
+        let whereabouts = AlertWhereabouts(spool)
         var out = "spool: \(spool.root)\n"
         if states.isEmpty { out += "orchestrator: never started on this spool\n" }
         for s in states {
             out +=
-                "orchestrator on \(s.host): \(liveness(s)), pid \(s.pid), up since \(Timestamp.format(s.startedAt))"
+                "orchestrator on \(s.host): \(liveness(s, clock)), pid \(s.pid), up since \(clock.format(s.startedAt))"
                 + (s.hosts > 1 ? ", host \(s.hostIndex) of \(s.hosts)" : "") + "\n"
             out += "  schedule: \(s.schedule)\n"
-            if let run = s.currentRun { out += "  current run: \(run) since \(s.currentRunStartedAt.map(Timestamp.format) ?? "?")\n" }
-            if s.isAlive || s.host != SpoolName.host { out += "  next run: \(s.nextRun.map(Timestamp.format) ?? "none")\n" }
+            if let run = s.currentRun { out += "  current run: \(run) since \(clock.format(s.currentRunStartedAt, none: "?"))\n" }
+            if s.isAlive || s.host != SpoolName.host { out += "  next run: \(clock.format(s.nextRun, none: "none"))\n" }
             for gap in s.gaps ?? [] {
                 out += "  not yet reported: \(gap.sentence(in: deployment.config.notify.timeZone)) (the next run's manifest carries it)\n"
             }
@@ -141,14 +144,21 @@ enum StatusCommand {
             out +=
                 "\(f.name): "
                 + (f.running
-                    ? "running, pid \(pid), up since \(Timestamp.format(since))"
-                    : "not running (last pid \(pid), started \(Timestamp.format(since)))") + "\n"
+                    ? "running, pid \(pid), up since \(clock.format(since))"
+                    : "not running (last pid \(pid), started \(clock.format(since)))") + "\n"
         }
         out += total == 0 ? "interfaces: no analyzed run yet\n" : "interfaces: \(total - failing.count) ok, \(failing.count) failing now\n"
-        for f in failing.prefix(20) { out += "  \(f.id): \(f.outcome) since \(f.since)\n" }
+        for f in failing.prefix(20) {
+            let since = Timestamp.parse(f.since).map(clock.format) ?? f.since
+            // Health stays failing until recovery_threshold passes in a row: the last probe may already be ok.
+            out +=
+                f.outcome == Outcome.ok.rawValue
+                ? "  \(f.id): failing since \(since); the last probe passed (recovery not yet confirmed)\n"
+                : "  \(f.id): \(f.outcome) since \(since)\n"
+        }
         if failing.count > 20 { out += "  … \(failing.count - 20) more (state/interfaces.ndjson)\n" }
         for x in silences {
-            out += "silence \(x.id): \(x.match) until \(Timestamp.format(x.until))" + (x.reason.isEmpty ? "" : " — \(x.reason)") + "\n"
+            out += "silence \(x.id): \(x.match) until \(clock.format(x.until))" + (x.reason.isEmpty ? "" : " — \(x.reason)") + "\n"
         }
         out += "last reported runs:\n"
         if reported.isEmpty { out += "  none yet\n" }
@@ -163,7 +173,7 @@ enum StatusCommand {
                         + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "") + " of \(s.interfaces)"
                         + String(format: " (%.1f %%)", s.successRate))
                 + (s.missingShards.isEmpty ? "" : ", \(s.missingShards.count) shard(s) missing")
-                + (summary.alert != nil ? ", alert sent" : "") + "\n"
+                + (summary.alert != nil ? ", alert " + whereabouts.describe(run: summary.run) : "") + "\n"
             for gap in s.gaps ?? [] { out += "    before it: \(gap)\n" }
         }
         out += "queues:\n"
@@ -189,12 +199,13 @@ enum StatusCommand {
     }
 
     /// An orchestrator's state in words: this host's by its process, another host's by its heartbeat.
-    private static func liveness(_ s: ServiceState) -> String {
+    private static func liveness(_ s: ServiceState, _ clock: LocalClock? = nil) -> String {
         if s.host == SpoolName.host { return s.isAlive ? "running" : "not running" }
         if !s.running { return "stopped" }
+        let heartbeat = clock?.format(s.updatedAt) ?? Timestamp.format(s.updatedAt)
         return Date().timeIntervalSince(s.updatedAt) < 120
-            ? "running (other host, heartbeat \(Timestamp.format(s.updatedAt)))"
-            : "silent since \(Timestamp.format(s.updatedAt)) (other host: presumed gone, or its clock is off)"
+            ? "running (other host, heartbeat \(heartbeat))"
+            : "silent since \(heartbeat) (other host: presumed gone, or its clock is off)"
     }
 
     /// The analyzer or notifier of this host: running or not, from its lock file's pid and the process table

@@ -48,7 +48,7 @@ struct ReadOnlyCommandTests {
         try Spool(root: dir.url("spool")).prepare()
         let run = try Programs.run("orchestrator", ["spool", "ls", "outbox", "--spool", dir.url("spool")], timeout: 30)
         #expect(run.exitCode == 0, "\(run.stderr)")
-        #expect(run.stdout == "QUEUE        AGE              SIZE       NAME\n(empty)\n", "\(run.stdout)")
+        #expect(run.stdout == "QUEUE            AGE              SIZE       NAME\n(empty)\n", "\(run.stdout)")
     }
 }
 

@@ -224,6 +224,9 @@ public struct Config: Sendable, Equatable {
     public var spool: SpoolSettings
     /// `maintenance:` windows.
     public var maintenance: [MaintenanceWindow] = []
+    /// Keys left out because their `${…}` variable is not set (only when loaded tolerating that: the
+    /// commands that read the spool need no secret). Empty for a config loaded to run.
+    public var unresolved: [UnsetReference] = []
 
     /// The built-in defaults, relative to `directory` (the working directory).
     public static func defaults(directory: String = FileManager.default.currentDirectoryPath) -> Config {

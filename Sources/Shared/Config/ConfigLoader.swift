@@ -8,7 +8,12 @@ import Foundation
 public enum ConfigLoader {
     /// Loads `path`; with no path, `config.yaml` or `config.json` in the working directory if present,
     /// else the built-in defaults.
-    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Config {
+    /// `toleratingUnsetVariables`: a `${NAME}` whose variable is not set leaves its key out (listed in
+    /// `Config.unresolved`) instead of failing the load; for commands that only read the spool.
+    public static func load(
+        path: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        toleratingUnsetVariables: Bool = false
+    ) throws -> Config {
         let cwd = FileManager.default.currentDirectoryPath
         var chosen = path ?? environment["VIGIL_CONFIG"]
         if chosen == nil {
@@ -22,7 +27,7 @@ public enum ConfigLoader {
         let root = try DocumentParser.parse(path: absolute, displayName: chosen)
         return try decode(
             root, file: chosen, directory: (absolute as NSString).deletingLastPathComponent,
-            environment: Environment(environment), source: absolute)
+            environment: Environment(environment, toleratesUnset: toleratingUnsetVariables), source: absolute)
     }
 
     /// Builds a Config from a parsed document.
@@ -31,8 +36,9 @@ public enum ConfigLoader {
         source: String?
     ) throws -> Config {
         let reader = ConfigReader(file: file, environment: environment)
-        let config = read(root, reader: reader, directory: directory, source: source)
+        var config = read(root, reader: reader, directory: directory, source: source)
         if !reader.issues.isEmpty { throw ConfigError(reader.issues) }
+        config.unresolved = reader.unresolved
         return config
     }
 

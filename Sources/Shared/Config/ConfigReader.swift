@@ -16,6 +16,8 @@ public final class ConfigReader {
     public private(set) var knownKeys: [String: String] = [:]
     /// Whether `knownKeys` is filled (only for the documentation check: loading a pool stays cheap).
     var recordsKeys = false
+    /// The keys whose `${…}` could not be expanded (with `Environment.toleratesUnset`).
+    public private(set) var unresolved: [UnsetReference] = []
 
     public init(file: String, environment: Environment) {
         self.file = file
@@ -23,10 +25,14 @@ public final class ConfigReader {
     }
 
     public func issue(_ node: Node?, _ key: String, _ message: String) {
-        issues.append(ConfigIssue(file: file, line: node?.line, key: key, message: message))
+        issue(line: node?.line, key, message)
     }
 
     public func issue(line: Int?, _ key: String, _ message: String) {
+        // A key left out for an unset variable is not also "missing" or "invalid": it is simply unknown here.
+        if !unresolved.isEmpty, unresolved.contains(where: { key == $0.key || key.hasPrefix($0.key + ".") }) {
+            return
+        }
         issues.append(ConfigIssue(file: file, line: line, key: key, message: message))
     }
 
@@ -52,6 +58,9 @@ public final class ConfigReader {
             let (text, _) = try environment.expand(raw)
             if ConfigReader.looksSecret(path) { remember(secret: text) }
             return text
+        } catch let Environment.ExpansionError.missing(name) where environment.toleratesUnset {
+            unresolved.append(UnsetReference(variable: name, file: file, line: node.line, key: path))
+            return nil
         } catch {
             issue(node, path, "\(error)")
             return nil

@@ -3,12 +3,37 @@
 
 import Foundation
 
+/// A key left out because the variable its `${…}` names is not set (`Environment.toleratesUnset`).
+public struct UnsetReference: Sendable, Equatable, CustomStringConvertible {
+    /// The variable.
+    public let variable: String
+    /// Where: file, line and key path.
+    public let file: String
+    public let line: Int?
+    public let key: String
+
+    public init(variable: String, file: String, line: Int?, key: String) {
+        self.variable = variable
+        self.file = file
+        self.line = line
+        self.key = key
+    }
+
+    /// `config.yaml:11: notify.wecom.webhook_url: ${WECOM_KEY} is not set`
+    public var description: String { ConfigIssue(file: file, line: line, key: key, message: "${\(variable)} is not set").description }
+}
+
 /// Expands `${…}` references.
 public struct Environment: Sendable {
     public let variables: [String: String]
+    /// Whether a `${NAME}` whose variable is not set leaves its key out instead of being an error: for the
+    /// commands that only read the spool (status, spool, silence, notifier list), which need no secret. The
+    /// reader lists the keys left out (`Config.unresolved`); a command that needs one of them says so.
+    public let toleratesUnset: Bool
 
-    public init(_ variables: [String: String]) {
+    public init(_ variables: [String: String], toleratesUnset: Bool = false) {
         self.variables = variables
+        self.toleratesUnset = toleratesUnset
     }
 
     /// Why an expansion failed.

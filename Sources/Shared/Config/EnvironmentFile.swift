@@ -173,3 +173,72 @@ public struct EnvironmentFile: Sendable {
         assignments.append((key, value, line))
     }
 }
+
+/// The variables of several `--env-file` files, later files winning as with several EnvironmentFile= lines.
+public struct EnvironmentFiles: Sendable {
+    /// The variables `${…}` expands from.
+    public var variables: [String: String]
+    /// Lines systemd would ignore, with file and line.
+    public var ignored: [ConfigIssue] = []
+    /// The files read, as named on the command line ("standard input" for `-`).
+    public var read: [String] = []
+
+    public init(variables: [String: String], ignored: [ConfigIssue] = [], read: [String] = []) {
+        self.variables = variables
+        self.ignored = ignored
+        self.read = read
+    }
+
+    /// Reads `arguments` in order. `-`, `/dev/stdin`, `/dev/fd/N` and `/proc/self/fd/N` are read from the
+    /// descriptor this process already has, never opened again by name: re-opening a pipe through /proc
+    /// checks the pipe's owner, which fails for `cat vigil.env | sudo -u vigil …` (EACCES). A path with a
+    /// leading "-" may be missing, as in a unit file.
+    public static func load(_ arguments: [String]) throws -> EnvironmentFiles {
+        var out = EnvironmentFiles(variables: [:])
+        for argument in arguments {
+            let file: EnvironmentFile
+            if let fd = descriptor(named: argument) {
+                let name = argument == "-" ? "standard input" : argument
+                let bytes: [UInt8]
+                do {
+                    bytes = try FileIO.read(descriptor: fd, name: name)
+                } catch {
+                    throw ConfigError([ConfigIssue(file: name, line: nil, key: nil, message: "cannot read: \(error)")])
+                }
+                guard let text = String(strictUTF8: bytes) else {
+                    throw ConfigError([ConfigIssue(file: name, line: nil, key: nil, message: "not valid UTF-8 text")])
+                }
+                file = EnvironmentFile(parsing: text, file: name)
+                out.read.append(name)
+            } else {
+                let optional = argument.hasPrefix("-")
+                let path = optional ? String(argument.dropFirst()) : argument
+                guard FileManager.default.fileExists(atPath: path) else {
+                    if optional { continue }
+                    throw ConfigError([
+                        ConfigIssue(
+                            file: path, line: nil, key: nil,
+                            message: "no such file (write --env-file -\(path) if the unit's EnvironmentFile= has a \"-\")")
+                    ])
+                }
+                file = try EnvironmentFile.load(path: path, displayName: path)
+                out.read.append(path)
+            }
+            out.variables.merge(file.variables) { $1 }
+            out.ignored += file.ignored
+        }
+        if out.read.isEmpty { out.read = ["no file"] }
+        return out
+    }
+
+    /// The descriptor an argument names (`-`, `/dev/stdin`, `/dev/fd/N`, `/proc/self/fd/N`), or nil for a path.
+    static func descriptor(named argument: String) -> Int32? {
+        if argument == "-" || argument == "/dev/stdin" { return 0 }
+        for prefix in ["/dev/fd/", "/proc/self/fd/"] where argument.hasPrefix(prefix) {
+            let number = argument.dropFirst(prefix.count)
+            guard !number.isEmpty, number.count <= 9, number.allSatisfy(\.isASCII), let fd = Int32(number), fd >= 0 else { return nil }
+            return fd
+        }
+        return nil
+    }
+}

@@ -26,12 +26,16 @@ public struct InterfacePool: Sendable {
     /// `keep` accepts are held: a prober of one shard in sixteen holds a sixteenth of a 100 000-interface pool.
     /// `reading`: the ids whose definitions are read and checked at all (a prober reads its shard's: the whole pool
     /// is checked by `orchestrator check` and by the orchestrator before each run); ids stay unique across the pool.
+    /// `toleratingUnsetVariables`: an unset `${…}` leaves its key out instead of failing (commands that only
+    /// need the ids, such as `silence add`, need no secret).
     public static func load(
         config: Config, environment: [String: String] = ProcessInfo.processInfo.environment,
+        toleratingUnsetVariables: Bool = false,
         reading: (String) -> Bool = { _ in true }, keep: (InterfaceDefinition) -> Bool = { _ in true }
     ) throws -> InterfacePool {
         var interfaces: [InterfaceDefinition] = []
-        let count = try read(config: config, environment: environment, reading: reading) { if keep($0) { interfaces.append($0) } }
+        let variables = Environment(environment, toleratesUnset: toleratingUnsetVariables)
+        let count = try read(config: config, environment: variables, reading: reading) { if keep($0) { interfaces.append($0) } }
         // An array grown by doubling holds up to twice what it needs: 100 000 definitions are kept exactly.
         if interfaces.capacity > interfaces.count + interfaces.count / 8 {
             interfaces = interfaces.withUnsafeBufferPointer { Array($0) }
@@ -45,14 +49,14 @@ public struct InterfacePool: Sendable {
         reading: (String) -> Bool = { _ in true }, keep: (InterfaceDefinition) -> Bool = { _ in true }
     ) throws -> (definitions: PackedDefinitions, read: Int) {
         var packed = PackedDefinitions()
-        let count = try read(config: config, environment: environment, reading: reading) { if keep($0) { packed.append($0) } }
+        let count = try read(config: config, environment: Environment(environment), reading: reading) { if keep($0) { packed.append($0) } }
         packed.shrink()
         return (packed, count)
     }
 
     /// Reads and checks the pool, handing each definition read to `each`; the number of definitions.
     private static func read(
-        config: Config, environment: [String: String], reading: (String) -> Bool, each: (InterfaceDefinition) -> Void
+        config: Config, environment: Environment, reading: (String) -> Bool, each: (InterfaceDefinition) -> Void
     ) throws -> Int {
         let directory = config.monitor.interfacePool
         var isDir: ObjCBool = false
@@ -85,7 +89,7 @@ public struct InterfacePool: Sendable {
             }
             let service = String(components[0])
             let baseID = String(relative[..<relative.lastIndex(of: ".")!])
-            let reader = ConfigReader(file: display, environment: Environment(environment))
+            let reader = ConfigReader(file: display, environment: environment)
             var slugs: [String: Int] = [:]
             func accept(_ id: String, _ node: Node, _ path: String) {
                 guard reading(id) else {

@@ -54,19 +54,35 @@ public struct UsageError: Error, Equatable, CustomStringConvertible {
     public var description: String { isHelp ? usage : reason + "\n\n" + usage }
 }
 
-/// --config and --spool, which every program takes.
+/// --config, --spool and --env-file, which every program takes (before or after its command).
 public struct CommonOptions: Equatable, Sendable {
     public var configPath: String?
     public var spoolDirectory: String?
+    /// systemd EnvironmentFile= files whose variables replace the shell's for `${…}` (`-` or `/dev/stdin`:
+    /// standard input; a leading `-` before a path: a missing file is no error, as in a unit).
+    public var environmentFiles: [String] = []
 
-    public init(configPath: String? = nil, spoolDirectory: String? = nil) {
+    public init(configPath: String? = nil, spoolDirectory: String? = nil, environmentFiles: [String] = []) {
         self.configPath = configPath
         self.spoolDirectory = spoolDirectory
+        self.environmentFiles = environmentFiles
+    }
+
+    /// The variables `${…}` expands from: those of the --env-file files when any is given (as under systemd,
+    /// the shell's are then not used), else `environment`.
+    public func variables(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> EnvironmentFiles {
+        guard !environmentFiles.isEmpty else { return EnvironmentFiles(variables: environment) }
+        return try EnvironmentFiles.load(environmentFiles)
     }
 
     /// The configuration these options name (or the defaults), with --spool overriding spool.dir.
-    public func loadConfig(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Config {
-        try Startup.loadConfig(path: configPath, spool: spoolDirectory, environment: environment)
+    /// `toleratingUnsetVariables`: for commands that only read the spool (see `Config.unresolved`).
+    public func loadConfig(
+        environment: [String: String] = ProcessInfo.processInfo.environment, toleratingUnsetVariables: Bool = false
+    ) throws -> Config {
+        try Startup.loadConfig(
+            path: configPath, spool: spoolDirectory, environment: try variables(environment: environment).variables,
+            toleratingUnsetVariables: toleratingUnsetVariables)
     }
 }
 
@@ -89,6 +105,7 @@ public struct ArgumentCursor {
         switch argument {
         case "--config": common.configPath = try value(for: argument)
         case "--spool": common.spoolDirectory = try value(for: argument)
+        case "--env-file": common.environmentFiles.append(try value(for: argument))
         case "--help", "-h": throw error(.help)
         default: return false
         }

@@ -57,19 +57,20 @@ public enum Startup {
     /// The configuration at `path` (or the defaults), with `spool` overriding spool.dir.
     public static func loadConfig(
         path: String?, spool: String?,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment, toleratingUnsetVariables: Bool = false
     ) throws -> Config {
-        var config = try ConfigLoader.load(path: path, environment: environment)
+        var config = try ConfigLoader.load(path: path, environment: environment, toleratingUnsetVariables: toleratingUnsetVariables)
         if let spool { config.spool.directory = Paths.resolve(spool, against: FileManager.default.currentDirectoryPath) }
         return config
     }
 
     /// The configuration the common options name, or `Exit(2)` after listing every problem.
-    public static func config(_ options: CommonOptions) throws(Exit) -> Config {
+    /// `toleratingUnsetVariables`: for commands that only read the spool (see `Config.unresolved`).
+    public static func config(_ options: CommonOptions, toleratingUnsetVariables: Bool = false) throws(Exit) -> Config {
         do {
-            return try options.loadConfig()
+            return try options.loadConfig(toleratingUnsetVariables: toleratingUnsetVariables)
         } catch {
-            Log.configurationProblems(error, "not started")
+            Log.configurationProblems(error, toleratingUnsetVariables ? "nothing done" : "not started")
             throw Exit(2)
         }
     }

@@ -150,6 +150,11 @@ public enum FileIO {
     public static func read(_ path: String) throws -> [UInt8] {
         let fd = try open(path, O_RDONLY)
         defer { Foundation.close(fd) }
+        return try read(descriptor: fd, name: path)
+    }
+
+    /// Everything left to read on `fd` (not closed); `name` names it in errors.
+    public static func read(descriptor fd: Int32, name path: String) throws -> [UInt8] {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {

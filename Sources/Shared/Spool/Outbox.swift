@@ -77,6 +77,36 @@ public struct Outbox: Sendable {
     }
 }
 
+/// Where the alert of each run is now, in words (`orchestrator status`): an alert is "sent" only once a
+/// delivery of it is in sent/, never because the analyzer published it.
+public struct AlertWhereabouts: Sendable {
+    private let waiting: [String], claimed: [String], deferred: [String], failed: [String], sent: [String]
+
+    /// One listing of every room of `spool`'s outbox.
+    public init(_ spool: Spool) {
+        let outbox = spool.deliveries
+        waiting = spool.outbox.pending()
+        claimed = FileIO.listIfPresent(spool.outbox.curDirectory)
+        deferred = outbox.deferred
+        failed = outbox.failed
+        sent = outbox.sent
+    }
+
+    /// `waiting in outbox/new (…)`, `being delivered`, `deferred (2 of 3 channels)`, `sent`, … for the alert of
+    /// `run`; "not found" when retention removed it or an operator purged it.
+    public func describe(run: String) -> String {
+        func count(_ names: [String]) -> Int { names.filter { $0.hasPrefix(run + ".") }.count }
+        let (new, cur, late, refused, done) = (count(waiting), count(claimed), count(deferred), count(failed), count(sent))
+        var parts: [String] = []
+        if new > 0 { parts.append("waiting in outbox/new (is the notifier running?)") }
+        if cur > 0 { parts.append("being delivered") }
+        if late > 0 { parts.append("deferred for \(late) channel(s) (notifier list)") }
+        if refused > 0 { parts.append("failed for \(refused) channel(s), waiting for an operator (notifier replay)") }
+        if done > 0 { parts.append(parts.isEmpty ? "sent" : "sent to \(done) channel(s)") }
+        return parts.isEmpty ? "not in the outbox (pruned or purged)" : parts.joined(separator: "; ")
+    }
+}
+
 extension Spool {
     /// deferred/, failed/ and sent/ of the outbox, with their rules.
     public var deliveries: Outbox { Outbox(spool: self) }
