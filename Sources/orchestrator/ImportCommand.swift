@@ -70,6 +70,12 @@ enum ImportCommand {
         var summary: [String] = []
         var files: [String: (text: String, op: OpenAPIOperation)] = [:]
         for op in operations {
+            guard OpenAPIOperation.probedMethods.contains(op.method) else {
+                summary.append(
+                    "skipped    \(ImportName.display(op.method)) \(ImportName.display(op.path)): "
+                        + "Vigil probes with GET, HEAD, OPTIONS, POST, PUT, PATCH or DELETE only")
+                continue
+            }
             let name = op.relativeName
             guard files[name] == nil else {
                 summary.append("skipped    \(op.method) \(ImportName.display(op.path)): a second operation would be \(name).yaml")

@@ -32,6 +32,8 @@ struct OpenAPIOperation {
 
     /// The methods a probe may send every interval: they read and change nothing (RFC 9110 §9.2.1).
     static let safeMethods: Set<String> = ["GET", "HEAD", "OPTIONS"]
+    /// The methods an interface file may name (anything else from a capture is skipped, never written).
+    static let probedMethods: Set<String> = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]
 
     var changesData: Bool { !Self.safeMethods.contains(method) }
     var enabled: Bool { !changesData && missing.isEmpty }
@@ -125,7 +127,7 @@ enum ImportFile {
             body += "# the edited file is then yours and a re-import keeps it.\n"
         }
         if !op.missing.isEmpty {
-            body += "# missing: \(op.missing.joined(separator: "; ")) (no example or default in the document)\n"
+            body += "# missing: \(ImportName.display(op.missing.joined(separator: "; "))) (no example or default in the document)\n"
         }
         if !op.enabled { body += "enabled: false\n" }
         if !op.statuses.isEmpty { body += "expect: {status: [\(op.statuses.map(String.init).joined(separator: ", "))]}\n" }

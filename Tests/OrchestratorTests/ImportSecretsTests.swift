@@ -116,10 +116,11 @@ struct ImportSecretsTests {
         let items = names.map { #"{"name": "\#($0.replacingOccurrences(of: "\\", with: "\\\\"))", "request": {"method": "GET", "url": "/x"}}"# }
         try f.dir.write(
             "collection.json",
-            #"{"info": {"name": "N", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"}, "item": [\#(items.joined(separator: ",")), {"name": "../..", "item": [{"name": "in", "request": {"method": "GET", "url": "/y"}}]}]}"#
+            #"{"info": {"name": "N", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"}, "item": [\#(items.joined(separator: ",")), {"name": "../..", "item": [{"name": "in", "request": {"method": "GET", "url": "/y"}}]}, {"name": "line\nenabled: true", "request": {"method": "GET\nenabled: true", "url": "/z"}}]}"#
         )
         let run = try f.run(["import", "postman", f.dir.url("collection.json"), "--service", "n"])
         #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("skipped    GET ENABLED: TRUE /z: Vigil probes with GET, HEAD"), "a method that is not one: \(run.stdout)")
         let files = importedFiles(f.dir.url("pool/n")).map(\.path)
         #expect(files.count == 9, "every request has its own file: \(files)")
         for file in files {
