@@ -1,230 +1,298 @@
-// YAMLScalars: the scanner for what can appear on one line of the supported YAML subset — quoted scalars,
-// plain scalars (ending at ": " or " #"), and one-line flow collections `[...]` / `{...}` — plus the
-// rejection of what the subset does not support (anchors, aliases, tags, reserved indicators).
+// YAMLScalars: the flow scalar styles of YAML 1.2 over several lines — plain (§7.3.3), single- and double-quoted
+// (§7.3.1–2, with every escape of §5.7 and escaped line breaks) — with the spec's line folding (§6.5). Block
+// scalars are in YAMLBlockScalar.
 
-/// Scans scalars and flow collections within one line.
-struct LineScanner {
-    let chars: [Character]
-    let line: Int
-    var position: Int
-
-    init(_ text: Substring, line: Int, column: Int) {
-        chars = Array(text)
-        self.line = line
-        position = 0
-        columnOffset = column
-    }
-
-    private let columnOffset: Int
-
-    var atEnd: Bool { position >= chars.count }
-    var current: Character? { position < chars.count ? chars[position] : nil }
-    var column: Int { columnOffset + position + 1 }
-
-    func error(_ message: String) -> SyntaxError {
-        SyntaxError(line: line, column: column, message: message)
-    }
-
-    mutating func skipSpaces() {
-        while let c = current, c == " " || c == "\t" { position += 1 }
-    }
-
-    /// After a value: only spaces and an optional comment may follow.
-    mutating func expectEndOfLine(after what: String) throws {
-        let start = position
-        skipSpaces()
-        guard let c = current else { return }
-        if c == "#" {
-            guard position == start else { return }
-            throw error("a comment needs a space before \"#\" (after \(what))")
-        }
-        throw error("unexpected \"\(String(chars[position...]).prefix(20))\" after \(what)")
-    }
-
-    /// Refuses the YAML features outside the subset, with a message that says so.
-    func rejectUnsupported() throws {
-        guard let c = current else { return }
+extension YAMLParser {
+    /// Whether a plain scalar may start at `pos` (§7.3.3 ns-plain-first).
+    func isPlainStart(flow: Bool) -> Bool {
+        let c = cur
         switch c {
-        case "&": throw error("anchors (&name) are not supported; repeat the value instead")
-        case "*": throw error("aliases (*name) are not supported; repeat the value instead")
-        case "!": throw error("tags (!type) are not supported; quote the value if it is a string")
-        case "@", "`": throw error("\"\(c)\" cannot start a plain value; quote it")
-        case "%": throw error("directives (%) are not supported")
-        case "?" where position + 1 >= chars.count || chars[position + 1] == " " || chars[position + 1] == "\t":
-            throw error("complex keys (?) are not supported")
-        default: return
+        case 0, 32, 9, 10: return false
+        case 45, 63, 58:  // "-", "?", ":" followed by a character that could continue the scalar
+            let next = at(pos + 1)
+            return !isWhiteOrEnd(next) && !(flow && isFlowIndicator(next))
+        case 44, 91, 93, 123, 125, 35, 38, 42, 33, 124, 62, 39, 34, 37, 64, 96: return false
+        default: return true
         }
     }
 
-    /// A quoted scalar starting at the current `"` or `'`.
-    mutating func quoted() throws -> String {
-        let quote = chars[position]
-        let startColumn = column
-        position += 1
-        var out = ""
+    /// A plain scalar at `pos`; it continues on following lines indented more than `n`, folded (§6.5). `pos` is
+    /// left after its last character (trailing spaces are not part of it).
+    mutating func plain(n: Int, flow: Bool) -> String {
+        var out: [UInt8] = []
+        var multiLine = false
+        var segmentStart = pos
         while true {
-            guard let c = current else {
-                throw SyntaxError(
-                    line: line, column: startColumn,
-                    message: "unterminated \(quote == "\"" ? "double" : "single")"
-                        + "-quoted string (quoted strings must close on the same line)")
-            }
-            position += 1
-            if quote == "'" {
-                if c == "'" {
-                    if current == "'" {
-                        out.append("'")
-                        position += 1
-                        continue
-                    }
-                    return out
+            var end = pos
+            while true {
+                let c = cur
+                if c == 10 || c == 0 { break }
+                if c == 58 {
+                    let next = at(pos + 1)
+                    if isWhiteOrEnd(next) || (flow && isFlowIndicator(next)) { break }
+                } else if c == 35 {
+                    if pos > segmentStart, isBlank(b[pos - 1]) { break }
+                } else if flow, isFlowIndicator(c) {
+                    break
                 }
-                out.append(c)
-                continue
+                pos += 1
+                if c != 32, c != 9 { end = pos }
             }
-            if c == "\"" { return out }
-            if c != "\\" {
-                out.append(c)
-                continue
+            if multiLine { out.append(contentsOf: b[segmentStart..<end]) }
+            let stop = cur
+            pos = end
+            guard stop == 10 else { break }
+            // A continuation line: more indented than the collection, not a comment, marker or indicator.
+            let save = state
+            while isBlank(cur) { pos += 1 }
+            var breaks = 0
+            while cur == 10 {
+                newLine()
+                while cur == 32 { pos += 1 }
+                let indent = column
+                while isBlank(cur) { pos += 1 }
+                if cur == 10 {
+                    breaks += 1
+                    continue
+                }
+                if atEnd || cur == 35 || indent <= n
+                    || (indent == 0 && (lineStart == pos) && atDocumentMarker)
+                    || lineStartsMarker()
+                {
+                    state = save
+                    return finishPlain(out, multiLine: multiLine, first: segmentStart, end: end)
+                }
+                break
             }
-            guard let e = current else { throw error("a backslash ends the line inside a double-quoted string") }
-            position += 1
-            switch e {
-            case "n": out.append("\n")
-            case "t": out.append("\t")
-            case "r": out.append("\r")
-            case "0": out.append("\0")
-            case "\\": out.append("\\")
-            case "\"": out.append("\"")
-            case "/": out.append("/")
-            case " ": out.append(" ")
-            case "b": out.append("\u{8}")
-            case "f": out.append("\u{C}")
-            case "e": out.append("\u{1B}")
-            case "a": out.append("\u{7}")
-            case "x": out.append(try hexEscape(2))
-            case "u": out.append(try hexEscape(4))
-            case "U": out.append(try hexEscape(8))
-            default: throw error("unknown escape \"\\\(e)\" in a double-quoted string")
+            let c = cur
+            if c == 58, isWhiteOrEnd(at(pos + 1)) || (flow && isFlowIndicator(at(pos + 1))) {
+                state = save
+                break
             }
-        }
-    }
-
-    private mutating func hexEscape(_ digits: Int) throws -> Character {
-        guard position + digits <= chars.count,
-            let value = UInt32(String(chars[position..<(position + digits)]), radix: 16),
-            let scalar = Unicode.Scalar(value)
-        else { throw error("expected \(digits) hexadecimal digits after the escape") }
-        position += digits
-        return Character(scalar)
-    }
-
-    /// A plain scalar in block context: up to " #" or the end of the line, trailing spaces removed.
-    mutating func plainToEnd() -> String {
-        var out = ""
-        while let c = current {
-            if c == "#", position > 0, chars[position - 1] == " " || chars[position - 1] == "\t" { break }
-            out.append(c)
-            position += 1
-        }
-        while out.last == " " || out.last == "\t" { out.removeLast() }
-        return out
-    }
-
-    /// A flow collection starting at the current `[` or `{`, which must close on this line. As in YAML 1.2,
-    /// a trailing comma is allowed, an empty entry is not, and `[a: 1]` is a list holding the mapping {a: 1}.
-    mutating func flow(depth: Int) throws -> Node {
-        let open = chars[position]
-        let startColumn = column
-        guard depth < YAML.maxDepth else { throw error("nesting deeper than \(YAML.maxDepth) levels") }
-        position += 1
-        let close: Character = open == "[" ? "]" : "}"
-        var items: [Node] = []
-        var entries: [Node.Entry] = []
-        while true {
-            skipSpaces()
-            guard let c = current else {
-                throw SyntaxError(
-                    line: line, column: startColumn,
-                    message: "unterminated flow \(open == "[" ? "sequence [" : "mapping {") "
-                        + "(flow collections must close on the same line)")
+            if flow, isFlowIndicator(c) {
+                state = save
+                break
             }
-            if c == close {
-                position += 1
-                return Node(open == "[" ? .sequence(items) : .mapping(entries), line: line)
+            if !multiLine {
+                out.append(contentsOf: b[segmentStart..<end])
+                multiLine = true
             }
-            if c == "," { throw error("empty entry in a flow collection: write a value between the commas") }
-            if c == "#" { throw error("a comment cannot appear inside a flow collection") }
-            if open == "{" {
-                let (key, value) = try flowPair(depth: depth)
-                if entries.contains(where: { $0.key == key }) { throw error("duplicate key \"\(key)\"") }
-                entries.append(Node.Entry(key: key, line: line, value: value))
+            if breaks == 0 {
+                out.append(32)
             } else {
-                let value = try flowValue(depth: depth)
-                skipSpaces()
-                if current == ":" {
-                    // "[a: 1]": a single-pair mapping inside the sequence.
-                    guard value.scalar != nil else { throw error("a collection cannot be a mapping key; quote the key") }
-                    if value.scalar == "", value.isNull { throw error("a mapping key cannot be empty") }
-                    position += 1
-                    items.append(
-                        Node(
-                            .mapping([Node.Entry(key: value.scalar!, line: line, value: try pairValue(depth: depth))]),
-                            line: line))
-                } else {
-                    items.append(value)
+                for _ in 0..<breaks { out.append(10) }
+            }
+            segmentStart = pos
+        }
+        return finishPlain(out, multiLine: multiLine, first: segmentStart, end: pos)
+    }
+
+    private func finishPlain(_ out: [UInt8], multiLine: Bool, first: Int, end: Int) -> String {
+        multiLine
+            ? String(decoding: out, as: UTF8.self) : String(decoding: b[first..<end], as: UTF8.self)
+    }
+
+    /// Whether the current line starts with a document marker.
+    func lineStartsMarker() -> Bool {
+        let s = lineStart
+        guard s + 3 <= count else { return false }
+        let c = b[s]
+        return (c == 45 || c == 46) && b[s + 1] == c && b[s + 2] == c && isWhiteOrEnd(at(s + 3))
+    }
+
+    /// Folds the line break at `pos` and the empty lines after it (§6.5, §7.3): one break is a space (or nothing
+    /// after an escaped break), each empty line a "\n". The next line must be indented more than `n`.
+    private mutating func foldQuotedBreak(
+        n: Int, escaped: Bool, into out: inout [UInt8], quoteStart: Int
+    ) throws {
+        var breaks = 0
+        while true {
+            newLine()
+            while cur == 32 { pos += 1 }
+            let indent = column
+            while isBlank(cur) { pos += 1 }
+            if cur == 10 {
+                breaks += 1
+                continue
+            }
+            if atEnd { throw unterminated(quoteStart) }
+            if lineStartsMarker() {
+                throw error(
+                    "a document marker (--- or ...) inside a quoted string; the string is not closed",
+                    at: lineStart)
+            }
+            if indent <= n {
+                throw error(
+                    "unterminated \(b[quoteStart] == 34 ? "double" : "single")-quoted string: its line \(line) is not indented "
+                        + "more than its parent (\(n + 1) spaces or more), so the string cannot go on there",
+                    at: quoteStart)
+            }
+            break
+        }
+        if escaped {
+            for _ in 0..<breaks { out.append(10) }
+        } else if breaks == 0 {
+            out.append(32)
+        } else {
+            for _ in 0..<breaks { out.append(10) }
+        }
+    }
+
+    private func unterminated(_ start: Int) -> SyntaxError {
+        error("unterminated \(b[start] == 34 ? "double" : "single")-quoted string", at: start)
+    }
+
+    /// A single-quoted scalar ('' is a quote), over several lines in the style's folding.
+    mutating func singleQuoted(n: Int) throws -> String {
+        let start = pos
+        pos += 1
+        let runStart = pos
+        while true {
+            let c = cur
+            if c == 39 {
+                if at(pos + 1) != 39 {
+                    pos += 1
+                    return String(decoding: b[runStart..<(pos - 1)], as: UTF8.self)
                 }
+                break
             }
-            skipSpaces()
-            guard let next = current else { continue }
-            if next == close { continue }
-            guard next == "," else { throw error("expected \",\" or \"\(close)\", found \"\(next)\"") }
-            position += 1
+            if c == 10 || c == 0 { break }
+            pos += 1
+        }
+        var out = Array(b[runStart..<pos])
+        var contentEnd = out.count
+        while contentEnd > 0, isBlank(out[contentEnd - 1]) { contentEnd -= 1 }
+        while true {
+            let c = cur
+            if c == 0 { throw unterminated(start) }
+            if c == 39 {
+                if at(pos + 1) == 39 {
+                    out.append(39)
+                    pos += 2
+                    contentEnd = out.count
+                    continue
+                }
+                pos += 1
+                return String(decoding: out, as: UTF8.self)
+            }
+            if c == 10 {
+                out.removeLast(out.count - contentEnd)
+                try foldQuotedBreak(n: n, escaped: false, into: &out, quoteStart: start)
+                contentEnd = out.count
+                continue
+            }
+            out.append(c)
+            pos += 1
+            if c != 32, c != 9 { contentEnd = out.count }
         }
     }
 
-    /// `key: value` (or `key` alone, whose value is null) in a flow mapping.
-    private mutating func flowPair(depth: Int) throws -> (String, Node) {
-        let keyNode = try flowValue(depth: depth)
-        guard let key = keyNode.scalar else { throw error("a collection cannot be a mapping key; quote the key") }
-        if keyNode.scalar == "", keyNode.isNull, current == ":" { throw error("a mapping key cannot be empty") }
-        skipSpaces()
-        guard current == ":" else { return (key, Node(.scalar("", .plain), line: line)) }
-        position += 1
-        return (key, try pairValue(depth: depth))
-    }
-
-    /// The value after "key:" in a flow collection: null when the entry ends there.
-    private mutating func pairValue(depth: Int) throws -> Node {
-        skipSpaces()
-        if current == nil || current == "," || current == "]" || current == "}" { return Node(.scalar("", .plain), line: line) }
-        return try flowValue(depth: depth)
-    }
-
-    private mutating func flowValue(depth: Int) throws -> Node {
-        try rejectUnsupported()
-        switch current {
-        case "\"", "'": return Node(.scalar(try quoted(), .quoted), line: line)
-        case "[", "{": return try flow(depth: depth + 1)
-        case "|", ">": throw error("a block scalar (\(current!)) cannot appear inside a flow collection")
-        case "-" where position + 1 < chars.count && " ,]}".contains(chars[position + 1]):
-            throw error("\"- \" list items cannot appear inside a flow collection; separate the items with commas")
-        default:
-            // A plain scalar in flow context ends at a flow indicator or at ":" followed by a space or one.
-            var out = ""
-            while let c = current, !",[]{}".contains(c) {
-                if c == ":", position + 1 == chars.count || " \t,[]{}".contains(chars[position + 1]) { break }
-                if c == "#", out.last == " " { throw error("a comment cannot appear inside a flow collection") }
+    /// A double-quoted scalar with the escapes of §5.7, over several lines (a "\" at a line's end joins the lines).
+    mutating func doubleQuoted(n: Int) throws -> String {
+        let start = pos
+        pos += 1
+        let runStart = pos
+        while true {
+            let c = cur
+            if c == 34 {
+                pos += 1
+                return String(decoding: b[runStart..<(pos - 1)], as: UTF8.self)
+            }
+            if c == 92 || c == 10 || c == 0 { break }
+            pos += 1
+        }
+        var out = Array(b[runStart..<pos])
+        var contentEnd = out.count
+        while contentEnd > 0, isBlank(out[contentEnd - 1]) { contentEnd -= 1 }
+        while true {
+            let c = cur
+            switch c {
+            case 0: throw unterminated(start)
+            case 34:
+                pos += 1
+                return String(decoding: out, as: UTF8.self)
+            case 10:
+                out.removeLast(out.count - contentEnd)
+                try foldQuotedBreak(n: n, escaped: false, into: &out, quoteStart: start)
+                contentEnd = out.count
+            case 92:
+                if at(pos + 1) == 10 {
+                    pos += 1
+                    try foldQuotedBreak(n: n, escaped: true, into: &out, quoteStart: start)
+                } else {
+                    try escape(into: &out)
+                }
+                contentEnd = out.count
+            default:
                 out.append(c)
-                position += 1
+                pos += 1
+                if c != 32, c != 9 { contentEnd = out.count }
             }
-            if let c = current, c == "[" || c == "{" { throw error("unexpected \"\(c)\" inside a plain value; quote the value") }
-            return Node(.scalar(out.trimming(" \t"), .plain), line: line)
         }
+    }
+
+    /// The escape sequence at `pos` (a backslash), appended as UTF-8.
+    private mutating func escape(into out: inout [UInt8]) throws {
+        let e = at(pos + 1)
+        let simple: UInt8?
+        switch e {
+        case 48: simple = 0
+        case 97: simple = 7
+        case 98: simple = 8
+        case 116, 9: simple = 9
+        case 110: simple = 10
+        case 118: simple = 11
+        case 102: simple = 12
+        case 114: simple = 13
+        case 101: simple = 27
+        case 32: simple = 32
+        case 34: simple = 34
+        case 47: simple = 47
+        case 92: simple = 92
+        default: simple = nil
+        }
+        if let simple {
+            out.append(simple)
+            pos += 2
+            return
+        }
+        let scalar: UInt32
+        switch e {
+        case 78: scalar = 0x85
+        case 95: scalar = 0xA0
+        case 76: scalar = 0x2028
+        case 80: scalar = 0x2029
+        case 120, 117, 85:
+            let digits = e == 120 ? 2 : e == 117 ? 4 : 8
+            var value: UInt32 = 0
+            for i in 0..<digits {
+                let h = at(pos + 2 + i)
+                let d: UInt32
+                switch h {
+                case 48...57: d = UInt32(h - 48)
+                case 97...102: d = UInt32(h - 87)
+                case 65...70: d = UInt32(h - 55)
+                default:
+                    throw error(
+                        "expected \(digits) hexadecimal digits after \"\\\(Character(Unicode.Scalar(e)))\"",
+                        at: pos)
+                }
+                value = value << 4 | d
+            }
+            pos += digits
+            scalar = value
+        default:
+            let shown = e < 128 && e >= 32 ? String(Character(Unicode.Scalar(e))) : "?"
+            throw error("unknown escape \"\\\(shown)\" in a double-quoted string")
+        }
+        pos += 2
+        let unicode = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+        out.append(contentsOf: Array(String(Character(unicode)).utf8))
     }
 }
 
 extension String {
+    /// The text without the characters of `set` at either end.
     func trimming(_ set: String) -> String {
         var s = Substring(self)
         while let f = s.first, set.contains(f) { s = s.dropFirst() }

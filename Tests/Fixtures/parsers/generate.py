@@ -3,10 +3,13 @@
 
 Run by hand (not by CI) after adding a fixture or changing an example file:
 
-    pip install ruamel.yaml croniter          # ruamel.yaml 0.19, croniter 7 were used
+    pip install ruamel.yaml croniter pyyaml   # ruamel.yaml 0.19, croniter 7, PyYAML 6 were used
     python3 Tests/Fixtures/parsers/generate.py [--reference-data ../shared/reference-data]
 
 It writes, beside itself:
+  yaml/pyyaml-width20*.yaml PyYAML's yaml.dump of one nested structure (DUMPED below) at width=20, plain and with
+                            default_style '"' and "'": wrapped plain, quoted and escaped lines, !!int "1" tags;
+                            each must read back (with the reference) as the structure itself
   yaml/NAME.tree            the tree a YAML 1.2 parser reads from yaml/NAME.yaml (ruamel.yaml's parser with the
                             spec's core-schema resolvers, §10.3.2), in the canonical form below; or nothing
                             when the reference refuses the file (then yaml/NAME.refused must exist: Vigil's
@@ -84,8 +87,24 @@ def core_yaml():
         def versioned_resolver(self):
             return core
 
+    from ruamel.yaml.constructor import SafeConstructor
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+    class CoreConstructor(SafeConstructor):
+        pass
+
+    def keep_as_written(constructor, node):
+        # A tag outside the core schema (!local, !e!name) leaves the value as written, as Vigil reads it.
+        if isinstance(node, ScalarNode):
+            return constructor.construct_scalar(node)
+        if isinstance(node, MappingNode):
+            return constructor.construct_mapping(node, deep=True)
+        return constructor.construct_sequence(node, deep=True)
+
+    CoreConstructor.add_constructor(None, keep_as_written)
     yaml = YAML(typ="safe", pure=True)
     yaml.Resolver = CoreResolver
+    yaml.Constructor = CoreConstructor
     return yaml
 
 
@@ -117,6 +136,43 @@ def generate_yaml_corpus(yaml):
     if missing:
         sys.exit("the reference refuses these inputs; write the message Vigil must give in NAME.refused:\n  "
                  + "\n  ".join(missing))
+
+
+# Everything a dump must wrap, quote or tag. No string that YAML 1.1 (PyYAML) writes plain but YAML 1.2 reads as
+# another type: PyYAML writes "1e3" unquoted, which a YAML 1.2 reader takes for the float 1000.0.
+DUMPED = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "A service whose title is long enough to wrap at twenty columns",
+        "description": "Line one of the description.\nLine two, after a break.\n\n  Indented line three, after an empty line.",
+        "version": "1.0",
+        "x-numbers-as-text": ["007", "0x1F", ".inf", "yes", "null", "~", "true", "1_000", "2001-12-14"],
+    },
+    "servers": [{"url": "https://api.example.com/v1?query=a b&c=d#fragment"}],
+    "paths": {"/users/{id}": {"get": {
+        "summary": "Get a user: by id, with \"quotes\" and 'apostrophes'",
+        "parameters": [{"name": "id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 9007199254740991}}],
+        "responses": {"200": {"description": "获取用户信息 — the user, in several languages: ユーザー, Benutzer, usuário"}},
+        "x-tabs-and-spaces": "a\ttab,  two spaces,   three, trailing space ",
+        "x-leading": "  leading spaces and a # hash, a: colon",
+        "x-control": "bell\x07 escape\x1b nel\x85 ls\u2028 end",
+        "x-empty": "", "x-null": None, "x-float": 0.1, "x-negative": -42, "x-big-float": 1.5e300, "x-false": False,
+        "x-nested": [[1, [2, [3, {"deep": ["x" * 30, "y " * 20, "- not a list", "? not a key", "[not, flow]"]}]]], {}, []],
+    }}},
+}
+
+
+def generate_dumps(yaml):
+    import yaml as pyyaml
+
+    folder = os.path.join(HERE, "yaml")
+    for name, style in (("pyyaml-width20", None), ("pyyaml-width20-double", '"'), ("pyyaml-width20-single", "'")):
+        text = pyyaml.dump(DUMPED, width=20, default_style=style, allow_unicode=True, sort_keys=False)
+        if load_yaml_text(yaml, text) != DUMPED:
+            sys.exit("%s does not read back as the structure it was dumped from" % name)
+        with open(os.path.join(folder, name + ".yaml"), "w", encoding="utf-8") as f:
+            f.write(text)
 
 
 def generate_examples(yaml):
@@ -290,6 +346,7 @@ def main():
     parser.add_argument("--reference-data", default=os.path.join(ROOT, "..", "shared", "reference-data"))
     args = parser.parse_args()
     yaml = core_yaml()
+    generate_dumps(yaml)
     generate_yaml_corpus(yaml)
     generate_examples(yaml)
     generate_yaml_test_suite(args.reference_data)

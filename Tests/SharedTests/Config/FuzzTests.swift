@@ -11,6 +11,11 @@ private let yamlSeeds = [
     try! String(contentsOfFile: examplesDirectory + "/Interface-pool/nurse/schedule.yaml", encoding: .utf8),
     try! String(contentsOfFile: examplesDirectory + "/Interface-pool/admin/report-export.yaml", encoding: .utf8),
     "a: |\n  x\n  y\nb: >-\n  z\nc: [1, {d: e}]\n- f\n",
+    // Real-world shapes: OpenAPI examples (multi-line flow, anchors, tags), Kubernetes-style, PyYAML dumps.
+    try! String(contentsOfFile: parserFixtures + "/yaml/openapi-examples-style.yaml", encoding: .utf8),
+    try! String(contentsOfFile: parserFixtures + "/yaml/kubernetes-style.yaml", encoding: .utf8),
+    try! String(contentsOfFile: parserFixtures + "/yaml/pyyaml-width20-double.yaml", encoding: .utf8),
+    "%YAML 1.2\n--- &a {k: [*a]}\n...\n--- !!str\n? x\n: 'y\n  z'\n",
 ]
 
 private let fragments = [
@@ -169,7 +174,7 @@ struct FuzzTests {
                         fragments.randomElement(using: &rng)!.first ?? "a"
                     }) : mutate(yamlSeeds[i % yamlSeeds.count], &rng)
             do {
-                _ = try YAML.parse(input)
+                _ = try i % 2 == 0 ? [YAML.parse(input)] : YAML.parseDocuments(input)
                 values += 1
             } catch is SyntaxError {
                 errors += 1
@@ -179,6 +184,46 @@ struct FuzzTests {
         }
         #expect(values + errors == 5000)
         #expect(values > 100 && errors > 100, "the mutations exercise both paths: \(values) values, \(errors) errors")
+    }
+
+    @Test("100 000-deep nesting, flow and block, in one line or many: refused by the depth limit, never a stack overflow")
+    func hundredThousandLevels() {
+        let depth = 100_000
+        let inputs = [
+            String(repeating: "[", count: depth) + String(repeating: "]", count: depth),
+            String(repeating: "{a: ", count: depth) + "1" + String(repeating: "}", count: depth),
+            String(repeating: "- ", count: depth) + "x\n",
+            String(repeating: "? ", count: depth) + "x\n",
+            "a:\n" + String(repeating: " [{\"k\":\n", count: depth),
+            (0..<2_000).map { String(repeating: " ", count: $0) + "k:\n" }.joined(),
+            String(repeating: "&a [", count: depth),
+            String(repeating: "!!seq [", count: depth) + String(repeating: "]", count: depth),
+        ]
+        for (i, input) in inputs.enumerated() {
+            let error = #expect(throws: SyntaxError.self, "input \(i)") { try YAML.parseDocuments(input) }
+            #expect(error?.message.contains("nesting deeper than 256 levels") == true, "input \(i): \(String(describing: error))")
+        }
+    }
+
+    @Test("alias bombs of every shape are refused at an alias with its line, never expanded")
+    func aliasBombs() {
+        func bomb(_ levels: Int, _ level: (Int, String) -> String) -> String {
+            "l0: &l0 " + level(0, "x") + "\n"
+                + (1..<levels).map { "l\($0): &l\($0) " + level($0, "*l\($0 - 1)") + "\n" }.joined()
+        }
+        let inputs = [
+            bomb(12) { _, item in "[" + Array(repeating: item, count: 10).joined(separator: ", ") + "]" },
+            bomb(12) { _, item in "{" + (0..<10).map { "k\($0): \(item)" }.joined(separator: ", ") + "}" },
+            bomb(30) { _, item in "[\(item), \(item)]" },
+            bomb(12) { level, item in "\n" + (0..<10).map { _ in "  - \(item) # \(level)" }.joined(separator: "\n") },
+        ]
+        for (i, input) in inputs.enumerated() {
+            let started = Date()
+            let error = #expect(throws: SyntaxError.self, "bomb \(i)") { try YAML.parseDocuments(input) }
+            #expect(error?.message.contains("alias bomb") == true, "bomb \(i): \(String(describing: error))")
+            #expect((error?.line ?? 0) > 1)
+            #expect(Date().timeIntervalSince(started) < 30, "bomb \(i) took \(Date().timeIntervalSince(started)) s")
+        }
     }
 
     @Test("3 000 mutated JSON documents: a value or a SyntaxError")

@@ -13,14 +13,6 @@ private struct ExampleRow: Decodable {
     let tree: String
 }
 
-private struct YAMLSuiteRow: Decodable {
-    let id: String
-    let title: String
-    let yaml: String
-    let trees: [String]?
-    let error: Bool
-}
-
 private struct JSONSuiteRow: Decodable {
     let name: String
     let expect: String
@@ -91,41 +83,7 @@ struct ReferenceFixtureTests {
         }
     }
 
-    @Test("the official YAML test suite: accepted cases read as in.json, invalid ones refused, nothing crashes")
-    func yamlTestSuite() throws {
-        let rows = try fixtureRows("yaml-test-suite.ndjson", as: YAMLSuiteRow.self)
-        #expect(rows.count == 402)
-        var matched = 0
-        var refused = 0
-        for row in rows {
-            let node: Node
-            do {
-                node = try YAML.parse(row.yaml)
-            } catch let error as SyntaxError {
-                #expect(error.line >= 1, "\(row.id): \(error)")
-                refused += 1
-                continue
-            }
-            if row.error {
-                Issue.record("\(row.id) (\(row.title)): invalid YAML was accepted as \(CanonicalTree.render(node))")
-            } else if row.trees == [] {
-                // No document at all (an empty file, comments, "..."): Vigil reads an empty mapping, so such a
-                // config file means the built-in defaults (YAML's null would mean the same to every loader).
-                #expect(CanonicalTree.render(node) == "{}", "\(row.id) (\(row.title))")
-            } else if let trees = row.trees, trees.count == 1 {
-                #expect(CanonicalTree.render(node) == trees[0], "\(row.id) (\(row.title))")
-                matched += 1
-            } else {
-                let message: String =
-                    "\(row.id) (\(row.title)): accepted, but the suite gives \(row.trees?.count ?? 0) "
-                    + "JSON values to compare with: " + CanonicalTree.render(node)
-                Issue.record(Comment(rawValue: message))
-            }
-        }
-        // Most of the suite exercises what the subset refuses (anchors, tags, multi-line scalars, several
-        // documents); what it accepts must be exactly right.
-        #expect(matched >= 115, "\(matched) cases read and compared, \(refused) refused")
-    }
+    // The official YAML test suite: Tests/SharedTests/Config/YAMLTestSuiteTests.swift.
 
     @Test("JSONTestSuite: y_ files read as Python reads them, n_ files refused, i_ files either, never a crash")
     func jsonTestSuite() throws {
