@@ -87,8 +87,9 @@ enum ImportCommand {
         guard let counts = write(files, to: directory, request, &summary) else { return 1 }
         for line in summary { print(line) }
         printTotals(counts, files.values.map(\.op), request)
-        print(suggestion(plan, files.values.map(\.op), request, options), terminator: "")
-        let variables = environmentVariables(files.values.map(\.text), basic: files.values.contains { $0.op.basicAuth }, request.service)
+        let block = suggestion(plan, files.values.map(\.op), request, options, secrets)
+        print(block, terminator: "")
+        let variables = environmentVariables(files.values.map(\.text) + [block])
         if !variables.isEmpty {
             print("set in /etc/vigil/vigil.env (the files or the block above refer to them): " + variables.joined(separator: ", "))
         }
@@ -203,8 +204,10 @@ enum ImportCommand {
     }
 
     /// The service block to add to config.yaml, and (once) what the current config still lacks.
-    static func suggestion(_ plan: ImportPlan, _ ops: [OpenAPIOperation], _ request: ImportRequest, _ options: Options) -> String {
-        let base = request.baseURL ?? plan.baseURL
+    static func suggestion(
+        _ plan: ImportPlan, _ ops: [OpenAPIOperation], _ request: ImportRequest, _ options: Options, _ secrets: ImportSecrets
+    ) -> String {
+        let base = request.baseURL ?? plan.baseURL.map(secrets.withoutPassword)
         var out = ""
         if request.out == nil, let config = try? options.common.loadConfig(), config.services[request.service]?.baseURL == nil,
             case let relative = ops.filter({ $0.url.hasPrefix("/") }).count, relative > 0
@@ -228,8 +231,8 @@ enum ImportCommand {
         return out
     }
 
-    /// The `${NAME}`s the files (and the suggested basic_auth) refer to.
-    static func environmentVariables(_ texts: [String], basic: Bool, _ service: String) -> [String] {
+    /// The `${NAME}`s the files and the suggested block refer to.
+    static func environmentVariables(_ texts: [String]) -> [String] {
         var names: Set<String> = []
         for text in texts {
             var rest = Substring(text)
@@ -241,7 +244,6 @@ enum ImportCommand {
                 rest = rest[rest.index(after: close)...]
             }
         }
-        if basic { names.formUnion(["USERNAME", "PASSWORD"].map { ImportSecrets.variableName(service) + "_" + $0 }) }
         return names.sorted()
     }
 

@@ -96,6 +96,17 @@ final class ImportSecrets {
         if !found.contains(where: { $0.variable == variable }) { found.append((variable, place)) }
     }
 
+    /// A URL with a password in its userinfo (`https://ann:pw@host/`): the password becomes a reference.
+    func withoutPassword(_ url: String) -> String {
+        guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"), scheme.upperBound < at,
+            !url[scheme.upperBound..<at].contains("/"), let colon = url[scheme.upperBound..<at].firstIndex(of: ":")
+        else { return url }
+        let password = String(url[url.index(after: colon)..<at])
+        guard !password.isEmpty, !Self.isReference(password) else { return url }
+        let reference = replace(password, variable: variable(for: "password"), place: "the password in a URL")
+        return String(url[..<url.index(after: colon)]) + reference + String(url[at...])
+    }
+
     /// A value that is one `${…}` reference already.
     static func isReference(_ value: String) -> Bool {
         value.hasPrefix("${") && value.hasSuffix("}") && !value.dropFirst(2).contains("$")

@@ -87,7 +87,7 @@ struct PostmanCollection {
         }
         var url = raw
         if let base = baseVariable, url.hasPrefix("{{\(base.name)}}") { url = String(url.dropFirst(base.name.count + 4)) }
-        url = substitute(url)
+        url = secrets.withoutPassword(substitute(url))
         var query: [(String, String)] = []
         if let q = url.firstIndex(of: "?") {
             for pair in url[url.index(after: q)...].split(separator: "&") {

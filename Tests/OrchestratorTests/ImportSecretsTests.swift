@@ -81,6 +81,7 @@ struct ImportSecretsTests {
                {"name": "Login", "request": {"method": "POST", "url": "{{baseUrl}}/login",
                  "body": {"mode": "urlencoded", "urlencoded": [{"key": "user", "value": "ann"}, {"key": "password", "value": "pw-postman-55"}]},
                  "auth": {"type": "basic", "basic": [{"key": "username", "value": "ann"}, {"key": "password", "value": "basic-pw-6161"}]}}},
+               {"name": "Mirror", "request": {"method": "GET", "url": "https://ann:url-pass-3131@mirror.example.com/status"}},
                {"name": "Profile", "request": {"method": "PATCH", "url": "{{baseUrl}}/me",
                  "body": {"mode": "raw", "raw": "{\"apiSecret\": \"raw-secret-7070\", \"ref\": \"{{vaultRef}}\", \"cost\": \"${5}\"}"}}}
              ]}
@@ -88,7 +89,9 @@ struct ImportSecretsTests {
         let run = try f.run(["import", "postman", f.dir.url("collection.json"), "--service", "shop"])
         #expect(run.exitCode == 0, "\(run.stderr)")
         let written = allText(f.dir.url("pool/shop"))
-        for value in ["v-secret-4242", "sess-123456789", "tok-abcdef123", "live-key-8877", "pw-postman-55", "basic-pw-6161", "raw-secret-7070"] {
+        for value in [
+            "v-secret-4242", "sess-123456789", "tok-abcdef123", "live-key-8877", "pw-postman-55", "basic-pw-6161", "raw-secret-7070", "url-pass-3131",
+        ] {
             #expect(!written.contains(value) && !run.stdout.contains(value) && !run.stderr.contains(value), "\(value) copied:\n\(written)")
         }
         let search = try f.dir.read("pool/shop/Search.yaml")
@@ -103,6 +106,7 @@ struct ImportSecretsTests {
             profile.contains("body: {\"apiSecret\":\"${SHOP_APISECRET}\",\"ref\":\"${vaultRef}\",\"cost\":\"$${5}\"}"),
             "literal ${ escaped: \(profile)")
         #expect(run.stdout.contains("    basic_auth: {username: \"${SHOP_USERNAME}\", password: \"${SHOP_PASSWORD}\"}"), "\(run.stdout)")
+        #expect(try f.dir.read("pool/shop/Mirror.yaml").contains("url: \"https://ann:${SHOP_PASSWORD}@mirror.example.com/status\""))
         for name in ["vaultRef", "sessionId", "SHOP_TOKEN", "SHOP_API_KEY", "SHOP_APISECRET"] {
             #expect(run.stdout.contains("  ${\(name)}  ("), "\(name) listed: \(run.stdout)")
         }
