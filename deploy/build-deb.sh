@@ -39,6 +39,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 programs="orchestrator prober analyzer notifier"
+# A clone owned by someone else (root building a user's tree, or the reverse) is still read.
+git() { command git -c safe.directory="$repo" "$@"; }
 fail() { echo "build-deb.sh: $*" >&2; exit 1; }
 
 # --- the binaries -------------------------------------------------------------------------------------------
@@ -149,7 +151,8 @@ Description: HTTP API monitoring that tells a team's chat when APIs break
 CONTROL
 mkdir -p "$out"
 deb="$out/vigil_${debian_version}_${arch}.deb"
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+# xz as Debian ships; a --layout-only package (a test's) is compressed fast instead.
+dpkg-deb --root-owner-group $( [ "$layout_only" = 1 ] && echo -Zgzip -z1 || echo -Zxz ) --build "$root" "$deb" >/dev/null
 if [ "$run_lintian" = 1 ]; then
     command -v lintian >/dev/null || fail "--lintian: lintian is not installed (apt-get install lintian)"
     # Each override is justified in deploy/lintian-overrides (shipped as the package's own overrides).

@@ -73,7 +73,7 @@ COPYRIGHT
     chmod 0644 "$doc/copyright"
     # One entry per package version; the date is the packaged commit's (reproducible), not the build's.
     local date
-    date=$(git log -1 --format=%aD 2>/dev/null || date -R)
+    date=$(git log -1 --format=%aD "${3%-modified}" 2>/dev/null || git log -1 --format=%aD 2>/dev/null || date -R)
     {
         echo "vigil ($2) unstable; urgency=medium"
         echo

@@ -1,11 +1,15 @@
 // HTML: the pieces of the status site — escaping, the page frame (inline CSS, light and dark by
-// prefers-color-scheme, readable on a phone, no scripts, no external assets), SVG charts and strips, and the
-// report's Markdown as HTML. Everything is well-formed XHTML, so tests parse it with XMLParser.
+// prefers-color-scheme, readable on a phone, no scripts, no external assets, a refresh for wall screens) and the
+// report's Markdown as HTML (the SVG charts and strips are in SiteCharts.swift). Everything is well-formed
+// XHTML, so tests parse it with XMLParser.
 
 import Foundation
 import Shared
 
 enum HTML {
+    /// The list of every kept run, linked from every page.
+    static let runsPage = "runs.html"
+
     static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
@@ -38,104 +42,26 @@ enum HTML {
         .card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.6rem .8rem;margin:.5rem 0}
         pre{background:var(--card);padding:.6rem;overflow-x:auto;border-radius:6px;font-size:13px}code{font-size:13px}
         svg{max-width:100%;height:auto}.strip{display:block}@media (max-width:40rem){.wide{display:none}}
+        .legend{font-size:13px}.entry{white-space:nowrap;margin-right:.6em}.key{display:inline-block;width:.8em;height:.8em;border-radius:2px;vertical-align:-1px}
+        .scroll{overflow-x:auto}nav{margin:.5rem 0}nav a{margin-right:1rem}
         """
 
-    /// A whole page: XHTML with its title and body.
-    static func page(title: String, root: String, body: String) -> String {
-        """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <!DOCTYPE html>
-        <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
-        <head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>
-        <title>\(escape(title))</title><style>\(style)</style></head>
-        <body>\(root.isEmpty ? "" : "<p class=\"muted\"><a href=\"\(root)index.html\">Vigil status</a></p>")
-        \(body)
-        </body></html>
+    /// A whole page: XHTML with its title and body. `refresh`: seconds after which a browser reloads it (a wall
+    /// screen follows the runs without a script: the site's Content-Security-Policy allows none).
+    static func page(title: String, root: String, body: String, refresh: Int? = nil) -> String {
+        let meta = refresh.map { "<meta http-equiv=\"refresh\" content=\"\($0)\"/>" } ?? ""
+        let nav = "<nav class=\"muted\"><a href=\"\(root)index.html\">Vigil status</a><a href=\"\(root)\(runsPage)\">All runs</a></nav>"
+        return """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!DOCTYPE html>
+            <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
+            <head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>\(meta)
+            <title>\(escape(title))</title><style>\(style)</style></head>
+            <body>\(root.isEmpty ? "" : nav)
+            \(body)
+            </body></html>
 
-        """
-    }
-
-    /// A strip of outcome letters, one coloured cell per run, oldest left; runs of one colour are one rectangle
-    /// (a service page of 1 000 interfaces stays small), the counts in its title.
-    static func strip(_ letters: String, width: Int = 270) -> String {
-        let cell = Double(width) / Double(Rollup.stripLength)
-        func colour(_ letter: Character) -> String {
-            switch letter {
-            case "o": "#2da44e"
-            case "k": "#8c959f"
-            // Answering errors and certificates (OutcomeLetter): 4xx, assertion, cert_expiring.
-            case "4", "x", "a", "e": "#d4a72c"
-            default: "#cf222e"
-            }
-        }
-        let ok = letters.filter { $0 == "o" }.count
-        var out =
-            "<svg class=\"strip\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"16\" viewBox=\"0 0 \(width) 16\" role=\"img\">"
-        out += "<title>last \(letters.count) runs: \(ok) ok, \(letters.count - ok) failed</title>"
-        let colours = letters.map(colour)
-        var start = 0
-        while start < colours.count {
-            var end = start + 1
-            while end < colours.count, colours[end] == colours[start] { end += 1 }
-            out += "<rect x=\"\(format(Double(start) * cell))\" y=\"0\" width=\"\(format(Double(end - start) * cell - 0.5))\" height=\"16\" "
-            out += "fill=\"\(colours[start])\"/>"
-            start = end
-        }
-        return out + "</svg>"
-    }
-
-    /// A line chart of one or more series (values in ms; nil: a gap) with a y axis in ms.
-    static func chart(_ series: [(name: String, colour: String, values: [Double?])], labels: [String], title: String) -> String {
-        let width = 640.0
-        let height = 200.0
-        let left = 48.0
-        let bottom = 24.0
-        let all = series.flatMap { $0.values.compactMap { $0 } }
-        let top = max(all.max() ?? 1, 1) * 1.1
-        let count = max(series.map(\.values.count).max() ?? 0, 2)
-        func x(_ i: Int) -> Double { left + (width - left - 8) * Double(i) / Double(count - 1) }
-        func y(_ v: Double) -> Double { (height - bottom) * (1 - v / top) + 4 }
-        var out =
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\">"
-        out += "<title>\(escape(title))</title>"
-        for fraction in [0.0, 0.5, 1.0] {
-            let v = top / 1.1 * fraction
-            out +=
-                "<line x1=\"\(Int(left))\" x2=\"\(Int(width))\" y1=\"\(format(y(v)))\" y2=\"\(format(y(v)))\" stroke=\"#8c959f\" stroke-width=\"0.5\"/>"
-            out += "<text x=\"2\" y=\"\(format(y(v) + 4))\" font-size=\"11\" fill=\"#8c959f\">\(Int(v.rounded())) ms</text>"
-        }
-        for s in series {
-            var path = ""
-            var pen = false
-            for (i, value) in s.values.enumerated() {
-                guard let value else {
-                    pen = false
-                    continue
-                }
-                // Whole pixels are enough for a 640 × 200 chart, and much cheaper to write than decimals.
-                path += (pen ? "L" : "M") + String(Int(x(i).rounded())) + "," + String(Int(y(value).rounded())) + " "
-                pen = true
-            }
-            out += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(s.colour)\" stroke-width=\"1.5\"><title>\(escape(s.name))</title></path>"
-            // Few points (days): each is marked, so a single day still shows.
-            if s.values.count <= 31 {
-                for (i, value) in s.values.enumerated() {
-                    guard let value else { continue }
-                    out += "<circle cx=\"\(Int(x(i).rounded()))\" cy=\"\(Int(y(value).rounded()))\" r=\"3\" fill=\"\(s.colour)\"/>"
-                }
-            }
-        }
-        if let first = labels.first, let last = labels.last {
-            out += "<text x=\"\(Int(left))\" y=\"\(Int(height - 4))\" font-size=\"11\" fill=\"#8c959f\">\(escape(first))</text>"
-            out +=
-                "<text x=\"\(Int(width - 8))\" y=\"\(Int(height - 4))\" font-size=\"11\" fill=\"#8c959f\" text-anchor=\"end\">\(escape(last))</text>"
-        }
-        var legend = left
-        for s in series {
-            out += "<text x=\"\(format(legend))\" y=\"12\" font-size=\"11\" fill=\"\(s.colour)\">\(escape(s.name))</text>"
-            legend += 60
-        }
-        return out + "</svg>"
+            """
     }
 
     /// One decimal, without String(format:) (a site of 10 000 charts formats millions of coordinates).

@@ -156,6 +156,9 @@ struct InterfaceRecent: Equatable {
         var run: String
         var at: Date
         var outcome: Outcome
+        /// The request's method and URL (absent in lines of an older analyzer).
+        var method: String?
+        var url: String?
         var error: String?
         var request: HTTPExcerpt?
         var response: HTTPExcerpt?
@@ -196,8 +199,8 @@ struct InterfaceRecent: Equatable {
         if result.outcome.isFailure, result.outcome != .skipped {
             lastFailureJSON = try RecordCoding.encode(
                 LastFailure(
-                    run: run, at: result.startedAt, outcome: result.outcome, error: result.error, request: result.request,
-                    response: result.response))
+                    run: run, at: result.startedAt, outcome: result.outcome, method: result.method, url: result.url, error: result.error,
+                    request: result.request, response: result.response))
         }
         if let days = result.tls?.earliestNotAfter.map({ Int(($0.timeIntervalSince(result.startedAt) / 86_400).rounded(.down)) }) {
             certDaysLeft = days

@@ -131,7 +131,7 @@ struct RunReporter {
                         head: report.head, total: report.total, limit: Self.embeddedReportLimit,
                         path: "reports/" + RunFileName.report(run: analysis.run))
                     : text,
-                retention: config.spool.retention, timeZone: config.notify.timeZone)
+                retention: config.spool.retention, timeZone: config.notify.timeZone, schedule: config.monitor.schedule)
             Log.info(
                 "run \(analysis.run): history rollup in \(String(format: "%.2f", rolled.timeIntervalSince(viewsBegan))) s, status site in "
                     + "\(String(format: "%.2f", Date().timeIntervalSince(rolled))) s (\(out.site.count) interfaces)")

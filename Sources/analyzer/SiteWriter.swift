@@ -5,7 +5,10 @@
 //   s/<service>.html    the service's interfaces: state, uptime 24 h / 7 d / 30 d, P95, the last 90 runs
 //   i/<id>.html         one interface: latency charts, outcome strip, incidents, the last failure's excerpts
 //   runs/<run>.html     the run's report as HTML
-// Every page is replaced atomically; run pages older than spool.retention are removed.
+//   runs.html           every run kept, newest first, each linked to its page
+// Every page is replaced atomically; run pages older than spool.retention are removed. Pages reload at the
+// run interval; times are in notify.timezone (SiteClock). The pages are rendered in SitePages.swift,
+// SiteInterfacePage.swift and SiteRuns.swift, their SVG in SiteCharts.swift.
 
 import Foundation
 import Shared
@@ -27,9 +30,6 @@ struct InterfaceFacts {
     let incidents: [Incident]
     /// Whether it has a page of its own (web.interface_pages).
     var hasPage = true
-    /// The runs its strip starts and ends with (from recent.ndjson's header).
-    var firstRun: String?
-    var lastRun: String?
 
     var failing: Bool { status?.health == .failing }
 }
@@ -74,27 +74,33 @@ final class SiteWriter {
         let uptime30d: Double?
     }
 
-    /// Writes every page for the state after `analysis`, from what the run's pass collected.
+    /// Writes every page for the state after `analysis`, from what the run's pass collected. Pages reload at
+    /// the interval of `schedule`.
     func write(
         _ analysis: RunAnalysis, collection: SiteCollection, incidents: [Incident], report: String, retention: TimeInterval,
-        timeZone: TimeZone
+        timeZone: TimeZone, schedule: ScheduleSetting? = nil
     ) throws {
-        let clock = ReportClock(timeZone: timeZone)
         let web = collection.settings
         var gathered = gather(collection, incidents: incidents, now: analysis.startedAt)
         for i in gathered.indices { gathered[i].hasPage = Self.hasPage(gathered[i], count: collection.count, settings: web) }
         let facts = gathered
         let rows = serviceRows(collection, facts: facts, now: analysis.startedAt)
         for directory in ["", "/i", "/s", "/runs"] { try FileIO.makeDirectory(root + directory, mode: spool.permissions.directoryMode) }
+        let kept = try writeRunPage(analysis, report: report, retention: retention)
+        let context = SitePageContext(
+            clock: SiteClock(timeZone: timeZone), refresh: schedule.map { Self.refresh($0, at: analysis.startedAt) }, runs: collection.runs,
+            kept: kept)
+        let summaries = Self.summaries(at: spool.historyPath, kept: kept)
+        try put(HTML.runsPage, Self.runsPage(summaries, others: Array(kept.subtracting(summaries.map(\.run))), context: context))
         try put(
             "index.html",
             Self.index(
                 facts, count: collection.count, failingTotal: collection.failing, services: rows, pooled: collection.partial,
-                analysis: analysis, clock: clock))
+                analysis: analysis, recentRuns: Array(summaries.suffix(Rollup.stripLength)), context: context))
         let byService = Dictionary(grouping: facts, by: \.recent.service)
         for row in rows {
             let list = byService[row.name] ?? []
-            try put(SiteLayout.servicePage(row.name), Self.servicePage(row.name, list, others: row.interfaces - list.count, clock: clock))
+            try put(SiteLayout.servicePage(row.name), Self.servicePage(row.name, list, others: row.interfaces - list.count, context: context))
         }
         // Interface pages are independent: rendered and written on every core (each worker with its own clock:
         // DateFormatter is not to be shared between threads).
@@ -102,12 +108,13 @@ final class SiteWriter {
         let (root, mode) = (self.root, spool.permissions.fileMode)
         let paged = facts.filter(\.hasPage)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, paged.count / 500))
+        let (refresh, runs) = (context.refresh, context.runs)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let own = ReportClock(timeZone: timeZone)
+            let own = SitePageContext(clock: SiteClock(timeZone: timeZone), refresh: refresh, runs: runs, kept: kept)
             for index in stride(from: worker, to: paged.count, by: workers) {
                 do {
                     try Self.put(
-                        root + "/" + SiteLayout.interfacePage(paged[index].recent.id), Self.interfacePage(paged[index], clock: own), mode: mode)
+                        root + "/" + SiteLayout.interfacePage(paged[index].recent.id), Self.interfacePage(paged[index], context: own), mode: mode)
                 } catch {
                     failure.withLock { $0 = $0 ?? error }
                     return
@@ -124,16 +131,31 @@ final class SiteWriter {
                 try? FileIO.unlink(root + "/i/." + name + ".swap")
             }
         }
-        try put(
-            SiteLayout.runPage(analysis.run),
-            HTML.page(title: "Run \(analysis.run)", root: "../", body: HTML.markdown(report)))
+    }
+
+    /// Writes the run's page and removes those older than `retention`; returns the runs whose page is kept.
+    private func writeRunPage(_ analysis: RunAnalysis, report: String, retention: TimeInterval) throws -> Set<String> {
+        try put(SiteLayout.runPage(analysis.run), HTML.page(title: "Run \(analysis.run)", root: "../", body: HTML.markdown(report)))
         let cutoff = analysis.startedAt.addingTimeInterval(-retention)
-        for name in FileIO.listIfPresent(root + "/runs") where name.hasSuffix(".html") {
-            if let date = RunID.date(of: String(name.dropLast(5))), date < cutoff {
+        var kept: Set<String> = []
+        for name in FileIO.listIfPresent(root + "/runs") where name.hasSuffix(".html") && !name.hasPrefix(".") {
+            let run = String(name.dropLast(5))
+            if let date = RunID.date(of: run), date < cutoff {
                 try? FileIO.unlink(root + "/runs/" + name)
                 try? FileIO.unlink(root + "/runs/." + name + ".swap")
+            } else if RunID.isValid(run) {
+                kept.insert(run)
             }
         }
+        return kept
+    }
+
+    /// Seconds between runs around `date` (the interval, or a cron expression's gap there), at least 30: how
+    /// often a page reloads on a wall screen.
+    static func refresh(_ schedule: ScheduleSetting, at date: Date) -> Int {
+        if case let .interval(seconds) = schedule { return max(30, Int(seconds.rounded())) }
+        guard let next = schedule.next(after: date), let previous = schedule.latest(atOrBefore: date) else { return 900 }
+        return max(30, Int(next.timeIntervalSince(previous).rounded()))
     }
 
     private func put(_ relative: String, _ text: String) throws {
@@ -185,7 +207,6 @@ final class SiteWriter {
         if todayIndex != nil { days.append((today, [:])) }
         let incidents = Dictionary(grouping: incidents, by: \.id)
         let hour = Int(now.timeIntervalSince1970 / 3600)
-        let runs = collection.runs
         return collection.entries.map { e in
             let r = e.recent
             func line(_ index: Int) -> InterfaceDay? { index == todayIndex ? e.today : days[index].1[r.id] }
@@ -198,7 +219,7 @@ final class SiteWriter {
             let histogram = last7.reduce(into: [Int](repeating: 0, count: LatencyBuckets.bounds.count)) { sum, d in
                 for i in sum.indices where i < d.latency.count { sum[i] += d.latency[i] }
             }
-            var facts = InterfaceFacts(
+            return InterfaceFacts(
                 recent: r, status: e.status, quiet: e.quiet,
                 uptime24h: r.uptime24h(at: hour),
                 uptime7d: uptime(last7), uptime30d: uptime(last30),
@@ -208,9 +229,6 @@ final class SiteWriter {
                     return (days[i].0, LatencyBuckets.quantile(h, 0.5), LatencyBuckets.quantile(h, 0.95))
                 },
                 incidents: Array((incidents[r.id] ?? []).suffix(20)))
-            facts.firstRun = runs.isEmpty ? nil : runs[max(0, runs.count - r.strip.count)]
-            facts.lastRun = runs.last
-            return facts
         }
     }
 
@@ -240,137 +258,5 @@ final class SiteWriter {
                 uptime24h: t.uptime24hCount == 0 ? nil : t.uptime24hSum / Double(t.uptime24hCount),
                 uptime7d: pooled(service, last: 7), uptime30d: pooled(service, last: 30))
         }
-    }
-
-    static func percent(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "—" }
-        let hundredths = Int((value * 100).rounded())
-        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100) %"
-    }
-    static func ms(_ value: Double?) -> String { value.map { ReportRenderer.ms($0) } ?? "—" }
-
-    private static func stateCell(_ f: InterfaceFacts, clock: ReportClock) -> String {
-        guard let status = f.status else { return "<span class=\"muted\">no state yet</span>" }
-        let quiet = f.quiet.map { " <span class=\"muted\">(\(HTML.escape($0)))</span>" } ?? ""
-        if status.health == .failing {
-            return "<span class=\"bad\">\(HTML.escape(status.outcome.kind?.label ?? "failing")): \(HTML.escape(status.outcome.summary))</span>"
-                + " since \(HTML.escape(clock.format(status.since)))" + quiet
-        }
-        return "<span class=\"ok\">ok</span>" + quiet
-    }
-
-    /// `failingTotal`: interfaces failing now, those without a page (past web.interface_pages_limit) included.
-    static func index(
-        _ facts: [InterfaceFacts], count: Int, failingTotal: Int? = nil, services: [ServiceRow], pooled: Bool, analysis: RunAnalysis,
-        clock: ReportClock
-    ) -> String {
-        var body = "<h1>Vigil status</h1>\n"
-        body += "<p class=\"muted\">Updated \(HTML.escape(clock.format(analysis.finishedAt))) after run "
-        body += "<a href=\"\(SiteLayout.runPage(analysis.run))\">\(HTML.escape(analysis.run))</a></p>\n"
-        let failing = facts.filter(\.failing).sorted { ($0.status!.since, $0.recent.id) < ($1.status!.since, $1.recent.id) }
-        let failingCount = max(failingTotal ?? 0, failing.count)
-        if failing.isEmpty && failingCount == 0 {
-            body += "<div class=\"card\"><strong class=\"ok\">All \(count) interfaces are ok.</strong></div>\n"
-        } else {
-            body += "<h2 id=\"failing\">Failing now (\(failingCount) of \(count))</h2>\n<table>\n"
-            body += "<tr><th>Interface</th><th>Service</th><th>State</th></tr>\n"
-            for f in failing {
-                body += "<tr class=\"failing\" data-id=\"\(HTML.escape(f.recent.id))\"><td><a href=\"\(SiteLayout.interfacePage(f.recent.id))\">"
-                body += "\(HTML.escape(f.recent.name))</a></td><td>\(HTML.escape(f.recent.service))</td><td>\(stateCell(f, clock: clock))</td></tr>\n"
-            }
-            body += "</table>\n"
-            if failingCount > failing.count {
-                body += "<p class=\"muted\">… and \(failingCount - failing.count) more failing, without a page of their own "
-                body += "(web.interface_pages_limit): <a href=\"\(SiteLayout.runPage(analysis.run))\">the run's report</a> lists them all.</p>\n"
-            }
-        }
-        body += "<h2>Services</h2>\n<table>\n<tr><th>Service</th><th class=\"num\">Interfaces</th><th class=\"num\">Failing</th>"
-        body += "<th class=\"num\">24 h</th><th class=\"num wide\">7 d</th><th class=\"num wide\">30 d</th></tr>\n"
-        for row in services {
-            body += "<tr><td><a href=\"s/\(SiteLayout.slug(row.name)).html\">\(HTML.escape(row.name))</a></td>"
-            body += "<td class=\"num\">\(row.interfaces)</td><td class=\"num\(row.failing > 0 ? " bad" : "")\">\(row.failing)</td>"
-            body += "<td class=\"num\">\(Self.percent(row.uptime24h))</td>"
-            body += "<td class=\"num wide\">\(Self.percent(row.uptime7d))</td>"
-            body += "<td class=\"num wide\">\(Self.percent(row.uptime30d))</td></tr>\n"
-        }
-        body += "</table>\n<p class=\"muted\">Uptime: runs answered as expected over all runs — 24 h by the hour, 7 d and 30 d by UTC day; "
-        body +=
-            pooled
-            ? "a service's 24 h figure is the mean of its interfaces', its 7 d and 30 d figures pool all its runs.</p>\n"
-            : "a service's figure is the mean of its interfaces'.</p>\n"
-        return HTML.page(title: failingCount == 0 ? "Vigil: all ok" : "Vigil: \(failingCount) failing", root: "", body: body)
-    }
-
-    /// `others`: interfaces of the service not shown (past web.interface_pages_limit, the healthy ones).
-    static func servicePage(_ service: String, _ facts: [InterfaceFacts], others: Int = 0, clock: ReportClock) -> String {
-        var body = "<h1>\(HTML.escape(service))</h1>\n<table>\n<tr><th>Interface</th><th>State</th><th class=\"num\">24 h</th>"
-        body += "<th class=\"num wide\">7 d</th><th class=\"num wide\">30 d</th><th class=\"num\">P95</th><th class=\"wide\">Last 90 runs</th></tr>\n"
-        for f in facts.sorted(by: { $0.recent.id < $1.recent.id }) {
-            let name = HTML.escape(f.recent.name)
-            // Past web.interface_pages_limit a healthy interface has no page: its name is not a link.
-            body +=
-                "<tr data-id=\"\(HTML.escape(f.recent.id))\"><td>"
-                + (f.hasPage ? "<a href=\"../\(SiteLayout.interfacePage(f.recent.id))\">\(name)</a>" : name) + "</td>"
-            body += "<td>\(stateCell(f, clock: clock))</td><td class=\"num uptime-24h\">\(Self.percent(f.uptime24h))</td>"
-            body +=
-                "<td class=\"num wide uptime-7d\">\(Self.percent(f.uptime7d))</td><td class=\"num wide uptime-30d\">\(Self.percent(f.uptime30d))</td>"
-            body += "<td class=\"num\">\(Self.ms(f.p95))</td><td class=\"wide\">\(HTML.strip(f.recent.strip))</td></tr>\n"
-        }
-        body += "</table>\n"
-        if others > 0 {
-            body +=
-                "<p class=\"muted\">\(others) more interface(s), none failing nor with incidents, are counted on the index but not listed "
-                + "(past web.interface_pages_limit).</p>\n"
-        }
-        return HTML.page(title: "Vigil: \(service)", root: "../", body: body)
-    }
-
-    static func interfacePage(_ f: InterfaceFacts, clock: ReportClock) -> String {
-        let r = f.recent
-        var body = "<h1>\(HTML.escape(r.name))</h1>\n<p class=\"muted\">\(HTML.escape(r.id)) · <a href=\"../s/\(SiteLayout.slug(r.service)).html\">"
-        body += "\(HTML.escape(r.service))</a> · <code>\(HTML.escape(r.url))</code></p>\n"
-        body += "<div class=\"card\"><p>Now: \(stateCell(f, clock: clock))</p>\n<table>\n"
-        body += "<tr><th>Uptime 24 h</th><td class=\"num\" id=\"uptime-24h\">\(Self.percent(f.uptime24h))</td></tr>\n"
-        body += "<tr><th>Uptime 7 d</th><td class=\"num\" id=\"uptime-7d\">\(Self.percent(f.uptime7d))</td></tr>\n"
-        body += "<tr><th>Uptime 30 d</th><td class=\"num\" id=\"uptime-30d\">\(Self.percent(f.uptime30d))</td></tr>\n"
-        body += "<tr><th>Latency 7 d</th><td class=\"num\">P50 \(Self.ms(f.p50)) · P95 \(Self.ms(f.p95))</td></tr>\n"
-        if let days = r.certDaysLeft {
-            body += "<tr><th>Certificate</th><td class=\"num\(days < 14 ? " warn" : "")\">\(days) days left</td></tr>\n"
-        }
-        body += "</table></div>\n<h2>Last \(r.strip.count) runs</h2>\n\(HTML.strip(r.strip, width: 540))\n"
-        body += "<h2>Latency per run</h2>\n"
-        body += HTML.chart(
-            [("latency", "#0969da", r.latencies.map { $0 < 0 ? nil : $0 })], labels: [f.firstRun ?? "", f.lastRun ?? ""], title: "latency per run"
-        )
-        body += "\n<h2>Latency by day</h2>\n"
-        body += HTML.chart(
-            [("P50", "#0969da", f.daily.map(\.1)), ("P95", "#bc4c00", f.daily.map(\.2))], labels: [f.daily.first?.0 ?? "", f.daily.last?.0 ?? ""],
-            title: "P50 and P95 by day")
-        body += "\n<h2>Incidents</h2>\n"
-        if f.incidents.isEmpty {
-            body += "<p class=\"muted\">None in the history.</p>\n"
-        } else {
-            body +=
-                "<table id=\"incidents\">\n<tr><th>Start</th><th>End</th><th class=\"num\">Duration</th><th>Outcome</th><th class=\"wide\">Error</th></tr>\n"
-            for incident in f.incidents.reversed() {
-                body += "<tr class=\"incident\"><td>\(HTML.escape(clock.format(incident.start)))</td>"
-                body += "<td>\(incident.end.map { HTML.escape(clock.format($0)) } ?? "<strong class=\"bad\">ongoing</strong>")</td>"
-                body += "<td class=\"num\">\(incident.duration.map { HTML.escape(DurationParser.format($0)) } ?? "—")</td>"
-                body += "<td>\(HTML.escape(incident.outcome.rawValue))</td><td class=\"wide\">\(HTML.escape(incident.error ?? ""))</td></tr>\n"
-            }
-            body += "</table>\n"
-        }
-        if let last = r.lastFailure {
-            body += "<h2>Last failure</h2>\n<p><a href=\"../\(SiteLayout.runPage(last.run))\">\(HTML.escape(last.run))</a> · "
-            body += "\(HTML.escape(clock.format(last.at))) · \(HTML.escape(last.outcome.summary))</p>\n"
-            if let error = last.error { body += "<p>\(HTML.escape(error))</p>\n" }
-            for (title, excerpt) in [("Request", last.request), ("Response", last.response)] {
-                guard let excerpt else { continue }
-                var text = excerpt.headers.fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
-                if let b = excerpt.body { text += "\n\n" + b }
-                body += "<h3>\(title)</h3>\n<pre>\(HTML.escape(text))</pre>\n"
-            }
-        }
-        return HTML.page(title: "Vigil: \(r.name)", root: "../", body: body)
     }
 }

@@ -11,6 +11,7 @@ import Testing
 private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 private let hasSystemdAnalyze = FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")
+private let hasDpkgDeb = FileManager.default.isExecutableFile(atPath: "/usr/bin/dpkg-deb")
 
 @Suite("Deployment", .ownThread)
 struct DeployTests {
@@ -64,14 +65,16 @@ struct DeployTests {
     }
 
     @Test(
-        "the .deb holds the vigil-* binaries, the units, the conffiles with their modes and the maintainer scripts",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/dpkg-deb"), "needs dpkg-deb"))
+        "the .deb holds the vigil-* binaries, the units, the conffiles with their modes, the maintainer scripts, copyright, changelog and manual pages",
+        .enabled(if: hasDpkgDeb, "needs dpkg-deb"))
     func debianPackage() throws {
         let dir = TemporaryDirectory("deb")
+        // The test build needs the toolchain's libswiftCore.so: --layout-only packages it anyway (the real
+        // package, static, is proven on a clean Debian root by deploy/test-deb.sh).
         let build = try ChildProcess(
             executable: "/bin/bash",
-            arguments: [repository + "/deploy/build-deb.sh", "--no-build", "--bin-dir", Programs.directory, "--out", dir.path],
-            stdout: .capture, stderr: .capture)
+            arguments: [repository + "/deploy/build-deb.sh", "--no-build", "--layout-only", "--bin-dir", Programs.directory, "--out", dir.path],
+            stdout: .capture, stderr: .discard)
         #expect(build.wait(timeout: 300) == .exited(0), "\(build.output())")
         let deb = build.output().trimmingCharacters(in: .whitespacesAndNewlines)
         func dpkg(_ arguments: [String]) throws -> String {
@@ -80,12 +83,19 @@ struct DeployTests {
             return child.output()
         }
         let info = try dpkg(["--info", deb])
-        #expect(info.contains("Package: vigil") && info.contains("Version: \(Version.vigil)") && info.contains("Depends: libcurl4"))
-        for script in ["postinst", "prerm", "postrm", "conffiles"] { #expect(info.contains(" \(script) "), "\(script) missing: \(info)") }
+        #expect(info.contains("Package: vigil") && info.contains("Version: \(Version.vigil)-1") && info.contains("Depends: adduser, libcurl4"))
+        // The package claims the revision the binaries carry, whatever HEAD is (the test build carries none).
+        let claimed = Version.revision ?? "(none given)"
+        #expect(info.contains("Built from git revision \(claimed)."), "\(info)")
+        for script in ["postinst", "prerm", "postrm", "conffiles", "md5sums"] { #expect(info.contains(" \(script) "), "\(script) missing: \(info)") }
         let contents = try dpkg(["--contents", deb])
         func entry(_ path: String) -> String? { contents.split(separator: "\n").first { $0.hasSuffix(" ." + path) }.map(String.init) }
         for program in ["orchestrator", "prober", "analyzer", "notifier"] {
             #expect(entry("/usr/bin/vigil-\(program)")?.hasPrefix("-rwxr-xr-x root/root") == true, "vigil-\(program)")
+            #expect(entry("/usr/share/man/man1/vigil-\(program).1.gz")?.hasPrefix("-rw-r--r-- root/root") == true, "vigil-\(program).1.gz")
+        }
+        for doc in ["copyright", "changelog.Debian.gz", "operating-guide.md"] {
+            #expect(entry("/usr/share/doc/vigil/\(doc)")?.hasPrefix("-rw-r--r-- root/root") == true, "\(doc)")
         }
         #expect(entry("/etc/vigil/vigil.env")?.hasPrefix("-rw------- root/root") == true)
         #expect(entry("/etc/vigil/config.yaml")?.hasPrefix("-rw-r----- root/root") == true)
@@ -106,6 +116,24 @@ struct DeployTests {
         _ = try dpkg(["-x", deb, unpacked])
         let unit = try String(contentsOfFile: unpacked + "/lib/systemd/system/vigil-orchestrator.service", encoding: .utf8)
         #expect(unit.contains("ExecStart=/usr/bin/vigil-orchestrator --config /etc/vigil/config.yaml") && !unit.contains("/usr/local/"))
+        let copyright = try String(contentsOfFile: unpacked + "/usr/share/doc/vigil/copyright", encoding: .utf8)
+        #expect(copyright.hasPrefix("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"))
+    }
+
+    @Test(
+        "build-deb.sh refuses binaries that need a library no Debian package provides (the toolchain's libswiftCore.so)",
+        .enabled(if: hasDpkgDeb, "needs dpkg-deb"))
+    func refusesToolchainLibraries() throws {
+        let dir = TemporaryDirectory("deb-refused")
+        let build = try ChildProcess(
+            executable: "/bin/bash",
+            arguments: [repository + "/deploy/build-deb.sh", "--no-build", "--bin-dir", Programs.directory, "--out", dir.path],
+            stdout: .capture, stderr: .capture)
+        #expect(build.wait(timeout: 300) == .exited(1))
+        #expect(
+            build.output().contains("needs libraries no Debian package provides: ") && build.output().contains("libswiftCore.so"), "\(build.output())"
+        )
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "no package is made")
     }
 
     @Test("install.sh refuses to build as root: build as yourself, install with --no-build", .enabled(if: getuid() == 0))
