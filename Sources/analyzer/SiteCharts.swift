@@ -107,8 +107,8 @@ extension HTML {
         var out =
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\">"
         out += "<title>\(escape(title))</title>"
-        // A run's band is as wide as the step between runs (adjacent failures join up), at most 16 px, inside the plot.
-        let band = min(max(step, 3), 16)
+        // A run's band is its slot: as wide as the step between runs (adjacent failures join up), inside the plot.
+        let band = max(step, 3)
         for mark in marks {
             let from = max(left, x(mark.index) - band / 2)
             let to = min(width - 8, x(mark.index) + band / 2)
