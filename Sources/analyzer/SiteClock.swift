@@ -12,6 +12,7 @@ final class SiteClock {
     private let time: DateFormatter
     private let dayTime: DateFormatter
     private let zone: DateFormatter
+    private let calendar: Calendar
 
     init(timeZone: TimeZone) {
         self.timeZone = timeZone
@@ -26,6 +27,9 @@ final class SiteClock {
         time = formatter("HH:mm")
         dayTime = formatter("MM-dd HH:mm")
         zone = formatter("zzz")
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        self.calendar = calendar
     }
 
     /// "2026-11-22 23:00:00 GMT+8".
@@ -37,8 +41,6 @@ final class SiteClock {
     /// Labels for a chart's axis: "23:00" when every date falls on one local day, else "11-22 23:00".
     func axisLabels(_ dates: [Date]) -> [String] {
         guard let first = dates.first, let last = dates.last else { return [] }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
         let oneDay = calendar.isDate(first, inSameDayAs: last)
         return dates.map { (oneDay ? time : dayTime).string(from: $0) }
     }

@@ -20,8 +20,7 @@ extension SiteWriter {
         if let days = r.certDaysLeft {
             body += "<tr><th>Certificate</th><td class=\"num\(days < 14 ? " warn" : "")\" id=\"cert-days\">\(days) days left</td></tr>\n"
         }
-        let runs = context.runs(last: r.strip.count)
-        let dates = runs.map { $0.flatMap(RunID.date(of:)) }
+        let (runs, dates) = context.runs(last: r.strip.count)
         body += "</table></div>\n<h2>Last \(r.strip.count) runs</h2>\n"
         let ok = r.strip.filter { $0 == "o" }.count
         body += HTML.strip(

@@ -12,14 +12,26 @@ struct SitePageContext {
     /// Seconds after which a page reloads (the run interval).
     var refresh: Int?
     /// recent.ndjson's runs, oldest first: an interface's strip ends with the last of them.
-    var runs: [String] = []
+    let runs: [String]
+    /// Their start times, read from the ids once for every page.
+    let runDates: [Date?]
     /// Runs whose page is kept (runs/<run>.html).
-    var kept: Set<String> = []
+    let kept: Set<String>
 
-    /// The run of each of the last `count` runs, oldest first (nil before the history began).
-    func runs(last count: Int) -> [String?] {
+    init(clock: SiteClock, refresh: Int?, runs: [String], runDates: [Date?]? = nil, kept: Set<String>) {
+        self.clock = clock
+        self.refresh = refresh
+        self.runs = runs
+        self.runDates = runDates ?? runs.map(RunID.date(of:))
+        self.kept = kept
+    }
+
+    /// The last `count` runs and their start times, oldest first (nil before the history began).
+    func runs(last count: Int) -> (runs: [String?], dates: [Date?]) {
         let offset = runs.count - count
-        return (0..<count).map { offset + $0 >= 0 ? runs[offset + $0] : nil }
+        return (
+            (0..<count).map { offset + $0 >= 0 ? runs[offset + $0] : nil }, (0..<count).map { offset + $0 >= 0 ? runDates[offset + $0] : nil }
+        )
     }
 }
 

@@ -108,9 +108,9 @@ final class SiteWriter {
         let (root, mode) = (self.root, spool.permissions.fileMode)
         let paged = facts.filter(\.hasPage)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, paged.count / 500))
-        let (refresh, runs) = (context.refresh, context.runs)
+        let (refresh, runs, runDates) = (context.refresh, context.runs, context.runDates)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let own = SitePageContext(clock: SiteClock(timeZone: timeZone), refresh: refresh, runs: runs, kept: kept)
+            let own = SitePageContext(clock: SiteClock(timeZone: timeZone), refresh: refresh, runs: runs, runDates: runDates, kept: kept)
             for index in stride(from: worker, to: paged.count, by: workers) {
                 do {
                     try Self.put(
