@@ -77,6 +77,9 @@ struct MisreadTests {
         #expect(try loadError("config.yaml", "# settings\n~\n") == "config.yaml:2: " + message)
         #expect(try loadError("config.json", "null") == "config.json:1: " + message)
         #expect(try load("# nothing set yet\n").monitor.schedule == Config.defaults().monitor.schedule)
+        // An explicit empty document is null in YAML, so it is refused too; "..." alone holds no document.
+        #expect(try loadError("config.yaml", "---\n# settings to come\n") == "config.yaml:1: " + message)
+        #expect(try load("...\n").monitor.schedule == Config.defaults().monitor.schedule)
     }
 
     @Test("a byte-order mark is skipped: errors quote the key, not an invisible character")

@@ -246,6 +246,29 @@ struct YAMLTests {
         }
     }
 
+    @Test("every corpus file reads the same with CRLF, with lone CR and with a byte-order mark, errors on the same line")
+    func lineEndingVariants() throws {
+        let folder = parserFixtures + "/yaml"
+        let names = FileIO.listIfPresent(folder).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(names.count >= 40)
+        for name in names {
+            let text = try String(contentsOfFile: folder + "/" + name, encoding: .utf8)
+            let original = Result { try YAML.parse(text) }.map(CanonicalTree.render)
+            let lf = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            for (variant, changed) in [
+                ("lf", lf), ("crlf", lf.replacingOccurrences(of: "\n", with: "\r\n")), ("cr", lf.replacingOccurrences(of: "\n", with: "\r")),
+                ("bom", "\u{FEFF}" + lf),
+            ] {
+                let read = Result { try YAML.parse(changed) }.map(CanonicalTree.render)
+                switch (original, read) {
+                case let (.success(a), .success(b)): #expect(a == b, "\(name) (\(variant))")
+                case let (.failure(a as SyntaxError), .failure(b as SyntaxError)): #expect(a.line == b.line, "\(name) (\(variant)): \(a) / \(b)")
+                default: Issue.record("\(name) (\(variant)): \(original) / \(read)")
+                }
+            }
+        }
+    }
+
     @Test("the three PyYAML dumps at width 20 (plain, double- and single-quoted) read back as one structure")
     func pyyamlDumps() throws {
         let base = parserFixtures + "/yaml/pyyaml-width20"
