@@ -38,6 +38,10 @@ struct YAMLParser {
     let nodeLimit: Int
     /// %TAG handles of the current document.
     var tagHandles: [String: String] = [:]
+    /// The last separation that crossed a line: where it started and ended. Collections that end give their
+    /// position back and their parent skips the same blank lines again; with this, each is skipped once, not once
+    /// per nesting level.
+    var separationMemo = (from: -1, to: ParserState(pos: 0, line: 1, lineStart: 0))
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         b = bytes
@@ -117,6 +121,11 @@ struct YAMLParser {
     /// Skips spaces, tabs, comments and line breaks; whether a line break was crossed.
     @discardableResult
     mutating func skipSeparation() throws -> Bool {
+        if pos == separationMemo.from {
+            state = separationMemo.to
+            return true
+        }
+        let from = pos
         var crossed = false
         while true {
             let c = cur
@@ -129,6 +138,7 @@ struct YAMLParser {
                 newLine()
                 crossed = true
             } else {
+                if crossed { separationMemo = (from, state) }
                 return crossed
             }
         }

@@ -186,6 +186,27 @@ struct FuzzTests {
         #expect(values > 100 && errors > 100, "the mutations exercise both paths: \(values) values, \(errors) errors")
     }
 
+    @Test("5 000 mutations of the YAML test suite's documents (every construct of the grammar): a value or a SyntaxError")
+    func yamlTestSuite() throws {
+        struct Row: Decodable { let yaml: String }
+        let seeds = try fixtureRows("yaml-test-suite.ndjson", as: Row.self).map(\.yaml)
+        var rng = SeededRandom(seed: 0x5EED_0006)
+        var values = 0
+        var errors = 0
+        for i in 0..<5000 {
+            let input = mutate(seeds[i % seeds.count], &rng)
+            do {
+                _ = try YAML.parseDocuments(input)
+                values += 1
+            } catch is SyntaxError {
+                errors += 1
+            } catch {
+                Issue.record("input \(i) threw \(type(of: error)), not SyntaxError: \(input.debugDescription)")
+            }
+        }
+        #expect(values > 500 && errors > 500, "\(values) values, \(errors) errors")
+    }
+
     @Test("100 000-deep nesting, flow and block, in one line or many: refused by the depth limit, never a stack overflow")
     func hundredThousandLevels() {
         let depth = 100_000
