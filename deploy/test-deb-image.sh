@@ -58,14 +58,17 @@ labels {{json .Labels}}' 2>&1 | indent
     rm -rf "$image_spool" && mkdir -p "$image_spool"
 
     # podman first: what people will run.
-    refusal=$(timeout 120 podman --cgroup-manager cgroupfs --events-backend file run --rm --network host --health-interval disable \
-        -v "$work/srv/vigil-proof:/etc/vigil:ro" -v "$image_spool:/var/lib/vigil/spool" "$tag" once --config /etc/vigil/config.yaml 2>&1)
-    local status=$?
-    if [ "$status" = 1 ] && [ -f "$hook" ]; then
-        ok "podman run once" "exit 1 (one failing interface), $(wc -l < "$hook") alert(s) at the webhook"
-        refusal=
+    if ! command -v podman >/dev/null; then
+        cannot "podman run once" "podman is not installed"
     else
-        cannot "podman run once" "exit $status: $(printf '%s\n' "$refusal" | grep -E '^Error' | head -n 1)"
+        refusal=$(timeout 120 podman --cgroup-manager cgroupfs --events-backend file run --rm --network host --health-interval disable \
+            -v "$work/srv/vigil-proof:/etc/vigil:ro" -v "$image_spool:/var/lib/vigil/spool" "$tag" once --config /etc/vigil/config.yaml 2>&1)
+        local status=$?
+        if [ "$status" = 1 ] && [ -f "$hook" ]; then
+            ok "podman run once" "exit 1 (one failing interface), $(wc -l < "$hook") alert(s) at the webhook"
+        else
+            cannot "podman run once" "exit $status: $(printf '%s\n' "$refusal" | grep -E '^Error' | head -n 1)"
+        fi
     fi
 
     # An OCI runtime on the unpacked image.
@@ -96,7 +99,7 @@ labels {{json .Labels}}' 2>&1 | indent
     # The service as the image starts it, its health check run inside it, then a SIGTERM.
     image_bundle_config "$bundle" '[]'
     "$runtime" run -b "$bundle" vigil-proof-service < /dev/null > "$log" 2>&1 &
-    local service_pid=$! health test
+    local service_pid=$! health test status
     test=$(podman image inspect "$tag" --format '{{range .Config.Healthcheck.Test}}{{.}} {{end}}' | sed 's/^CMD //')
     waited=0
     while :; do  # the service needs a moment to prepare the spool; bounded at 30 s
