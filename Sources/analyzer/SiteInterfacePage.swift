@@ -20,16 +20,16 @@ extension SiteWriter {
         if let days = r.certDaysLeft {
             body += "<tr><th>Certificate</th><td class=\"num\(days < 14 ? " warn" : "")\" id=\"cert-days\">\(days) days left</td></tr>\n"
         }
-        let (runs, dates) = context.runs(last: r.strip.count)
+        let positions = context.positions(last: r.strip.count)
         body += "</table></div>\n<h2>Last \(r.strip.count) runs</h2>\n"
         let ok = r.strip.filter { $0 == "o" }.count
         body += HTML.strip(
-            runSegments(r.strip, runs: runs, dates: dates, context: context), width: 540,
+            runSegments(r.strip, positions: positions, context: context), width: 540,
             title: "last \(r.strip.count) runs: \(ok) ok, \(r.strip.count - ok) failed")
         body += "\n\(HTML.stripLegend)\n<h2>Latency per run</h2>\n"
         body += HTML.chart(
-            [("latency", "#0969da", r.latencies.map { $0 < 0 ? nil : $0 })], axis: timeAxis(dates, clock: clock),
-            marks: failureMarks(r.strip, dates: dates, clock: clock), title: "latency per run")
+            [("latency", "#0969da", r.latencies.map { $0 < 0 ? nil : $0 })], axis: timeAxis(positions, runs: context.runs),
+            marks: failureMarks(r.strip, positions: positions, runs: context.runs), title: "latency per run")
         body += "\n<h2>Latency by day</h2>\n"
         let dayTicks = HTML.tickIndices(f.daily.count).map { (index: $0, label: String(f.daily[$0].0.dropFirst(5))) }
         body += HTML.chart(
@@ -42,17 +42,17 @@ extension SiteWriter {
 
     /// A strip's cells: runs of one colour together, each saying when, how many runs and what, and linking to
     /// the page of its last run still kept.
-    static func runSegments(_ letters: String, runs: [String?], dates: [Date?], context: SitePageContext) -> [StripSegment] {
-        let clock = context.clock
+    static func runSegments(_ letters: String, positions: [Int?], context: SitePageContext) -> [StripSegment] {
+        let runs = context.runs
         let letterList = Array(letters)
         return HTML.segments(letters).map { segment in
             var s = segment
             let range = segment.start..<(segment.start + segment.count)
-            let known = range.compactMap { $0 < dates.count ? dates[$0] : nil }
+            let known = range.compactMap { $0 < positions.count ? positions[$0] : nil }
             var when = ""
             if let first = known.first, let last = known.last {
-                let labels = clock.axisLabels([first, last])
-                when = (first == last ? labels[0] : "\(labels[0]) – \(labels[1])") + " \(clock.zoneName(last)): "
+                let (from, to) = runs.span(first, last)
+                when = (first == last ? from : "\(from) – \(to)") + " \(runs.zone[last]): "
             }
             var counts: [(Character, Int)] = []
             for letter in range.map({ letterList[$0] }) {
@@ -63,7 +63,7 @@ extension SiteWriter {
                 return segment.count == 1 ? text : "\(n) × \(text)"
             }
             s.title = when + what.joined(separator: ", ")
-            if let run = range.reversed().lazy.compactMap({ $0 < runs.count ? runs[$0] : nil }).first(where: { context.kept.contains($0) }) {
+            if let run = known.reversed().lazy.map({ runs.ids[$0] }).first(where: { context.kept.contains($0) }) {
                 s.link = "../" + SiteLayout.runPage(run)
             }
             return s
@@ -71,18 +71,20 @@ extension SiteWriter {
     }
 
     /// Five times along the runs, and the zone.
-    static func timeAxis(_ dates: [Date?], clock: SiteClock) -> ChartAxis {
-        let ticks = HTML.tickIndices(dates.count).compactMap { i in dates[i].map { (index: i, date: $0) } }
-        let labels = clock.axisLabels(ticks.map(\.date))
-        let zone = (dates.last ?? nil).map(clock.zoneName) ?? clock.zoneName(Date())
-        return ChartAxis(ticks: zip(ticks, labels).map { (index: $0.index, label: $1) }, caption: "run start (\(zone))")
+    static func timeAxis(_ positions: [Int?], runs: RunLabels) -> ChartAxis {
+        let ticks = HTML.tickIndices(positions.count).compactMap { i in positions[i].map { (index: i, run: $0) } }
+        guard let first = ticks.first?.run, let last = ticks.last?.run else { return ChartAxis(ticks: [], caption: "run start") }
+        let sameDay = runs.day[first] == runs.day[last]
+        return ChartAxis(
+            ticks: ticks.map { (index: $0.index, label: sameDay ? runs.time[$0.run] : runs.dayTime[$0.run]) },
+            caption: "run start (\(runs.zone[last]))")
     }
 
     /// A band for every run that was not ok, in its strip colour, saying when and what.
-    static func failureMarks(_ letters: String, dates: [Date?], clock: SiteClock) -> [ChartMark] {
+    static func failureMarks(_ letters: String, positions: [Int?], runs: RunLabels) -> [ChartMark] {
         letters.enumerated().compactMap { i, letter in
             guard letter != "o" else { return nil }
-            let when = (i < dates.count ? dates[i] : nil).map { clock.format($0) + ": " } ?? ""
+            let when = (i < positions.count ? positions[i] : nil).map { runs.full[$0] + ": " } ?? ""
             return ChartMark(index: i, colour: HTML.stripColour(letter), title: when + (OutcomeLetter.outcome(letter)?.summary ?? "failed"))
         }
     }

@@ -11,27 +11,46 @@ struct SitePageContext {
     let clock: SiteClock
     /// Seconds after which a page reloads (the run interval).
     var refresh: Int?
-    /// recent.ndjson's runs, oldest first: an interface's strip ends with the last of them.
-    let runs: [String]
-    /// Their start times, read from the ids once for every page.
-    let runDates: [Date?]
+    /// recent.ndjson's runs, oldest first (an interface's strip ends with the last of them), and how their start
+    /// times read.
+    let runs: RunLabels
     /// Runs whose page is kept (runs/<run>.html).
     let kept: Set<String>
 
-    init(clock: SiteClock, refresh: Int?, runs: [String], runDates: [Date?]? = nil, kept: Set<String>) {
-        self.clock = clock
-        self.refresh = refresh
-        self.runs = runs
-        self.runDates = runDates ?? runs.map(RunID.date(of:))
-        self.kept = kept
+    /// The positions in `runs` of the last `count` runs, oldest first (nil before the history began).
+    func positions(last count: Int) -> [Int?] {
+        let offset = runs.ids.count - count
+        return (0..<count).map { offset + $0 >= 0 ? offset + $0 : nil }
+    }
+}
+
+/// The runs the strips cover and their start times as people read them, formatted once per write: an interface
+/// page has up to 90 cells, marks and ticks, and formatting them page by page cost seconds over 10 000 pages.
+struct RunLabels: Sendable {
+    let ids: [String]
+    /// "2026-11-22 23:00:00 GMT+8"
+    let full: [String]
+    /// "23:00", and "11-22 23:00" for an axis or cell that spans days.
+    let time: [String]
+    let dayTime: [String]
+    /// The local day ("2026-11-22") and the zone's name ("GMT+8").
+    let day: [String]
+    let zone: [String]
+
+    init(_ ids: [String], clock: SiteClock) {
+        // A run id that does not start with a time (written by hand) reads as the id itself.
+        let dates = ids.map(RunID.date(of:))
+        self.ids = ids
+        full = zip(ids, dates).map { id, date in date.map(clock.format) ?? id }
+        time = zip(ids, dates).map { id, date in date.map { clock.string($0, "HH:mm") } ?? id }
+        dayTime = zip(ids, dates).map { id, date in date.map { clock.string($0, "MM-dd HH:mm") } ?? id }
+        day = zip(ids, dates).map { id, date in date.map { clock.string($0, "yyyy-MM-dd") } ?? id }
+        zone = dates.map { date in clock.zoneName(date ?? Date()) }
     }
 
-    /// The last `count` runs and their start times, oldest first (nil before the history began).
-    func runs(last count: Int) -> (runs: [String?], dates: [Date?]) {
-        let offset = runs.count - count
-        return (
-            (0..<count).map { offset + $0 >= 0 ? runs[offset + $0] : nil }, (0..<count).map { offset + $0 >= 0 ? runDates[offset + $0] : nil }
-        )
+    /// How positions `from` and `to` read together: "23:00" and "23:45", or with their days when they differ.
+    func span(_ from: Int, _ to: Int) -> (String, String) {
+        day[from] == day[to] ? (time[from], time[to]) : (dayTime[from], dayTime[to])
     }
 }
 

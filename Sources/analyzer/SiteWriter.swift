@@ -87,8 +87,9 @@ final class SiteWriter {
         let rows = serviceRows(collection, facts: facts, now: analysis.startedAt)
         for directory in ["", "/i", "/s", "/runs"] { try FileIO.makeDirectory(root + directory, mode: spool.permissions.directoryMode) }
         let kept = try writeRunPage(analysis, report: report, retention: retention)
+        let clock = SiteClock(timeZone: timeZone)
         let context = SitePageContext(
-            clock: SiteClock(timeZone: timeZone), refresh: schedule.map { Self.refresh($0, at: analysis.startedAt) }, runs: collection.runs,
+            clock: clock, refresh: schedule.map { Self.refresh($0, at: analysis.startedAt) }, runs: RunLabels(collection.runs, clock: clock),
             kept: kept)
         let summaries = Self.summaries(at: spool.historyPath, kept: kept)
         try put(HTML.runsPage, Self.runsPage(summaries, others: Array(kept.subtracting(summaries.map(\.run))), context: context))
@@ -108,9 +109,9 @@ final class SiteWriter {
         let (root, mode) = (self.root, spool.permissions.fileMode)
         let paged = facts.filter(\.hasPage)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, paged.count / 500))
-        let (refresh, runs, runDates) = (context.refresh, context.runs, context.runDates)
+        let (refresh, runs) = (context.refresh, context.runs)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let own = SitePageContext(clock: SiteClock(timeZone: timeZone), refresh: refresh, runs: runs, runDates: runDates, kept: kept)
+            let own = SitePageContext(clock: SiteClock(timeZone: timeZone), refresh: refresh, runs: runs, kept: kept)
             for index in stride(from: worker, to: paged.count, by: workers) {
                 do {
                     try Self.put(

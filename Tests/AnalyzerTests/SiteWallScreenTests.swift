@@ -119,9 +119,11 @@ struct SiteWallScreenTests {
         #expect(index.contains("certificate expiring: 9 days left") && !index.contains("certificate expiring: certificate expiring"))
     }
 
-    @Test("pages reload at the run interval (a run's page does not); 5-minute runs reload every 300 s", arguments: [("", 900), ("5", 300)])
-    func refresh(_ interval: String, _ seconds: Int) throws {
-        let f = try AnalyzerFixture(extra: interval.isEmpty ? "" : "monitor:\n  interval: \(interval)")
+    @Test(
+        "pages reload at the run interval (a run's page does not): the default 15 minutes, an interval, a cron schedule's gap",
+        arguments: [("", 900), ("interval: 5", 300), ("schedule: \"*/10 * * * *\"", 600)])
+    func refresh(_ monitor: String, _ seconds: Int) throws {
+        let f = try AnalyzerFixture(extra: monitor.isEmpty ? "" : "monitor:\n  \(monitor)")
         let runs = try Self.publish(f, [["user/login": .ok]])
         for relative in ["index.html", HTMLNames.runsPage, SiteLayout.servicePage("user"), SiteLayout.interfacePage("user/login")] {
             let meta = try Self.page(f, relative).elements.first { $0.name == "meta" && $0.attributes["http-equiv"] == "refresh" }
