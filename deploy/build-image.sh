@@ -83,6 +83,8 @@ buildah config \
     --label "org.opencontainers.image.vendor=Vigil developers" \
     --label "org.opencontainers.image.base.name=debian:bookworm (debootstrap minbase)" \
     "$ctr"
+# The previous build of this tag goes (with vfs storage each left-over image is a full copy).
+buildah rmi "$tag" >/dev/null 2>&1 || true
 buildah commit --quiet --format docker --rm "$ctr" "$tag" >/dev/null
 ctr=
 archive="$out/vigil-image-$version.tar"
