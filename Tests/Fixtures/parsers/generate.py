@@ -7,9 +7,11 @@ Run by hand (not by CI) after adding a fixture or changing an example file:
     python3 Tests/Fixtures/parsers/generate.py [--reference-data ../shared/reference-data]
 
 It writes, beside itself:
-  yaml/pyyaml-width20*.yaml PyYAML's yaml.dump of one nested structure (DUMPED below) at width=20, plain and with
-                            default_style '"' and "'": wrapped plain, quoted and escaped lines, !!int "1" tags;
-                            each must read back (with the reference) as the structure itself
+  yaml/pyyaml-width20*.yaml PyYAML's yaml.dump of one nested structure (DUMPED below) at width=20, plain, with
+                            default_style '"' and "'", and in flow style: wrapped plain, quoted and escaped lines,
+                            !!int "1" tags, flow collections over many lines; each must read back (with the
+                            reference) as the structure itself. (ruamel.yaml 0.19's own dumper writes the string
+                            "? not a key" unquoted at width 20, which reads back as a mapping: not used.)
   yaml/NAME.tree            the tree a YAML 1.2 parser reads from yaml/NAME.yaml (ruamel.yaml's parser with the
                             spec's core-schema resolvers, §10.3.2), in the canonical form below; or nothing
                             when the reference refuses the file (then yaml/NAME.refused must exist: Vigil's
@@ -167,8 +169,11 @@ def generate_dumps(yaml):
     import yaml as pyyaml
 
     folder = os.path.join(HERE, "yaml")
-    for name, style in (("pyyaml-width20", None), ("pyyaml-width20-double", '"'), ("pyyaml-width20-single", "'")):
-        text = pyyaml.dump(DUMPED, width=20, default_style=style, allow_unicode=True, sort_keys=False)
+    dumps = [(name, pyyaml.dump(DUMPED, width=20, default_style=style, default_flow_style=flow, allow_unicode=True,
+                                sort_keys=False))
+             for name, style, flow in (("pyyaml-width20", None, False), ("pyyaml-width20-double", '"', False),
+                                       ("pyyaml-width20-single", "'", False), ("pyyaml-width20-flow", None, True))]
+    for name, text in dumps:
         if load_yaml_text(yaml, text) != DUMPED:
             sys.exit("%s does not read back as the structure it was dumped from" % name)
         with open(os.path.join(folder, name + ".yaml"), "w", encoding="utf-8") as f:

@@ -269,11 +269,11 @@ struct YAMLTests {
         }
     }
 
-    @Test("the three PyYAML dumps at width 20 (plain, double- and single-quoted) read back as one structure")
+    @Test("the PyYAML dumps at width 20 (plain, double- and single-quoted, flow style) read back as one structure")
     func pyyamlDumps() throws {
         let base = parserFixtures + "/yaml/pyyaml-width20"
         let expected = try String(contentsOfFile: base + ".tree", encoding: .utf8).trimmingCharacters(in: .newlines)
-        for suffix in ["", "-double", "-single"] {
+        for suffix in ["", "-double", "-single", "-flow"] {
             let text = try String(contentsOfFile: base + suffix + ".yaml", encoding: .utf8)
             #expect(CanonicalTree.render(try YAML.parse(text)) == expected, "pyyaml-width20\(suffix).yaml")
         }
