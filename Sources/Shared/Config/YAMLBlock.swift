@@ -264,7 +264,8 @@ extension YAMLParser {
         while isBlank(cur) { pos += 1 }
         guard cur == 58, isWhiteOrEnd(at(pos + 1)) else {
             if line != startLine || isBreakOrEnd(cur) || cur == 35 {
-                let end = min(keyStart + 40, count)
+                var end = min(keyStart + 40, count)
+                while end < count, b[end] & 0xC0 == 0x80 { end += 1 }
                 var text = String(decoding: b[keyStart..<end], as: UTF8.self)
                 if let newline = text.firstIndex(of: "\n") { text = String(text[..<newline]) }
                 throw error("expected \"key: value\", found \"\(text)\"", at: keyStart)

@@ -152,7 +152,8 @@ struct YAMLParser {
             while !isBreakOrEnd(cur) { pos += 1 }
         }
         guard isBreakOrEnd(cur) else {
-            let end = min(pos + 20, count)
+            var end = pos
+            while end < count, end < pos + 20 || b[end] & 0xC0 == 0x80, b[end] != 10 { end += 1 }
             throw error("unexpected \"\(String(decoding: b[pos..<end], as: UTF8.self))\" after \(what)")
         }
     }
