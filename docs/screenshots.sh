@@ -6,6 +6,7 @@
 # desktop (1280 px) width, light and dark.
 # Headless Chromium lays a page out at least 500 px wide whatever --window-size says, so each page is shot in
 # an iframe of the exact width (srcdoc: the pages have no external assets), as SiteBrowserTests measures them.
+# The interfaces have Chinese names: install a CJK font (Debian: fonts-wqy-zenhei) or they show as boxes.
 #   docs/screenshots.sh        (after: swift build --product analyzer)
 set -euo pipefail
 cd "$(dirname "$0")/.."
