@@ -138,8 +138,33 @@ public struct InterfacePool: Sendable {
             }
             issues += reader.issues
         }
-        if !issues.isEmpty { throw ConfigError(issues) }
+        if !issues.isEmpty { throw ConfigError(sayingRepeatsOnce(issues)) }
         return seen.count
+    }
+
+    /// The same problem in many files (a service without base_url: every one of its files) said once, at its
+    /// first place, with how many other files have it: 36 identical lines hide the one that differs.
+    static func sayingRepeatsOnce(_ issues: [ConfigIssue]) -> [ConfigIssue] {
+        var first: [String: Int] = [:]
+        var others: [Int: [String]] = [:]
+        var kept: [ConfigIssue] = []
+        for issue in issues {
+            let key = (issue.key ?? "") + "\u{0}" + issue.message
+            if let index = first[key], kept[index].file != issue.file {
+                others[index, default: []].append(issue.file)
+                continue
+            }
+            if first[key] == nil { first[key] = kept.count }
+            kept.append(issue)
+        }
+        for (index, files) in others {
+            let issue = kept[index]
+            let names = files.prefix(3).joined(separator: ", ") + (files.count > 3 ? ", …" : "")
+            kept[index] = ConfigIssue(
+                file: issue.file, line: issue.line, key: issue.key,
+                message: issue.message + " (and \(files.count) other file(s) the same: \(names))")
+        }
+        return kept
     }
 
     /// Relative paths of interface files, sorted, hidden files and folders skipped.

@@ -56,6 +56,25 @@ struct InterfacePoolTests {
         #expect(!text.contains("good.yaml"))
     }
 
+    @Test("the same problem in many files (a service without base_url) is said once, with how many other files have it")
+    func repeatedProblemSaidOnce() throws {
+        let dir = TemporaryDirectory("pool")
+        try dir.write("config.yaml", "services:\n  svc:\n    headers: {X: y}\n")
+        for i in 0..<36 { try dir.write("Interface-pool/svc/op\(i).yaml", "name: Op \(i)\nurl: /op/\(i)\n") }
+        try dir.write("Interface-pool/svc/zz-typo.yaml", "name: T\nurl: /t\nexpect:\n  statuses: [200]\n")
+        let config = try ConfigLoader.load(path: dir.url("config.yaml"), environment: [:])
+        let error = try #require(throws: ConfigError.self) { try InterfacePool.load(config: config, environment: [:]) }
+        #expect(error.issues.count == 2, "the base_url problem said once, and the typo: \(error.description)")
+        let baseURL = error.issues.filter { $0.message.contains("has no base_url") }
+        #expect(baseURL.count == 1)
+        #expect(baseURL.first?.file == "Interface-pool/svc/op0.yaml" && baseURL.first?.line == 2, "\(baseURL)")
+        #expect(
+            baseURL.first?.message.hasSuffix(
+                "(and 35 other file(s) the same: Interface-pool/svc/op1.yaml, Interface-pool/svc/op10.yaml, Interface-pool/svc/op11.yaml, …)")
+                == true, "\(baseURL)")
+        #expect(error.description.contains("zz-typo.yaml:4: expect.statuses: unknown key"), "the problem that differs still shows")
+    }
+
     @Test("a list file read item by item (JSON streamed, YAML whole) gives the same interfaces, lines and errors")
     func streamedLists() throws {
         let dir = TemporaryDirectory("pool-stream")
