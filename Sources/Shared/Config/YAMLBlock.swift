@@ -196,6 +196,7 @@ extension YAMLParser {
         defer { depth -= 1 }
         var entries: [Node.Entry] = []
         var keys = Set<String>()
+        var merges: [Node] = []
         let startLine = line
         var pending = firstKey
         while true {
@@ -205,7 +206,7 @@ extension YAMLParser {
                 let key = try keyText(keyNode, at: keyStart)
                 pos += 1
                 let value = try blockNode(n: m, context: .value)
-                try add(key, value, line: keyLine, to: &entries, keys: &keys, at: keyStart)
+                try add(key, value, line: keyLine, to: &entries, keys: &keys, merges: &merges, at: keyStart)
             } else if atEntry(63) {
                 pos += 1
                 var keyStart = pos
@@ -223,7 +224,7 @@ extension YAMLParser {
                     state = afterKey
                     value = empty(line: keyLine)
                 }
-                try add(key, value, line: keyLine, to: &entries, keys: &keys, at: keyStart)
+                try add(key, value, line: keyLine, to: &entries, keys: &keys, merges: &merges, at: keyStart)
             } else {
                 pending = try implicitKey(m: m)
                 continue
@@ -244,7 +245,7 @@ extension YAMLParser {
                 throw error("a list item where a key was expected")
             }
         }
-        return made(.mapping(entries), line: startLine)
+        return made(.mapping(merges.isEmpty ? entries : merging(entries, merges)), line: startLine)
     }
 
     /// A key at the start of a mapping line (not the first): properties and a scalar, alias or flow collection on

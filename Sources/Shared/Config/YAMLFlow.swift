@@ -60,6 +60,7 @@ extension YAMLParser {
         var items: [Node] = []
         var entries: [Node.Entry] = []
         var keys = Set<String>()
+        var merges: [Node] = []
         while true {
             try flowSeparation(n: n, open: open)
             if cur == close {
@@ -73,7 +74,7 @@ extension YAMLParser {
                 let entryLine = line
                 let keyStart = pos
                 let (key, value) = try flowPair(n: n, open: open, inSequence: false)
-                try add(key, value, line: entryLine, to: &entries, keys: &keys, at: keyStart)
+                try add(key, value, line: entryLine, to: &entries, keys: &keys, merges: &merges, at: keyStart)
             }
             try flowSeparation(n: n, open: open)
             if cur == 44 {
@@ -83,7 +84,7 @@ extension YAMLParser {
                 throw error("expected \",\" or \"\(isSequence ? "]" : "}")\", found \"\(shown)\"")
             }
         }
-        return made(isSequence ? .sequence(items) : .mapping(entries), line: startLine)
+        return made(isSequence ? .sequence(items) : .mapping(merges.isEmpty ? entries : merging(entries, merges)), line: startLine)
     }
 
     /// An entry of a flow list: a node, or a single-pair mapping (`a: 1`, `? a : 1`).

@@ -211,8 +211,19 @@ struct YAMLParser {
         }
     }
 
-    /// Appends an entry, refusing a key given twice.
-    func add(_ key: String, _ value: Node, line: Int, to entries: inout [Node.Entry], keys: inout Set<String>, at offset: Int) throws {
+    /// Appends an entry, refusing a key given twice. A plain `<<` key is a merge (YAML 1.1's merge type, which
+    /// PyYAML, ruamel.yaml and libyaml-based readers apply): its value is kept in `merges` for `merging`.
+    func add(
+        _ key: String, _ value: Node, line: Int, to entries: inout [Node.Entry], keys: inout Set<String>, merges: inout [Node],
+        at offset: Int
+    ) throws {
+        if key == "<<", at(offset) == 60 {
+            guard value.entries != nil || value.items?.allSatisfy({ $0.entries != nil }) == true else {
+                throw error("a merge (<<) takes a mapping or a list of mappings, not \(value.kindDescription)", at: offset)
+            }
+            merges.append(value)
+            return
+        }
         let duplicate: Bool
         if entries.count < 12 {
             duplicate = entries.contains { $0.key == key }
@@ -223,6 +234,32 @@ struct YAMLParser {
         if duplicate { throw error("duplicate key \"\(key)\"", at: offset) }
         if entries.count >= 11 { keys.insert(key) }
         entries.append(Node.Entry(key: key, line: line, value: value))
+    }
+
+    /// A mapping's own entries with the merged ones: the mapping's own keys win, and of a list of merged mappings
+    /// the earlier wins. The order is PyYAML's: merged keys first (a later list item's before an earlier one's),
+    /// then the mapping's own, each where its key first appears.
+    func merging(_ entries: [Node.Entry], _ merges: [Node]) -> [Node.Entry] {
+        var all: [Node.Entry] = []
+        for merge in merges {
+            if let mapping = merge.entries {
+                all += mapping
+            } else {
+                for item in (merge.items ?? []).reversed() { all += item.entries ?? [] }
+            }
+        }
+        all += entries
+        var position: [String: Int] = [:]
+        var result: [Node.Entry] = []
+        for entry in all {
+            if let at = position[entry.key] {
+                result[at] = entry
+            } else {
+                position[entry.key] = result.count
+                result.append(entry)
+            }
+        }
+        return result
     }
 
     /// The error for a character that cannot start a value here.

@@ -67,13 +67,16 @@ def canonical(value):
 
 
 def core_yaml():
-    """ruamel.yaml's parser with exactly the YAML 1.2 core schema's implicit types (no timestamps, no 1_000)."""
+    """ruamel.yaml's parser with exactly the YAML 1.2 core schema's implicit types (no timestamps, no 1_000), and
+    merge keys (<<)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.resolver import VersionedResolver
 
     rules = [
         ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
         ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+        # YAML 1.1's merge key, which PyYAML and ruamel.yaml apply in YAML 1.2 documents too (so does Vigil).
+        ("tag:yaml.org,2002:merge", r"^(?:<<)$", ["<"]),
         ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
         ("tag:yaml.org,2002:float",
          r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",

@@ -131,6 +131,27 @@ struct YAMLTests {
         #expect(node["third"]?.items?.map(\.scalar) == ["x"])
     }
 
+    @Test("merge keys: << merges a mapping or a list of them, own keys first, then the earlier mapping; \"<<\" is a key")
+    func mergeKeys() throws {
+        let node = try YAML.parse(
+            """
+            base: &base {timeout: 10s, retries: 2}
+            eu: &eu {retries: 5, region: eu}
+            one:
+              <<: *base
+              retries: 3
+            two: {<<: [*base, *eu], name: x}
+            literal: {"<<": text}
+            """)
+        #expect(node["one"]?.entries?.map(\.key) == ["timeout", "retries"])
+        #expect(node["one"]?["retries"]?.scalar == "3")
+        #expect(node["two"]?["retries"]?.scalar == "2")
+        #expect(node["two"]?["region"]?.scalar == "eu")
+        #expect(node["two"]?["name"]?.scalar == "x")
+        #expect(node["literal"]?["<<"]?.scalar == "text")
+        #expect(throws: SyntaxError.self) { try YAML.parse("a:\n  <<: [1]\n") }
+    }
+
     @Test("an alias bomb is refused at the alias that passes the node limit, never expanded")
     func aliasBomb() throws {
         var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
