@@ -22,7 +22,7 @@ extension YAMLParser {
     /// The node after an indicator (or at a document's start), in a block collection indented `n` (-1 at the root).
     mutating func blockNode(n: Int, context: BlockContext) throws -> Node {
         let before = state
-        let crossed = try skipSeparation() || onlyBlanksBefore(before)
+        let crossed = try skipSeparation() || onlyBlanksBefore
         var start = BlockStart(
             propertiesStart: pos, crossed: crossed, tabbed: !crossed && b[before.pos..<pos].contains(9), startCount: nodeCount)
         if endsBefore(n: n, context: context, crossed: crossed) {
@@ -138,8 +138,8 @@ extension YAMLParser {
         }
     }
 
-    /// Whether only spaces and tabs precede `pos` on its line (`from` being on that line).
-    func onlyBlanksBefore(_ from: ParserState) -> Bool {
+    /// Whether only spaces and tabs precede `pos` on its line.
+    var onlyBlanksBefore: Bool {
         var i = pos - 1
         while i >= lineStart {
             if !isBlank(b[i]) { return false }
