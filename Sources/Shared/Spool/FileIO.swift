@@ -288,23 +288,19 @@ public enum FileIO {
         return started <= claimedAt.addingTimeInterval(2)
     }
 
-    /// When `pid` started (from /proc: its start in clock ticks after boot, and the boot time).
+    /// When `pid` started: its age (now on the boot clock, less its start in clock ticks after boot, from
+    /// /proc) taken from now. The age never depends on the wall clock, so a clock stepped since boot (or one
+    /// faked a year ahead by the suite's check) still gives the process's start on the clock Date() reads.
     public static func processStartTime(_ pid: Int32) -> Date? {
         guard let stat = try? read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
         // Fields after the command name (which may hold spaces): state is field 3, starttime field 22.
         let fields = String(decoding: stat[(close + 1)...], as: UTF8.self).split(separator: " ")
         guard fields.count > 19, let ticks = Double(fields[19]) else { return nil }
-        guard let boot = bootTime else { return nil }
-        return Date(timeIntervalSince1970: boot + ticks / Double(sysconf(Int32(_SC_CLK_TCK))))
+        var boot = timespec()
+        guard clock_gettime(CLOCK_BOOTTIME, &boot) == 0 else { return nil }
+        let age = Double(boot.tv_sec) + Double(boot.tv_nsec) / 1e9 - ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+        return Date().addingTimeInterval(-max(0, age))
     }
-
-    private static let bootTime: Double? = {
-        guard let text = try? read("/proc/stat") else { return nil }
-        for line in String(decoding: text, as: UTF8.self).split(separator: "\n") where line.hasPrefix("btime ") {
-            return Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces))
-        }
-        return nil
-    }()
 }
 
 extension stat {
