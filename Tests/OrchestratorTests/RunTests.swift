@@ -132,8 +132,15 @@ struct RunTests {
         #expect(check.exitCode == 0)
         #expect(check.stdout.contains("schedule: cron \"*/15 * * * *\""))
         let next = try #require(check.stdout.split(separator: "\n").first { $0.hasPrefix("next runs: ") })
-        let times = next.dropFirst("next runs: ".count).split(separator: ",").compactMap { Timestamp.parse($0.trimmingCharacters(in: .whitespaces)) }
-        #expect(times.count == 3)
+        // Times for people: notify.timezone, the zone named (LocalClock's format).
+        let people = DateFormatter()
+        people.locale = Locale(identifier: "en_US_POSIX")
+        people.dateFormat = "yyyy-MM-dd HH:mm:ss zzz"
+        let times = next.dropFirst("next runs: ".count).split(separator: ",").compactMap {
+            people.date(from: $0.trimmingCharacters(in: .whitespaces))
+        }
+        #expect(times.count == 3, "\(next)")
+        #expect(times.first.map { $0 > Date() && $0 < Date().addingTimeInterval(901) } == true, "the next run is within 15 minutes: \(next)")
         #expect(times.allSatisfy { Int($0.timeIntervalSince1970) % 900 == 0 })
         #expect(check.stdout.contains("svc: 3 interface(s), base_url \(f.server.baseURL)"))
         #expect(f.server.requests.isEmpty)
