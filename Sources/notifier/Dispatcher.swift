@@ -16,6 +16,8 @@ final class Dispatcher: @unchecked Sendable {
     private var lastPrune = Date.distantPast
     /// When each delivery's run started (names never change, so a name's key is read once).
     private var startTimes: [String: Date] = [:]
+    /// Splitting alerts after a transient error (no space, EIO): when to try again.
+    private var splitBackOff = SplitBackOff()
     /// Counters for metrics and status.
     private(set) var delivered = 0, deferredCount = 0, failedCount = 0
 
@@ -103,7 +105,7 @@ final class Dispatcher: @unchecked Sendable {
 
     /// One pass; returns how long the service may sleep before a deferred delivery is due.
     func pass(now: Date = Date(), stopping: @escaping @Sendable () -> Bool) async -> TimeInterval? {
-        split()
+        split(now: now)
         var down: [String: Date] = deferral.nextAttempts().filter { $0.value > now }
         let newNames = spool.outbox.pending().filter { Delivery.channel(of: $0) != nil }.map { ($0, false) }
         let dueNames = deferral.due(now: now).map { ($0, true) }
@@ -123,7 +125,8 @@ final class Dispatcher: @unchecked Sendable {
             if !old.isEmpty { Log.info("retention: removed \(old.count) delivered alert(s) from outbox/sent/") }
         }
         NotifierMetrics.write(self)
-        return deferral.nextAttempts().values.min().map { max(0.05, $0.timeIntervalSince(Date())) }
+        return (Array(deferral.nextAttempts().values) + [splitBackOff.retryAt].compactMap { $0 }).min()
+            .map { max(0.05, $0.timeIntervalSince(Date())) }
     }
 
     /// The start of the run a delivery belongs to (from its alert's stats; the run id's second if unreadable).
@@ -150,12 +153,25 @@ final class Dispatcher: @unchecked Sendable {
         return start
     }
 
-    /// Claims each alert not yet split and publishes one delivery per channel, then acknowledges it.
-    private func split() {
+    /// Claims each alert not yet split and publishes one delivery per channel, then acknowledges it. Only an
+    /// alert that cannot be read goes to quarantine: when the deliveries cannot be written (no space, the disk
+    /// floor, an I/O error) the alert goes back to outbox/new and splitting waits `SplitBackOff` (its outputs
+    /// are idempotent: a delivery already published is skipped when it is split again).
+    private func split(now: Date) {
+        guard splitBackOff.mayTry(at: now) else { return }
         for name in spool.outbox.pending() where Delivery.channel(of: name) == nil {
             guard let claim = claim(name, from: nil) else { continue }
+            let delivery: Delivery
             do {
-                let delivery = try Delivery.read(claim.path, name: name)
+                delivery = try Delivery.read(claim.path, name: name)
+            } catch  where SpoolError.isTransient(error) {
+                return holdBack(claim, "cannot read it", error, now: now)
+            } catch {
+                Log.error("outbox/\(name): \(error)")
+                try? spool.quarantine.file(at: claim.path, name: name, reason: "unreadable alert: \(error)")
+                continue
+            }
+            do {
                 // Each channel gets the part of the alert its routes give it (all of it without routes).
                 let targets = channels.keys.filter { $0 != Routing.unrouted }.sorted()
                 for (channel, part) in Routing.parts(of: delivery.alert, notify: config.notify, channels: targets) {
@@ -166,10 +182,25 @@ final class Dispatcher: @unchecked Sendable {
                 }
                 try spool.outbox.ack(claim)
             } catch {
-                Log.error("outbox/\(name): \(error)")
-                try? spool.quarantine.file(at: claim.path, name: name, reason: "unreadable alert: \(error)")
+                // Writing our own outputs failed: that says nothing about the alert.
+                return holdBack(claim, "cannot publish its deliveries", error, now: now)
             }
         }
+        splitBackOff.succeeded()
+    }
+
+    /// Puts a claimed alert back in outbox/new after a transient error and backs splitting off; logged once per
+    /// distinct error, then at debug level.
+    private func holdBack(_ claim: ClaimedFile, _ what: String, _ error: Error, now: Date) {
+        do {
+            try spool.outbox.release(claim)
+        } catch {
+            // Still in cur/: this notifier's own claim, taken again at its next start (or by the janitor's lease).
+            Log.error("outbox/\(claim.name): cannot put it back in outbox/new either (\(error)); it waits in outbox/cur")
+        }
+        let wait = splitBackOff.failed(at: now, error: "\(error)")
+        let line = "outbox/\(claim.name): \(what): \(error); it stays in the outbox and is split again in \(Int(wait)) s"
+        if splitBackOff.isNewError { Log.error(line) } else { Log.debug(line) }
     }
 
     private func handle(
@@ -281,5 +312,32 @@ final class Dispatcher: @unchecked Sendable {
             try deferral.fail(delivery, reason: error, claimed: claimed)
             failedCount += 1
         }
+    }
+}
+
+/// Back-off for splitting alerts after a transient error: 5 s doubling to 5 min, reset by a pass that splits
+/// everything; it remembers the error so that a repeated one is logged once.
+struct SplitBackOff {
+    private(set) var retryAt: Date?
+    private var attempts = 0
+    private var lastError: String?
+    /// Whether the last `failed` error differs from the one before.
+    private(set) var isNewError = false
+
+    func mayTry(at now: Date) -> Bool { retryAt.map { now >= $0 } ?? true }
+
+    /// Records a failure at `now`; returns the wait before the next try.
+    mutating func failed(at now: Date, error: String) -> TimeInterval {
+        attempts += 1
+        let wait = min(300, 5 * pow(2, Double(min(attempts - 1, 6))))
+        retryAt = now.addingTimeInterval(wait)
+        isNewError = error != lastError
+        lastError = error
+        return wait
+    }
+
+    mutating func succeeded() {
+        if lastError != nil { Log.notice("outbox: alerts are split again (the error before was: \(lastError ?? ""))") }
+        self = SplitBackOff()
     }
 }

@@ -18,7 +18,9 @@ struct OperatorCommandTests {
         let run: String
         static let secrets = ["SHOP_PASSWORD": "pw-\(UInt32.random(in: 1000...9999))", "WECOM_KEY": "key-\(UInt32.random(in: 1000...9999))"]
 
-        init() throws {
+        /// `spoolSettings`: more lines under `spool:`; `beforeSpool` runs on the spool's path before it is made
+        /// (a test mounts a small file system there).
+        init(spoolSettings: String = "", beforeSpool: (String) throws -> Void = { _ in }) throws {
             server = try TestServer()
             server.route("/cgi-bin/webhook/send", reply: .json(200, #"{"errcode":0,"errmsg":"ok"}"#))
             try dir.write(
@@ -40,8 +42,10 @@ struct OperatorCommandTests {
                     webhook_url: "\(server.url("/cgi-bin/webhook/send"))?key=${WECOM_KEY}"
                 spool:
                   dir: spool
-                """)
+                """ + spoolSettings.split(separator: "\n").map { "\n  " + $0 }.joined())
             try dir.write("pool/shop/cart.yaml", "name: cart\nurl: /cart\nauth: true\n")
+            try FileIO.makeDirectory(dir.url("spool"), mode: 0o700)
+            try beforeSpool(dir.url("spool"))
             let spool = Spool(root: dir.url("spool"))
             try spool.prepare()
             // Now, to the second: the notifier refuses alerts older than notify.max_age.

@@ -28,6 +28,20 @@ public enum SpoolError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// True for an error that says nothing about a file's content — no space (or the free-space floor), an I/O
+    /// error, a file system gone (ENOTCONN, ESTALE), a lock, no memory or descriptors — so the file stays where it
+    /// can be tried again (never in quarantine, which is for content that cannot be read).
+    public static func isTransient(_ error: Error) -> Bool {
+        guard let error = error as? SpoolError else { return false }
+        switch error {
+        case .diskFull: return true
+        case let .system(_, _, code):
+            return [ENOSPC, EDQUOT, EFBIG, EIO, ENOTCONN, ESTALE, EAGAIN, EINTR, ENOLCK, ETIMEDOUT, ENOMEM, EMFILE, ENFILE, EBUSY, EROFS]
+                .contains(code)
+        default: return false
+        }
+    }
+
     /// True for ENOSPC/EDQUOT/EFBIG and the free-space floor: the writer should back off and retry later.
     public var isOutOfSpace: Bool {
         switch self {
