@@ -118,6 +118,13 @@ public struct InterfaceDefinition: Sendable, Equatable {
         let url = f.string("url", required: true) ?? ""
         if !url.isEmpty, !url.hasPrefix("/"), !URLCheck.isHTTP(url) {
             reader.issue(f.node("url"), key(path, "url"), "expected a path starting with / or an http(s):// URL, found \"\(url)\"")
+        } else if let bad = url.unicodeScalars.first(where: { $0.value <= 0x20 || $0.value == 0x7F }) {
+            // Such a URL cannot be sent as written (libcurl refuses it): it would be reported as the target's
+            // "connection" failure at every run, when the mistake is in the file.
+            let shown = bad == " " ? "a space" : String(format: "the control character U+%04X", bad.value)
+            reader.issue(
+                f.node("url"), key(path, "url"),
+                "\(shown) cannot be sent in a URL; write it percent-encoded (a space as %20), or put query values under params:")
         }
         let params = HeaderFields(f.stringPairs("params") ?? [])
         let headers = HeaderFields(f.stringPairs("headers") ?? [])

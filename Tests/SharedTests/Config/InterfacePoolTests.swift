@@ -44,6 +44,7 @@ struct InterfacePoolTests {
         try dir.write("Interface-pool/svc/typo.yaml", "name: T\nurl: /t\nexpect:\n  statuses: [200]\n")
         try dir.write("Interface-pool/other/rel.yaml", "name: R\nurl: /relative\n")
         try dir.write("Interface-pool/top.yaml", "name: Top\nurl: /top\n")
+        try dir.write("Interface-pool/svc/space.yaml", "name: Space\nurl: \"/reports/annual report.pdf\"\n")
         let config = try ConfigLoader.load(path: dir.url("config.yaml"), environment: [:])
         let error = try #require(throws: ConfigError.self) { try InterfacePool.load(config: config, environment: [:]) }
         let text = error.description
@@ -53,6 +54,9 @@ struct InterfacePoolTests {
         #expect(text.contains("Interface-pool/svc/typo.yaml:4: expect.statuses: unknown key; did you mean \"status\""), "\(text)")
         #expect(text.contains("Interface-pool/other/rel.yaml:2: url: the URL is relative but service \"other\" has no base_url"), "\(text)")
         #expect(text.contains("Interface-pool/top.yaml: interface files live in a folder named after their service"), "\(text)")
+        #expect(
+            text.contains("Interface-pool/svc/space.yaml:2: url: a space cannot be sent in a URL; write it percent-encoded (a space as %20)"),
+            "refused in the file, never a \"connection\" failure of the target: \(text)")
         #expect(!text.contains("good.yaml"))
     }
 
