@@ -1,11 +1,10 @@
 // ServeCommand: `orchestrator serve`, a read-only HTTP server for the status site (spool/site/): GET and HEAD
 // only, nothing outside the site (no `..`, no hidden files, no symlink out), no directory listings, the right
 // content types, validators (ETag, Last-Modified, 304) and no-cache so a phone always sees the last run.
-// Listens on web.listen (127.0.0.1:8080); SIGTERM stops it. Under systemd (`Type=notify`) it sends READY=1 once
-// the socket is bound, and STOPPING=1 when it stops.
+// Listens on web.listen (127.0.0.1:8080) through SiteServer (strict parsing, bounded, security headers); SIGTERM
+// stops it. Under systemd (`Type=notify`) it sends READY=1 once the socket is bound, and STOPPING=1 when it stops.
 
 import Foundation
-import Loopback
 import Shared
 
 enum ServeCommand {
@@ -21,9 +20,9 @@ enum ServeCommand {
         if FileIO.status(root) == nil {
             Log.warning("\(root) does not exist yet: the analyzer writes it after each run; serving 404 until then")
         }
-        let server: HTTPServer
+        let server: SiteServer
         do {
-            server = try HTTPServer(port: config.web.port, host: config.web.host) { request in SiteFiles.reply(request, root: root) }
+            server = try SiteServer(host: config.web.host, port: config.web.port) { request in SiteFiles.reply(request, root: root) }
         } catch {
             Log.error("cannot listen on \(config.web.host):\(config.web.port) (web.listen): \(error)")
             return 1
@@ -31,6 +30,7 @@ enum ServeCommand {
         let done = DispatchSemaphore(value: 0)
         let watcher = SignalWatcher([SIGTERM, SIGINT]) { _ in done.signal() }
         let notifier = SystemdNotifier.fromEnvironment()
+        server.start()
         Log.info("serving \(root) read-only on http://\(config.web.host):\(server.port)/")
         // Bound and accepting: systemd may start what is ordered after vigil-web.
         notifier?.ready(status: "serving http://\(config.web.host):\(server.port)/")
@@ -49,10 +49,7 @@ enum SiteFiles {
         "json": "application/json", "md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8",
     ]
 
-    static func reply(_ request: HTTPRequest, root: String) -> HTTPReply {
-        guard request.method == "GET" || request.method == "HEAD" else {
-            return HTTPReply(status: 405, headers: ["Allow": "GET, HEAD", "Content-Type": "text/plain"], body: Array("only GET and HEAD\n".utf8))
-        }
+    static func reply(_ request: SiteRequest, root: String) -> SiteAnswer {
         guard let decoded = request.path.removingPercentEncoding, decoded.hasPrefix("/"), !decoded.contains("\0") else {
             return notFound
         }
@@ -68,25 +65,29 @@ enum SiteFiles {
         let base = String(cString: realRoot)
         free(real)
         free(realRoot)
-        guard resolved.hasPrefix(base + "/"), let st = FileIO.status(resolved), st.st_mode & S_IFMT == S_IFREG else { return notFound }
-        let tag = "\"\(st.st_size)-\(Int(st.modificationDate.timeIntervalSince1970 * 1000))\""
-        let headers: HeaderFields = [
-            "Content-Type": types[(relative as NSString).pathExtension.lowercased()] ?? "application/octet-stream",
-            "Cache-Control": "no-cache", "ETag": tag, "Last-Modified": httpDate(st.modificationDate), "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:",
+        guard resolved.hasPrefix(base + "/") else { return notFound }
+        // Opened without blocking (a FIFO would hang the loop) and checked on the descriptor: what is sent is
+        // what was checked, even if the analyzer replaces the file meanwhile.
+        let fd = open(resolved, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
+        guard fd >= 0 else { return notFound }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            return notFound
+        }
+        let milliseconds = Int(st.st_mtim.tv_sec) * 1000 + Int(st.st_mtim.tv_nsec) / 1_000_000
+        let tag = "\"\(st.st_size)-\(milliseconds)\""
+        let headers: [(name: String, value: String)] = [
+            ("Content-Type", types[(relative as NSString).pathExtension.lowercased()] ?? "application/octet-stream"),
+            ("Cache-Control", "no-cache"), ("ETag", tag), ("Last-Modified", SiteAnswerHead.httpDate(st.st_mtim.tv_sec)),
+            ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"),
         ]
-        if request.header("If-None-Match") == tag { return HTTPReply(status: 304, headers: headers) }
-        guard let bytes = try? FileIO.read(resolved) else { return notFound }
-        return HTTPReply(status: 200, headers: headers, body: bytes)
+        if let match = request.ifNoneMatch, match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag }) {
+            close(fd)
+            return SiteAnswer(status: 304, headers: headers, body: .bytes([]))
+        }
+        return SiteAnswer(status: 200, headers: headers, body: .file(fd, size: Int(st.st_size)))
     }
 
-    static let notFound = HTTPReply(status: 404, headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array("not found\n".utf8))
-
-    static func httpDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
-    }
+    static var notFound: SiteAnswer { .text(404, "not found\n") }
 }
