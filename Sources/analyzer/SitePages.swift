@@ -10,7 +10,7 @@ struct SitePageContext {
     /// One per thread (DateFormatter).
     let clock: SiteClock
     /// Seconds after which a page reloads (the run interval).
-    var refresh: Int?
+    let refresh: Int?
     /// recent.ndjson's runs, oldest first (an interface's strip ends with the last of them), and how their start
     /// times read.
     let runs: RunLabels
