@@ -55,8 +55,8 @@ final class MetricsStream {
             let out = try AtomicFileWriter(path: directory + "/" + name, mode: 0o640)
             func header(_ name: String, _ help: String) throws { try out.write("# HELP \(name) \(help)\n# TYPE \(name) gauge\n") }
             let helps = [
-                ("vigil_interface_up", "1 if the interface answered as expected in the last run, 0 if it failed or was not probed (circuit open)."),
-                ("vigil_interface_probed", "1 if the interface was probed in the last run, 0 if its circuit was open."),
+                ("vigil_interface_up", "1 if the interface answered as expected in the last run, 0 if it failed or was not probed."),
+                ("vigil_interface_probed", "1 if the interface was probed in the last run (an open circuit probes it once), 0 if not."),
                 ("vigil_interface_latency_seconds", "Latency of the last answer."),
                 ("vigil_interface_outcome", "1 for the outcome class of the last probe."),
                 ("vigil_interface_cert_expiry_timestamp_seconds", "Earliest expiry in the server's certificate chain (HTTPS)."),
@@ -77,7 +77,7 @@ final class MetricsStream {
             section("vigil_run_interfaces", "Interfaces in the last run by result.")
             tail += "vigil_run_interfaces{result=\"ok\"} \(s.ok)\nvigil_run_interfaces{result=\"failed\"} \(s.failed)\n"
             tail += "vigil_run_interfaces{result=\"not_probed\"} \(s.skipped)\n"
-            section("vigil_run_success_ratio", "ok / interfaces in the last run (an interface not probed, circuit open, counts as failing).")
+            section("vigil_run_success_ratio", "ok / interfaces in the last run (an interface not probed counts as failing).")
             tail += "vigil_run_success_ratio \(s.interfaces == 0 ? 1 : Double(s.ok) / Double(s.interfaces))\n"
             section("vigil_run_duration_seconds", "Duration of the last run.")
             tail += "vigil_run_duration_seconds \(s.finishedAt.timeIntervalSince(s.startedAt))\n"

@@ -151,6 +151,7 @@ enum ReportRenderer {
                     if let status = r.status { facts.append("status \(status)") }
                     if let latency = r.latencyMs { facts.append(ms(latency)) }
                     facts.append("\(r.attempts) attempt\(r.attempts == 1 ? "" : "s")")
+                    if let open = r.circuitOpenSince { facts.append("circuit open since \(clock.format(open)): probed once, no retries") }
                 }
                 if let s = since[r.id] { facts.append("failing since \(clock.format(s))") }
                 out += "- " + facts.joined(separator: " · ") + "\n"
@@ -218,10 +219,25 @@ enum ReportRenderer {
         return out + "\n"
     }
 
+    /// Open circuits: interfaces probed once without retries (marked `circuit_open_since`), and those not
+    /// probed at all (`skipped`, from probers before the breaker probed every run).
     private static func breaker(_ a: RunAnalysis, _ clock: LocalClock, into sink: (String) throws -> Void) throws {
+        // Positions, not results: a mass outage's failures may be on disk.
         let skipped = a.failures.indices.filter { a.failures.outcome(at: $0) == .skipped }
-        guard !skipped.isEmpty else { return try sink("## Circuit breaker\n\nAll circuits closed: every interface was probed.\n\n") }
-        try sink("## Circuit breaker\n\n\(skipped.count) interface(s) skipped because their circuit is open:\n\n")
+        let once = try a.failures.indices.filter { try a.failures.result(at: $0).circuitOpenSince != nil }
+        guard !once.isEmpty || !skipped.isEmpty else { return try sink("## Circuit breaker\n\nAll circuits closed: every interface was probed.\n\n") }
+        try sink("## Circuit breaker\n\n")
+        if !once.isEmpty {
+            try sink("\(once.count) interface(s) with an open circuit (circuit open: probed once, no retries):\n\n")
+            for i in once {
+                let r = try a.failures.result(at: i)
+                let since = r.circuitOpenSince.map { " — open since \(clock.format($0))" } ?? ""
+                try sink("- **\(escape(r.name))** (`\(r.id)`)\(since) · \(r.outcome.rawValue)\n")
+            }
+            try sink("\n")
+        }
+        guard !skipped.isEmpty else { return }
+        try sink("\(skipped.count) interface(s) skipped because their circuit is open:\n\n")
         for i in skipped {
             let r = try a.failures.result(at: i)
             try sink("- **\(escape(r.name))** (`\(r.id)`)" + (r.skippedSince.map { " — open since \(clock.format($0))" } ?? "") + "\n")

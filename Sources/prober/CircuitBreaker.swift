@@ -1,7 +1,9 @@
-// CircuitBreaker: per-interface failure counting persisted in state/breaker.json across runs. After
-// `failures` consecutive failed probes an interface is skipped for `open_for`; then one trial probe
-// (without retries) closes the circuit or opens it again. Several probers share the file: each reads it
-// at start and, at the end, merges only its own interfaces under a lock.
+// CircuitBreaker: per-interface counting, persisted in state/breaker.json across runs, of the failures it
+// exists for: the target could not be reached (connection, dns, tls, timeout) or answered 5xx. After
+// `failures` of them in a row the circuit opens: each run still probes the interface once, without retries
+// (the breaker spares the backend the retries, never the monitor its eyes); after `open_for` one run probes
+// with its retries again. Several probers share the file: each reads it at start and, at the end, merges
+// only its own interfaces under a lock.
 
 import Foundation
 import Shared
@@ -29,10 +31,10 @@ struct BreakerFile: Codable, Sendable {
 
 /// What the breaker says about probing an interface now.
 enum BreakerDecision: Equatable {
+    /// Closed (or open for `open_for` already, half-open): an attempt and its retries.
     case probe
-    /// Half-open: one attempt, no retries.
-    case trial
-    case skip(since: Date, until: Date, failures: Int)
+    /// Open: one attempt, no retries; the result is the real outcome, marked with `since`.
+    case once(since: Date, until: Date, failures: Int)
 }
 
 struct CircuitBreaker {
@@ -60,27 +62,42 @@ struct CircuitBreaker {
     }
 
     func decision(for id: String, now: Date = Date()) -> BreakerDecision {
-        guard let entry = entries[id], let until = entry.openUntil else { return .probe }
-        if until > now { return .skip(since: entry.openedAt ?? until, until: until, failures: entry.failures) }
-        return .trial
+        guard let entry = entries[id], let until = entry.openUntil, until > now else { return .probe }
+        return .once(since: entry.openedAt ?? until, until: until, failures: entry.failures)
     }
 
-    /// Records the final outcome of a probe (skipped and auth do not count: the target was not judged).
+    /// What an outcome says to the breaker: true, a failure it counts (the target could not be reached or
+    /// answered 5xx); false, the target answered (a 4xx, a failed assertion, an expiring certificate: retries
+    /// and a breaker would not change them), which closes the circuit; nil, nothing (`auth`: no request was
+    /// sent; `skipped`: not probed).
+    static func counts(_ outcome: Outcome) -> Bool? {
+        if counted.contains(outcome) { return true }
+        return answered.contains(outcome) ? false : nil
+    }
+
+    private static let counted: Set<Outcome> = [.connection, .dns, .tls, .timeout, .http500, .http503, .http5xx]
+    private static let answered: Set<Outcome> = [.ok, .assertion, .certExpiring, .http404, .http4xx]
+
+    /// Records the final outcome of a probe.
     mutating func record(_ id: String, outcome: Outcome, now: Date = Date()) {
-        guard outcome != .skipped, outcome != .auth else { return }
+        guard let counted = CircuitBreaker.counts(outcome) else { return }
         // An interface that answers and had no entry changes nothing: not remembered (with 100 000 healthy
         // interfaces, a set of every id at the end of the run was the prober's largest allocation).
-        if outcome == .ok, entries[id] == nil { return }
+        if !counted, entries[id] == nil { return }
         touched.insert(id)
         var entry = entries[id] ?? BreakerEntry(failures: 0)
-        if outcome == .ok {
-            if entry.openedAt != nil { Log.info("circuit of \(id) closed: trial probe succeeded") }
+        if !counted {
+            // An answer arrived, so the target is reachable: the failures the breaker counts are no longer
+            // consecutive, and an open circuit closes (the answer itself is judged as usual).
+            if entry.openedAt != nil { Log.info("circuit of \(id) closed: the target answered (\(outcome.rawValue))") }
             entries[id] = nil
             return
         }
         entry.failures += 1
-        let wasHalfOpen = entry.openUntil.map { $0 <= now } ?? false
-        if wasHalfOpen || entry.failures >= threshold {
+        let open = entry.openUntil.map { $0 > now } ?? false
+        // Opened at the threshold, or again after `open_for` when the run with retries failed too; a failure
+        // while open leaves `open_until` as it is (each run probes once, so it would never come otherwise).
+        if !open, entry.openedAt != nil || entry.failures >= threshold {
             if entry.openedAt == nil { Log.notice("circuit of \(id) opened after \(entry.failures) consecutive failures") }
             entry.openedAt = entry.openedAt ?? now
             entry.openUntil = now.addingTimeInterval(openFor)

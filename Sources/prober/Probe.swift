@@ -1,7 +1,8 @@
 // Probe: one interface, probed once per run with retries. Only retryable failures (timeouts, network
 // errors, 5xx) are retried, after 1 s, 2 s, 4 s (monitor.retry_delay doubling); a 401 from the target
-// renews the service's token once. A trial probe of a half-open circuit gets a single attempt. The result
-// carries the excerpts with secrets masked.
+// renews the service's token once. While the interface's circuit is open it gets a single attempt, and its
+// result (the real outcome) is marked with circuit_open_since. The result carries the excerpts with secrets
+// masked.
 
 import Foundation
 import Shared
@@ -76,10 +77,9 @@ enum Probe {
             self.context = context
             result = Probe.start(definition, decision: decision, context: context)
             timeout = definition.timeout ?? context.config.monitor.timeout
-            maxAttempts = decision == .trial ? 1 : 1 + context.config.monitor.retryAttempts
+            if case .once = decision { maxAttempts = 1 } else { maxAttempts = 1 + context.config.monitor.retryAttempts }
             http = Probe.settings(for: definition, context: context)
             checks = Probe.expectation(for: definition, context: context)
-            done = result.outcome == .skipped
         }
 
         var wantsAttempt: Bool { !done }
@@ -156,7 +156,7 @@ enum Probe {
         }
     }
 
-    /// The result before any attempt: `skipped` (with why) when the circuit is open.
+    /// The result before any attempt, marked when the circuit is open (it is probed all the same).
     @inline(never)
     static func start(_ definition: InterfaceDefinition, decision: BreakerDecision, context: ProbeContext) -> ProbeResult {
         let service = context.config.services[definition.service]
@@ -167,13 +167,7 @@ enum Probe {
             startedAt: Date())
         result.failureThreshold = definition.failureThreshold
         result.successThreshold = definition.successThreshold
-        if case let .skip(since, until, failures) = decision {
-            result.outcome = .skipped
-            result.skippedSince = since
-            result.error =
-                "not probed: circuit open since \(Timestamp.format(since)) until \(Timestamp.format(until)) "
-                + "(after \(failures) consecutive failures)"
-        }
+        if case let .once(since, _, _) = decision { result.circuitOpenSince = since }
         return result
     }
 

@@ -67,7 +67,9 @@ struct ProbeRun {
         if let writeError { throw writeError }
         for (index, outcome) in outcomes.enumerated() {
             // (An answer with no circuit to close changes nothing: its id is not even rebuilt.)
-            if let outcome, outcome != .ok || !breaker.entries.isEmpty { breaker.record(interfaces.id(at: index), outcome: outcome) }
+            if let outcome, CircuitBreaker.counts(outcome) == true || !breaker.entries.isEmpty {
+                breaker.record(interfaces.id(at: index), outcome: outcome)
+            }
         }
         return RunOutcome(
             written: written, failed: outcomes.filter { $0?.isFailure == true }.count,

@@ -1,4 +1,5 @@
-// The prober as a program: the breaker across runs, SIGTERM mid-run, config errors, sharding.
+// The prober as a program: the breaker across runs (one attempt per run while open), SIGTERM mid-run,
+// config errors, sharding.
 
 import Foundation
 import Shared
@@ -10,31 +11,38 @@ import Testing
 @Suite("Prober runs", .ownThread)
 struct RunTests {
     // The open period passes by moving the breaker's recorded times back (the prober reads them at start).
-    @Test("the circuit opens after consecutive failures, skips, then a trial probe closes it")
+    @Test("an open circuit probes once per run without retries, sees the recovery in the first run after the fix")
     func breakerAcrossRuns() throws {
-        let f = try ProberFixture(monitor: "retry_attempts: 0\ncircuit_breaker: {failures: 2, open_for: 1500ms}")
+        let f = try ProberFixture(monitor: "retry_attempts: 2\ncircuit_breaker: {failures: 2, open_for: 1h}")
         let healthy = ManagedFlag()
         f.server.route("/flaky") { _ in healthy.value ? .text(200, "ok") : .text(500, "down") }
         try f.interface("svc/flaky", "name: flaky\nurl: /flaky\n")
         for _ in 0..<2 { #expect(try f.runProber().exitCode == 0) }
-        #expect(f.server.hits("/flaky") == 2)
+        #expect(f.server.hits("/flaky") == 6, "closed: the first try and its 2 retries, twice")
+        for run in 1...2 {
+            #expect(try f.runProber().exitCode == 0)
+            let open = try #require(try f.latestResults()["svc/flaky"])
+            #expect(open.outcome == .http500 && open.status == 500 && open.attempts == 1, "the real outcome, not skipped")
+            #expect(open.circuitOpenSince != nil && open.skippedSince == nil)
+            #expect(f.server.hits("/flaky") == 6 + run, "exactly one request per run reaches the server while open")
+        }
+        // After open_for, a run with retries; it fails too, so the circuit opens again.
+        try f.ageBreaker(by: 3601)
         #expect(try f.runProber().exitCode == 0)
-        let skipped = try #require(try f.latestResults()["svc/flaky"])
-        #expect(skipped.outcome == .skipped && skipped.attempts == 0 && skipped.skippedSince != nil)
-        #expect(f.server.hits("/flaky") == 2, "an open circuit sends nothing")
-        try f.ageBreaker(by: 1.6)
-        // The trial probe fails: the circuit opens again at once.
+        #expect(try f.latestResults()["svc/flaky"]?.circuitOpenSince == nil)
+        #expect(f.server.hits("/flaky") == 11)
         #expect(try f.runProber().exitCode == 0)
-        #expect(try f.latestResults()["svc/flaky"]?.outcome == .http500)
-        #expect(try f.runProber().exitCode == 0)
-        #expect(try f.latestResults()["svc/flaky"]?.outcome == .skipped)
-        try f.ageBreaker(by: 1.6)
+        #expect(try f.latestResults()["svc/flaky"]?.circuitOpenSince != nil && f.server.hits("/flaky") == 12)
         healthy.value = true
+        // The first run after the fix sees it: ok (probed under the open circuit, which it closes).
         #expect(try f.runProber().exitCode == 0)
-        #expect(try f.latestResults()["svc/flaky"]?.outcome == .ok)
+        let recovered = try #require(try f.latestResults()["svc/flaky"])
+        #expect(recovered.outcome == .ok && recovered.attempts == 1 && recovered.circuitOpenSince != nil)
         #expect(try f.runProber().exitCode == 0)
-        #expect(try f.latestResults()["svc/flaky"]?.outcome == .ok, "closed again")
-        #expect(f.server.hits("/flaky") == 5)
+        #expect(try f.latestResults()["svc/flaky"].map { $0.outcome == .ok && $0.circuitOpenSince == nil } == true, "closed again")
+        #expect(f.server.hits("/flaky") == 14)
+        let state = try RecordDecoder().decode(BreakerFile.self, from: try FileIO.read(f.spool.stateDirectory + "/breaker.json"))
+        #expect(state.interfaces.isEmpty)
     }
 
     @Test("SIGTERM mid-run publishes what was measured with the trailer marked interrupted")

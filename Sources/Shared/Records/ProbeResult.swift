@@ -146,6 +146,9 @@ public struct ProbeResult: Codable, Sendable, Equatable {
     public var error: String?
     /// For `skipped`: since when the circuit has been open.
     public var skippedSince: Date?
+    /// Set when the interface's circuit breaker was open for this probe: it was probed once, without retries
+    /// (the outcome is the real one); since when the circuit has been open. Absent in older records.
+    public var circuitOpenSince: Date?
     public var request: HTTPExcerpt?
     public var response: HTTPExcerpt?
     /// Phases of the last attempt (milliseconds), where the transfer got that far.
@@ -202,5 +205,6 @@ public struct ProbeResult: Codable, Sendable, Equatable {
         case tls
         case failureThreshold = "failure_threshold"
         case successThreshold = "success_threshold"
+        case circuitOpenSince = "circuit_open_since"
     }
 }

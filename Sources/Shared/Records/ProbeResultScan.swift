@@ -26,6 +26,7 @@ extension ProbeResult {
             var started: Date?
             var error: String?
             var skippedSince: Date?
+            var circuitOpenSince: Date?
             var request: HTTPExcerpt?
             var response: HTTPExcerpt?
             var timings: PhaseTimings?
@@ -72,6 +73,7 @@ extension ProbeResult {
                 case "started_at": started = try s.timestamp()
                 case "error": error = s.null() ? nil : try s.string()
                 case "skipped_since": skippedSince = s.null() ? nil : try s.timestamp()
+                case "circuit_open_since": circuitOpenSince = s.null() ? nil : try s.timestamp()
                 case "request", "response":
                     if !excerptsOfSuccesses, outcome == .ok {
                         try s.skipValue()
@@ -107,6 +109,7 @@ extension ProbeResult {
             result.tls = tls
             result.failureThreshold = failureThreshold
             result.successThreshold = successThreshold
+            result.circuitOpenSince = circuitOpenSince
             return result
         } ?? nil
     }

@@ -13,6 +13,7 @@ extension ProbeResult {
         w.field("kind", kind)
         w.field("attempts", attempts)
         w.field("body_bytes", bodyBytes)
+        w.field("circuit_open_since", circuitOpenSince)
         w.field("error", error)
         w.field("failure_threshold", failureThreshold)
         w.field("final_url", finalURL)
