@@ -20,6 +20,8 @@ struct StatusSnapshot: Codable, Equatable {
     var run: String
     /// Consecutive samples against `health` not yet enough to change it (failure/success thresholds).
     var pending = 0
+    /// When the first of those samples was taken: where the change starts once confirmed.
+    var pendingSince: Date?
 }
 
 /// The state of one interface after the run that last touched it.
@@ -32,15 +34,21 @@ struct InterfaceStatus: Codable, Equatable {
     var error: String?
     var before: StatusSnapshot?
     var pending = 0
+    /// When the first of the `pending` samples was taken (nil when none is pending).
+    var pendingSince: Date?
     /// A change happened while the interface was silenced (or in maintenance): announce it once that ends.
     var unannounced = false
 
-    var snapshot: StatusSnapshot { StatusSnapshot(health: health, outcome: outcome, since: since, run: run, pending: pending) }
+    var snapshot: StatusSnapshot {
+        StatusSnapshot(health: health, outcome: outcome, since: since, run: run, pending: pending, pendingSince: pendingSince)
+    }
 
     enum CodingKeys: String, CodingKey {
         case health, outcome, since, run
         case runStartedAt = "run_started_at"
-        case error, before, pending, unannounced
+        case error, before, pending
+        case pendingSince = "pending_since"
+        case unannounced
     }
 }
 
@@ -77,6 +85,7 @@ extension InterfaceStatus {
         w.field("run_started_at", runStartedAt)
         w.field("error", error)
         if pending > 0 { w.field("pending", pending) }
+        if pending > 0, let pendingSince { w.field("pending_since", pendingSince) }
         if unannounced { w.field("unannounced", true) }
         if let before {
             w.object("before") { b in
@@ -85,6 +94,7 @@ extension InterfaceStatus {
                 b.field("since", before.since)
                 b.field("run", before.run)
                 if before.pending > 0 { b.field("pending", before.pending) }
+                if before.pending > 0, let at = before.pendingSince { b.field("pending_since", at) }
             }
         }
     }
@@ -99,6 +109,7 @@ extension InterfaceStatus {
             var started: Date?
             var error: String?
             var pending = 0
+            var pendingSince: Date?
             var unannounced = false
             var before: StatusSnapshot?
             try s.object { key, s in
@@ -111,6 +122,7 @@ extension InterfaceStatus {
                 case "run_started_at": started = try s.timestamp()
                 case "error": error = s.null() ? nil : try s.string()
                 case "pending": pending = try s.int()
+                case "pending_since": pendingSince = try s.timestamp()
                 case "unannounced": unannounced = try s.bool()
                 case "before":
                     var h: Health?
@@ -118,6 +130,7 @@ extension InterfaceStatus {
                     var si: Date?
                     var r: String?
                     var p = 0
+                    var ps: Date?
                     try s.object { key, s in
                         switch key {
                         case "health": h = Health(rawValue: try s.string())
@@ -125,10 +138,11 @@ extension InterfaceStatus {
                         case "since": si = try s.timestamp()
                         case "run": r = try s.string()
                         case "pending": p = try s.int()
+                        case "pending_since": ps = try s.timestamp()
                         default: try s.skipValue()
                         }
                     }
-                    if let h, let o, let si, let r { before = StatusSnapshot(health: h, outcome: o, since: si, run: r, pending: p) }
+                    if let h, let o, let si, let r { before = StatusSnapshot(health: h, outcome: o, since: si, run: r, pending: p, pendingSince: ps) }
                 default: try s.skipValue()
                 }
             }
@@ -137,7 +151,7 @@ extension InterfaceStatus {
                 id,
                 InterfaceStatus(
                     health: health, outcome: outcome, since: since, run: run, runStartedAt: started,
-                    error: error, before: before, pending: pending, unannounced: unannounced)
+                    error: error, before: before, pending: pending, pendingSince: pendingSince, unannounced: unannounced)
             )
         } ?? nil
     }
@@ -162,33 +176,41 @@ enum StateTransitions {
         let previous: StatusSnapshot? = entry.map { $0.run == run ? $0.before : $0.snapshot } ?? nil
         let health: Health
         var pending = 0
+        var pendingSince: Date?
+        /// Where a confirmed change starts: the first sample of its streak, whatever the thresholds.
+        var changeStart = result.startedAt
         if result.outcome == .skipped {
             // Not probed: no sample, the verdict stands.
             health = previous?.health ?? .failing
             pending = previous?.pending ?? 0
+            pendingSince = previous?.pendingSince
         } else {
             // A sample against the current health changes it only after `threshold` of them in a row (debounce);
-            // a new interface counts as ok until a failure is confirmed.
+            // a new interface counts as ok until a failure is confirmed. The change is dated from the streak's
+            // first sample: with failure_threshold 2 an incident starts when it broke, not one interval later.
             let sample: Health = result.outcome == .ok ? .ok : .failing
             let current = previous?.health ?? .ok
             if sample == current {
                 health = current
             } else {
                 pending = (previous?.pending ?? 0) + 1
+                let streakStart = pending > 1 ? (previous?.pendingSince ?? result.startedAt) : result.startedAt
                 if pending >= (sample == .failing ? thresholds.failure : thresholds.success) {
                     health = sample
                     pending = 0
+                    changeStart = streakStart
                 } else {
                     health = current
+                    pendingSince = streakStart
                 }
             }
         }
         let changed = previous?.health != health
-        let since = changed ? result.startedAt : (previous?.since ?? result.startedAt)
+        let since = changed ? changeStart : (previous?.since ?? result.startedAt)
         let outcome = result.outcome == .skipped ? (previous?.outcome ?? .skipped) : result.outcome
         let status = InterfaceStatus(
             health: health, outcome: outcome, since: since, run: run, runStartedAt: runStartedAt,
-            error: result.error, before: previous, pending: pending, unannounced: entry?.unannounced ?? false)
+            error: result.error, before: previous, pending: pending, pendingSince: pendingSince, unannounced: entry?.unannounced ?? false)
         let change: StateChange?
         switch (previous?.health, health) {
         case (.failing?, .ok): change = .recovered

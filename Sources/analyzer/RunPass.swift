@@ -270,6 +270,10 @@ struct RunPass {
                         if var t = transition, t.change == .stillFailing, next.unannounced {
                             t.change = .newFailure
                             transition = t
+                        } else if let t = transition, t.change == .recovered, next.unannounced {
+                            // The failure began while quiet and was never announced: the team never heard it was
+                            // down, so it hears of no recovery either.
+                            transition = nil
                         }
                         next.unannounced = false
                     }

@@ -76,6 +76,26 @@ struct AlertLogicTests {
         #expect(try f.report(RunID.scheduled(tick: t0.addingTimeInterval(2 * 900))).contains("- Quiet: silenced until "))
     }
 
+    @Test("a failure that began under a silence and recovers after it ended was never announced: no recovery message either")
+    func silencedFailureRecovers() throws {
+        let f = try AnalyzerFixture(alerts: "mode: change\nrepeat_interval: 20m")
+        var seen = 0
+        #expect(try step(f, 0, ["a/x": .ok, "b/y": .ok], seen: &seen).isEmpty)
+        // Silenced from before run 1 to just before run 3 (runs are 15 minutes apart).
+        let silence = Silence(
+            id: "s-quiet", match: "a/x", createdAt: t0.addingTimeInterval(600), until: t0.addingTimeInterval(2 * 900 + 60),
+            reason: "deploy", by: nil)
+        _ = try f.dir.write("spool/state/silences/s-quiet.json", try RecordCoding.encodeString(silence) + "\n")
+        #expect(try step(f, 1, ["a/x": .http500, "b/y": .ok], seen: &seen).isEmpty, "it begins silenced: not announced")
+        #expect(try step(f, 2, ["a/x": .http500, "b/y": .ok], seen: &seen).isEmpty)
+        #expect(try step(f, 3, ["a/x": .ok, "b/y": .ok], seen: &seen).isEmpty, "never announced as down: no \"recovered\" either")
+        // The next failure, not silenced, is announced, and so is its recovery.
+        let down = try step(f, 4, ["a/x": .http500, "b/y": .ok], seen: &seen)
+        #expect(down.count == 1 && down.first?.transitions.map(\.change) == [.newFailure], "\(down.map(\.transitions))")
+        let up = try step(f, 5, ["a/x": .ok, "b/y": .ok], seen: &seen)
+        #expect(up.count == 1 && up.first?.transitions.map(\.change) == [.recovered], "\(up.map(\.transitions))")
+    }
+
     @Test("every_run mode: a silenced failure alone makes no alert")
     func everyRunSilenced() throws {
         let f = try AnalyzerFixture(alerts: "mode: every_run")

@@ -36,6 +36,33 @@ struct TransitionDeciderTests {
         }
         #expect(announced == expected, "row \(row): \(outcomes)")
     }
+
+    @Test("an incident starts at its first failing sample and ends at its first passing one, whatever the thresholds")
+    func trueTimes() throws {
+        // failure_threshold 3, success_threshold 2, one run a minute; a skipped run inside a streak keeps its start.
+        let outcomes: [Outcome] = [.ok, .http500, .skipped, .http500, .http500, .ok, .ok]
+        let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))  // records keep milliseconds
+        func at(_ i: Int) -> Date { t0.addingTimeInterval(Double(i) * 60) }
+        var state = StateFile()
+        var transitions: [Int: Transition] = [:]
+        for (i, outcome) in outcomes.enumerated() {
+            let run = RunID.scheduled(tick: at(i))
+            let result = AnalyzerFixture.result("svc/a", outcome, run: run, at: at(i))
+            let changes = StateTransitions.apply([result], run: run, runStartedAt: at(i), to: state, thresholds: { _ in (3, 2) })
+            if let t = changes.transitions.first { transitions[i] = t }
+            // Through the state file's bytes each time, as the streamed analyzer reads it.
+            var w = JSONWriter()
+            changes.updated.interfaces["svc/a"]!.write(id: "svc/a", into: &w)
+            let (_, reread) = try #require(InterfaceStatus.scan(w.finish()))
+            #expect(reread == changes.updated.interfaces["svc/a"], "run \(i): the state round-trips")
+            state.interfaces["svc/a"] = reread
+        }
+        let down = try #require(transitions[4], "the failure is confirmed at the third failing sample")
+        #expect(down.change == .newFailure && down.since == at(1), "failing since the first failing sample, not the third")
+        let up = try #require(transitions[6], "the recovery is confirmed at the second passing sample")
+        #expect(up.change == .recovered && up.since == at(5) && up.downSince == at(1), "down from the first failure to the first pass")
+        #expect(state.interfaces["svc/a"]?.since == at(5))
+    }
 }
 
 @Suite("Alert severity by kind, in process", .ownThread)
