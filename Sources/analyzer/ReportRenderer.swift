@@ -46,8 +46,8 @@ enum ReportRenderer {
         return """
             | | |
             |---|---|
-            | Run | `\(a.run)` |
-            | Trigger | \(a.trigger) |
+            | Run | \(code(a.run)) |
+            | Trigger | \(escape(a.trigger)) |
             | Started | \(clock.format(a.startedAt)) |
             | Finished | \(clock.format(a.finishedAt)) |
             | Duration | \(seconds(duration)) |
@@ -71,9 +71,9 @@ enum ReportRenderer {
 
     private static func monitoring(_ a: RunAnalysis) -> String {
         var out = "## Monitoring problems\n\n"
-        for line in a.missingShards { out += "- **Shard \(line)** — its interfaces were not checked in this run.\n" }
-        for line in a.interruptedShards { out += "- Shard \(line).\n" }
-        for line in a.stats.gaps ?? [] { out += "- Before this run, \(line).\n" }
+        for line in a.missingShards { out += "- **Shard \(escape(line))** — its interfaces were not checked in this run.\n" }
+        for line in a.interruptedShards { out += "- Shard \(escape(line)).\n" }
+        for line in a.stats.gaps ?? [] { out += "- Before this run, \(escape(line)).\n" }
         return out + "\n"
     }
 
@@ -87,9 +87,9 @@ enum ReportRenderer {
             guard count > 0 else { return }
             try sink("### \(title) (\(count))\n\n")
             for t in list {
-                var line = "- **\(escape(t.name))** (`\(t.id)`) `\(t.method) \(t.url)` — \(t.outcome.summary)"
+                var line = "- **\(escape(t.name))** (\(code(t.id))) \(code(t.method + " " + t.url)) — \(t.outcome.summary)"
                 if t.change == .recovered, let previous = t.previousOutcome {
-                    line = "- **\(escape(t.name))** (`\(t.id)`) `\(t.method) \(t.url)` — recovered from \(previous.summary)"
+                    line = "- **\(escape(t.name))** (\(code(t.id))) \(code(t.method + " " + t.url)) — recovered from \(previous.summary)"
                 }
                 line += t.change == .recovered ? ", since \(clock.format(t.since))" : ", failing since \(clock.format(t.since))"
                 try sink(line + "\n")
@@ -116,7 +116,7 @@ enum ReportRenderer {
         }
         for outcome in grouped.keys.sorted(by: { ($0.kind!, $0) < ($1.kind!, $1) }) {
             let (count, first) = grouped[outcome]!
-            let names = first.map { "`\(escape($0))`" }.joined(separator: ", ") + (count > 5 ? ", …" : "")
+            let names = first.map(code).joined(separator: ", ") + (count > 5 ? ", …" : "")
             out += "| \(outcome.kind!.label) | \(outcome.rawValue) (\(outcome.summary)) | \(count) | \(names) |\n"
         }
         return out + "\n"
@@ -143,7 +143,7 @@ enum ReportRenderer {
             for i in list {
                 let r = try failures.result(at: i)
                 var out = "#### \(escape(r.name)) — \(r.outcome.summary)\n\n"
-                out += "- `\(r.method) \(r.url)` (`\(r.id)`)\n"
+                out += "- \(code(r.method + " " + r.url)) (\(code(r.id)))\n"
                 var facts: [String] = []
                 if r.outcome == .skipped {
                     facts.append("not probed this run" + (r.skippedSince.map { ", circuit open since \(clock.format($0))" } ?? ""))
@@ -157,7 +157,7 @@ enum ReportRenderer {
                 out += "- " + facts.joined(separator: " · ") + "\n"
                 if let error = r.error { out += "- Error: \(escape(error))\n" }
                 if let reason = quiet[r.id] { out += "- Quiet: \(escape(reason)) — no alert, no reminder\n" }
-                if let final = r.finalURL { out += "- Answered by `\(final)` after \(r.redirects ?? 0) redirect(s)\n" }
+                if let final = r.finalURL { out += "- Answered by \(code(final)) after \(r.redirects ?? 0) redirect(s)\n" }
                 if let timings = r.timings { out += "- Phases: \(phases(timings))" + (r.remoteIP.map { " · from \($0)" } ?? "") + "\n" }
                 out += excerpts(r)
                 try sink(out + "\n")
@@ -192,7 +192,7 @@ enum ReportRenderer {
         var out = "## Slowest interfaces\n\n| Interface | Service | Latency | Outcome | Phases |\n|---|---|---:|---|---|\n"
         for r in timed {
             out +=
-                "| \(escape(r.name)) (`\(escape(r.id))`) | \(escape(r.service)) | \(ms(r.latencyMs!)) | \(r.outcome.rawValue) | "
+                "| \(escape(r.name)) (\(code(r.id))) | \(escape(r.service)) | \(ms(r.latencyMs!)) | \(r.outcome.rawValue) | "
                 + (r.timings.map(phases) ?? "—") + " |\n"
         }
         return out + "\n"
@@ -214,7 +214,7 @@ enum ReportRenderer {
         for r in soon {
             let tls = r.tls!
             out +=
-                "| \(escape(r.name)) (`\(escape(r.id))`) | \(escape(tls.subject)) | \(tls.notAfter.map(clock.format) ?? "?") | \(tls.daysLeft!) |\n"
+                "| \(escape(r.name)) (\(code(r.id))) | \(escape(tls.subject)) | \(tls.notAfter.map(clock.format) ?? "?") | \(tls.daysLeft!) |\n"
         }
         return out + "\n"
     }
@@ -232,7 +232,7 @@ enum ReportRenderer {
             for i in once {
                 let r = try a.failures.result(at: i)
                 let since = r.circuitOpenSince.map { " — open since \(clock.format($0))" } ?? ""
-                try sink("- **\(escape(r.name))** (`\(r.id)`)\(since) · \(r.outcome.rawValue)\n")
+                try sink("- **\(escape(r.name))** (\(code(r.id)))\(since) · \(r.outcome.rawValue)\n")
             }
             try sink("\n")
         }
@@ -240,7 +240,7 @@ enum ReportRenderer {
         try sink("\(skipped.count) interface(s) skipped because their circuit is open:\n\n")
         for i in skipped {
             let r = try a.failures.result(at: i)
-            try sink("- **\(escape(r.name))** (`\(r.id)`)" + (r.skippedSince.map { " — open since \(clock.format($0))" } ?? "") + "\n")
+            try sink("- **\(escape(r.name))** (\(code(r.id)))" + (r.skippedSince.map { " — open since \(clock.format($0))" } ?? "") + "\n")
         }
         try sink("\n")
     }
@@ -282,10 +282,45 @@ enum ReportRenderer {
         return fence + "http\n" + text + (text.hasSuffix("\n") ? "" : "\n") + fence + "\n"
     }
 
-    /// Escapes characters that would break a table cell or start markup.
+    /// Text from outside — interface and service names (imported), errors quoting response bodies, certificate
+    /// subjects, reasons — as inert Markdown: it cannot break a table cell, and it never becomes a live link.
+    /// `[` and `]` are escaped (no inline or reference link, no image), `<` and `>` (no `<http://…>` autolink,
+    /// no HTML), `\` and `` ` ``; and what GFM turns into a link by itself is broken by an escape that leaves the
+    /// text as it reads: `http:/\/evil` (renderers see `:` and `//` apart), `www\.evil`, `user\@host`. `(` is
+    /// left alone: without `[…]` before it, it starts nothing, and the raw report stays readable.
     static func escape(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "|") || $0 == 10 }) else { return text }
-        return text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+        let special: Set<UInt8> = [
+            UInt8(ascii: "|"), 10, 13, UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "<"), UInt8(ascii: ">"),
+            UInt8(ascii: "\\"), UInt8(ascii: "`"), UInt8(ascii: "@"), UInt8(ascii: ":"), UInt8(ascii: "w"), UInt8(ascii: "W"),
+        ]
+        guard text.utf8.contains(where: special.contains) else { return text }
+        var out = ""
+        for c in text {
+            switch c {
+            case "|", "[", "]", "<", ">", "\\", "`", "@": out += "\\" + String(c)
+            case "\n", "\r", "\r\n": out += " "
+            case "/" where out.hasSuffix(":/"): out += "\\/"
+            case "." where out.suffix(3).lowercased() == "www" && !(out.dropLast(3).last?.isLetter ?? false): out += "\\."
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    /// `text` as a code span (inert, shown as written), delimited by more backticks than any run inside it;
+    /// `|` escaped and line breaks made spaces so that it also fits a table cell.
+    static func code(_ text: String) -> String {
+        var longest = 0
+        var run = 0
+        for c in text {
+            run = c == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let flat = text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\r\n", with: " ")
+            .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+        let pad = flat.hasPrefix("`") || flat.hasSuffix("`") ? " " : ""
+        return fence + pad + flat + pad + fence
     }
 
     static func ms(_ value: Double) -> String {

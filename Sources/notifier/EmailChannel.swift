@@ -41,11 +41,15 @@ struct EmailChannel: Channel {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = style.timeZone
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        let headers = [
+        // The run id was checked when the alert was read (RecordName); escaping every value here as well keeps a
+        // CR or LF from any source (a hand-made alert, a config value) from starting a header of its own. The
+        // subject is an encoded word (folded with CRLF and a space) whenever it holds a control character.
+        var headers = [
             "Date: \(formatter.string(from: now))", "From: \(settings.from)", "To: \(settings.to.joined(separator: ", "))",
-            "Subject: \(Self.encodedWord(subject))", "Message-ID: <\(alert.id).\(settings.name)@vigil>", "MIME-Version: 1.0",
+            "Message-ID: <\(alert.id).\(settings.name)@vigil>", "MIME-Version: 1.0",
             "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64", "X-Vigil-Run: \(alert.run)",
-        ]
+        ].map { TerminalText.escape($0, keepingNewlines: false) }
+        headers.insert("Subject: \(Self.encodedWord(subject))", at: 3)
         var lines = headers + [""]
         let encoded = Base64.encode(Array(body.replacingOccurrences(of: "\n", with: "\r\n").utf8))
         var index = encoded.startIndex

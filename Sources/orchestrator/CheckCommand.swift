@@ -1,6 +1,6 @@
 // CheckCommand: `orchestrator check` validates the config and every interface file without probing, prints
 // every problem found (file:line: key: what was expected), or a summary: services and their interfaces,
-// the schedule and its next three runs, probers, alerting and channels (webhook keys masked), then warnings
+// the schedule and its next three runs, probers, alerting and channels (webhook keys and the userinfo of every URL masked), then warnings
 // (a schedule with no run in a year, env-file lines systemd ignores). `--env-file` expands ${…} with the
 // variables the service will get instead of the shell's.
 
@@ -25,10 +25,10 @@ enum CheckCommand {
             deployment = try Deployment.load(options, environment: environment)
         } catch let error as ConfigError {
             print("configuration has \(error.issues.count) problem(s):")
-            for issue in error.issues { print("  \(issue)") }
+            for issue in error.issues { print(shown("  \(issue)")) }
             return 2
         } catch {
-            print("configuration cannot be read: \(error)")
+            print(shown("configuration cannot be read: \(error)"))
             return 2
         }
         let c = deployment.config
@@ -70,7 +70,7 @@ enum CheckCommand {
             out +=
                 "  \(name): \(list.count) interface(s)" + (disabled > 0 ? " (\(disabled) disabled)" : "")
                 + (service?.baseURL.map { ", base_url \(Redactor.maskQuery(of: $0))" } ?? "")
-                + (service?.auth != nil ? ", bearer token from \(service!.auth!.url)" : "") + "\n"
+                + (service?.auth != nil ? ", bearer token from \(Redactor.maskQuery(of: service!.auth!.url))" : "") + "\n"
             // The ids state and alerts follow: what an operator checks after moving entries around.
             let ids = list.map(\.id)
             if !ids.isEmpty {
@@ -94,8 +94,14 @@ enum CheckCommand {
         channels += c.notify.webhooks.map { "\($0.name) (webhook \(Redactor.maskQuery(of: $0.url))\($0.template == nil ? "" : ", template"))" }
         out += "channels: " + (channels.isEmpty ? "none — alerts are printed and kept in outbox/sent/" : channels.joined(separator: ", ")) + "\n"
         for warning in warnings { out += "warning: \(warning)\n" }
-        print(out, terminator: "")
+        print(shown(out), terminator: "")
         return 0
+    }
+
+    /// What check prints: the userinfo of every URL masked (a password written into base_url, an auth or a
+    /// channel URL is never shown) and control characters escaped.
+    static func shown(_ text: String) -> String {
+        TerminalText.escape(Redactor.maskUserinfos(inText: text))
     }
 
     /// What a service's `expect` gives its interfaces: the checks, then who inherits them, who replaces some

@@ -49,8 +49,10 @@ enum OnceCommand {
             Log.error("no report for run \(plan.run) at \(reportPath)")
             return 1
         }
-        print("Report: \(reportPath)\n")
-        print(String(decoding: report, as: UTF8.self))
+        // The report quotes response bodies: their control characters (ESC, a terminal-title sequence) are shown
+        // escaped, never sent to the terminal.
+        print(TerminalText.escape("Report: \(reportPath)\n"))
+        print(TerminalText.escape(String(decoding: report, as: UTF8.self)))
         fflushStandardOutput()
         // The notifier goes last: what it prints (with no channel configured) comes after the report.
         await runOnce("notifier", deployment)

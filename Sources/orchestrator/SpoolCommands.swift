@@ -1,5 +1,5 @@
 // SpoolCommands: inspect and repair the spool the way postqueue, postcat and postsuper do for Postfix.
-// `ls` lists files per queue with age and size (or JSON lines), `show` prints a file's records readably,
+// `ls` lists files per queue with age and size (or JSON lines), `show` prints a file's records readably (control characters escaped),
 // `requeue` gives quarantined files back to their queue and makes deferred or failed alerts due, `purge`
 // deletes — only with --yes. All of them are renames, utime calls or unlinks: safe while the services run.
 
@@ -73,7 +73,7 @@ enum SpoolCommands {
             }
         }
         if listed == 0, !json { out += "(empty)\n" }
-        print(out, terminator: "")
+        print(TerminalText.escape(out), terminator: "")
         return 0
     }
 
@@ -100,7 +100,7 @@ enum SpoolCommands {
         var out = "== \(path)\n"
         if path.hasSuffix(".md") || path.hasSuffix(".reason") {
             out += (try? FileIO.read(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            print(out, terminator: "")
+            print(TerminalText.escape(out), terminator: "")
             return 0
         }
         while let line = try? reader.next() {
@@ -115,7 +115,7 @@ enum SpoolCommands {
             out += "\n"
             if let report { out += "-- report (Markdown)\n" + report + (report.hasSuffix("\n") ? "" : "\n") }
         }
-        print(out, terminator: "")
+        print(TerminalText.escape(out), terminator: "")
         return 0
     }
 

@@ -113,6 +113,8 @@ enum RequestBuilder {
         request.headers = HeaderFields(headers)
         let excerptHeaders = headers.map { name, value -> (String, String) in
             guard isSecretHeader(name) else { return (name, Redactor.redact(value)) }
+            // An API that echoes a cookie or key back must not carry it into the spool, report, chat or e-mail.
+            Redactor.register(header: name, value: value)
             if let space = value.firstIndex(of: " "), name.lowercased().contains("authorization") {
                 return (name, String(value[..<space]) + " " + Redactor.mask)
             }
@@ -126,6 +128,10 @@ enum RequestBuilder {
 
     /// The response as excerpted in results: headers with cookies masked, body cut at 2 KiB, secrets masked.
     static func excerpt(of response: HTTPResponse) -> HTTPExcerpt {
+        // A cookie the answer sets is a credential from now on (masked in this body and every later text).
+        for field in response.headers.fields where field.name.lowercased() == "set-cookie" {
+            Redactor.register(header: field.name, value: field.value)
+        }
         let headers = response.headers.fields.map { field in
             (field.name, isSecretHeader(field.name) ? Redactor.mask : Redactor.redact(field.value))
         }

@@ -99,7 +99,11 @@ actor TokenStore {
             if auth.headers["Content-Type"] == nil { headers.append(("Content-Type", "application/json")) }
         }
         request.headers = HeaderFields(headers)
-        request.credentialHeaders = Set(headers.map(\.0).filter(RequestBuilder.isSecretHeader))
+        // Every header of auth.headers is a credential of the token request (it is there only to get the token):
+        // none of them, nor the body, goes to another origin (HTTPClient drops the headers and refuses a 307/308
+        // that would re-send the body).
+        request.credentialHeaders = Set(headers.map(\.0).filter(RequestBuilder.isSecretHeader)).union(auth.headers.fields.map(\.name))
+        request.bodyIsCredential = request.body != nil
         let response: HTTPResponse
         switch await client.send(request, timeout: timeout, settings: service.http) {
         case let .success(r): response = r

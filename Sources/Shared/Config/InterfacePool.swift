@@ -92,6 +92,11 @@ public struct InterfacePool: Sendable {
             let reader = ConfigReader(file: display, environment: environment)
             var slugs: [String: Int] = [:]
             func accept(_ id: String, _ node: Node, _ path: String) {
+                // Ids become spool fields, site page names and chat lines: the one name check (RecordName).
+                if let problem = RecordName.problem(service, as: .service) ?? RecordName.problem(id, as: .interface) {
+                    reader.issue(node, path, problem)
+                    return
+                }
                 guard reading(id) else {
                     if sourceFiles.last != display { sourceFiles.append(display) }
                     if seen[id] == nil { seen[id] = (Int32(sourceFiles.count - 1), Int32(clamping: node.line)) }

@@ -16,6 +16,9 @@ public struct OutgoingRequest: Sendable {
     public var body: [UInt8]?
     /// Header names (besides Authorization, Cookie and Proxy-Authorization) dropped when a redirect leaves the origin.
     public var credentialHeaders: Set<String>
+    /// The body carries credentials (a token request's password): a 307/308 to another origin, which would send
+    /// it there again, ends the exchange with `.invalidRequest` saying so instead of being followed.
+    public var bodyIsCredential = false
 
     public init(
         method: String = "GET", url: String, headers: HeaderFields = [:], body: [UInt8]? = nil,
@@ -308,6 +311,15 @@ public final class HTTPExchange: @unchecked Sendable {
         {
             guard redirects < settings.maxRedirects else {
                 return finish(.failure(.connection("more than \(settings.maxRedirects) redirects (last to \(Redactor.redact(next.url)))")))
+            }
+            if current.bodyIsCredential, next.body != nil, let from = URL(string: current.url), let to = URL(string: next.url),
+                HTTPClient.origin(of: from) != HTTPClient.origin(of: to)
+            {
+                return finish(
+                    .failure(
+                        .invalidRequest(
+                            "HTTP \(transfer.status) redirect to another origin (\(HTTPClient.origin(of: to))) refused: it would send "
+                                + "the credentials in the request body there")))
             }
             redirects += 1
             current = next

@@ -24,6 +24,33 @@ public enum Redactor {
         }
     }
 
+    /// Registers the secret parts of a credential header's value, so that an answer echoing them (a body, an
+    /// error) is masked like the header itself: for Authorization the credentials after the scheme, for Cookie
+    /// the whole value and each cookie's value, for Set-Cookie the cookie's value, for any other the whole value.
+    public static func register(header name: String, value: String) {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        switch name.lowercased() {
+        case "authorization", "proxy-authorization":
+            if let space = trimmed.firstIndex(of: " ") {
+                register(String(trimmed[trimmed.index(after: space)...]).trimmingCharacters(in: .whitespaces))
+            } else {
+                register(trimmed)
+            }
+        case "cookie", "set-cookie":
+            if name.lowercased() == "cookie" { register(trimmed) }
+            let pairs = trimmed.split(separator: ";")
+            for pair in name.lowercased() == "cookie" ? pairs[...] : pairs.prefix(1) {
+                guard let eq = pair.firstIndex(of: "=") else { continue }
+                var cookie = pair[pair.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                // A quoted cookie value ("abc") is echoed with or without its quotes.
+                if cookie.count > 2, cookie.hasPrefix("\""), cookie.hasSuffix("\"") { cookie = String(cookie.dropFirst().dropLast()) }
+                register(cookie)
+            }
+        default:
+            register(trimmed)
+        }
+    }
+
     /// The secrets registered so far (for tests that grep outputs for them).
     public static var registered: [String] { secrets.withLock { $0 } }
 
@@ -49,6 +76,29 @@ public enum Redactor {
             return String(pair[..<eq]) + "=" + mask
         }
         return base + "?" + masked.joined(separator: "&")
+    }
+
+    /// `text` with the userinfo of every URL in it masked: `scheme://user:***@host` (a password), or
+    /// `scheme://***@host` (a userinfo without `:` is often a token). For texts that quote URLs from a config
+    /// (`orchestrator check`, its error messages), where a password written into a URL was never registered.
+    public static func maskUserinfos(inText text: String) -> String {
+        guard text.contains("@") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let scheme = rest.range(of: "://") {
+            out += rest[..<scheme.upperBound]
+            rest = rest[scheme.upperBound...]
+            let authority = rest.prefix { !"/?#".contains($0) && !$0.isWhitespace && !"\"'<>".contains($0) }
+            guard let at = authority.lastIndex(of: "@") else { continue }
+            let userinfo = authority[..<at]
+            if let colon = userinfo.firstIndex(of: ":") {
+                out += userinfo[...colon] + mask
+            } else {
+                out += mask
+            }
+            rest = rest[at...]
+        }
+        return out + rest
     }
 
     /// `url` with the password of its userinfo (`https://user:pass@host/`) masked.

@@ -143,9 +143,9 @@ public enum RunID {
         Timestamp.parse(String(run.prefix(16)))
     }
 
-    /// A run id is a compact timestamp, a dash and a tag of letters and digits.
+    /// A run id is a compact timestamp, a dash and a tag of letters and digits, 64 characters at most.
     public static func isValid(_ text: String) -> Bool {
-        guard text.count > 17, Timestamp.parse(String(text.prefix(16))) != nil,
+        guard text.utf8.count > 17, text.utf8.count <= 64, Timestamp.parse(String(text.prefix(16))) != nil,
             text[text.index(text.startIndex, offsetBy: 16)] == "-"
         else { return false }
         return text.dropFirst(17).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }

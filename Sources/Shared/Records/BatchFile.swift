@@ -217,6 +217,12 @@ public final class BatchReader {
             }
             // Fast path: a well-formed version-1 result (nearly every line).
             if let result = ProbeResult.scan(line.bytes, excerptsOfSuccesses: excerptsOfSuccesses) {
+                do {
+                    try result.checkNames()
+                } catch {
+                    bad(line, "result: \(error)")
+                    continue
+                }
                 results += 1
                 return (result, line.number)
             }

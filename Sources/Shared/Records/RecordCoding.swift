@@ -174,12 +174,16 @@ public struct RecordDecoder {
         }
     }
 
-    /// A whole record of type `T`.
+    /// A whole record of type `T`; a `NamedRecord` also has its names checked (RecordName), so a run id or an
+    /// interface id that could step out of the spool or split a header never gets past its reader.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
+        let value: T
         do {
-            return try decoder.decode(type, from: Data(bytes))
+            value = try decoder.decode(type, from: Data(bytes))
         } catch {
             throw RecordError.invalidField(RecordCoding.describe(error))
         }
+        if let named = value as? NamedRecord { try named.checkNames() }
+        return value
     }
 }

@@ -12,6 +12,7 @@ public enum SiteLayout {
     /// `s/<service>.html`.
     public static func servicePage(_ service: String) -> String { "s/\(slug(service)).html" }
 
+    /// `text` as one file-name step of the site: see `interfacePage`; at most 200 bytes.
     public static func slug(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
@@ -24,6 +25,11 @@ public enum SiteLayout {
             }
         }
         // "." and ".." alone would be path steps.
-        return out.allSatisfy { $0 == "." } ? "_2e" + out.dropFirst() : out
+        if out.allSatisfy({ $0 == "." }) { out = "_2e" + out.dropFirst() }
+        // A file name has 255 bytes at most (ext4), and a non-ASCII id grows ninefold here: a long slug keeps its
+        // first 180 characters and ends with a hash of the whole text, so two long ids never share a page.
+        guard out.utf8.count > 200 else { return out }
+        let hash = SHA256.hash(Array(text.utf8)).prefix(6).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        return String(out.prefix(180)) + "-" + hash
     }
 }
