@@ -13,14 +13,17 @@ struct History {
         self.path = path
         guard let reader = try? LineReader(path: path) else { return }
         while let line = try? reader.next() {
-            let run =
-                JSONScanner.scan(line.bytes) { s -> String? in
-                    var run: String?
-                    try s.object { key, s in if key == "run" { run = try s.string() } else { try s.skipValue() } }
-                    return run
-                } ?? nil
-            if let run { runs.insert(run) }
+            if let run = Self.run(of: line.bytes) { runs.insert(run) }
         }
+    }
+
+    /// The `run` member of a history line, nil for a torn or foreign line; nothing else is decoded.
+    static func run(of line: some Collection<UInt8>) -> String? {
+        JSONScanner.scan(line) { s -> String? in
+            var run: String?
+            try s.object { key, s in if key == "run" { run = try s.string() } else { try s.skipValue() } }
+            return run
+        } ?? nil
     }
 
     func contains(_ run: String) -> Bool { runs.contains(run) }

@@ -14,13 +14,8 @@ extension SiteWriter {
         let decoder = RecordDecoder()
         var out: [RunSummary] = []
         while let line = try? reader.next() {
-            let run =
-                JSONScanner.scan(line.bytes) { s -> String? in
-                    var run: String?
-                    try s.object { key, s in if key == "run" { run = try s.string() } else { try s.skipValue() } }
-                    return run
-                } ?? nil
-            guard let run, kept.contains(run), let summary = try? decoder.decode(RunSummary.self, from: line.bytes) else { continue }
+            guard let run = History.run(of: line.bytes), kept.contains(run), let summary = try? decoder.decode(RunSummary.self, from: line.bytes)
+            else { continue }
             out.append(summary)
         }
         return out.sorted { $0.run < $1.run }
