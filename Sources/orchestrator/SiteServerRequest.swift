@@ -82,6 +82,7 @@ struct SiteRequestParser: Sendable {
     mutating func parse(_ buffer: [UInt8]) -> SiteParse {
         var i = scanned
         while i < buffer.count {
+            guard i < SiteServerLimits.headBytes else { return .refused(.headTooLarge) }
             let byte = buffer[i]
             if i > 0, buffer[i - 1] == Self.cr, byte != Self.lf { return .refused(.lineEnding) }
             if i == headStart, byte != Self.cr, byte != Self.lf, !Self.isTokenByte(byte) { return .refused(.notHTTP) }
@@ -101,7 +102,8 @@ struct SiteRequestParser: Sendable {
             i += 1
         }
         scanned = i
-        return buffer.count >= SiteServerLimits.headBytes ? .refused(.headTooLarge) : .incomplete
+        // The server never buffers more than this: a head that has not ended by now will not be taken.
+        return i >= SiteServerLimits.headBytes ? .refused(.headTooLarge) : .incomplete
     }
 
     /// `head`: the request line and header lines, each but the last followed by CRLF (every LF already
