@@ -154,18 +154,22 @@ final class RunSupervisor: Sendable {
 
     /// Decides whether the shard published, and writes its shard_failed stub if not.
     private func settle(_ shard: Shard, termination: Termination?, spawnFailure: String?) -> ShardOutcome {
-        if termination == .exited(0) { return ShardOutcome(shard: shard, published: true, reason: nil) }
         let spool = deployment.spool
         // Only a batch of this host's prober counts, never a name that merely starts with the run and shard: a
         // shard_failed stub, or another host's file for the same shard, is not this shard's batch.
         let prefix = RunFileName.batchPrefix(run: plan.run, shard: shard) + SpoolName.host + ".prober-"
+        // The prober is gone: whatever it left in tmp/ will never be completed. That includes a batch it had
+        // linked into new/ when it was killed (at the end of graceful_shutdown) before it could unlink the
+        // tmp name: the published batch stands, its leftover name goes.
+        if termination != nil {
+            for name in FileIO.listIfPresent(spool.results.tmpDirectory) where name.hasPrefix(prefix) {
+                try? FileIO.unlink(spool.results.tmpDirectory + "/" + name)
+            }
+        }
+        if termination == .exited(0) { return ShardOutcome(shard: shard, published: true, reason: nil) }
         // A prober killed after it published is fine: its batch stands.
         if spool.results.contains(prefix: prefix, alsoIn: [spool.archiveDirectory]) {
             return ShardOutcome(shard: shard, published: true, reason: nil)
-        }
-        // The prober is dead: the batch it was streaming into tmp/ will never be completed.
-        for name in FileIO.listIfPresent(spool.results.tmpDirectory) where name.hasPrefix(prefix) {
-            try? FileIO.unlink(spool.results.tmpDirectory + "/" + name)
         }
         var reason = spawnFailure ?? stopReason.withLock { $0 } ?? termination.map { "prober \($0)" } ?? "prober did not run"
         if spawnFailure == nil, stopReason.withLock({ $0 }) == nil, let last = lastErrors.withLock({ $0[shard] }) {
