@@ -24,7 +24,8 @@ enum SiteAnswerHead {
         if !policy.lowercased().contains("frame-ancestors") { policy += "; frame-ancestors 'none'" }
         text += "Content-Security-Policy: \(policy)\r\n"
         text += "X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\nX-Frame-Options: DENY\r\n"
-        text += "Content-Length: \(answer.bodySize)\r\n"
+        // A 304 has no body by definition; a Content-Length there would describe the page it stands for.
+        if answer.status != 304 { text += "Content-Length: \(answer.bodySize)\r\n" }
         text += close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n"
         return Array(text.utf8)
     }

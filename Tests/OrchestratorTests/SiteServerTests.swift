@@ -48,4 +48,28 @@ struct SiteServerTests {
         server.signal(SIGTERM)
         #expect(server.wait(timeout: 10) == .exited(0))
     }
+
+    @Test("keep-alive: pipelined requests answered in order, 100 a connection, then closed; an idle one closed at 5 s")
+    func keepAlive() throws {
+        let serve = try ServeProcess.start("keepalive")
+        defer { serve.kill() }
+        let pipelined = try SiteClient(port: serve.port)
+        pipelined.send(String(repeating: "GET / HTTP/1.1\r\nHost: x\r\n\r\nHEAD /index.html HTTP/1.1\r\nHost: x\r\n\r\n", count: 51))
+        let answer = pipelined.readUntilClosed(timeout: 15)
+        #expect(answer.closed)
+        let answers = answer.text.components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst()
+        #expect(answers.count == 100, "\(answers.count) answers to 102 requests")
+        #expect(answers.dropLast().allSatisfy { $0.contains("Connection: keep-alive\r\n") })
+        #expect(answers.last?.contains("Connection: close\r\n") == true)
+        #expect(answer.text.components(separatedBy: "<html>index</html>").count == 51, "a body for each GET, none for HEAD")
+
+        let idle = try SiteClient(port: serve.port)
+        idle.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        let start = Date()
+        let first = idle.readUntilClosed(timeout: 10)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(first.closed && elapsed >= 4 && elapsed < 8, "closed: \(first.closed) after \(elapsed) s")
+        #expect(first.text.hasPrefix("HTTP/1.1 200 ") && !first.text.contains("408"), "an idle connection is closed without an answer")
+        #expect(serve.stop() == .exited(0))
+    }
 }
