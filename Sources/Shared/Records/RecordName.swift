@@ -42,6 +42,8 @@ public enum RecordName {
 
     /// Why `text` is not a valid name of `kind`, or nil when it is.
     public static func problem(_ text: String, as kind: Kind) -> String? {
+        // Runs once per result line: a plain ASCII name is checked byte by byte, without allocating.
+        if isPlainASCII(text, allowingSlash: kind == .interface), kind != .run || RunID.isValid(text) { return nil }
         let shown = "\(kind.rawValue) \(quoted(text))"
         if text.isEmpty { return "empty \(kind.rawValue)" }
         if text.utf8.count > maxBytes { return "\(shown) is longer than \(maxBytes) bytes (\(text.utf8.count))" }
@@ -58,6 +60,28 @@ public enum RecordName {
             return "\(shown) is not a run id (a compact UTC time, \"-\" and letters or digits, such as 20261122T150000Z-tick)"
         }
         return nil
+    }
+
+    /// Whether `text` is a valid name made of printable ASCII only (the common case), decided on its bytes: 1 to
+    /// `maxBytes` of them, `/` only when allowed, no step empty, "." or "..", no leading ".".
+    private static func isPlainASCII(_ text: String, allowingSlash: Bool) -> Bool {
+        var count = 0
+        var stepLength = 0
+        var stepDots = 0
+        for byte in text.utf8 {
+            count += 1
+            guard count <= maxBytes, byte >= 0x20, byte < 0x7f else { return false }
+            if byte == UInt8(ascii: "/") {
+                guard allowingSlash, stepLength > 0, stepDots < stepLength || stepDots > 2 else { return false }
+                stepLength = 0
+                stepDots = 0
+                continue
+            }
+            if byte == UInt8(ascii: "."), count == 1 { return false }
+            if byte == UInt8(ascii: ".") { stepDots += 1 }
+            stepLength += 1
+        }
+        return stepLength > 0 && (stepDots < stepLength || stepDots > 2)
     }
 
     /// Throws `RecordError.invalidField` naming `field` when `text` is not a valid name of `kind`.
