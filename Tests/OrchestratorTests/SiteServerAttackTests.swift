@@ -72,7 +72,24 @@ struct SiteServerAttackTests {
         for client in clients { #expect(client.readUntilClosed(timeout: 15).text.hasPrefix("HTTP/1.1 400 ")) }
         let after = try #require(serve.residentKiB())
         #expect(after - before < 16_384, "VmRSS grew from \(before) KiB to \(after) KiB")
+        print("serve 3 × 64 MiB GET bodies: VmRSS \(before) KiB before, \(after) KiB after")
         #expect(try serve.get().hasPrefix("HTTP/1.1 200 "))
+        #expect(serve.stop() == .exited(0))
+    }
+}
+
+extension SiteServerAttackTests {
+    @Test("twenty refused requests of one kind make one log line, not twenty")
+    func rateLimitedLog() throws {
+        let serve = try ServeProcess.start("log")
+        defer { serve.kill() }
+        for _ in 0..<20 {
+            let answer = try RawHTTP.exchange(port: serve.port, "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
+            #expect(answer.hasPrefix("HTTP/1.1 400 "))
+        }
+        #expect(try RawHTTP.get(port: serve.port, "/", method: "PUT").hasPrefix("HTTP/1.1 405 "))
+        #expect(eventually { serve.logs.text.contains("(405, method)") }, "\(serve.logs.text)")
+        #expect(serve.logs.lines.filter { $0.contains("serve refused") && $0.contains("(400, contentLength)") }.count == 1, "\(serve.logs.text)")
         #expect(serve.stop() == .exited(0))
     }
 }
