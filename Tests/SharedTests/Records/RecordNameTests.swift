@@ -2,6 +2,7 @@
 // and that the byte-level fast path for ASCII names decides as the general path does.
 
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Shared
@@ -37,6 +38,20 @@ struct RecordNameTests {
         let problem = try #require(RecordName.problem(name, as: kind), "\(name) was accepted")
         #expect(problem.contains(reason), "\(problem)")
         #expect(!problem.unicodeScalars.contains { TerminalText.isControl($0) }, "the reason quotes the name escaped")
+    }
+
+    @Test("the byte-level check of ASCII names decides as the rules say, for 20 000 random names of dots, slashes and letters")
+    func fastPathAgrees() {
+        var random = SeededRandom(seed: 29)
+        let alphabet: [Character] = ["a", ".", "/", " ", "\t", "-", "é"]
+        for _ in 0..<20_000 {
+            let name = String((0..<Int.random(in: 0...7, using: &random)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &random)] })
+            let steps = name.split(separator: "/", omittingEmptySubsequences: false)
+            let valid =
+                !name.isEmpty && !name.hasPrefix(".") && !name.contains("\t")
+                && !steps.contains { $0.isEmpty || $0 == "." || $0 == ".." }
+            #expect((RecordName.problem(name, as: .interface) == nil) == valid, "\(name.debugDescription)")
+        }
     }
 
     @Test("a record with a bad name is refused by the decoder, naming the field")
