@@ -214,10 +214,12 @@ private struct SiteServerLoop {
 
     private mutating func refuse(_ connection: SiteConnection, _ refusal: SiteRefusal, now: Double) {
         note(refusal, now: now)
+        // An answer to HEAD has no content, even a refusal (RFC 9110 §9.3.2).
+        let head = connection.input.starts(with: "HEAD ".utf8)
         connection.input = []
         let extra: [(name: String, value: String)] = refusal == .method ? [("Allow", "GET, HEAD")] : []
         let answer = SiteAnswer.text(refusal.status, "refused: \(refusal.reason)\n", headers: extra)
-        connection.start(answer, head: SiteAnswerHead.bytes(answer, close: true), withBody: true, close: true, now: now)
+        connection.start(answer, head: SiteAnswerHead.bytes(answer, close: true), withBody: !head, close: true, now: now)
         written(connection, connection.write(), now: now)
     }
 

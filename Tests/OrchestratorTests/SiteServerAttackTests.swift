@@ -49,6 +49,7 @@ struct SiteServerAttackTests {
         #expect(answer.closed, "\(name): the connection stays open")
         #expect(answer.text.hasPrefix("HTTP/1.1 \(status) "), "\(name): \(answer.text.prefix(120))")
         #expect(answer.text.contains("Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"), "\(name)")
+        #expect(request.hasPrefix("HEAD ") == answer.text.hasSuffix("\r\n\r\n"), "\(name): a body only if not HEAD")
         #expect(try serve.get().hasPrefix("HTTP/1.1 200 "), "\(name): no 200 after the attack")
         #expect(eventually { serve.logs.text.contains("serve refused a request (\(status), ") }, "\(name): \(serve.logs.text)")
         #expect(serve.stop() == .exited(0), "\(name): \(serve.logs.text)")
