@@ -22,10 +22,20 @@ struct CredentialLeakTests {
                     headers: {X-Tenant-Secret: tenant-header-value-1}
                     body: {username: monitor, password: "pw-body-value-1"}
                     token_field: data.access_token
+                same:
+                  base_url: \(server.baseURL)
+                  auth: {url: /moved-token, body: {password: "pw-same-origin"}, token_field: data.access_token}
                 """, server: server)
         server.route("/token", reply: HTTPReply(status: 307, headers: ["Location": other.url("/steal")]))
         other.route("/steal", tokenRoute())
+        // Within the origin a 307 is followed as for probes, body and all.
+        server.route("/moved-token", reply: HTTPReply(status: 307, headers: ["Location": "/real-token"]))
+        server.route("/real-token") { request in
+            request.bodyText.contains("pw-same-origin") ? .json(200, #"{"data":{"access_token":"tok-same"}}"#) : .text(400, "no body")
+        }
+        server.route("/same-info") { request in .text(request.header("authorization") == "Bearer tok-same" ? 200 : 401, "info") }
         try f.interface("api/info", "name: info\nurl: /info\nauth: true")
+        try f.interface("same/info", "name: info\nurl: /same-info\nauth: true")
 
         let run = try f.runProber()
         #expect(run.exitCode == 0, "\(run.stderr)")
@@ -34,6 +44,7 @@ struct CredentialLeakTests {
         #expect(info.error?.contains("redirect to another origin") == true && info.error?.contains("refused") == true, "\(info.error ?? "")")
         #expect(server.hits("/token") >= 1, "the token endpoint was asked")
         #expect(other.hits("/steal") == 0, "the other origin received the re-sent POST: \(other.requests(to: "/steal").map(\.bodyText))")
+        #expect(try f.latestResults()["same/info"]?.outcome == .ok, "a 307 within the origin is followed with its body")
     }
 
     @Test("a token endpoint's 302 to another origin: the second origin gets a GET with no body and no auth.headers")
