@@ -206,6 +206,15 @@ final class SiteClient {
         return (String(decoding: bytes, as: UTF8.self), false)
     }
 
+    /// At most `count` bytes, as soon as any arrive (empty if none within `timeout`).
+    func receive(upTo count: Int, timeout: TimeInterval) -> String {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, Int32(timeout * 1000)) > 0 else { return "" }
+        var chunk = [UInt8](repeating: 0, count: count)
+        let n = recv(fd, &chunk, count, Int32(MSG_DONTWAIT))
+        return n > 0 ? String(decoding: chunk[..<n], as: UTF8.self) : ""
+    }
+
     /// Whether the server closed the connection (anything it sent before is read and dropped) within `timeout`.
     func closed(within timeout: TimeInterval) -> Bool { readUntilClosed(timeout: timeout).closed }
 }

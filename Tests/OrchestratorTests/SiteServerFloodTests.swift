@@ -95,6 +95,34 @@ struct SiteServerFloodTests {
         #expect(serve.stop() == .exited(0))
     }
 
+    @Test("clients that never read a 32 MiB page hold up no one, and serve holds 64 KiB of it each, not the page")
+    func slowReaders() throws {
+        let serve = try ServeProcess.start("readers")
+        defer { serve.kill() }
+        let page = [UInt8](repeating: 0x61, count: 32 << 20)
+        try Data(page).write(to: URL(fileURLWithPath: serve.directory.url("spool/site/big.txt")))
+        _ = try serve.get()
+        let before = try #require(serve.residentKiB())
+        var readers: [SiteClient] = []
+        for _ in 0..<8 {
+            let reader = try SiteClient(port: serve.port)
+            // A small receive window: the answer stops in serve's socket, not in ours.
+            var small: Int32 = 4096
+            setsockopt(reader.fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            reader.send("GET /big.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+            readers.append(reader)
+        }
+        // Each is being answered (and stalls once the sockets' buffers are full).
+        for reader in readers { #expect(reader.receive(upTo: 12, timeout: 10) == "HTTP/1.1 200") }
+        let start = Date()
+        #expect(try serve.get().hasPrefix("HTTP/1.1 200 "))
+        #expect(Date().timeIntervalSince(start) < 2)
+        let after = try #require(serve.residentKiB())
+        #expect(after - before < 8_192, "VmRSS \(before) KiB before, \(after) KiB with 8 readers of a 32 MiB page")
+        print("serve 8 stalled readers of a 32 MiB page: VmRSS \(before) KiB before, \(after) KiB during")
+        #expect(serve.stop() == .exited(0))
+    }
+
     @Test("pages, 304s, 404s, refusals and 503s all carry CSP frame-ancestors 'none', nosniff and no-referrer")
     func securityHeaders() throws {
         let serve = try ServeProcess.start("headers")
