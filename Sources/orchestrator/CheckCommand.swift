@@ -1,8 +1,8 @@
 // CheckCommand: `orchestrator check` validates the config and every interface file without probing, prints
 // every problem found (file:line: key: what was expected), or a summary: services and their interfaces,
-// the schedule and its next three runs, probers, alerting and channels (webhook keys and the userinfo of every URL masked), then warnings
+// the schedule and its next three runs, probers, alerting and channels (webhook keys masked), then warnings
 // (a schedule with no run in a year, env-file lines systemd ignores). `--env-file` expands ${…} with the
-// variables the service will get instead of the shell's.
+// variables the service will get instead of the shell's. The userinfo of every URL it prints is masked.
 
 import Foundation
 import Shared

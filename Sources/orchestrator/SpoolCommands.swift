@@ -1,7 +1,8 @@
 // SpoolCommands: inspect and repair the spool the way postqueue, postcat and postsuper do for Postfix.
-// `ls` lists files per queue with age and size (or JSON lines), `show` prints a file's records readably (control characters escaped),
+// `ls` lists files per queue with age and size (or JSON lines), `show` prints a file's records readably,
 // `requeue` gives quarantined files back to their queue and makes deferred or failed alerts due, `purge`
 // deletes — only with --yes. All of them are renames, utime calls or unlinks: safe while the services run.
+// What they print has its control characters escaped (TerminalText): spool files quote response bodies.
 
 import Foundation
 import Shared
