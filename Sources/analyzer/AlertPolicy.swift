@@ -1,6 +1,7 @@
 // AlertPolicy: whether a run deserves an alert. In `change` mode: interfaces newly failing or recovered,
 // a reminder every repeat_interval while some stay failed, and an incomplete run (shards missing, or blind
-// gaps before it: scheduled runs that never ran) as a monitoring failure. In `every_run` mode (the seed's behaviour): every run with failures or missing shards.
+// gaps before it: scheduled runs that never ran) as a monitoring failure, paged once per cause and reminded
+// at repeat_interval while the same cause lasts. In `every_run` mode (the seed's behaviour): every run with failures or missing shards.
 // Decisions use the run's own times, never the clock, so a redone run decides the same.
 
 import Foundation
@@ -22,9 +23,21 @@ enum AlertPolicy {
 
     /// `quiet`: interfaces silenced or in maintenance, which never make an alert (their changes are already out
     /// of `changes`; in every_run mode their failures do not count either).
+    /// What an incomplete run misses, as a key that stays the same while the cause lasts ("shards 2/4, 3/4
+    /// missing"; a blind gap is its own cause); nil for a complete run.
+    static func incompleteCause(_ analysis: RunAnalysis) -> String? {
+        guard analysis.isIncomplete || analysis.followsBlindGap else { return nil }
+        // A missing shard's text carries its reason after ": " (which may name the run); the shard is the cause.
+        let shards = analysis.stats.missingShards.map { String($0.prefix { $0 != ":" }) }.sorted()
+        var parts = shards.isEmpty ? [] : ["shards " + shards.joined(separator: ", ") + " missing"]
+        parts += analysis.stats.gaps ?? []
+        return parts.joined(separator: "; ")
+    }
+
+    /// `lastSameCause`: the last alert sent for the same incomplete cause (nil when none).
     static func decide(
         _ analysis: RunAnalysis, changes: StateChanges, previousAlert: AlertMark?,
-        settings: AlertSettings, quiet: [String: String] = [:]
+        settings: AlertSettings, quiet: [String: String] = [:], lastSameCause: AlertMark? = nil
     ) -> AlertDecision? {
         let newFailures = changes.transitions.filter { $0.change == .newFailure }
         let everything = changes.transitions + changes.stillFailing
@@ -37,9 +50,13 @@ enum AlertPolicy {
             if !changes.transitions.isEmpty {
                 return AlertDecision(reason: .change, severity: severity(of: newFailures), transitions: everything)
             }
-            // Monitoring that could not see (shards missing, or scheduled runs that never ran) is itself news.
+            // Monitoring that could not see (shards missing, or scheduled runs that never ran) is itself news —
+            // once per cause, then a reminder each repeat_interval while it lasts, never a page every run.
             if analysis.isIncomplete || analysis.followsBlindGap, settings.onIncompleteRun {
-                return AlertDecision(reason: .incomplete, severity: .warning, transitions: everything)
+                let last = lastSameCause?.at ?? .distantPast
+                if analysis.startedAt.timeIntervalSince(last) >= settings.repeatInterval {
+                    return AlertDecision(reason: .incomplete, severity: .warning, transitions: everything)
+                }
             }
             guard !changes.stillFailing.isEmpty else { return nil }
             let last = previousAlert?.at ?? .distantPast

@@ -56,6 +56,9 @@ struct InterfaceStatus: Codable, Equatable {
 struct AlertMark: Codable, Equatable {
     var run: String
     var at: Date
+    /// For a "monitoring incomplete" alert: what was missing (AlertPolicy.incompleteCause), so the same cause is
+    /// paged once and reminded at repeat_interval, not every run.
+    var cause: String?
 }
 
 /// state/interfaces.ndjson: a header line (the last alerts, StateHeader), then one line per interface in id

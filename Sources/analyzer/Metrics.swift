@@ -77,8 +77,10 @@ final class MetricsStream {
             section("vigil_run_interfaces", "Interfaces in the last run by result.")
             tail += "vigil_run_interfaces{result=\"ok\"} \(s.ok)\nvigil_run_interfaces{result=\"failed\"} \(s.failed)\n"
             tail += "vigil_run_interfaces{result=\"not_probed\"} \(s.skipped)\n"
-            section("vigil_run_success_ratio", "ok / interfaces in the last run (an interface not probed counts as failing).")
-            tail += "vigil_run_success_ratio \(s.interfaces == 0 ? 1 : Double(s.ok) / Double(s.interfaces))\n"
+            section(
+                "vigil_run_success_ratio", "ok / interfaces in the last run (an interface not probed counts as failing); NaN when nothing was probed."
+            )
+            tail += "vigil_run_success_ratio \(s.interfaces == 0 ? "NaN" : String(Double(s.ok) / Double(s.interfaces)))\n"
             section("vigil_run_duration_seconds", "Duration of the last run.")
             tail += "vigil_run_duration_seconds \(s.finishedAt.timeIntervalSince(s.startedAt))\n"
             section("vigil_run_missing_shards", "Shards without results in the last run.")

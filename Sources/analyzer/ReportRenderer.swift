@@ -59,6 +59,7 @@ enum ReportRenderer {
     private static func summary(_ a: RunAnalysis) -> String {
         let s = a.stats
         var out = "## Summary\n\n"
+        if let why = s.nothingProbed { return out + "**Nothing probed**: \(why).\n\n" }
         out += s.failed > 0 ? "**\(s.failed) failed** of \(s.interfaces) interfaces" : "All \(s.interfaces) interfaces answered as expected"
         out +=
             " · \(s.ok) ok" + (s.skipped > 0 ? " · \(s.skipped) of the failed not probed (circuit open)" : "")

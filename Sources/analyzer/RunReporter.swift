@@ -74,9 +74,11 @@ struct RunReporter {
         let text = ReportRenderer.excerpt(head: report.head, total: report.total, limit: Self.embeddedReportLimit, path: reportPath)
 
         var alertName: String?
+        let cause = AlertPolicy.incompleteCause(analysis)
+        let lastSameCause = cause.flatMap { cause in changes.updated.alerts.last { $0.cause == cause && $0.run != analysis.run } }
         if let decision = AlertPolicy.decide(
             analysis, changes: changes, previousAlert: changes.updated.lastAlert(before: analysis.run),
-            settings: config.alerts, quiet: out.quiet)
+            settings: config.alerts, quiet: out.quiet, lastSameCause: lastSameCause)
         {
             let name = RunFileName.alert(run: analysis.run)
             let prefix = analysis.run + ".alert"
@@ -99,7 +101,8 @@ struct RunReporter {
             }
             alertName = name
             if !changes.updated.alerts.contains(where: { $0.run == analysis.run }) {
-                changes.updated.alerts.append(AlertMark(run: analysis.run, at: analysis.startedAt))
+                changes.updated.alerts.append(
+                    AlertMark(run: analysis.run, at: analysis.startedAt, cause: decision.reason == .incomplete ? cause : nil))
                 changes.updated.alerts = Array(changes.updated.alerts.suffix(10))
             }
         }

@@ -23,6 +23,7 @@ extension SiteWriter {
 
     /// "all ok", "3 failed", "3 failed, 1 shard missing".
     static func verdict(_ s: RunStats) -> String {
+        if let why = s.nothingProbed { return "nothing probed: " + why }
         var parts = [s.failed == 0 ? "all ok" : "\(s.failed) failed"]
         if s.skipped > 0 { parts.append("\(s.skipped) not probed") }
         if !s.missingShards.isEmpty { parts.append("\(s.missingShards.count) shard(s) missing") }
@@ -65,7 +66,8 @@ extension SiteWriter {
             body += "<tr class=\"run\" data-run=\"\(HTML.escape(s.run))\"><td><a href=\"\(SiteLayout.runPage(s.run))\">"
             body += "\(HTML.escape(clock.format(st.startedAt)))</a></td>"
             body += "<td class=\"\(st.failed > 0 ? "bad" : st.missingShards.isEmpty ? "ok" : "warn")\">\(HTML.escape(verdict(st)))</td>"
-            body += "<td class=\"num\">\(st.interfaces)</td><td class=\"num wide\">\(Self.percent(st.successRate))</td>"
+            body +=
+                "<td class=\"num\">\(st.interfaces)</td><td class=\"num wide\">\(st.nothingProbed == nil ? Self.percent(st.successRate) : "—")</td>"
             body += "<td class=\"num wide\">\(Self.ms(st.p95Ms))</td><td class=\"wide\">\(HTML.escape(st.trigger))</td>"
             body += "<td class=\"wide\">\(s.alert == nil ? "—" : "yes")</td></tr>\n"
         }

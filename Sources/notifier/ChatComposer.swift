@@ -75,9 +75,13 @@ struct ChatComposer {
         head.append(
             flavor.quote + "Run \(flavor.code(cut(flavor.plain(alert.run), to: 60))) (\(s.trigger)) · \(style.clock(s.startedAt, withDate: true))"
                 + marker)
-        head.append(
-            flavor.quote + "\(s.ok)/\(s.interfaces) ok · \(s.failed) failed" + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "")
-                + " · success \(String(format: "%.1f", s.successRate))%")
+        if let why = s.nothingProbed {
+            head.append(flavor.quote + flavor.warning("nothing probed: \(why)"))
+        } else {
+            head.append(
+                flavor.quote + "\(s.ok)/\(s.interfaces) ok · \(s.failed) failed" + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "")
+                    + " · success \(String(format: "%.1f", s.successRate))%")
+        }
         for missing in s.missingShards.prefix(3) { head.append(flavor.quote + flavor.warning("shard \(cut(flavor.plain(missing), to: 120))")) }
         for gap in (s.gaps ?? []).prefix(3) { head.append(flavor.quote + flavor.warning(cut(flavor.plain(gap), to: 160))) }
         let report =

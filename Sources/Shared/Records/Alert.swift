@@ -78,8 +78,8 @@ public struct RunStats: Codable, Sendable, Equatable {
     public var ok: Int
     public var failed: Int
     public var skipped: Int
-    /// ok / (ok + failed), in percent; 100 when nothing was probed.
-    /// ok / interfaces, in percent: an interface not probed (circuit open) counts as failing.
+    /// ok / interfaces, in percent: an interface not probed counts as failing. 100 when nothing was probed,
+    /// which no person reads as such: see `nothingProbed`.
     public var successRate: Double
     public var p50Ms: Double?
     public var p95Ms: Double?
@@ -92,6 +92,15 @@ public struct RunStats: Codable, Sendable, Equatable {
     public var quarantinedLines: Int
     /// Scheduled runs skipped before this one ("monitoring was blind from 10:01 to 10:04 (…)"); absent when none.
     public var gaps: [String]?
+
+    /// Why a run measured nothing ("every shard is missing", "no interface to probe"), nil when it measured
+    /// something: such a run is never shown as "success 100 %".
+    public var nothingProbed: String? {
+        guard interfaces == 0 else { return nil }
+        return missingShards.isEmpty
+            ? "no interface to probe (the pool is empty, or every interface is disabled)"
+            : "\(missingShards.count) shard(s) missing and no result from any other"
+    }
 
     public init(
         interfaces: Int, ok: Int, failed: Int, skipped: Int, successRate: Double, p50Ms: Double?,
