@@ -80,13 +80,15 @@ struct SiteServerFloodTests {
         #expect(during.hasPrefix("HTTP/1.1 200 "), "\(during.prefix(80))")
         #expect(serve.openSockets() <= most)
         // Every slow connection ends: shed at once or answered 408 at its deadline.
-        let allClosed = clients.allSatisfy { $0.closed(within: max(0.1, 15 - Date().timeIntervalSince(start))) }
+        // The last accepted has 10 s from its accept; 5 s more for a loaded machine.
+        let bound = opened + 15
+        let allClosed = clients.allSatisfy { $0.closed(within: max(0.1, bound - Date().timeIntervalSince(start))) }
         let drained = Date().timeIntervalSince(start)
         #expect(allClosed, "slow connections still open after \(drained) s")
         // No thread per connection (a runtime may start a worker of its own meanwhile: two are allowed).
         #expect(threadsMost <= threadsBefore + 2, "threads: \(threadsBefore) before, \(threadsMost) during the flood")
         #expect(residentMost - residentBefore < 32_768, "VmRSS: \(residentBefore) KiB before, \(residentMost) KiB during the flood")
-        #expect(drained < 15)
+        #expect(drained < bound)
         print(
             "serve slow flood: 600 connections opened in \(String(format: "%.2f", opened)) s, all closed by serve after "
                 + "\(String(format: "%.1f", drained)) s; threads \(threadsBefore) before, at most \(threadsMost) during; "
