@@ -24,6 +24,8 @@ final class Analyzer {
 
     private var grace: TimeInterval { config.scheduler.gracefulShutdown + 30 }
     private var intake: Intake { Intake(spool: spool) }
+    /// Intake after a transient error (EIO, a file system gone): when to take files again.
+    private var intakeBackOff = RetryBackOff()
 
     /// Start-up recovery: this host's claims whose process is gone go back to new/.
     func recover() {
@@ -44,7 +46,7 @@ final class Analyzer {
     /// One pass; returns how long to sleep at most before the next one.
     func pass(now: Date = Date(), stopping: () -> Bool = { false }) -> TimeInterval? {
         let history = self.history
-        _ = intake.collect(into: &assembly, reported: { history.contains($0) })
+        _ = intake.collect(into: &assembly, backOff: &intakeBackOff, reported: { history.contains($0) })
         let reporter = RunReporter(spool: spool, config: config, intake: intake, site: site)
         for ready in assembly.ready(now: now, maxRuntime: config.scheduler.maxRuntime, grace: grace) {
             if stopping() { break }
@@ -86,6 +88,7 @@ final class Analyzer {
         let next = [
             assembly.nextDeadline(maxRuntime: config.scheduler.maxRuntime, grace: grace, excluding: Set(failedRuns.keys)),
             failedRuns.values.map(\.retryAt).min(),
+            intakeBackOff.retryAt,
         ]
         .compactMap { $0 }.min()
         return next.map { max(0.05, $0.timeIntervalSince(Date())) }

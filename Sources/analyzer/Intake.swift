@@ -1,7 +1,8 @@
 // Intake: claims what waits in runs/new and results/new and feeds the assembly. A batch is known by its last
 // line (trailer or stub) until its run is reported, when RunPass streams it: its bad lines go to quarantine
 // (the rest counts), and a batch that is unusable as a whole (no trailer, wrong count) goes to quarantine
-// entirely and its shard is reported as a monitoring failure.
+// entirely and its shard is reported as a monitoring failure. An error that says nothing about a file's content
+// (SpoolError.isTransient: EIO, a file system gone, no memory) puts its claim back in new/ and intake backs off.
 
 import Foundation
 import Shared
@@ -10,8 +11,11 @@ struct Intake {
     let spool: Spool
     let owner = ClaimOwner.current
 
-    /// Claims and reads every manifest and batch waiting; returns how many files were taken.
-    func collect(into assembly: inout RunAssembly, reported: (String) -> Bool) -> Int {
+    /// Claims and reads every manifest and batch waiting; returns how many files were taken. After a transient
+    /// error it puts that claim back, records it in `backOff` and stops until `backOff` allows a new try.
+    func collect(into assembly: inout RunAssembly, backOff: inout RetryBackOff, reported: (String) -> Bool) -> Int {
+        let now = Date()
+        guard backOff.mayTry(at: now) else { return 0 }
         var taken = 0
         for name in spool.runs.pending() {
             guard let claim = claim(spool.runs, name) else { continue }
@@ -27,6 +31,9 @@ struct Intake {
                 } else {
                     assembly.add(manifest: manifest, claim: claim)
                 }
+            } catch  where SpoolError.isTransient(error) {
+                holdBack(claim, in: spool.runs, error, backOff: &backOff, now: now)
+                return taken
             } catch {
                 quarantine(claim, reason: "unreadable run manifest: \(error)")
             }
@@ -34,9 +41,27 @@ struct Intake {
         for name in spool.results.pending() {
             guard let claim = claim(spool.results, name) else { continue }
             taken += 1
-            read(claim, into: &assembly, reported: reported)
+            if let error = read(claim, into: &assembly, reported: reported) {
+                holdBack(claim, in: spool.results, error, backOff: &backOff, now: now)
+                return taken
+            }
         }
+        if let past = backOff.succeeded() { Log.notice("intake works again (the error before was: \(past))") }
         return taken
+    }
+
+    /// Puts a claim back in its queue's new/ after a transient error, and backs intake off (logged once per
+    /// distinct error).
+    private func holdBack(_ claim: ClaimedFile, in queue: Queue, _ error: Error, backOff: inout RetryBackOff, now: Date) {
+        do {
+            try queue.release(claim)
+        } catch {
+            Log.error("\(queue.name)/\(claim.name): cannot put it back in new/ either (\(error)); it waits in cur/ for this analyzer's restart")
+        }
+        let wait = backOff.failed(at: now, error: "\(error)")
+        let line =
+            "\(queue.name)/\(claim.name): cannot read it: \(error); not quarantined (the error says nothing of its content), taken again in \(Int(wait)) s"
+        if backOff.isNewError { Log.error(line) } else { Log.debug(line) }
     }
 
     private func claim(_ queue: Queue, _ name: String) -> ClaimedFile? {
@@ -50,28 +75,32 @@ struct Intake {
 
     /// Takes a batch in by its last line (its trailer or stub); the results are read when the run is reported,
     /// streamed (RunPass), which also checks the count and quarantines bad lines. A file whose last line is
-    /// neither is read whole now, to say what is wrong with it.
-    private func read(_ claim: ClaimedFile, into assembly: inout RunAssembly, reported: (String) -> Bool) {
+    /// neither is read whole now, to say what is wrong with it. Returns a transient error, which leaves the claim
+    /// to the caller.
+    private func read(_ claim: ClaimedFile, into assembly: inout RunAssembly, reported: (String) -> Bool) -> Error? {
         let end: BatchEnd
         if let peeked = BatchFile.peekEnd(claim.path) {
             end = peeked
         } else {
             do {
                 end = try BatchFile.read(claim.path) { _, _ in }.end
+            } catch  where SpoolError.isTransient(error) {
+                return error
             } catch {
                 let reason = "\(error)".replacingOccurrences(of: claim.path + ": ", with: "")
                 if let run = RunFileName.run(of: claim.name), let shard = RunFileName.shard(of: claim.name), !reported(run) {
                     assembly.addQuarantined(run: run, shard: shard, reason: reason)
                 }
                 quarantine(claim, reason: reason)
-                return
+                return nil
             }
         }
         if reported(end.run) {
             archive([claim], note: "late batch for already reported run \(end.run) shard \(end.shard)")
-            return
+            return nil
         }
         assembly.add(batch: ReceivedBatch(claim: claim, shard: end.shard, end: end))
+        return nil
     }
 
     func quarantine(_ claim: ClaimedFile, reason: String) {

@@ -17,7 +17,7 @@ final class Dispatcher: @unchecked Sendable {
     /// When each delivery's run started (names never change, so a name's key is read once).
     private var startTimes: [String: Date] = [:]
     /// Splitting alerts after a transient error (no space, EIO): when to try again.
-    private var splitBackOff = SplitBackOff()
+    private var splitBackOff = RetryBackOff()
     /// Counters for metrics and status.
     private(set) var delivered = 0, deferredCount = 0, failedCount = 0
 
@@ -116,7 +116,7 @@ final class Dispatcher: @unchecked Sendable {
         let current = Set(ordered.map(\.0))
         startTimes = startTimes.filter { current.contains($0.key) }
         for (name, fromDeferred, _) in ordered {
-            if stopping() { break }
+            if stopping() || !splitBackOff.mayTry(at: now) { break }
             await handle(name, fromDeferred: fromDeferred, down: &down, now: now, stopping: stopping)
         }
         if now.timeIntervalSince(lastPrune) > 3600 {
@@ -155,7 +155,7 @@ final class Dispatcher: @unchecked Sendable {
 
     /// Claims each alert not yet split and publishes one delivery per channel, then acknowledges it. Only an
     /// alert that cannot be read goes to quarantine: when the deliveries cannot be written (no space, the disk
-    /// floor, an I/O error) the alert goes back to outbox/new and splitting waits `SplitBackOff` (its outputs
+    /// floor, an I/O error) the alert goes back to outbox/new and splitting waits (RetryBackOff; its outputs
     /// are idempotent: a delivery already published is skipped when it is split again).
     private func split(now: Date) {
         guard splitBackOff.mayTry(at: now) else { return }
@@ -186,7 +186,7 @@ final class Dispatcher: @unchecked Sendable {
                 return holdBack(claim, "cannot publish its deliveries", error, now: now)
             }
         }
-        splitBackOff.succeeded()
+        if let past = splitBackOff.succeeded() { Log.notice("outbox: alerts are split again (the error before was: \(past))") }
     }
 
     /// Puts a claimed alert back in outbox/new after a transient error and backs splitting off; logged once per
@@ -199,7 +199,7 @@ final class Dispatcher: @unchecked Sendable {
             Log.error("outbox/\(claim.name): cannot put it back in outbox/new either (\(error)); it waits in outbox/cur")
         }
         let wait = splitBackOff.failed(at: now, error: "\(error)")
-        let line = "outbox/\(claim.name): \(what): \(error); it stays in the outbox and is split again in \(Int(wait)) s"
+        let line = "outbox/\(claim.name): \(what): \(error); it stays in the outbox and is taken again in \(Int(wait)) s"
         if splitBackOff.isNewError { Log.error(line) } else { Log.debug(line) }
     }
 
@@ -212,6 +212,9 @@ final class Dispatcher: @unchecked Sendable {
         var delivery: Delivery
         do {
             delivery = try Delivery.read(claimed, name: name)
+        } catch  where SpoolError.isTransient(error) {
+            // An I/O error says nothing about the delivery: it goes back to new/ and the outbox waits.
+            return holdBack(claim, "cannot read it", error, now: now)
         } catch {
             try? spool.quarantine.file(at: claimed, name: name, reason: "unreadable delivery: \(error)")
             return
@@ -312,32 +315,5 @@ final class Dispatcher: @unchecked Sendable {
             try deferral.fail(delivery, reason: error, claimed: claimed)
             failedCount += 1
         }
-    }
-}
-
-/// Back-off for splitting alerts after a transient error: 5 s doubling to 5 min, reset by a pass that splits
-/// everything; it remembers the error so that a repeated one is logged once.
-struct SplitBackOff {
-    private(set) var retryAt: Date?
-    private var attempts = 0
-    private var lastError: String?
-    /// Whether the last `failed` error differs from the one before.
-    private(set) var isNewError = false
-
-    func mayTry(at now: Date) -> Bool { retryAt.map { now >= $0 } ?? true }
-
-    /// Records a failure at `now`; returns the wait before the next try.
-    mutating func failed(at now: Date, error: String) -> TimeInterval {
-        attempts += 1
-        let wait = min(300, 5 * pow(2, Double(min(attempts - 1, 6))))
-        retryAt = now.addingTimeInterval(wait)
-        isNewError = error != lastError
-        lastError = error
-        return wait
-    }
-
-    mutating func succeeded() {
-        if lastError != nil { Log.notice("outbox: alerts are split again (the error before was: \(lastError ?? ""))") }
-        self = SplitBackOff()
     }
 }
