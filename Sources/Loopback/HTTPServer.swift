@@ -240,32 +240,6 @@ private struct RequestReader {
 public enum Loopback {
     /// A listening TCP socket on 127.0.0.1:`port` (0: any free port) and the port it got.
     public static func listen(port: UInt16, host: String = "127.0.0.1") throws -> (fd: Int32, port: UInt16) {
-        let numeric = host == "localhost" ? "127.0.0.1" : host
-        var parsed = in_addr()
-        guard inet_pton(AF_INET, numeric, &parsed) == 1 else {
-            throw SpoolError.system(operation: "listen (an IPv4 address such as 127.0.0.1 or 0.0.0.0 is expected)", path: host, errno: EINVAL)
-        }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SpoolError.system(operation: "socket", path: "127.0.0.1", errno: errno) }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr = parsed
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, Glibc.listen(fd, 1024) == 0 else {
-            let code = errno
-            close(fd)
-            throw SpoolError.system(operation: "bind/listen", path: "\(host):\(port)", errno: code)
-        }
-        var actual = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return (fd, UInt16(bigEndian: actual.sin_port))
+        try TCPListener.open(host: host, port: port, backlog: 1024)
     }
 }

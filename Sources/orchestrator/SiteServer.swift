@@ -40,7 +40,7 @@ final class SiteServer: Sendable {
     /// Binds `host:port` (an IPv4 address; port 0: any free port).
     init(host: String, port: UInt16, handler: @escaping Handler) throws {
         self.handler = handler
-        (listener, self.port) = try Self.listen(host: host, port: port)
+        (listener, self.port) = try TCPListener.open(host: host, port: port, nonBlocking: true)
         stopPipe = FileIO.makePipe(nonBlocking: true)
     }
 
@@ -60,35 +60,6 @@ final class SiteServer: Sendable {
         var byte: UInt8 = 1
         _ = write(stopPipe.write, &byte, 1)
         finished.wait()
-    }
-
-    private static func listen(host: String, port: UInt16) throws -> (Int32, UInt16) {
-        var parsed = in_addr()
-        guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &parsed) == 1 else {
-            throw SpoolError.system(operation: "listen (an IPv4 address such as 127.0.0.1 or 0.0.0.0 is expected)", path: host, errno: EINVAL)
-        }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw SpoolError.system(operation: "socket", path: host, errno: errno) }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr = parsed
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, Glibc.listen(fd, 512) == 0 else {
-            let code = errno
-            close(fd)
-            throw SpoolError.system(operation: "bind/listen", path: "\(host):\(port)", errno: code)
-        }
-        var actual = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return (fd, UInt16(bigEndian: actual.sin_port))
     }
 }
 
