@@ -179,6 +179,19 @@ public enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The failure as it happened at `url`, reached after `redirects` redirects: the address that failed is
+    /// named (a TLS error at the redirect target is not the first address's), its userinfo and secrets masked.
+    func at(_ url: String, after redirects: Int) -> HTTPFailure {
+        let place = " (at \(Redactor.redact(Redactor.maskUserinfo(url))), after \(redirects) redirect\(redirects == 1 ? "" : "s"))"
+        switch self {
+        case let .dns(detail): return .dns(detail + place)
+        case let .connection(detail): return .connection(detail + place)
+        case let .tls(detail): return .tls(detail + place)
+        case let .invalidRequest(detail): return .invalidRequest(detail + place)
+        case .timeout, .cancelled: return self
+        }
+    }
+
     /// The class of a libcurl result code.
     static func classify(code: Int32, message: String, timeout: TimeInterval) -> HTTPFailure {
         let detail = Redactor.redact(message)
@@ -302,7 +315,8 @@ public final class HTTPExchange: @unchecked Sendable {
     func received(_ transfer: CurlOutcome) {
         let elapsed = Date().timeIntervalSince(started)
         guard transfer.code == Curl.Code.ok else {
-            return finish(.failure(HTTPFailure.classify(code: transfer.code, message: transfer.message, timeout: timeout)))
+            let failure = HTTPFailure.classify(code: transfer.code, message: transfer.message, timeout: timeout)
+            return finish(.failure(redirects > 0 ? failure.at(current.url, after: redirects) : failure))
         }
         transferMs += transfer.timings.total
         let headers = HeaderFields(transfer.headers)
