@@ -47,6 +47,7 @@ struct SiteServerTests {
         }
         server.signal(SIGTERM)
         #expect(server.wait(timeout: 10) == .exited(0))
+        #expect(eventually { logs.text.contains("serve stopped") }, "a stop is logged: \(logs.text)")
     }
 
     @Test("keep-alive: pipelined requests answered in order, 100 a connection, then closed; an idle one closed at 5 s")

@@ -61,7 +61,8 @@ struct FullDiskTests {
         let filler = spool + "/filler"
         let size = Int(Self.free(spool)) - (1 << 20)
         #expect(size > 0)
-        let fd = open(filler, O_CREAT | O_WRONLY, 0o600)
+        // Close-on-exec: a child another test spawns meanwhile must not hold the filler open once it is unlinked.
+        let fd = open(filler, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
         #expect(fd >= 0)
         var left = size
         let chunk = [UInt8](repeating: 0x2E, count: 1 << 16)

@@ -8,7 +8,7 @@ public enum RawHTTP {
     /// Sends `request` (CRLF line ends, ending in an empty line) and returns everything the server answered
     /// before it closed the connection (the request should say `Connection: close`).
     public static func exchange(port: UInt16, _ request: String, timeout: TimeInterval = 10) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
