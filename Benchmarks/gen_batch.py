@@ -1,10 +1,19 @@
 #!/usr/bin/env python3
-"""Writes a result batch of N lines (results + trailer) in Vigil's record format, into a spool's results/new/.
+"""Writes a result batch of N lines (results + trailer) in Vigil's record format, into a spool's results/new/,
+after its run's manifest in runs/new/ (the analyzer reports no run without one).
 
 usage: gen_batch.py SPOOL_DIR N [--failures PERCENT] [--seed N]
 About one result in ten (by default) is a failure with request/response excerpts, as in a bad night.
 """
 import json, os, random, sys, time
+
+def publish(spool, queue, name, text):
+    """Writes tmp/NAME and links it into new/, as the spool protocol does."""
+    tmp = f"{spool}/{queue}/tmp/{name}"
+    with open(tmp, "w") as out:
+        out.write(text)
+    os.link(tmp, f"{spool}/{queue}/new/{name}")
+    os.unlink(tmp)
 
 def main():
     spool, n = sys.argv[1], int(sys.argv[2])
@@ -13,8 +22,12 @@ def main():
     start = time.time()
     run = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start)) + "-pbench"
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(start))
-    os.makedirs(f"{spool}/results/new", exist_ok=True)
-    os.makedirs(f"{spool}/results/tmp", exist_ok=True)
+    for queue in ("runs", "results"):
+        os.makedirs(f"{spool}/{queue}/new", exist_ok=True)
+        os.makedirs(f"{spool}/{queue}/tmp", exist_ok=True)
+    deadline = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(start + 600))
+    manifest = {"v": 1, "kind": "run", "run": run, "shards": 1, "started_at": stamp, "deadline": deadline, "trigger": "manual"}
+    publish(spool, "runs", f"{run}.run.ndjson", json.dumps(manifest, separators=(",", ":")) + "\n")
     name = f"{run}.1of1.bench.gen-{os.getpid()}.ndjson"
     tmp = f"{spool}/results/tmp/{name}"
     with open(tmp, "w") as out:

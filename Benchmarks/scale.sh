@@ -71,7 +71,8 @@ echo "cycle with $probers probers (concurrency $(( (c + probers - 1) / probers )
 
 # A mass outage: every result of the prober's batch failing, in a fresh spool.
 batch=$(find "$work/alone/results" -name '*.ndjson' | head -1)
-mkdir -p "$work/outage/results/new"
+mkdir -p "$work/outage/results/new" "$work/outage/runs/new"
+cp "$work"/alone/runs/*/*.run.ndjson "$work/outage/runs/new/" 2>/dev/null || cp "$work"/alone/results/archive/*.run.ndjson "$work/outage/runs/new/"
 sed -e 's/"outcome":"ok"/"outcome":"http_500","error":"HTTP 500 Internal Server Error"/' -e 's/"status":200/"status":500/' \
     "$batch" > "$work/outage/results/new/$(basename "$batch")"
 config "$work/outage" > "$work/outage.yaml"

@@ -55,8 +55,15 @@ for i in range(40):
     lines.append(json.dumps(rec, ensure_ascii=False, separators=(",", ":")))
 lines.append(json.dumps({"v": 1, "kind": "batch", "count": 40, "finished_at": stamp, "prober": "shots:1", "run": run,
                          "shard": "1/1", "started_at": stamp}, separators=(",", ":")))
-for d in ("tmp", "new"):
-    os.makedirs(f"{spool}/results/{d}", exist_ok=True)
+for q in ("runs", "results"):
+    for d in ("tmp", "new"):
+        os.makedirs(f"{spool}/{q}/{d}", exist_ok=True)
+# The run's manifest first: the analyzer reports no run without one.
+manifest = {"v": 1, "kind": "run", "run": run, "shards": 1, "started_at": stamp,
+            "deadline": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(start + 600)), "trigger": "schedule"}
+with open(f"{spool}/runs/tmp/{run}.run.ndjson", "w") as out:
+    out.write(json.dumps(manifest, separators=(",", ":")) + "\n")
+os.rename(f"{spool}/runs/tmp/{run}.run.ndjson", f"{spool}/runs/new/{run}.run.ndjson")
 name = f"{run}.1of1.shots.gen-{os.getpid()}.ndjson"
 with open(f"{spool}/results/tmp/{name}", "w") as out:
     out.write("\n".join(lines) + "\n")

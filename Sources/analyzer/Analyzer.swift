@@ -47,6 +47,7 @@ final class Analyzer {
     func pass(now: Date = Date(), stopping: () -> Bool = { false }) -> TimeInterval? {
         let history = self.history
         _ = intake.collect(into: &assembly, backOff: &intakeBackOff, reported: { history.contains($0) })
+        quarantineOrphans(now: now)
         let reporter = RunReporter(spool: spool, config: config, intake: intake, site: site)
         for ready in assembly.ready(now: now, maxRuntime: config.scheduler.maxRuntime, grace: grace) {
             if stopping() { break }
@@ -92,6 +93,22 @@ final class Analyzer {
         ]
         .compactMap { $0 }.min()
         return next.map { max(0.05, $0.timeIntervalSince(Date())) }
+    }
+
+    /// Batches whose run's manifest did not come in time go to quarantine, with the reason; logged once per run.
+    private func quarantineOrphans(now: Date) {
+        let bound = config.scheduler.maxRuntime + grace
+        for orphan in assembly.orphans(now: now, maxRuntime: config.scheduler.maxRuntime, grace: grace) {
+            let claims = orphan.allClaims
+            let reason =
+                "no run manifest: run \(orphan.id) never started on this spool (waited \(DurationParser.format(bound)) "
+                + "= scheduler.max_runtime + grace after its batch finished)"
+            for claim in claims { intake.quarantine(claim, reason: reason) }
+            assembly.remove(orphan.id)
+            if !claims.isEmpty {
+                Log.warning("run \(orphan.id): \(claims.count) batch(es) quarantined, not reported: \(reason)")
+            }
+        }
     }
 
     /// Runs still waiting for shards.

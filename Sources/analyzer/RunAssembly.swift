@@ -1,6 +1,7 @@
 // RunAssembly: the runs in progress. Manifests and batches are claimed as they arrive and held (in cur/)
 // until their run is complete — every shard has a batch or a shard_failed stub — or its deadline has passed.
-// A batch run by hand (shard 1/1, no manifest) is a complete run of its own. A second batch for a shard
+// No run without a manifest: batches whose run has none wait a bounded time for it (`orphanDeadline`) and then
+// go to quarantine, never reported (a prober run by hand publishes its own). A second batch for a shard
 // (a repeated prober, or a stub written beside a real batch) is kept aside and archived with the run.
 
 import Foundation
@@ -35,15 +36,27 @@ struct PendingRun {
         return Shard.all(n).allSatisfy { batches[$0] != nil || quarantined[$0] != nil }
     }
 
-    /// When the run is reported even if shards are missing.
+    /// When the run is reported even if shards are missing; for a run without a manifest, when its batches go
+    /// to quarantine unless the manifest came.
     func deadline(maxRuntime: TimeInterval, grace: TimeInterval) -> Date {
         if let manifest { return manifest.deadline.addingTimeInterval(grace) }
-        let starts = batches.values.compactMap { batch -> Date? in
-            if case let .trailer(t) = batch.end { return t.startedAt }
-            return nil
+        return orphanDeadline(maxRuntime: maxRuntime, grace: grace)
+    }
+
+    /// How long batches wait for their run's manifest. The run's own deadline is unknown, so the longest any run
+    /// may last (scheduler.max_runtime) plus the analyzer's grace, counted from when the batch says it finished
+    /// (the latest trailer's finished_at, a stub's time) — a manifest is published before any prober starts, so
+    /// by then it should be there — but never from later than the analyzer first saw the run (its claim): a
+    /// trailer dated in the future (another host's clock, a stray file) cannot make the wait unbounded.
+    func orphanDeadline(maxRuntime: TimeInterval, grace: TimeInterval) -> Date {
+        let ends = batches.values.map { batch -> Date in
+            switch batch.end {
+            case let .trailer(t): t.finishedAt
+            case let .shardFailed(s): s.at
+            }
         }
-        let start = starts.min() ?? RunID.date(of: id) ?? firstSeen
-        return start.addingTimeInterval(maxRuntime + grace)
+        let from = min(ends.max() ?? firstSeen, firstSeen)
+        return from.addingTimeInterval(maxRuntime + grace)
     }
 
     /// All claims the run holds, to archive once it is reported.
@@ -91,12 +104,18 @@ struct RunAssembly {
         runs[id] = run
     }
 
-    /// Runs to report now, oldest first.
-    /// A run known only from files that could not be read (junk named like a batch) is no run: it waits for a
-    /// manifest or a valid batch, and is never reported (nor alerted) on its own.
+    /// Runs to report now, oldest first: those with a manifest, complete or past their deadline.
+    /// A run without a manifest is never reported (see `orphans`).
     func ready(now: Date, maxRuntime: TimeInterval, grace: TimeInterval) -> [PendingRun] {
-        runs.values.filter { $0.manifest != nil || !$0.batches.isEmpty }
+        runs.values.filter { $0.manifest != nil }
             .filter { $0.isComplete || now >= $0.deadline(maxRuntime: maxRuntime, grace: grace) }
+            .sorted { $0.id < $1.id }
+    }
+
+    /// Runs whose manifest never came in time: their batches go to quarantine (junk named like a batch of such a
+    /// run is already there), and nothing of them is reported nor changes any interface's state.
+    func orphans(now: Date, maxRuntime: TimeInterval, grace: TimeInterval) -> [PendingRun] {
+        runs.values.filter { $0.manifest == nil && now >= $0.orphanDeadline(maxRuntime: maxRuntime, grace: grace) }
             .sorted { $0.id < $1.id }
     }
 

@@ -17,7 +17,8 @@ struct Options {
 
         Probes the interfaces of one shard once and publishes one batch of results to the spool.
           --config PATH      config.yaml or config.json (default: ./config.yaml if present, else built-in defaults)
-          --run ID           the run this batch belongs to (default: a new run id; the probe is a run of its own);
+          --run ID           the run this batch belongs to (default: a new run id; the probe is a run of its own, whose
+                             manifest the prober publishes first);
                              --run tick: the run of the latest tick of the configured schedule (for timer-started probers)
           --shard K/N        probe shard K of N, also written KofN (interfaces split by a stable hash of their id; default 1/1)
           --spool DIR        spool directory (default: spool.dir of the config)

@@ -1,7 +1,8 @@
 // prober: probes the interfaces of one shard once and publishes one batch of results (results + trailer)
-// to spool/results/. Exit 0 when the batch is published, whatever the targets did; 2 on a config error;
-// 1 when nothing could be published. SIGTERM: stop starting probes, give those in flight until
-// monitor.timeout, publish what was measured with the trailer marked interrupted.
+// to spool/results/; run by hand (no --run), it first publishes the manifest of its own run. Exit 0 when the
+// batch is published, whatever the targets did; 2 on a config error; 1 when nothing could be published.
+// SIGTERM: stop starting probes, give those in flight until monitor.timeout, publish what was measured with
+// the trailer marked interrupted.
 
 import Foundation
 import Shared
@@ -35,13 +36,27 @@ await Program.main("prober") {
 
     let spool = try Startup.spool(config)
 
-    let run: String
+    var run: String
     if options.runFromSchedule {
         // Timers fire a little after the tick; the latest tick at or before now is the run they belong to.
         let tick = config.monitor.schedule.latest(atOrBefore: Date())
-        run = tick.map { RunID.scheduled(tick: $0) } ?? RunID.byHand()
+        run = tick.map { RunID.scheduled(tick: $0) } ?? ""
     } else {
-        run = options.run ?? RunID.byHand()
+        run = options.run ?? ""
+    }
+    if run.isEmpty {
+        // A run of its own: nobody else announces it, and the analyzer reports no run without its manifest.
+        let now = Date()
+        run = RunID.byHand(at: now)
+        let manifest = RunManifest(
+            run: run, shards: options.shard.count, startedAt: now, deadline: now.addingTimeInterval(config.scheduler.maxRuntime),
+            trigger: "manual")
+        do {
+            try spool.runs.publish(name: RunFileName.manifest(run: run), bytes: try RecordCoding.encode(manifest) + [10], control: true)
+        } catch {
+            Log.error("run \(run): cannot publish its manifest: \(error); nothing probed")
+            return 1
+        }
     }
     // What loading the pool parsed and dropped goes back to the system before probing starts.
     Memory.trim()

@@ -57,12 +57,20 @@ struct AnalyzerFixture {
         return result
     }
 
-    /// Publishes a batch of `results` for `shard` of `run`, with its trailer.
+    /// Publishes a batch of `results` for `shard` of `run`, with its trailer. `manifest`: first publish the run's
+    /// manifest (its shard count, a deadline 600 s after `start`) when none was published for it — the analyzer
+    /// reports no run without one; false for a batch of a run that never started.
     @discardableResult
     func publishBatch(
         run: String, shard: Shard = .whole, results: [ProbeResult], start: Date, corrupt: [Int: String] = [:],
-        trailer: Bool = true
+        trailer: Bool = true, manifest: Bool = true
     ) throws -> String {
+        if manifest, !hasManifest(run: run) {
+            // The trigger the analyzer used to infer from the id, so reports read as they did.
+            try publishManifest(
+                run: run, shards: shard.count, start: start, deadline: start.addingTimeInterval(600),
+                trigger: run.contains("-p") ? "manual" : "schedule")
+        }
         var lines = try results.map { try RecordCoding.encodeString($0) }
         for (index, text) in corrupt.sorted(by: { $0.key < $1.key }) { lines.insert(text, at: index) }
         if trailer {
@@ -85,8 +93,16 @@ struct AnalyzerFixture {
             bytes: Array((try RecordCoding.encodeString(stub) + "\n").utf8))
     }
 
-    func publishManifest(run: String, shards: Int, start: Date, deadline: Date) throws {
-        let manifest = RunManifest(run: run, shards: shards, startedAt: start, deadline: deadline, trigger: "schedule")
+    /// Whether a manifest of `run` was published (waiting, claimed or archived).
+    func hasManifest(run: String) -> Bool {
+        let name = RunFileName.manifest(run: run)
+        return [spool.runs.newDirectory, spool.runs.curDirectory, spool.archiveDirectory].contains { directory in
+            FileIO.listIfPresent(directory).contains { $0 == name || $0.hasPrefix(name + "~") }
+        }
+    }
+
+    func publishManifest(run: String, shards: Int, start: Date, deadline: Date, trigger: String = "schedule") throws {
+        let manifest = RunManifest(run: run, shards: shards, startedAt: start, deadline: deadline, trigger: trigger)
         try spool.runs.publish(name: RunFileName.manifest(run: run), bytes: Array((try RecordCoding.encodeString(manifest) + "\n").utf8))
     }
 

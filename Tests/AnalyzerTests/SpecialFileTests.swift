@@ -16,7 +16,7 @@ struct SpecialFileTests {
         try f.publishBatch(run: run, results: [AnalyzerFixture.result("svc/a", .ok, run: run, at: t0)], start: t0)
         let outside = TemporaryDirectory("outside")
         let foreign = RunID.manual(at: t0.addingTimeInterval(60))
-        try f.publishBatch(run: foreign, results: [AnalyzerFixture.result("svc/b", .http500, run: foreign, at: t0)], start: t0)
+        try f.publishBatch(run: foreign, results: [AnalyzerFixture.result("svc/b", .http500, run: foreign, at: t0)], start: t0, manifest: false)
         // Move that batch out of the spool and link it back: it must not be consumed through the link.
         let linked = try #require(FileIO.listIfPresent(f.spool.results.newDirectory).first { $0.hasPrefix(foreign) })
         try FileManager.default.moveItem(atPath: f.spool.results.newDirectory + "/" + linked, toPath: outside.url(linked))

@@ -46,6 +46,10 @@ struct BadInputTests {
             ("20261122T150300Z-mempty.1of1.h.prober-4.ndjson", ""),
             ("20261122T150400Z-mbinary.1of1.h.prober-5.ndjson", String(decoding: (0..<600).map { UInt8(($0 * 37) % 256) }, as: UTF8.self)),
         ]
+        // The good run started (the analyzer reports no run without its manifest); the junk, unreadable as
+        // batches, is quarantined for what it is before any wait for a manifest.
+        let manifest = RunManifest(run: good, shards: 1, startedAt: at, deadline: at.addingTimeInterval(600), trigger: "manual")
+        try spool.runs.publish(name: RunFileName.manifest(run: good), bytes: Array((try RecordCoding.encodeString(manifest) + "\n").utf8))
         for (name, text) in files { try spool.results.publish(name: name, bytes: Array(text.utf8)) }
         try spool.runs.publish(name: "20261122T150500Z-tick.run.ndjson", bytes: Array("{\"v\":1,\"kind\":\"run\",\"run\":\n".utf8))
         try spool.outbox.publish(name: "20261122T150600Z-tick.alert.ndjson", bytes: Array("{\"v\":1,\"kind\":\"alert\"}\n".utf8))
