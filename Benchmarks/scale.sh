@@ -70,7 +70,7 @@ rss=$(grep -o "prober stopped (peak RSS [0-9.]* MB)" "$work/sharded.log" | grep 
 echo "cycle with $probers probers (concurrency $(( (c + probers - 1) / probers )) each): ${sharded} s → $(seconds "$sharded / $prober_wall")× the prober alone; ${supervised:-prober(s) supervised: ?}; each prober ${rss:-?}; $(grep -o "[0-9]* of [0-9]* reported" "$work/sharded.log" | tail -1 || true)$(grep -o "reported: [0-9]* interfaces, [0-9]* ok, [0-9]* failed" "$work/sharded.log" | tail -1)"
 
 # A mass outage: every result of the prober's batch failing, in a fresh spool.
-batch=$(find "$work/alone/results" -name '*.ndjson' | head -1)
+batch=$(find "$work/alone/results" -name '*.ndjson' ! -name '*.run.ndjson' | head -1)
 mkdir -p "$work/outage/results/new" "$work/outage/runs/new"
 cp "$work"/alone/runs/*/*.run.ndjson "$work/outage/runs/new/" 2>/dev/null || cp "$work"/alone/results/archive/*.run.ndjson "$work/outage/runs/new/"
 sed -e 's/"outcome":"ok"/"outcome":"http_500","error":"HTTP 500 Internal Server Error"/' -e 's/"status":200/"status":500/' \
