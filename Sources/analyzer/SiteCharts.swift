@@ -44,7 +44,7 @@ extension HTML {
 
     /// The strip's legend (its colours in words), once per page.
     static let stripLegend = legend([
-        ("#2da44e", "ok"), ("#d4a72c", "answering errors or certificate"), ("#cf222e", "down"), ("#8c959f", "not probed (circuit open)"),
+        ("#2da44e", "ok"), ("#d4a72c", "answering errors or certificate"), ("#cf222e", "down"), ("#8c959f", "not probed"),
     ])
 
     /// A legend: a coloured key and its words for each entry, an entry never broken across lines.

@@ -79,7 +79,7 @@ struct ChatComposer {
             head.append(flavor.quote + flavor.warning("nothing probed: \(why)"))
         } else {
             head.append(
-                flavor.quote + "\(s.ok)/\(s.interfaces) ok · \(s.failed) failed" + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "")
+                flavor.quote + "\(s.ok)/\(s.interfaces) ok · \(s.failed) failed" + (s.skipped > 0 ? " (\(s.skipped) not probed)" : "")
                     + " · success \(String(format: "%.1f", s.successRate))%")
         }
         for missing in s.missingShards.prefix(3) { head.append(flavor.quote + flavor.warning("shard \(cut(flavor.plain(missing), to: 120))")) }

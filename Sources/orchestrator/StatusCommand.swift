@@ -170,7 +170,7 @@ enum StatusCommand {
                 + (s.interfaces == 0
                     ? "no interfaces"
                     : "\(s.ok) ok, \(s.failed) failed"
-                        + (s.skipped > 0 ? " (\(s.skipped) not probed: circuit open)" : "") + " of \(s.interfaces)"
+                        + (s.skipped > 0 ? " (\(s.skipped) not probed)" : "") + " of \(s.interfaces)"
                         + String(format: " (%.1f %%)", s.successRate))
                 + (s.missingShards.isEmpty ? "" : ", \(s.missingShards.count) shard(s) missing")
                 + (summary.alert != nil ? ", alert " + whereabouts.describe(run: summary.run) : "") + "\n"

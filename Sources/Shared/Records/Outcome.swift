@@ -50,7 +50,7 @@ public enum Outcome: String, Codable, Sendable, CaseIterable, Comparable {
         case .assertion: "assertion failed"
         case .certExpiring: "certificate expiring"
         case .auth: "no token (auth)"
-        case .skipped: "not probed: circuit open"
+        case .skipped: "not probed"
         }
     }
 
@@ -79,7 +79,7 @@ public enum FailureKind: String, Sendable, CaseIterable, Comparable {
     case answeringErrors = "answering_errors"
     /// The answer was right; the certificate expires soon.
     case certificate
-    /// Not judged this run (circuit open, no token).
+    /// Not judged this run (no token; an open circuit in records of older probers).
     case notProbed = "not_probed"
 
     /// Short, for titles and counts: "down", "answering errors".
@@ -98,7 +98,7 @@ public enum FailureKind: String, Sendable, CaseIterable, Comparable {
         case .down: "Down — no answer, or a server error"
         case .answeringErrors: "Up, but answering errors — the service answered, the answer was wrong"
         case .certificate: "Certificate expiring — the answer was right, the certificate needs renewing"
-        case .notProbed: "Not probed — circuit open or no token"
+        case .notProbed: "Not probed — no token, or an older prober's open circuit"
         }
     }
 
