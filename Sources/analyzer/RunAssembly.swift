@@ -2,7 +2,8 @@
 // until their run is complete — every shard has a batch or a shard_failed stub — or its deadline has passed.
 // No run without a manifest: batches whose run has none wait a bounded time for it (`orphanDeadline`) and then
 // go to quarantine, never reported (a prober run by hand publishes its own). A second batch for a shard
-// (a repeated prober, or a stub written beside a real batch) is kept aside and archived with the run.
+// (a repeated prober, or a stub written beside a real batch) is kept aside and archived with the run; a second
+// manifest (every host of a multi-host run publishes one) adds its gaps and is archived with the run.
 
 import Foundation
 import Shared
@@ -71,11 +72,21 @@ struct RunAssembly {
 
     mutating func add(manifest: RunManifest, claim: ClaimedFile) {
         var run = runs[manifest.run] ?? PendingRun(id: manifest.run, firstSeen: Date())
-        if run.manifest == nil {
+        if var first = run.manifest {
+            // Every host of a multi-host run publishes the run's manifest: the first one frames the run, each
+            // later one adds the gaps its host saw (identical ones once) and is archived with the run.
+            let known = first.gaps ?? []
+            let added = (manifest.gaps ?? []).reduce(into: [MonitoringGap]()) { gaps, gap in
+                if !known.contains(gap) && !gaps.contains(gap) { gaps.append(gap) }
+            }
+            if !added.isEmpty {
+                first.gaps = (known + added).sorted { $0.from < $1.from }
+                run.manifest = first
+            }
+            run.extraClaims.append(claim)
+        } else {
             run.manifest = manifest
             run.manifestClaim = claim
-        } else {
-            run.extraClaims.append(claim)
         }
         runs[manifest.run] = run
     }

@@ -1,6 +1,6 @@
 // Queue: one Maildir-style queue (tmp/ new/ cur/) and its protocol. Publish writes tmp/NAME and links it
-// into new/ (never over an existing name); claim renames new/NAME to cur/NAME~host.pid, and the rename that
-// succeeds owns the file; ack deletes (or moves) the claim only after the consumer's outputs are published.
+// into new/ (never over an existing name); claim renames new/NAME to cur/NAME~host.pid.seq (never over an
+// existing claim), and the rename that succeeds owns the file; ack deletes (or moves) the claim only after the consumer's outputs are published.
 
 import Foundation
 
@@ -12,7 +12,7 @@ public enum PublishResult: Sendable, Equatable {
     case alreadyExists(String)
 }
 
-/// A file this process has claimed: it sits in `cur/` under `name~host.pid`.
+/// A file this process has claimed: it sits in `cur/` under `name~host.pid.seq`.
 public struct ClaimedFile: Sendable, Equatable {
     /// The published name (without the claim suffix).
     public let name: String
@@ -89,12 +89,47 @@ public struct Queue: Sendable {
     }
 
     /// Claims `new/NAME` (or NAME in `directory`, e.g. the notifier's `deferred/`) for `owner`. Nil when
-    /// another consumer got it first (its rename won).
+    /// another consumer got it first (its rename won). The claim name carries a per-process sequence and the
+    /// rename never replaces an existing claim: two claims of one name (every host of a run publishes its
+    /// manifest) stay two files.
     public func claim(_ name: String, from directory: String? = nil, by owner: ClaimOwner = .current) throws -> ClaimedFile? {
-        let target = curDirectory + "/" + name + owner.suffix
-        guard try FileIO.rename((directory ?? newDirectory) + "/" + name, target) else { return nil }
-        return ClaimedFile(name: name, path: target)
+        let source = (directory ?? newDirectory) + "/" + name
+        while true {
+            let target = curDirectory + "/" + name + owner.claimSuffix(sequence: SpoolName.nextSequence())
+            switch try Self.renameNoReplace(source, target) {
+            case .renamed: return ClaimedFile(name: name, path: target)
+            case .sourceGone: return nil
+            case .targetExists: continue  // a claim of that name is there (a reused pid): take the next sequence
+            }
+        }
     }
+
+    private enum RenameOutcome { case renamed, sourceGone, targetExists }
+
+    /// rename(2) that never replaces `to`: renameat2(RENAME_NOREPLACE) where the kernel and file system have
+    /// it, else a check before rename (claim names are unique per process, so the check is a second guard).
+    private static func renameNoReplace(_ from: String, _ to: String) throws -> RenameOutcome {
+        if let renameat2 = renameAt2 {
+            // AT_FDCWD (-100), RENAME_NOREPLACE (1 << 0).
+            if renameat2(-100, from, -100, to, 1) == 0 { return .renamed }
+            switch errno {
+            case ENOENT: return .sourceGone
+            case EEXIST: return .targetExists
+            case EINVAL, ENOSYS, ENOTSUP: break  // this file system cannot: fall back below
+            default: throw SpoolError.system(operation: "rename", path: from + " -> " + to, errno: errno)
+            }
+        }
+        if FileIO.status(to) != nil { return .targetExists }
+        return try FileIO.rename(from, to) ? .renamed : .sourceGone
+    }
+
+    private typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+
+    /// glibc's renameat2 (2.28 and later), looked up at run time: the Glibc module does not declare it.
+    private static let renameAt2: Renameat2? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
+        return unsafeBitCast(symbol, to: Renameat2.self)
+    }()
 
     /// Files in `cur/` claimed by `owner`.
     public func claims(of owner: ClaimOwner) -> [ClaimedFile] {
@@ -110,11 +145,16 @@ public struct Queue: Sendable {
         try FileIO.fsyncDirectory(curDirectory)
     }
 
-    /// Moves a claimed file into `directory` (an archive, `deferred/`, `sent/`…) under `name`.
+    /// Moves a claimed file into `directory` (an archive, `deferred/`, `sent/`…) under `name`. A file already
+    /// there under that name is not replaced: this one keeps its claim entry's name (`NAME~host.pid.seq`), so
+    /// a run's second manifest is archived beside the first.
     public func move(_ file: ClaimedFile, to directory: String, as name: String? = nil) throws {
         try FileIO.makeDirectory(directory, mode: permissions.directoryMode)
-        let target = directory + "/" + (name ?? file.name)
-        guard try FileIO.rename(file.path, target) else {
+        let entry = (file.path as NSString).lastPathComponent
+        var outcome = try Self.renameNoReplace(file.path, directory + "/" + (name ?? file.name))
+        if outcome == .targetExists { outcome = try Self.renameNoReplace(file.path, directory + "/" + entry) }
+        if outcome == .targetExists { outcome = try FileIO.rename(file.path, directory + "/" + entry) ? .renamed : .sourceGone }
+        guard outcome == .renamed else {
             throw SpoolError.system(operation: "rename", path: file.path, errno: ENOENT)
         }
         try FileIO.fsyncDirectory(directory)

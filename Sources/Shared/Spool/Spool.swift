@@ -81,7 +81,7 @@ public struct Spool: Sendable {
     /// False (after quarantining it, once) when `name` is too long to take the claim suffix: renaming it into
     /// `cur/` would fail on every pass, forever.
     public func claimable(_ name: String, in directory: String, by owner: ClaimOwner = .current) throws -> Bool {
-        guard (name + owner.suffix).utf8.count > 255 else { return true }
+        guard (name + owner.longestClaimSuffix).utf8.count > 255 else { return true }
         try quarantine.file(
             at: directory + "/" + name, name: String(name.prefix(180)) + "…",
             reason: "a name of \(name.utf8.count) bytes leaves no room for the claim suffix (names are at most 255 bytes); not read")

@@ -1,5 +1,5 @@
 // SpoolName: names that are unique without coordination and sort by age (Maildir's rule, with microseconds
-// and a per-process sequence), the identity of this host and process, and the `~host.pid` claim suffix.
+// and a per-process sequence), the identity of this host and process, and the `~host.pid.seq` claim suffix.
 
 import Foundation
 import Synchronization
@@ -75,17 +75,28 @@ public struct ClaimOwner: Sendable, Equatable, CustomStringConvertible {
     /// This process.
     public static var current: ClaimOwner { ClaimOwner(host: SpoolName.host, pid: getpid()) }
 
-    /// The suffix appended to a claimed file's name: `~host.pid`.
+    /// The writer suffix of a shared name in `tmp/` (and of claims before claim sequences): `~host.pid`.
     public var suffix: String { "~\(host).\(pid)" }
+
+    /// The suffix of one claim: `~host.pid.seq`, where `seq` is a per-process sequence, so that two claims of
+    /// the same name (two hosts' manifests of one run, a name published again after its first claim) never
+    /// share a claim name.
+    public func claimSuffix(sequence: Int) -> String { "~\(host).\(pid).\(sequence)" }
+
+    /// The longest claim suffix this owner can add (for the 255-byte name limit).
+    public var longestClaimSuffix: String { claimSuffix(sequence: Int.max) }
 
     public var description: String { "\(host):\(pid)" }
 
-    /// Splits `NAME~host.pid` into the original name and its owner; nil when the name carries no claim.
+    /// Splits `NAME~host.pid.seq` (or the older `NAME~host.pid`) into the original name and its owner; nil when
+    /// the name carries no claim. Hosts never contain `.` (see `SpoolName.host`).
     public static func parse(claimedName: String) -> (name: String, owner: ClaimOwner)? {
         guard let tilde = claimedName.lastIndex(of: "~") else { return nil }
         let name = String(claimedName[..<tilde])
-        let tail = claimedName[claimedName.index(after: tilde)...]
-        guard let dot = tail.lastIndex(of: "."), let pid = Int32(tail[tail.index(after: dot)...]) else { return nil }
-        return (name, ClaimOwner(host: String(tail[..<dot]), pid: pid))
+        let parts = claimedName[claimedName.index(after: tilde)...].split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2 || parts.count == 3, !parts[0].isEmpty, let pid = Int32(parts[1]),
+            parts.count == 2 || UInt64(parts[2]) != nil
+        else { return nil }
+        return (name, ClaimOwner(host: String(parts[0]), pid: pid))
     }
 }
