@@ -22,7 +22,7 @@ await Program.main("analyzer") {
     }
     let analyzer = Analyzer(config: config, spool: spool)
     analyzer.recover()
-    let main = ServiceMain(name: "analyzer", watching: [spool.runs.newDirectory, spool.results.newDirectory])
+    let main = ServiceMain(name: "analyzer", watching: [spool.runs.newDirectory, spool.results.newDirectory], rescan: config.spool.rescan)
     Log.info("analyzer started on \(spool.root)" + (options.once ? " (once)" : ""))
     return await main.run(
         once: options.once, lock: lock,

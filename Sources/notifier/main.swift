@@ -45,7 +45,7 @@ await Program.main("notifier") {
     let dispatcher = Dispatcher(spool: spool, config: config)
     dispatcher.recover()
     let once = options.command != .deliver(once: false)
-    let main = ServiceMain(name: "notifier", watching: [spool.outbox.newDirectory])
+    let main = ServiceMain(name: "notifier", watching: [spool.outbox.newDirectory], rescan: config.spool.rescan)
     Log.info("notifier started on \(spool.root): channels \(dispatcher.channels.keys.sorted().joined(separator: ", "))" + (once ? " (once)" : ""))
     return await main.run(
         once: once, lock: lock,

@@ -201,6 +201,9 @@ public struct SpoolSettings: Sendable, Equatable {
     public var groupShared = false
     /// Claims older than this are handed back by the orchestrator's janitor.
     public var lease: Double = 3600
+    /// How often the analyzer and notifier look at their `new/` directories without an inotify event,
+    /// counted from the start of a pass (seconds; a few on shared file systems, where inotify is blind).
+    public var rescan: Double = 30
     /// Where Prometheus textfile-collector files go.
     public var metricsDirectory: String?
 

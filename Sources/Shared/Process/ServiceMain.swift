@@ -11,9 +11,10 @@ public final class ServiceMain: Sendable {
     /// Watches signals from construction on: one that arrives during start-up is acted on, never fatal.
     public let runner: ServiceRunner
 
-    public init(name: String, watching directories: [String]) {
+    /// `rescan`: the longest time between the starts of two passes without an inotify event (`spool.rescan`).
+    public init(name: String, watching directories: [String], rescan: TimeInterval = 30) {
         self.name = name
-        runner = ServiceRunner(name: name, watching: directories)
+        runner = ServiceRunner(name: name, watching: directories, rescanInterval: rescan)
     }
 
     /// The single-instance lock at `path`, or the pid written in it by the process that holds it.

@@ -1,8 +1,8 @@
 // ServiceRunner: the main loop shared by the long-running consumers (analyzer, notifier): do a pass of
-// work, then sleep until a file arrives (inotify), a signal comes, the rescan timer fires, or the time the
-// pass asked to be woken at. It turns SIGTERM/SIGINT into a clean stop, SIGHUP into a reload, and speaks
-// sd_notify (READY after start-up, STATUS after each pass, WATCHDOG from this loop, STOPPING at the end).
-// SIGUSR1 only wakes the loop for an immediate pass.
+// work, then sleep until a file arrives (inotify), a signal comes, the rescan timer fires (`spool.rescan`
+// after the pass started), or the time the pass asked to be woken at. It turns SIGTERM/SIGINT into a clean
+// stop, SIGHUP into a reload, and speaks sd_notify (READY after start-up, STATUS after each pass, WATCHDOG
+// from this loop, STOPPING at the end). SIGUSR1 only wakes the loop for an immediate pass.
 
 import Foundation
 import Synchronization
@@ -79,6 +79,7 @@ public final class ServiceRunner: Sendable {
                 reload()
                 notifier?.ready(status: status())
             }
+            let passStarted = Date()
             let sleepAtMost = await pass()
             notifier?.status(status())
             if let notifier, notifier.watchdogInterval != nil {
@@ -86,12 +87,19 @@ public final class ServiceRunner: Sendable {
                 lastWatchdog = Date()
             }
             if once || isStopping { break }
-            var timeout = min(sleepAtMost ?? rescanInterval, rescanInterval)
+            var timeout = Self.sleepTimeout(passStarted: passStarted, now: Date(), rescan: rescanInterval, requested: sleepAtMost)
             if let interval = notifier?.watchdogInterval {
                 timeout = min(timeout, max(0.1, interval - Date().timeIntervalSince(lastWatchdog)))
             }
             _ = await waiter.next(timeout: max(0.01, timeout))
         }
         notifier?.stopping()
+    }
+
+    /// How long to sleep after a pass that started at `passStarted`: until `rescan` after that start (a long
+    /// pass leaves less, or none), or the pass's own `requested` time from `now` if sooner.
+    public static func sleepTimeout(passStarted: Date, now: Date, rescan: TimeInterval, requested: TimeInterval?) -> TimeInterval {
+        let untilRescan = max(0, rescan - now.timeIntervalSince(passStarted))
+        return min(requested ?? untilRescan, untilRescan)
     }
 }

@@ -85,7 +85,7 @@ public struct Queue: Sendable {
 
     /// Names waiting in `new/`, oldest first.
     public func pending() -> [String] {
-        FileIO.listIfPresent(newDirectory)
+        FileIO.listReportingErrors(newDirectory)
     }
 
     /// Claims `new/NAME` (or NAME in `directory`, e.g. the notifier's `deferred/`) for `owner`. Nil when
