@@ -1,5 +1,6 @@
 // StatusCommand: `orchestrator status` from files alone — each host's service state (pid, up since, current
-// and next run, last runs), the analyzer's last reported runs, and the depth of every queue: new/ and cur/
+// and next run, last runs), who owns the analyzer and notifier roles (state/owner-<role>.json: host, pid,
+// heartbeat age, generation, stale), the analyzer's last reported runs, and the depth of every queue: new/ and cur/
 // per queue, deferred and failed alerts, quarantined files and lines. Times are in notify.timezone, the zone
 // named (LocalClock); --json keeps ISO 8601 UTC. Reads files only and needs no secret.
 
@@ -30,6 +31,8 @@ enum StatusCommand {
         let states = FileIO.listIfPresent(spool.stateDirectory).filter { $0.hasPrefix("orchestrator-") && $0.hasSuffix(".json") }
             .compactMap { ServiceState.read(spool.stateDirectory + "/" + $0) }
         let services = ["analyzer", "notifier"].map { serviceFacts($0, spool) }
+        let owners = Ownership.records(in: spool)
+        let now = Date()
         let (total, failing) = failingNow(spool)
         let silences = Silence.load(spool.stateDirectory + "/silences").filter { $0.until > Date() }
         let reported = RunSummary.history(at: spool.historyPath, last: 5)
@@ -61,6 +64,16 @@ enum StatusCommand {
                     o.field("next_run", s.nextRun)
                     o.field("current_run", s.currentRun)
                     o.field("unreported_gaps", s.gaps?.count ?? 0)
+                }
+                w.array("owners", owners) { r, o in
+                    o.field("role", r.role)
+                    o.field("host", r.host)
+                    o.field("pid", Int(r.pid))
+                    o.field("generation", r.generation)
+                    o.field("started_at", r.startedAt)
+                    o.field("heartbeat", r.heartbeat)
+                    o.field("heartbeat_age_s", Int(r.age(now: now).rounded()))
+                    o.field("state", ownerState(r, now: now))
                 }
                 w.array("services", services) { f, o in
                     o.field("name", f.name)
@@ -147,6 +160,14 @@ enum StatusCommand {
                     ? "running, pid \(pid), up since \(clock.format(since))"
                     : "not running (last pid \(pid), started \(clock.format(since)))") + "\n"
         }
+        for r in owners {
+            let age = Int(r.age(now: now).rounded())
+            out +=
+                "\(r.role) owner: host \(r.host), pid \(r.pid), generation \(r.generation), heartbeat \(age) s ago "
+                + "(\(clock.format(r.heartbeat))): \(ownerState(r, now: now))"
+                + (ownerState(r, now: now) == "stale"
+                    ? " — a standby takes over after \(Int(Ownership.defaultStaleAfter)) s without a heartbeat" : "") + "\n"
+        }
         out += total == 0 ? "interfaces: no analyzed run yet\n" : "interfaces: \(total - failing.count) ok, \(failing.count) failing now\n"
         for f in failing.prefix(20) {
             let since = Timestamp.parse(f.since).map(clock.format) ?? f.since
@@ -206,6 +227,14 @@ enum StatusCommand {
         return Date().timeIntervalSince(s.updatedAt) < 120
             ? "running (other host, heartbeat \(heartbeat))"
             : "silent since \(heartbeat) (other host: presumed gone, or its clock is off)"
+    }
+
+    /// An owner record in one word: `released` (stopped cleanly), `gone` (a process of this host that no longer
+    /// runs), `stale` (no heartbeat for longer than a standby waits), or `owner`.
+    private static func ownerState(_ r: OwnerRecord, now: Date) -> String {
+        if r.released == true { return "released" }
+        if r.isGoneFromThisHost { return "gone" }
+        return r.age(now: now) >= Ownership.defaultStaleAfter ? "stale" : "owner"
     }
 
     /// The analyzer or notifier of this host: running or not, from its lock file's pid and the process table
