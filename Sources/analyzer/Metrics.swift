@@ -89,6 +89,7 @@ final class MetricsStream {
             tail += "vigil_run_quarantined_lines \(s.quarantinedLines)\n"
             section("vigil_run_last_finished_timestamp_seconds", "When the last reported run finished.")
             tail += "vigil_run_last_finished_timestamp_seconds \(Int(s.finishedAt.timeIntervalSince1970))\n"
+            tail += ListingErrors.shared.metrics(program: "analyzer")
             try out.write(tail)
             try out.commit()
         } catch {

@@ -32,6 +32,7 @@ enum NotifierMetrics {
             out += "# TYPE vigil_notifier_deferred_oldest_age_seconds gauge\n"
             out += "vigil_notifier_deferred_oldest_age_seconds \(Int(Date().timeIntervalSince(oldest)))\n"
         }
+        out += ListingErrors.shared.metrics(program: "notifier")
         TextfileCollector.write(
             out, to: d.config.spool.metricsDirectory ?? d.spool.metricsDirectory,
             name: "vigil-notifier-\(SpoolName.host).prom")
