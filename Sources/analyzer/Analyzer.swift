@@ -1,5 +1,6 @@
-// Analyzer: one pass of the service — take what arrived, report every run that is complete or past its
-// deadline, prune old reports and archives — and the hand-back of claims when it stops.
+// Analyzer: one pass of the service — check that it still owns the analyzer role, take what arrived, report every
+// run that is complete or past its deadline, prune old reports and archives — and the hand-back of claims when it
+// stops. An analyzer that lost its role (Ownership: another host took over) commits nothing more and stops.
 
 import Foundation
 import Shared
@@ -15,9 +16,18 @@ final class Analyzer {
     /// Runs whose report failed: when to try again, how many tries so far, and the last error (logged once).
     private var failedRuns: [String: (retryAt: Date, attempts: Int, error: String)] = [:]
 
-    init(config: Config, spool: Spool) {
+    /// The analyzer role's owner record (nil: not checked, as in tests of a single pass).
+    let ownership: Ownership?
+    /// Claims of reported runs that could neither be archived nor handed back (an I/O error): archived next pass.
+    private var unarchived: [(run: String, claims: [ClaimedFile])] = []
+    private var archiveBackOff = RetryBackOff()
+    /// The last reason the role could not be checked (logged once).
+    private var unverifiable: String?
+
+    init(config: Config, spool: Spool, ownership: Ownership? = nil) {
         self.config = config
         self.spool = spool
+        self.ownership = ownership
         history = History(path: spool.historyPath)
         site = SiteWriter(spool: spool, rollup: Rollup(spool: spool, retention: config.history.retention))
     }
@@ -43,23 +53,56 @@ final class Analyzer {
         Log.notice("configuration reloaded")
     }
 
+    /// Whether this analyzer may work now: it owns its role. A lost role is logged (once) and ends the service
+    /// (`ownership.lost`); a role that cannot be checked now (an I/O error) skips the pass, logged once.
+    private func mayWork(now: Date) -> Bool {
+        guard let ownership else { return true }
+        do {
+            try ownership.verify(now: now)
+            if let past = unverifiable {
+                Log.notice("the analyzer role can be checked again (the error before was: \(past))")
+                unverifiable = nil
+            }
+            return true
+        } catch let error as OwnershipError where error.isLost {
+            Log.error("\(error)")
+            return false
+        } catch {
+            if unverifiable != "\(error)" { Log.error("\(error); this pass is skipped") }
+            unverifiable = "\(error)"
+            return false
+        }
+    }
+
+    /// The ownership check before a commit (RunReporter.fence).
+    private var fence: () throws -> Void {
+        { [ownership] in try ownership?.verify() }
+    }
+
     /// One pass; returns how long to sleep at most before the next one.
     func pass(now: Date = Date(), stopping: () -> Bool = { false }) -> TimeInterval? {
+        guard mayWork(now: now) else { return ownership?.lost != nil ? nil : Ownership.heartbeatInterval }
+        archiveLeftovers(now: now)
         let history = self.history
         _ = intake.collect(into: &assembly, backOff: &intakeBackOff, reported: { history.contains($0) })
         quarantineOrphans(now: now)
-        let reporter = RunReporter(spool: spool, config: config, intake: intake, site: site)
+        let reporter = RunReporter(spool: spool, config: config, intake: intake, site: site, fence: fence)
         for ready in assembly.ready(now: now, maxRuntime: config.scheduler.maxRuntime, grace: grace) {
             if stopping() { break }
             if let failed = failedRuns[ready.id], failed.retryAt > now { continue }
             var pending = ready
             defer { if assembly.runs[pending.id] != nil { assembly.update(pending) } }
             do {
-                try reporter.report(&pending, history: &self.history)
+                let left = try reporter.report(&pending, history: &self.history)
+                if !left.isEmpty { unarchived.append((pending.id, left)) }
                 assembly.remove(pending.id)
                 if let failed = failedRuns.removeValue(forKey: pending.id) {
                     Log.notice("run \(pending.id) reported after \(failed.attempts) failed attempt(s)")
                 }
+            } catch let error as OwnershipError where error.isLost {
+                // Another host owns the role now: commit nothing more; main stops the service (claims handed back).
+                Log.error("run \(pending.id) not reported here: \(error)")
+                break
             } catch {
                 // Back off (30 s doubling to 10 min) and log once per distinct error, not once per retry.
                 let attempts = (failedRuns[pending.id]?.attempts ?? 0) + 1
@@ -75,6 +118,7 @@ final class Analyzer {
                 failedRuns[pending.id] = (now.addingTimeInterval(wait), attempts, text)
             }
         }
+        if ownership?.lost != nil { return nil }
         if now.timeIntervalSince(lastPrune) > 3600 {
             lastPrune = now
             let old =
@@ -90,9 +134,25 @@ final class Analyzer {
             assembly.nextDeadline(maxRuntime: config.scheduler.maxRuntime, grace: grace, excluding: Set(failedRuns.keys)),
             failedRuns.values.map(\.retryAt).min(),
             intakeBackOff.retryAt,
+            unarchived.isEmpty ? nil : archiveBackOff.retryAt,
         ]
         .compactMap { $0 }.min()
         return next.map { max(0.05, $0.timeIntervalSince(Date())) }
+    }
+
+    /// Claims of reported runs left in cur/ by an I/O error: archived (or handed back) once the back-off allows.
+    private func archiveLeftovers(now: Date) {
+        guard !unarchived.isEmpty, archiveBackOff.mayTry(at: now) else { return }
+        let intake = self.intake
+        unarchived = unarchived.compactMap { run, claims in
+            let left = intake.archiveReported(claims, run: run, retry: TransientRetry(attempts: 1))
+            return left.isEmpty ? nil : (run, left)
+        }
+        if unarchived.isEmpty {
+            archiveBackOff.succeeded()
+        } else {
+            _ = archiveBackOff.failed(at: now, error: "archive")
+        }
     }
 
     /// Batches whose run's manifest did not come in time go to quarantine, with the reason; logged once per run.
@@ -114,8 +174,20 @@ final class Analyzer {
     /// Runs still waiting for shards.
     var waitingRuns: Int { assembly.runs.count }
 
-    /// Hands every claim back to new/ (clean stop: a restarted analyzer takes them again).
+    /// Hands every claim back to new/ (clean stop: a restarted analyzer takes them again; an analyzer that lost its
+    /// role gives them to the new owner). Claims of reported runs go back too: the next owner archives them.
     func handBack() {
+        for (_, claims) in unarchived {
+            for claim in claims {
+                let queue = claim.path.hasPrefix(spool.runs.curDirectory) ? spool.runs : spool.results
+                do {
+                    try queue.release(claim)
+                } catch {
+                    Log.error("\(queue.name)/\(claim.name): cannot hand it back to new/ (\(error)); it waits in cur/ for this host's next analyzer")
+                }
+            }
+        }
+        unarchived = []
         for run in assembly.runs.values {
             for claim in run.allClaims {
                 let queue = claim.path.hasPrefix(spool.runs.curDirectory) ? spool.runs : spool.results

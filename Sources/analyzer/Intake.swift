@@ -111,6 +111,42 @@ struct Intake {
         }
     }
 
+    /// Archives the claims of a reported run, a transient error (EIO, ENOTCONN: a brick restarting) tried again in
+    /// place (TransientRetry). A claim that still cannot be archived goes back to new/, where the next pass finds
+    /// its run reported and archives it; one that cannot go back either is returned, for the next pass to archive.
+    /// None is left in cur/ for the lease. `retry`: how hard to try each one now.
+    func archiveReported(_ claims: [ClaimedFile], run: String, retry: TransientRetry = TransientRetry()) -> [ClaimedFile] {
+        claims.filter { claim in
+            do {
+                try retry.run("run \(run): archiving \(claim.name)") { try archiveOnce(claim) }
+                return false
+            } catch {
+                let queue = claim.path.hasPrefix(spool.runs.curDirectory) ? spool.runs : spool.results
+                do {
+                    try queue.release(claim)
+                    Log.error(
+                        "run \(run): cannot archive \(claim.name): \(error); handed back to \(queue.name)/new (the run is reported: "
+                            + "the next pass archives it without reprocessing)")
+                    return false
+                } catch let back {
+                    Log.error("run \(run): cannot archive \(claim.name) (\(error)) nor hand it back (\(back)); the next pass tries again")
+                    return true
+                }
+            }
+        }
+    }
+
+    /// One try at archiving a claim. A try after an I/O error may find the move done (the error came after it).
+    private func archiveOnce(_ claim: ClaimedFile) throws {
+        do {
+            try spool.results.move(claim, to: spool.archiveDirectory)
+        } catch let SpoolError.system(_, _, code) where code == ENOENT && FileIO.status(claim.path) == nil {
+            let entry = (claim.path as NSString).lastPathComponent
+            guard FileIO.status(spool.archiveDirectory + "/" + claim.name) != nil || FileIO.status(spool.archiveDirectory + "/" + entry) != nil
+            else { throw SpoolError.system(operation: "archive", path: claim.path, errno: ENOENT) }
+        }
+    }
+
     /// Moves claims into results/archive/ (kept for spool.retention).
     func archive(_ claims: [ClaimedFile], note: String? = nil) {
         if let note { Log.warning("\(note): archived without reprocessing") }

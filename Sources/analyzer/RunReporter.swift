@@ -1,7 +1,9 @@
 // RunReporter: turns an assembled run into its outputs, in an order that makes a crash at any point safe:
 // report (replaced atomically, same bytes on a redo), alert (published once: skipped if any outbox stage
 // already has it), interface state, history line, metrics, and only then the inputs are archived. Killed
-// anywhere and restarted, the analyzer redoes the run and ends with one report and at most one alert.
+// anywhere and restarted, the analyzer redoes the run and ends with one report and at most one alert. Before each
+// of those commits it checks that it still owns the analyzer role (`fence`, Ownership.verify): an analyzer that
+// lost it to another host stops there.
 
 import Foundation
 import Shared
@@ -11,6 +13,8 @@ struct RunReporter {
     let config: Config
     let intake: Intake
     var site: SiteWriter?
+    /// Throws when this analyzer may not commit (it no longer owns the role, or cannot tell now).
+    var fence: () throws -> Void = {}
 
     var statePath: String { spool.stateDirectory + "/interfaces.ndjson" }
 
@@ -51,8 +55,9 @@ struct RunReporter {
     }
 
     /// Reports `pending`; throws (leaving its claims in place for a retry) if an output cannot be written.
-    /// `pending` loses the batches found unusable while they were read (they are in quarantine).
-    func report(_ pending: inout PendingRun, history: inout History) throws {
+    /// `pending` loses the batches found unusable while they were read (they are in quarantine). Returns the claims
+    /// that could neither be archived nor handed back (an I/O error), for the next pass to archive.
+    func report(_ pending: inout PendingRun, history: inout History) throws -> [ClaimedFile] {
         let began = Date()
         let rollup = Rollup(spool: spool, retention: config.history.retention)
         let incidentsBefore = rollup.readLines(rollup.incidentsPath, as: Incident.self)
@@ -69,6 +74,7 @@ struct RunReporter {
         let report = try ReportFile(path: reportPath, mode: spool.permissions.fileMode, keep: Self.embeddedReportLimit + 1)
         try ReportRenderer.write(analysis, changes: changes, quiet: out.quiet, timeZone: config.notify.timeZone, into: report.append)
         CrashPoint.hit("before-report")
+        try fence()
         try report.commit()
         CrashPoint.hit("after-report")
         let text = ReportRenderer.excerpt(head: report.head, total: report.total, limit: Self.embeddedReportLimit, path: reportPath)
@@ -94,6 +100,7 @@ struct RunReporter {
                 alert.omitted = omitted
                 var bytes = try RecordCoding.encode(alert)
                 bytes.append(10)
+                try fence()
                 try spool.outbox.publish(name: name, bytes: bytes, control: true)
                 Log.notice(
                     "alert for run \(analysis.run) published (\(decision.reason.rawValue), \(decision.severity.rawValue), "
@@ -110,13 +117,16 @@ struct RunReporter {
         let state = try AtomicFileWriter(path: statePath)
         try state.line(try RecordCoding.encode(StateHeader(alerts: changes.updated.alerts)))
         try out.stateBody.copy(into: state)
+        try fence()
         try state.commit()
         CrashPoint.hit("after-state")
+        try fence()
         try history.append(RunSummary(run: analysis.run, stats: analysis.stats, report: reportPath, alert: alertName))
         CrashPoint.hit("after-history")
         out.metrics.write(analysis)
         // History and the status site are views: a failure is logged, and the run is reported all the same.
         do {
+            try fence()
             let viewsBegan = Date()
             var incidents = incidentsBefore
             if let day = out.day, let recent = out.recent {
@@ -141,7 +151,8 @@ struct RunReporter {
         } catch {
             Log.error("run \(analysis.run): history or status site not written: \(error)")
         }
-        intake.archive(pending.allClaims)
+        try fence()
+        let unarchived = intake.archiveReported(pending.allClaims, run: analysis.run)
         CrashPoint.hit("after-ack")
         let s = analysis.stats
         Log.info(
@@ -151,6 +162,7 @@ struct RunReporter {
                     ? "" : "; before it " + analysis.gaps.map { $0.sentence(in: config.notify.timeZone) }.joined(separator: "; "))
                 + " → reports/\(RunFileName.report(run: analysis.run)) in \(String(format: "%.2f", Date().timeIntervalSince(began))) s"
                 + " (reading and joining \(String(format: "%.2f", passed.timeIntervalSince(began))) s)")
+        return unarchived
     }
 }
 

@@ -1,6 +1,7 @@
 // analyzer: assembles result batches into runs, writes one Markdown report per run, keeps the state of every
-// interface and publishes an alert when the team must hear about it. One analyzer per spool (state/
-// analyzer.lock). Service by default; --once processes what is there and exits.
+// interface and publishes an alert when the team must hear about it. One analyzer per spool: state/analyzer.lock
+// on this host, and the owner record state/owner-analyzer.json across hosts (Ownership). Service by default;
+// --once processes what is there and exits.
 
 import Foundation
 import Shared
@@ -20,14 +21,38 @@ await Program.main("analyzer") {
         Log.error("another analyzer (pid \(other.holder)) already runs on \(spool.root): one analyzer per spool")
         return 1
     }
-    let analyzer = Analyzer(config: config, spool: spool)
+    let ownership: Ownership
+    do {
+        ownership = try Ownership.acquire(role: "analyzer", spool: spool)
+    } catch let error as OwnershipError {
+        if options.once, case .held = error {
+            Log.notice("\(error); it will process the spool")
+            return 0
+        }
+        Log.error("\(error)")
+        return 1
+    }
+    let analyzer = Analyzer(config: config, spool: spool, ownership: ownership)
     analyzer.recover()
     let main = ServiceMain(name: "analyzer", watching: [spool.runs.newDirectory, spool.results.newDirectory], rescan: config.spool.rescan)
+    ownership.startHeartbeats { lost in
+        Log.error("\(lost)")
+        main.runner.requestStop()
+    }
     Log.info("analyzer started on \(spool.root)" + (options.once ? " (once)" : ""))
-    return await main.run(
+    let status = await main.run(
         once: options.once, lock: lock,
         reload: ServiceMain.reloadConfig(options.common) { analyzer.reload($0) },
         status: { "\(analyzer.waitingRuns) run(s) waiting for shards" },
-        pass: { analyzer.pass(stopping: { main.runner.isStopping }) },
-        stop: { analyzer.handBack() })
+        pass: {
+            let wait = analyzer.pass(stopping: { main.runner.isStopping })
+            if ownership.lost != nil { main.runner.requestStop() }
+            return wait
+        },
+        stop: {
+            analyzer.handBack()
+            ownership.release()
+        })
+    // Another host owns the role now: a failure for the service manager, and for whoever reads the journal.
+    return ownership.lost != nil ? 1 : status
 }

@@ -2,7 +2,8 @@
 // deferred deliveries go out in the order of their names (oldest alert first). A channel that fails is
 // "down" for the rest of the pass: its later deliveries are deferred behind the failed one without being
 // tried, so the channel keeps its order when it comes back. A delivery reaches sent/ only after the channel
-// accepted it; a kill in between repeats the delivery, never loses it.
+// accepted it; a kill in between repeats the delivery, never loses it. Nothing is delivered or recorded unless the
+// owner record still names this notifier (PendingCommits, Ownership).
 
 import Foundation
 import Shared
@@ -20,10 +21,13 @@ final class Dispatcher: @unchecked Sendable {
     private var splitBackOff = RetryBackOff()
     /// Counters for metrics and status.
     private(set) var delivered = 0, deferredCount = 0, failedCount = 0
+    /// The ownership checks and the commits an I/O error held back.
+    let commits: PendingCommits
 
-    init(spool: Spool, config: Config) {
+    init(spool: Spool, config: Config, ownership: Ownership? = nil) {
         self.spool = spool
         self.config = config
+        commits = PendingCommits(spool: spool, ownership: ownership)
         channels = Dispatcher.makeChannels(config)
     }
 
@@ -105,6 +109,8 @@ final class Dispatcher: @unchecked Sendable {
 
     /// One pass; returns how long the service may sleep before a deferred delivery is due.
     func pass(now: Date = Date(), stopping: @escaping @Sendable () -> Bool) async -> TimeInterval? {
+        guard commits.mayWork(now: now) else { return commits.lost ? nil : Ownership.heartbeatInterval }
+        commits.retry(now: now)
         split(now: now)
         var down: [String: Date] = deferral.nextAttempts().filter { $0.value > now }
         let newNames = spool.outbox.pending().filter { Delivery.channel(of: $0) != nil }.map { ($0, false) }
@@ -116,7 +122,7 @@ final class Dispatcher: @unchecked Sendable {
         let current = Set(ordered.map(\.0))
         startTimes = startTimes.filter { current.contains($0.key) }
         for (name, fromDeferred, _) in ordered {
-            if stopping() || !splitBackOff.mayTry(at: now) { break }
+            if stopping() || !splitBackOff.mayTry(at: now) || !commits.mayWork() { break }
             await handle(name, fromDeferred: fromDeferred, down: &down, now: now, stopping: stopping)
         }
         if now.timeIntervalSince(lastPrune) > 3600 {
@@ -125,7 +131,7 @@ final class Dispatcher: @unchecked Sendable {
             if !old.isEmpty { Log.info("retention: removed \(old.count) delivered alert(s) from outbox/sent/") }
         }
         NotifierMetrics.write(self)
-        return (Array(deferral.nextAttempts().values) + [splitBackOff.retryAt].compactMap { $0 }).min()
+        return (Array(deferral.nextAttempts().values) + [splitBackOff.retryAt, commits.retryAt].compactMap { $0 }).min()
             .map { max(0.05, $0.timeIntervalSince(Date())) }
     }
 
@@ -173,6 +179,7 @@ final class Dispatcher: @unchecked Sendable {
             }
             do {
                 // Each channel gets the part of the alert its routes give it (all of it without routes).
+                try commits.fence()
                 let targets = channels.keys.filter { $0 != Routing.unrouted }.sorted()
                 for (channel, part) in Routing.parts(of: delivery.alert, notify: config.notify, channels: targets) {
                     var copy = delivery
@@ -223,14 +230,17 @@ final class Dispatcher: @unchecked Sendable {
         do {
             if now.timeIntervalSince(delivery.alert.createdAt) > config.notify.maxAge {
                 failedCount += 1
-                return try deferral.fail(
-                    delivery, reason: "expired: older than notify.max_age (\(DurationParser.format(config.notify.maxAge)))",
-                    claimed: claimed)
+                let reason = "expired: older than notify.max_age (\(DurationParser.format(config.notify.maxAge)))"
+                return try commits.commit(claim, "alert \(delivery.alert.id) for \(channelName): moving it to outbox/failed") {
+                    try self.deferral.fail(delivery, reason: reason, claimed: claimed)
+                }
             }
             if let until = down[channelName] {
                 // The channel is down: queue behind the deliveries that failed, in order.
                 deferredCount += 1
-                return try deferral.postpone(delivery, until: until, claimed: claimed)
+                return try commits.commit(claim, "alert \(delivery.alert.id) for \(channelName): deferring it") { [delivery] in
+                    try self.deferral.postpone(delivery, until: until, claimed: claimed)
+                }
             }
             guard let channel = channels[channelName] else {
                 let until = now.addingTimeInterval(config.notify.backoffMax)
@@ -238,10 +248,15 @@ final class Dispatcher: @unchecked Sendable {
                     "alert \(delivery.alert.id): channel \"\(channelName)\" is not configured any more; kept in outbox/deferred/ "
                         + "(add the channel back, or `orchestrator spool purge` it)")
                 deferredCount += 1
-                return try deferral.postpone(delivery, until: until, claimed: claimed)
+                return try commits.commit(claim, "alert \(delivery.alert.id) for \(channelName): deferring it") { [delivery] in
+                    try self.deferral.postpone(delivery, until: until, claimed: claimed)
+                }
             }
             let result = await attempt(&delivery, on: channel, stopping: stopping)
-            try settle(delivery, result: result, channel: channel, claimed: claimed, down: &down)
+            try settle(delivery, result: result, channel: channel, claim: claim, down: &down)
+        } catch let error as OwnershipError where error.isLost {
+            // Another host owns the role now: record nothing; the claim goes back for the new owner.
+            commits.handBack(claim, error)
         } catch {
             Log.error("alert \(delivery.alert.id) for \(channelName): cannot record its state: \(error); it stays claimed until restart")
         }
@@ -270,11 +285,14 @@ final class Dispatcher: @unchecked Sendable {
     }
 
     private func settle(
-        _ delivery: Delivery, result: AttemptResult, channel: any Channel, claimed: String,
+        _ delivery: Delivery, result: AttemptResult, channel: any Channel, claim: ClaimedFile,
         down: inout [String: Date]
     ) throws {
         var delivery = delivery
         let id = delivery.alert.id
+        let claimed = claim.path
+        let what = "alert \(id) for \(channel.name)"
+        let deferral = self.deferral
         switch result {
         case .delivered:
             delivery.state.deliveredAt = Date()
@@ -284,7 +302,9 @@ final class Dispatcher: @unchecked Sendable {
             delivery.state.record(channel.reachesTeam ? "delivered" : "printed", error: nil)
             if let console = channel as? ConsoleChannel { delivery.state.note = "\(console.why): printed on stdout, not delivered to anyone" }
             CrashPoint.hit("before-sent")
-            try deferral.markSent(delivery, claimed: claimed)
+            try commits.commit(claim, what + ": recording its delivery in outbox/sent") { [delivery] in
+                try deferral.markSent(delivery, claimed: claimed)
+            }
             delivered += 1
             Log.info("alert \(id) delivered to \(channel.name) after \(delivery.state.attempts) attempt(s)")
         case let .retryLater(error, _, retryAfter):
@@ -293,7 +313,7 @@ final class Dispatcher: @unchecked Sendable {
             delivery.state.record("deferred", error: error)
             let until = Date().addingTimeInterval(deferral.backoff(deferrals: delivery.state.deferrals, retryAfter: retryAfter))
             down[channel.name] = until
-            try deferral.postpone(delivery, until: until, claimed: claimed)
+            try commits.commit(claim, what + ": deferring it") { [delivery] in try deferral.postpone(delivery, until: until, claimed: claimed) }
             deferredCount += 1
             Log.warning(
                 "alert \(id) for \(channel.name) deferred until \(Timestamp.format(until)) "
@@ -304,7 +324,7 @@ final class Dispatcher: @unchecked Sendable {
             delivery.state.record("misconfigured", error: error)
             let until = Date().addingTimeInterval(config.notify.backoffMax)
             down[channel.name] = until
-            try deferral.postpone(delivery, until: until, claimed: claimed)
+            try commits.commit(claim, what + ": deferring it") { [delivery] in try deferral.postpone(delivery, until: until, claimed: claimed) }
             deferredCount += 1
             Log.error(
                 "channel \(channel.name) is misconfigured: \(error). Alert \(id) is kept in outbox/deferred/ until "
@@ -312,7 +332,9 @@ final class Dispatcher: @unchecked Sendable {
         case let .refused(error):
             delivery.state.lastError = error
             delivery.state.record("refused", error: error)
-            try deferral.fail(delivery, reason: error, claimed: claimed)
+            try commits.commit(claim, what + ": moving it to outbox/failed") { [delivery] in
+                try deferral.fail(delivery, reason: error, claimed: claimed)
+            }
             failedCount += 1
         }
     }

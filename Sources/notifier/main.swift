@@ -1,6 +1,7 @@
 // notifier: drains spool/outbox/ to the team's chat (WeCom robots, JSON webhooks; the console when nothing
 // is configured). Failed deliveries wait in outbox/deferred/ with back-off and are never dropped; `replay`
-// sends them now, `list` shows them. One delivering notifier per spool (state/notifier.lock).
+// sends them now, `list` shows them. One delivering notifier per spool: state/notifier.lock on this host, and the
+// owner record state/owner-notifier.json across hosts (Ownership).
 
 import Foundation
 import Shared
@@ -38,18 +39,46 @@ await Program.main("notifier") {
         Log.error("another notifier (pid \(other.holder)) already delivers from \(spool.root): one notifier per spool")
         return 1
     }
+    let ownership: Ownership
+    do {
+        ownership = try Ownership.acquire(role: "notifier", spool: spool)
+    } catch let error as OwnershipError {
+        if case let .held(owner, _, _) = error, options.command != .deliver(once: false) {
+            // Another host's notifier delivers from this spool: what replay made due goes out at its next pass.
+            let message = "the notifier owner (host \(owner.host), pid \(owner.pid)) delivers the outbox"
+            if case .replay = options.command { print(message + " at its next pass") } else { Log.notice(message) }
+            return 0
+        }
+        Log.error("\(error)")
+        return 1
+    }
     if case .replay = options.command, let missing = Replay.undeliverable(config) {
+        ownership.release()
         print(missing)
         return 1
     }
-    let dispatcher = Dispatcher(spool: spool, config: config)
+    let dispatcher = Dispatcher(spool: spool, config: config, ownership: ownership)
     dispatcher.recover()
     let once = options.command != .deliver(once: false)
     let main = ServiceMain(name: "notifier", watching: [spool.outbox.newDirectory], rescan: config.spool.rescan)
+    ownership.startHeartbeats { lost in
+        Log.error("\(lost)")
+        main.runner.requestStop()
+    }
     Log.info("notifier started on \(spool.root): channels \(dispatcher.channels.keys.sorted().joined(separator: ", "))" + (once ? " (once)" : ""))
-    return await main.run(
+    let status = await main.run(
         once: once, lock: lock,
         reload: ServiceMain.reloadConfig(options.common) { dispatcher.reload($0) },
         status: { "delivered \(dispatcher.delivered), deferred \(dispatcher.deferredCount), failed \(dispatcher.failedCount)" },
-        pass: { await dispatcher.pass(stopping: { main.runner.isStopping }) })
+        pass: {
+            let wait = await dispatcher.pass(stopping: { main.runner.isStopping })
+            if ownership.lost != nil { main.runner.requestStop() }
+            return wait
+        },
+        stop: {
+            dispatcher.commits.handBack()
+            ownership.release()
+        })
+    // Another host owns the role now: a failure for the service manager, and for whoever reads the journal.
+    return ownership.lost != nil ? 1 : status
 }
