@@ -291,7 +291,7 @@ final class Service: @unchecked Sendable {
 }
 
 /// The janitor's rounds (Maildir's and Postfix's rules): expired claims go back to new/, writers' temporaries
-/// older than 36 hours are removed.
+/// (and rsync's `.NAME.XXXXXX` left in new/) older than 36 hours are removed.
 struct Janitor {
     let spool: Spool
     let config: Config
@@ -306,6 +306,8 @@ struct Janitor {
             }
             let removed = queue.removeStaleTemporaries(now: now)
             if !removed.isEmpty { Log.warning("janitor: removed \(removed.count) stale file(s) from \(queue.name)/tmp (older than 36h)") }
+            let copies = queue.removeStaleTransferTemporaries(now: now)
+            if !copies.isEmpty { Log.warning("janitor: removed \(copies.count) rsync temporaries from \(queue.name)/new (older than 36h)") }
             let orphaned = queue.removeOrphanedTemporaries()
             if !orphaned.isEmpty {
                 Log.warning(

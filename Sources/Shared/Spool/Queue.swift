@@ -211,6 +211,20 @@ public struct Queue: Sendable {
         return removed
     }
 
+    /// Removes rsync's temporaries (`.NAME.XXXXXX`) from `new/` not modified for `age`: a copy into `new/`
+    /// killed on the receiving side left them. No consumer takes a hidden name; other hidden names are kept.
+    @discardableResult
+    public func removeStaleTransferTemporaries(olderThan age: TimeInterval = 36 * 3600, now: Date = Date()) -> [String] {
+        FileIO.hidden(newDirectory).filter { entry in
+            let suffix = entry.split(separator: ".", omittingEmptySubsequences: false).last ?? ""
+            guard entry.dropFirst().contains("."), suffix.count == 6, suffix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }),
+                let st = FileIO.status(newDirectory + "/" + entry), (st.st_mode & S_IFMT) == S_IFREG,
+                now.timeIntervalSince(st.modificationDate) > age
+            else { return false }
+            return (try? FileIO.unlink(newDirectory + "/" + entry)) != nil
+        }
+    }
+
     /// Removes files in `tmp/` whose writer, named in the file name, was a process of this host that is gone
     /// (a prober killed with its orchestrator): they will never be finished, and `status` would show them as
     /// being written for 36 hours.

@@ -1,0 +1,328 @@
+// Shipping a location's spool over a WAN, for real: deploy/vigil-ship runs rsync over Debian's sshd on loopback
+// into a central spool whose new/ a consumer claims from all along; the shipper is SIGKILLed mid-transfer, just
+// after a file completed centrally and while it publishes, then run again. Every file arrives once, whole.
+
+import Foundation
+import Shared
+import Synchronization
+import TestSupport
+import Testing
+
+private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+@Suite("Shipping over rsync and ssh", .ownThread)
+struct RsyncShippingTests {
+    @Test(
+        "the shipper SIGKILLed mid-transfer, after a rename and while publishing: nothing lost, half-read or twice",
+        .enabled(if: SSHTools.available, Comment(rawValue: SSHTools.skipReason ?? "")))
+    func killedShipper() throws {
+        let sshd = try LoopbackSSHD()
+        let site = try ShippingSite(sshd: sshd)
+        // A copy into new/ made the Maildir way by hand (rsync straight into new/) that never finished: no
+        // consumer may take it.
+        let stray = site.central.results.newDirectory + "/.20261122T150000Z-tick.1of1.far.prober-9.ndjson.Ab3xYz"
+        _ = FileManager.default.createFile(atPath: stray, contents: Data("{\"v\":1,\"kind\":\"res".utf8))
+        try site.add(manifests: 4, batches: 120, large: 6)
+        let consumer = CentralConsumer(spool: site.central, originals: site.originals)
+        consumer.start()
+        var kills: [String: Int] = [:]
+        var rounds = 0
+        let triggers = ["a temporary file in the central incoming/", "a file completed centrally", "the consumer took a shipped file"]
+        while kills.values.reduce(0, +) < 9, rounds < 40 {
+            rounds += 1
+            let trigger = rounds % 3
+            // New batches keep coming, some large enough that a transfer is in flight for a while.
+            if trigger == 0 { try site.add(manifests: 1, batches: 10, large: 1) }
+            let (taken, temporaries, completed) = (
+                consumer.taken, Set(FileIO.hidden(site.incoming("results/new"))), Set(FileIO.listIfPresent(site.incoming("results/new")))
+            )
+            let shipper = try site.startShipper()
+            let fired = eventually(timeout: 60) {
+                if shipper.termination != nil { return true }
+                switch trigger {
+                case 0: return !Set(FileIO.hidden(site.incoming("results/new"))).subtracting(temporaries).isEmpty
+                case 1: return !Set(FileIO.listIfPresent(site.incoming("results/new"))).subtracting(completed).isEmpty
+                default: return consumer.taken > taken
+                }
+            }
+            if fired, shipper.termination == nil {
+                kill(-shipper.pid, SIGKILL)
+                kills[triggers[trigger], default: 0] += 1
+            }
+            #expect(shipper.wait(timeout: 60) != nil, "the shipper ended")
+        }
+        // Then runs that are left alone finish the job.
+        var finals: [ProgramRun] = []
+        for _ in 0..<3 where !site.localFiles.isEmpty || finals.isEmpty {
+            let shipper = try site.startShipper()
+            let ended = shipper.wait(timeout: 300)
+            finals.append(ProgramRun(termination: ended ?? .signaled(SIGKILL), stdout: "", stderr: site.shipperLog.text))
+            #expect(ended == .exited(0), "a shipper left alone succeeds: \(site.shipperLog.text.suffix(2000))")
+        }
+        let expected = site.shipped
+        #expect(eventually(timeout: 120) { consumer.taken >= expected.count }, "the consumer took everything shipped")
+        consumer.stop()
+
+        let seen = consumer.result
+        let twice = seen.counts.filter { $0.value > 1 }
+        let lost = expected.keys.filter { seen.counts[$0] == nil }
+        #expect(twice.isEmpty, "published more than once: \(twice)")
+        #expect(lost.isEmpty, "never arrived: \(lost.sorted())")
+        #expect(Set(seen.counts.keys) == Set(expected.keys), "only the files shipped arrived")
+        #expect(seen.damaged.isEmpty, "read half-written or changed: \(seen.damaged)")
+        #expect(seen.counts.keys.allSatisfy { !$0.hasPrefix(".") }, "no hidden name was taken")
+        #expect(FileIO.status(stray) != nil, "the stray rsync temporary in new/ was left alone")
+        #expect(site.localFiles.isEmpty, "the local spool was emptied: \(site.localFiles)")
+        for leftover in ["runs/new", "results/new", "work/runs", "work/results"] {
+            #expect(
+                FileIO.listIfPresent(site.incoming(leftover)).isEmpty && FileIO.hidden(site.incoming(leftover)).isEmpty,
+                "incoming/\(leftover) is empty")
+        }
+        let killed = kills.values.reduce(0, +)
+        #expect(killed >= 6, "the shipper was killed often enough to mean something: \(kills)")
+        #expect(kills[triggers[0], default: 0] >= 1, "at least one kill mid-transfer: \(kills)")
+        let dropped = site.shipperLog.lines.filter { $0.contains("was published before: this copy dropped") }.count
+        let bytes = expected.values.reduce(0, +)
+        print(
+            "rsync shipping: \(expected.count) files (\(bytes >> 20) MiB) shipped in \(rounds) killed-or-not rounds + \(finals.count) clean; "
+                + "\(killed) SIGKILLs \(kills.sorted { $0.key < $1.key }); \(dropped) re-sent copies dropped centrally; "
+                + "taken twice \(twice.count), lost \(lost.count), damaged \(seen.damaged.count)")
+    }
+
+    @Test(
+        "a file sent again after the kill between the central rename and the local delete is dropped, not published twice",
+        .enabled(if: SSHTools.available, Comment(rawValue: SSHTools.skipReason ?? "")))
+    func resentCopies() throws {
+        let sshd = try LoopbackSSHD()
+        let site = try ShippingSite(sshd: sshd)
+        try site.add(manifests: 1, batches: 3, large: 0)
+        #expect(try site.ship().termination == .exited(0), "\(site.shipperLog.text)")
+        let published = FileIO.listIfPresent(site.central.results.newDirectory)
+        #expect(published.count == 3 && FileIO.listIfPresent(site.central.runs.newDirectory).count == 1)
+        // The analyzer took the first batch (it is gone from new/); the second waits in new/. Both come again, as
+        // after a kill between rsync's rename and its deletion of the local file.
+        let first = try #require(try site.central.results.claim(published[0]))
+        try site.central.results.ack(first)
+        for name in published.prefix(2) { try FileIO.link(site.originals + "/results/" + name, site.local.results.newDirectory + "/" + name) }
+        // A publisher killed between its mark and its rename: the file and its mark are one inode in work/.
+        try site.add(manifests: 0, batches: 1, large: 0)
+        let halfway = try #require(site.localFiles.first { !published.contains(($0 as NSString).lastPathComponent) })
+        let name = (halfway as NSString).lastPathComponent
+        for dir in ["work/results", "shipped/results"] {
+            try FileManager.default.createDirectory(atPath: site.incoming(dir), withIntermediateDirectories: true)
+        }
+        try FileManager.default.moveItem(atPath: halfway, toPath: site.incoming("work/results/" + name))
+        try FileIO.link(site.incoming("work/results/" + name), site.incoming("shipped/results/" + name))
+        // Another location's manifest of a new run waits in new/ under the name ours has: ours waits for it.
+        try site.add(manifests: 1, batches: 0, large: 0)
+        let manifest = try #require(FileIO.listIfPresent(site.local.runs.newDirectory).first)
+        let theirs = Array("{\"v\":1,\"kind\":\"run\",\"from\":\"sh\"}\n".utf8)
+        try site.central.runs.publish(name: manifest, bytes: theirs)
+
+        let again = try site.ship()
+        #expect(again.termination == .exited(0), "\(again.stderr)")
+        #expect(site.localFiles.isEmpty, "the re-sent copies left the location")
+        #expect(
+            FileIO.listIfPresent(site.central.results.newDirectory) == [published[1], published[2], name].sorted(),
+            "nothing twice, the interrupted one once")
+        #expect(again.stderr.contains("dropped 2 copies published before"), "\(again.stderr)")
+        #expect(again.stderr.contains("runs/new/\(manifest) exists: this one waits"), "\(again.stderr)")
+        // The analyzer takes theirs; the next run publishes ours, though nothing is left to ship.
+        let claimed = try #require(try site.central.runs.claim(manifest))
+        #expect(try FileIO.read(claimed.path) == theirs)
+        try site.central.runs.ack(claimed)
+        #expect(try site.ship().termination == .exited(0), "\(site.shipperLog.text)")
+        #expect(try FileIO.read(site.central.runs.newDirectory + "/" + manifest) == FileIO.read(site.originals + "/runs/" + manifest))
+        #expect(try site.ship().stderr.isEmpty, "then there is nothing to do, and no connection is made")
+        let marks = FileIO.listIfPresent(site.incoming("shipped/results")).compactMap { FileIO.status(site.incoming("shipped/results/" + $0)) }
+        #expect(marks.count == 4, "one mark per published name")
+        #expect(marks.allSatisfy { $0.st_size == 0 && $0.st_nlink == 1 }, "marks hold no data once published")
+    }
+
+    @Test("the janitor's rule removes rsync temporaries left in new/ past 36 h, and only those; no claim ever sees one")
+    func staleTransferTemporaries() throws {
+        let dir = TemporaryDirectory("ship-janitor")
+        let spool = try dir.spool()
+        let new = spool.results.newDirectory
+        let now = Date()
+        for (name, age) in [(".a.ndjson.Xy12Zq", 37.0), (".b.ndjson.Qq34Rr", 1.0), (".operator-notes", 40.0), (".c.ndjson.too-long", 40.0)] {
+            _ = FileManager.default.createFile(atPath: new + "/" + name, contents: Data("partial".utf8))
+            try FileIO.setModificationTime(new + "/" + name, to: now.addingTimeInterval(-age * 3600))
+        }
+        #expect(spool.results.pending().isEmpty, "no consumer lists a hidden name")
+        #expect(spool.results.removeStaleTransferTemporaries(now: now) == [".a.ndjson.Xy12Zq"])
+        #expect(FileIO.hidden(new) == [".b.ndjson.Qq34Rr", ".c.ndjson.too-long", ".operator-notes"])
+    }
+
+    @Test(
+        "vigil-ship.service and vigil-ship.timer pass systemd-analyze verify",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")))
+    func units() throws {
+        let dir = TemporaryDirectory("ship-units")
+        var paths: [String] = []
+        for unit in ["vigil-ship.service", "vigil-ship.timer"] {
+            let text = try String(contentsOfFile: repository + "/deploy/" + unit, encoding: .utf8)
+            try dir.write(unit, text.replacingOccurrences(of: "/usr/local/bin/vigil-ship", with: repository + "/deploy/vigil-ship"))
+            paths.append(dir.url(unit))
+        }
+        let verify = try Programs.runTool("/usr/bin/systemd-analyze", ["verify"] + paths)
+        #expect(verify.termination == .exited(0), "\(verify.stdout) \(verify.stderr)")
+        let service = try String(contentsOfFile: paths[0], encoding: .utf8)
+        for directive in ["User=vigil", "Type=oneshot", "NoNewPrivileges=yes", "ProtectSystem=strict", "ReadWritePaths=/var/lib/vigil"] {
+            #expect(service.contains(directive), "vigil-ship.service lacks \(directive)")
+        }
+    }
+}
+
+/// A location's local spool, the central spool, the original of every file made, and the shipper between them.
+final class ShippingSite: @unchecked Sendable {
+    let dir = TemporaryDirectory("ship")
+    let local: Spool
+    let central: Spool
+    let originals: String
+    let sshd: LoopbackSSHD
+    /// Every line the shippers printed.
+    let shipperLog = LineCollector()
+    /// Every file made: name → size.
+    private(set) var shipped: [String: Int] = [:]
+    private var sequence = 0
+    private let epoch = Int(Date().timeIntervalSince1970)
+
+    init(sshd: LoopbackSSHD) throws {
+        self.sshd = sshd
+        local = Spool(root: dir.url("local"))
+        central = Spool(root: dir.url("central"))
+        originals = dir.url("originals")
+        try local.prepare()
+        try central.prepare()
+        for queue in ["runs", "results"] { try FileIO.makeDirectory(originals + "/" + queue, mode: 0o700) }
+    }
+
+    /// A path under the central spool's incoming/bj/.
+    func incoming(_ relative: String) -> String { central.root + "/incoming/bj/" + relative }
+
+    /// The files waiting in the location's new/ directories.
+    var localFiles: [String] {
+        [local.runs.newDirectory, local.results.newDirectory].flatMap { dir in FileIO.listIfPresent(dir).map { dir + "/" + $0 } }
+    }
+
+    /// Publishes into the local spool `manifests` run manifests, `batches` batches of 2–32 KB and `large` of 40 MiB.
+    func add(manifests: Int, batches: Int, large: Int) throws {
+        for _ in 0..<manifests {
+            sequence += 1
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+            let run = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epoch + 60 * sequence))) + "-tick"
+            try make(queue: "runs", name: run + ".run.ndjson", size: 300)
+        }
+        for k in 0..<(batches + large) {
+            sequence += 1
+            let name = "\(epoch + sequence).\(100_000 + sequence).far-host.prober-\(1000 + sequence).\(sequence).ndjson"
+            try make(queue: "results", name: name, size: k < batches ? 2_000 + (sequence * 7919) % 30_000 : 40 << 20)
+        }
+    }
+
+    private func make(queue: String, name: String, size: Int) throws {
+        let path = originals + "/" + queue + "/" + name
+        let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL)
+        defer { close(fd) }
+        let filler = [UInt8](repeating: UInt8(ascii: "a") + UInt8(sequence % 26), count: 65_536)
+        var written = 0
+        var block = 0
+        while written < size {
+            // Every block says where it is, so a file cut or spliced anywhere differs from its original.
+            let head = Array("{\"v\":1,\"kind\":\"result\",\"file\":\"\(name)\",\"block\":\(block)}\n".utf8)
+            let chunk = head + filler.prefix(max(0, min(filler.count, size - written - head.count - 1))) + [10]
+            try FileIO.writeAll(fd, chunk, path: path)
+            written += chunk.count
+            block += 1
+        }
+        try FileIO.link(path, (queue == "runs" ? local.runs : local.results).newDirectory + "/" + name)
+        shipped[name] = written
+    }
+
+    /// Starts deploy/vigil-ship in a process group of its own (what systemd kills as one), as the timer would.
+    func startShipper(log extra: LineCollector? = nil) throws -> ChildProcess {
+        var environment = ProcessInfo.processInfo.environment
+        environment["VIGIL_SHIP_SSH"] = sshd.sshCommand
+        environment["VIGIL_SHIP_TIMEOUT"] = "30"
+        let log = shipperLog
+        let child = try ChildProcess(
+            executable: "/usr/bin/setsid",
+            arguments: ["/bin/sh", repository + "/deploy/vigil-ship", "--spool", local.root, "--location", "bj", sshd.login + ":" + central.root],
+            environment: environment, stdout: .lines { log.append($0) },
+            stderr: .lines {
+                log.append($0)
+                extra?.append($0)
+            })
+        _ = eventually(timeout: 10) { getpgid(child.pid) == child.pid || child.termination != nil }
+        return child
+    }
+
+    /// Runs the shipper to its end (at most five minutes); its stderr is this run's.
+    func ship() throws -> ProgramRun {
+        let lines = LineCollector()
+        let child = try startShipper(log: lines)
+        guard let ended = child.wait(timeout: 300) else {
+            kill(-child.pid, SIGKILL)
+            return ProgramRun(termination: child.wait(), stdout: "", stderr: lines.text + "\n[killed after 300 s]")
+        }
+        return ProgramRun(termination: ended, stdout: "", stderr: lines.text)
+    }
+}
+
+/// A consumer of the central spool, as the analyzer is: it claims whatever appears in runs/new and results/new
+/// (the Queue API: hidden names are never listed), compares each claim with its original, and acks it.
+final class CentralConsumer: Sendable {
+    struct Seen: Sendable {
+        var counts: [String: Int] = [:]
+        var damaged: [String] = []
+    }
+    private let spool: Spool
+    private let originals: String
+    private let state = Mutex<(seen: Seen, stop: Bool, done: Bool)>((Seen(), false, false))
+
+    init(spool: Spool, originals: String) {
+        self.spool = spool
+        self.originals = originals
+    }
+
+    var taken: Int { state.withLock { $0.seen.counts.values.reduce(0, +) } }
+    var result: Seen { state.withLock { $0.seen } }
+
+    func start() { Thread.detachNewThread { self.loop() } }
+
+    func stop() {
+        state.withLock { $0.stop = true }
+        _ = eventually(timeout: 60) { state.withLock { $0.done } }
+    }
+
+    private func loop() {
+        while !state.withLock({ $0.stop }) {
+            var took = false
+            for (queue, label) in [(spool.runs, "runs"), (spool.results, "results")] {
+                for name in queue.pending() {
+                    guard let claim = try? queue.claim(name) else { continue }
+                    took = true
+                    let whole = Self.same(claim.path, originals + "/" + label + "/" + name)
+                    state.withLock {
+                        $0.seen.counts[name, default: 0] += 1
+                        if !whole { $0.seen.damaged.append(name) }
+                    }
+                    try? queue.ack(claim)
+                }
+            }
+            // The scan interval of a polling consumer (the analyzer's rescan, shortened).
+            if !took { usleep(2_000) }
+        }
+        state.withLock { $0.done = true }
+    }
+
+    private static func same(_ a: String, _ b: String) -> Bool {
+        guard let x = try? FileIO.read(a), let y = try? FileIO.read(b), x.count == y.count else { return false }
+        return x.withUnsafeBytes { p in y.withUnsafeBytes { q in memcmp(p.baseAddress!, q.baseAddress!, x.count) == 0 } }
+    }
+}
