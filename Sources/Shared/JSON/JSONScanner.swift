@@ -247,8 +247,8 @@ public struct JSONScanner {
             guard i > exponentStart else { throw Mismatch() }
         }
         let negative = base[start] == UInt8(ascii: "-")
-        if simple, scale <= 22 {
-            // Exact: both the mantissa (< 2^53 for 15 digits) and 10^scale are representable.
+        if simple, scale <= 22, mantissa <= 1 << 53 {
+            // Exact: both the mantissa (at most 2^53) and 10^scale are representable, so one rounding.
             let value = Double(mantissa) / pow10[scale]
             return negative ? -value : value
         }
