@@ -1,7 +1,7 @@
 // analyzer: assembles result batches into runs, writes one Markdown report per run, keeps the state of every
 // interface and publishes an alert when the team must hear about it. One analyzer per spool: state/analyzer.lock
 // on this host, and the owner record state/owner-analyzer.json across hosts (Ownership). Service by default;
-// --once processes what is there and exits.
+// --once processes what is there and exits; --standby waits for the role (Standby) instead of refusing.
 
 import Foundation
 import Shared
@@ -11,6 +11,12 @@ await Program.main("analyzer") {
     let config = try Startup.config(options.common)
     let spool = try Startup.spool(config)
     let lockPath = spool.stateDirectory + "/analyzer.lock"
+    let main = ServiceMain(name: "analyzer", watching: [spool.runs.newDirectory, spool.results.newDirectory], rescan: config.spool.rescan)
+    if options.standby {
+        guard let (lock, ownership) = Standby.wait(role: "analyzer", lockPath: lockPath, spool: spool, stopping: { main.runner.isStopping })
+        else { return main.runner.exitStatus }
+        return await serve(config: config, spool: spool, options: options, main: main, lock: lock, ownership: ownership)
+    }
     let lock: FileLock
     switch ServiceMain.lock(lockPath) {
     case let .success(held): lock = held
@@ -32,9 +38,13 @@ await Program.main("analyzer") {
         Log.error("\(error)")
         return 1
     }
+    return await serve(config: config, spool: spool, options: options, main: main, lock: lock, ownership: ownership)
+}
+
+/// The analyzer service, once it holds the lock and the role.
+func serve(config: Config, spool: Spool, options: Options, main: ServiceMain, lock: FileLock, ownership: Ownership) async -> Int32 {
     let analyzer = Analyzer(config: config, spool: spool, ownership: ownership)
     analyzer.recover()
-    let main = ServiceMain(name: "analyzer", watching: [spool.runs.newDirectory, spool.results.newDirectory], rescan: config.spool.rescan)
     ownership.startHeartbeats { lost in
         Log.error("\(lost)")
         main.runner.requestStop()

@@ -1,5 +1,5 @@
 // Options: the notifier's commands.
-//   notifier [--config PATH] [--spool DIR] [--env-file FILE] [--once]
+//   notifier [--config PATH] [--spool DIR] [--env-file FILE] [--once | --standby]
 //   notifier replay [--all | ALERT ...] [--sent] [--config PATH] [--spool DIR] [--env-file FILE]
 //   notifier list [--config PATH] [--spool DIR] [--env-file FILE]
 // The common options go before or after the command.
@@ -21,9 +21,11 @@ enum Command: Equatable {
 struct Options {
     var command = Command.deliver(once: false)
     var common = CommonOptions()
+    /// Deliver as a standby: wait for the role while another notifier owns it.
+    var standby = false
 
     static let usage = """
-        usage: notifier [--config PATH] [--spool DIR] [--once]
+        usage: notifier [--config PATH] [--spool DIR] [--once | --standby]
                notifier replay [--all | ALERT ...] [--sent [--mention]] [--config PATH] [--spool DIR]
                notifier list [--config PATH] [--spool DIR]
 
@@ -31,6 +33,8 @@ struct Options {
         the message is printed and kept in outbox/sent/ as not delivered). A failed delivery is kept in outbox/deferred/
         and retried with back-off until it goes through; nothing is dropped.
           --once          deliver what is due now, then exit (default: run as a service until SIGTERM)
+          --standby       while another notifier owns the spool (another host), wait and take over when it stops or
+                          its heartbeat is 30 s old, instead of exiting
           replay          send deferred and failed alerts now (ALERT: an alert id, run id or file name; --all: every one);
                           with --sent, send delivered alerts again, marked as re-sent and without @mentions
                           unless --mention
@@ -54,7 +58,7 @@ struct Options {
 
     /// Options each command takes besides --config and --spool.
     private static let commandOptions: [String: Set<String>] = [
-        "deliver": ["--once"], "replay": ["--all", "--sent", "--mention"], "list": [],
+        "deliver": ["--once", "--standby"], "replay": ["--all", "--sent", "--mention"], "list": [],
     ]
 
     static func parse(_ arguments: [String]) throws -> Options {
@@ -106,7 +110,10 @@ struct Options {
             guard flags.contains("--sent") || !flags.contains("--mention") else { throw args.error(.conflict("replay: --mention goes with --sent")) }
             options.command = .replay(selection: selection, all: all, sent: flags.contains("--sent"), mention: flags.contains("--mention"))
         case "list": options.command = .list
-        default: options.command = .deliver(once: flags.contains("--once"))
+        default:
+            options.command = .deliver(once: flags.contains("--once"))
+            options.standby = flags.contains("--standby")
+            if options.standby && flags.contains("--once") { throw args.error(.conflict("--once and --standby: a standby is a service")) }
         }
         return options
     }

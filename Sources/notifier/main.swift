@@ -1,7 +1,7 @@
 // notifier: drains spool/outbox/ to the team's chat (WeCom robots, JSON webhooks; the console when nothing
 // is configured). Failed deliveries wait in outbox/deferred/ with back-off and are never dropped; `replay`
 // sends them now, `list` shows them. One delivering notifier per spool: state/notifier.lock on this host, and the
-// owner record state/owner-notifier.json across hosts (Ownership).
+// owner record state/owner-notifier.json across hosts (Ownership); --standby waits for the role (Standby).
 
 import Foundation
 import Shared
@@ -23,6 +23,12 @@ await Program.main("notifier") {
         guard Replay.run(spool: spool, selection: selection, all: all, sent: sent, mention: mention) else { return 1 }
     }
     let lockPath = spool.stateDirectory + "/notifier.lock"
+    let main = ServiceMain(name: "notifier", watching: [spool.outbox.newDirectory], rescan: config.spool.rescan)
+    if options.standby {
+        guard let (lock, ownership) = Standby.wait(role: "notifier", lockPath: lockPath, spool: spool, stopping: { main.runner.isStopping })
+        else { return main.runner.exitStatus }
+        return await serve(config: config, spool: spool, options: options, main: main, lock: lock, ownership: ownership)
+    }
     let lock: FileLock
     switch ServiceMain.lock(lockPath) {
     case let .success(held): lock = held
@@ -57,10 +63,14 @@ await Program.main("notifier") {
         print(missing)
         return 1
     }
+    return await serve(config: config, spool: spool, options: options, main: main, lock: lock, ownership: ownership)
+}
+
+/// Delivering, as a service or once, once the notifier holds the lock and the role.
+func serve(config: Config, spool: Spool, options: Options, main: ServiceMain, lock: FileLock, ownership: Ownership) async -> Int32 {
     let dispatcher = Dispatcher(spool: spool, config: config, ownership: ownership)
     dispatcher.recover()
     let once = options.command != .deliver(once: false)
-    let main = ServiceMain(name: "notifier", watching: [spool.outbox.newDirectory], rescan: config.spool.rescan)
     ownership.startHeartbeats { lost in
         Log.error("\(lost)")
         main.runner.requestStop()
