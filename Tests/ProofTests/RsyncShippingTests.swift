@@ -95,11 +95,14 @@ struct RsyncShippingTests {
         .enabled(if: SSHTools.available, Comment(rawValue: SSHTools.skipReason ?? "")))
     func resentCopies() throws {
         let sshd = try LoopbackSSHD()
-        let site = try ShippingSite(sshd: sshd)
+        // The central spool is shared by a group (spool.group_shared): what is published there is 0660.
+        let site = try ShippingSite(sshd: sshd, central: .groupShared)
         try site.add(manifests: 1, batches: 3, large: 0)
         #expect(try site.ship().termination == .exited(0), "\(site.shipperLog.text)")
         let published = FileIO.listIfPresent(site.central.results.newDirectory)
         #expect(published.count == 3 && FileIO.listIfPresent(site.central.runs.newDirectory).count == 1)
+        let modes = published.compactMap { FileIO.status(site.central.results.newDirectory + "/" + $0).map { $0.st_mode & 0o777 } }
+        #expect(modes == [0o660, 0o660, 0o660], "group-shared files: \(modes.map { String($0, radix: 8) })")
         // The analyzer took the first batch (it is gone from new/); the second waits in new/. Both come again, as
         // after a kill between rsync's rename and its deletion of the local file.
         let first = try #require(try site.central.results.claim(published[0]))
@@ -138,6 +141,19 @@ struct RsyncShippingTests {
         let marks = FileIO.listIfPresent(site.incoming("shipped/results")).compactMap { FileIO.status(site.incoming("shipped/results/" + $0)) }
         #expect(marks.count == 4, "one mark per published name")
         #expect(marks.allSatisfy { $0.st_size == 0 && $0.st_nlink == 1 }, "marks hold no data once published")
+
+        // The hourly pruning: a mark past VIGIL_SHIP_KEEP_DAYS (30) and a killed transfer's temporary go, the rest stays.
+        let now = Date()
+        let old = site.incoming("shipped/results/" + published[0])
+        let temporary = site.incoming("results/new/." + name + ".Qx7Rt2")
+        _ = FileManager.default.createFile(atPath: temporary, contents: Data("half".utf8))
+        for (path, age) in [(old, 31 * 86_400.0), (temporary, 7_200), (site.incoming(".pruned"), 7_200)] {
+            try FileIO.setModificationTime(path, to: now.addingTimeInterval(-age))
+        }
+        try site.add(manifests: 0, batches: 1, large: 0)
+        #expect(try site.ship().termination == .exited(0), "\(site.shipperLog.text)")
+        #expect(FileIO.status(old) == nil && FileIO.status(temporary) == nil, "the old mark and the stale temporary are gone")
+        #expect(FileIO.listIfPresent(site.incoming("shipped/results")).count == 4, "the other marks stay, the new one is there")
     }
 
     @Test("the janitor's rule removes rsync temporaries left in new/ past 36 h, and only those; no claim ever sees one")
@@ -189,10 +205,10 @@ final class ShippingSite: @unchecked Sendable {
     private var sequence = 0
     private let epoch = Int(Date().timeIntervalSince1970)
 
-    init(sshd: LoopbackSSHD) throws {
+    init(sshd: LoopbackSSHD, central permissions: SpoolPermissions = .private) throws {
         self.sshd = sshd
         local = Spool(root: dir.url("local"))
-        central = Spool(root: dir.url("central"))
+        central = Spool(root: dir.url("central"), permissions: permissions)
         originals = dir.url("originals")
         try local.prepare()
         try central.prepare()
