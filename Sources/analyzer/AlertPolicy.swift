@@ -15,10 +15,11 @@ struct AlertDecision {
 
 enum AlertPolicy {
     /// A change alert's severity: resolved without new failures; a warning when they are only certificates to
-    /// renew; critical when anything is down or answering errors.
+    /// renew or interface files to fix; critical when anything is down or answering errors.
     static func severity(of newFailures: [Transition]) -> Severity {
         if newFailures.isEmpty { return .resolved }
-        return newFailures.allSatisfy { $0.outcome.kind == .certificate } ? .warning : .critical
+        // A certificate to renew, or an interface file to fix, is work for today, not a page.
+        return newFailures.allSatisfy { $0.outcome.kind == .certificate || $0.outcome.kind == .notLoaded } ? .warning : .critical
     }
 
     /// `quiet`: interfaces silenced or in maintenance, which never make an alert (their changes are already out
@@ -26,11 +27,12 @@ enum AlertPolicy {
     /// What an incomplete run misses, as a key that stays the same while the cause lasts ("shards 2/4, 3/4
     /// missing"; a blind gap is its own cause); nil for a complete run.
     static func incompleteCause(_ analysis: RunAnalysis) -> String? {
-        guard analysis.isIncomplete || analysis.followsBlindGap else { return nil }
+        guard analysis.isIncomplete || analysis.followsBlindGap || analysis.poolIncomplete else { return nil }
         // A missing shard's text carries its reason after ": " (which may name the run); the shard is the cause.
         let shards = analysis.stats.missingShards.map { String($0.prefix { $0 != ":" }) }.sorted()
         var parts = shards.isEmpty ? [] : ["shards " + shards.joined(separator: ", ") + " missing"]
         parts += analysis.stats.gaps ?? []
+        parts += analysis.poolCause
         return parts.joined(separator: "; ")
     }
 
@@ -44,7 +46,7 @@ enum AlertPolicy {
         switch settings.mode {
         case .everyRun:
             let loud = analysis.failures.count > analysis.quietFailures
-            guard loud || analysis.isIncomplete || analysis.followsBlindGap else { return nil }
+            guard loud || analysis.isIncomplete || analysis.followsBlindGap || analysis.poolIncomplete else { return nil }
             return AlertDecision(reason: .everyRun, severity: loud ? .critical : .warning, transitions: everything)
         case .change:
             if !changes.transitions.isEmpty {
@@ -52,7 +54,7 @@ enum AlertPolicy {
             }
             // Monitoring that could not see (shards missing, or scheduled runs that never ran) is itself news —
             // once per cause, then a reminder each repeat_interval while it lasts, never a page every run.
-            if analysis.isIncomplete || analysis.followsBlindGap, settings.onIncompleteRun {
+            if analysis.isIncomplete || analysis.followsBlindGap || analysis.poolIncomplete, settings.onIncompleteRun {
                 let last = lastSameCause?.at ?? .distantPast
                 if analysis.startedAt.timeIntervalSince(last) >= settings.repeatInterval {
                     return AlertDecision(reason: .incomplete, severity: .warning, transitions: everything)

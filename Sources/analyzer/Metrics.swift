@@ -40,7 +40,7 @@ final class MetricsStream {
         guard !families.isEmpty, selected(r) else { return }
         let l = Metrics.labels(r)
         try families[0].write("vigil_interface_up{" + l + "} " + (r.outcome == .ok ? "1" : "0") + "\n")
-        try families[1].write("vigil_interface_probed{" + l + "} " + (r.outcome == .skipped ? "0" : "1") + "\n")
+        try families[1].write("vigil_interface_probed{" + l + "} " + (r.outcome == .skipped || r.outcome == .notLoaded ? "0" : "1") + "\n")
         if r.status != nil, let ms = r.latencyMs { try families[2].write("vigil_interface_latency_seconds{" + l + "} " + String(ms / 1000) + "\n") }
         try families[3].write("vigil_interface_outcome{" + l + ",outcome=\"" + r.outcome.rawValue + "\"} 1\n")
         if let expiry = r.tls?.earliestNotAfter ?? r.tls?.notAfter {

@@ -25,7 +25,7 @@ enum ReportRenderer {
         try sink("# Vigil report — run \(a.run)\n\n")
         try sink(header(a, clock))
         try sink(summary(a))
-        if !a.missingShards.isEmpty || !a.interruptedShards.isEmpty || !a.gaps.isEmpty { try sink(monitoring(a)) }
+        if !a.missingShards.isEmpty || !a.interruptedShards.isEmpty || !a.gaps.isEmpty || a.stats.pool != nil { try sink(monitoring(a)) }
         try changesSection(changes, clock, into: sink)
         if !a.failures.isEmpty {
             try sink(byOutcome(a.failures))
@@ -75,6 +75,7 @@ enum ReportRenderer {
         for line in a.missingShards { out += "- **Shard \(escape(line))** — its interfaces were not checked in this run.\n" }
         for line in a.interruptedShards { out += "- Shard \(escape(line)).\n" }
         for line in a.stats.gaps ?? [] { out += "- Before this run, \(escape(line)).\n" }
+        for line in a.stats.pool ?? [] { out += "- **Interface pool**: \(escape(line)).\n" }
         return out + "\n"
     }
 

@@ -15,7 +15,7 @@ import Shared
 enum OutcomeLetter {
     static let letters: [Outcome: Character] = [
         .ok: "o", .http500: "5", .http404: "4", .http503: "3", .http4xx: "x", .http5xx: "y", .timeout: "t", .dns: "d",
-        .connection: "c", .tls: "s", .assertion: "a", .certExpiring: "e", .auth: "u", .skipped: "k",
+        .connection: "c", .tls: "s", .assertion: "a", .certExpiring: "e", .auth: "u", .skipped: "k", .notLoaded: "l",
     ]
     static let outcomes = Dictionary(uniqueKeysWithValues: letters.map { ($1, $0) })
 

@@ -25,6 +25,8 @@ struct RunAnalysis {
     private(set) var quarantinedLines = 0
     /// Scheduled runs skipped before this one, as its manifest tells.
     let gaps: [MonitoringGap]
+    /// The pool snapshot the probers probed, as the manifest tells (files that failed to load, a pool unreadable).
+    let pool: PoolSnapshot?
     private(set) var stats: RunStats
     /// Results per service.
     private(set) var serviceTotals: [String: Int] = [:]
@@ -76,11 +78,13 @@ struct RunAnalysis {
         startedAt = pending.manifest?.startedAt ?? starts.min() ?? RunID.date(of: pending.id) ?? pending.firstSeen
         finishedAt = max(ends.max() ?? startedAt, startedAt)
         gaps = pending.manifest?.gaps ?? []
+        pool = pending.manifest?.pool
         self.timeZone = timeZone
         stats = RunStats(
             interfaces: 0, ok: 0, failed: 0, skipped: 0, successRate: 100, p50Ms: nil, p95Ms: nil, p99Ms: nil, startedAt: startedAt,
             finishedAt: finishedAt, trigger: trigger, missingShards: missing, quarantinedLines: 0)
         if !gaps.isEmpty { stats.gaps = gaps.map { $0.sentence(in: timeZone) } }
+        if let problems = pool?.problems, !problems.isEmpty { stats.pool = problems }
     }
 
     /// Takes one result in (results come in id order).
@@ -138,6 +142,7 @@ struct RunAnalysis {
             p99Ms: RunAnalysis.percentile(latencies, 99), startedAt: startedAt, finishedAt: finishedAt,
             trigger: trigger, missingShards: missingShards, quarantinedLines: quarantinedLines)
         if !gaps.isEmpty { stats.gaps = gaps.map { $0.sentence(in: timeZone) } }
+        if let problems = pool?.problems, !problems.isEmpty { stats.pool = problems }
         latencies = []
         phases = []
     }
@@ -145,6 +150,17 @@ struct RunAnalysis {
     var isIncomplete: Bool { !missingShards.isEmpty }
     /// Whether monitoring saw nothing for some scheduled run before this one (an overlap is not blindness).
     var followsBlindGap: Bool { gaps.contains { $0.isBlind } }
+    /// Whether the pool kept interfaces from this run that no result stands for: it could not be read (the last
+    /// good snapshot was probed), or a broken file never loaded (its interfaces are unknown). Files whose last good
+    /// version is known are not here: their interfaces are reported one by one as not loaded.
+    var poolIncomplete: Bool { pool.map { $0.stale != nil || $0.broken.contains { $0.held == nil } } ?? false }
+    /// The pool's part of an incomplete cause: those sentences only.
+    var poolCause: [String] {
+        guard let pool else { return [] }
+        var stale = pool
+        stale.broken = []
+        return stale.problems + pool.broken.filter { $0.held == nil }.map(\.sentence)
+    }
 
     /// Nearest-rank percentile of sorted values.
     static func percentile(_ sorted: [Double], _ p: Double) -> Double? {

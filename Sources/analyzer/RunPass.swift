@@ -232,14 +232,14 @@ struct RunPass {
             var latest: InterfaceStatus?
             var forgotten = false
             if rs.isEmpty {
-                forgotten = !out.analysis.isIncomplete && (previous?.runStartedAt ?? .distantFuture) < forgetBefore
+                forgotten = !out.analysis.isIncomplete && !out.analysis.poolIncomplete && (previous?.runStartedAt ?? .distantFuture) < forgetBefore
                 if forgotten {
                     out.forgottenCount += 1
                     if out.forgottenIDs.count < 20 { out.forgottenIDs.append(id) }
                 } else if previous.isPresent, let bytes = stateEntry?.bytes {
                     try out.stateBody.line(bytes)
                 }
-                if previous.isPresent, !forgotten, !out.stateWasEmpty, !out.analysis.isIncomplete {
+                if previous.isPresent, !forgotten, !out.stateWasEmpty, !out.analysis.isIncomplete, !out.analysis.poolIncomplete {
                     out.goneCount += 1
                     if out.goneIDs.count < 20 { out.goneIDs.append(id) }
                 }

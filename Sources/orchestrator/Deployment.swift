@@ -10,6 +10,8 @@ struct Deployment {
     var spool: Spool
     /// The config file as an absolute path (passed on to the children), nil for built-in defaults.
     var configPath: String?
+    /// The variables `${…}` expand from.
+    var variables: [String: String] = [:]
 
     /// `needsPool: false` for commands that only look at the spool (status, trigger, spool): they must work
     /// when an interface file is broken, which is when an operator needs them, and with no secret in the
@@ -28,8 +30,11 @@ struct Deployment {
             needsPool
             ? try InterfacePool.load(config: config, environment: variables, toleratingUnsetVariables: readsOnly)
             : InterfacePool(directory: config.monitor.interfacePool, interfaces: [])
-        return Deployment(config: config, pool: pool, spool: config.spool.spool, configPath: config.source)
+        return Deployment(config: config, pool: pool, spool: config.spool.spool, configPath: config.source, variables: variables)
     }
+
+    /// What a run probes: a pool snapshot made (when the pool changed) from this deployment's pool.
+    func snapshotter() -> PoolSnapshotter { PoolSnapshotter(config: config, spool: spool, environment: variables) }
 
     /// `load`, or nil after logging why (for the commands that only read the spool).
     /// `load` for a command that only reads the spool (or adds a silence) and needs no secret, or nil after

@@ -1,6 +1,7 @@
 // OnceCommand: `orchestrator once` — one full cycle in the foreground. Probers for every shard, then the
 // analyzer and the notifier once each as child processes; prints the report path and the report. Exit 0
-// when every interface is ok, 1 when failures were found (or shards failed), 2 when the config is wrong.
+// when every interface is ok, 1 when failures were found (or shards failed, or interface files did not load),
+// 2 when the config is wrong.
 
 import Foundation
 import Shared
@@ -9,7 +10,7 @@ enum OnceCommand {
     static func run(_ options: Options) async -> Int32 {
         let deployment: Deployment
         do {
-            deployment = try Deployment.load(options)
+            deployment = try Deployment.load(options, needsPool: false)
             try deployment.spool.prepare()
         } catch let error as ConfigError {
             for issue in error.issues { Log.error("\(issue)") }
@@ -25,9 +26,10 @@ enum OnceCommand {
         }
         let now = Date()
         let shards = deployment.config.scheduler.probers
-        let plan = RunPlan(
+        var plan = RunPlan(
             run: RunID.manual(at: now), trigger: "manual", shardCount: shards, localShards: Shard.all(shards),
             startedAt: now, deadline: now.addingTimeInterval(deployment.config.scheduler.maxRuntime))
+        plan.pool = deployment.snapshotter().snapshot(now: now)
         let supervisor = RunSupervisor(plan: plan, deployment: deployment)
         let watcher = SignalWatcher([SIGTERM, SIGINT]) { number in
             Log.notice("\(SignalWatcher.name(number)): stopping the probers")
@@ -57,7 +59,8 @@ enum OnceCommand {
         // The notifier goes last: what it prints (with no channel configured) comes after the report.
         await runOnce("notifier", deployment)
         let summary = RunSummary.history(at: deployment.spool.historyPath, where: { $0.run == plan.run }).last
-        let clean = record.failedShards.isEmpty && (summary.map { $0.stats.failed == 0 && $0.stats.missingShards.isEmpty } ?? false)
+        let clean =
+            record.failedShards.isEmpty && (summary.map { $0.stats.failed == 0 && $0.stats.missingShards.isEmpty && $0.stats.pool == nil } ?? false)
         return clean ? 0 : 1
     }
 }

@@ -18,6 +18,8 @@ struct RunPlan: Sendable {
     let deadline: Date
     /// Skipped ticks to carry on the manifest.
     var gaps: [MonitoringGap] = []
+    /// The pool snapshot the probers probe (nil when none could be made: the probers then say why).
+    var pool: PoolSnapshot?
 }
 
 /// How one shard ended.
@@ -71,9 +73,10 @@ final class RunSupervisor: Sendable {
     /// Runs the plan to the end and returns its record (also appended to the run history).
     func execute() async -> RunRecord {
         let spool = deployment.spool
-        let manifest = RunManifest(
+        var manifest = RunManifest(
             run: plan.run, shards: plan.shardCount, startedAt: plan.startedAt, deadline: plan.deadline,
             trigger: plan.trigger, gaps: plan.gaps.isEmpty ? nil : plan.gaps)
+        manifest.pool = plan.pool
         do {
             // Every host of a multi-host run publishes the same manifest; the first one stays. It is a control
             // record: it may use the reserve below spool.min_free that batches cannot.
@@ -98,7 +101,8 @@ final class RunSupervisor: Sendable {
             do {
                 let child = try ChildProcess(
                     executable: Programs.path("prober"),
-                    arguments: deployment.childArguments + ["--run", plan.run, "--shard", shard.description],
+                    arguments: deployment.childArguments + ["--run", plan.run, "--shard", shard.description]
+                        + (plan.pool.map { ["--pool-snapshot", $0.id] } ?? []),
                     environment: childEnvironment(), stdout: .discard,
                     stderr: .lines { [self] line in relay(line, from: shard) })
                 children.withLock { $0[shard] = child }

@@ -13,6 +13,8 @@ import Synchronization
 
 final class Service: @unchecked Sendable {
     private(set) var deployment: Deployment
+    /// The pool as runs probe it: validated and copied when it changes (a broken file costs only its interfaces).
+    private var snapshotter: PoolSnapshotter
     private let options: Options
     private let startedAt = Date()
     private var nextTick: Date?
@@ -38,6 +40,7 @@ final class Service: @unchecked Sendable {
 
     init(deployment: Deployment, options: Options) {
         self.deployment = deployment
+        snapshotter = deployment.snapshotter()
         self.options = options
         state = ServiceState(
             host: SpoolName.host, pid: getpid(), startedAt: startedAt, running: true,
@@ -91,21 +94,19 @@ final class Service: @unchecked Sendable {
 
     func reload(_ options: Options) {
         do {
-            let before = Set(deployment.pool.interfaces.map(\.id))
-            deployment = try Deployment.load(options)
+            deployment = try Deployment.load(options, needsPool: false)
             try deployment.spool.prepare()
-            // State and alerts follow ids: say which ones came and went, so a rename is not mistaken for a fix.
-            let after = Set(deployment.pool.interfaces.map(\.id))
-            for (word, ids) in [("new", after.subtracting(before)), ("gone", before.subtracting(after))] where !ids.isEmpty {
-                let sorted = ids.sorted()
-                Log.notice(
-                    "interfaces \(word) after reload (\(ids.count)): " + sorted.prefix(20).joined(separator: ", ")
-                        + (ids.count > 20 ? ", … (\(ids.count - 20) more)" : ""))
-            }
+            // The pool is checked with the new config (its services) when the next run takes its snapshot.
+            let before = snapshotter.current
+            let previous = snapshotter
+            snapshotter = deployment.snapshotter()
+            snapshotter.inherit(from: previous)
+            let after = snapshotter.snapshot()
             nextTick = schedule.next(after: Date())
             state.schedule = schedule.summary
             Log.notice(
-                "configuration reloaded: \(deployment.pool.interfaces.count) interfaces, schedule \(schedule.summary), "
+                "configuration reloaded: \(after.map { "\($0.interfaces) interfaces" } ?? "no interface pool") "
+                    + "(was \(before.map { "\($0.interfaces)" } ?? "none")), schedule \(schedule.summary), "
                     + "next run \(nextTick.map(Timestamp.format) ?? "never")")
         } catch {
             Log.configurationProblems(error, "reload failed, keeping the old configuration")
@@ -251,6 +252,7 @@ final class Service: @unchecked Sendable {
             startedAt: startedAt, deadline: startedAt.addingTimeInterval(deployment.config.scheduler.maxRuntime))
         // The gaps so far travel on this run's manifest.
         plan.gaps = gaps
+        plan.pool = snapshotter.snapshot()
         gapsInFlight = gaps
         gaps = []
         let supervisor = RunSupervisor(plan: plan, deployment: deployment)
@@ -324,7 +326,9 @@ extension Service {
     static func main(_ options: Options) async throws(Exit) -> Int32 {
         let deployment: Deployment
         do {
-            deployment = try Deployment.load(options)
+            // The pool is not required to load whole: each run probes a snapshot in which a broken file costs only
+            // its own interfaces (reported, with file:line, as not loaded).
+            deployment = try Deployment.load(options, needsPool: false)
             try deployment.spool.prepare()
         } catch {
             Log.configurationProblems(error, "not started")
@@ -352,7 +356,8 @@ extension Service {
         let main = ServiceMain(name: "orchestrator", watching: [deployment.triggerDirectory])
         service.wake = { main.runner.wake() }
         if let idle = deployment.config.monitor.schedule.idleWarning(after: Date()) { Log.warning(idle) }
-        Log.info("orchestrator started on \(deployment.spool.root) with \(deployment.pool.interfaces.count) interfaces")
+        let snapshot = service.snapshotter.snapshot()
+        Log.info("orchestrator started on \(deployment.spool.root) with \(snapshot.map { "\($0.interfaces)" } ?? "no") interfaces")
         return await main.run(
             once: false, lock: lock, reload: { service.reload(options) }, status: { service.statusLine },
             pass: { await service.pass() }, stop: { await service.shutdown() })

@@ -8,7 +8,7 @@ import Shared
 enum BatchPublisher {
     /// Probes `interfaces` and publishes the batch; returns the process exit code.
     static func probeAndPublish(
-        _ interfaces: PackedDefinitions, context: ProbeContext, spool: Spool,
+        _ interfaces: PackedDefinitions, notLoaded: [ProbeResult] = [], context: ProbeContext, spool: Spool,
         stopGrace: TimeInterval
     ) async -> Int32 {
         let name = RunFileName.batch(run: context.run, shard: context.shard, program: "prober")
@@ -22,7 +22,7 @@ enum BatchPublisher {
         }
         let box = WriterBox(writer)
         var probeRun = ProbeRun(
-            interfaces: interfaces, context: context,
+            interfaces: interfaces, notLoaded: notLoaded, context: context,
             breaker: CircuitBreaker(
                 stateDirectory: spool.stateDirectory,
                 threshold: context.config.monitor.breakerFailures,

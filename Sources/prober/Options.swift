@@ -11,9 +11,11 @@ struct Options {
     var runFromSchedule = false
     var shard = Shard.whole
     var only: [String] = []
+    /// The pool snapshot to probe (state/pool/<id>/ in the spool), as the orchestrator hands it with the run.
+    var poolSnapshot: String?
 
     static let usage = """
-        usage: prober [--config PATH] [--run ID] [--shard K/N] [--spool DIR] [--only ID-PREFIX]...
+        usage: prober [--config PATH] [--run ID] [--shard K/N] [--spool DIR] [--only ID-PREFIX]... [--pool-snapshot ID]
 
         Probes the interfaces of one shard once and publishes one batch of results to the spool.
           --config PATH      config.yaml or config.json (default: ./config.yaml if present, else built-in defaults)
@@ -23,6 +25,8 @@ struct Options {
           --shard K/N        probe shard K of N, also written KofN (interfaces split by a stable hash of their id; default 1/1)
           --spool DIR        spool directory (default: spool.dir of the config)
           --only PREFIX      probe only interfaces whose id starts with PREFIX (repeatable)
+          --pool-snapshot ID probe the interface pool snapshot ID of the spool (state/pool/ID/), as the orchestrator
+                             validated it for the run (default: snapshot the pool now, as the orchestrator would)
         Exit status: 0 when the batch was published (whatever the targets did), 2 on a config error,
         1 when the batch could not be published.
         """
@@ -41,6 +45,10 @@ struct Options {
                 if run == "tick" { options.runFromSchedule = true } else { options.run = run }
             case "--shard": options.shard = try args.value(for: argument, expected: "K/N (or KofN) with 1 ≤ K ≤ N", Shard.init(parsing:))
             case "--only": options.only.append(try args.value(for: argument))
+            case "--pool-snapshot":
+                options.poolSnapshot = try args.value(for: argument, expected: "a pool snapshot id (16 hex digits)") {
+                    PoolSnapshot.isValidID($0) ? $0 : nil
+                }
             default: throw args.unknown(argument)
             }
         }

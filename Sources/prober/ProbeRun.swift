@@ -19,6 +19,8 @@ struct RunOutcome {
 
 struct ProbeRun {
     let interfaces: PackedDefinitions
+    /// Results already known: interfaces whose file is broken (PoolSelection), written first.
+    var notLoaded: [ProbeResult] = []
     let context: ProbeContext
     var breaker: CircuitBreaker
 
@@ -30,6 +32,10 @@ struct ProbeRun {
         // One byte per interface, by position (not the id beside each: 24 bytes × 100 000).
         var outcomes = [Outcome?](repeating: nil, count: interfaces.count)
         var written = 0
+        for result in notLoaded {
+            try write(result)
+            written += 1
+        }
         var writeError: Error?
         let context = self.context
         let interfaces = self.interfaces
@@ -72,7 +78,7 @@ struct ProbeRun {
             }
         }
         return RunOutcome(
-            written: written, failed: outcomes.filter { $0?.isFailure == true }.count,
+            written: written, failed: outcomes.filter { $0?.isFailure == true }.count + notLoaded.count,
             skipped: outcomes.filter { $0 == .skipped }.count, startedAt: started, finishedAt: Date(),
             interrupted: context.stop.isStopping, notProbed: interfaces.count - written)
     }

@@ -16,24 +16,12 @@ await Program.main("prober") {
     Memory.limitArenas()
 
     let config: Config
-    let selected: PackedDefinitions
-    let poolCount: Int
     do {
         config = try options.common.loadConfig()
-        // Only this shard's interfaces are read, checked and held (packed: a probe rebuilds its definition).
-        (selected, poolCount) = try InterfacePool.loadPacked(config: config, reading: { options.shard.contains(id: $0) }) { definition in
-            definition.enabled && options.shard.contains(id: definition.id)
-                && (options.only.isEmpty || options.only.contains { definition.id.hasPrefix($0) })
-        }
-    } catch let error as ConfigError {
-        for issue in error.issues { Log.error("\(issue)") }
-        Log.error("configuration invalid: \(error.issues.count) problem(s); nothing probed")
-        return 2
     } catch {
-        Log.error("configuration invalid: \(error)")
+        Log.configurationProblems(error, "nothing probed")
         return 2
     }
-
     let spool = try Startup.spool(config)
 
     var run: String
@@ -44,13 +32,37 @@ await Program.main("prober") {
     } else {
         run = options.run ?? ""
     }
+    // What to probe: the snapshot the orchestrator validated for the run; by hand, one made now the same way.
+    // The live pool is never read here (a file being saved cannot blind the run).
+    let snapshot: PoolSnapshot
+    if let id = options.poolSnapshot {
+        do {
+            snapshot = try PoolSnapshot.read(id, in: spool)
+        } catch {
+            Log.error("cannot read the interface pool snapshot \(id): \(error); nothing probed")
+            return 2
+        }
+    } else {
+        guard let made = PoolSnapshotter(config: config, spool: spool).snapshot() else { return 2 }
+        snapshot = made
+    }
+    let selection = PoolSelection(snapshot: snapshot, spool: spool, config: config, shard: options.shard, only: options.only)
+    let selected: PackedDefinitions
+    let poolCount: Int
+    do {
+        (selected, poolCount) = try selection.probed()
+    } catch {
+        Log.configurationProblems(error, "nothing probed")
+        return 2
+    }
     if run.isEmpty {
         // A run of its own: nobody else announces it, and the analyzer reports no run without its manifest.
         let now = Date()
         run = RunID.byHand(at: now)
-        let manifest = RunManifest(
+        var manifest = RunManifest(
             run: run, shards: options.shard.count, startedAt: now, deadline: now.addingTimeInterval(config.scheduler.maxRuntime),
             trigger: "manual")
+        manifest.pool = snapshot
         do {
             try spool.runs.publish(name: RunFileName.manifest(run: run), bytes: try RecordCoding.encode(manifest) + [10], control: true)
         } catch {
@@ -58,6 +70,7 @@ await Program.main("prober") {
             return 1
         }
     }
+    let unloaded = selection.notLoaded(run: run)
     // What loading the pool parsed and dropped goes back to the system before probing starts.
     Memory.trim()
     let stop = StopSignal()
@@ -71,10 +84,10 @@ await Program.main("prober") {
     let tokens = TokenStore(directory: spool.tokensDirectory, services: config.services, client: client, timeout: probeTimeout)
     let context = ProbeContext(run: run, shard: options.shard, config: config, client: client, tokens: tokens, stop: stop)
     Log.info(
-        "run \(run) shard \(options.shard): probing \(selected.count) of \(poolCount) interfaces, "
-            + "concurrency \(config.monitor.concurrency)")
+        "run \(run) shard \(options.shard): probing \(selected.count) of \(poolCount) interfaces (pool snapshot \(snapshot.id)"
+            + (unloaded.isEmpty ? "" : "; \(unloaded.count) not loaded: their file is broken") + "), concurrency \(config.monitor.concurrency)")
 
-    let exitCode = await BatchPublisher.probeAndPublish(selected, context: context, spool: spool, stopGrace: probeTimeout)
+    let exitCode = await BatchPublisher.probeAndPublish(selected, notLoaded: unloaded, context: context, spool: spool, stopGrace: probeTimeout)
     _ = signals
     Log.info("prober stopped" + Memory.peakNote)
     return exitCode

@@ -204,8 +204,8 @@ struct ReloadTests {
         try FileManager.default.moveItem(atPath: f.dir.url("pool/svc/i0.yaml"), toPath: f.dir.url("pool/svc/renamed.yaml"))
         service.signal(SIGHUP)
         #expect(eventually(timeout: 10) { errors.text.contains("configuration reloaded") && errors.text.contains("schedule every 30m") })
-        #expect(errors.text.contains("interfaces new after reload (1): svc/renamed"), "\(errors.text)")
-        #expect(errors.text.contains("interfaces gone after reload (1): svc/i0"), "\(errors.text)")
+        #expect(errors.text.contains("interfaces new in the pool (1): svc/renamed"), "\(errors.text)")
+        #expect(errors.text.contains("interfaces gone from the pool (1): svc/i0"), "\(errors.text)")
         service.signal(SIGTERM)
         #expect(service.wait(timeout: 15) == .exited(0))
     }

@@ -41,7 +41,7 @@ struct BreakerDeciderTests {
         #expect(
             Outcome.allCases.filter { CircuitBreaker.counts($0) == true }
                 == [.http500, .http503, .http5xx, .timeout, .dns, .connection, .tls])
-        #expect(Outcome.allCases.filter { CircuitBreaker.counts($0) == nil } == [.auth, .skipped])
+        #expect(Outcome.allCases.filter { CircuitBreaker.counts($0) == nil } == [.auth, .skipped, .notLoaded])
         let dir = TemporaryDirectory("breaker")
         var breaker = CircuitBreaker(stateDirectory: dir.path, threshold: 1, openFor: 60)
         for (second, outcome) in [Outcome.assertion, .certExpiring, .http404, .http4xx].enumerated() {

@@ -68,7 +68,10 @@ struct ProberFixture {
 
     /// The raw text of every file under the spool except the token cache (which holds tokens by design).
     func spoolText() throws -> String {
-        try spool.allFiles().filter { !$0.hasPrefix("state/tokens/") }.map { try dir.read("spool/" + $0) }.joined(separator: "\n")
+        // The prober's private inputs (mode 0700) hold what the operator wrote: tokens, and the pool snapshot's
+        // copies of the interface files (a literal user:pass@ in a URL is there as written). Records never do.
+        try spool.allFiles().filter { !$0.hasPrefix("state/tokens/") && !$0.hasPrefix("state/pool/") }.map { try dir.read("spool/" + $0) }.joined(
+            separator: "\n")
     }
 }
 

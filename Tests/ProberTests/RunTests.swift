@@ -63,14 +63,25 @@ struct RunTests {
         #expect(FileIO.listIfPresent(f.spool.results.tmpDirectory).isEmpty)
     }
 
-    @Test("a config error exits 2 with file and line, and publishes nothing")
+    @Test("a broken interface file is named with file and line and costs only itself; a config error exits 2 and publishes nothing")
     func configError() throws {
         let f = try ProberFixture()
         try f.interface("svc/bad", "name: bad\nmethod: FETCH\nurl: /x\n")
         let run = try f.runProber()
-        #expect(run.exitCode == 2)
+        #expect(run.exitCode == 0, "\(run.stderr)")
         #expect(run.stderr.contains("pool/svc/bad.yaml:2: method: expected one of GET"), "\(run.stderr)")
-        #expect(f.spool.results.pending().isEmpty)
+        let manifest = try #require(f.spool.runs.pending().first)
+        let published = try RecordDecoder().decode(RunManifest.self, from: try FileIO.read(f.spool.runs.newDirectory + "/" + manifest).dropLast())
+        #expect(published.pool?.broken.map(\.file) == ["svc/bad.yaml"], "the run's manifest says which file was not loaded")
+        try FileIO.unlink(f.spool.runs.newDirectory + "/" + manifest)
+        for name in f.spool.results.pending() { try FileIO.unlink(f.spool.results.newDirectory + "/" + name) }
+
+        let config = try f.dir.read("config.yaml")
+        try f.dir.write("config.yaml", config.replacingOccurrences(of: "timeout: 2", with: "timeout: ten"))
+        let wrong = try f.runProber()
+        #expect(wrong.exitCode == 2, "\(wrong.stderr)")
+        #expect(wrong.stderr.contains("config.yaml:") && wrong.stderr.contains("monitor.timeout"), "\(wrong.stderr)")
+        #expect(f.spool.results.pending().isEmpty && f.spool.runs.pending().isEmpty)
     }
 
     @Test("shards split the pool without overlap, and --only narrows it")

@@ -211,7 +211,8 @@ final class ProofHarness: @unchecked Sendable {
 
     /// Text of every spool file except the token cache (0600, the designed home of tokens).
     func spoolText() -> String {
-        spool.allFiles().filter { !$0.hasPrefix("state/tokens/") }
+        // Private inputs (mode 0700): tokens, and the pool snapshot's copies of the operator's interface files.
+        spool.allFiles().filter { !$0.hasPrefix("state/tokens/") && !$0.hasPrefix("state/pool/") }
             .compactMap { try? FileIO.read(spool.root + "/" + $0) }.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
     }
 }

@@ -44,21 +44,41 @@ public struct InterfacePool: Sendable {
     }
 
     /// `load`, holding the kept definitions packed (what a prober holds): with the number of definitions read.
+    /// `from`: read this directory instead of the configured one (a pool snapshot's copy), naming its files
+    /// `<displayRoot>/<service>/…` as the original pool does.
     public static func loadPacked(
         config: Config, environment: [String: String] = ProcessInfo.processInfo.environment,
+        from: (directory: String, displayRoot: String)? = nil,
         reading: (String) -> Bool = { _ in true }, keep: (InterfaceDefinition) -> Bool = { _ in true }
     ) throws -> (definitions: PackedDefinitions, read: Int) {
         var packed = PackedDefinitions()
-        let count = try read(config: config, environment: Environment(environment), reading: reading) { if keep($0) { packed.append($0) } }
+        let count = try read(config: config, environment: Environment(environment), from: from, reading: reading) {
+            if keep($0) { packed.append($0) }
+        }
         packed.shrink()
         return (packed, count)
     }
 
-    /// Reads and checks the pool, handing each definition read to `each`; the number of definitions.
-    private static func read(
-        config: Config, environment: Environment, reading: (String) -> Bool, each: (InterfaceDefinition) -> Void
+    /// Reads and checks every file of the pool, keeping going past broken ones: each file that fails to load
+    /// (unparsable, a wrong type, an id defined twice…) goes to `broken` with its first problem and costs only its
+    /// own definitions; the others go to `each`. Throws only when the pool itself cannot be read (no directory).
+    public static func loadTolerant(
+        config: Config, environment: [String: String] = ProcessInfo.processInfo.environment,
+        from: (directory: String, displayRoot: String)? = nil,
+        each: (InterfaceDefinition) -> Void, broken: (BrokenPoolFile) -> Void
     ) throws -> Int {
-        let directory = config.monitor.interfacePool
+        try read(
+            config: config, environment: Environment(environment), from: from, reading: { _ in true }, tolerant: true, broken: broken, each: each)
+    }
+
+    /// Reads and checks the pool, handing each definition read to `each`; the number of definitions. With `tolerant`,
+    /// a file with problems is handed there (its definitions dropped) instead of failing the whole pool.
+    private static func read(
+        config: Config, environment: Environment, from: (directory: String, displayRoot: String)? = nil,
+        reading: (String) -> Bool, tolerant: Bool = false, broken: (BrokenPoolFile) -> Void = { _ in }, each: (InterfaceDefinition) -> Void
+    ) throws -> Int {
+        let directory = from?.directory ?? config.monitor.interfacePool
+        let displayRoot = from?.displayRoot ?? (directory as NSString).lastPathComponent
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
             var message = "\(directory) is not a directory"
@@ -78,19 +98,21 @@ public struct InterfacePool: Sendable {
         var seen: [String: (file: Int32, line: Int32)] = [:]
         var sourceFiles: [String] = []
         for relative in files(in: directory) {
-            let display = (directory as NSString).lastPathComponent + "/" + relative
+            let display = displayRoot + "/" + relative
             let components = relative.split(separator: "/")
             guard components.count >= 2 else {
-                issues.append(
-                    ConfigIssue(
-                        file: display, line: nil, key: nil,
-                        message: "interface files live in a folder named after their service (Interface-pool/<service>/…)"))
+                let issue = ConfigIssue(
+                    file: display, line: nil, key: nil,
+                    message: "interface files live in a folder named after their service (Interface-pool/<service>/…)")
+                if tolerant { broken(BrokenPoolFile(relativePath: relative, issues: [issue])) } else { issues.append(issue) }
                 continue
             }
             let service = String(components[0])
             let baseID = String(relative[..<relative.lastIndex(of: ".")!])
             let reader = ConfigReader(file: display, environment: environment)
             var slugs: [String: Int] = [:]
+            var fileIDs: [String] = []
+            var fileDefinitions: [InterfaceDefinition] = []
             func accept(_ id: String, _ node: Node, _ path: String) {
                 // Ids become spool fields, site page names and chat lines: the one name check (RecordName).
                 if let problem = RecordName.problem(service, as: .service) ?? RecordName.problem(id, as: .interface) {
@@ -112,11 +134,16 @@ public struct InterfacePool: Sendable {
                 }
                 if sourceFiles.last != definition.sourceFile { sourceFiles.append(definition.sourceFile) }
                 seen[id] = (Int32(sourceFiles.count - 1), Int32(clamping: definition.sourceLine))
+                fileIDs.append(id)
                 check(definition, against: config, reader: reader, node: node)
-                each(definition)
+                // Tolerating broken files, a file's definitions are handed on once the whole file read without a
+                // problem; otherwise as they come (a problem anywhere fails the pool, and a prober never holds more
+                // than its shard's).
+                if tolerant { fileDefinitions.append(definition) } else { each(definition) }
             }
+            var parseIssues: [ConfigIssue] = []
             // List items are read one by one as the parser meets them (see DocumentParser), never as a whole tree.
-            let root: Node
+            var root: Node?
             do {
                 root = try DocumentParser.parse(path: directory + "/" + relative, displayName: display, streamingItemsOf: "interfaces") {
                     path, item in
@@ -125,23 +152,30 @@ public struct InterfacePool: Sendable {
                     }
                 }
             } catch let error as ConfigError {
-                issues += error.issues
-                continue
+                parseIssues = error.issues
             } catch {
-                issues.append(ConfigIssue(file: display, line: nil, key: nil, message: "\(error)"))
-                continue
+                parseIssues = [ConfigIssue(file: display, line: nil, key: nil, message: "\(error)")]
             }
-            if let list = root["interfaces"] {
+            if let root, let list = root["interfaces"] {
                 if let extra = root.entries?.first(where: { $0.key != "interfaces" }) {
                     reader.issue(line: extra.line, extra.key, "a file with an interfaces: list holds nothing else; move this key into each item")
                 }
                 if list.items == nil {
                     reader.issue(list, "interfaces", "expected a list of interfaces, found \(list.kindDescription)")
                 }
-            } else if root.items == nil {
+            } else if let root, root.items == nil {
                 accept(explicitID(root, service: service, reader: reader, path: "") ?? baseID, root, "")
             }
-            issues += reader.issues
+            let fileIssues = parseIssues + reader.issues
+            if fileIssues.isEmpty {
+                for definition in fileDefinitions { each(definition) }
+            } else if tolerant {
+                // The file costs only itself: its ids are free again for the files after it.
+                for id in fileIDs { seen[id] = nil }
+                broken(BrokenPoolFile(relativePath: relative, issues: fileIssues))
+            } else {
+                issues += fileIssues
+            }
         }
         if !issues.isEmpty { throw ConfigError(sayingRepeatsOnce(issues)) }
         return seen.count
@@ -254,5 +288,23 @@ public struct InterfacePool: Sendable {
         if definition.auth, service?.auth == nil {
             reader.issue(node["auth"] ?? node, "auth", "auth: true but service \"\(definition.service)\" has no auth section in the config")
         }
+    }
+}
+
+/// An interface file that failed to load: its problems (file:line each), the first of which says why.
+public struct BrokenPoolFile: Sendable, Equatable {
+    /// The file's path inside the pool (`pay/endpoints.yaml`).
+    public let relativePath: String
+    public let issues: [ConfigIssue]
+
+    public init(relativePath: String, issues: [ConfigIssue]) {
+        self.relativePath = relativePath
+        self.issues = issues
+    }
+
+    /// The first problem, `Interface-pool/pay/endpoints.yaml:12: url: …`, with how many more there are.
+    public var reason: String {
+        guard let first = issues.first else { return "cannot be loaded" }
+        return first.description + (issues.count > 1 ? " (and \(issues.count - 1) more problem(s) in this file)" : "")
     }
 }

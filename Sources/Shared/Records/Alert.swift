@@ -92,6 +92,8 @@ public struct RunStats: Codable, Sendable, Equatable {
     public var quarantinedLines: Int
     /// Scheduled runs skipped before this one ("monitoring was blind from 10:01 to 10:04 (…)"); absent when none.
     public var gaps: [String]?
+    /// Interface files that failed to load, and a pool that could not be read (PoolSnapshot.problems); absent when none.
+    public var pool: [String]?
 
     /// Why a run measured nothing ("every shard is missing", "no interface to probe"), nil when it measured
     /// something: such a run is never shown as "success 100 %".
@@ -133,7 +135,7 @@ public struct RunStats: Codable, Sendable, Equatable {
         case trigger
         case missingShards = "missing_shards"
         case quarantinedLines = "quarantined_lines"
-        case gaps
+        case gaps, pool
     }
 }
 

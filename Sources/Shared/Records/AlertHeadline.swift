@@ -18,6 +18,9 @@ extension Alert {
         case .incomplete where stats.missingShards.isEmpty && !(stats.gaps ?? []).isEmpty:
             // "monitoring was blind from 10:01 to 10:04 (3 runs not recorded: disk full)"
             return stats.gaps![0]
+        case .incomplete where stats.missingShards.isEmpty && !(stats.pool ?? []).isEmpty:
+            // "Interface-pool/pay/new.yaml:3: … — it never loaded, so its interfaces are unknown and not probed …"
+            return "monitoring incomplete: " + stats.pool![0]
         case .incomplete:
             return "monitoring incomplete (\(stats.missingShards.count) shard\(stats.missingShards.count == 1 ? "" : "s") missing)"
         case .everyRun: return "\(stats.failed) failing in this run"
@@ -37,7 +40,7 @@ extension Alert {
     /// fail; green only when nothing fails.
     public var tone: Tone {
         let newOutcomes = outcomes(of: .newFailure)
-        let newFailures = newOutcomes.contains { $0.kind != .certificate }
+        let newFailures = newOutcomes.contains { $0.kind != .certificate && $0.kind != .notLoaded }
         let stillFailing = count(of: .stillFailing) > 0 || stats.failed > 0
         if newFailures || (reason == .everyRun && stats.failed > 0) { return .red }
         if severity == .warning || stillFailing || !newOutcomes.isEmpty { return .orange }

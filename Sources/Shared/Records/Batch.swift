@@ -74,6 +74,9 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var trigger: String
     /// Ticks skipped since the previous run manifest this orchestrator published (absent when none).
     public var gaps: [MonitoringGap]?
+    /// The pool snapshot the probers probe (absent from older orchestrators and runs by hand of older probers):
+    /// its id, the files that failed to load, and whether the pool could not be read at all.
+    public var pool: PoolSnapshot?
 
     public init(run: String, shards: Int, startedAt: Date, deadline: Date, trigger: String, gaps: [MonitoringGap]? = nil) {
         self.run = run
@@ -87,7 +90,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case v, kind, run, shards
         case startedAt = "started_at"
-        case deadline, trigger, gaps
+        case deadline, trigger, gaps, pool
     }
 }
 

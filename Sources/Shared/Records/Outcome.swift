@@ -18,6 +18,8 @@ public enum Outcome: String, Codable, Sendable, CaseIterable, Comparable {
     case certExpiring = "cert_expiring"
     case auth
     case skipped
+    /// Not probed: the interface's file failed to load (the result's error says file:line and why).
+    case notLoaded = "not_loaded"
 
     /// Everything but `ok` and `skipped` counts as a failure of the interface.
     public var isFailure: Bool { self != .ok && self != .skipped }
@@ -51,6 +53,7 @@ public enum Outcome: String, Codable, Sendable, CaseIterable, Comparable {
         case .certExpiring: "certificate expiring"
         case .auth: "no token (auth)"
         case .skipped: "not probed"
+        case .notLoaded: "not loaded (interface file broken)"
         }
     }
 
@@ -62,6 +65,7 @@ public enum Outcome: String, Codable, Sendable, CaseIterable, Comparable {
         case .http404, .http4xx, .assertion: .answeringErrors
         case .certExpiring: .certificate
         case .auth, .skipped: .notProbed
+        case .notLoaded: .notLoaded
         }
     }
 
@@ -81,6 +85,8 @@ public enum FailureKind: String, Sendable, CaseIterable, Comparable {
     case certificate
     /// Not judged this run (no token; an open circuit in records of older probers).
     case notProbed = "not_probed"
+    /// Not probed because its interface file fails to load (being edited, or saved broken).
+    case notLoaded = "not_loaded"
 
     /// Short, for titles and counts: "down", "answering errors".
     public var label: String {
@@ -89,6 +95,7 @@ public enum FailureKind: String, Sendable, CaseIterable, Comparable {
         case .answeringErrors: "answering errors"
         case .certificate: "certificate expiring"
         case .notProbed: "not probed"
+        case .notLoaded: "not loaded"
         }
     }
 
@@ -99,6 +106,7 @@ public enum FailureKind: String, Sendable, CaseIterable, Comparable {
         case .answeringErrors: "Up, but answering errors — the service answered, the answer was wrong"
         case .certificate: "Certificate expiring — the answer was right, the certificate needs renewing"
         case .notProbed: "Not probed — no token, or an older prober's open circuit"
+        case .notLoaded: "Not loaded — the interface file is broken; fix it to monitor these again"
         }
     }
 
