@@ -8,6 +8,11 @@ import Synchronization
 import TestSupport
 import Testing
 
+/// The SHA-256 of a file, in hex, as sha256sum prints it.
+private func digest(of path: String) throws -> String {
+    SHA256.hash(try FileIO.read(path)).map { String(format: "%02x", $0) }.joined()
+}
+
 private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
@@ -108,15 +113,13 @@ struct RsyncShippingTests {
         let first = try #require(try site.central.results.claim(published[0]))
         try site.central.results.ack(first)
         for name in published.prefix(2) { try FileIO.link(site.originals + "/results/" + name, site.local.results.newDirectory + "/" + name) }
-        // A publisher killed between its mark and its rename: the file and its mark are one inode in work/.
+        // A publisher killed between its mark and its rename: the file is in work/, its digest in its mark.
         try site.add(manifests: 0, batches: 1, large: 0)
         let halfway = try #require(site.localFiles.first { !published.contains(($0 as NSString).lastPathComponent) })
         let name = (halfway as NSString).lastPathComponent
-        for dir in ["work/results", "shipped/results"] {
-            try FileManager.default.createDirectory(atPath: site.incoming(dir), withIntermediateDirectories: true)
-        }
         try FileManager.default.moveItem(atPath: halfway, toPath: site.incoming("work/results/" + name))
-        try FileIO.link(site.incoming("work/results/" + name), site.incoming("shipped/results/" + name))
+        try (digest(of: site.incoming("work/results/" + name)) + "\n").write(
+            toFile: site.incoming("shipped/results/" + name), atomically: false, encoding: .utf8)
         // Another location's manifest of a new run waits in new/ under the name ours has: ours waits for it.
         try site.add(manifests: 1, batches: 0, large: 0)
         let manifest = try #require(FileIO.listIfPresent(site.local.runs.newDirectory).first)
@@ -138,14 +141,39 @@ struct RsyncShippingTests {
         #expect(try site.ship().termination == .exited(0), "\(site.shipperLog.text)")
         #expect(try FileIO.read(site.central.runs.newDirectory + "/" + manifest) == FileIO.read(site.originals + "/runs/" + manifest))
         #expect(try site.ship().stderr.isEmpty, "then there is nothing to do, and no connection is made")
-        let marks = FileIO.listIfPresent(site.incoming("shipped/results")).compactMap { FileIO.status(site.incoming("shipped/results/" + $0)) }
-        #expect(marks.count == 4, "one mark per published name")
-        #expect(marks.allSatisfy { $0.st_size == 0 && $0.st_nlink == 1 }, "marks hold no data once published")
+        for published in FileIO.listIfPresent(site.incoming("shipped/results")) {
+            let mark = try String(contentsOfFile: site.incoming("shipped/results/" + published), encoding: .utf8)
+            #expect(mark == (try digest(of: site.originals + "/results/" + published)) + "\n", "the mark of \(published) is its digest")
+        }
+    }
 
-        // The hourly pruning: a mark past VIGIL_SHIP_KEEP_DAYS (30) and a killed transfer's temporary go, the rest stays.
+    @Test(
+        "another file under a published name (a second host's manifest of the run) is published; marks are pruned after KEEP_DAYS",
+        .enabled(if: SSHTools.available, Comment(rawValue: SSHTools.skipReason ?? "")))
+    func sameNameOtherContent() throws {
+        let sshd = try LoopbackSSHD()
+        let site = try ShippingSite(sshd: sshd)
+        try site.add(manifests: 1, batches: 2, large: 0)
+        #expect(try site.ship().termination == .exited(0), "\(site.shipperLog.text)")
+        let manifest = try #require(FileIO.listIfPresent(site.central.runs.newDirectory).first)
+        let batch = try #require(FileIO.listIfPresent(site.central.results.newDirectory).first)
+        let taken = try #require(try site.central.runs.claim(manifest))
+        try site.central.runs.ack(taken)
+        // The location's second host publishes its own manifest of the run once the first has left; a batch
+        // comes again.
+        let second = Array("{\"v\":1,\"kind\":\"run\",\"host\":\"second\"}\n".utf8)
+        try site.local.runs.publish(name: manifest, bytes: second)
+        try FileIO.link(site.originals + "/results/" + batch, site.local.results.newDirectory + "/" + batch)
+        let again = try site.ship()
+        #expect(again.stderr.contains("published 1 file(s)") && again.stderr.contains("dropped 1 copies"), "\(again.stderr)")
+        #expect(try FileIO.read(site.central.runs.newDirectory + "/" + manifest) == second)
+        let mark = try String(contentsOfFile: site.incoming("shipped/runs/" + manifest), encoding: .utf8)
+        #expect(mark.split(separator: "\n").count == 2, "both contents are remembered: \(mark)")
+
+        // The hourly pruning: a mark past VIGIL_SHIP_KEEP_DAYS (30) and a killed transfer's temporary go.
         let now = Date()
-        let old = site.incoming("shipped/results/" + published[0])
-        let temporary = site.incoming("results/new/." + name + ".Qx7Rt2")
+        let old = site.incoming("shipped/results/" + batch)
+        let temporary = site.incoming("results/new/." + batch + ".Qx7Rt2")
         _ = FileManager.default.createFile(atPath: temporary, contents: Data("half".utf8))
         for (path, age) in [(old, 31 * 86_400.0), (temporary, 7_200), (site.incoming(".pruned"), 7_200)] {
             try FileIO.setModificationTime(path, to: now.addingTimeInterval(-age))
@@ -153,7 +181,7 @@ struct RsyncShippingTests {
         try site.add(manifests: 0, batches: 1, large: 0)
         #expect(try site.ship().termination == .exited(0), "\(site.shipperLog.text)")
         #expect(FileIO.status(old) == nil && FileIO.status(temporary) == nil, "the old mark and the stale temporary are gone")
-        #expect(FileIO.listIfPresent(site.incoming("shipped/results")).count == 4, "the other marks stay, the new one is there")
+        #expect(FileIO.listIfPresent(site.incoming("shipped/results")).count == 2, "the other mark stays, the new one is there")
     }
 
     @Test("the janitor's rule removes rsync temporaries left in new/ past 36 h, and only those; no claim ever sees one")
