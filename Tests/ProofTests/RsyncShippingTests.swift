@@ -34,7 +34,8 @@ struct RsyncShippingTests {
         var kills: [String: Int] = [:]
         var rounds = 0
         let triggers = ["a temporary file in the central incoming/", "a file completed centrally", "the consumer took a shipped file"]
-        while kills.values.reduce(0, +) < 9, rounds < 40 {
+        let deadline = Date().addingTimeInterval(600)
+        while kills.values.reduce(0, +) < 9, rounds < 40, Date() < deadline {
             rounds += 1
             let trigger = rounds % 3
             // New batches keep coming, some large enough that a transfer is in flight for a while.
