@@ -31,40 +31,13 @@ struct RsyncShippingTests {
         try site.add(manifests: 4, batches: 120, large: 6)
         let consumer = CentralConsumer(spool: site.central, originals: site.originals)
         consumer.start()
-        var kills: [String: Int] = [:]
-        var rounds = 0
-        let triggers = ["a temporary file in the central incoming/", "a file completed centrally", "the consumer took a shipped file"]
-        let deadline = Date().addingTimeInterval(600)
-        while kills.values.reduce(0, +) < 9, rounds < 40, Date() < deadline {
-            rounds += 1
-            let trigger = rounds % 3
-            // New batches keep coming, some large enough that a transfer is in flight for a while.
-            if trigger == 0 { try site.add(manifests: 1, batches: 10, large: 1) }
-            let (taken, temporaries, completed) = (
-                consumer.taken, Set(FileIO.hidden(site.incoming("results/new"))), Set(FileIO.listIfPresent(site.incoming("results/new")))
-            )
-            let shipper = try site.startShipper()
-            let fired = eventually(timeout: 60) {
-                if shipper.termination != nil { return true }
-                switch trigger {
-                case 0: return !Set(FileIO.hidden(site.incoming("results/new"))).subtracting(temporaries).isEmpty
-                case 1: return !Set(FileIO.listIfPresent(site.incoming("results/new"))).subtracting(completed).isEmpty
-                default: return consumer.taken > taken
-                }
-            }
-            if fired, shipper.termination == nil {
-                kill(-shipper.pid, SIGKILL)
-                kills[triggers[trigger], default: 0] += 1
-            }
-            #expect(shipper.wait(timeout: 60) != nil, "the shipper ended")
-        }
+        let (kills, rounds) = try Self.killRounds(site, consumer)
         // Then runs that are left alone finish the job.
-        var finals: [ProgramRun] = []
-        for _ in 0..<3 where !site.localFiles.isEmpty || finals.isEmpty {
-            let shipper = try site.startShipper()
-            let ended = shipper.wait(timeout: 300)
-            finals.append(ProgramRun(termination: ended ?? .signaled(SIGKILL), stdout: "", stderr: site.shipperLog.text))
-            #expect(ended == .exited(0), "a shipper left alone succeeds: \(site.shipperLog.text.suffix(2000))")
+        var finals = 0
+        while finals < 3, finals == 0 || !site.localFiles.isEmpty {
+            finals += 1
+            let run = try site.ship()
+            #expect(run.termination == .exited(0), "a shipper left alone succeeds: \(run.stderr)")
         }
         let expected = site.shipped
         #expect(eventually(timeout: 120) { consumer.taken >= expected.count }, "the consumer took everything shipped")
@@ -87,13 +60,47 @@ struct RsyncShippingTests {
         }
         let killed = kills.values.reduce(0, +)
         #expect(killed >= 6, "the shipper was killed often enough to mean something: \(kills)")
-        #expect(kills[triggers[0], default: 0] >= 1, "at least one kill mid-transfer: \(kills)")
+        #expect(kills[Self.triggers[0], default: 0] >= 1, "at least one kill mid-transfer: \(kills)")
         let dropped = site.shipperLog.lines.filter { $0.contains("was published before: this copy dropped") }.count
         let bytes = expected.values.reduce(0, +)
         print(
-            "rsync shipping: \(expected.count) files (\(bytes >> 20) MiB) shipped in \(rounds) killed-or-not rounds + \(finals.count) clean; "
+            "rsync shipping: \(expected.count) files (\(bytes >> 20) MiB) shipped in \(rounds) killed-or-not rounds + \(finals) clean; "
                 + "\(killed) SIGKILLs \(kills.sorted { $0.key < $1.key }); \(dropped) re-sent copies dropped centrally; "
                 + "taken twice \(twice.count), lost \(lost.count), damaged \(seen.damaged.count)")
+    }
+
+    static let triggers = ["a temporary file in the central incoming/", "a file completed centrally", "the consumer took a shipped file"]
+
+    /// Starts the shipper again and again and SIGKILLs its process group when the round's event is seen: a new
+    /// rsync temporary in incoming/, a new complete file there, or the consumer taking a published file. Nine
+    /// kills, at most 40 rounds or ten minutes. Returns the kills by event and the rounds.
+    static func killRounds(_ site: ShippingSite, _ consumer: CentralConsumer) throws -> (kills: [String: Int], rounds: Int) {
+        var kills: [String: Int] = [:]
+        var rounds = 0
+        let deadline = Date().addingTimeInterval(600)
+        let staged = site.incoming("results/new")
+        while kills.values.reduce(0, +) < 9, rounds < 40, Date() < deadline {
+            rounds += 1
+            let trigger = rounds % 3
+            // New batches keep coming, some large enough that a transfer is in flight for a while.
+            if trigger == 0 { try site.add(manifests: 1, batches: 10, large: 1) }
+            let (taken, temporaries, completed) = (consumer.taken, Set(FileIO.hidden(staged)), Set(FileIO.listIfPresent(staged)))
+            let shipper = try site.startShipper()
+            let fired = eventually(timeout: 60) {
+                if shipper.termination != nil { return true }
+                switch trigger {
+                case 0: return !Set(FileIO.hidden(staged)).subtracting(temporaries).isEmpty
+                case 1: return !Set(FileIO.listIfPresent(staged)).subtracting(completed).isEmpty
+                default: return consumer.taken > taken
+                }
+            }
+            if fired, shipper.termination == nil {
+                kill(-shipper.pid, SIGKILL)
+                kills[triggers[trigger], default: 0] += 1
+            }
+            #expect(shipper.wait(timeout: 60) != nil, "the shipper ended")
+        }
+        return (kills, rounds)
     }
 
     @Test(
