@@ -67,7 +67,7 @@ enum HTML {
     /// One decimal, without String(format:) (a site of 10 000 charts formats millions of coordinates).
     static func format(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
-        let tenths = Int((value * 10).rounded())
+        let tenths = Int((min(max(value, -1e15), 1e15) * 10).rounded())  // a hand-made 1e300 must not trap
         let sign = tenths < 0 ? "-" : ""
         return sign + String(abs(tenths) / 10) + "." + String(abs(tenths) % 10)
     }
