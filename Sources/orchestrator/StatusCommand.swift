@@ -260,6 +260,8 @@ enum StatusCommand {
                 total += 1
                 guard text.contains("\"health\":\"failing\""), let node = try? JSONDocument.parse(text) else { continue }
                 let value = JSONValue(node: node)
+                // The bytes also match the snapshot `before` a recovery: only the interface's own health counts.
+                guard value.value(at: "health")?.text == "failing" else { continue }
                 failing.append((value.value(at: "id")?.text ?? "?", value.value(at: "since")?.text ?? "?", value.value(at: "outcome")?.text ?? "?"))
             }
         }
