@@ -51,12 +51,29 @@ extension WireValues {
         return MonitoringGap(reason: pick(reasons), from: date(), to: date(), runs: int(), detail: maybe { $0.text() })
     }
 
+    mutating func pool() -> PoolSnapshot {
+        let hex = Array("0123456789abcdef")
+        return PoolSnapshot(
+            id: String((0..<16).map { _ in pick(hex) }), createdAt: date(), displayRoot: text(), interfaces: int(), files: int(),
+            broken: (0..<below(3)).map { _ in PoolSnapshot.Problem(file: text(), reason: text(), held: maybe { $0.int() }) },
+            stale: maybe { $0.text() })
+    }
+
+    mutating func manifest() -> RunManifest {
+        var m = RunManifest(
+            run: runID(), shards: int(), startedAt: date(), deadline: date(), trigger: pick(["schedule", "manual", text()]),
+            gaps: maybe { v in (0..<v.below(4)).map { _ in v.gap() } })
+        m.pool = maybe { $0.pool() }
+        return m
+    }
+
     mutating func stats() -> RunStats {
         var s = RunStats(
             interfaces: int(), ok: int(), failed: int(), skipped: int(), successRate: double(), p50Ms: maybe { $0.double() },
             p95Ms: maybe { $0.double() }, p99Ms: maybe { $0.double() }, startedAt: date(), finishedAt: date(), trigger: text(),
             missingShards: (0..<below(3)).map { _ in text() }, quarantinedLines: int())
         s.gaps = maybe { v in (0..<v.below(3)).map { _ in v.text() } }
+        s.pool = maybe { v in (0..<v.below(3)).map { _ in v.text() } }
         return s
     }
 
@@ -117,6 +134,15 @@ func fieldDifferences<T>(_ expected: T, _ got: T?) -> String {
 
 extension Array where Element: Comparable {
     var isSorted: Bool { zip(self, dropFirst()).allSatisfy { $0 <= $1 } }
+}
+
+/// The labels of `value`'s stored properties that hold something (an optional that is nil does not).
+func presentFields(_ value: Any) -> Set<String> {
+    Set(
+        Mirror(reflecting: value).children.compactMap { child in
+            let inner = Mirror(reflecting: child.value)
+            return inner.displayStyle == .optional && inner.children.isEmpty ? nil : child.label
+        })
 }
 
 /// JSONEncoder's line for `value`: keys sorted, then `v` and `kind` moved first (RecordCoding's order).
@@ -221,9 +247,7 @@ struct WireRoundTripTests {
                 interrupted: v.maybe { $0.chance(2) }, notProbed: v.maybe { $0.int() })
             try check(trailer, round)
             try check(ShardFailed(run: v.runID(), shard: v.shard(), reason: v.text(), at: v.date()), round)
-            let manifest = RunManifest(
-                run: v.runID(), shards: v.int(), startedAt: v.date(), deadline: v.date(), trigger: v.pick(["schedule", "manual", v.text()]),
-                gaps: v.maybe { v in (0..<v.below(4)).map { _ in v.gap() } })
+            let manifest = v.manifest()
             try check(manifest, round)
             let silence = Silence(id: v.text(), match: v.text(), createdAt: v.date(), until: v.date(), reason: v.text(), by: v.maybe { $0.text() })
             try check(silence, round)
@@ -287,5 +311,40 @@ struct WireRoundTripTests {
             #expect(decoded.response?.headers.fields.map(\.value) == ["a=1", "b=2"], "JSONDecoder: \(String(describing: decoded.response))")
             #expect(reference == line, "JSONEncoder writes both")
         }
+    }
+
+    @Test("the generator draws every field of every record: a field added to a record fails here until WireValues draws it")
+    func everyFieldDrawn() {
+        var values = WireValues(seed: 7)
+        var all: [String: Set<String>] = [:]
+        var seen: [String: Set<String>] = [:]
+        func note(_ value: Any) {
+            let name = "\(type(of: value))"
+            all[name, default: []].formUnion(Mirror(reflecting: value).children.compactMap(\.label))
+            seen[name, default: []].formUnion(presentFields(value))
+        }
+        for round in 0..<Self.rounds {
+            let outcome = Outcome.allCases[round % Outcome.allCases.count]
+            let result = values.result(outcome)
+            note(result)
+            [result.tls as Any?, result.request, result.response, result.timings].compactMap { $0 }.forEach(note)
+            let alert = values.alert(outcome)
+            note(alert)
+            note(alert.stats)
+            alert.transitions.forEach(note)
+            (alert.omitted ?? []).forEach(note)
+            note(values.gap())
+            let manifest = values.manifest()
+            note(manifest)
+            if let pool = manifest.pool {
+                note(pool)
+                pool.broken.forEach(note)
+            }
+        }
+        for (name, fields) in all {
+            let never = fields.subtracting(seen[name] ?? [])
+            #expect(never.isEmpty, "WireValues never draws \(name).\(never.sorted()): draw it (Tests/TestSupport/WireValues.swift)")
+        }
+        #expect(all.keys.count == 12, "records checked: \(all.keys.sorted())")
     }
 }
