@@ -37,11 +37,18 @@ final class Analyzer {
     /// Intake after a transient error (EIO, a file system gone): when to take files again.
     private var intakeBackOff = RetryBackOff()
 
-    /// Start-up recovery: this host's claims whose process is gone go back to new/.
+    /// Start-up recovery: this host's claims whose process is gone go back to new/, and so do those of the owner
+    /// of another host this analyzer took the role over from (gone: its heartbeat stopped), not after the lease.
     func recover() {
         for queue in [spool.runs, spool.results] {
             let requeued = queue.requeueOrphanedClaims()
             if !requeued.isEmpty { Log.notice("recovered \(requeued.count) claim(s) of a previous analyzer in \(queue.name)/cur") }
+            guard let previous = ownership?.previousOnOtherHost else { continue }
+            let claims = queue.claims(of: previous)
+            let released = claims.filter { (try? queue.release($0)) != nil }
+            if !claims.isEmpty {
+                Log.notice("recovered \(released.count) of \(claims.count) claim(s) of the previous owner \(previous) in \(queue.name)/cur")
+            }
         }
         // An alert half-written by an analyzer that was killed will never be finished (the run is redone).
         let dropped = spool.outbox.removeOrphanedTemporaries()

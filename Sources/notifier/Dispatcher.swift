@@ -86,16 +86,20 @@ final class Dispatcher: @unchecked Sendable {
     }
 
     /// Start-up recovery: claims of a dead notifier go back to new/, unless a later copy (deferred/, sent/,
-    /// failed/) shows the step had finished before the kill.
+    /// failed/) shows the step had finished before the kill. A dead notifier is one of this host whose process is
+    /// gone, or the owner of another host this one took the role over from.
     func recover() {
+        let previous = commits.ownership?.previousOnOtherHost
         // A delivery half-written by a notifier that was killed will never be finished (its alert is split again).
         let dropped = spool.outbox.removeOrphanedTemporaries()
         if !dropped.isEmpty { Log.notice("removed \(dropped.count) unfinished file(s) of dead writers from outbox/tmp") }
         for entry in FileIO.listIfPresent(spool.outbox.curDirectory) {
             let path = spool.outbox.curDirectory + "/" + entry
-            guard let parsed = ClaimOwner.parse(claimedName: entry), parsed.owner.host == SpoolName.host, parsed.owner.pid != getpid(),
-                let st = FileIO.status(path), !FileIO.processHolds(parsed.owner.pid, claimedAt: st.changeDate)
-            else { continue }
+            guard let parsed = ClaimOwner.parse(claimedName: entry), let st = FileIO.status(path) else { continue }
+            let deadHere =
+                parsed.owner.host == SpoolName.host && parsed.owner.pid != getpid()
+                && !FileIO.processHolds(parsed.owner.pid, claimedAt: st.changeDate)
+            guard deadHere || parsed.owner == previous else { continue }
             let later = [spool.deferredDirectory, spool.sentDirectory, spool.failedDirectory]
                 .contains { FileIO.status($0 + "/" + parsed.name) != nil }
             if later {

@@ -28,14 +28,21 @@ public final class Ownership: Sendable {
         var lastBeat: Date
         var lost: OwnershipError?
         var stopped = false
+        var beating = false
         var lastProblem: String?
     }
 
     private let state: Mutex<State>
+    /// The owner this instance took the role from, when it was a process of another host: its claims left in
+    /// `cur/` can be recovered now (it is gone, or will stop at its next check), not after the janitor's lease.
+    public let previousOnOtherHost: ClaimOwner?
     private let wake = DispatchSemaphore(value: 0)
+    /// Signalled when the heartbeat thread has ended (release waits for it: a beat must not follow the release).
+    private let ended = DispatchSemaphore(value: 0)
 
-    private init(record: OwnerRecord, path: String, staleAfter: TimeInterval, mode: mode_t) {
+    private init(record: OwnerRecord, path: String, staleAfter: TimeInterval, mode: mode_t, previous: OwnerRecord?) {
         role = record.role
+        previousOnOtherHost = previous.flatMap { $0.host == record.host ? nil : ClaimOwner(host: $0.host, pid: $0.pid) }
         self.path = path
         self.staleAfter = staleAfter
         self.mode = mode
@@ -81,7 +88,7 @@ public final class Ownership: Sendable {
         let mine = OwnerRecord(
             role: role, host: SpoolName.host, pid: getpid(), startedAt: FileIO.processStartTime(getpid()) ?? now, heartbeat: now,
             generation: (current?.generation ?? 0) + 1)
-        let ownership = Ownership(record: mine, path: path, staleAfter: staleAfter, mode: spool.permissions.fileMode)
+        let ownership = Ownership(record: mine, path: path, staleAfter: staleAfter, mode: spool.permissions.fileMode, previous: current)
         try ownership.write(mine)
         guard let after = try read(path), after.names(mine) else {
             throw OwnershipError.held(try read(path) ?? mine, path: path, staleAfter: staleAfter)
@@ -128,7 +135,9 @@ public final class Ownership: Sendable {
     /// Rewrites the heartbeat every `heartbeatInterval` on a thread of its own, so that a long pass never lets it
     /// grow stale. `onLost` is called once if the record names another owner; write errors are logged once each.
     public func startHeartbeats(every interval: TimeInterval = heartbeatInterval, onLost: @escaping @Sendable (OwnershipError) -> Void) {
+        state.withLock { $0.beating = true }
         let thread = Thread { [self] in
+            defer { ended.signal() }
             while true {
                 _ = wake.wait(timeout: .now() + interval)
                 if state.withLock({ $0.stopped }) { return }
@@ -160,8 +169,15 @@ public final class Ownership: Sendable {
     /// Stops the heartbeats and, if the record still names this instance, marks it released so that a standby
     /// takes over at once (a clean stop). A lost role is left alone.
     public func release(now: Date = Date()) {
-        state.withLock { $0.stopped = true }
+        let beating = state.withLock { s -> Bool in
+            s.stopped = true
+            return s.beating
+        }
         wake.signal()
+        // A beat in progress (a slow write) ends first, so that it cannot overwrite the released record.
+        if beating, ended.wait(timeout: .now() + 10) == .timedOut {
+            Log.warning("the \(role) heartbeat is still being written after 10 s; releasing the role all the same")
+        }
         guard lost == nil,
             var mine = try? { () throws -> OwnerRecord in
                 let mine = state.withLock { $0.record }
