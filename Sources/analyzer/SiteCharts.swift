@@ -31,12 +31,12 @@ struct ChartAxis {
 }
 
 extension HTML {
-    /// The colour of an outcome letter (OutcomeLetter): green ok, grey not probed, amber answering errors and
+    /// The colour of an outcome letter (OutcomeLetter): green ok, grey not probed (skipped, auth, not_loaded), amber answering errors and
     /// certificates (4xx, assertion, cert_expiring), red down.
     static func stripColour(_ letter: Character) -> String {
         switch letter {
         case "o": "#2da44e"
-        case "k": "#8c959f"
+        case "k", "u", "l": "#8c959f"
         case "4", "x", "a", "e": "#d4a72c"
         default: "#cf222e"
         }
