@@ -45,6 +45,7 @@ public enum Standby {
             while Date() < until, !stopping() { usleep(100_000) }
         }
         lock?.unlock()
+        Log.info("\(role) standby stopped before it took the role")
         return nil
     }
 }

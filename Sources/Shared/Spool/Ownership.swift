@@ -82,9 +82,8 @@ public final class Ownership: Sendable {
     ) throws -> Ownership {
         let path = path(role: role, spool: spool)
         let current = try read(path)
-        guard let reason = takeOverReason(from: current, now: now, staleAfter: staleAfter) else {
-            throw OwnershipError.held(current!, path: path, staleAfter: staleAfter)
-        }
+        let reason = takeOverReason(from: current, now: now, staleAfter: staleAfter)
+        if let current, reason == nil { throw OwnershipError.held(current, path: path, staleAfter: staleAfter) }
         let mine = OwnerRecord(
             role: role, host: SpoolName.host, pid: getpid(), startedAt: FileIO.processStartTime(getpid()) ?? now, heartbeat: now,
             generation: (current?.generation ?? 0) + 1)
@@ -94,9 +93,9 @@ public final class Ownership: Sendable {
             throw OwnershipError.held(try read(path) ?? mine, path: path, staleAfter: staleAfter)
         }
         if let current, current.released != true, !current.isGoneFromThisHost {
-            Log.warning("taking over the \(role) role from \(current.identity): \(reason); this is generation \(mine.generation)")
+            Log.warning("taking over the \(role) role from \(current.identity): \(reason ?? "?"); this is generation \(mine.generation)")
         } else {
-            Log.info("\(role) role: \(mine.identity) (\(reason))" + (current.map { "; before: \($0.identity)" } ?? ""))
+            Log.info("\(role) role: \(mine.identity) (\(reason ?? "?"))" + (current.map { "; before: \($0.identity)" } ?? ""))
         }
         return ownership
     }
