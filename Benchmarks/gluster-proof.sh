@@ -7,18 +7,26 @@
 #   B  brick restart (the brick process killed, `gluster volume start force`)
 #   C  host 1's FUSE client killed, its mount lazily unmounted and mounted again (under the running analyzer)
 #   D  a second analyzer and notifier started on host 2 again (after B and C)
-#   E  the owner analyzer and notifier killed (-9); a standby on host 3 started every 5 s until one stays up
+#   E  standbys (--standby) on host 3, then the owner analyzer and notifier killed (-9): the standbys take over
+#   F  standbys on host 2, then the new owner paused (SIGSTOP) and host 3's FUSE client killed and remounted
+#      (its flock lost): host 2 takes over; the paused owner resumed (SIGCONT) must stop without committing
 # Then, per spool: runs reported once and twice (run_summary lines in state/history.ndjson and "reported" log
 # lines), lost ticks (no report and no gap in any manifest), alerts built from part of a run, tick → report
 # latency p50/p95 and leftovers in tmp/new/cur; and the same workload on a local directory, without faults.
-#   sudo Benchmarks/gluster-proof.sh [RUNS] [INTERFACES] [LOCAL_RUNS]     (default 30 800 12; BIN=.build/debug)
+#   sudo Benchmarks/gluster-proof.sh [RUNS] [INTERFACES] [LOCAL_RUNS]     (default 36 800 12)
+# Environment: BIN (the programs, .build/debug), PAGES (web.interface_pages, failing), RESCAN (spool.rescan, 3s),
+# KEEP=1 keeps the work directory (logs) under /tmp.
+# The whole script is one block, read before it runs: editing the file under a running proof changes nothing.
+{
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${1:-30}
+runs=${1:-36}
 n=${2:-800}
 local_runs=${3:-12}
 hosts=3
 shards=4
+pages=${PAGES:-failing}   # web.interface_pages: the status site is written on the spool
+rescan=${RESCAN:-3s}      # spool.rescan
 src=${BIN:-.build/debug}
 [ "$(id -u)" = 0 ] || { echo "run as root (glusterd, FUSE mounts)" >&2; exit 1; }
 for p in orchestrator prober analyzer notifier; do [ -x "$src/$p" ] || { echo "build first: swift build" >&2; exit 1; }; done
@@ -86,7 +94,7 @@ config() {  # config SPOOL
     printf 'scheduler:\n  start_delay: 0\n  probers: %s\n  max_runtime: 60\n' "$shards"
     printf 'services:\n  svc:\n    base_url: http://127.0.0.1:%s\n' "$port"
     printf 'notify:\n  wecom:\n    webhook_url: "http://127.0.0.1:%s/cgi-bin/webhook/send?key=proof"\n' "$port"
-    printf 'web:\n  interface_pages: failing\nspool:\n  dir: %s\n  rescan: 3s\n' "$1"
+    printf 'web:\n  interface_pages: %s\nspool:\n  dir: %s\n  rescan: %s\n' "$pages" "$1" "$rescan"
 }
 started=  # the pid of the last program `start` started
 start() {  # start NAME HOST CONFIG PROGRAM [ARGS…]: in the background, its output in $work/logs/NAME.log
@@ -117,30 +125,106 @@ observe() {  # observe WHAT LABEL HOST CONFIG OWNER_PID: start a second WHAT (an
     say "$label: second $what: ${verdict:0:100}"
 }
 
-# takeover KILLED_EPOCH: who reported or delivered first after the owner's death, and how the standbys fared;
-# fails while no analyzer other than the owner has reported since.
-takeover() {
-    python3 - "$work/logs" "$1" <<'PY2'
-import glob, os, re, sys, datetime as dt
-logs, killed = sys.argv[1], float(sys.argv[2])
-ts = lambda s: dt.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
-first = {}
-for f in sorted(glob.glob(os.path.join(logs, "*-analyzer*.log")) + glob.glob(os.path.join(logs, "*-notifier*.log"))):
-    who = os.path.basename(f)[:-4]
-    for line in open(f, errors="replace"):
-        m = re.match(r"(\S+) (analyzer|notifier)\[\d+\]: \w+: (run \S+ reported|alert \S+ delivered)", line)
-        if m and ts(m.group(1)) > killed:
-            prog = m.group(2)
-            if prog not in first or ts(m.group(1)) < first[prog][0]: first[prog] = (ts(m.group(1)), who)
+# first_after EPOCH PATTERN FILE…: seconds from EPOCH to the first line logged after it that matches PATTERN.
+first_after() {
+    python3 - "$@" <<'PY2'
+import re, sys, datetime as dt
+since, pattern, best = float(sys.argv[1]), re.compile(sys.argv[2]), None
+for f in sys.argv[3:]:
+    try: lines = open(f, errors="replace").readlines()
+    except OSError: continue
+    for line in lines:
+        try: t = dt.datetime.fromisoformat(line.split(" ", 1)[0].replace("Z", "+00:00")).timestamp()
+        except ValueError: continue
+        if t > since and pattern.search(line):
+            best = t if best is None else min(best, t)
             break
-for prog in ("analyzer", "notifier"):
-    starts = sorted(glob.glob(os.path.join(logs, f"E-{prog}-*.log")))
-    refused = [f for f in starts if re.search(r"error: another", open(f, errors="replace").read())]
-    sample = next((l.strip() for f in refused for l in open(f, errors="replace") if "error:" in l), "")
-    took = f"first {'report' if prog == 'analyzer' else 'delivery'} after the kill {first[prog][0] - killed:.1f} s later by {first[prog][1]}" if prog in first else f"no {'report' if prog == 'analyzer' else 'delivery'} after the kill yet"
-    print(f"E: {prog}: {took}; standby on host-3 started {len(starts)} time(s), refused {len(refused)}" + (f" ({sample[25:225]})" if sample else ""))
-sys.exit(0 if "analyzer" in first else 1)
+print(f"{best - since:.1f}" if best is not None else "")
 PY2
+}
+# wait_for LIMIT EPOCH PATTERN FILE…: waits up to LIMIT s for such a line; prints its delay in seconds, or "never".
+wait_for() {
+    local limit=$1 d
+    shift
+    for _ in $(seq 1 "$limit"); do
+        d=$(first_after "$@")
+        [ -n "$d" ] && { echo "$d"; return 0; }
+        sleep 1
+    done
+    echo never
+}
+state() { alive "$1" && echo running || { local rc=0; wait "$1" 2> /dev/null || rc=$?; echo "exited $rc"; }; }
+last_line() { grep -hE ': (notice|warning|error): ' "$@" 2> /dev/null | tail -1 | cut -d' ' -f2- | cut -c1-230 || true; }
+# window START DELAY…: runs ticked from START to the longest DELAY after it had no analyzer (excluded from latency).
+window() { python3 -c 'import sys; d=[float(x) for x in sys.argv[2:] if x != "never"]; print(sys.argv[1], float(sys.argv[1]) + (max(d) if d else 90))' "$@" >> "$work/windows"; }
+
+# inject_faults LABEL OWNER_ANALYZER OWNER_NOTIFIER: faults A–F (see the header) on the GlusterFS proof.
+inject_faults() {
+    local label=$1 a1=$2 n1=$3 a2 n2 bp cp t d r dn sa sn fa fn
+    local h2=$work/$label-h2.yaml h3=$work/$label-h3.yaml
+    observe analyzer A host-2 "$h2" "$a1"
+    a2=$observed
+    observe notifier A host-2 "$h2" "$n1"
+    n2=$observed
+    bp=$(brick_pid)
+    say "B: killing the brick process (pid $bp), then volume start force"
+    [ -n "$bp" ] && kill -KILL "$bp"
+    sleep 5
+    timeout 60 gluster --mode=script volume start "$vol" force > /dev/null
+    for _ in $(seq 1 60); do [ -n "$(brick_pid)" ] && break; sleep 0.5; done
+    echo "B: brick restarted (pid $bp killed, new pid $(brick_pid))" >> "$work/events.txt"
+    sleep 20
+    cp=$(client_pid "$work/h1")
+    say "C: killing host 1's FUSE client (pid $cp), umount -l, mount again"
+    [ -n "$cp" ] && kill -KILL "$cp"
+    sleep 2
+    umount -l "$work/h1"
+    mount_host 1
+    echo "C: host 1's client pid $cp killed, remounted (new client pid $(client_pid "$work/h1")); owner analyzer $(state "$a1"), notifier $(state "$n1")" >> "$work/events.txt"
+    sleep 20
+    alive "$a2" || observe analyzer D host-2 "$h2" "$a1"
+    alive "$n2" || observe notifier D host-2 "$h2" "$n1"
+    echo "after B and C, the owner's listing errors in its metrics: $(grep -h '^vigil_spool_listing_errors_total{' "$work"/h1/spool/metrics/*.prom 2> /dev/null | tr '\n' ' ' || true)" >> "$work/events.txt"
+    # E: standbys on host 3 wait while the owner lives; the owner is killed (-9) and they take over.
+    start E-analyzer host-3 "$h3" analyzer --standby
+    sa=$started
+    start E-notifier host-3 "$h3" notifier --standby
+    sn=$started
+    sleep 10
+    echo "E: standbys started on host-3 with --standby: analyzer $(state "$sa"), notifier $(state "$sn") 10 s later ($(last_line "$work/logs/E-analyzer.log"))" >> "$work/events.txt"
+    say "E: killing the owner analyzer (pid $a1) and notifier (pid $n1)"
+    kill -KILL "$a1" "$n1" 2> /dev/null || true
+    t=$(date +%s.%N)
+    d=$(wait_for 90 "$t" "taking over the analyzer role" "$work/logs/E-analyzer.log")
+    dn=$(wait_for 30 "$t" "taking over the notifier role" "$work/logs/E-notifier.log")
+    r=$(wait_for 30 "$t" " reported: " "$work/logs/E-analyzer.log")
+    window "$t" "$d" "$r"
+    echo "E: owner analyzer and notifier killed (-9) at $(date -u -d "@${t%.*}" +%H:%M:%S): the analyzer standby took over $d s later (first report $r s after the kill), the notifier standby $dn s later" >> "$work/events.txt"
+    # F: the new owner (host 3) paused, its host's FUSE client killed and remounted (its flock lost); a standby
+    # on host 2 takes over; then the paused owner resumes: it must stop, committing nothing.
+    start F-analyzer host-2 "$h2" analyzer --standby
+    fa=$started
+    start F-notifier host-2 "$h2" notifier --standby
+    fn=$started
+    sleep 5
+    say "F: pausing the owner analyzer (pid $sa) and notifier (pid $sn), killing host 3's FUSE client, remounting"
+    kill -STOP "$sa" "$sn" 2> /dev/null || true
+    t=$(date +%s.%N)
+    cp=$(client_pid "$work/h3")
+    [ -n "$cp" ] && kill -KILL "$cp"
+    sleep 2
+    umount -l "$work/h3"
+    mount_host 3
+    d=$(wait_for 90 "$t" "taking over the analyzer role" "$work/logs/F-analyzer.log")
+    dn=$(wait_for 30 "$t" "taking over the notifier role" "$work/logs/F-notifier.log")
+    r=$(wait_for 30 "$t" " reported: " "$work/logs/F-analyzer.log")
+    window "$t" "$d" "$r"
+    echo "F: owner on host-3 paused (SIGSTOP) and its client killed and remounted at $(date -u -d "@${t%.*}" +%H:%M:%S): the host-2 analyzer standby took over $d s later (first report $r s after the pause), the notifier standby $dn s later" >> "$work/events.txt"
+    kill -CONT "$sa" "$sn" 2> /dev/null || true
+    t=$(date +%s.%N)
+    for _ in $(seq 1 60); do alive "$sa" || alive "$sn" || break; sleep 0.5; done
+    echo "F: the paused owner resumed: analyzer $(state "$sa") ($(last_line "$work/logs/E-analyzer.log")); notifier $(state "$sn") ($(last_line "$work/logs/E-notifier.log")); reports it wrote after resuming: $(first_after "$t" " reported: " "$work/logs/E-analyzer.log" | grep -q . && echo some || echo none)" >> "$work/events.txt"
+    echo "F: the new owners on host-2: analyzer $(state "$fa"), notifier $(state "$fn")" >> "$work/events.txt"
 }
 
 # run_proof SPOOL_ROOT_PREFIX LABEL RUNS FAULTS: hosts on $prefix1..3 (mounts or local directories).
@@ -162,53 +246,7 @@ run_proof() {
     began=$(date +%s)
     for _ in $(seq 1 120); do [ "$(reported_lines "$label")" -ge 1 ] && break; sleep 1; done
     say "$label: first run reported $(( $(date +%s) - began )) s after start"
-    if [ "$faults" = yes ]; then
-        local a2 n2 bp cp killed standby_a standby_n t
-        observe analyzer "A" host-2 "$work/$label-h2.yaml" "$a1"
-        a2=$observed
-        observe notifier "A" host-2 "$work/$label-h2.yaml" "$n1"
-        n2=$observed
-        bp=$(brick_pid)
-        say "B: killing the brick process (pid $bp), then volume start force"
-        [ -n "$bp" ] && kill -KILL "$bp"
-        sleep 5
-        timeout 60 gluster --mode=script volume start "$vol" force > /dev/null
-        for _ in $(seq 1 60); do [ -n "$(brick_pid)" ] && break; sleep 0.5; done
-        echo "B: brick restarted (pid $bp killed, new pid $(brick_pid))" >> "$work/events.txt"
-        sleep 20
-        cp=$(client_pid "$work/h1")
-        say "C: killing host 1's FUSE client (pid $cp), umount -l, mount again"
-        [ -n "$cp" ] && kill -KILL "$cp"
-        sleep 2
-        umount -l "$work/h1"
-        mount_host 1
-        echo "C: host 1's client pid $cp killed, remounted (new client pid $(client_pid "$work/h1")); analyzer $(alive "$a1" && echo running || echo stopped), notifier $(alive "$n1" && echo running || echo stopped)" >> "$work/events.txt"
-        sleep 20
-        alive "$a2" || observe analyzer "D" host-2 "$work/$label-h2.yaml" "$a1"
-        alive "$n2" || observe notifier "D" host-2 "$work/$label-h2.yaml" "$n1"
-        sleep 15
-        say "E: killing the owner analyzer (pid $a1) and notifier (pid $n1); a standby on host 3 every 5 s"
-        kill -KILL "$a1" "$n1" 2> /dev/null || true
-        killed=$(date +%s.%N)
-        echo "E: owner analyzer and notifier killed at $(date -u +%H:%M:%S)" >> "$work/events.txt"
-        standby_a=
-        standby_n=
-        # At least 30 s (the standby's fate settles), at most 120 s: until an analyzer other than the owner reported.
-        for k in $(seq 1 24); do
-            if [ -z "$standby_a" ] || ! alive "$standby_a"; then
-                start "E-analyzer-$k" host-3 "$work/$label-h3.yaml" analyzer
-                standby_a=$started
-            fi
-            if [ -z "$standby_n" ] || ! alive "$standby_n"; then
-                start "E-notifier-$k" host-3 "$work/$label-h3.yaml" notifier
-                standby_n=$started
-            fi
-            sleep 5
-            [ "$k" -ge 6 ] && takeover "$killed" > /dev/null && break
-        done
-        takeover "$killed" >> "$work/events.txt" || true
-        echo "E: standby analyzer on host-3 $(alive "$standby_a" && echo running || echo stopped), standby notifier $(alive "$standby_n" && echo running || echo stopped) at the end" >> "$work/events.txt"
-    fi
+    [ "$faults" = yes ] && inject_faults "$label" "$a1" "$n1"
     # The rest of the runs, then the orchestrators stop and the consumers drain what is left (bounded).
     while [ $(( $(date +%s) - began )) -lt $(( count * 10 + 5 )) ]; do sleep 2; done
     local stopped
@@ -228,9 +266,11 @@ run_proof() {
         kill -TERM "$p" 2> /dev/null || true
     done
     sleep 3
-    python3 - "$spool" "$work/logs" "$label" "$n" "$stopped" <<'PY'
+    python3 - "$spool" "$work/logs" "$label" "$n" "$stopped" "$([ "$faults" = yes ] && echo "$work/windows")" <<'PY'
 import glob, json, os, re, sys, datetime as dt
-spool, logs, label, n, stopped = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+spool, logs, label, n, stopped, windows = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
+# Spans with no analyzer (from a kill or pause to the standby's first report): runs ticked then wait for it.
+ownerless = [tuple(map(float, l.split())) for l in open(windows)] if windows and os.path.exists(windows) else []
 ts = lambda s: dt.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
 tick = lambda run: dt.datetime.strptime(run[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc).timestamp()
 summaries = {}
@@ -238,13 +278,16 @@ for line in open(os.path.join(spool, "state/history.ndjson"), errors="replace") 
     try: r = json.loads(line)
     except ValueError: continue
     if r.get("kind") == "run_summary": summaries.setdefault(r["run"], []).append(r)
+site = []  # seconds the status site took per run
 reported = {}  # run -> [log time of each "reported" line]
-for f in glob.glob(os.path.join(logs, f"{label}-analyzer*.log")) + (glob.glob(os.path.join(logs, "[ADE]-analyzer*.log")) if label == "gluster" else []):
+for f in glob.glob(os.path.join(logs, f"{label}-analyzer*.log")) + (glob.glob(os.path.join(logs, "[A-F]-analyzer*.log")) if label == "gluster" else []):
     for line in open(f, errors="replace"):
         m = re.match(r"(\S+) analyzer\[\d+\]: \w+: run (\S+) reported: ", line)
         if m: reported.setdefault(m.group(2), []).append(ts(m.group(1)))
+        m = re.search(r"status site in ([0-9.]+) s", line)
+        if m: site.append(float(m.group(1)))
 deliveries = {}  # (alert, channel) -> number of "delivered" log lines
-for f in glob.glob(os.path.join(logs, f"{label}-notifier*.log")) + (glob.glob(os.path.join(logs, "[ADE]-notifier*.log")) if label == "gluster" else []):
+for f in glob.glob(os.path.join(logs, f"{label}-notifier*.log")) + (glob.glob(os.path.join(logs, "[A-F]-notifier*.log")) if label == "gluster" else []):
     for line in open(f, errors="replace"):
         m = re.search(r" alert (\S+) delivered to (\S+) ", line)
         if m: deliveries[m.groups()] = deliveries.get(m.groups(), 0) + 1
@@ -279,16 +322,35 @@ for a in alerts.values(): per_run_alerts.setdefault(a["run"], []).append(a)
 partial_alerts = [a for a in alerts.values() if a["stats"]["interfaces"] < n or a["stats"]["missing_shards"]]
 split_alerts = [a for a in partial_alerts if len(summaries.get(a["run"], [])) > 1]
 lat = sorted(min(v) - tick(r) for r, v in reported.items() if r.endswith("-tick"))
-pct = lambda p: lat[min(len(lat) - 1, int(round(p * (len(lat) - 1))))] if lat else float("nan")
+owned = sorted(min(v) - tick(r) for r, v in reported.items() if r.endswith("-tick") and not any(a - 10 <= tick(r) <= b for a, b in ownerless))
+pct = lambda p, xs=lat: xs[min(len(xs) - 1, int(round(p * (len(xs) - 1))))] if xs else float("nan")
 left = {q: len([f for f in glob.glob(os.path.join(spool, q, "*")) if os.path.isfile(f)]) for q in ["runs/tmp", "runs/new", "runs/cur", "results/tmp", "results/new", "results/cur", "outbox/new", "outbox/cur"]}
 print(f"== {label}: spool {spool}")
 print(f"scheduled runs reported: {len(scheduled)} ({len(once)} once, {len(twice)} twice or more in history.ndjson; {len(logtwice)} with two 'reported' log lines)" + (f": {' '.join(twice + [r for r in logtwice if r not in twice])}" if twice or logtwice else ""))
 print(f"lost ticks (no report, no gap): {len(lost)}" + (f": {' '.join(lost)}" if lost else "") + f"; gaps named in manifests: {len(gaps)}")
+recorded = {os.path.basename(f).split(".")[0] for f in glob.glob(os.path.join(spool, "runs/*/*.run.ndjson*")) + glob.glob(os.path.join(spool, "results/archive/*.run.ndjson*"))}
+unreported = sorted(r for r in recorded if r.endswith("-tick") and r not in summaries)
+print(f"runs with a manifest but no report (yet): {len(unreported)}" + (f": {' '.join(unreported)}" if unreported else ""))
 print(f"reports from part of a run (interfaces < {n} or shards missing): {len(partial_reports)}" + (f": " + "; ".join(f"{r} {[(s['stats']['interfaces'], s['stats']['missing_shards']) for s in summaries[r]]}" for r in partial_reports) if partial_reports else ""))
 print(f"alerts: {len(alerts)} for {len(per_run_alerts)} runs ({sum(1 for v in per_run_alerts.values() if len(v) > 1)} runs with more than one); built from part of a run: {len(partial_alerts)} (of a run reported twice: {len(split_alerts)})")
 print(f"deliveries: {sum(deliveries.values())} of {len(deliveries)} alert×channel; delivered more than once: {sum(1 for v in deliveries.values() if v > 1)}")
-print(f"tick → report latency over {len(lat)} runs: p50 {pct(0.5):.1f} s, p95 {pct(0.95):.1f} s, max {max(lat) if lat else float('nan'):.1f} s")
+print(f"tick → report latency over {len(lat)} runs: p50 {pct(0.5):.1f} s, p95 {pct(0.95):.1f} s, max {max(lat) if lat else float('nan'):.1f} s" + (f"; outside the {len(ownerless)} spans without an analyzer (kill or pause → the standby's first report), over {len(owned)} runs: p50 {pct(0.5, owned):.1f} s, p95 {pct(0.95, owned):.1f} s, max {max(owned) if owned else float('nan'):.1f} s" if ownerless else ""))
+def unreadable(name):  # lines of an appended state file that are not one JSON record (torn or interleaved appends)
+    path = os.path.join(spool, "state", name)
+    if not os.path.exists(path): return "absent"
+    lines = open(path, "rb").read().split(b"\n")[:-1]
+    bad = 0
+    for l in lines:
+        try: json.loads(l)
+        except ValueError: bad += 1
+    return f"{len(lines)} lines, {bad} unreadable"
+print(f"appended by every host: state/orchestrator-runs.ndjson {unreadable('orchestrator-runs.ndjson')}; by the analyzer: state/history.ndjson {unreadable('history.ndjson')}")
+site.sort()
+print(f"status site (web.interface_pages: {os.environ.get('PAGES', 'failing')}) per run: p50 {site[len(site) // 2] if site else float('nan'):.2f} s, max {site[-1] if site else float('nan'):.2f} s")
 print("left in the queues: " + ", ".join(f"{q} {c}" for q, c in left.items()))
+stranded = sorted(os.path.basename(f) for q in ("runs/cur", "results/cur", "outbox/cur") for f in glob.glob(os.path.join(spool, q, "*")))
+if stranded:  # claims nobody works on: their holder died or stopped; the lease (spool.lease) hands them back
+    print("claims left in cur/ (name~claimer): " + " ".join(stranded))
 PY
 }
 
@@ -305,3 +367,5 @@ echo "== listing errors logged (ENOTCONN, EIO, …) and re-watches"
 grep -hoE "cannot list [^ ]+: [^(]*|re-watching [^:]*: it was remounted" "$work"/logs/*.log | sed -E "s|$work/||" | sort | uniq -c | head -20 || true
 echo "== warnings and errors of the consumers (first 30, deduplicated)"
 grep -hE ": (warning|error|critical): " "$work"/logs/*analyzer*.log "$work"/logs/*notifier*.log | sed -E 's/^\S+ //; s/\[[0-9]+\]//' | sort | uniq -c | sort -rn | head -30 | cut -c1-260 || true
+exit 0
+}
