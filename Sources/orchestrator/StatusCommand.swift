@@ -32,6 +32,7 @@ enum StatusCommand {
             .compactMap { ServiceState.read(spool.stateDirectory + "/" + $0) }
         let services = ["analyzer", "notifier"].map { serviceFacts($0, spool) }
         let owners = Ownership.records(in: spool)
+        let pools = PoolSnapshot.current(in: spool)
         let now = Date()
         let (total, failing) = failingNow(spool)
         let silences = Silence.load(spool.stateDirectory + "/silences").filter { $0.until > Date() }
@@ -74,6 +75,18 @@ enum StatusCommand {
                     o.field("heartbeat", r.heartbeat)
                     o.field("heartbeat_age_s", Int(r.age(now: now).rounded()))
                     o.field("state", ownerState(r, now: now))
+                }
+                w.array("pool_snapshots", pools) { p, o in
+                    o.field("host", p.host)
+                    o.field("id", p.snapshot.id)
+                    o.field("created_at", p.snapshot.createdAt)
+                    o.field("interfaces", p.snapshot.interfaces)
+                    o.field("files", p.snapshot.files)
+                    o.array("not_loaded", p.snapshot.broken) { b, o in
+                        o.field("file", b.file)
+                        o.field("reason", b.reason)
+                        o.field("interfaces", b.held)
+                    }
                 }
                 w.array("services", services) { f, o in
                     o.field("name", f.name)
@@ -167,6 +180,12 @@ enum StatusCommand {
                 + "(\(clock.format(r.heartbeat))): \(ownerState(r, now: now))"
                 + (ownerState(r, now: now) == "stale"
                     ? " — a standby takes over after \(Int(Ownership.defaultStaleAfter)) s without a heartbeat" : "") + "\n"
+        }
+        for (host, pool) in pools {
+            out +=
+                "interface pool (\(host)): snapshot \(pool.id) of \(clock.format(pool.createdAt)), \(pool.interfaces) interfaces from "
+                + "\(pool.files) file(s)" + (pool.broken.isEmpty ? "" : "; \(pool.broken.count) file(s) not loaded:") + "\n"
+            for problem in pool.broken { out += "  \(problem.sentence)\n" }
         }
         out += total == 0 ? "interfaces: no analyzed run yet\n" : "interfaces: \(total - failing.count) ok, \(failing.count) failing now\n"
         for f in failing.prefix(20) {

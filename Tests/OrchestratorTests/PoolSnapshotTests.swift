@@ -56,6 +56,7 @@ struct PoolSnapshotTests {
             check.exitCode != 0 && (check.stdout + check.stderr).contains("pool/svc/pay.yaml:5: column 5: "), "check names it too: \(check.stderr)")
         let status = try f.run(["status"])
         #expect(status.stdout.contains("svc/pay#pay-a: not_loaded since"), "\(status.stdout)")
+        #expect(status.stdout.contains("; 1 file(s) not loaded:\n  pool/svc/pay.yaml:5: column 5: "), "\(status.stdout)")
         let snapshots = try #require(FileIO.status(f.spool.stateDirectory + "/pool"))
         #expect(snapshots.st_mode & 0o777 == 0o700, "copies of the operator's files are private, like tokens/")
 

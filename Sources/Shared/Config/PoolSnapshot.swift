@@ -92,4 +92,15 @@ public struct PoolSnapshot: Codable, Sendable, Equatable {
             throw SpoolError.invalidFile(path: path, reason: RecordCoding.describe(error))
         }
     }
+
+    /// Each host's current snapshot (`state/pool/current.<host>.json`), by host name: what `status` shows.
+    public static func current(in spool: Spool) -> [(host: String, snapshot: PoolSnapshot)] {
+        let root = spool.stateDirectory + "/pool"
+        return FileIO.listIfPresent(root).filter { $0.hasPrefix("current.") && $0.hasSuffix(".json") }.sorted().compactMap { name in
+            guard let bytes = try? FileIO.read(root + "/" + name),
+                let snapshot = try? RecordCoding.makeDecoder().decode(PoolSnapshot.self, from: Data(bytes))
+            else { return nil }
+            return (String(name.dropFirst("current.".count).dropLast(".json".count)), snapshot)
+        }
+    }
 }
