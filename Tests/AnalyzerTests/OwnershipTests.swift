@@ -103,6 +103,29 @@ struct AnalyzerOwnershipTests {
         #expect(owner.value(at: "host")?.text == "host-b" && owner.value(at: "generation")?.text == "2", "\(owner)")
     }
 
+    @Test("status names each role's owner with its heartbeat age and generation, and says stale or released")
+    func statusWords() throws {
+        let f = try AnalyzerFixture()
+        var stale = OwnerRecord(
+            role: "analyzer", host: "host-b", pid: 4242, startedAt: Date().addingTimeInterval(-600), heartbeat: Date().addingTimeInterval(-95),
+            generation: 5)
+        try FileIO.replaceAtomically(Ownership.path(role: "analyzer", spool: f.spool), with: try RecordCoding.encode(stale) + [10])
+        stale.role = "notifier"
+        stale.released = true
+        try FileIO.replaceAtomically(Ownership.path(role: "notifier", spool: f.spool), with: try RecordCoding.encode(stale) + [10])
+        let status = try Programs.run("orchestrator", ["status", "--config", f.dir.url("config.yaml")], timeout: 30)
+        #expect(status.exitCode == 0, "\(status.stderr)")
+        #expect(
+            status.stdout.contains("analyzer owner: host host-b, pid 4242, generation 5, heartbeat 9")
+                && status.stdout.contains("stale — a standby takes over after 30 s without a heartbeat"), "\(status.stdout)")
+        #expect(
+            status.stdout.contains("notifier owner: host host-b, pid 4242, generation 5, heartbeat 9") && status.stdout.contains("): released"),
+            "\(status.stdout)")
+        let owners = try statusOwners(f.dir.url("config.yaml"))
+        #expect(owners.map { $0.value(at: "state")?.text } == ["stale", "released"])
+        #expect(owners.allSatisfy { (95...99).contains(Int($0.value(at: "heartbeat_age_s")?.text ?? "") ?? 0) }, "\(owners)")
+    }
+
     @Test("kill -9 the owner and start another on the same host: it takes over at once (the owner's process is gone)")
     func sameHostRestart() throws {
         let f = try AnalyzerFixture()

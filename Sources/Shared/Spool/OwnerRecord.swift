@@ -20,12 +20,19 @@ public struct OwnerRecord: Codable, Sendable, Equatable {
     public var generation: Int
     /// Set by a clean stop: the role is free at once, nobody has to wait for the heartbeat to grow old.
     public var released: Bool?
+    /// The owner's pid namespace (`pid:[4026531836]`): two containers that share a host name do not judge each
+    /// other's pids.
+    public var pidNamespace: String?
 
     enum CodingKeys: String, CodingKey {
         case v, kind, role, host, pid
         case startedAt = "started_at"
         case heartbeat, generation, released
+        case pidNamespace = "pid_namespace"
     }
+
+    /// This process's pid namespace, nil where /proc does not say.
+    public static let currentPidNamespace: String? = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")
 
     /// An owner record for this process.
     public init(role: String, host: String, pid: Int32, startedAt: Date, heartbeat: Date, generation: Int) {
@@ -35,6 +42,7 @@ public struct OwnerRecord: Codable, Sendable, Equatable {
         self.startedAt = startedAt
         self.heartbeat = heartbeat
         self.generation = generation
+        pidNamespace = host == SpoolName.host && pid == getpid() ? Self.currentPidNamespace : nil
     }
 
     /// Seconds since the heartbeat, on the reader's clock (negative when the writer's clock is ahead).
@@ -48,11 +56,12 @@ public struct OwnerRecord: Codable, Sendable, Equatable {
     /// "host B pid 4242 generation 3" — for messages.
     public var identity: String { "host \(host) pid \(pid) generation \(generation)" }
 
-    /// Whether the owner is gone for sure: released, or a process of this host that no longer runs (the pid is
-    /// gone, or reused by a process started later). Another host's process can only be judged by its heartbeat.
+    /// Whether the owner is gone for sure: released, or a process of this host (and pid namespace) that no longer
+    /// runs (the pid is gone, or reused by a process started later). Another host's process can only be judged by
+    /// its heartbeat.
     public var isGoneFromThisHost: Bool {
         if released == true { return true }
-        guard host == SpoolName.host else { return false }
+        guard host == SpoolName.host, pidNamespace == nil || pidNamespace == Self.currentPidNamespace else { return false }
         guard FileIO.processExists(pid) else { return true }
         guard let started = FileIO.processStartTime(pid) else { return false }
         return abs(started.timeIntervalSince(startedAt)) > 2

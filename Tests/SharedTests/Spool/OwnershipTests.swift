@@ -9,10 +9,13 @@ import Testing
 
 @Suite("Owner records")
 struct OwnershipTests {
-    private static func record(host: String, pid: Int32 = 4242, age: TimeInterval, released: Bool = false, now: Date) -> OwnerRecord {
+    private static func record(
+        host: String, pid: Int32 = 4242, age: TimeInterval, released: Bool = false, namespace: String? = nil, now: Date
+    ) -> OwnerRecord {
         var r = OwnerRecord(
             role: "analyzer", host: host, pid: pid, startedAt: now.addingTimeInterval(-3600), heartbeat: now.addingTimeInterval(-age), generation: 7)
         if released { r.released = true }
+        if let namespace { r.pidNamespace = namespace }
         return r
     }
 
@@ -26,6 +29,10 @@ struct OwnershipTests {
             ("another host whose clock is 60 s ahead", record(host: "host-b", age: -60, now: Date()), false),
             ("another host, released", record(host: "host-b", age: 1, released: true, now: Date()), true),
             ("this host, a pid that does not run", record(host: SpoolName.host, pid: Int32.max - 1, age: 1, now: Date()), true),
+            (
+                "this host name, another pid namespace (a container): judged by its heartbeat",
+                record(host: SpoolName.host, pid: Int32.max - 1, age: 1, namespace: "pid:[1]", now: Date()), false
+            ),
             (
                 "this host, a live process started at another time (pid reused)", record(host: SpoolName.host, pid: getppid(), age: 1, now: Date()),
                 true
