@@ -34,9 +34,11 @@ enum StatusCommand {
         let owners = Ownership.records(in: spool)
         let pools = PoolSnapshot.current(in: spool)
         let now = Date()
-        let (total, failing) = failingNow(spool)
+        let analyzerState = AnalyzerState(spool)
+        let health = analyzerState.health()
+        let (total, failing) = (health.total, health.failing)
         let silences = Silence.load(spool.stateDirectory + "/silences").filter { $0.until > Date() }
-        let reported = RunSummary.history(at: spool.historyPath, last: 5)
+        let reported = analyzerState.reportedRuns(last: 5)
         let queues = [spool.runs, spool.results, spool.outbox].map { queue in
             let pending = queue.pending()
             // Files no consumer has taken for longer than the lease: one that cannot be claimed waits forever.
@@ -99,7 +101,7 @@ enum StatusCommand {
                     o.field("failing", failing.count)
                     o.array("failing_now", failing) { f, o in
                         o.field("id", f.id)
-                        o.field("outcome", f.outcome)
+                        o.field("outcome", f.outcome.rawValue)
                         o.field("since", f.since)
                     }
                     o.array("silences", silences) { x, o in
@@ -189,12 +191,12 @@ enum StatusCommand {
         }
         out += total == 0 ? "interfaces: no analyzed run yet\n" : "interfaces: \(total - failing.count) ok, \(failing.count) failing now\n"
         for f in failing.prefix(20) {
-            let since = Timestamp.parse(f.since).map(clock.format) ?? f.since
+            let since = clock.format(f.since)
             // Health stays failing until recovery_threshold passes in a row: the last probe may already be ok.
             out +=
-                f.outcome == Outcome.ok.rawValue
+                f.outcome == .ok
                 ? "  \(f.id): failing since \(since); the last probe passed (recovery not yet confirmed)\n"
-                : "  \(f.id): \(f.outcome) since \(since)\n"
+                : "  \(f.id): \(f.outcome.rawValue) since \(since)\n"
         }
         if failing.count > 20 { out += "  … \(failing.count - 20) more (state/interfaces.ndjson)\n" }
         for x in silences {
@@ -266,24 +268,5 @@ enum StatusCommand {
         let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         let running = FileIO.processExists(pid) && comm.map { name.hasPrefix($0) } ?? false
         return ServiceFacts(name: name, pid: pid, running: running, since: st.modificationDate)
-    }
-
-    /// How many interfaces the analyzer knows, and those failing right now (oldest failure first).
-    private static func failingNow(_ spool: Spool) -> (Int, [(id: String, since: String, outcome: String)]) {
-        var failing: [(id: String, since: String, outcome: String)] = []
-        var total = 0
-        if let reader = try? LineReader(path: spool.stateDirectory + "/interfaces.ndjson") {
-            while let line = try? reader.next() {
-                let text = String(decoding: line.bytes, as: UTF8.self)
-                guard text.contains("\"kind\":\"interface\"") else { continue }
-                total += 1
-                guard text.contains("\"health\":\"failing\""), let node = try? JSONDocument.parse(text) else { continue }
-                let value = JSONValue(node: node)
-                // The bytes also match the snapshot `before` a recovery: only the interface's own health counts.
-                guard value.value(at: "health")?.text == "failing" else { continue }
-                failing.append((value.value(at: "id")?.text ?? "?", value.value(at: "since")?.text ?? "?", value.value(at: "outcome")?.text ?? "?"))
-            }
-        }
-        return (total, failing.sorted { $0.since < $1.since })
     }
 }

@@ -40,4 +40,47 @@ struct StatusStateLineTests {
         #expect(status.stdout.contains("svc/down: timeout since"), "\(status.stdout)")
         #expect(!status.stdout.contains("svc/recovered"), "a confirmed recovery is not listed as failing: \(status.stdout)")
     }
+
+    @Test("the shared reader reads every line the analyzer's writer makes: id, health, outcome and since, header skipped")
+    func readerReadsTheWritersLines() throws {
+        let dir = TemporaryDirectory("status-state-reader")
+        let spool = Spool(root: dir.url("spool"))
+        try spool.prepare()
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) + 0.204)
+        let run = RunID.scheduled(tick: now)
+        let earlier = now.addingTimeInterval(-900.5)
+        let before = StatusSnapshot(health: .failing, outcome: .dns, since: earlier, run: RunID.scheduled(tick: earlier), pending: 1)
+        let written: [(String, InterfaceStatus)] = [
+            ("a/ok", InterfaceStatus(health: .ok, outcome: .ok, since: earlier, run: run, runStartedAt: now, error: nil, before: nil)),
+            (
+                "b/recovering",
+                InterfaceStatus(
+                    health: .failing, outcome: .ok, since: earlier, run: run, runStartedAt: now, error: nil, before: before, pending: 1,
+                    pendingSince: now)
+            ),
+            (
+                "c/late",
+                InterfaceStatus(
+                    health: .failing, outcome: .http500, since: now, run: run, runStartedAt: now, error: "HTTP 500", before: before, unannounced: true
+                )
+            ),
+            ("d/back", InterfaceStatus(health: .ok, outcome: .ok, since: now, run: run, runStartedAt: now, error: nil, before: before)),
+        ]
+        var bytes = Array(#"{"v":1,"kind":"interface_state","alerts":[{"run":"x","at":"2020-01-01T00:00:00.000Z"}]}"#.utf8) + [10]
+        for (id, status) in written {
+            var w = JSONWriter()
+            status.write(id: id, into: &w)
+            bytes += w.finish() + [10]
+        }
+        try FileIO.replaceAtomically(spool.stateDirectory + "/interfaces.ndjson", with: bytes, mode: 0o600)
+
+        let health = AnalyzerState(spool).health()
+        #expect(health.total == written.count)
+        let expected = written.filter { $0.1.health == .failing }.sorted { $0.1.since < $1.1.since }.map { id, s in
+            InterfaceHealthLine(id: id, health: .failing, outcome: s.outcome, since: s.since)
+        }
+        #expect(health.failing == expected)
+        let none = AnalyzerState(Spool(root: dir.url("no-spool"))).health()
+        #expect(none.total == 0 && none.failing.isEmpty, "no state file yet: no interface")
+    }
 }
