@@ -101,7 +101,10 @@ final class Analyzer {
             defer { if assembly.runs[pending.id] != nil { assembly.update(pending) } }
             do {
                 let left = try reporter.report(&pending, history: &self.history)
-                if !left.isEmpty { unarchived.append((pending.id, left)) }
+                if !left.isEmpty {
+                    unarchived.append((pending.id, left))
+                    _ = archiveBackOff.failed(at: Date(), error: "archive")  // tried again in 5 s, then less often
+                }
                 assembly.remove(pending.id)
                 if let failed = failedRuns.removeValue(forKey: pending.id) {
                     Log.notice("run \(pending.id) reported after \(failed.attempts) failed attempt(s)")

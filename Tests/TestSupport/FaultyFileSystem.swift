@@ -59,7 +59,12 @@ public final class FaultyFileSystem {
 
     /// Fails the next `count` calls of `operation` (rename, link, unlink, write, open) whose path contains `path`.
     public func fail(_ operation: String, _ path: String, times count: Int) throws {
-        try "\(operation) \(path) \(count)\n".write(toFile: rules, atomically: true, encoding: .utf8)
+        try fail([(operation, path, count)])
+    }
+
+    /// Several rules at once (each counts down on its own).
+    public func fail(_ list: [(operation: String, path: String, count: Int)]) throws {
+        try list.map { "\($0.operation) \($0.path) \($0.count)\n" }.joined().write(toFile: rules, atomically: true, encoding: .utf8)
     }
 
     /// Lets every call through.
