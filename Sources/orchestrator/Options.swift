@@ -75,11 +75,13 @@ struct Options {
           --hosts M --host-index I   several hosts share the spool: this one runs shards I, I+M, … of each run
         """
 
-    static func parse(_ arguments: [String]) throws -> Options {
-        var options = Options()
-        var args = ArgumentCursor(arguments, usage: usage)
+    /// What the command line says before the command is known: its words, the flags given, each option's value.
+    private struct Scanned {
         var words: [String] = []
         var flags: Set<String> = []
+        /// Every `--option` as written, to refuse those the chosen command does not take.
+        var given: [String] = []
+        var helpRequested = false
         var port: UInt16 = 8080
         var latency = 0.05
         var queue: String?
@@ -87,122 +89,158 @@ struct Options {
         var reason: String?
         var by: String?
         var importRequest = ImportRequest(format: "", file: "", service: "")
-        var given: [String] = []
-        var helpRequested = false
+
+        /// The words after the command and its action (`spool show NAME`: NAME; `import openapi FILE`: none).
+        var operands: [String] { words.first == "import" ? Array(words.dropFirst(3)) : Array(words.dropFirst(2)) }
+    }
+
+    static func parse(_ arguments: [String]) throws -> Options {
+        var options = Options()
+        var args = ArgumentCursor(arguments, usage: usage)
+        var scanned = Scanned()
         while let argument = args.next() {
-            if argument.hasPrefix("--"), argument != "--help" { given.append(argument) }
+            if argument.hasPrefix("--"), argument != "--help" { scanned.given.append(argument) }
             do {
                 if try args.common(argument, into: &options.common) { continue }
             } catch let error as UsageError where error.isHelp {
-                helpRequested = true
+                scanned.helpRequested = true
                 continue
             }
-            switch argument {
-            case "--hosts": options.hosts = try args.value(for: argument, expected: "a number ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
-            case "--host-index":
-                options.hostIndex = try args.value(for: argument, expected: "a number ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
-            case "--port": port = try args.value(for: argument, expected: "a port number (0–65535)") { UInt16($0) }
-            case "--latency":
-                latency = try args.value(for: argument, expected: "a duration such as 50ms") { DurationParser.parse($0, defaultUnit: .milliseconds) }
-            case "--queue": queue = try args.value(for: argument)
-            case "--for":
-                silenceFor = try args.value(for: argument, expected: "a duration such as 30m, 2h or 3d (at most 366d)") {
-                    DurationParser.parse($0, defaultUnit: .minutes).flatMap { $0 > 0 && $0 <= 366 * 86_400 ? $0 : nil }
-                }
-            case "--reason": reason = try args.value(for: argument)
-            case "--by": by = try args.value(for: argument)
-            case "--service": importRequest.service = try args.value(for: argument)
-            case "--out": importRequest.out = try args.value(for: argument)
-            case "--only":
-                importRequest.only = try args.value(for: argument, expected: "HTTP methods such as GET,HEAD") { text in
-                    let methods = text.uppercased().split(separator: ",").map(String.init)
-                    return methods.allSatisfy(InterfaceDefinition.methods.contains) && !methods.isEmpty ? methods : nil
-                }
-            case "--tag": importRequest.tag = try args.value(for: argument)
-            case "--base-url": importRequest.baseURL = try args.value(for: argument)
-            case "--dry-run": importRequest.dryRun = true
-            case "--prune": importRequest.prune = true
-            case "--json", "--yes", "--keep": flags.insert(argument)
-            default:
-                guard !argument.hasPrefix("-") else { throw args.unknown(argument) }
-                words.append(argument)
-            }
+            try take(argument, from: &args, into: &options, &scanned)
         }
         // From here on, errors carry the usage of the chosen command (`spool ls --help`: that command alone).
-        args.usage = usage(of: words)
-        if helpRequested { throw args.error(.help) }
+        args.usage = usage(of: scanned.words)
+        if scanned.helpRequested { throw args.error(.help) }
         // An option that does not belong to the chosen command is refused, never ignored.
+        let words = scanned.words
         let command = words.prefix(words.first == "spool" || words.first == "silence" ? 2 : 1).joined(separator: " ")
-        for flag in given where !allowed(flag, in: command) {
+        for flag in scanned.given where !allowed(flag, in: command) {
             throw args.error(.misplaced(option: flag, command: command.isEmpty ? "the service" : command))
         }
         guard options.hostIndex <= options.hosts else {
             throw args.error(.conflict("--host-index \(options.hostIndex) is larger than --hosts \(options.hosts)"))
         }
-        let operands = words.first == "import" ? Array(words.dropFirst(3)) : Array(words.dropFirst(2))
-        switch words.first {
-        case nil: options.command = .service
-        case "serve": options.command = .site
-        case "once": options.command = .once
-        case "check": options.command = .check
-        case "trigger": options.command = .trigger
-        case "status": options.command = .status(json: flags.contains("--json"))
-        case "demo": options.command = .demo(keep: flags.contains("--keep"))
-        case "mock-api": options.command = .mockAPI(port: port, latency: latency)
-        case "import":
-            guard operands.isEmpty else { throw args.error(.unexpectedArgument(operands[0])) }
-            let rest = Array(words.dropFirst())
-            guard rest.count == 2 else {
-                throw args.error(.missingOperand(command: "import", expected: "name the format (openapi, swagger, postman or har) and the file"))
-            }
-            guard ["openapi", "swagger", "postman", "har"].contains(rest[0]) else {
-                throw args.error(.invalidValue(option: "import", found: rest[0], expected: "openapi, swagger, postman or har"))
-            }
-            guard !importRequest.service.isEmpty else { throw args.error(.missingOperand(command: "import", expected: "--service NAME")) }
-            importRequest.format = rest[0]
-            importRequest.file = rest[1]
-            options.command = .importSpec(importRequest)
-        case "silence":
-            switch words.dropFirst().first {
-            case "add":
-                guard operands.count == 1, let duration = silenceFor, let reason, !reason.isEmpty else {
-                    throw args.error(
-                        .missingOperand(command: "silence add", expected: "name one interface id, service or glob, with --for and --reason"))
-                }
-                options.command = .silence(.add(match: operands[0], duration: duration, reason: reason, by: by))
-            case "ls": options.command = .silence(.list)
-            case "rm":
-                guard operands.count == 1 else {
-                    throw args.error(.missingOperand(command: "silence rm", expected: "name the silence (see silence ls)"))
-                }
-                options.command = .silence(.remove(operands[0]))
-            case let other: throw args.error(.unknownCommand("silence \(other ?? "")", expected: "silence add, ls or rm"))
-            }
-        case "spool":
-            switch words.dropFirst().first {
-            case "ls": options.command = .spool(.list(queue: operands.first ?? queue, json: flags.contains("--json")))
-            case "show":
-                guard let name = operands.first else { throw args.error(.missingOperand(command: "spool show", expected: "name a file")) }
-                options.command = .spool(.show(name))
-            case "requeue":
-                guard !operands.isEmpty || queue != nil else {
-                    throw args.error(.missingOperand(command: "spool requeue", expected: "name files or --queue"))
-                }
-                options.command = .spool(.requeue(names: operands, queue: queue))
-            case "purge":
-                guard !operands.isEmpty || queue != nil else {
-                    throw args.error(.missingOperand(command: "spool purge", expected: "name files or --queue"))
-                }
-                options.command = .spool(.purge(names: operands, queue: queue, confirmed: flags.contains("--yes")))
-            case let other: throw args.error(.unknownCommand("spool \(other ?? "")", expected: "spool ls, show, requeue or purge"))
-            }
-        case let other?:
-            throw args.error(.unknownCommand(other, expected: "once, check, trigger, status, spool, silence, import, serve, demo or mock-api"))
-        }
+        options.command = try self.command(scanned, args)
         // Commands without operands take none: `status now` is a mistake, not `status`.
         let takesOperands = ["spool", "silence", "import"].contains(words.first ?? "")
         if !takesOperands, words.count > 1 { throw args.error(.unexpectedArgument(words[1])) }
         return options
+    }
+
+    /// One argument that is not a common option: an option of some command (with its value), or a word.
+    private static func take(_ argument: String, from args: inout ArgumentCursor, into options: inout Options, _ scanned: inout Scanned) throws {
+        switch argument {
+        case "--hosts": options.hosts = try args.value(for: argument, expected: "a number ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
+        case "--host-index":
+            options.hostIndex = try args.value(for: argument, expected: "a number ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
+        case "--port": scanned.port = try args.value(for: argument, expected: "a port number (0–65535)") { UInt16($0) }
+        case "--latency":
+            scanned.latency = try args.value(for: argument, expected: "a duration such as 50ms") {
+                DurationParser.parse($0, defaultUnit: .milliseconds)
+            }
+        case "--queue": scanned.queue = try args.value(for: argument)
+        case "--for":
+            scanned.silenceFor = try args.value(for: argument, expected: "a duration such as 30m, 2h or 3d (at most 366d)") {
+                DurationParser.parse($0, defaultUnit: .minutes).flatMap { $0 > 0 && $0 <= 366 * 86_400 ? $0 : nil }
+            }
+        case "--reason": scanned.reason = try args.value(for: argument)
+        case "--by": scanned.by = try args.value(for: argument)
+        case "--service": scanned.importRequest.service = try args.value(for: argument)
+        case "--out": scanned.importRequest.out = try args.value(for: argument)
+        case "--only":
+            scanned.importRequest.only = try args.value(for: argument, expected: "HTTP methods such as GET,HEAD") { text in
+                let methods = text.uppercased().split(separator: ",").map(String.init)
+                return methods.allSatisfy(InterfaceDefinition.methods.contains) && !methods.isEmpty ? methods : nil
+            }
+        case "--tag": scanned.importRequest.tag = try args.value(for: argument)
+        case "--base-url": scanned.importRequest.baseURL = try args.value(for: argument)
+        case "--dry-run": scanned.importRequest.dryRun = true
+        case "--prune": scanned.importRequest.prune = true
+        case "--json", "--yes", "--keep": scanned.flags.insert(argument)
+        default:
+            guard !argument.hasPrefix("-") else { throw args.unknown(argument) }
+            scanned.words.append(argument)
+        }
+    }
+
+    /// The command the words name, with its operands and options.
+    private static func command(_ scanned: Scanned, _ args: ArgumentCursor) throws -> Command {
+        switch scanned.words.first {
+        case nil: return .service
+        case "serve": return .site
+        case "once": return .once
+        case "check": return .check
+        case "trigger": return .trigger
+        case "status": return .status(json: scanned.flags.contains("--json"))
+        case "demo": return .demo(keep: scanned.flags.contains("--keep"))
+        case "mock-api": return .mockAPI(port: scanned.port, latency: scanned.latency)
+        case "import": return try importCommand(scanned, args)
+        case "silence": return .silence(try silenceAction(scanned, args))
+        case "spool": return .spool(try spoolAction(scanned, args))
+        case let other?:
+            throw args.error(.unknownCommand(other, expected: "once, check, trigger, status, spool, silence, import, serve, demo or mock-api"))
+        }
+    }
+
+    /// `import FORMAT FILE --service NAME …`.
+    private static func importCommand(_ scanned: Scanned, _ args: ArgumentCursor) throws -> Command {
+        let operands = scanned.operands
+        guard operands.isEmpty else { throw args.error(.unexpectedArgument(operands[0])) }
+        let rest = Array(scanned.words.dropFirst())
+        guard rest.count == 2 else {
+            throw args.error(.missingOperand(command: "import", expected: "name the format (openapi, swagger, postman or har) and the file"))
+        }
+        guard ["openapi", "swagger", "postman", "har"].contains(rest[0]) else {
+            throw args.error(.invalidValue(option: "import", found: rest[0], expected: "openapi, swagger, postman or har"))
+        }
+        var request = scanned.importRequest
+        guard !request.service.isEmpty else { throw args.error(.missingOperand(command: "import", expected: "--service NAME")) }
+        request.format = rest[0]
+        request.file = rest[1]
+        return .importSpec(request)
+    }
+
+    /// `silence add | ls | rm`.
+    private static func silenceAction(_ scanned: Scanned, _ args: ArgumentCursor) throws -> SilenceAction {
+        let operands = scanned.operands
+        switch scanned.words.dropFirst().first {
+        case "add":
+            guard operands.count == 1, let duration = scanned.silenceFor, let reason = scanned.reason, !reason.isEmpty else {
+                throw args.error(
+                    .missingOperand(command: "silence add", expected: "name one interface id, service or glob, with --for and --reason"))
+            }
+            return .add(match: operands[0], duration: duration, reason: reason, by: scanned.by)
+        case "ls": return .list
+        case "rm":
+            guard operands.count == 1 else {
+                throw args.error(.missingOperand(command: "silence rm", expected: "name the silence (see silence ls)"))
+            }
+            return .remove(operands[0])
+        case let other: throw args.error(.unknownCommand("silence \(other ?? "")", expected: "silence add, ls or rm"))
+        }
+    }
+
+    /// `spool ls | show | requeue | purge`.
+    private static func spoolAction(_ scanned: Scanned, _ args: ArgumentCursor) throws -> SpoolAction {
+        let operands = scanned.operands
+        let queue = scanned.queue
+        switch scanned.words.dropFirst().first {
+        case "ls": return .list(queue: operands.first ?? queue, json: scanned.flags.contains("--json"))
+        case "show":
+            guard let name = operands.first else { throw args.error(.missingOperand(command: "spool show", expected: "name a file")) }
+            return .show(name)
+        case "requeue":
+            guard !operands.isEmpty || queue != nil else {
+                throw args.error(.missingOperand(command: "spool requeue", expected: "name files or --queue"))
+            }
+            return .requeue(names: operands, queue: queue)
+        case "purge":
+            guard !operands.isEmpty || queue != nil else {
+                throw args.error(.missingOperand(command: "spool purge", expected: "name files or --queue"))
+            }
+            return .purge(names: operands, queue: queue, confirmed: scanned.flags.contains("--yes"))
+        case let other: throw args.error(.unknownCommand("spool \(other ?? "")", expected: "spool ls, show, requeue or purge"))
+        }
     }
 
     /// Options each command takes besides --config and --spool (every command but demo and mock-api takes those).
