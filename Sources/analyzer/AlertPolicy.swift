@@ -27,12 +27,14 @@ enum AlertPolicy {
     /// What an incomplete run misses, as a key that stays the same while the cause lasts ("shards 2/4, 3/4
     /// missing"; a blind gap is its own cause); nil for a complete run.
     static func incompleteCause(_ analysis: RunAnalysis) -> String? {
-        guard analysis.isIncomplete || analysis.followsBlindGap || analysis.poolIncomplete else { return nil }
+        guard analysis.isIncomplete || analysis.followsBlindGap || analysis.poolIncomplete || analysis.isBlind else { return nil }
         // A missing shard's text carries its reason after ": " (which may name the run); the shard is the cause.
         let shards = analysis.stats.missingShards.map { String($0.prefix { $0 != ":" }) }.sorted()
         var parts = shards.isEmpty ? [] : ["shards " + shards.joined(separator: ", ") + " missing"]
         parts += analysis.stats.gaps ?? []
         parts += analysis.poolCause
+        // A blind shard's cause is its canaries failing, whatever they said this time.
+        parts += analysis.blindShards.sorted { $0.index < $1.index }.map { "shard \($0) blind (canaries unreachable)" }
         return parts.joined(separator: "; ")
     }
 
@@ -46,7 +48,7 @@ enum AlertPolicy {
         switch settings.mode {
         case .everyRun:
             let loud = analysis.failures.count > analysis.quietFailures
-            guard loud || analysis.isIncomplete || analysis.followsBlindGap || analysis.poolIncomplete else { return nil }
+            guard loud || analysis.isIncomplete || analysis.followsBlindGap || analysis.poolIncomplete || analysis.isBlind else { return nil }
             return AlertDecision(reason: .everyRun, severity: loud ? .critical : .warning, transitions: everything)
         case .change:
             if !changes.transitions.isEmpty {
@@ -54,7 +56,7 @@ enum AlertPolicy {
             }
             // Monitoring that could not see (shards missing, or scheduled runs that never ran) is itself news —
             // once per cause, then a reminder each repeat_interval while it lasts, never a page every run.
-            if analysis.isIncomplete || analysis.followsBlindGap || analysis.poolIncomplete, settings.onIncompleteRun {
+            if analysis.isIncomplete || analysis.followsBlindGap || analysis.poolIncomplete || analysis.isBlind, settings.onIncompleteRun {
                 let last = lastSameCause?.at ?? .distantPast
                 if analysis.startedAt.timeIntervalSince(last) >= settings.repeatInterval {
                     return AlertDecision(reason: .incomplete, severity: .warning, transitions: everything)

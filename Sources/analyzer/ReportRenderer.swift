@@ -25,7 +25,9 @@ enum ReportRenderer {
         try sink("# Vigil report — run \(a.run)\n\n")
         try sink(header(a, clock))
         try sink(summary(a))
-        if !a.missingShards.isEmpty || !a.interruptedShards.isEmpty || !a.gaps.isEmpty || a.stats.pool != nil { try sink(monitoring(a)) }
+        if !a.missingShards.isEmpty || !a.interruptedShards.isEmpty || !a.gaps.isEmpty || a.stats.pool != nil || a.stats.blind != nil {
+            try sink(monitoring(a))
+        }
         try changesSection(changes, clock, into: sink)
         if !a.failures.isEmpty {
             try sink(byOutcome(a.failures))
@@ -76,6 +78,7 @@ enum ReportRenderer {
         for line in a.interruptedShards { out += "- Shard \(escape(line)).\n" }
         for line in a.stats.gaps ?? [] { out += "- Before this run, \(escape(line)).\n" }
         for line in a.stats.pool ?? [] { out += "- **Interface pool**: \(escape(line)).\n" }
+        for line in a.stats.blind ?? [] { out += "- **Blind**: \(escape(line)) (\(a.unjudged) result(s) not judged).\n" }
         return out + "\n"
     }
 

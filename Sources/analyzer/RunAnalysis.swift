@@ -27,6 +27,12 @@ struct RunAnalysis {
     let gaps: [MonitoringGap]
     /// The pool snapshot the probers probed, as the manifest tells (files that failed to load, a pool unreadable).
     let pool: PoolSnapshot?
+    /// Shards whose prober could not reach its canaries: nothing they saw is judged.
+    let blindShards: Set<Shard>
+    /// Why each blind shard was blind, one sentence each (nil when none).
+    let blindSentences: [String]?
+    /// Results of blind shards, left unjudged.
+    var unjudged = 0
     private(set) var stats: RunStats
     /// Results per service.
     private(set) var serviceTotals: [String: Int] = [:]
@@ -52,6 +58,7 @@ struct RunAnalysis {
         shardCount = pending.shardCount ?? 1
         var missing: [String] = []
         var interrupted: [String] = []
+        var blind: [Shard: String] = [:]
         var starts: [Date] = []
         var ends: [Date] = []
         for shard in Shard.all(shardCount) {
@@ -62,6 +69,11 @@ struct RunAnalysis {
                     ends.append(trailer.finishedAt)
                     if trailer.interrupted == true {
                         interrupted.append("\(shard): interrupted, \(trailer.notProbed ?? 0) interfaces not probed")
+                    }
+                    if let canaries = trailer.canaries, canaries.blind {
+                        blind[shard] =
+                            "shard \(shard) (prober \(trailer.prober)) was blind: \(canaries.failures.count) of \(canaries.checked) canaries "
+                            + "failed (\(canaries.failures.joined(separator: "; "))), so nothing it saw was judged"
                     }
                 case let .shardFailed(stub):
                     missing.append("\(shard): \(stub.reason)")
@@ -79,12 +91,15 @@ struct RunAnalysis {
         finishedAt = max(ends.max() ?? startedAt, startedAt)
         gaps = pending.manifest?.gaps ?? []
         pool = pending.manifest?.pool
+        blindShards = Set(blind.keys)
+        blindSentences = blind.isEmpty ? nil : blind.keys.sorted { $0.index < $1.index }.compactMap { blind[$0] }
         self.timeZone = timeZone
         stats = RunStats(
             interfaces: 0, ok: 0, failed: 0, skipped: 0, successRate: 100, p50Ms: nil, p95Ms: nil, p99Ms: nil, startedAt: startedAt,
             finishedAt: finishedAt, trigger: trigger, missingShards: missing, quarantinedLines: 0)
         if !gaps.isEmpty { stats.gaps = gaps.map { $0.sentence(in: timeZone) } }
         if let problems = pool?.problems, !problems.isEmpty { stats.pool = problems }
+        stats.blind = blindSentences
     }
 
     /// Takes one result in (results come in id order).
@@ -143,6 +158,7 @@ struct RunAnalysis {
             trigger: trigger, missingShards: missingShards, quarantinedLines: quarantinedLines)
         if !gaps.isEmpty { stats.gaps = gaps.map { $0.sentence(in: timeZone) } }
         if let problems = pool?.problems, !problems.isEmpty { stats.pool = problems }
+        stats.blind = blindSentences
         latencies = []
         phases = []
     }
@@ -154,6 +170,9 @@ struct RunAnalysis {
     /// good snapshot was probed), or a broken file never loaded (its interfaces are unknown). Files whose last good
     /// version is known are not here: their interfaces are reported one by one as not loaded.
     var poolIncomplete: Bool { pool.map { $0.stale != nil || $0.broken.contains { $0.held == nil } } ?? false }
+    /// Whether a prober could not reach its canaries: its shard's results were not judged.
+    var isBlind: Bool { !blindShards.isEmpty }
+
     /// The pool's part of an incomplete cause: those sentences only.
     var poolCause: [String] {
         guard let pool else { return [] }

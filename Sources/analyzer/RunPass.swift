@@ -217,7 +217,13 @@ struct RunPass {
         while true {
             let next = smaller(smaller(try results.peek(), try state.peek()), smaller(try days.peek(), try recents.peek()))
             guard let id = next else { break }
-            let rs = try results.take(id)
+            var rs = try results.take(id)
+            if out.analysis.isBlind {
+                // A blind shard's results are what its own network did: kept out of every verdict, figure and strip.
+                let all = rs.count
+                rs.removeAll { out.analysis.blindShards.contains($0.shard) }
+                out.analysis.unjudged += all - rs.count
+            }
             // Records are moved out of the entries (`take`), never copied: a copy retains each of their texts.
             var stateEntry = try state.take(id)
             var dayEntry = try days.take(id)
@@ -232,14 +238,17 @@ struct RunPass {
             var latest: InterfaceStatus?
             var forgotten = false
             if rs.isEmpty {
-                forgotten = !out.analysis.isIncomplete && !out.analysis.poolIncomplete && (previous?.runStartedAt ?? .distantFuture) < forgetBefore
+                forgotten =
+                    !out.analysis.isIncomplete && !out.analysis.poolIncomplete && !out.analysis.isBlind
+                    && (previous?.runStartedAt ?? .distantFuture) < forgetBefore
                 if forgotten {
                     out.forgottenCount += 1
                     if out.forgottenIDs.count < 20 { out.forgottenIDs.append(id) }
                 } else if previous.isPresent, let bytes = stateEntry?.bytes {
                     try out.stateBody.line(bytes)
                 }
-                if previous.isPresent, !forgotten, !out.stateWasEmpty, !out.analysis.isIncomplete, !out.analysis.poolIncomplete {
+                if previous.isPresent, !forgotten, !out.stateWasEmpty, !out.analysis.isIncomplete, !out.analysis.poolIncomplete, !out.analysis.isBlind
+                {
                     out.goneCount += 1
                     if out.goneIDs.count < 20 { out.goneIDs.append(id) }
                 }

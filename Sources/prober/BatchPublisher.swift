@@ -21,6 +21,8 @@ enum BatchPublisher {
             return 1
         }
         let box = WriterBox(writer)
+        // The way out first: a prober that cannot reach its canaries says so, and nothing it sees is judged.
+        let canaries = await Canaries.check(context.config.monitor.canaries, client: context.client, timeout: context.config.monitor.timeout)
         var probeRun = ProbeRun(
             interfaces: interfaces, notLoaded: notLoaded, context: context,
             breaker: CircuitBreaker(
@@ -52,11 +54,12 @@ enum BatchPublisher {
             Log.error("cannot write the batch of run \(context.run) shard \(context.shard): \(error)")
             return 1
         }
-        let trailer = BatchTrailer(
+        var trailer = BatchTrailer(
             run: context.run, shard: context.shard, count: outcome.written,
             prober: "\(SpoolName.host):\(getpid())", startedAt: outcome.startedAt,
             finishedAt: outcome.finishedAt, interrupted: outcome.interrupted ? true : nil,
             notProbed: outcome.notProbed > 0 ? outcome.notProbed : nil)
+        trailer.canaries = canaries
         CrashPoint.hit("prober-before-publish")
         do {
             try writer.write(record: trailer)
@@ -66,7 +69,8 @@ enum BatchPublisher {
             return 1
         }
         do {
-            try breaker.save()
+            // A blind shard saw its own network fail, not the targets: no circuit learns from it.
+            if canaries?.blind != true { try breaker.save() }
         } catch {
             Log.warning("cannot save the circuit breaker state: \(error)")
         }

@@ -74,6 +74,7 @@ extension WireValues {
             missingShards: (0..<below(3)).map { _ in text() }, quarantinedLines: int())
         s.gaps = maybe { v in (0..<v.below(3)).map { _ in v.text() } }
         s.pool = maybe { v in (0..<v.below(3)).map { _ in v.text() } }
+        s.blind = maybe { v in (0..<v.below(3)).map { _ in v.text() } }
         return s
     }
 
@@ -242,9 +243,10 @@ struct WireRoundTripTests {
             #expect(Array(keys.dropFirst(2)) == keys.dropFirst(2).sorted(), "the other keys are sorted: \(context)")
         }
         for round in 0..<(Self.rounds / 4) {
-            let trailer = BatchTrailer(
+            var trailer = BatchTrailer(
                 run: v.runID(), shard: v.shard(), count: v.int(), prober: v.text(), startedAt: v.date(), finishedAt: v.date(),
                 interrupted: v.maybe { $0.chance(2) }, notProbed: v.maybe { $0.int() })
+            trailer.canaries = v.maybe { v in CanaryReport(checked: v.int(), failures: (0..<v.below(3)).map { _ in v.text() }) }
             try check(trailer, round)
             try check(ShardFailed(run: v.runID(), shard: v.shard(), reason: v.text(), at: v.date()), round)
             let manifest = v.manifest()

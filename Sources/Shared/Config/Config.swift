@@ -30,6 +30,10 @@ public struct MonitorSettings: Sendable, Equatable {
     public var certMinDays = 14
     /// Absolute path of the interface pool.
     public var interfacePool: String
+    /// URLs that should always answer (a gateway, a public anycast address, the team's own edge): each prober
+    /// fetches them first; when more than half fail, its shard is blind for the run — nothing it saw is judged,
+    /// no interface changes state or pages, and the run says so once. Empty: no canaries.
+    public var canaries: [String] = []
 }
 
 /// `scheduler:`

@@ -116,6 +116,19 @@ public enum ConfigLoader {
         }
         config.monitor.certMinDays = f.int("cert_min_days", range: 0...3650) ?? config.monitor.certMinDays
         if let pool = f.string("interface_pool") { config.monitor.interfacePool = Paths.resolve(pool, against: directory) }
+        if let canaries = f.strings("canaries") {
+            for (i, url) in canaries.enumerated() {
+                guard URLCheck.isHTTP(url) else {
+                    reader.issue(
+                        f.node("canaries")?.items?[i] ?? f.node("canaries"), "monitor.canaries[\(i)]",
+                        "expected an http(s) URL such as https://gateway.example/health, found \"\(url)\"")
+                    continue
+                }
+                for value in URLCheck.queryValues(url) { reader.remember(secret: value) }
+                config.monitor.canaries.append(url)
+            }
+            if canaries.count > 20 { reader.issue(f.node("canaries"), "monitor.canaries", "at most 20 canaries, found \(canaries.count)") }
+        }
         f.finish()
     }
 

@@ -94,11 +94,15 @@ public struct RunStats: Codable, Sendable, Equatable {
     public var gaps: [String]?
     /// Interface files that failed to load, and a pool that could not be read (PoolSnapshot.problems); absent when none.
     public var pool: [String]?
+    /// Shards whose prober could not reach its canaries (monitor.canaries), so nothing they saw was judged; absent
+    /// when none.
+    public var blind: [String]?
 
     /// Why a run measured nothing ("every shard is missing", "no interface to probe"), nil when it measured
     /// something: such a run is never shown as "success 100 %".
     public var nothingProbed: String? {
         guard interfaces == 0 else { return nil }
+        if let blind, !blind.isEmpty { return "the probers could not reach their canaries, so nothing was judged" }
         return missingShards.isEmpty
             ? "no interface to probe (the pool is empty, or every interface is disabled)"
             : "\(missingShards.count) shard(s) missing and no result from any other"
@@ -135,7 +139,7 @@ public struct RunStats: Codable, Sendable, Equatable {
         case trigger
         case missingShards = "missing_shards"
         case quarantinedLines = "quarantined_lines"
-        case gaps, pool
+        case gaps, pool, blind
     }
 }
 

@@ -18,6 +18,9 @@ extension Alert {
         case .incomplete where stats.missingShards.isEmpty && !(stats.gaps ?? []).isEmpty:
             // "monitoring was blind from 10:01 to 10:04 (3 runs not recorded: disk full)"
             return stats.gaps![0]
+        case .incomplete where stats.missingShards.isEmpty && !(stats.blind ?? []).isEmpty:
+            // "monitoring blind: shard 1/1 (prober gw:41) was blind: 2 of 2 canaries failed (…)"
+            return "monitoring blind: " + stats.blind![0]
         case .incomplete where stats.missingShards.isEmpty && !(stats.pool ?? []).isEmpty:
             // "Interface-pool/pay/new.yaml:3: … — it never loaded, so its interfaces are unknown and not probed …"
             return "monitoring incomplete: " + stats.pool![0]

@@ -20,6 +20,8 @@ public struct BatchTrailer: Codable, Sendable, Equatable {
     public var interrupted: Bool?
     /// Interfaces of the shard not probed because of the interruption.
     public var notProbed: Int?
+    /// What the prober's canaries (monitor.canaries) said, when it has some.
+    public var canaries: CanaryReport?
 
     public init(
         run: String, shard: Shard, count: Int, prober: String, startedAt: Date, finishedAt: Date,
@@ -41,7 +43,24 @@ public struct BatchTrailer: Codable, Sendable, Equatable {
         case finishedAt = "finished_at"
         case interrupted
         case notProbed = "not_probed"
+        case canaries
     }
+}
+
+/// A prober's canaries for one run: URLs that should always answer. More than half failing means the prober could
+/// not reach the network, not that the targets are down: the shard is blind for the run.
+public struct CanaryReport: Codable, Sendable, Equatable {
+    public var checked: Int
+    /// "https://gateway.example/health: connection failed: …" (query values masked), one per canary that failed.
+    public var failures: [String]
+
+    public init(checked: Int, failures: [String]) {
+        self.checked = checked
+        self.failures = failures
+    }
+
+    /// More than half of the canaries failed.
+    public var blind: Bool { checked > 0 && failures.count * 2 > checked }
 }
 
 /// `{"v":1,"kind":"shard_failed",…}`: a shard that produced no batch of its own.
