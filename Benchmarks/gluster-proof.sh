@@ -248,7 +248,9 @@ run_proof() {
     say "$label: first run reported $(( $(date +%s) - began )) s after start"
     [ "$faults" = yes ] && inject_faults "$label" "$a1" "$n1"
     # The rest of the runs, then the orchestrators stop and the consumers drain what is left (bounded).
-    while [ $(( $(date +%s) - began )) -lt $(( count * 10 + 5 )) ]; do sleep 2; done
+    while [ $(( $(date +%s) - began )) -lt $(( count * 10 )) ]; do sleep 2; done
+    # Stop halfway between ticks (they fall on multiples of 10 s), so that no run is cut short by the stop.
+    while [ $(( $(date +%s) % 10 )) -ne 5 ]; do sleep 0.2; done
     local stopped
     stopped=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     for p in "${orch[@]}"; do kill -TERM "$p" 2> /dev/null || true; done
