@@ -41,8 +41,10 @@ struct MessageStyle: Sendable {
         return formatter.string(from: date)
     }
 
-    /// "7 min", "2 h 5 min", "3 d 4 h".
+    /// "30 s", "7 min", "2 h 5 min", "3 d 4 h".
     static func span(_ seconds: TimeInterval) -> String {
+        // Under a minute in seconds: a 30 s outage is neither "0 min" nor "1 min".
+        if seconds < 59.5 { return "\(max(0, Int(seconds.rounded()))) s" }
         let minutes = max(0, Int((seconds / 60).rounded()))
         if minutes < 60 { return "\(minutes) min" }
         if minutes < 48 * 60 { return "\(minutes / 60) h" + (minutes % 60 > 0 ? " \(minutes % 60) min" : "") }
