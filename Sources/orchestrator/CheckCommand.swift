@@ -8,21 +8,21 @@ import Foundation
 import Shared
 
 enum CheckCommand {
-    static func run(_ options: Options) -> Int32 {
+    /// The config as loaded for check, with the environment it was expanded with.
+    struct Loaded {
         let deployment: Deployment
-        var warnings: [String] = []
-        var environmentNote: String?
-        var environment = ProcessInfo.processInfo.environment
+        /// The variables `${…}` expanded from: the env files' alone when given, else the shell's.
+        let environment: [String: String]
+        /// Which env files gave them (nil: the shell's environment).
+        let environmentNote: String?
+        /// Lines of the env files systemd ignores.
+        let ignoredLines: [String]
+    }
+
+    static func run(_ options: Options) -> Int32 {
+        let loaded: Loaded
         do {
-            if !options.common.environmentFiles.isEmpty {
-                let files = try EnvironmentFiles.load(options.common.environmentFiles)
-                environment = files.variables
-                warnings += files.ignored.map(\.description)
-                environmentNote =
-                    "environment: \(files.variables.count) variable(s) from \(files.read.joined(separator: ", ")); "
-                    + "the shell's environment is not used, as under systemd"
-            }
-            deployment = try Deployment.load(options, environment: environment)
+            loaded = try load(options)
         } catch let error as ConfigError {
             print("configuration has \(error.issues.count) problem(s):")
             for issue in error.issues { print(shown("  \(issue)")) }
@@ -31,7 +31,40 @@ enum CheckCommand {
             print(shown("configuration cannot be read: \(error)"))
             return 2
         }
-        let c = deployment.config
+        let c = loaded.deployment.config
+        let clock = LocalClock(timeZone: c.notify.timeZone)
+        var out = "configuration OK: \(c.source ?? "built-in defaults")\n"
+        if let note = loaded.environmentNote { out += note + "\n" }
+        out += summary(loaded.deployment, options, clock)
+        out += services(loaded.deployment)
+        out += alerting(c, clock)
+        out += "channels: " + channelList(c.notify) + "\n"
+        for warning in loaded.ignoredLines + warnings(c, environment: loaded.environment) { out += "warning: \(warning)\n" }
+        print(shown(out), terminator: "")
+        return 0
+    }
+
+    /// The deployment, its `${…}` expanded with the --env-file variables when given (as systemd will), else the shell's.
+    static func load(_ options: Options) throws -> Loaded {
+        var environment = ProcessInfo.processInfo.environment
+        var note: String?
+        var ignored: [String] = []
+        if !options.common.environmentFiles.isEmpty {
+            let files = try EnvironmentFiles.load(options.common.environmentFiles)
+            environment = files.variables
+            ignored = files.ignored.map(\.description)
+            note =
+                "environment: \(files.variables.count) variable(s) from \(files.read.joined(separator: ", ")); "
+                + "the shell's environment is not used, as under systemd"
+        }
+        let deployment = try Deployment.load(options, environment: environment)
+        return Loaded(deployment: deployment, environment: environment, environmentNote: note, ignoredLines: ignored)
+    }
+
+    /// What is probably a mistake though the config is valid: a schedule that never runs, proxy variables no
+    /// service uses, routes that leave no default channel.
+    static func warnings(_ c: Config, environment: [String: String]) -> [String] {
+        var warnings: [String] = []
         if let idle = c.monitor.schedule.idleWarning(after: Date()) { warnings.append(idle) }
         let proxyVariables = ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"]
             .filter { environment[$0]?.isEmpty == false }
@@ -45,24 +78,33 @@ enum CheckCommand {
                 "every channel is named by a route and notify.default_channels is not set: interfaces no route matches are "
                     + "printed by the notifier, not delivered to anyone")
         }
-        var out = "configuration OK: \(c.source ?? "built-in defaults")\n"
-        if let environmentNote { out += environmentNote + "\n" }
-        out += "spool: \(deployment.spool.root)\n"
+        return warnings
+    }
+
+    /// Spool, HTTP engine, interface pool, schedule with its next runs, and how probing runs.
+    static func summary(_ deployment: Deployment, _ options: Options, _ clock: LocalClock) -> String {
+        let c = deployment.config
+        var out = "spool: \(deployment.spool.root)\n"
         out += "http: \(Curl.summary)\n"
         out += "interface pool: \(c.monitor.interfacePool)\n"
         out +=
             "schedule: \(c.monitor.schedule.summary); start_delay \(DurationParser.format(c.scheduler.startDelay)), "
             + "max_runtime \(DurationParser.format(c.scheduler.maxRuntime)), graceful_shutdown \(DurationParser.format(c.scheduler.gracefulShutdown))\n"
-        let clock = LocalClock(timeZone: c.notify.timeZone)
         let next = c.monitor.schedule.upcoming(after: Date(), count: 3)
         out += "next runs: " + (next.isEmpty ? "none" : next.map(clock.format).joined(separator: ", ")) + "\n"
         out +=
             "probing: \(c.scheduler.probers) prober(s) per run" + (options.hosts > 1 ? " over \(options.hosts) hosts" : "")
             + ", concurrency \(c.monitor.concurrency), timeout \(DurationParser.format(c.monitor.timeout)), "
             + "\(c.monitor.retryAttempts) retries, breaker \(c.monitor.breakerFailures) failures / \(DurationParser.format(c.monitor.breakerOpenFor))\n"
+        return out
+    }
+
+    /// Every service: its interfaces and ids, base URL and token, what its `expect` gives, where its alerts go.
+    static func services(_ deployment: Deployment) -> String {
+        let c = deployment.config
         let pool = deployment.pool
         let services = Set(pool.interfaces.map(\.service)).union(c.services.keys).sorted()
-        out += "services (\(services.count)), \(pool.interfaces.count) interfaces:\n"
+        var out = "services (\(services.count)), \(pool.interfaces.count) interfaces:\n"
         for name in services {
             let list = pool.interfaces(of: name)
             let disabled = list.filter { !$0.enabled }.count
@@ -79,23 +121,30 @@ enum CheckCommand {
             if let defaults = service?.expect { out += inheritance(of: defaults, by: list) }
             if !c.notify.routes.isEmpty { out += "    alerts go to: \(reach(of: name, c.notify))\n" }
         }
-        out += "alerts: mode \(c.alerts.mode.rawValue), reminders every \(DurationParser.format(c.alerts.repeatInterval))\n"
+        return out
+    }
+
+    /// The alert mode and reminders, and each maintenance window with its next start.
+    static func alerting(_ c: Config, _ clock: LocalClock) -> String {
+        var out = "alerts: mode \(c.alerts.mode.rawValue), reminders every \(DurationParser.format(c.alerts.repeatInterval))\n"
         for w in c.maintenance {
             let next = ScheduleSetting.cron(w.schedule).next(after: Date())
             out +=
                 "maintenance: \((w.services + w.interfaces).joined(separator: ", ")) for \(DurationParser.format(w.duration)) at cron "
                 + "\"\(w.schedule.source)\", next \(clock.format(next, none: "never")): \(w.reason)\n"
         }
-        var channels = c.notify.wecom.map { "\($0.name) (WeCom \(Redactor.maskQuery(of: $0.webhookURL)))" }
-        channels += c.notify.dingtalk.map { "\($0.name) (DingTalk\($0.secret == nil ? "" : ", signed"))" }
-        channels += c.notify.feishu.map { "\($0.name) (Feishu\($0.secret == nil ? "" : ", signed"))" }
-        channels += c.notify.slack.map { "\($0.name) (Slack)" }
-        channels += c.notify.email.map { "\($0.name) (e-mail to \($0.to.joined(separator: ", ")) via \(Redactor.maskUserinfo($0.url)))" }
-        channels += c.notify.webhooks.map { "\($0.name) (webhook \(Redactor.maskQuery(of: $0.url))\($0.template == nil ? "" : ", template"))" }
-        out += "channels: " + (channels.isEmpty ? "none — alerts are printed and kept in outbox/sent/" : channels.joined(separator: ", ")) + "\n"
-        for warning in warnings { out += "warning: \(warning)\n" }
-        print(shown(out), terminator: "")
-        return 0
+        return out
+    }
+
+    /// Every channel by name and kind, its key masked (or what happens to alerts when there is none).
+    static func channelList(_ notify: NotifySettings) -> String {
+        var channels = notify.wecom.map { "\($0.name) (WeCom \(Redactor.maskQuery(of: $0.webhookURL)))" }
+        channels += notify.dingtalk.map { "\($0.name) (DingTalk\($0.secret == nil ? "" : ", signed"))" }
+        channels += notify.feishu.map { "\($0.name) (Feishu\($0.secret == nil ? "" : ", signed"))" }
+        channels += notify.slack.map { "\($0.name) (Slack)" }
+        channels += notify.email.map { "\($0.name) (e-mail to \($0.to.joined(separator: ", ")) via \(Redactor.maskUserinfo($0.url)))" }
+        channels += notify.webhooks.map { "\($0.name) (webhook \(Redactor.maskQuery(of: $0.url))\($0.template == nil ? "" : ", template"))" }
+        return channels.isEmpty ? "none — alerts are printed and kept in outbox/sent/" : channels.joined(separator: ", ")
     }
 
     /// What check prints: the userinfo of every URL masked (a password written into base_url, an auth or a
