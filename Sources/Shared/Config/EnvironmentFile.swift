@@ -25,124 +25,71 @@ public struct EnvironmentFile: Sendable {
         EnvironmentFile(parsing: try DocumentParser.text(path: path, displayName: displayName), file: displayName)
     }
 
+    /// Parses `text` with systemd's rules (src/basic/env-file.c: the same states, written anew).
+    public init(parsing text: String, file: String) {
+        var parser = EnvironmentFileParser(file: file)
+        for scalar in text.unicodeScalars { parser.step(scalar) }
+        parser.end()
+        assignments = parser.assignments
+        ignored = parser.ignored
+    }
+}
+
+/// systemd's env-file state machine, one Unicode scalar at a time: where it is (before a key, in a key, in a
+/// value, quoted, escaped, in a comment), the assignment being read, and what it has read so far.
+private struct EnvironmentFileParser {
     private enum State {
         case beforeKey, key, beforeValue, value, valueEscape, singleQuoted, doubleQuoted, doubleQuotedEscape, comment, commentEscape
     }
 
-    /// Parses `text` with systemd's rules (src/basic/env-file.c: the same states, written anew).
-    public init(parsing text: String, file: String) {
-        var state = State.beforeKey
-        var key = ""
-        var value = ""
-        var keyLine = 1
-        var line = 1
-        /// Offsets in `key`/`value` where trailing whitespace starts (trimmed at the end of an unquoted part).
-        var keyTrail: String.Index?
-        var valueTrail: String.Index?
-        var previousCR = false
-        let whitespace: Set<Unicode.Scalar> = [" ", "\t", "\n", "\r"]
+    let file: String
+    private(set) var assignments: [(name: String, value: String, line: Int)] = []
+    private(set) var ignored: [ConfigIssue] = []
+    private var state = State.beforeKey
+    private var key = ""
+    private var value = ""
+    private var keyLine = 1
+    private var line = 1
+    /// Offsets in `key`/`value` where trailing whitespace starts (trimmed at the end of an unquoted part).
+    private var keyTrail: String.Index?
+    private var valueTrail: String.Index?
+    private var previousCR = false
+    private static let whitespace: Set<Unicode.Scalar> = [" ", "\t", "\n", "\r"]
 
-        func finish() {
-            if let keyTrail { key = String(key[..<keyTrail]) }
-            record(key: key, value: value, line: keyLine, file: file)
-            key = ""
-            value = ""
-            keyTrail = nil
-            valueTrail = nil
-        }
+    /// The line is not quoted: a value pasted without its name would be a secret in the output.
+    private static let noAssignment = "not an assignment (no \"=\"): systemd ignores this line"
 
-        for scalar in text.unicodeScalars {
-            let isNewline = scalar == "\n" || scalar == "\r"
-            switch state {
-            case .beforeKey:
-                if scalar == "#" || scalar == ";" {
-                    state = .comment
-                } else if !whitespace.contains(scalar) {
-                    state = .key
-                    keyLine = line
-                    key.unicodeScalars.append(scalar)
-                }
-            case .key:
-                if isNewline {
-                    ignored.append(
-                        ConfigIssue(
-                            file: file, line: keyLine, key: nil,
-                            message: Self.noAssignment))
-                    key = ""
-                    keyTrail = nil
-                    state = .beforeKey
-                } else if scalar == "=" {
-                    state = .beforeValue
-                } else {
-                    if scalar == " " || scalar == "\t" {
-                        if keyTrail == nil { keyTrail = key.endIndex }
-                    } else {
-                        keyTrail = nil
-                    }
-                    key.unicodeScalars.append(scalar)
-                }
-            case .beforeValue:
-                if isNewline {
-                    finish()
-                    state = .beforeKey
-                } else if scalar == "'" {
-                    state = .singleQuoted
-                } else if scalar == "\"" {
-                    state = .doubleQuoted
-                } else if scalar == "\\" {
-                    state = .valueEscape
-                } else if !whitespace.contains(scalar) {
-                    state = .value
-                    value.unicodeScalars.append(scalar)
-                }
-            case .value:
-                if isNewline {
-                    if let valueTrail { value = String(value[..<valueTrail]) }
-                    finish()
-                    state = .beforeKey
-                } else if scalar == "\\" {
-                    state = .valueEscape
-                    valueTrail = nil
-                } else {
-                    if whitespace.contains(scalar) {
-                        if valueTrail == nil { valueTrail = value.endIndex }
-                    } else {
-                        valueTrail = nil
-                    }
-                    value.unicodeScalars.append(scalar)
-                }
-            case .valueEscape:
-                // A backslash-newline continues the line; any other escaped character is kept as itself.
-                state = .value
-                if !isNewline { value.unicodeScalars.append(scalar) }
-            case .singleQuoted:
-                if scalar == "'" { state = .beforeValue } else { value.unicodeScalars.append(scalar) }
-            case .doubleQuoted:
-                if scalar == "\"" {
-                    state = .beforeValue
-                } else if scalar == "\\" {
-                    state = .doubleQuotedEscape
-                } else {
-                    value.unicodeScalars.append(scalar)
-                }
-            case .doubleQuotedEscape:
-                state = .doubleQuoted
-                if "\"\\`$".unicodeScalars.contains(scalar) {
-                    value.unicodeScalars.append(scalar)
-                } else if scalar != "\n" {
-                    // As in the shell, a backslash before any other character stays.
-                    value += "\\"
-                    value.unicodeScalars.append(scalar)
-                }
-            case .comment:
-                if scalar == "\\" { state = .commentEscape } else if isNewline { state = .beforeKey }
-            case .commentEscape:
-                state = isNewline ? .beforeKey : .comment
-            }
-            // Line numbers count LF, CRLF and lone CR as one line end each.
-            if scalar == "\n" { if !previousCR { line += 1 } } else if scalar == "\r" { line += 1 }
-            previousCR = scalar == "\r"
+    init(file: String) {
+        self.file = file
+    }
+
+    /// Reads one scalar in the current state.
+    mutating func step(_ scalar: Unicode.Scalar) {
+        let isNewline = scalar == "\n" || scalar == "\r"
+        switch state {
+        case .beforeKey: beforeKey(scalar)
+        case .key: inKey(scalar, isNewline: isNewline)
+        case .beforeValue: beforeValue(scalar, isNewline: isNewline)
+        case .value: inValue(scalar, isNewline: isNewline)
+        case .valueEscape:
+            // A backslash-newline continues the line; any other escaped character is kept as itself.
+            state = .value
+            if !isNewline { value.unicodeScalars.append(scalar) }
+        case .singleQuoted:
+            if scalar == "'" { state = .beforeValue } else { value.unicodeScalars.append(scalar) }
+        case .doubleQuoted, .doubleQuotedEscape: doubleQuoted(scalar)
+        case .comment:
+            if scalar == "\\" { state = .commentEscape } else if isNewline { state = .beforeKey }
+        case .commentEscape:
+            state = isNewline ? .beforeKey : .comment
         }
+        // Line numbers count LF, CRLF and lone CR as one line end each.
+        if scalar == "\n" { if !previousCR { line += 1 } } else if scalar == "\r" { line += 1 }
+        previousCR = scalar == "\r"
+    }
+
+    /// The end of the text: an assignment being read is complete, a key without "=" is reported.
+    mutating func end() {
         switch state {
         case .beforeValue, .valueEscape, .singleQuoted, .doubleQuoted, .doubleQuotedEscape:
             finish()
@@ -156,10 +103,99 @@ public struct EnvironmentFile: Sendable {
         }
     }
 
-    /// The line is not quoted: a value pasted without its name would be a secret in the output.
-    private static let noAssignment = "not an assignment (no \"=\"): systemd ignores this line"
+    private mutating func beforeKey(_ scalar: Unicode.Scalar) {
+        if scalar == "#" || scalar == ";" {
+            state = .comment
+        } else if !Self.whitespace.contains(scalar) {
+            state = .key
+            keyLine = line
+            key.unicodeScalars.append(scalar)
+        }
+    }
 
-    private mutating func record(key: String, value: String, line: Int, file: String) {
+    private mutating func inKey(_ scalar: Unicode.Scalar, isNewline: Bool) {
+        if isNewline {
+            ignored.append(ConfigIssue(file: file, line: keyLine, key: nil, message: Self.noAssignment))
+            key = ""
+            keyTrail = nil
+            state = .beforeKey
+        } else if scalar == "=" {
+            state = .beforeValue
+        } else {
+            if scalar == " " || scalar == "\t" {
+                if keyTrail == nil { keyTrail = key.endIndex }
+            } else {
+                keyTrail = nil
+            }
+            key.unicodeScalars.append(scalar)
+        }
+    }
+
+    private mutating func beforeValue(_ scalar: Unicode.Scalar, isNewline: Bool) {
+        if isNewline {
+            finish()
+            state = .beforeKey
+        } else if scalar == "'" {
+            state = .singleQuoted
+        } else if scalar == "\"" {
+            state = .doubleQuoted
+        } else if scalar == "\\" {
+            state = .valueEscape
+        } else if !Self.whitespace.contains(scalar) {
+            state = .value
+            value.unicodeScalars.append(scalar)
+        }
+    }
+
+    private mutating func inValue(_ scalar: Unicode.Scalar, isNewline: Bool) {
+        if isNewline {
+            if let valueTrail { value = String(value[..<valueTrail]) }
+            finish()
+            state = .beforeKey
+        } else if scalar == "\\" {
+            state = .valueEscape
+            valueTrail = nil
+        } else {
+            if Self.whitespace.contains(scalar) {
+                if valueTrail == nil { valueTrail = value.endIndex }
+            } else {
+                valueTrail = nil
+            }
+            value.unicodeScalars.append(scalar)
+        }
+    }
+
+    /// Inside double quotes, and just after a backslash there.
+    private mutating func doubleQuoted(_ scalar: Unicode.Scalar) {
+        if state == .doubleQuotedEscape {
+            state = .doubleQuoted
+            if "\"\\`$".unicodeScalars.contains(scalar) {
+                value.unicodeScalars.append(scalar)
+            } else if scalar != "\n" {
+                // As in the shell, a backslash before any other character stays.
+                value += "\\"
+                value.unicodeScalars.append(scalar)
+            }
+        } else if scalar == "\"" {
+            state = .beforeValue
+        } else if scalar == "\\" {
+            state = .doubleQuotedEscape
+        } else {
+            value.unicodeScalars.append(scalar)
+        }
+    }
+
+    /// The assignment read: recorded (or reported when the key is no variable name), and the next one begins.
+    private mutating func finish() {
+        if let keyTrail { key = String(key[..<keyTrail]) }
+        record(key: key, value: value, line: keyLine)
+        key = ""
+        value = ""
+        keyTrail = nil
+        valueTrail = nil
+    }
+
+    private mutating func record(key: String, value: String, line: Int) {
         let valid =
             key.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
             && key.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
