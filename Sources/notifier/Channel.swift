@@ -120,3 +120,38 @@ enum HTTPVerdict {
         }
     }
 }
+
+extension ChannelSettings {
+    /// The channel that delivers to these settings, sharing `client`; per-robot rate limits from the settings,
+    /// WeCom's from notify.wecom_per_minute. A switch over every kind: a new kind has no channel until added here.
+    func channel(client: HTTPClient, notify: NotifySettings) -> any Channel {
+        let style = MessageStyle(notify)
+        switch self {
+        case let .wecom(robot):
+            return WeComChannel(
+                settings: robot, client: client, timeout: notify.timeout, limiter: RateLimiter(perMinute: notify.wecomPerMinute), style: style)
+        case let .dingtalk(robot):
+            return DingTalkChannel(
+                settings: robot, post: RobotPost(robot.name, perMinute: robot.perMinute, client: client, notify: notify), style: style)
+        case let .feishu(robot):
+            return FeishuChannel(
+                settings: robot, post: RobotPost(robot.name, perMinute: robot.perMinute, client: client, notify: notify), style: style)
+        case let .slack(hook):
+            return SlackChannel(
+                settings: hook, client: client, timeout: notify.timeout,
+                limiter: RateLimiter(perMinute: hook.perMinute, label: hook.name, setting: "per_minute"), style: style)
+        case let .email(email):
+            return EmailChannel(settings: email, timeout: notify.timeout, style: style)
+        case let .webhook(hook):
+            return WebhookChannel(settings: hook, client: client, timeout: notify.timeout, style: style)
+        }
+    }
+}
+
+extension RobotPost {
+    /// A robot's poster: notify.timeout, and the robot's own `per_minute`.
+    init(_ name: String, perMinute: Int, client: HTTPClient, notify: NotifySettings) {
+        self.init(
+            client: client, timeout: notify.timeout, limiter: RateLimiter(perMinute: perMinute, label: name, setting: "per_minute"))
+    }
+}

@@ -138,12 +138,16 @@ enum CheckCommand {
 
     /// Every channel by name and kind, its key masked (or what happens to alerts when there is none).
     static func channelList(_ notify: NotifySettings) -> String {
-        var channels = notify.wecom.map { "\($0.name) (WeCom \(Redactor.maskQuery(of: $0.webhookURL)))" }
-        channels += notify.dingtalk.map { "\($0.name) (DingTalk\($0.secret == nil ? "" : ", signed"))" }
-        channels += notify.feishu.map { "\($0.name) (Feishu\($0.secret == nil ? "" : ", signed"))" }
-        channels += notify.slack.map { "\($0.name) (Slack)" }
-        channels += notify.email.map { "\($0.name) (e-mail to \($0.to.joined(separator: ", ")) via \(Redactor.maskUserinfo($0.url)))" }
-        channels += notify.webhooks.map { "\($0.name) (webhook \(Redactor.maskQuery(of: $0.url))\($0.template == nil ? "" : ", template"))" }
+        let channels = notify.configuredChannels.map { channel in
+            switch channel {
+            case let .wecom(s): "\(s.name) (WeCom \(Redactor.maskQuery(of: s.webhookURL)))"
+            case let .dingtalk(s): "\(s.name) (DingTalk\(s.secret == nil ? "" : ", signed"))"
+            case let .feishu(s): "\(s.name) (Feishu\(s.secret == nil ? "" : ", signed"))"
+            case let .slack(s): "\(s.name) (Slack)"
+            case let .email(s): "\(s.name) (e-mail to \(s.to.joined(separator: ", ")) via \(Redactor.maskUserinfo(s.url)))"
+            case let .webhook(s): "\(s.name) (webhook \(Redactor.maskQuery(of: s.url))\(s.template == nil ? "" : ", template"))"
+            }
+        }
         return channels.isEmpty ? "none — alerts are printed and kept in outbox/sent/" : channels.joined(separator: ", ")
     }
 

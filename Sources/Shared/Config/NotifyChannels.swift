@@ -1,6 +1,7 @@
 // NotifyChannels: the chat tools besides WeCom (DingTalk and Feishu/Lark group robots, Slack incoming
 // webhooks), templated webhooks, and routes that send each alert's interfaces to the channels of the team
-// that owns them. Read from `notify:`; every webhook URL, secret and key is remembered as a secret.
+// that owns them. Read from `notify:`; every webhook URL, secret and key is remembered as a secret. Every
+// channel of every kind as one closed set: ChannelSettings.
 
 import Foundation
 
@@ -51,6 +52,46 @@ public struct EmailSettings: Sendable, Equatable {
     public var caFile: String?
 }
 
+/// The kinds of channel the notifier delivers to: a closed set. `NotifySettings.configuredChannels` switches
+/// over it, so a kind added here does not compile until its settings are listed there.
+public enum ChannelKind: Sendable, CaseIterable {
+    case wecom, dingtalk, feishu, slack, email, webhook
+}
+
+/// One configured channel and its settings. Every place that acts on a channel's kind (check's summary, the
+/// notifier's channel for it) switches over this enum: a new kind is a compile error until each handles it.
+public enum ChannelSettings: Sendable, Equatable {
+    case wecom(WeComSettings)
+    case dingtalk(DingTalkSettings)
+    case feishu(FeishuSettings)
+    case slack(SlackSettings)
+    case email(EmailSettings)
+    case webhook(WebhookSettings)
+
+    /// The channel's name, unique among the channels (routes and default_channels name it).
+    public var name: String {
+        switch self {
+        case let .wecom(s): s.name
+        case let .dingtalk(s): s.name
+        case let .feishu(s): s.name
+        case let .slack(s): s.name
+        case let .email(s): s.name
+        case let .webhook(s): s.name
+        }
+    }
+
+    public var kind: ChannelKind {
+        switch self {
+        case .wecom: .wecom
+        case .dingtalk: .dingtalk
+        case .feishu: .feishu
+        case .slack: .slack
+        case .email: .email
+        case .webhook: .webhook
+        }
+    }
+}
+
 /// Where the parts of an alert go: the first routes that match an interface (and every later one while they
 /// say `continue`) name its channels.
 public struct Route: Sendable, Equatable {
@@ -74,6 +115,21 @@ public struct Route: Sendable, Equatable {
 }
 
 extension NotifySettings {
+    /// Every channel configured, by kind in the order of `channelNames` (WeCom, DingTalk, Feishu, Slack, e-mail,
+    /// webhooks), each kind in the order written.
+    public var configuredChannels: [ChannelSettings] {
+        ChannelKind.allCases.flatMap { kind -> [ChannelSettings] in
+            switch kind {
+            case .wecom: wecom.map(ChannelSettings.wecom)
+            case .dingtalk: dingtalk.map(ChannelSettings.dingtalk)
+            case .feishu: feishu.map(ChannelSettings.feishu)
+            case .slack: slack.map(ChannelSettings.slack)
+            case .email: email.map(ChannelSettings.email)
+            case .webhook: webhooks.map(ChannelSettings.webhook)
+            }
+        }
+    }
+
     /// The default channels: notify.default_channels, else those no route names (among `channels`).
     public func defaultChannels(among channels: [String]) -> [String] {
         if let named = defaultChannels { return named.filter(channels.contains) }
