@@ -6,6 +6,9 @@ import Foundation
 import Shared
 import TestSupport
 
+/// The DingTalk, Feishu and Slack receivers on one test server, recording what they accepted. Unchecked
+/// Sendable: the server's threads and the test share it, and every stored `var` is read and written only while
+/// holding `lock`.
 final class ChatReceivers: @unchecked Sendable {
     let dingtalkToken = "ding-token-0123456789"
     let dingtalkSecret = "SEC-ding-secret-abcdef"

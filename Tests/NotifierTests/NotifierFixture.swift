@@ -95,7 +95,8 @@ struct NotifierFixture {
     var failed: [String] { FileIO.listIfPresent(spool.failedDirectory).filter { $0.hasSuffix(".ndjson") } }
 }
 
-/// How the receiver answers, switchable while a notifier runs; records the runs it accepted.
+/// How the receiver answers, switchable while a notifier runs; records the runs it accepted. Unchecked
+/// Sendable: `behaviour` and `accepted` are read and written only while holding `lock`.
 final class ReceiverMode: @unchecked Sendable {
     enum Behaviour: Sendable {
         case ok

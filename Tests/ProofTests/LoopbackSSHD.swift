@@ -21,7 +21,7 @@ enum SSHTools {
 }
 
 /// An sshd listening on 127.0.0.1, stopped when the value goes away.
-final class LoopbackSSHD: @unchecked Sendable {
+final class LoopbackSSHD: Sendable {
     let dir: TemporaryDirectory
     let port: UInt16
     private let server: ChildProcess

@@ -17,6 +17,9 @@ enum ProofSecrets {
     static let tokenPrefix = "proof-bearer-"
 }
 
+/// The programs of a proof run, its test server's answers, and what it counted. Unchecked Sendable: the
+/// server's threads, the prober threads and the test share it, and every stored `var` is read and written only
+/// while holding `lock`.
 final class ProofHarness: @unchecked Sendable {
     let dir = TemporaryDirectory("proof")
     let server: TestServer
@@ -30,7 +33,9 @@ final class ProofHarness: @unchecked Sendable {
     private var received: [String] = []
     private var issuedTokens: [String] = []
     private var services: [String: ChildProcess] = [:]
-    private(set) var kills: [String: Int] = [:]
+    private var killCounts: [String: Int] = [:]
+    /// How many times each program was killed.
+    var kills: [String: Int] { lock.withLock { killCounts } }
 
     init(interfaces: Int, shards: Int, notify: String = "") throws {
         self.interfaces = interfaces
@@ -126,7 +131,7 @@ final class ProofHarness: @unchecked Sendable {
         guard let child = lock.withLock({ services[program] }) else { return }
         child.signal(SIGKILL)
         _ = child.wait()
-        lock.withLock { kills[program, default: 0] += 1 }
+        lock.withLock { killCounts[program, default: 0] += 1 }
         try startService(program)
     }
 
@@ -164,7 +169,7 @@ final class ProofHarness: @unchecked Sendable {
                 if let delay = killDelay, child.wait(timeout: delay) == nil {
                     child.signal(SIGKILL)
                     _ = child.wait()
-                    lock.withLock { kills["prober", default: 0] += 1 }
+                    lock.withLock { killCounts["prober", default: 0] += 1 }
                     // As the orchestrator does: the dead prober's unfinished tmp file goes.
                     let prefix = RunFileName.batchPrefix(run: run, shard: shard)
                     for name in FileIO.listIfPresent(spool.results.tmpDirectory) where name.hasPrefix(prefix) {

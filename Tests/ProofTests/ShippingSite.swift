@@ -11,6 +11,8 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
     .deletingLastPathComponent().path
 
 /// A location's local spool, the central spool, the original of every file made, and the shipper between them.
+/// Unchecked Sendable: `shipped` and `sequence` change only in `add`, called by the test's own task before it
+/// reads them; the shipper processes it starts only read the files.
 final class ShippingSite: @unchecked Sendable {
     let dir = TemporaryDirectory("ship")
     let local: Spool

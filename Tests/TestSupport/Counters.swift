@@ -3,7 +3,8 @@
 
 import Foundation
 
-/// Counts calls, and the peak number of callers inside `enter`…`leave` at once.
+/// Counts calls, and the peak number of callers inside `enter`…`leave` at once. Unchecked Sendable: every
+/// stored `var` is read and written only while holding `lock`.
 public final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
@@ -48,7 +49,8 @@ public final class Counter: @unchecked Sendable {
     }
 }
 
-/// A boolean shared between a test and the threads it starts.
+/// A boolean shared between a test and the threads it starts. Unchecked Sendable: `state` is read and written
+/// only while holding `lock`.
 public final class ManagedFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var state = false

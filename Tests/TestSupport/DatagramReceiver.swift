@@ -5,7 +5,7 @@ import Foundation
 import Shared
 
 /// A bound AF_UNIX SOCK_DGRAM socket.
-public final class DatagramReceiver: @unchecked Sendable {
+public final class DatagramReceiver: Sendable {
     private let fd: Int32
     public let name: String
 

@@ -8,7 +8,8 @@
 import Foundation
 import Testing
 
-/// A task executor backed by one dedicated thread that runs its jobs in order.
+/// A task executor backed by one dedicated thread that runs its jobs in order. Unchecked Sendable: `jobs` and
+/// `finished` are read and written only while holding `condition`.
 public final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []

@@ -22,7 +22,8 @@ public struct ProgramRun: Sendable {
     }
 }
 
-/// Collects lines from a child's stderr.
+/// Collects lines from a child's stderr. Unchecked Sendable: `collected` is read and written only while
+/// holding `lock`.
 public final class LineCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var collected: [String] = []

@@ -5,7 +5,7 @@ import Foundation
 import Shared
 
 /// A directory that exists for the life of the value.
-public final class TemporaryDirectory: @unchecked Sendable {
+public final class TemporaryDirectory: Sendable {
     public let path: String
 
     public init(_ label: String = "test") {

@@ -116,7 +116,9 @@ private let receiveHeader: @convention(c) (UnsafeMutablePointer<CChar>?, Int, In
     return n
 }
 
-/// The process's engine.
+/// The process's engine. Unchecked Sendable: `active` and the multi handle are touched only by the engine's
+/// own thread (`loop`); other threads reach it only through `inbox` (a Mutex), `ids` (an Atomic) and
+/// vigil_curl_loop_wakeup (a write to the loop's wake-up descriptor).
 final class CurlEngine: @unchecked Sendable {
     /// Started on first use; nil when libcurl cannot be loaded (see `Curl.loaded`).
     static let shared: CurlEngine? = {

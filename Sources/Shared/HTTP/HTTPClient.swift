@@ -275,7 +275,9 @@ public final class HTTPClient: Sendable {
     }
 }
 
-/// One request and its hops (redirects) to an outcome; used by one task at a time.
+/// One request and its hops (redirects) to an outcome. Unchecked Sendable: it is driven by the one task that
+/// sends it (HTTPClient.send awaits each hop in turn, and the engine's thread gets only the hop's CurlRequest,
+/// never the exchange), so its `var`s are never touched by two threads at once.
 public final class HTTPExchange: @unchecked Sendable {
     private var current: OutgoingRequest
     private let timeout: TimeInterval

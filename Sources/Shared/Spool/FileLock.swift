@@ -3,7 +3,9 @@
 
 import Foundation
 
-/// An exclusive lock held while the value lives (or until `unlock`).
+/// An exclusive lock held while the value lives (or until `unlock`). Unchecked Sendable so that `acquire` can
+/// take it on a dispatch thread and hand it to the caller's task: `fd`, its one `var`, changes only in
+/// `unlock`, which the lock's one owner calls (or deinit, once nobody else holds it).
 public final class FileLock: @unchecked Sendable {
     public let path: String
     private var fd: Int32

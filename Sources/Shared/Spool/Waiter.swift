@@ -18,7 +18,7 @@ public enum WakeReason: Sendable, Equatable {
 }
 
 /// Blocks a thread until a watched directory changes. One owner calls `wait`; any thread may call `wake`.
-public final class Waiter: @unchecked Sendable {
+public final class Waiter: Sendable {
     private let inotify: Int32
     private let pipeRead: Int32
     private let pipeWrite: Int32

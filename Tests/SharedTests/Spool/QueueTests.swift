@@ -161,7 +161,8 @@ struct QueueTests {
     }
 }
 
-/// Thread-safe record of which consumer claimed what.
+/// Thread-safe record of which consumer claimed what. Unchecked Sendable: every stored `var` is read and
+/// written only while holding `lock`.
 final class ClaimLedger: @unchecked Sendable {
     private let lock = NSLock()
     private var seen: [String: Int] = [:]
