@@ -11,6 +11,9 @@ import Foundation
 import Shared
 import Synchronization
 
+/// The orchestrator's service loop. Unchecked Sendable: its `var`s are touched only by the service loop
+/// (ServiceMain.run calls pass, reload, status and stop one after another); a run's task gets its own
+/// supervisor and reaches back only through `finished` (a Mutex) and `wake`.
 final class Service: @unchecked Sendable {
     private(set) var deployment: Deployment
     /// The pool as runs probe it: validated and copied when it changes (a broken file costs only its interfaces).
