@@ -333,8 +333,10 @@ print(f"lost ticks (no report, no gap): {len(lost)}" + (f": {' '.join(lost)}" if
 recorded = {os.path.basename(f).split(".")[0] for f in glob.glob(os.path.join(spool, "runs/*/*.run.ndjson*")) + glob.glob(os.path.join(spool, "results/archive/*.run.ndjson*"))}
 unreported = sorted(r for r in recorded if r.endswith("-tick") and r not in summaries)
 print(f"runs with a manifest but no report (yet): {len(unreported)}" + (f": {' '.join(unreported)}" if unreported else ""))
-print(f"reports from part of a run (interfaces < {n} or shards missing): {len(partial_reports)}" + (f": " + "; ".join(f"{r} {[(s['stats']['interfaces'], s['stats']['missing_shards']) for s in summaries[r]]}" for r in partial_reports) if partial_reports else ""))
-print(f"alerts: {len(alerts)} for {len(per_run_alerts)} runs ({sum(1 for v in per_run_alerts.values() if len(v) > 1)} runs with more than one); built from part of a run: {len(partial_alerts)} (of a run reported twice: {len(split_alerts)})")
+# A run with shards missing is reported honestly as incomplete (its report and alert name them); a run split
+# between two analyzers is reported twice, each time from part of its batches.
+print(f"reports naming missing shards (incomplete runs, said so): {len(partial_reports)}" + (f": " + "; ".join(f"{r} {[(s['stats']['interfaces'], s['stats']['missing_shards']) for s in summaries[r]]}" for r in partial_reports) if partial_reports else ""))
+print(f"alerts: {len(alerts)} for {len(per_run_alerts)} runs ({sum(1 for v in per_run_alerts.values() if len(v) > 1)} runs with more than one); built from part of a run (the run split between analyzers, reported twice): {len(split_alerts)}; of an incomplete run: {len(partial_alerts)}")
 print(f"deliveries: {sum(deliveries.values())} of {len(deliveries)} alert×channel; delivered more than once: {sum(1 for v in deliveries.values() if v > 1)}")
 print(f"tick → report latency over {len(lat)} runs: p50 {pct(0.5):.1f} s, p95 {pct(0.95):.1f} s, max {max(lat) if lat else float('nan'):.1f} s" + (f"; outside the {len(ownerless)} spans without an analyzer (kill or pause → the standby's first report), over {len(owned)} runs: p50 {pct(0.5, owned):.1f} s, p95 {pct(0.95, owned):.1f} s, max {max(owned) if owned else float('nan'):.1f} s" if ownerless else ""))
 def unreadable(name):  # lines of an appended state file that are not one JSON record (torn or interleaved appends)

@@ -18,11 +18,14 @@ struct ListingErrorMetricsTests {
         var executable = Programs.path("notifier")
         var prefix: [String] = []
         if geteuid() == 0 {
+            // A copy of the program in the test's directory: nobody may not traverse the build's path.
+            let copy = dir.url("notifier")
+            try FileManager.default.copyItem(atPath: Programs.path("notifier"), toPath: copy)
             let chown = try ChildProcess(executable: "/bin/chown", arguments: ["-R", "nobody:nogroup", dir.path], stdout: .discard)
             #expect(chown.wait(timeout: 60) == .exited(0))
             #expect(chmod(dir.path, 0o755) == 0)
             executable = "/usr/bin/setpriv"
-            prefix = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", Programs.path("notifier")]
+            prefix = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", copy]
         }
         #expect(chmod(spool.outbox.newDirectory, 0) == 0)
         let errors = LineCollector()
