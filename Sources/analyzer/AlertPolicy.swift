@@ -34,7 +34,9 @@ enum AlertPolicy {
         parts += analysis.stats.gaps ?? []
         parts += analysis.poolCause
         // A blind shard's cause is its canaries failing, whatever they said this time.
-        parts += analysis.blindShards.sorted { $0.index < $1.index }.map { "shard \($0) blind (canaries unreachable)" }
+        parts += analysis.blindShards.sorted { $0.index < $1.index }.map {
+            "\(LocationShards.describe($0, names: analysis.locationNames)) blind"
+        }
         return parts.joined(separator: "; ")
     }
 

@@ -33,7 +33,7 @@ final class Analyzer {
     }
 
     private var grace: TimeInterval { config.scheduler.gracefulShutdown + 30 }
-    private var intake: Intake { Intake(spool: spool) }
+    private var intake: Intake { Intake(spool: spool, locations: config.locations?.names) }
     /// Intake after a transient error (EIO, a file system gone): when to take files again.
     private var intakeBackOff = RetryBackOff()
 

@@ -9,6 +9,8 @@ import Shared
 
 struct Intake {
     let spool: Spool
+    /// locations.names: every location sends each shard, assembled under LocationShards keys (nil: one location).
+    var locations: [String]? = nil
     let owner = ClaimOwner.current
 
     /// Claims and reads every manifest and batch waiting; returns how many files were taken. After a transient
@@ -99,7 +101,15 @@ struct Intake {
             archive([claim], note: "late batch for already reported run \(end.run) shard \(end.shard)")
             return nil
         }
-        assembly.add(batch: ReceivedBatch(claim: claim, shard: end.shard, end: end))
+        guard let key = LocationShards.key(end.shard, location: end.location, names: locations) else {
+            let said = end.location.map { "location \"\($0)\"" } ?? "no location"
+            quarantine(
+                claim,
+                reason: "a batch of \(said), while locations.names is \(locations?.joined(separator: ", ") ?? "unset"): another "
+                    + "deployment's, or a prober without --location")
+            return nil
+        }
+        assembly.add(batch: ReceivedBatch(claim: claim, shard: key, end: end))
         return nil
     }
 

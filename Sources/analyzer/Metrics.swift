@@ -77,6 +77,12 @@ final class MetricsStream {
             section("vigil_run_interfaces", "Interfaces in the last run by result.")
             tail += "vigil_run_interfaces{result=\"ok\"} \(s.ok)\nvigil_run_interfaces{result=\"failed\"} \(s.failed)\n"
             tail += "vigil_run_interfaces{result=\"not_probed\"} \(s.skipped)\n"
+            // Several locations: interfaces failing from fewer locations than the quorum (not paged); blind shards.
+            if a.locationNames != nil { tail += "vigil_run_interfaces{result=\"degraded\"} \(a.degraded.count)\n" }
+            if a.locationNames != nil || a.isBlind {
+                section("vigil_run_blind_shards", "Shards whose prober could not reach its canaries or targets in the last run (nothing judged).")
+                tail += "vigil_run_blind_shards \(a.blindShards.count)\n"
+            }
             section(
                 "vigil_run_success_ratio", "ok / interfaces in the last run (an interface not probed counts as failing); NaN when nothing was probed."
             )

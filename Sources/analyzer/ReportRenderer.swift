@@ -33,6 +33,11 @@ enum ReportRenderer {
             try sink(byOutcome(a.failures))
             try byService(a, changes: changes, quiet: quiet, clock, into: sink)
         }
+        if !a.degraded.isEmpty {
+            try sink("## Degraded (\(a.degraded.count)) — failing from fewer locations than the quorum, not paged\n\n")
+            for d in a.degraded { try sink("- **\(escape(d.name))** (\(code(d.id))) — \(escape(d.text))\n") }
+            try sink("\n")
+        }
         try sink(slowest(a))
         try sink(certificates(a, clock))
         try breaker(a, clock, into: sink)
@@ -78,7 +83,7 @@ enum ReportRenderer {
         for line in a.interruptedShards { out += "- Shard \(escape(line)).\n" }
         for line in a.stats.gaps ?? [] { out += "- Before this run, \(escape(line)).\n" }
         for line in a.stats.pool ?? [] { out += "- **Interface pool**: \(escape(line)).\n" }
-        for line in a.stats.blind ?? [] { out += "- **Blind**: \(escape(line)) (\(a.unjudged) result(s) not judged).\n" }
+        for line in a.stats.blind ?? [] { out += "- **Blind**: \(escape(line)).\n" }
         return out + "\n"
     }
 

@@ -31,6 +31,10 @@ struct RunAnalysis {
     let blindShards: Set<Shard>
     /// Why each blind shard was blind, one sentence each (nil when none).
     let blindSentences: [String]?
+    /// locations.names as the manifest tells (nil: one location).
+    let locationNames: [String]?
+    /// Interfaces failing from fewer locations than the quorum: reported, never paged. (id, name, who saw what)
+    var degraded: [(id: String, name: String, text: String)] = []
     /// Results of blind shards, left unjudged.
     var unjudged = 0
     private(set) var stats: RunStats
@@ -61,8 +65,11 @@ struct RunAnalysis {
         var blind: [Shard: String] = [:]
         var starts: [Date] = []
         var ends: [Date] = []
-        for shard in Shard.all(shardCount) {
-            if let batch = pending.batches[shard] {
+        let names = pending.manifest?.locations
+        for key in Shard.all(shardCount) {
+            // "sh 2/3" with several locations, "2/3" with one.
+            let shard = LocationShards.describe(key, names: names)
+            if let batch = pending.batches[key] {
                 switch batch.end {
                 case let .trailer(trailer):
                     starts.append(trailer.startedAt)
@@ -71,7 +78,7 @@ struct RunAnalysis {
                         interrupted.append("\(shard): interrupted, \(trailer.notProbed ?? 0) interfaces not probed")
                     }
                     if let canaries = trailer.canaries, canaries.blind {
-                        blind[shard] =
+                        blind[key] =
                             "shard \(shard) (prober \(trailer.prober)) was blind: \(canaries.failures.count) of \(canaries.checked) canaries "
                             + "failed (\(canaries.failures.joined(separator: "; "))), so nothing it saw was judged"
                     }
@@ -79,7 +86,7 @@ struct RunAnalysis {
                     missing.append("\(shard): \(stub.reason)")
                     ends.append(stub.at)
                 }
-            } else if let reason = pending.quarantined[shard] {
+            } else if let reason = pending.quarantined[key] {
                 missing.append("\(shard): batch quarantined (\(reason))")
             } else {
                 missing.append("\(shard): no batch arrived by the deadline")
@@ -91,8 +98,12 @@ struct RunAnalysis {
         finishedAt = max(ends.max() ?? startedAt, startedAt)
         gaps = pending.manifest?.gaps ?? []
         pool = pending.manifest?.pool
+        if let names { RunAnalysis.blindLocations(pending, names: names, into: &blind) }
         blindShards = Set(blind.keys)
-        blindSentences = blind.isEmpty ? nil : blind.keys.sorted { $0.index < $1.index }.compactMap { blind[$0] }
+        var sentences: [String] = []
+        for key in blind.keys.sorted(by: { $0.index < $1.index }) where !sentences.contains(blind[key]!) { sentences.append(blind[key]!) }
+        blindSentences = sentences.isEmpty ? nil : sentences
+        locationNames = names
         self.timeZone = timeZone
         stats = RunStats(
             interfaces: 0, ok: 0, failed: 0, skipped: 0, successRate: 100, p50Ms: nil, p95Ms: nil, p99Ms: nil, startedAt: startedAt,
@@ -159,6 +170,7 @@ struct RunAnalysis {
         if !gaps.isEmpty { stats.gaps = gaps.map { $0.sentence(in: timeZone) } }
         if let problems = pool?.problems, !problems.isEmpty { stats.pool = problems }
         stats.blind = blindSentences
+        if !degraded.isEmpty { stats.degraded = degraded.prefix(20).map { "\($0.id): \($0.text)" } }
         latencies = []
         phases = []
     }
@@ -172,6 +184,33 @@ struct RunAnalysis {
     var poolIncomplete: Bool { pool.map { $0.stale != nil || $0.broken.contains { $0.held == nil } } ?? false }
     /// Whether a prober could not reach its canaries: its shard's results were not judged.
     var isBlind: Bool { !blindShards.isEmpty }
+
+    /// A location is blind when most of its probes failed to reach their targets (connection, DNS, timeout, TLS)
+    /// while another location reached most of the same: its own network failed, not the targets. Every shard of it
+    /// goes to `blind`.
+    static func blindLocations(_ pending: PendingRun, names: [String], into blind: inout [Shard: String]) {
+        guard names.count > 1 else { return }
+        var totals: [String: (count: Int, network: Int)] = [:]
+        for batch in pending.batches.values {
+            guard case let .trailer(t) = batch.end, let location = t.location else { continue }
+            totals[location, default: (0, 0)].count += t.count
+            totals[location, default: (0, 0)].network += t.networkFailures ?? 0
+        }
+        func cutOff(_ location: String) -> Bool? {
+            guard let t = totals[location], t.count >= 3 else { return nil }
+            return t.network * 2 >= t.count
+        }
+        for location in names where cutOff(location) == true {
+            let reached = names.filter { cutOff($0) == false }
+            guard !reached.isEmpty, let t = totals[location] else { continue }
+            let sentence =
+                "location \(location) cannot reach its targets: \(t.network) of \(t.count) probes failed to connect (connection, DNS, "
+                + "timeout, TLS) while \(reached.joined(separator: ", ")) reached them, so nothing it saw was judged"
+            for key in pending.batches.keys where LocationShards.parts(of: key, names: names).location == location && blind[key] == nil {
+                blind[key] = sentence
+            }
+        }
+    }
 
     /// The pool's part of an incomplete cause: those sentences only.
     var poolCause: [String] {

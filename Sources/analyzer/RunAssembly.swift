@@ -28,8 +28,9 @@ struct PendingRun {
     let firstSeen: Date
 
     /// How many shards the run has: the manifest's count, else the count batches carry.
+    /// With several locations, a shard per location (LocationShards keys).
     var shardCount: Int? {
-        manifest?.shards ?? batches.keys.first?.count ?? quarantined.keys.first?.count
+        manifest.map { $0.shards * max(1, $0.locations?.count ?? 1) } ?? batches.keys.first?.count ?? quarantined.keys.first?.count
     }
 
     var isComplete: Bool {

@@ -221,8 +221,16 @@ struct RunPass {
             if out.analysis.isBlind {
                 // A blind shard's results are what its own network did: kept out of every verdict, figure and strip.
                 let all = rs.count
-                rs.removeAll { out.analysis.blindShards.contains($0.shard) }
+                let names = out.analysis.locationNames
+                rs.removeAll { LocationShards.key($0.shard, location: $0.location, names: names).map(out.analysis.blindShards.contains) ?? false }
                 out.analysis.unjudged += all - rs.count
+            }
+            if let names = out.analysis.locationNames, !rs.isEmpty {
+                // One verdict from every location's result: failing on the quorum, degraded below it.
+                let quorum = config.locations?.of(config.services[rs[0].service]).quorum ?? names.count / 2 + 1
+                let (verdict, degraded) = LocationVerdict.combine(rs, quorum: quorum, order: names)
+                if let degraded { out.analysis.degraded.append((id, verdict.name, degraded)) }
+                rs = [verdict]
             }
             // Records are moved out of the entries (`take`), never copied: a copy retains each of their texts.
             var stateEntry = try state.take(id)

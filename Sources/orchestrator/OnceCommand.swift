@@ -20,6 +20,10 @@ enum OnceCommand {
             Log.error("\(error)")
             return 2
         }
+        if let problem = LocationCheck.problem(options.location, config: deployment.config) {
+            Log.error(problem)
+            return 2
+        }
         if let missing = Programs.missing(["prober", "analyzer", "notifier"]) {
             Log.error(missing)
             return 2
@@ -30,6 +34,7 @@ enum OnceCommand {
             run: RunID.manual(at: now), trigger: "manual", shardCount: shards, localShards: Shard.all(shards),
             startedAt: now, deadline: now.addingTimeInterval(deployment.config.scheduler.maxRuntime))
         plan.pool = deployment.snapshotter().snapshot(now: now)
+        plan.location = options.location
         let supervisor = RunSupervisor(plan: plan, deployment: deployment)
         let watcher = SignalWatcher([SIGTERM, SIGINT]) { number in
             Log.notice("\(SignalWatcher.name(number)): stopping the probers")

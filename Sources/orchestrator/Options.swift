@@ -1,5 +1,6 @@
 // Options: the orchestrator's commands and flags, parsed by hand.
 
+import Foundation
 import Shared
 
 enum SpoolAction: Equatable {
@@ -41,9 +42,11 @@ struct Options {
     /// Multi-host: this orchestrator runs shards index, index+hosts, … of every scheduled run.
     var hosts = 1
     var hostIndex = 1
+    /// The location this orchestrator and its probers are at (`--location`, else VIGIL_LOCATION; locations:).
+    var location: String? = ProcessInfo.processInfo.environment["VIGIL_LOCATION"].flatMap { $0.isEmpty ? nil : $0 }
 
     static let usage = """
-        usage: orchestrator [COMMAND] [--config PATH] [--spool DIR] [--hosts M --host-index I]
+        usage: orchestrator [COMMAND] [--config PATH] [--spool DIR] [--hosts M --host-index I] [--location NAME]
 
         commands:
           (none)               run as a service: keep the schedule, start probers, supervise them (until SIGTERM)
@@ -73,6 +76,8 @@ struct Options {
           --env-file FILE      check, trigger, status, spool, silence: expand ${…} with this file's variables. The
                                commands that only read the spool need no secret: an unset ${…} leaves its key out
           --hosts M --host-index I   several hosts share the spool: this one runs shards I, I+M, … of each run
+          --location NAME      the location this host probes from (one of locations.names; default VIGIL_LOCATION);
+                               with --hosts, the hosts of one location split its shards
         """
 
     /// What the command line says before the command is known: its words, the flags given, each option's value.
@@ -131,6 +136,7 @@ struct Options {
     private static func take(_ argument: String, from args: inout ArgumentCursor, into options: inout Options, _ scanned: inout Scanned) throws {
         switch argument {
         case "--hosts": options.hosts = try args.value(for: argument, expected: "a number ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
+        case "--location": options.location = try args.value(for: argument)
         case "--host-index":
             options.hostIndex = try args.value(for: argument, expected: "a number ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
         case "--port": scanned.port = try args.value(for: argument, expected: "a port number (0–65535)") { UInt16($0) }
@@ -245,7 +251,8 @@ struct Options {
 
     /// Options each command takes besides --config and --spool (every command but demo and mock-api takes those).
     private static let commandOptions: [String: Set<String>] = [
-        "": ["--hosts", "--host-index"], "serve": [], "once": [], "check": ["--env-file", "--hosts", "--host-index"],
+        "": ["--hosts", "--host-index", "--location"], "serve": [], "once": ["--location"],
+        "check": ["--env-file", "--hosts", "--host-index", "--location"],
         "trigger": ["--env-file"], "status": ["--json", "--env-file"], "spool ls": ["--json", "--queue", "--env-file"],
         "spool show": ["--env-file"], "spool requeue": ["--queue", "--env-file"], "spool purge": ["--queue", "--yes", "--env-file"],
         "silence add": ["--for", "--reason", "--by", "--env-file"], "silence ls": ["--env-file"], "silence rm": ["--env-file"],

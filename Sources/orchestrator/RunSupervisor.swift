@@ -20,6 +20,24 @@ struct RunPlan: Sendable {
     var gaps: [MonitoringGap] = []
     /// The pool snapshot the probers probe (nil when none could be made: the probers then say why).
     var pool: PoolSnapshot?
+    /// This host's location (`locations:`), nil with one location.
+    var location: String?
+}
+
+/// Whether `--location` agrees with the config: required (and one of the names) when it names locations,
+/// refused when it names none.
+enum LocationCheck {
+    static func problem(_ location: String?, config: Config) -> String? {
+        if let locations = config.locations {
+            guard let location else {
+                return "the config names locations (\(locations.names.joined(separator: ", "))): say which one this host is at with "
+                    + "--location NAME (or VIGIL_LOCATION)"
+            }
+            return locations.names.contains(location)
+                ? nil : "--location \(location) is not one of locations.names (\(locations.names.joined(separator: ", ")))"
+        }
+        return location.map { "--location \($0) given, but the config names no locations: section" }
+    }
 }
 
 /// How one shard ended.
@@ -77,6 +95,7 @@ final class RunSupervisor: Sendable {
             run: plan.run, shards: plan.shardCount, startedAt: plan.startedAt, deadline: plan.deadline,
             trigger: plan.trigger, gaps: plan.gaps.isEmpty ? nil : plan.gaps)
         manifest.pool = plan.pool
+        manifest.locations = deployment.config.locations?.names
         do {
             // Every host of a multi-host run publishes the same manifest; the first one stays. It is a control
             // record: it may use the reserve below spool.min_free that batches cannot.
@@ -102,7 +121,7 @@ final class RunSupervisor: Sendable {
                 let child = try ChildProcess(
                     executable: Programs.path("prober"),
                     arguments: deployment.childArguments + ["--run", plan.run, "--shard", shard.description]
-                        + (plan.pool.map { ["--pool-snapshot", $0.id] } ?? []),
+                        + (plan.pool.map { ["--pool-snapshot", $0.id] } ?? []) + (plan.location.map { ["--location", $0] } ?? []),
                     environment: childEnvironment(), stdout: .discard,
                     stderr: .lines { [self] line in relay(line, from: shard) })
                 children.withLock { $0[shard] = child }
@@ -179,7 +198,8 @@ final class RunSupervisor: Sendable {
         if spawnFailure == nil, stopReason.withLock({ $0 }) == nil, let last = lastErrors.withLock({ $0[shard] }) {
             reason += ": " + last
         }
-        let stub = ShardFailed(run: plan.run, shard: shard, reason: reason, at: Date())
+        var stub = ShardFailed(run: plan.run, shard: shard, reason: reason, at: Date())
+        stub.location = plan.location
         do {
             try spool.results.publish(
                 name: RunFileName.batch(run: plan.run, shard: shard, program: "orchestrator"),

@@ -48,7 +48,7 @@ final class Service: @unchecked Sendable {
         state = ServiceState(
             host: SpoolName.host, pid: getpid(), startedAt: startedAt, running: true,
             schedule: deployment.config.monitor.schedule.summary, hosts: options.hosts,
-            hostIndex: options.hostIndex, updatedAt: startedAt)
+            hostIndex: options.hostIndex, location: options.location, updatedAt: startedAt)
         nextTick = firstTick()
         if let previous = ServiceState.read(deployment.stateFile) {
             state.lastRuns = previous.lastRuns
@@ -256,6 +256,7 @@ final class Service: @unchecked Sendable {
         // The gaps so far travel on this run's manifest.
         plan.gaps = gaps
         plan.pool = snapshotter.snapshot()
+        plan.location = options.location
         gapsInFlight = gaps
         gaps = []
         let supervisor = RunSupervisor(plan: plan, deployment: deployment)
@@ -342,7 +343,12 @@ extension Service {
             throw Exit(2)
         }
         // Another host's live orchestrator on the same shards would double the probing: refuse, saying which.
-        let conflicts = ServiceState.conflicts(in: deployment.spool.stateDirectory, hosts: options.hosts, hostIndex: options.hostIndex)
+        if let problem = LocationCheck.problem(options.location, config: deployment.config) {
+            Log.error(problem + "; not started")
+            throw Exit(2)
+        }
+        let conflicts = ServiceState.conflicts(
+            in: deployment.spool.stateDirectory, hosts: options.hosts, hostIndex: options.hostIndex, location: options.location)
         if !conflicts.isEmpty {
             for conflict in conflicts { Log.error(conflict) }
             throw Exit(1)

@@ -32,6 +32,8 @@ struct ServiceState: Codable, Sendable, Equatable {
     var schedule: String
     var hosts: Int
     var hostIndex: Int
+    /// The location it probes from (`locations:`), nil with one location.
+    var location: String?
     var nextRun: Date?
     var currentRun: String?
     var currentRunStartedAt: Date?
@@ -45,6 +47,7 @@ struct ServiceState: Codable, Sendable, Equatable {
         case startedAt = "started_at"
         case running, schedule, hosts
         case hostIndex = "host_index"
+        case location
         case nextRun = "next_run"
         case currentRun = "current_run"
         case currentRunStartedAt = "current_run_started_at"
@@ -69,12 +72,13 @@ struct ServiceState: Codable, Sendable, Equatable {
     /// Live orchestrators of other hosts on this spool (a heartbeat within `freshness` seconds) whose shards
     /// would overlap ours, with the reason: two of them would probe the same interfaces twice.
     static func conflicts(
-        in directory: String, hosts: Int, hostIndex: Int, now: Date = Date(),
+        in directory: String, hosts: Int, hostIndex: Int, location: String? = nil, now: Date = Date(),
         freshness: TimeInterval = 120
     ) -> [String] {
         FileIO.listIfPresent(directory).filter { $0.hasPrefix("orchestrator-") && $0.hasSuffix(".json") }.compactMap { name in
+            // Another location probes every interface too: that is the point of locations, not an overlap.
             guard let other = read(directory + "/" + name), other.host != SpoolName.host, other.running,
-                now.timeIntervalSince(other.updatedAt) < freshness
+                now.timeIntervalSince(other.updatedAt) < freshness, other.location == location
             else { return nil }
             if other.hosts != hosts {
                 return "orchestrator \(other.pid) on host \(other.host) runs with --hosts \(other.hosts), this one with --hosts \(hosts): "

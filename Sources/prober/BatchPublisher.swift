@@ -60,6 +60,10 @@ enum BatchPublisher {
             finishedAt: outcome.finishedAt, interrupted: outcome.interrupted ? true : nil,
             notProbed: outcome.notProbed > 0 ? outcome.notProbed : nil)
         trailer.canaries = canaries
+        if let location = context.location {
+            trailer.location = location
+            trailer.networkFailures = outcome.networkFailures
+        }
         CrashPoint.hit("prober-before-publish")
         do {
             try writer.write(record: trailer)

@@ -13,9 +13,11 @@ struct Options {
     var only: [String] = []
     /// The pool snapshot to probe (state/pool/<id>/ in the spool), as the orchestrator hands it with the run.
     var poolSnapshot: String?
+    /// This prober's location (one of locations.names), as the orchestrator hands it.
+    var location: String?
 
     static let usage = """
-        usage: prober [--config PATH] [--run ID] [--shard K/N] [--spool DIR] [--only ID-PREFIX]... [--pool-snapshot ID]
+        usage: prober [--config PATH] [--run ID] [--shard K/N] [--spool DIR] [--only ID-PREFIX]... [--location NAME] [--pool-snapshot ID]
 
         Probes the interfaces of one shard once and publishes one batch of results to the spool.
           --config PATH      config.yaml or config.json (default: ./config.yaml if present, else built-in defaults)
@@ -25,6 +27,7 @@ struct Options {
           --shard K/N        probe shard K of N, also written KofN (interfaces split by a stable hash of their id; default 1/1)
           --spool DIR        spool directory (default: spool.dir of the config)
           --only PREFIX      probe only interfaces whose id starts with PREFIX (repeatable)
+          --location NAME    the location this prober probes from (one of locations.names; default VIGIL_LOCATION)
           --pool-snapshot ID probe the interface pool snapshot ID of the spool (state/pool/ID/), as the orchestrator
                              validated it for the run (default: snapshot the pool now, as the orchestrator would)
         Exit status: 0 when the batch was published (whatever the targets did), 2 on a config error,
@@ -45,6 +48,7 @@ struct Options {
                 if run == "tick" { options.runFromSchedule = true } else { options.run = run }
             case "--shard": options.shard = try args.value(for: argument, expected: "K/N (or KofN) with 1 ≤ K ≤ N", Shard.init(parsing:))
             case "--only": options.only.append(try args.value(for: argument))
+            case "--location": options.location = try args.value(for: argument)
             case "--pool-snapshot":
                 options.poolSnapshot = try args.value(for: argument, expected: "a pool snapshot id (16 hex digits)") {
                     PoolSnapshot.isValidID($0) ? $0 : nil

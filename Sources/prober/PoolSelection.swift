@@ -11,12 +11,21 @@ struct PoolSelection {
     let config: Config
     let shard: Shard
     let only: [String]
+    /// This prober's location: it probes the interfaces of the services assigned to it (nil: every one).
+    var location: String? = nil
 
     private var directory: String { PoolSnapshot.directory(snapshot.id, in: spool) }
 
     /// Whether this prober probes `definition`: enabled, in the shard, and under an `--only` prefix.
     private func keeps(_ definition: InterfaceDefinition) -> Bool {
         definition.enabled && shard.contains(id: definition.id) && (only.isEmpty || only.contains { definition.id.hasPrefix($0) })
+            && atThisLocation(definition.service)
+    }
+
+    /// Whether this location probes `service` (services.<name>.locations).
+    private func atThisLocation(_ service: String) -> Bool {
+        guard let location, let locations = config.locations else { return true }
+        return locations.of(config.services[service]).names.contains(location)
     }
 
     /// The definitions to probe (only this shard's are read, checked and held) and how many the snapshot has.
@@ -42,6 +51,7 @@ struct PoolSelection {
                         method: definition.method, url: RequestBuilder.resolve(definition.url, service: config.services[definition.service]),
                         outcome: .notLoaded, attempts: 0, startedAt: now)
                     result.error = "not probed: " + reason
+                    result.location = location
                     result.failureThreshold = definition.failureThreshold
                     result.successThreshold = definition.successThreshold
                     results.append(result)

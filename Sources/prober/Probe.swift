@@ -16,8 +16,11 @@ final class ProbeContext: Sendable {
     let client: HTTPClient
     let tokens: TokenStore
     let stop: StopSignal
+    /// This prober's location (`--location`), written on every result; nil with one location.
+    let location: String?
 
-    init(run: String, shard: Shard, config: Config, client: HTTPClient, tokens: TokenStore, stop: StopSignal) {
+    init(run: String, shard: Shard, config: Config, client: HTTPClient, tokens: TokenStore, stop: StopSignal, location: String? = nil) {
+        self.location = location
         self.run = run
         self.shard = shard
         self.config = config
@@ -167,6 +170,7 @@ enum Probe {
             startedAt: Date())
         result.failureThreshold = definition.failureThreshold
         result.successThreshold = definition.successThreshold
+        result.location = context.location
         if case let .once(since, _, _) = decision { result.circuitOpenSince = since }
         return result
     }

@@ -15,6 +15,8 @@ struct RunOutcome {
     let finishedAt: Date
     let interrupted: Bool
     let notProbed: Int
+    /// Results that failed to reach their target (connection, dns, timeout, tls).
+    let networkFailures: Int
 }
 
 struct ProbeRun {
@@ -80,6 +82,7 @@ struct ProbeRun {
         return RunOutcome(
             written: written, failed: outcomes.filter { $0?.isFailure == true }.count + notLoaded.count,
             skipped: outcomes.filter { $0 == .skipped }.count, startedAt: started, finishedAt: Date(),
-            interrupted: context.stop.isStopping, notProbed: interfaces.count - written)
+            interrupted: context.stop.isStopping, notProbed: interfaces.count - written,
+            networkFailures: outcomes.filter { [.connection, .dns, .timeout, .tls].contains($0) }.count)
     }
 }

@@ -23,6 +23,19 @@ await Program.main("prober") {
         return 2
     }
     let spool = try Startup.spool(config)
+    // Several locations: this prober's must be one of them, and every result says which.
+    let location = options.location ?? ProcessInfo.processInfo.environment["VIGIL_LOCATION"].flatMap { $0.isEmpty ? nil : $0 }
+    if let locations = config.locations {
+        guard let location, locations.names.contains(location) else {
+            Log.error(
+                "\(config.source ?? "the config") names locations (\(locations.names.joined(separator: ", "))): say which one this prober is at "
+                    + "with --location NAME (or VIGIL_LOCATION)" + (location.map { "; \"\($0)\" is not one of them" } ?? "") + "; nothing probed")
+            return 2
+        }
+    } else if let location {
+        Log.error("--location \(location) given, but the config names no locations: section; nothing probed")
+        return 2
+    }
 
     var run: String
     if options.runFromSchedule {
@@ -46,7 +59,8 @@ await Program.main("prober") {
         guard let made = PoolSnapshotter(config: config, spool: spool).snapshot() else { return 2 }
         snapshot = made
     }
-    let selection = PoolSelection(snapshot: snapshot, spool: spool, config: config, shard: options.shard, only: options.only)
+    let selection = PoolSelection(
+        snapshot: snapshot, spool: spool, config: config, shard: options.shard, only: options.only, location: location)
     let selected: PackedDefinitions
     let poolCount: Int
     do {
@@ -63,6 +77,7 @@ await Program.main("prober") {
             run: run, shards: options.shard.count, startedAt: now, deadline: now.addingTimeInterval(config.scheduler.maxRuntime),
             trigger: "manual")
         manifest.pool = snapshot
+        manifest.locations = config.locations?.names
         do {
             try spool.runs.publish(name: RunFileName.manifest(run: run), bytes: try RecordCoding.encode(manifest) + [10], control: true)
         } catch {
@@ -82,7 +97,8 @@ await Program.main("prober") {
 
     let client = HTTPClient()
     let tokens = TokenStore(directory: spool.tokensDirectory, services: config.services, client: client, timeout: probeTimeout)
-    let context = ProbeContext(run: run, shard: options.shard, config: config, client: client, tokens: tokens, stop: stop)
+    let context = ProbeContext(
+        run: run, shard: options.shard, config: config, client: client, tokens: tokens, stop: stop, location: location)
     Log.info(
         "run \(run) shard \(options.shard): probing \(selected.count) of \(poolCount) interfaces (pool snapshot \(snapshot.id)"
             + (unloaded.isEmpty ? "" : "; \(unloaded.count) not loaded: their file is broken") + "), concurrency \(config.monitor.concurrency)")

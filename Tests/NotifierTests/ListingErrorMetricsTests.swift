@@ -20,7 +20,11 @@ struct ListingErrorMetricsTests {
         if geteuid() == 0 {
             // A copy of the program in the test's directory: nobody may not traverse the build's path.
             let copy = dir.url("notifier")
-            try FileManager.default.copyItem(atPath: Programs.path("notifier"), toPath: copy)
+            // Written through a close-on-exec descriptor: a child another test forks meanwhile must not hold it
+            // open for writing, or executing the copy fails with ETXTBSY ("Text file busy").
+            let fd = try FileIO.open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o755)
+            try FileIO.writeAll(fd, try FileIO.read(Programs.path("notifier")), path: copy)
+            try FileIO.close(fd, path: copy)
             let chown = try ChildProcess(executable: "/bin/chown", arguments: ["-R", "nobody:nogroup", dir.path], stdout: .discard)
             #expect(chown.wait(timeout: 60) == .exited(0))
             #expect(chmod(dir.path, 0o755) == 0)

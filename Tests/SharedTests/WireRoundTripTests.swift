@@ -17,6 +17,7 @@ extension WireValues {
             startedAt: date(), error: maybe { $0.text() }, skippedSince: maybe { $0.date() }, request: maybe { $0.excerpt() },
             response: maybe { $0.excerpt() })
         r.circuitOpenSince = maybe { $0.date() }
+        r.location = maybe { $0.text() }
         r.timings = maybe {
             PhaseTimings(dns: $0.double(), connect: $0.double(), tls: $0.double(), firstByte: $0.double(), total: $0.double())
         }
@@ -64,6 +65,7 @@ extension WireValues {
             run: runID(), shards: int(), startedAt: date(), deadline: date(), trigger: pick(["schedule", "manual", text()]),
             gaps: maybe { v in (0..<v.below(4)).map { _ in v.gap() } })
         m.pool = maybe { $0.pool() }
+        m.locations = maybe { v in (0..<v.below(4)).map { _ in v.text() } }
         return m
     }
 
@@ -75,6 +77,7 @@ extension WireValues {
         s.gaps = maybe { v in (0..<v.below(3)).map { _ in v.text() } }
         s.pool = maybe { v in (0..<v.below(3)).map { _ in v.text() } }
         s.blind = maybe { v in (0..<v.below(3)).map { _ in v.text() } }
+        s.degraded = maybe { v in (0..<v.below(3)).map { _ in v.text() } }
         return s
     }
 
@@ -247,8 +250,12 @@ struct WireRoundTripTests {
                 run: v.runID(), shard: v.shard(), count: v.int(), prober: v.text(), startedAt: v.date(), finishedAt: v.date(),
                 interrupted: v.maybe { $0.chance(2) }, notProbed: v.maybe { $0.int() })
             trailer.canaries = v.maybe { v in CanaryReport(checked: v.int(), failures: (0..<v.below(3)).map { _ in v.text() }) }
+            trailer.location = v.maybe { $0.text() }
+            trailer.networkFailures = v.maybe { $0.int() }
             try check(trailer, round)
-            try check(ShardFailed(run: v.runID(), shard: v.shard(), reason: v.text(), at: v.date()), round)
+            var stub = ShardFailed(run: v.runID(), shard: v.shard(), reason: v.text(), at: v.date())
+            stub.location = v.maybe { $0.text() }
+            try check(stub, round)
             let manifest = v.manifest()
             try check(manifest, round)
             let silence = Silence(id: v.text(), match: v.text(), createdAt: v.date(), until: v.date(), reason: v.text(), by: v.maybe { $0.text() })

@@ -82,7 +82,9 @@ public struct WireValues {
             let value = Double(bitPattern: random.next())
             return value.isFinite ? value : 0.5
         case 3:
-            return pick([0, -0.0, 1e-5, 5e-324, 2.2250738585072014e-308, 1e15, 1e16, 1e21, 1e22, 1e23, 1.7976931348623157e308, 0.1, -1.5])
+            return pick([
+                0, -0.0, 1e-5, Double.leastNonzeroMagnitude, 2.2250738585072014e-308, 1e15, 1e16, 1e21, 1e22, 1e23, 1.7976931348623157e308, 0.1, -1.5,
+            ])
         default: return Double(random.next() >> 11) / Double(1 << 53) * pick([1, 100, 60_000, 1e9])
         }
     }

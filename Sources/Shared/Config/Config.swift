@@ -80,6 +80,29 @@ public struct ServiceSettings: Sendable, Equatable {
     public var successThreshold: Int?
     /// Checks every interface of the service gets (`services.<name>.expect`), under the interface's own.
     public var expect: Expectation?
+    /// The locations that probe the service (`services.<name>.locations`, a subset of locations.names; nil: all)
+    /// and how many of them must see a failure for it to count (nil: locations.quorum, at most their number).
+    public var locations: [String]?
+    public var quorum: Int?
+}
+
+/// `locations:` — named places whose probers each probe every interface; an interface fails when `quorum` of them
+/// see it fail, is degraded when fewer do, and a location that cannot reach its targets is blind, not a page.
+public struct LocationSettings: Sendable, Equatable {
+    public var names: [String]
+    /// Default: a majority of `names`.
+    public var quorum: Int
+
+    public init(names: [String], quorum: Int? = nil) {
+        self.names = names
+        self.quorum = quorum ?? names.count / 2 + 1
+    }
+
+    /// The locations that probe `service`'s interfaces, and the quorum that applies to them.
+    public func of(_ service: ServiceSettings?) -> (names: [String], quorum: Int) {
+        let names = service?.locations ?? self.names
+        return (names, min(service?.quorum ?? quorum, max(1, names.count)))
+    }
 }
 
 /// `alerts:`
@@ -223,6 +246,8 @@ public struct Config: Sendable, Equatable {
     public var monitor: MonitorSettings
     public var scheduler = SchedulerSettings()
     public var services: [String: ServiceSettings] = [:]
+    /// Several locations paging on a quorum (nil: one location, as before).
+    public var locations: LocationSettings?
     public var alerts = AlertSettings()
     public var notify = NotifySettings()
     public var history = HistorySettings()

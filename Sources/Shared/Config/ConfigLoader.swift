@@ -63,6 +63,7 @@ public enum ConfigLoader {
         readMonitor(top.node("monitor"), reader, directory, &config)
         readScheduler(top.node("scheduler"), reader, &config)
         config.services = readServices(top.node("services"), reader, directory)
+        config.locations = readLocations(top.node("locations"), reader, services: &config.services)
         readAlerts(top.node("alerts"), reader, &config)
         config.notify = readNotify(top.node("notify"), reader, directory)
         readSpool(top.node("spool"), reader, directory, &config)
@@ -99,6 +100,44 @@ public enum ConfigLoader {
         checkOneSchedule(root, reader)
         top.finish()
         return config
+    }
+
+    /// `locations: {names: [bj, sh, sg], quorum: 2}`; checks the services' `locations:` and `quorum:` against it.
+    private static func readLocations(_ node: Node?, _ reader: ConfigReader, services: inout [String: ServiceSettings]) -> LocationSettings? {
+        let named = services.filter { $0.value.locations != nil || $0.value.quorum != nil }.keys.sorted()
+        guard let f = reader.fields(node, path: "locations") else {
+            for name in named {
+                reader.issue(line: nil, "services.\(name).locations", "a service's locations or quorum need a top-level locations: section")
+            }
+            return nil
+        }
+        defer { f.finish() }
+        let names = f.strings("names") ?? []
+        for name in names where RecordName.problem(name, as: .service) != nil || name.contains(".") || name.contains("/") {
+            reader.issue(f.node("names"), "locations.names", "\"\(name)\" is not a location name (letters, digits, - and _)")
+        }
+        guard !names.isEmpty, Set(names).count == names.count else {
+            reader.issue(f.node("names") ?? node, "locations.names", "expected a list of distinct location names such as [bj, sh, sg]")
+            return nil
+        }
+        let quorum = f.int("quorum", range: 1...100)
+        if let quorum, quorum > names.count {
+            reader.issue(f.node("quorum"), "locations.quorum", "\(quorum) is more than the \(names.count) location(s) named")
+        }
+        let settings = LocationSettings(names: names, quorum: quorum.map { min($0, names.count) })
+        for name in named {
+            let unknown = (services[name]?.locations ?? []).filter { !names.contains($0) }
+            if !unknown.isEmpty {
+                reader.issue(
+                    line: nil, "services.\(name).locations",
+                    "\(unknown.joined(separator: ", ")) not in locations.names (\(names.joined(separator: ", ")))")
+            }
+            if let q = services[name]?.quorum, q > (services[name]?.locations ?? names).count {
+                reader.issue(
+                    line: nil, "services.\(name).quorum", "\(q) is more than the service's \((services[name]?.locations ?? names).count) location(s)")
+            }
+        }
+        return settings
     }
 
     private static func readMonitor(_ node: Node?, _ reader: ConfigReader, _ directory: String, _ config: inout Config) {
@@ -187,6 +226,8 @@ public enum ConfigLoader {
             service.http = HTTPSettingsReader.read(s, reader, directory: directory, base: service.http)
             service.failureThreshold = s.int("failure_threshold", range: 1...100)
             service.successThreshold = s.int("success_threshold", range: 1...100)
+            service.locations = s.strings("locations")
+            service.quorum = s.int("quorum", range: 1...100)
             if let node = s.node("expect") { service.expect = Expectation.read(node, reader, path: path + ".expect", interface: false) }
             if let basic = reader.fields(s.node("basic_auth"), path: path + ".basic_auth") {
                 let username = basic.string("username", required: true)

@@ -97,6 +97,8 @@ public struct RunStats: Codable, Sendable, Equatable {
     /// Shards whose prober could not reach its canaries (monitor.canaries), so nothing they saw was judged; absent
     /// when none.
     public var blind: [String]?
+    /// Several locations: interfaces that failed from fewer locations than the quorum (reported, not paged).
+    public var degraded: [String]?
 
     /// Why a run measured nothing ("every shard is missing", "no interface to probe"), nil when it measured
     /// something: such a run is never shown as "success 100 %".
@@ -139,7 +141,7 @@ public struct RunStats: Codable, Sendable, Equatable {
         case trigger
         case missingShards = "missing_shards"
         case quarantinedLines = "quarantined_lines"
-        case gaps, pool, blind
+        case gaps, pool, blind, degraded
     }
 }
 

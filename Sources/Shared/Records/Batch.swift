@@ -22,6 +22,11 @@ public struct BatchTrailer: Codable, Sendable, Equatable {
     public var notProbed: Int?
     /// What the prober's canaries (monitor.canaries) said, when it has some.
     public var canaries: CanaryReport?
+    /// The location whose prober wrote the batch (`locations:`), absent with one location.
+    public var location: String?
+    /// Results that failed to reach their target (connection, dns, timeout, tls): a location that fails most of
+    /// them while the others reach the same interfaces is blind, not the targets down.
+    public var networkFailures: Int?
 
     public init(
         run: String, shard: Shard, count: Int, prober: String, startedAt: Date, finishedAt: Date,
@@ -43,7 +48,8 @@ public struct BatchTrailer: Codable, Sendable, Equatable {
         case finishedAt = "finished_at"
         case interrupted
         case notProbed = "not_probed"
-        case canaries
+        case canaries, location
+        case networkFailures = "network_failures"
     }
 }
 
@@ -71,6 +77,8 @@ public struct ShardFailed: Codable, Sendable, Equatable {
     public var shard: Shard
     public var reason: String
     public var at: Date
+    /// The location whose shard it is (`locations:`), absent with one location.
+    public var location: String?
 
     public init(run: String, shard: Shard, reason: String, at: Date) {
         self.run = run
@@ -96,6 +104,8 @@ public struct RunManifest: Codable, Sendable, Equatable {
     /// The pool snapshot the probers probe (absent from older orchestrators and runs by hand of older probers):
     /// its id, the files that failed to load, and whether the pool could not be read at all.
     public var pool: PoolSnapshot?
+    /// The locations that probe the run (`locations.names`), each with `shards` shards; absent with one location.
+    public var locations: [String]?
 
     public init(run: String, shards: Int, startedAt: Date, deadline: Date, trigger: String, gaps: [MonitoringGap]? = nil) {
         self.run = run
@@ -109,7 +119,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case v, kind, run, shards
         case startedAt = "started_at"
-        case deadline, trigger, gaps, pool
+        case deadline, trigger, gaps, pool, locations
     }
 }
 

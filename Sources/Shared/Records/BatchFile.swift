@@ -25,6 +25,14 @@ public enum BatchEnd: Sendable, Equatable {
         case let .shardFailed(f): f.shard
         }
     }
+
+    /// The location whose shard it is (`locations:`), nil with one location.
+    public var location: String? {
+        switch self {
+        case let .trailer(t): t.location
+        case let .shardFailed(f): f.location
+        }
+    }
 }
 
 /// The outcome of reading a batch file that was structurally valid.

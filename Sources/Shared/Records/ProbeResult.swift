@@ -149,6 +149,8 @@ public struct ProbeResult: Codable, Sendable, Equatable {
     /// Set when the interface's circuit breaker was open for this probe: it was probed once, without retries
     /// (the outcome is the real one); since when the circuit has been open. Absent in older records.
     public var circuitOpenSince: Date?
+    /// The location whose prober measured it (`locations:`), absent with one location.
+    public var location: String?
     public var request: HTTPExcerpt?
     public var response: HTTPExcerpt?
     /// Phases of the last attempt (milliseconds), where the transfer got that far.
@@ -206,5 +208,6 @@ public struct ProbeResult: Codable, Sendable, Equatable {
         case failureThreshold = "failure_threshold"
         case successThreshold = "success_threshold"
         case circuitOpenSince = "circuit_open_since"
+        case location
     }
 }

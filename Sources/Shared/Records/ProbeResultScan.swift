@@ -27,6 +27,7 @@ extension ProbeResult {
             var error: String?
             var skippedSince: Date?
             var circuitOpenSince: Date?
+            var location: String?
             var request: HTTPExcerpt?
             var response: HTTPExcerpt?
             var timings: PhaseTimings?
@@ -74,6 +75,7 @@ extension ProbeResult {
                 case "error": error = s.null() ? nil : try s.string()
                 case "skipped_since": skippedSince = s.null() ? nil : try s.timestamp()
                 case "circuit_open_since": circuitOpenSince = s.null() ? nil : try s.timestamp()
+                case "location": location = s.null() ? nil : try s.string()
                 case "request", "response":
                     if !excerptsOfSuccesses, outcome == .ok {
                         try s.skipValue()
@@ -110,6 +112,7 @@ extension ProbeResult {
             result.failureThreshold = failureThreshold
             result.successThreshold = successThreshold
             result.circuitOpenSince = circuitOpenSince
+            result.location = location
             return result
         } ?? nil
     }

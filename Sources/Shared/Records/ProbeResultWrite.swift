@@ -20,6 +20,7 @@ extension ProbeResult {
         w.field("http_version", httpVersion)
         w.field("id", id)
         w.field("latency_ms", latencyMs)
+        w.field("location", location)
         w.field("method", method)
         w.field("name", name)
         w.field("outcome", outcome.rawValue)
