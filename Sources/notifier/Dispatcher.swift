@@ -34,33 +34,9 @@ final class Dispatcher: @unchecked Sendable {
     static func makeChannels(_ config: Config) -> [String: any Channel] {
         let client = HTTPClient(settings: config.notify.http)
         var out: [String: any Channel] = [:]
-        for robot in config.notify.wecom {
-            out[robot.name] = WeComChannel(
-                settings: robot, client: client, timeout: config.notify.timeout,
-                limiter: RateLimiter(perMinute: config.notify.wecomPerMinute), style: MessageStyle(config.notify))
-        }
-        for hook in config.notify.webhooks {
-            out[hook.name] = WebhookChannel(settings: hook, client: client, timeout: config.notify.timeout, style: MessageStyle(config.notify))
-        }
-        for robot in config.notify.dingtalk {
-            let post = RobotPost(
-                client: client, timeout: config.notify.timeout,
-                limiter: RateLimiter(perMinute: robot.perMinute, label: robot.name, setting: "per_minute"))
-            out[robot.name] = DingTalkChannel(settings: robot, post: post, style: MessageStyle(config.notify))
-        }
-        for robot in config.notify.feishu {
-            let post = RobotPost(
-                client: client, timeout: config.notify.timeout,
-                limiter: RateLimiter(perMinute: robot.perMinute, label: robot.name, setting: "per_minute"))
-            out[robot.name] = FeishuChannel(settings: robot, post: post, style: MessageStyle(config.notify))
-        }
-        for email in config.notify.email {
-            out[email.name] = EmailChannel(settings: email, timeout: config.notify.timeout, style: MessageStyle(config.notify))
-        }
-        for hook in config.notify.slack {
-            out[hook.name] = SlackChannel(
-                settings: hook, client: client, timeout: config.notify.timeout,
-                limiter: RateLimiter(perMinute: hook.perMinute, label: hook.name, setting: "per_minute"), style: MessageStyle(config.notify))
+        // One place builds every kind (ChannelSettings.channel): a new kind does not compile until it is handled.
+        for settings in config.notify.configuredChannels {
+            out[settings.name] = settings.channel(client: client, notify: config.notify)
         }
         if out.isEmpty { out["stdout"] = ConsoleChannel(style: MessageStyle(config.notify)) }
         if !config.notify.routes.isEmpty {

@@ -174,9 +174,7 @@ public struct NotifySettings: Sendable, Equatable {
     public var reportBaseURL: String?
 
     /// Every channel's name, in the order they are written by kind.
-    public var channelNames: [String] {
-        wecom.map(\.name) + dingtalk.map(\.name) + feishu.map(\.name) + slack.map(\.name) + email.map(\.name) + webhooks.map(\.name)
-    }
+    public var channelNames: [String] { configuredChannels.map(\.name) }
 
     /// No channel configured: messages are printed and kept in sent/ as not delivered.
     public var isEmpty: Bool { channelNames.isEmpty }
