@@ -1,5 +1,6 @@
 // The state decider in process (no child processes, no clock): a table of sample sequences and thresholds,
-// and what the team hears after each run.
+// and what the team hears after each run — through InterfaceRules.decide, the very function the streaming
+// join calls for each interface (there is no second path for tests).
 
 import Foundation
 import Shared
@@ -7,6 +8,22 @@ import TestSupport
 import Testing
 
 @testable import analyzer
+
+/// One interface through the production rules, run after run: no silences, thresholds as given.
+func decide(
+    _ result: ProbeResult, previous: InterfaceStatus?, run: String, at start: Date, thresholds: (failure: Int, success: Int),
+    silences: [Silence] = []
+) -> (latest: InterfaceStatus?, heard: HeardChanges, quiet: String?) {
+    var alerting = Config.defaults(directory: "/").alerts
+    alerting.failureThreshold = thresholds.failure
+    alerting.successThreshold = thresholds.success
+    let rules = InterfaceRules(
+        run: run, runStartedAt: start, alerting: alerting, services: [:],
+        quiet: QuietRules(silences: silences, windows: [], at: start, timeZone: .gmt))
+    var heard = HeardChanges()
+    let decided = rules.decide([result], previous: previous, into: &heard)
+    return (decided.latest ?? previous, heard, decided.quiet)
+}
 
 @Suite("State transitions, in process", .ownThread)
 struct TransitionDeciderTests {
@@ -23,16 +40,16 @@ struct TransitionDeciderTests {
     @Test("each sequence announces exactly its changes", arguments: table.indices)
     func sequence(_ row: Int) {
         let (outcomes, failure, success, expected) = Self.table[row]
-        var state = StateFile()
+        var state: InterfaceStatus?
         var announced: [StateChange?] = []
         let t0 = Date(timeIntervalSince1970: 1_795_359_600)
         for (i, outcome) in outcomes.enumerated() {
             let start = t0.addingTimeInterval(Double(i) * 60)
             let run = RunID.scheduled(tick: start)
             let result = AnalyzerFixture.result("svc/a", outcome, run: run, at: start)
-            let changes = StateTransitions.apply([result], run: run, runStartedAt: start, to: state, thresholds: { _ in (failure, success) })
-            announced.append((changes.transitions + changes.stillFailing).first?.change)
-            state = changes.updated
+            let decided = decide(result, previous: state, run: run, at: start, thresholds: (failure, success))
+            announced.append((decided.heard.newFailures + decided.heard.recovered + decided.heard.stillFailing).first?.change)
+            state = decided.latest
         }
         #expect(announced == expected, "row \(row): \(outcomes)")
     }
@@ -43,25 +60,55 @@ struct TransitionDeciderTests {
         let outcomes: [Outcome] = [.ok, .http500, .skipped, .http500, .http500, .ok, .ok]
         let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))  // records keep milliseconds
         func at(_ i: Int) -> Date { t0.addingTimeInterval(Double(i) * 60) }
-        var state = StateFile()
+        var state: InterfaceStatus?
         var transitions: [Int: Transition] = [:]
         for (i, outcome) in outcomes.enumerated() {
             let run = RunID.scheduled(tick: at(i))
             let result = AnalyzerFixture.result("svc/a", outcome, run: run, at: at(i))
-            let changes = StateTransitions.apply([result], run: run, runStartedAt: at(i), to: state, thresholds: { _ in (3, 2) })
-            if let t = changes.transitions.first { transitions[i] = t }
+            let decided = decide(result, previous: state, run: run, at: at(i), thresholds: (3, 2))
+            if let t = (decided.heard.newFailures + decided.heard.recovered).first { transitions[i] = t }
             // Through the state file's bytes each time, as the streamed analyzer reads it.
             var w = JSONWriter()
-            changes.updated.interfaces["svc/a"]!.write(id: "svc/a", into: &w)
+            let updated = try #require(decided.latest)
+            updated.write(id: "svc/a", into: &w)
             let (_, reread) = try #require(InterfaceStatus.scan(w.finish()))
-            #expect(reread == changes.updated.interfaces["svc/a"], "run \(i): the state round-trips")
-            state.interfaces["svc/a"] = reread
+            #expect(reread == updated, "run \(i): the state round-trips")
+            state = reread
         }
         let down = try #require(transitions[4], "the failure is confirmed at the third failing sample")
         #expect(down.change == .newFailure && down.since == at(1), "failing since the first failing sample, not the third")
         let up = try #require(transitions[6], "the recovery is confirmed at the second passing sample")
         #expect(up.change == .recovered && up.since == at(5) && up.downSince == at(1), "down from the first failure to the first pass")
-        #expect(state.interfaces["svc/a"]?.since == at(5))
+        #expect(state?.since == at(5))
+    }
+}
+
+@Suite("Quiet rules, in process", .ownThread)
+struct QuietDeciderTests {
+    @Test("a failure under a silence is not announced; announced once the silence ends; one never announced never recovers aloud")
+    func silences() throws {
+        let t0 = Date(timeIntervalSince1970: 1_795_359_600)
+        let silence = Silence(id: "s1", match: "svc/a", createdAt: t0, until: t0.addingTimeInterval(90), reason: "deploy", by: nil)
+        func run(_ i: Int, _ outcome: Outcome, _ state: InterfaceStatus?) -> (latest: InterfaceStatus?, heard: HeardChanges, quiet: String?) {
+            let start = t0.addingTimeInterval(Double(i) * 60)
+            let id = RunID.scheduled(tick: start)
+            return decide(
+                AnalyzerFixture.result("svc/a", outcome, run: id, at: start), previous: state, run: id, at: start, thresholds: (1, 1),
+                silences: [silence])
+        }
+        // Failing while silenced: nothing heard, remembered as not announced.
+        let first = run(0, .http500, nil)
+        #expect(first.heard.newFailures.isEmpty && first.quiet?.hasPrefix("silenced until ") == true)
+        #expect(first.latest?.unannounced == true)
+        // Recovered while still silenced, and never announced: no recovery either, then or after.
+        let recovered = run(1, .ok, first.latest)
+        #expect(recovered.heard.recovered.isEmpty && recovered.heard.newFailures.isEmpty)
+        // Another failure under the silence, still failing once it ended: announced now, as new.
+        let again = run(1, .http500, recovered.latest)
+        let after = run(2, .http500, again.latest)
+        #expect(after.quiet == nil && after.heard.newFailures.map(\.id) == ["svc/a"], "announced when the silence ends")
+        let fixed = run(3, .ok, after.latest)
+        #expect(fixed.heard.recovered.map(\.id) == ["svc/a"], "announced, so its recovery is heard")
     }
 }
 
@@ -72,8 +119,10 @@ struct SeverityDeciderTests {
         let t0 = Date(timeIntervalSince1970: 1_795_359_600)
         func failures(_ outcomes: [Outcome]) -> [Transition] {
             let run = RunID.scheduled(tick: t0)
-            let results = outcomes.enumerated().map { AnalyzerFixture.result("svc/i\($0.offset)", $0.element, run: run, at: t0) }
-            return StateTransitions.apply(results, run: run, runStartedAt: t0, to: StateFile(), thresholds: { _ in (1, 1) }).transitions
+            return outcomes.enumerated().flatMap { i, outcome in
+                decide(AnalyzerFixture.result("svc/i\(i)", outcome, run: run, at: t0), previous: nil, run: run, at: t0, thresholds: (1, 1))
+                    .heard.newFailures
+            }
         }
         #expect(failures([.certExpiring, .certExpiring]).count == 2, "cert_expiring is a failure the state tracks")
         #expect(AlertPolicy.severity(of: failures([.certExpiring, .certExpiring])) == .warning)

@@ -10,32 +10,6 @@
 import Foundation
 import Shared
 
-/// Silences and maintenance windows that apply at a run's start.
-struct QuietRules {
-    private let active: [Silence]
-    private let open: [(MaintenanceWindow, Date)]
-    /// Times for people: in notify.timezone, the zone named.
-    private let clock: LocalClock
-
-    init(silences: [Silence], windows: [MaintenanceWindow], at date: Date, timeZone: TimeZone) {
-        active = silences.filter { $0.isActive(at: date) }
-        open = windows.compactMap { w in w.openSince(date).map { (w, $0) } }
-        clock = LocalClock(timeZone: timeZone)
-    }
-
-    /// Why an interface is quiet ("silenced until 2026-11-22 23:44:00 GMT+8: reason"), nil when it is not.
-    func reason(for result: ProbeResult) -> String? {
-        guard !active.isEmpty || !open.isEmpty else { return nil }
-        if let s = active.first(where: { $0.covers(id: result.id, service: result.service) }) {
-            return "silenced until \(clock.format(s.until)): \(s.reason)" + (s.by.map { " (\($0))" } ?? "")
-        }
-        if let (w, start) = open.first(where: { $0.0.covers(id: result.id, service: result.service) }) {
-            return "maintenance until \(clock.format(start.addingTimeInterval(w.duration))): \(w.reason)"
-        }
-        return nil
-    }
-}
-
 /// What the status site needs of a run: the interfaces it shows in full (all of them up to
 /// web.interface_pages_limit; past it, those failing or with incidents) and every service's totals.
 struct SiteCollection {
@@ -201,14 +175,14 @@ struct RunPass {
         out.site.runs = rolling ? Array((recentRuns + [run]).suffix(Rollup.stripLength)) : recentRuns
         if let recent = out.recent { try recent.line(try RecordCoding.encode(RecentHeader(runs: out.site.runs))) }
 
-        let quietRules = QuietRules(
-            silences: Silence.load(spool.stateDirectory + "/silences"), windows: config.maintenance, at: analysis.startedAt,
-            timeZone: config.notify.timeZone)
-        let alerting = config.alerts
-        // Only the thresholds: looking a service's whole settings up per result copied them each time.
-        let serviceThresholds = config.services.mapValues { (failure: $0.failureThreshold, success: $0.successThreshold) }
-        var newFailures: [Transition] = []
-        var recovered: [Transition] = []
+        let rules = InterfaceRules(
+            run: run, runStartedAt: analysis.startedAt, alerting: config.alerts, services: config.services,
+            quiet: QuietRules(
+                silences: Silence.load(spool.stateDirectory + "/silences"), windows: config.maintenance, at: analysis.startedAt,
+                timeZone: config.notify.timeZone))
+        let judging = Judging(
+            blindShards: analysis.blindShards, locationNames: analysis.locationNames, locations: config.locations, services: config.services)
+        var heard = HeardChanges()
         var dayTotals: [String: [Int]] = [:]
         // An interface with no result since before the history's window (renamed, deleted) is forgotten, after
         // a complete run only: a missing shard never makes anything forgotten.
@@ -218,20 +192,8 @@ struct RunPass {
             let next = smaller(smaller(try results.peek(), try state.peek()), smaller(try days.peek(), try recents.peek()))
             guard let id = next else { break }
             var rs = try results.take(id)
-            if out.analysis.isBlind {
-                // A blind shard's results are what its own network did: kept out of every verdict, figure and strip.
-                let all = rs.count
-                let names = out.analysis.locationNames
-                rs.removeAll { LocationShards.key($0.shard, location: $0.location, names: names).map(out.analysis.blindShards.contains) ?? false }
-                out.analysis.unjudged += all - rs.count
-            }
-            if let names = out.analysis.locationNames, !rs.isEmpty {
-                // One verdict from every location's result: failing on the quorum, degraded below it.
-                let quorum = config.locations?.of(config.services[rs[0].service]).quorum ?? names.count / 2 + 1
-                let (verdict, degraded) = LocationVerdict.combine(rs, quorum: quorum, order: names)
-                if let degraded { out.analysis.degraded.append((id, verdict.name, degraded)) }
-                rs = [verdict]
-            }
+            // Which results count: a blind shard's never; several locations' as one verdict (Decide).
+            if let degraded = judging.judge(&rs, analysis: &out.analysis) { out.analysis.degraded.append((id, rs[0].name, degraded)) }
             // Records are moved out of the entries (`take`), never copied: a copy retains each of their texts.
             var stateEntry = try state.take(id)
             var dayEntry = try days.take(id)
@@ -268,41 +230,11 @@ struct RunPass {
                 for result in rs {
                     out.analysis.add(result)
                     try out.metrics.add(result)
-                    let service = serviceThresholds[result.service]
-                    let thresholds = (
-                        result.failureThreshold ?? service?.failure ?? alerting.failureThreshold,
-                        result.successThreshold ?? service?.success ?? alerting.successThreshold
-                    )
-                    guard
-                        var (next, transition) = StateTransitions.step(
-                            result, entry: previous, run: run, runStartedAt: analysis.startedAt, thresholds: thresholds)
-                    else { continue }
-                    // Quiet: a silenced or maintained interface's changes leave the alert (remembered as not
-                    // announced); one still failing whose quiet has ended, and never announced, is announced now.
-                    if let reason = quietRules.reason(for: result) {
-                        out.quiet[id] = reason
-                        if let t = transition, t.change != .stillFailing { next.unannounced = true }
-                        transition = nil
-                    } else {
-                        if var t = transition, t.change == .stillFailing, next.unannounced {
-                            t.change = .newFailure
-                            transition = t
-                        } else if let t = transition, t.change == .recovered, next.unannounced {
-                            // The failure began while quiet and was never announced: the team never heard it was
-                            // down, so it hears of no recovery either.
-                            transition = nil
-                        }
-                        next.unannounced = false
-                    }
-                    latest = next
-                    if let t = transition {
-                        switch t.change {
-                        case .newFailure: newFailures.append(t)
-                        case .recovered: recovered.append(t)
-                        case .stillFailing: out.changes.stillFailing.append(t)
-                        }
-                    }
                 }
+                // The interface's new state and what the team hears of it: the rules in Decide, nothing else here.
+                let decided = rules.decide(rs, previous: previous, into: &heard)
+                latest = decided.latest
+                if let reason = decided.quiet { out.quiet[id] = reason }
                 if out.quiet[id] != nil {
                     out.analysis.quietFailures += rs.count { $0.outcome.isFailure || $0.outcome == .skipped }
                 }
@@ -343,7 +275,8 @@ struct RunPass {
             Log.error("\(statePath):\(number): unreadable interface state line; that interface starts afresh")
         }
         out.badLines = results.badLines
-        out.changes.transitions = newFailures + recovered
+        out.changes.transitions = heard.newFailures + heard.recovered
+        out.changes.stillFailing = heard.stillFailing
         out.analysis.finish(quarantinedLines: results.badLines.reduce(0) { $0 + $1.lines.count })
         return out
     }

@@ -62,8 +62,8 @@ struct AlertMark: Codable, Equatable {
 }
 
 /// state/interfaces.ndjson: a header line (the last alerts, StateHeader), then one line per interface in id
-/// order, so that `jq` and `grep` work on it and RunPass joins it with a run's results as a stream. In memory
-/// only for the transition tables (StateTransitions.apply).
+/// order, so that `jq` and `grep` work on it and RunPass joins it with a run's results as a stream (only the
+/// header's alerts are held in memory).
 struct StateFile {
     var interfaces: [String: InterfaceStatus] = [:]
     /// The most recent alerts (newest last), to time reminders.
@@ -229,29 +229,5 @@ enum StateTransitions {
             since: since)
         if change == .recovered { transition.downSince = previous?.since }
         return (status, transition)
-    }
-
-    /// Every result of a run against the state (in memory; the analyzer streams the same steps in RunPass).
-    static func apply(
-        _ results: [ProbeResult], run: String, runStartedAt: Date, to state: StateFile,
-        thresholds: (ProbeResult) -> (failure: Int, success: Int) = { _ in (1, 1) }
-    ) -> StateChanges {
-        var changes = StateChanges(updated: state)
-        for result in results {
-            guard
-                let (status, transition) = step(
-                    result, entry: state.interfaces[result.id], run: run, runStartedAt: runStartedAt, thresholds: thresholds(result))
-            else { continue }
-            changes.updated.interfaces[result.id] = status
-            guard let transition else { continue }
-            if transition.change == .stillFailing { changes.stillFailing.append(transition) } else { changes.transitions.append(transition) }
-        }
-        // Results come in id order, so a stable split by kind keeps each group sorted by id.
-        changes.transitions = changes.transitions.filter { $0.change == .newFailure } + changes.transitions.filter { $0.change == .recovered }
-        if !zip(results, results.dropFirst()).allSatisfy({ $0.id <= $1.id }) {
-            changes.transitions.sort { ($0.change.rawValue, $0.id) < ($1.change.rawValue, $1.id) }
-            changes.stillFailing.sort { $0.id < $1.id }
-        }
-        return changes
     }
 }
