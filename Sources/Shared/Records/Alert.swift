@@ -51,25 +51,6 @@ public struct Transition: Codable, Sendable, Equatable {
         case status, error, since
         case downSince = "down_since"
     }
-
-    /// The JSON JSONEncoder makes of it (keys sorted), written directly: an alert of a mass outage carries
-    /// 100 000 of them, and Foundation's encoder held a tree of them all.
-    func write(into out: inout [UInt8]) {
-        var w = JSONWriter(capacity: 0)
-        w.field("change", change.rawValue)
-        w.field("down_since", downSince)
-        w.field("error", error)
-        w.field("id", id)
-        w.field("method", method)
-        w.field("name", name)
-        w.field("outcome", outcome.rawValue)
-        w.field("previous_outcome", previousOutcome?.rawValue)
-        w.field("service", service)
-        w.field("since", since)
-        w.field("status", status)
-        w.field("url", url)
-        out.append(contentsOf: w.finish())
-    }
 }
 
 /// The figures of one run.
@@ -166,37 +147,6 @@ public enum Severity: String, Codable, Sendable {
 
 /// `{"v":1,"kind":"alert",…}`.
 public struct Alert: Codable, Sendable, Equatable {
-    /// The alert's line (no newline): Foundation's encoding of everything but the transitions, which are
-    /// written directly into it — the same bytes, without an encoder's tree of 100 000 transitions.
-    func encodedLine() throws -> [UInt8] {
-        var shell = self
-        shell.transitions = []
-        let bytes = try RecordCoding.encodeWithFoundation(shell)
-        guard !transitions.isEmpty else { return bytes }
-        // Only a key is written with a bare quote: every quote inside a text is escaped.
-        let marker = Array(#""transitions":[]"#.utf8)
-        guard let at = Alert.lastIndex(of: marker, in: bytes) else { return bytes }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + transitions.count * 320)
-        out.append(contentsOf: bytes[..<(at + marker.count - 1)])
-        for (i, t) in transitions.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            t.write(into: &out)
-        }
-        out.append(contentsOf: bytes[(at + marker.count - 1)...])
-        return out
-    }
-
-    private static func lastIndex(of marker: [UInt8], in bytes: [UInt8]) -> Int? {
-        guard bytes.count >= marker.count else { return nil }
-        var i = bytes.count - marker.count
-        while i >= 0 {
-            if bytes[i] == marker[0], bytes[i..<(i + marker.count)].elementsEqual(marker) { return i }
-            i -= 1
-        }
-        return nil
-    }
-
     public var v = RecordCoding.version
     public var kind = "alert"
     /// `alert-<run>`: the idempotency key receivers can use to drop a repeat.

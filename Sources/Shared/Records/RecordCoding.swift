@@ -65,8 +65,6 @@ public enum RecordCoding {
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         // Results are written by the hundred thousand: they have a hand-written encoder (ProbeResultWrite).
         if let result = value as? ProbeResult { return result.encodedLine() }
-        // An alert of a mass outage holds 100 000 transitions: written directly (Alert.encodedLine).
-        if let alert = value as? Alert { return try alert.encodedLine() }
         return try encodeWithFoundation(value)
     }
 
