@@ -153,6 +153,7 @@ wait_for() {
     done
     echo never
 }
+last_time() { python3 -c 'import sys, datetime as d; l=open(sys.argv[1]).read().split("\n")[-2]; print(d.datetime.fromisoformat(l.split(" ")[0].replace("Z", "+00:00")).timestamp())' "$1"; }
 state() { alive "$1" && echo running || { local rc=0; wait "$1" 2> /dev/null || rc=$?; echo "exited $rc"; }; }
 last_line() { grep -hE ': (notice|warning|error): ' "$@" 2> /dev/null | tail -1 | cut -d' ' -f2- | cut -c1-230 || true; }
 # window START DELAY…: runs ticked from START to the longest DELAY after it had no analyzer (excluded from latency).
@@ -184,7 +185,7 @@ inject_faults() {
     sleep 20
     alive "$a2" || observe analyzer D host-2 "$h2" "$a1"
     alive "$n2" || observe notifier D host-2 "$h2" "$n1"
-    echo "after B and C, the owner's listing errors in its metrics: $(grep -h '^vigil_spool_listing_errors_total{' "$work"/h1/spool/metrics/*.prom 2> /dev/null | tr '\n' ' ' || true)" >> "$work/events.txt"
+    echo "after B and C, listing errors in the metrics files: $(grep -h '^vigil_spool_listing_errors_total{' "$work"/h1/spool/metrics/*.prom 2> /dev/null | tr '\n' ' ' | grep . || echo none)" >> "$work/events.txt"
     # E: standbys on host 3 wait while the owner lives; the owner is killed (-9) and they take over.
     start E-analyzer host-3 "$h3" analyzer --standby
     sa=$started
@@ -193,13 +194,17 @@ inject_faults() {
     sleep 10
     echo "E: standbys started on host-3 with --standby: analyzer $(state "$sa"), notifier $(state "$sn") 10 s later ($(last_line "$work/logs/E-analyzer.log"))" >> "$work/events.txt"
     say "E: killing the owner analyzer (pid $a1) and notifier (pid $n1)"
-    kill -KILL "$a1" "$n1" 2> /dev/null || true
+    # An owner that already stopped (a fault before) ended at its last log line; the others end at the kill.
+    local end_a end_n how_a how_n
     t=$(date +%s.%N)
-    d=$(wait_for 90 "$t" "taking over the analyzer role" "$work/logs/E-analyzer.log")
-    dn=$(wait_for 30 "$t" "taking over the notifier role" "$work/logs/E-notifier.log")
-    r=$(wait_for 30 "$t" " reported: " "$work/logs/E-analyzer.log")
-    window "$t" "$d" "$r"
-    echo "E: owner analyzer and notifier killed (-9) at $(date -u -d "@${t%.*}" +%H:%M:%S): the analyzer standby took over $d s later (first report $r s after the kill), the notifier standby $dn s later" >> "$work/events.txt"
+    if alive "$a1"; then end_a=$t how_a="killed (-9)"; else end_a=$(last_time "$work/logs/$label-analyzer-h1.log") how_a="already $(state "$a1")"; fi
+    if alive "$n1"; then end_n=$t how_n="killed (-9)"; else end_n=$(last_time "$work/logs/$label-notifier-h1.log") how_n="already $(state "$n1")"; fi
+    kill -KILL "$a1" "$n1" 2> /dev/null || true
+    d=$(wait_for 90 "$end_a" "taking over the analyzer role" "$work/logs/E-analyzer.log")
+    dn=$(wait_for 30 "$end_n" "taking over the notifier role" "$work/logs/E-notifier.log")
+    r=$(wait_for 30 "$end_a" " reported: " "$work/logs/E-analyzer.log")
+    window "$end_a" "$d" "$r"
+    echo "E: owner analyzer $how_a at $(date -u -d "@${end_a%.*}" +%H:%M:%S), notifier $how_n at $(date -u -d "@${end_n%.*}" +%H:%M:%S): the analyzer standby took over $d s after the owner's end (first report $r s after it), the notifier standby $dn s after its owner's" >> "$work/events.txt"
     # F: the new owner (host 3) paused, its host's FUSE client killed and remounted (its flock lost); a standby
     # on host 2 takes over; then the paused owner resumes: it must stop, committing nothing.
     start F-analyzer host-2 "$h2" analyzer --standby
