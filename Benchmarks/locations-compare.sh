@@ -15,6 +15,9 @@
 # times, sees the pace of a 1-minute interval: repeat_interval (1h) spans the whole timeline.
 #   sudo Benchmarks/locations-compare.sh                 SEED=34 RUNS=60 MODES="A A2 B C"
 #   SEED=7 RUNS=40 MODES="A B" Benchmarks/locations-compare.sh
+#   EVENTS=events.json RUNS=8 MODES=B Benchmarks/locations-compare.sh    a timeline by hand instead of the seed's:
+#     [{"kind": "link"|"route"|"dns", "what": "bj", "start": 2, "runs": 1}, {"kind": "file", "what": "api/b0", …},
+#      {"kind": "server", "what": "web"|"api"|"pay", …}]
 # Needs root, iproute2, python3 and the programs in $BIN (default .build/debug; this script does not build).
 # Files are kept in $BENCH_DIR when set, else in a temporary directory removed at exit. About 0.5-1 s a run:
 # some 3 minutes for the default.

@@ -37,6 +37,8 @@ def generate(seed, runs):
             if rnd.random() < 0.12:
                 kind = rnd.choices(list(FAULTS), weights=[4, 3, 3])[0]
                 events.append({"kind": kind, "what": loc, "start": r, "runs": rnd.randint(1, FAULTS[kind][1])})
+    if os.environ.get("EVENTS"):  # a timeline by hand instead: [{"kind", "what", "start", "runs"}, ...]
+        events = json.load(open(os.environ["EVENTS"]))
     for e in events:
         e["runs"] = min(e["runs"], runs - 2 - e["start"])
     states = []
