@@ -191,12 +191,27 @@ struct LocationQuorumTests {
         #expect(Set(pages.map(\.id)) == ["svc/second", "svc/api"], "only the real failures paged: \(pages.map(\.id))")
         #expect(sent.last?.stats.blind?.first?.hasPrefix("location sg cannot reach its targets") == true, "the alert says sg was blind")
         #expect(try command(ip, ["-n", "\(tag)sg", "link", "set", "\(tag)sga", "up"]).exitCode == 0)
+        // A link that went down took its routes with it: the way to the targets again.
+        #expect(try command(ip, ["-n", "\(tag)sg", "route", "add", "10.232.\(net).0/24", "via", "10.235.\(net).1"]).exitCode == 0)
         try dir.write("site/api", "{}")
 
         // (4) sg's batch never arrives: a gap; the run is reported from bj and sh.
         let late = try run(at: ["bj", "sh"], deadlinePassed: true)
         #expect(late.report.contains("sg 1/1: no batch arrived by the deadline"), "\(late.report)")
         #expect(late.report.contains("| Shards | 2 of 3 reported |"), "\(late.report)")
+
+        // (5) Two locations cut, and the third alone sees a failure: below the quorum, never a page.
+        for location in ["bj", "sh"] {
+            #expect(try command(ip, ["-n", "\(tag)\(location)", "link", "set", "\(tag)\(location)a", "down"]).exitCode == 0)
+        }
+        #expect(try command(ip, ["-n", "\(tag)sg", "route", "add", "prohibit", "10.232.\(net).3/32"]).exitCode == 0)
+        let alone = try run()
+        #expect(
+            alone.report.contains("location bj cannot reach its targets") && alone.report.contains("location sh cannot reach its targets"),
+            "\(alone.report)")
+        #expect(alone.report.contains("down from sg (connection failure) (fewer than the quorum of 2: not paged)"), "\(alone.report)")
+        sent = try alerts(spool)
+        #expect(!sent.contains { $0.transitions.contains { $0.id == "svc/other" && $0.change == .newFailure } }, "\(sent.map(\.headline))")
     }
 
     @Test("with locations configured, a host must say which it is at; a name not among them, or one without a locations: section, is refused")

@@ -124,7 +124,8 @@ struct Judging {
         guard let names = locationNames, !results.isEmpty else { return nil }
         let quorum = locations?.of(services[results[0].service]).quorum ?? names.count / 2 + 1
         let (verdict, degraded) = LocationVerdict.combine(results, quorum: quorum, order: names)
-        results = [verdict]
+        // No verdict: the interface is not judged this run (too few locations to reach the quorum) and keeps its state.
+        results = verdict.map { [$0] } ?? []
         return degraded
     }
 }

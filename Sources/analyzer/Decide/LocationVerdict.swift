@@ -7,20 +7,22 @@ import Foundation
 import Shared
 
 enum LocationVerdict {
-    /// The one result the state and the report take for an interface, and the degraded sentence when fewer than
-    /// `quorum` locations saw a failure. `order`: locations.names (results are told in that order).
-    static func combine(_ results: [ProbeResult], quorum: Int, order: [String]) -> (result: ProbeResult, degraded: String?) {
+    /// The one result the state and the report take for an interface (nil: none — too few locations saw it to
+    /// judge it, and it keeps its state), and the degraded sentence when fewer than `quorum` locations saw a
+    /// failure. `order`: locations.names (results are told in that order).
+    static func combine(_ results: [ProbeResult], quorum: Int, order: [String]) -> (result: ProbeResult?, degraded: String?) {
         let sorted = results.sorted { rank($0.location, order) < rank($1.location, order) }
         let failing = sorted.filter { $0.outcome.isFailure }
         let passing = sorted.filter { !$0.outcome.isFailure }
-        guard !failing.isEmpty, results.count > 1 || quorum <= 1 else { return (sorted[0], nil) }
+        guard !failing.isEmpty else { return (sorted.first, nil) }
         let words = sentence(failing: failing, passing: passing)
         if failing.count >= quorum {
             var verdict = failing[0]
             verdict.error = words + (failing[0].error.map { " — \(failing[0].location ?? "?"): \($0)" } ?? "")
             return (verdict, nil)
         }
-        return (passing.first ?? sorted[0], words + " (fewer than the quorum of \(quorum): not paged)")
+        // Fewer than the quorum: never a failure — even when no location saw it pass (the others blind or late).
+        return (passing.first, words + " (fewer than the quorum of \(quorum): not paged)")
     }
 
     /// "down from bj (connection failure), sh (timeout); ok from sg (120 ms)".

@@ -193,7 +193,8 @@ struct RunPass {
             guard let id = next else { break }
             var rs = try results.take(id)
             // Which results count: a blind shard's never; several locations' as one verdict (Decide).
-            if let degraded = judging.judge(&rs, analysis: &out.analysis) { out.analysis.degraded.append((id, rs[0].name, degraded)) }
+            let name = rs.first?.name
+            if let degraded = judging.judge(&rs, analysis: &out.analysis) { out.analysis.degraded.append((id, name ?? id, degraded)) }
             // Records are moved out of the entries (`take`), never copied: a copy retains each of their texts.
             var stateEntry = try state.take(id)
             var dayEntry = try days.take(id)
@@ -301,6 +302,6 @@ private func smaller(_ a: String?, _ b: String?) -> String? {
 /// The state file's first line.
 struct StateHeader: Codable {
     var v = 1
-    var kind = "interface_state"
+    var kind = RecordKind.interfaceState.rawValue
     var alerts: [AlertMark]
 }
