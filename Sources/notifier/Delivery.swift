@@ -9,7 +9,7 @@ import Shared
 /// `{"v":1,"kind":"delivery",…}`: how a delivery stands.
 struct DeliveryState: Codable, Equatable {
     var v = 1
-    var kind = "delivery"
+    var kind = RecordKind.delivery.rawValue
     var channel: String
     var attempts = 0
     /// Times the delivery was deferred (drives the back-off).
@@ -88,7 +88,9 @@ struct Delivery {
         guard let first = lines.first else { throw SpoolError.invalidFile(path: path, reason: "empty file") }
         let decoder = RecordDecoder()
         let header = try decoder.header(first)
-        guard header.kind == "alert" else { throw RecordError.unexpectedKind(found: header.kind, expected: "alert") }
+        guard header.kind == RecordKind.alert.rawValue else {
+            throw RecordError.unexpectedKind(found: header.kind, expected: RecordKind.alert.rawValue)
+        }
         let alert = try decoder.decode(Alert.self, from: first)
         var state = DeliveryState(channel: channel(of: name) ?? "")
         if lines.count > 1 { state = try decoder.decode(DeliveryState.self, from: lines[1]) }

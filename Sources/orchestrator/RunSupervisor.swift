@@ -50,7 +50,7 @@ struct ShardOutcome: Codable, Sendable, Equatable {
 /// `{"v":1,"kind":"orchestrator_run",…}`: a line of state/orchestrator-runs.ndjson.
 struct RunRecord: Codable, Sendable, Equatable {
     var v = 1
-    var kind = "orchestrator_run"
+    var kind = RecordKind.orchestratorRun.rawValue
     let run: String
     let trigger: String
     let host: String

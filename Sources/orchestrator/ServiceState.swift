@@ -24,7 +24,7 @@ struct RunBrief: Codable, Sendable, Equatable {
 /// `{"v":1,"kind":"orchestrator_state",…}`
 struct ServiceState: Codable, Sendable, Equatable {
     var v = 1
-    var kind = "orchestrator_state"
+    var kind = RecordKind.orchestratorState.rawValue
     var host: String
     var pid: Int32
     var startedAt: Date

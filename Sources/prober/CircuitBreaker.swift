@@ -25,7 +25,7 @@ struct BreakerEntry: Codable, Sendable, Equatable {
 /// The whole breaker file.
 struct BreakerFile: Codable, Sendable {
     var v = 1
-    var kind = "breaker"
+    var kind = RecordKind.breaker.rawValue
     var interfaces: [String: BreakerEntry] = [:]
 }
 

@@ -10,7 +10,7 @@ import Shared
 /// A token and its lifetime.
 struct Token: Codable, Sendable, Equatable {
     var v = 1
-    var kind = "token"
+    var kind = RecordKind.token.rawValue
     let service: String
     let token: String
     let fetchedAt: Date

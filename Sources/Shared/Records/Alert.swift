@@ -148,7 +148,7 @@ public enum Severity: String, Codable, Sendable {
 /// `{"v":1,"kind":"alert",…}`.
 public struct Alert: Codable, Sendable, Equatable {
     public var v = RecordCoding.version
-    public var kind = "alert"
+    public var kind = RecordKind.alert.rawValue
     /// `alert-<run>`: the idempotency key receivers can use to drop a repeat.
     public var id: String
     public var run: String
@@ -267,7 +267,7 @@ public struct OmittedTransitions: Codable, Sendable, Equatable {
 /// `{"v":1,"kind":"run_summary",…}`: one line per run in `state/history.ndjson`.
 public struct RunSummary: Codable, Sendable, Equatable {
     public var v = RecordCoding.version
-    public var kind = "run_summary"
+    public var kind = RecordKind.runSummary.rawValue
     public var run: String
     public var stats: RunStats
     public var report: String

@@ -7,7 +7,7 @@ import Foundation
 /// `{"v":1,"kind":"batch",…}`: the last line of a result batch.
 public struct BatchTrailer: Codable, Sendable, Equatable {
     public var v = RecordCoding.version
-    public var kind = "batch"
+    public var kind = RecordKind.batch.rawValue
     public var run: String
     public var shard: Shard
     /// Number of result lines before this trailer.
@@ -72,7 +72,7 @@ public struct CanaryReport: Codable, Sendable, Equatable {
 /// `{"v":1,"kind":"shard_failed",…}`: a shard that produced no batch of its own.
 public struct ShardFailed: Codable, Sendable, Equatable {
     public var v = RecordCoding.version
-    public var kind = "shard_failed"
+    public var kind = RecordKind.shardFailed.rawValue
     public var run: String
     public var shard: Shard
     public var reason: String
@@ -91,7 +91,7 @@ public struct ShardFailed: Codable, Sendable, Equatable {
 /// `{"v":1,"kind":"run",…}`: the manifest of a scheduled or manual run.
 public struct RunManifest: Codable, Sendable, Equatable {
     public var v = RecordCoding.version
-    public var kind = "run"
+    public var kind = RecordKind.run.rawValue
     public var run: String
     public var shards: Int
     public var startedAt: Date

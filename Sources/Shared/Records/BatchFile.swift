@@ -67,9 +67,9 @@ public enum BatchFile {
         guard let line = FileIO.lastLine(path) else { return nil }
         let decoder = RecordDecoder()
         guard let header = try? decoder.anyHeader(line), header.v <= RecordCoding.version else { return nil }
-        switch header.kind {
-        case "batch": return (try? decoder.decode(BatchTrailer.self, from: line)).map { .trailer($0) }
-        case "shard_failed": return (try? decoder.decode(ShardFailed.self, from: line)).map { .shardFailed($0) }
+        switch RecordKind(rawValue: header.kind) {
+        case .batch?: return (try? decoder.decode(BatchTrailer.self, from: line)).map { .trailer($0) }
+        case .shardFailed?: return (try? decoder.decode(ShardFailed.self, from: line)).map { .shardFailed($0) }
         default: return nil
         }
     }
@@ -243,14 +243,14 @@ public final class BatchReader {
             }
             if header.v > RecordCoding.version {
                 // A newer trailer means the whole file is from a newer writer: say so rather than "no trailer".
-                if header.kind == "batch" || header.kind == "shard_failed" {
+                if RecordKind(rawValue: header.kind)?.endsBatch == true {
                     throw SpoolError.invalidFile(path: path, reason: "line \(line.number): \(RecordError.newerVersion(header.v))")
                 }
                 bad(line, "\(RecordError.newerVersion(header.v))")
                 continue
             }
-            switch header.kind {
-            case "result":
+            switch RecordKind(rawValue: header.kind) {
+            case .result?:
                 do {
                     let result = try decoder.decode(ProbeResult.self, from: line.bytes)
                     results += 1
@@ -258,7 +258,7 @@ public final class BatchReader {
                 } catch let error as RecordError {
                     bad(line, "result: \(error)")
                 }
-            case "batch":
+            case .batch?:
                 do {
                     end = .trailer(try decoder.decode(BatchTrailer.self, from: line.bytes))
                 } catch {
@@ -266,7 +266,7 @@ public final class BatchReader {
                 }
                 endLine = line.number
                 lines -= 1
-            case "shard_failed":
+            case .shardFailed?:
                 do {
                     end = .shardFailed(try decoder.decode(ShardFailed.self, from: line.bytes))
                 } catch {

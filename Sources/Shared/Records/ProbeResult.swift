@@ -130,7 +130,7 @@ public struct TLSFacts: Codable, Sendable, Equatable {
 
 public struct ProbeResult: Codable, Sendable, Equatable {
     public var v = RecordCoding.version
-    public var kind = "result"
+    public var kind = RecordKind.result.rawValue
     public var run: String
     public var shard: Shard
     public var id: String

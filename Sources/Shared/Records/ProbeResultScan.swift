@@ -95,7 +95,7 @@ extension ProbeResult {
                 default: try s.skipValue()
                 }
             }
-            guard v == RecordCoding.version, kind == "result", seen == 6, let shard, let outcome, let attempts, let started else {
+            guard v == RecordCoding.version, kind == RecordKind.result.rawValue, seen == 6, let shard, let outcome, let attempts, let started else {
                 return nil
             }
             var result = ProbeResult(

@@ -8,7 +8,7 @@ import Foundation
 /// One silence.
 public struct Silence: Codable, Sendable, Equatable {
     public var v = RecordCoding.version
-    public var kind = "silence"
+    public var kind = RecordKind.silence.rawValue
     public var id: String
     /// An interface id, a service name, or a glob over ids (`pay/*`, `*/health`).
     public var match: String

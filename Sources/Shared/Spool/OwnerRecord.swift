@@ -7,7 +7,7 @@ import Foundation
 /// `{"v":1,"kind":"owner","role":"analyzer","host":…,"pid":…,"started_at":…,"heartbeat":…,"generation":3}`
 public struct OwnerRecord: Codable, Sendable, Equatable {
     public var v = 1
-    public var kind = "owner"
+    public var kind = RecordKind.owner.rawValue
     /// The role held: `analyzer` or `notifier`.
     public var role: String
     public var host: String

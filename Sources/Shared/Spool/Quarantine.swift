@@ -20,7 +20,7 @@ public struct BadLine: Sendable, Equatable {
 /// The record written for each quarantined line: `{"v":1,"kind":"quarantined_line",…}`.
 public struct QuarantinedLine: Codable, Sendable, Equatable {
     public var v = 1
-    public var kind = "quarantined_line"
+    public var kind = RecordKind.quarantinedLine.rawValue
     public let source: String
     public let line: Int
     public let reason: String

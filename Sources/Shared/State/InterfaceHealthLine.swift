@@ -48,7 +48,7 @@ public struct InterfaceHealthLine: Sendable, Equatable {
                 default: try s.skipValue()
                 }
             }
-            guard kind == "interface", let id, let health, let outcome, let since else { return nil }
+            guard kind == RecordKind.interface.rawValue, let id, let health, let outcome, let since else { return nil }
             return InterfaceHealthLine(id: id, health: health, outcome: outcome, since: since)
         } ?? nil
     }

@@ -79,7 +79,7 @@ extension InterfaceStatus {
     /// The members of `{"v":1,"kind":"interface","id":…,…}`, written straight into a file writer (SpillFile.line(json:)).
     func write(id: String, into w: inout JSONWriter) {
         w.field("v", 1)
-        w.field("kind", "interface")
+        w.field("kind", RecordKind.interface.rawValue)
         w.field("id", id)
         w.field("health", health.rawValue)
         w.field("outcome", outcome.rawValue)

@@ -11,15 +11,31 @@
 import Foundation
 import Shared
 
-/// One letter per outcome, for strips and compact history.
+/// One letter per outcome, for strips and compact history: an exhaustive switch, so a new outcome does not compile
+/// until it has a letter (docs/spool-protocol.md lists them).
 enum OutcomeLetter {
-    static let letters: [Outcome: Character] = [
-        .ok: "o", .http500: "5", .http404: "4", .http503: "3", .http4xx: "x", .http5xx: "y", .timeout: "t", .dns: "d",
-        .connection: "c", .tls: "s", .assertion: "a", .certExpiring: "e", .auth: "u", .skipped: "k", .notLoaded: "l",
-    ]
-    static let outcomes = Dictionary(uniqueKeysWithValues: letters.map { ($1, $0) })
+    static func letter(_ outcome: Outcome) -> Character {
+        switch outcome {
+        case .ok: "o"
+        case .http500: "5"
+        case .http404: "4"
+        case .http503: "3"
+        case .http4xx: "x"
+        case .http5xx: "y"
+        case .timeout: "t"
+        case .dns: "d"
+        case .connection: "c"
+        case .tls: "s"
+        case .assertion: "a"
+        case .certExpiring: "e"
+        case .auth: "u"
+        case .skipped: "k"
+        case .notLoaded: "l"
+        }
+    }
 
-    static func letter(_ outcome: Outcome) -> Character { letters[outcome] ?? "?" }
+    static let outcomes = Dictionary(uniqueKeysWithValues: Outcome.allCases.map { (letter($0), $0) })
+
     static func outcome(_ letter: Character) -> Outcome? { outcomes[letter] }
 }
 
@@ -44,7 +60,7 @@ enum LatencyBuckets {
 
 struct InterfaceDay: Codable, Equatable {
     var v = 1
-    var kind = "interface_day"
+    var kind = RecordKind.interfaceDay.rawValue
     let id: String
     let day: String
     var runs = 0
@@ -60,7 +76,7 @@ extension InterfaceDay {
     /// (AtomicFileWriter.line(json:)): a day file holds a line per interface, and the site reads 30 of them.
     func write(into w: inout JSONWriter) {
         w.field("v", 1)
-        w.field("kind", "interface_day")
+        w.field("kind", RecordKind.interfaceDay.rawValue)
         w.field("id", id)
         w.field("day", day)
         w.field("runs", runs)
@@ -117,7 +133,7 @@ extension InterfaceDay {
 
 struct DayHeader: Codable {
     var v = 1
-    var kind = "history_day"
+    var kind = RecordKind.historyDay.rawValue
     let day: String
     var runs: [String]
 }
@@ -126,7 +142,7 @@ struct DayHeader: Codable {
 /// rather than once per interface.
 struct RecentHeader: Codable {
     var v = 1
-    var kind = "history_recent"
+    var kind = RecordKind.historyRecent.rawValue
     var runs: [String]
 }
 
@@ -222,7 +238,7 @@ struct InterfaceRecent: Equatable {
     /// (AtomicFileWriter.line(json:)).
     func write(into w: inout JSONWriter) {
         w.field("v", 1)
-        w.field("kind", "interface_recent")
+        w.field("kind", RecordKind.interfaceRecent.rawValue)
         w.field("id", id)
         w.field("service", service)
         w.field("name", name)
@@ -291,7 +307,7 @@ struct InterfaceRecent: Equatable {
 
 struct Incident: Codable, Equatable {
     var v = 1
-    var kind = "incident"
+    var kind = RecordKind.incident.rawValue
     let id: String
     let start: Date
     var end: Date?
@@ -305,7 +321,7 @@ struct Incident: Codable, Equatable {
 /// 30 days for pools too large to keep every interface's days in memory.
 struct DayServices: Codable {
     var v = 1
-    var kind = "history_day_services"
+    var kind = RecordKind.historyDayServices.rawValue
     var services: [String: [Int]]
 }
 
@@ -347,7 +363,7 @@ struct Rollup {
     /// recent.ndjson's header (no runs for a file without one, as written before the header existed).
     func recentHeader() -> RecentHeader {
         guard let reader = try? LineReader(path: recentPath), let first = try? reader.next(),
-            let header = try? RecordDecoder().decode(RecentHeader.self, from: first.bytes), header.kind == "history_recent"
+            let header = try? RecordDecoder().decode(RecentHeader.self, from: first.bytes), header.kind == RecordKind.historyRecent.rawValue
         else { return RecentHeader(runs: []) }
         return header
     }

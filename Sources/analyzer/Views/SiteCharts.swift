@@ -31,14 +31,16 @@ struct ChartAxis {
 }
 
 extension HTML {
-    /// The colour of an outcome letter (OutcomeLetter): green ok, grey not probed (skipped, auth, not_loaded), amber answering errors and
-    /// certificates (4xx, assertion, cert_expiring), red down.
+    /// The colour of an outcome letter (OutcomeLetter), by the outcome's kind — an exhaustive switch, so a new kind
+    /// does not compile without a colour: green ok, red down, amber answering errors and certificates, grey not
+    /// probed or not loaded; a letter no outcome has is red.
     static func stripColour(_ letter: Character) -> String {
-        switch letter {
-        case "o": "#2da44e"
-        case "k", "u", "l": "#8c959f"
-        case "4", "x", "a", "e": "#d4a72c"
-        default: "#cf222e"
+        guard let outcome = OutcomeLetter.outcome(letter) else { return "#cf222e" }
+        switch outcome.kind {
+        case nil: return "#2da44e"
+        case .down?: return "#cf222e"
+        case .answeringErrors?, .certificate?: return "#d4a72c"
+        case .notProbed?, .notLoaded?: return "#8c959f"
         }
     }
 
