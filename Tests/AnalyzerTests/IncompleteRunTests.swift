@@ -26,7 +26,7 @@ struct IncompleteRunTests {
         return Array(all.dropFirst(seen))
     }
 
-    @Test("the same missing shard is paged once and reminded at repeat_interval; another cause is paged at once")
+    @Test("the same missing shard is paged once and reminded at repeat_interval; another cause is paged at once; its end is said once")
     func oncePerCause() throws {
         let f = try AnalyzerFixture(alerts: "mode: change\nrepeat_interval: 1h")
         var seen = 0
@@ -35,7 +35,10 @@ struct IncompleteRunTests {
         for n in 1...3 { #expect(try run(f, n, present: [1], seen: &seen).isEmpty, "run \(n): the same cause within the hour") }
         #expect(try run(f, 4, present: [1], seen: &seen).map(\.reason) == [.incomplete], "an hour later: reminded")
         #expect(try run(f, 5, present: [2], seen: &seen).map(\.reason) == [.incomplete], "shard 1 missing instead: a new cause")
-        #expect(try run(f, 6, present: [1, 2], seen: &seen).isEmpty, "complete again: nothing to say")
+        let whole = try run(f, 6, present: [1, 2], seen: &seen)
+        #expect(whole.map(\.reason) == [.restored], "complete again: said once")
+        #expect(whole.first?.headline == "monitoring complete again" && whole.first?.tone == .green, "\(whole.map(\.headline))")
+        #expect(try run(f, 7, present: [1, 2], seen: &seen).isEmpty, "then nothing to say")
     }
 
     @Test("a run that probed nothing says so and why: report, chat headline line, runs page and metrics, never success 100 %")

@@ -136,6 +136,9 @@ public enum AlertReason: String, Codable, Sendable {
     case everyRun = "every_run"
     /// The run is incomplete: shards are missing (a monitoring failure of its own).
     case incomplete
+    /// Monitoring is whole again after an incomplete run was announced: every shard reported, every location
+    /// and prober judged, the pool loaded.
+    case restored = "monitoring_restored"
 }
 
 /// How loud an alert is.

@@ -24,6 +24,7 @@ extension Alert {
         case .incomplete where stats.missingShards.isEmpty && !(stats.pool ?? []).isEmpty:
             // "Interface-pool/pay/new.yaml:3: … — it never loaded, so its interfaces are unknown and not probed …"
             return "monitoring incomplete: " + stats.pool![0]
+        case .restored: return "monitoring complete again" + (still > 0 ? ", \(still) still failing" : "")
         case .incomplete:
             return "monitoring incomplete (\(stats.missingShards.count) shard\(stats.missingShards.count == 1 ? "" : "s") missing)"
         case .everyRun: return "\(stats.failed) failing in this run"

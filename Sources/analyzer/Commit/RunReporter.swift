@@ -82,9 +82,10 @@ struct RunReporter {
         var alertName: String?
         let cause = AlertPolicy.incompleteCause(analysis)
         let lastSameCause = cause.flatMap { cause in changes.updated.alerts.last { $0.cause == cause && $0.run != analysis.run } }
+        let causeWasOpen = AlertPolicy.causeOpen(changes.updated.alerts, before: analysis.run)
         if let decision = AlertPolicy.decide(
             analysis, changes: changes, previousAlert: changes.updated.lastAlert(before: analysis.run),
-            settings: config.alerts, quiet: out.quiet, lastSameCause: lastSameCause)
+            settings: config.alerts, quiet: out.quiet, lastSameCause: lastSameCause, causeWasOpen: causeWasOpen)
         {
             let name = RunFileName.alert(run: analysis.run)
             let prefix = analysis.run + ".alert"
@@ -109,7 +110,10 @@ struct RunReporter {
             alertName = name
             if !changes.updated.alerts.contains(where: { $0.run == analysis.run }) {
                 changes.updated.alerts.append(
-                    AlertMark(run: analysis.run, at: analysis.startedAt, cause: decision.reason == .incomplete ? cause : nil))
+                    AlertMark(
+                        run: analysis.run, at: analysis.startedAt, cause: decision.reason == .incomplete ? cause : nil,
+                        // Any alert of a whole run after an announced cause ends it (it goes out instead of the restored one).
+                        restored: causeWasOpen && cause == nil ? true : nil))
                 changes.updated.alerts = Array(changes.updated.alerts.suffix(10))
             }
         }

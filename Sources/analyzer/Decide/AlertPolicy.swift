@@ -40,10 +40,16 @@ enum AlertPolicy {
         return parts.joined(separator: "; ")
     }
 
-    /// `lastSameCause`: the last alert sent for the same incomplete cause (nil when none).
+    /// Whether an incomplete cause was announced and has not been said to end: the latest mark that says either.
+    static func causeOpen(_ alerts: [AlertMark], before run: String) -> Bool {
+        alerts.last { $0.run != run && ($0.cause != nil || $0.restored == true) }?.cause != nil
+    }
+
+    /// `lastSameCause`: the last alert sent for the same incomplete cause (nil when none). `causeWasOpen`: an
+    /// incomplete cause was announced and not yet said to end (causeOpen).
     static func decide(
         _ analysis: RunAnalysis, changes: StateChanges, previousAlert: AlertMark?,
-        settings: AlertSettings, quiet: [String: String] = [:], lastSameCause: AlertMark? = nil
+        settings: AlertSettings, quiet: [String: String] = [:], lastSameCause: AlertMark? = nil, causeWasOpen: Bool = false
     ) -> AlertDecision? {
         let newFailures = changes.transitions.filter { $0.change == .newFailure }
         let everything = changes.transitions + changes.stillFailing
@@ -63,6 +69,10 @@ enum AlertPolicy {
                 if analysis.startedAt.timeIntervalSince(last) >= settings.repeatInterval {
                     return AlertDecision(reason: .incomplete, severity: .warning, transitions: everything)
                 }
+            }
+            // The monitoring problem the team was told of has ended: said once (the run is whole again).
+            if causeWasOpen, settings.onIncompleteRun, incompleteCause(analysis) == nil {
+                return AlertDecision(reason: .restored, severity: .resolved, transitions: changes.stillFailing)
             }
             guard !changes.stillFailing.isEmpty else { return nil }
             let last = previousAlert?.at ?? .distantPast

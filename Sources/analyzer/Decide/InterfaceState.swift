@@ -59,6 +59,8 @@ struct AlertMark: Codable, Equatable {
     /// For a "monitoring incomplete" alert: what was missing (AlertPolicy.incompleteCause), so the same cause is
     /// paged once and reminded at repeat_interval, not every run.
     var cause: String?
+    /// For a "monitoring complete again" alert: the announced cause ended.
+    var restored: Bool?
 }
 
 /// state/interfaces.ndjson: a header line (the last alerts, StateHeader), then one line per interface in id
