@@ -36,6 +36,7 @@ final class Analyzer {
     private var intake: Intake { Intake(spool: spool, locations: config.locations?.names) }
     /// Intake after a transient error (EIO, a file system gone): when to take files again.
     private var intakeBackOff = RetryBackOff()
+    private let startedAt = Date()
 
     /// Start-up recovery: this host's claims whose process is gone go back to new/, and so do those of the owner
     /// of another host this analyzer took the role over from (gone: its heartbeat stopped), not after the lease.
@@ -43,16 +44,34 @@ final class Analyzer {
         for queue in [spool.runs, spool.results] {
             let requeued = queue.requeueOrphanedClaims()
             if !requeued.isEmpty { Log.notice("recovered \(requeued.count) claim(s) of a previous analyzer in \(queue.name)/cur") }
-            guard let previous = ownership?.previousOnOtherHost else { continue }
-            let claims = queue.claims(of: previous)
-            let released = claims.filter { (try? queue.release($0)) != nil }
-            if !claims.isEmpty {
-                Log.notice("recovered \(released.count) of \(claims.count) claim(s) of the previous owner \(previous) in \(queue.name)/cur")
-            }
+            recoverPreviousOwnersClaims(in: queue, at: Date())
         }
         // An alert half-written by an analyzer that was killed will never be finished (the run is redone).
         let dropped = spool.outbox.removeOrphanedTemporaries()
         if !dropped.isEmpty { Log.notice("removed \(dropped.count) unfinished file(s) of dead writers from outbox/tmp") }
+    }
+
+    /// The claims a previous owner on another host left in `queue`'s cur/ go back to new/; one that cannot be handed
+    /// back now (an I/O error on a remounting client) is said with its error and tried again at each pass for
+    /// `spool.lease` — never left for the janitor's lease in silence.
+    private func recoverPreviousOwnersClaims(in queue: Queue, at now: Date) {
+        guard let previous = ownership?.previousOnOtherHost, now.timeIntervalSince(startedAt) < config.spool.lease else { return }
+        let claims = queue.claims(of: previous)
+        guard !claims.isEmpty else { return }
+        var released = 0
+        for claim in claims {
+            do {
+                try queue.release(claim)
+                released += 1
+            } catch {
+                Log.warning(
+                    "cannot hand back \((claim.path as NSString).lastPathComponent) of the previous owner \(previous): \(error); tried again next pass"
+                )
+            }
+        }
+        if released > 0 {
+            Log.notice("recovered \(released) of \(claims.count) claim(s) of the previous owner \(previous) in \(queue.name)/cur")
+        }
     }
 
     func reload(_ newConfig: Config) {
@@ -89,6 +108,7 @@ final class Analyzer {
     /// One pass; returns how long to sleep at most before the next one.
     func pass(now: Date = Date(), stopping: () -> Bool = { false }) -> TimeInterval? {
         guard mayWork(now: now) else { return ownership?.lost != nil ? nil : Ownership.heartbeatInterval }
+        for queue in [spool.runs, spool.results] { recoverPreviousOwnersClaims(in: queue, at: now) }
         archiveLeftovers(now: now)
         let history = self.history
         _ = intake.collect(into: &assembly, backOff: &intakeBackOff, reported: { history.contains($0) })

@@ -30,6 +30,8 @@ public final class Ownership: Sendable {
         var stopped = false
         var beating = false
         var lastProblem: String?
+        /// Since when the record has been missing (a remount shows an empty directory for a moment).
+        var missingSince: Date?
     }
 
     private let state: Mutex<State>
@@ -103,13 +105,14 @@ public final class Ownership: Sendable {
     // MARK: Keeping it
 
     /// Checks that the record still names this instance (before a pass, before every commit). Throws
-    /// `.superseded` or `.removed` when the role is lost (remembered: every later check throws it too), and
+    /// `.superseded` or `.removed` (missing for staleAfter) when the role is lost (remembered: every later check
+    /// throws it too), and
     /// `.unverifiable` when the record cannot be read now or this instance's own heartbeat has not been written
     /// for longer than staleAfter less one heartbeat (another host could take over any moment).
     public func verify(now: Date = Date()) throws {
         let (mine, lastBeat, lost) = state.withLock { ($0.record, $0.lastBeat, $0.lost) }
         if let lost { throw lost }
-        try check(try Self.read(path), mine: mine)
+        try check(try Self.read(path), mine: mine, now: now)
         let silent = now.timeIntervalSince(lastBeat)
         if silent > staleAfter - Self.heartbeatInterval {
             throw OwnershipError.unverifiable(
@@ -196,12 +199,26 @@ public final class Ownership: Sendable {
     // MARK: The record file
 
     /// Throws (and remembers) a lost role when `current` is not this instance's record.
-    private func check(_ current: OwnerRecord?, mine: OwnerRecord) throws {
+    private func check(_ current: OwnerRecord?, mine: OwnerRecord, now: Date = Date()) throws {
         let error: OwnershipError
         if let current {
+            state.withLock { $0.missingSince = nil }
             if current.names(mine) { return }
             error = .superseded(current, path: path, mine: mine)
         } else {
+            // Missing for a moment (a client remounting shows an empty directory) is not lost: nothing is committed
+            // until it is back, or until another instance takes over (its record then says so). Missing for as
+            // long as a heartbeat may be silent, it is lost: this instance stops, and a new one takes the role.
+            let since = state.withLock { state in
+                if state.missingSince == nil { state.missingSince = now }
+                return state.missingSince!
+            }
+            guard now.timeIntervalSince(since) >= staleAfter else {
+                throw OwnershipError.unverifiable(
+                    path: path,
+                    reason: "it is missing since \(Int(now.timeIntervalSince(since))) s (a remount, or removed by hand); nothing is committed "
+                        + "until it is back, and after \(Int(staleAfter)) s this instance stops")
+            }
             error = .removed(path: path, mine: mine)
         }
         state.withLock { if $0.lost == nil { $0.lost = error } }

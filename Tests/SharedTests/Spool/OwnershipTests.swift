@@ -76,9 +76,20 @@ struct OwnershipTests {
         let again = try Ownership.acquire(role: "analyzer", spool: spool)
         #expect(again.generation == 1, "no record: the first generation")
         try FileIO.unlink(path)
+        // Missing for a moment (a remount): not lost, nothing committed until it is back.
         do {
             try again.verify()
             Issue.record("verify passed with the record removed")
+        } catch let error as OwnershipError {
+            #expect(!error.isLost && "\(error)".contains("is missing since"), "\(error)")
+        }
+        #expect(throws: OwnershipError.self) { try again.beat() }
+        #expect(again.lost == nil, "a record missing for a moment does not end the role")
+        // Missing as long as a heartbeat may be silent: lost, and it stays lost.
+        let later = Date().addingTimeInterval(Ownership.defaultStaleAfter + 1)
+        do {
+            try again.verify(now: later)
+            Issue.record("verify passed with the record missing for longer than staleAfter")
         } catch let error as OwnershipError {
             #expect(error.isLost && "\(error)".contains("is gone"), "\(error)")
         }
