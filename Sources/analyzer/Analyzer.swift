@@ -29,7 +29,7 @@ final class Analyzer {
         self.spool = spool
         self.ownership = ownership
         history = History(path: spool.historyPath)
-        site = SiteWriter(spool: spool, rollup: Rollup(spool: spool, retention: config.history.retention))
+        site = SiteWriter(spool: spool, rollup: Rollup(spool: spool, retention: config.history.retention), directory: config.web.directory)
     }
 
     private var grace: TimeInterval { config.scheduler.gracefulShutdown + 30 }

@@ -16,7 +16,7 @@ enum ServeCommand {
             Log.configurationProblems(error, "not started")
             return 2
         }
-        let root = config.spool.spool.root + "/site"
+        let root = config.web.directory ?? config.spool.spool.root + "/site"
         if FileIO.status(root) == nil {
             Log.warning("\(root) does not exist yet: the analyzer writes it after each run; serving 404 until then")
         }

@@ -68,6 +68,18 @@ struct SiteTests {
             })
     }
 
+    @Test("web.dir puts the status site off the spool (a local disk beside a shared spool)")
+    func siteOffTheSpool() throws {
+        let f = try AnalyzerFixture(extra: "web:\n  dir: local-site")
+        let run = RunID.scheduled(tick: t0)
+        try f.publishBatch(run: run, results: [AnalyzerFixture.result("user/a", .timeout, run: run, at: t0)], start: t0)
+        #expect(try f.analyzeOnce().exitCode == 0)
+        #expect(FileManager.default.fileExists(atPath: f.dir.url("local-site/index.html")), "the site is where web.dir says")
+        #expect(!FileManager.default.fileExists(atPath: f.dir.url("spool/site/index.html")), "and not in the spool")
+        let page = try String(contentsOfFile: f.dir.url("local-site/" + SiteLayout.interfacePage("user/a")), encoding: .utf8)
+        #expect(XHTMLPage(page).error == nil)
+    }
+
     @Test("past web.interface_pages_limit only interfaces failing now or with incidents have pages; the others' are removed")
     func boundedPages() throws {
         let f = try AnalyzerFixture()

@@ -214,6 +214,9 @@ public struct WebSettings: Sendable, Equatable {
     /// by default, all up to `interfacePagesLimit` interfaces and the failing ones beyond.
     public var interfacePages = Pages.auto
     public var interfacePagesLimit = 20_000
+    /// Where the analyzer writes the status site and `orchestrator serve` serves it from (nil: the spool's site/).
+    /// A local directory keeps the site's many small writes off a shared spool.
+    public var directory: String?
 
     public init() {}
 }

@@ -95,6 +95,7 @@ public enum ConfigLoader {
                 config.web.interfacePages = WebSettings.Pages(rawValue: pages) ?? .auto
             }
             config.web.interfacePagesLimit = w.int("interface_pages_limit", range: 0...10_000_000) ?? config.web.interfacePagesLimit
+            if let dir = w.string("dir") { config.web.directory = Paths.resolve(dir, against: directory) }
             w.finish()
         }
         checkOneSchedule(root, reader)

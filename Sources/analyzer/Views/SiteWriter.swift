@@ -47,12 +47,14 @@ final class SiteWriter {
     }
     private var pastDays: [String: PastDay] = [:]
 
-    init(spool: Spool, rollup: Rollup) {
+    /// `directory`: web.dir (nil: the spool's site/).
+    init(spool: Spool, rollup: Rollup, directory: String? = nil) {
         self.spool = spool
         self.rollup = rollup
+        root = directory ?? spool.root + "/site"
     }
 
-    var root: String { spool.root + "/site" }
+    let root: String
 
     /// Whether an interface gets a page of its own (web.interface_pages): past the limit, only those failing now
     /// or with incidents in the history — the ones an alert links to.
