@@ -84,9 +84,6 @@ struct ChatComposer {
         }
         for missing in s.missingShards.prefix(3) { head.append(flavor.quote + flavor.warning("shard \(cut(flavor.plain(missing), to: 120))")) }
         for gap in (s.gaps ?? []).prefix(3) { head.append(flavor.quote + flavor.warning(cut(flavor.plain(gap), to: 160))) }
-        if let degraded = s.degraded, !degraded.isEmpty {
-            head.append(flavor.quote + "\(degraded.count) degraded (failing from fewer locations than the quorum, not paged)")
-        }
         for blind in (s.blind ?? []).prefix(3) { head.append(flavor.quote + flavor.warning(cut(flavor.plain(blind), to: 240))) }
         for problem in (s.pool ?? []).prefix(3) { head.append(flavor.quote + flavor.warning(cut(flavor.plain(problem), to: 200))) }
         let report =

@@ -35,6 +35,9 @@ struct TransitionDeciderTests {
         ([.http500, .ok, .http500, .ok], 2, 1, [nil, nil, nil, nil]),  // never two failures in a row: no page
         ([.timeout, .skipped, .skipped, .ok], 1, 1, [.newFailure, .stillFailing, .stillFailing, .recovered]),
         ([.ok, .skipped], 1, 1, [nil, nil]),  // not probed: no sample, the verdict stands
+        // From work for today (a certificate, one location's view) to an outage: news, paged again.
+        ([.certExpiring, .http500, .http500], 1, 1, [.newFailure, .newFailure, .stillFailing]),
+        ([.degraded, .timeout, .degraded], 1, 1, [.newFailure, .newFailure, .stillFailing]),
     ]
 
     @Test("each sequence announces exactly its changes", arguments: table.indices)

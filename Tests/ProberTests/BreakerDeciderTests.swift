@@ -41,7 +41,7 @@ struct BreakerDeciderTests {
         #expect(
             Outcome.allCases.filter { CircuitBreaker.counts($0) == true }
                 == [.http500, .http503, .http5xx, .timeout, .dns, .connection, .tls])
-        #expect(Outcome.allCases.filter { CircuitBreaker.counts($0) == nil } == [.auth, .skipped, .notLoaded])
+        #expect(Outcome.allCases.filter { CircuitBreaker.counts($0) == nil } == [.auth, .skipped, .notLoaded, .degraded])
         let dir = TemporaryDirectory("breaker")
         var breaker = CircuitBreaker(stateDirectory: dir.path, threshold: 1, openFor: 60)
         for (second, outcome) in [Outcome.assertion, .certExpiring, .http404, .http4xx].enumerated() {

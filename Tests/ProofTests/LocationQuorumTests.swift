@@ -177,7 +177,12 @@ struct LocationQuorumTests {
         #expect(partial.report.contains("## Degraded (1)"), "\(partial.report)")
         #expect(partial.report.contains("down from sh (connection failure); ok from bj"), "\(partial.report)")
         sent = try alerts(spool)
-        #expect(!sent.contains { $0.transitions.contains { $0.id == "svc/other" } }, "degraded never pages: \(sent.map(\.headline))")
+        // Degraded is its own outcome: told once, orange, a warning — never paged as down (routable by outcome).
+        let degraded = try #require(sent.last { $0.transitions.contains { $0.id == "svc/other" } }, "\(sent.map(\.headline))")
+        #expect(
+            degraded.headline.hasPrefix("1 new failure (degraded)") && degraded.tone == .orange && degraded.severity == .warning,
+            "\(degraded.headline)")
+        #expect(degraded.transitions.first { $0.id == "svc/other" }?.outcome == .degraded)
         #expect(try command(ip, ["-n", "\(tag)sh", "route", "del", "prohibit", "10.232.\(net).3/32"]).exitCode == 0)
 
         // (3) sg's link cut: sg is blind; a real failure still pages by quorum from bj and sh.
@@ -187,7 +192,7 @@ struct LocationQuorumTests {
         #expect(cut.report.contains("location sg cannot reach its targets: 7 of 7 probes failed to connect"), "\(cut.report)")
         #expect(cut.report.contains("answering errors from bj (HTTP 404), sh (HTTP 404)"), "\(cut.report)")
         sent = try alerts(spool)
-        let pages = sent.flatMap(\.transitions).filter { $0.change == .newFailure }
+        let pages = sent.flatMap(\.transitions).filter { $0.change == .newFailure && $0.outcome.kind?.pages == true }
         #expect(Set(pages.map(\.id)) == ["svc/second", "svc/api"], "only the real failures paged: \(pages.map(\.id))")
         #expect(sent.last?.stats.blind?.first?.hasPrefix("location sg cannot reach its targets") == true, "the alert says sg was blind")
         #expect(try command(ip, ["-n", "\(tag)sg", "link", "set", "\(tag)sga", "up"]).exitCode == 0)
@@ -209,9 +214,12 @@ struct LocationQuorumTests {
         #expect(
             alone.report.contains("location bj cannot reach its targets") && alone.report.contains("location sh cannot reach its targets"),
             "\(alone.report)")
-        #expect(alone.report.contains("down from sg (connection failure) (fewer than the quorum of 2: not paged)"), "\(alone.report)")
+        #expect(
+            alone.report.contains("down from sg (connection failure) (fewer than the quorum of 2: not an outage everyone sees)"), "\(alone.report)")
         sent = try alerts(spool)
-        #expect(!sent.contains { $0.transitions.contains { $0.id == "svc/other" && $0.change == .newFailure } }, "\(sent.map(\.headline))")
+        #expect(
+            !sent.contains { $0.run == alone.run && $0.transitions.contains { $0.id == "svc/other" && $0.outcome.kind?.pages == true } },
+            "\(sent.map(\.headline))")
     }
 
     @Test("with locations configured, a host must say which it is at; a name not among them, or one without a locations: section, is refused")

@@ -44,7 +44,7 @@ extension Alert {
     /// fail; green only when nothing fails.
     public var tone: Tone {
         let newOutcomes = outcomes(of: .newFailure)
-        let newFailures = newOutcomes.contains { $0.kind != .certificate && $0.kind != .notLoaded }
+        let newFailures = newOutcomes.contains { $0.kind?.pages ?? true }
         let stillFailing = count(of: .stillFailing) > 0 || stats.failed > 0
         if newFailures || (reason == .everyRun && stats.failed > 0) { return .red }
         if severity == .warning || stillFailing || !newOutcomes.isEmpty { return .orange }

@@ -20,6 +20,8 @@ public enum Outcome: String, Codable, Sendable, CaseIterable, Comparable {
     case skipped
     /// Not probed: the interface's file failed to load (the result's error says file:line and why).
     case notLoaded = "not_loaded"
+    /// Several locations: some saw it fail, fewer than the quorum (the result's error says who saw what).
+    case degraded
 
     /// Everything but `ok` and `skipped` counts as a failure of the interface.
     public var isFailure: Bool { self != .ok && self != .skipped }
@@ -54,6 +56,7 @@ public enum Outcome: String, Codable, Sendable, CaseIterable, Comparable {
         case .auth: "no token (auth)"
         case .skipped: "not probed"
         case .notLoaded: "not loaded (interface file broken)"
+        case .degraded: "degraded (failing from fewer locations than the quorum)"
         }
     }
 
@@ -66,6 +69,7 @@ public enum Outcome: String, Codable, Sendable, CaseIterable, Comparable {
         case .certExpiring: .certificate
         case .auth, .skipped: .notProbed
         case .notLoaded: .notLoaded
+        case .degraded: .degraded
         }
     }
 
@@ -87,6 +91,8 @@ public enum FailureKind: String, Sendable, CaseIterable, Comparable {
     case notProbed = "not_probed"
     /// Not probed because its interface file fails to load (being edited, or saved broken).
     case notLoaded = "not_loaded"
+    /// Seen failing from fewer locations than the quorum: never paged as down, routable as its own outcome.
+    case degraded
 
     /// Short, for titles and counts: "down", "answering errors".
     public var label: String {
@@ -96,6 +102,7 @@ public enum FailureKind: String, Sendable, CaseIterable, Comparable {
         case .certificate: "certificate expiring"
         case .notProbed: "not probed"
         case .notLoaded: "not loaded"
+        case .degraded: "degraded"
         }
     }
 
@@ -107,6 +114,7 @@ public enum FailureKind: String, Sendable, CaseIterable, Comparable {
         case .certificate: "Certificate expiring — the answer was right, the certificate needs renewing"
         case .notProbed: "Not probed — no token, or an older prober's open circuit"
         case .notLoaded: "Not loaded — the interface file is broken; fix it to monitor these again"
+        case .degraded: "Degraded — failing from fewer locations than the quorum (one location's network, or a partial outage)"
         }
     }
 
@@ -118,6 +126,11 @@ public enum FailureKind: String, Sendable, CaseIterable, Comparable {
             return n > 0 ? "\(n) \(kind.label)" : nil
         }.joined(separator: ", ")
     }
+
+    /// Whether a failure of this kind is news the team acts on now (down, answering errors, not probed) rather
+    /// than work for today (a certificate, a file to fix, a location's view): an interface failing with the latter
+    /// that turns to the former is a new failure, paged, not "still failing".
+    public var pages: Bool { self != .certificate && self != .notLoaded && self != .degraded }
 
     public static func < (lhs: FailureKind, rhs: FailureKind) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

@@ -19,7 +19,7 @@ enum AlertPolicy {
     static func severity(of newFailures: [Transition]) -> Severity {
         if newFailures.isEmpty { return .resolved }
         // A certificate to renew, or an interface file to fix, is work for today, not a page.
-        return newFailures.allSatisfy { $0.outcome.kind == .certificate || $0.outcome.kind == .notLoaded } ? .warning : .critical
+        return newFailures.allSatisfy { $0.outcome.kind?.pages == false } ? .warning : .critical
     }
 
     /// `quiet`: interfaces silenced or in maintenance, which never make an alert (their changes are already out

@@ -219,6 +219,9 @@ enum StateTransitions {
         let change: StateChange?
         switch (previous?.health, health) {
         case (.failing?, .ok): change = .recovered
+        case (.failing?, .failing) where previous?.outcome.kind?.pages == false && result.outcome.kind?.pages == true:
+            // From a certificate, a file to fix or one location's view to an outage: news, paged now.
+            change = .newFailure
         case (.failing?, .failing): change = .stillFailing
         case (_, .failing) where result.outcome != .skipped && pending == 0: change = .newFailure
         default: change = nil

@@ -7,9 +7,8 @@ import Foundation
 import Shared
 
 enum LocationVerdict {
-    /// The one result the state and the report take for an interface (nil: none — too few locations saw it to
-    /// judge it, and it keeps its state), and the degraded sentence when fewer than `quorum` locations saw a
-    /// failure. `order`: locations.names (results are told in that order).
+    /// The one result the state and the report take for an interface, and the degraded sentence when fewer than
+    /// `quorum` locations saw a failure (the result's outcome is then `degraded`). `order`: locations.names (results are told in that order).
     static func combine(_ results: [ProbeResult], quorum: Int, order: [String]) -> (result: ProbeResult?, degraded: String?) {
         let sorted = results.sorted { rank($0.location, order) < rank($1.location, order) }
         let failing = sorted.filter { $0.outcome.isFailure }
@@ -21,8 +20,12 @@ enum LocationVerdict {
             verdict.error = words + (failing[0].error.map { " — \(failing[0].location ?? "?"): \($0)" } ?? "")
             return (verdict, nil)
         }
-        // Fewer than the quorum: never a failure — even when no location saw it pass (the others blind or late).
-        return (passing.first, words + " (fewer than the quorum of \(quorum): not paged)")
+        // Fewer than the quorum: degraded — its own outcome, never paged as down (routable: outcomes: [degraded]) —
+        // also when no location saw it pass (the others blind or late).
+        var verdict = failing[0]
+        verdict.outcome = .degraded
+        verdict.error = words + " (fewer than the quorum of \(quorum): not an outage everyone sees)"
+        return (verdict, verdict.error)
     }
 
     /// "down from bj (connection failure), sh (timeout); ok from sg (120 ms)".

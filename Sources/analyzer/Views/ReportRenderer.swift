@@ -34,7 +34,7 @@ enum ReportRenderer {
             try byService(a, changes: changes, quiet: quiet, clock, into: sink)
         }
         if !a.degraded.isEmpty {
-            try sink("## Degraded (\(a.degraded.count)) — failing from fewer locations than the quorum, not paged\n\n")
+            try sink("## Degraded (\(a.degraded.count)) — failing from fewer locations than the quorum, not paged as down\n\n")
             for d in a.degraded { try sink("- **\(escape(d.name))** (\(code(d.id))) — \(escape(d.text))\n") }
             try sink("\n")
         }

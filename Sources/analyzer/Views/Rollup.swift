@@ -31,6 +31,7 @@ enum OutcomeLetter {
         case .auth: "u"
         case .skipped: "k"
         case .notLoaded: "l"
+        case .degraded: "g"
         }
     }
 

@@ -39,14 +39,14 @@ extension HTML {
         switch outcome.kind {
         case nil: return "#2da44e"
         case .down?: return "#cf222e"
-        case .answeringErrors?, .certificate?: return "#d4a72c"
+        case .answeringErrors?, .certificate?, .degraded?: return "#d4a72c"
         case .notProbed?, .notLoaded?: return "#8c959f"
         }
     }
 
     /// The strip's legend (its colours in words), once per page.
     static let stripLegend = legend([
-        ("#2da44e", "ok"), ("#d4a72c", "answering errors or certificate"), ("#cf222e", "down"), ("#8c959f", "not probed"),
+        ("#2da44e", "ok"), ("#d4a72c", "answering errors, certificate or degraded"), ("#cf222e", "down"), ("#8c959f", "not probed"),
     ])
 
     /// A legend: a coloured key and its words for each entry, an entry never broken across lines.
