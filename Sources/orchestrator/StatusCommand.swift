@@ -166,6 +166,7 @@ enum StatusCommand {
             o.field("failed", r.stats.failed)
             o.field("missing_shards", r.stats.missingShards.count)
             o.field("gaps", r.stats.gaps?.count ?? 0)
+            if let blind = r.stats.blind { o.array("blind", blind) { text, o in o.field("why", text) } }
             o.field("alert", r.alert)
         }
     }
@@ -298,6 +299,8 @@ enum StatusCommand {
                 + (s.missingShards.isEmpty ? "" : ", \(s.missingShards.count) shard(s) missing")
                 + (summary.alert != nil ? ", alert " + whereabouts.describe(run: summary.run) : "") + "\n"
             for gap in s.gaps ?? [] { out += "    before it: \(gap)\n" }
+            for blind in s.blind ?? [] { out += "    blind: \(blind)\n" }
+            for problem in s.pool ?? [] { out += "    pool: \(problem)\n" }
         }
         return out
     }

@@ -195,6 +195,10 @@ struct LocationQuorumTests {
         let pages = sent.flatMap(\.transitions).filter { $0.change == .newFailure && $0.outcome.kind?.pages == true }
         #expect(Set(pages.map(\.id)) == ["svc/second", "svc/api"], "only the real failures paged: \(pages.map(\.id))")
         #expect(sent.last?.stats.blind?.first?.hasPrefix("location sg cannot reach its targets") == true, "the alert says sg was blind")
+        let status = try Programs.run("orchestrator", ["status", "--config", dir.url("config.yaml")])
+        #expect(status.stdout.contains("    blind: location sg cannot reach its targets"), "status shows it: \(status.stdout)")
+        let runsPage = try dir.read("spool/site/runs.html")
+        #expect(runsPage.contains("1 blind (not judged)"), "the site's runs page shows it")
         #expect(try command(ip, ["-n", "\(tag)sg", "link", "set", "\(tag)sga", "up"]).exitCode == 0)
         // A link that went down took its routes with it: the way to the targets again.
         #expect(try command(ip, ["-n", "\(tag)sg", "route", "add", "10.232.\(net).0/24", "via", "10.235.\(net).1"]).exitCode == 0)

@@ -27,6 +27,8 @@ extension SiteWriter {
         var parts = [s.failed == 0 ? "all ok" : "\(s.failed) failed"]
         if s.skipped > 0 { parts.append("\(s.skipped) not probed") }
         if !s.missingShards.isEmpty { parts.append("\(s.missingShards.count) shard(s) missing") }
+        // Blind probers or locations (their sentences are in the run's report).
+        if let blind = s.blind, !blind.isEmpty { parts.append("\(blind.count) blind (not judged)") }
         return parts.joined(separator: ", ")
     }
 
