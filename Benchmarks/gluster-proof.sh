@@ -15,6 +15,7 @@
 # latency p50/p95 and leftovers in tmp/new/cur; and the same workload on a local directory, without faults.
 #   sudo Benchmarks/gluster-proof.sh [RUNS] [INTERFACES] [LOCAL_RUNS]     (default 36 800 12)
 # Environment: BIN (the programs, .build/debug), PAGES (web.interface_pages, failing), RESCAN (spool.rescan, 3s),
+# SITE_LOCAL=1 (web.dir on a local directory instead of the spool),
 # KEEP=1 keeps the work directory (logs) under /tmp.
 # The whole script is one block, read before it runs: editing the file under a running proof changes nothing.
 {
@@ -27,6 +28,7 @@ hosts=3
 shards=4
 pages=${PAGES:-failing}   # web.interface_pages: the status site is written on the spool
 rescan=${RESCAN:-3s}      # spool.rescan
+site_local=${SITE_LOCAL:-}  # 1: web.dir under the work directory (local), not in the spool
 src=${BIN:-.build/debug}
 [ "$(id -u)" = 0 ] || { echo "run as root (glusterd, FUSE mounts)" >&2; exit 1; }
 for p in orchestrator prober analyzer notifier; do [ -x "$src/$p" ] || { echo "build first: swift build" >&2; exit 1; }; done
@@ -94,7 +96,9 @@ config() {  # config SPOOL
     printf 'scheduler:\n  start_delay: 0\n  probers: %s\n  max_runtime: 60\n' "$shards"
     printf 'services:\n  svc:\n    base_url: http://127.0.0.1:%s\n' "$port"
     printf 'notify:\n  wecom:\n    webhook_url: "http://127.0.0.1:%s/cgi-bin/webhook/send?key=proof"\n' "$port"
-    printf 'web:\n  interface_pages: %s\nspool:\n  dir: %s\n  rescan: %s\n' "$pages" "$1" "$rescan"
+    printf 'web:\n  interface_pages: %s\n' "$pages"
+    if [ -n "$site_local" ]; then printf '  dir: %s/site-%s\n' "$work" "$(printf '%s' "$1" | cksum | cut -d' ' -f1)"; fi
+    printf 'spool:\n  dir: %s\n  rescan: %s\n' "$1" "$rescan"
 }
 started=  # the pid of the last program `start` started
 start() {  # start NAME HOST CONFIG PROGRAM [ARGS…]: in the background, its output in $work/logs/NAME.log

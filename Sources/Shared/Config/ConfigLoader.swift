@@ -407,7 +407,7 @@ public enum ConfigLoader {
         config.spool.minFreeBytes = f.bytes("min_free", maximum: 1 << 50) ?? config.spool.minFreeBytes
         config.spool.groupShared = f.bool("group_shared") ?? config.spool.groupShared
         config.spool.lease = f.duration("lease", unit: .seconds, range: 10...Limits.week) ?? config.spool.lease
-        config.spool.rescan = f.duration("rescan", unit: .seconds, range: 1...3600) ?? config.spool.rescan
+        config.spool.rescan = f.duration("rescan", unit: .seconds, range: 0.2...3600) ?? config.spool.rescan
         if let dir = f.string("metrics_dir") { config.spool.metricsDirectory = Paths.resolve(dir, against: directory) }
         f.finish()
     }

@@ -20,13 +20,17 @@ struct RescanTests {
         #expect(ServiceRunner.sleepTimeout(passStarted: start, now: start + 1, rescan: 3, requested: 60) == 2)
     }
 
-    @Test("spool.rescan is read as a duration within 1s–1h, 30 s by default")
+    @Test("spool.rescan is read as a duration within 200ms–1h, 30 s by default")
     func configKey() throws {
         let dir = TemporaryDirectory("rescan-config")
         let good = try dir.write("good.yaml", "spool:\n  dir: spool\n  rescan: 3s\n")
         #expect(try ConfigLoader.load(path: good, environment: [:]).spool.rescan == 3)
         let plain = try dir.write("plain.yaml", "spool:\n  dir: spool\n")
         #expect(try ConfigLoader.load(path: plain, environment: [:]).spool.rescan == 30)
+        let fast = try dir.write("fast.yaml", "spool:\n  dir: spool\n  rescan: 250ms\n")
+        #expect(try ConfigLoader.load(path: fast, environment: [:]).spool.rescan == 0.25)
+        let tooFast = try dir.write("too-fast.yaml", "spool:\n  dir: spool\n  rescan: 50ms\n")
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(path: tooFast, environment: [:]) }
         let bad = try dir.write("bad.yaml", "spool:\n  dir: spool\n  rescan: 2h\n")
         let error = try #require(throws: ConfigError.self) { try ConfigLoader.load(path: bad, environment: [:]) }
         #expect("\(error)".contains("spool.rescan"), "\(error)")
