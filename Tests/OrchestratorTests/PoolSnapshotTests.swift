@@ -78,6 +78,24 @@ struct PoolSnapshotTests {
         #expect(sent.count == 2 && sent.last?.headline == "2 recovered", "\(sent.map(\.headline))")
     }
 
+    @Test("an unchanged pool is not copied again by the next process; a changed file or service is")
+    func reusedWhileUnchanged() throws {
+        let f = try OrchestratorFixture()
+        try f.healthyInterfaces(2)
+        let first = try f.run(["once"])
+        #expect(first.stderr.contains("interface pool snapshot "), "\(first.stderr)")
+        let again = try f.run(["once"])
+        #expect(again.exitCode == 0 && !again.stderr.contains("interface pool snapshot "), "reused: \(again.stderr)")
+        try f.interface("i0", "url: /ok?i=changed")
+        let changed = try f.run(["once"])
+        #expect(changed.stderr.contains("interface pool snapshot "), "a saved file is copied and checked: \(changed.stderr)")
+        // The pool unchanged, the config not: its files are checked again (here they no longer hold).
+        let config = try f.dir.read("config.yaml")
+        try f.dir.write("config.yaml", config.replacingOccurrences(of: "    base_url: ", with: "    # base_url: "))
+        let moved = try f.run(["once"])
+        #expect(moved.stderr.contains("has no base_url"), "a service's base_url gone: checked again: \(moved.stderr)")
+    }
+
     @Test("a file that never loaded and a pool that cannot be read are monitoring problems, paged once, the last good snapshot probed")
     func unknownFileAndUnreadablePool() throws {
         let f = try OrchestratorFixture()

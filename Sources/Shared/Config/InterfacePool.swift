@@ -62,20 +62,24 @@ public struct InterfacePool: Sendable {
     /// Reads and checks every file of the pool, keeping going past broken ones: each file that fails to load
     /// (unparsable, a wrong type, an id defined twice…) goes to `broken` with its first problem and costs only its
     /// own definitions; the others go to `each`. Throws only when the pool itself cannot be read (no directory).
+    /// `idsOnly`: `each` is never called; `eachID` gets the ids of each file that loaded, and no definition is held
+    /// (a 100 000-interface file is checked without keeping its definitions until its end).
     public static func loadTolerant(
         config: Config, environment: [String: String] = ProcessInfo.processInfo.environment,
-        from: (directory: String, displayRoot: String)? = nil,
-        each: (InterfaceDefinition) -> Void, broken: (BrokenPoolFile) -> Void
+        from: (directory: String, displayRoot: String)? = nil, idsOnly: Bool = false,
+        each: (InterfaceDefinition) -> Void = { _ in }, eachID: (String) -> Void = { _ in }, broken: (BrokenPoolFile) -> Void
     ) throws -> Int {
         try read(
-            config: config, environment: Environment(environment), from: from, reading: { _ in true }, tolerant: true, broken: broken, each: each)
+            config: config, environment: Environment(environment), from: from, reading: { _ in true }, tolerant: true, idsOnly: idsOnly,
+            broken: broken, eachID: eachID, each: each)
     }
 
     /// Reads and checks the pool, handing each definition read to `each`; the number of definitions. With `tolerant`,
     /// a file with problems is handed there (its definitions dropped) instead of failing the whole pool.
     private static func read(
         config: Config, environment: Environment, from: (directory: String, displayRoot: String)? = nil,
-        reading: (String) -> Bool, tolerant: Bool = false, broken: (BrokenPoolFile) -> Void = { _ in }, each: (InterfaceDefinition) -> Void
+        reading: (String) -> Bool, tolerant: Bool = false, idsOnly: Bool = false, broken: (BrokenPoolFile) -> Void = { _ in },
+        eachID: (String) -> Void = { _ in }, each: (InterfaceDefinition) -> Void
     ) throws -> Int {
         let directory = from?.directory ?? config.monitor.interfacePool
         let displayRoot = from?.displayRoot ?? (directory as NSString).lastPathComponent
@@ -139,7 +143,7 @@ public struct InterfacePool: Sendable {
                 // Tolerating broken files, a file's definitions are handed on once the whole file read without a
                 // problem; otherwise as they come (a problem anywhere fails the pool, and a prober never holds more
                 // than its shard's).
-                if tolerant { fileDefinitions.append(definition) } else { each(definition) }
+                if tolerant { if !idsOnly { fileDefinitions.append(definition) } } else { each(definition) }
             }
             var parseIssues: [ConfigIssue] = []
             // List items are read one by one as the parser meets them (see DocumentParser), never as a whole tree.
@@ -169,6 +173,7 @@ public struct InterfacePool: Sendable {
             let fileIssues = parseIssues + reader.issues
             if fileIssues.isEmpty {
                 for definition in fileDefinitions { each(definition) }
+                if idsOnly { for id in fileIDs { eachID(id) } }
             } else if tolerant {
                 // The file costs only itself: its ids are free again for the files after it.
                 for id in fileIDs { seen[id] = nil }

@@ -28,7 +28,24 @@ public final class PoolSnapshotter {
             var kept = last
             kept.stale = nil
             current = kept
+            if let text = try? FileIO.read(fingerprintFile), text.count == 64 { fingerprint = Self.bytes(hex: text) }
         }
+    }
+
+    private static func bytes(hex: [UInt8]) -> [UInt8]? {
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        for i in stride(from: 0, to: hex.count, by: 2) {
+            guard let high = nibble(hex[i]), let low = nibble(hex[i + 1]) else { return nil }
+            out.append(high << 4 | low)
+        }
+        return out
     }
 
     /// Takes over what `other` knew (after a reload: the ids, so the next snapshot says which came and went).
@@ -39,6 +56,9 @@ public final class PoolSnapshotter {
 
     private var root: String { spool.stateDirectory + "/pool" }
     private var pointer: String { root + "/current." + SpoolName.host + ".json" }
+    /// The fingerprint of the pool the current snapshot was made from: a new process (each `once`, a restart)
+    /// reuses the snapshot while the pool is unchanged instead of copying and checking it again.
+    private var fingerprintFile: String { root + "/current." + SpoolName.host + ".fingerprint" }
     private func directory(_ id: String) -> String { root + "/" + id }
     private var pool: String { config.monitor.interfacePool }
     private var displayRoot: String { (pool as NSString).lastPathComponent }
@@ -60,7 +80,7 @@ public final class PoolSnapshotter {
             last.stale = "\(error)"
             return last
         }
-        let print = Self.fingerprint(of: files, in: pool)
+        let print = Self.fingerprint(of: files, in: pool, checkedAgainst: servicesSignature)
         if let current, print == fingerprint { return current }
         do {
             var seen: Set<String> = []
@@ -71,6 +91,8 @@ public final class PoolSnapshotter {
             current = made
             fingerprint = print
             try? FileIO.replaceAtomically(pointer, with: try RecordCoding.encode(made) + [10], mode: spool.permissions.fileMode)
+            try? FileIO.replaceAtomically(
+                fingerprintFile, with: Array(print.map { String(format: "%02x", $0) }.joined().utf8), mode: spool.permissions.fileMode)
             prune(now: now)
             return made
         } catch {
@@ -92,9 +114,18 @@ public final class PoolSnapshotter {
         return InterfacePool.files(in: pool)
     }
 
-    /// What changes when a file is saved: name, size, modification and change times, inode.
-    static func fingerprint(of files: [String], in directory: String) -> [UInt8] {
-        var bytes: [UInt8] = []
+    /// What a file's check depends on besides the file: each service's base_url and whether it has auth.
+    private var servicesSignature: String {
+        config.services.keys.sorted().map { name in
+            let service = config.services[name]
+            return "\(name)\u{0}\(service?.baseURL ?? "")\u{0}\(service?.auth != nil)"
+        }.joined(separator: "\u{1}")
+    }
+
+    /// What changes when a file is saved (name, size, modification and change times, inode), and what its check
+    /// depends on in the config (`checkedAgainst`).
+    static func fingerprint(of files: [String], in directory: String, checkedAgainst config: String = "") -> [UInt8] {
+        var bytes: [UInt8] = Array(config.utf8) + [0]
         for relative in files {
             bytes += Array(relative.utf8) + [0]
             if let st = FileIO.status(directory + "/" + relative) {
@@ -125,7 +156,8 @@ public final class PoolSnapshotter {
             do {
                 let bytes = try FileIO.read(pool + "/" + relative)
                 try write(bytes, to: temporary + "/files/" + relative)
-                digest += Array("F\(relative)\u{0}\(bytes.count)\u{0}".utf8) + bytes
+                // Each file's own digest goes into the snapshot's: the pool's bytes are never held all at once.
+                digest += Array("F\(relative)\u{0}\(bytes.count)\u{0}".utf8) + SHA256.hash(bytes)
             } catch {
                 unreadable.append(.init(file: relative, reason: "\(displayRoot)/\(relative): cannot be read: \(error)", held: nil))
             }
@@ -133,10 +165,10 @@ public final class PoolSnapshotter {
         var good = 0
         var broken: [BrokenPoolFile] = []
         _ = try InterfacePool.loadTolerant(
-            config: config, environment: environment, from: (temporary + "/files", displayRoot),
-            each: {
+            config: config, environment: environment, from: (temporary + "/files", displayRoot), idsOnly: true,
+            eachID: {
                 good += 1
-                ids.insert($0.id)
+                ids.insert($0)
             }, broken: { broken.append($0) })
         var problems = unreadable
         for file in broken {
@@ -188,7 +220,7 @@ public final class PoolSnapshotter {
             let count = unloadable.contains { $0.relativePath == relative } ? nil : counts[displayRoot + "/" + relative, default: 0]
             problems[index].held = count
             if let count, let bytes = try? FileIO.read(temporary + "/held/" + relative) {
-                digest += Array("H\(relative)\u{0}\(count)\u{0}".utf8) + bytes
+                digest += Array("H\(relative)\u{0}\(count)\u{0}".utf8) + SHA256.hash(bytes)
             }
         }
     }
