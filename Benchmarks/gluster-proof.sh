@@ -265,7 +265,7 @@ run_proof() {
     for p in "${orch[@]}"; do kill -TERM "$p" 2> /dev/null || true; done
     for p in "${orch[@]}"; do for _ in $(seq 1 100); do alive "$p" || break; sleep 0.5; done; done
     local spool
-    spool=$(sed -n 's/^  dir: //p' "$work/$label-h1.yaml")
+    spool=$(sed -n '/^spool:/,/^[a-z]/s/^  dir: //p' "$work/$label-h1.yaml")   # spool.dir, not web.dir
     for _ in $(seq 1 90); do
         [ -z "$(find "$spool"/runs/new "$spool"/runs/cur "$spool"/results/new "$spool"/results/cur -type f 2> /dev/null | head -1)" ] && break
         sleep 1
