@@ -63,6 +63,17 @@ final class Analyzer {
             do {
                 try queue.release(claim)
                 released += 1
+            } catch SpoolError.alreadyExists {
+                // Another host's manifest of the same run waits in new/ under its name: this one is taken over here.
+                let history = self.history
+                do {
+                    try intake.adopt(claim, from: queue, into: &assembly, reported: { history.contains($0) })
+                    released += 1
+                } catch {
+                    Log.warning(
+                        "cannot take over \((claim.path as NSString).lastPathComponent) of the previous owner \(previous): \(error); tried again next pass"
+                    )
+                }
             } catch {
                 Log.warning(
                     "cannot hand back \((claim.path as NSString).lastPathComponent) of the previous owner \(previous): \(error); tried again next pass"

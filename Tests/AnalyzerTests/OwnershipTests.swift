@@ -103,6 +103,28 @@ struct AnalyzerOwnershipTests {
         #expect(owner.value(at: "host")?.text == "host-b" && owner.value(at: "generation")?.text == "2", "\(owner)")
     }
 
+    @Test("a dead owner's manifest claim whose name waits again in new/ (another host's) is taken over, and its run reported")
+    func adoptsManifestClaim() throws {
+        let f = try AnalyzerFixture()
+        let t0 = Date(timeIntervalSince1970: Date().addingTimeInterval(-30).timeIntervalSince1970.rounded(.down))
+        let run = RunID.scheduled(tick: t0)
+        // host-b (dead: its heartbeat 95 s old) had claimed host 1's manifest; host 2's waits in new/ under the same name.
+        let stale = OwnerRecord(
+            role: "analyzer", host: "host-b", pid: 4242, startedAt: t0.addingTimeInterval(-600), heartbeat: Date().addingTimeInterval(-95),
+            generation: 1)
+        try FileIO.replaceAtomically(Ownership.path(role: "analyzer", spool: f.spool), with: try RecordCoding.encode(stale) + [10])
+        try f.publishManifest(run: run, shards: 1, start: t0, deadline: t0.addingTimeInterval(300))
+        let name = RunFileName.manifest(run: run)
+        #expect(rename(f.spool.runs.newDirectory + "/" + name, f.spool.runs.curDirectory + "/" + name + "~host-b.4242.7") == 0)
+        try f.publishManifest(run: run, shards: 1, start: t0, deadline: t0.addingTimeInterval(300))
+        try f.publishBatch(run: run, results: [AnalyzerFixture.result("s/a", .ok, run: run, at: t0)], start: t0, manifest: false)
+        let once = try f.analyzeOnce()
+        #expect(once.exitCode == 0, "\(once.stderr)")
+        #expect(FileManager.default.fileExists(atPath: f.spool.reportsDirectory + "/" + RunFileName.report(run: run)), "\(once.stderr)")
+        #expect(!once.stderr.contains("cannot hand back"), "\(once.stderr)")
+        #expect(FileIO.listIfPresent(f.spool.runs.curDirectory).isEmpty && FileIO.listIfPresent(f.spool.runs.newDirectory).isEmpty)
+    }
+
     @Test("status names each role's owner with its heartbeat age and generation, and says stale or released")
     func statusWords() throws {
         let f = try AnalyzerFixture()

@@ -22,22 +22,9 @@ struct Intake {
         for name in spool.runs.pending() {
             guard let claim = claim(spool.runs, name) else { continue }
             taken += 1
-            do {
-                let bytes = try FileIO.read(claim.path)
-                let decoder = RecordDecoder()
-                let line = bytes.split(separator: 10, omittingEmptySubsequences: true).first ?? []
-                _ = try decoder.header(line)
-                let manifest = try decoder.decode(RunManifest.self, from: line)
-                if reported(manifest.run) {
-                    archive([claim], note: "manifest of already reported run \(manifest.run)")
-                } else {
-                    assembly.add(manifest: manifest, claim: claim)
-                }
-            } catch  where SpoolError.isTransient(error) {
+            if let error = readManifest(claim, into: &assembly, reported: reported) {
                 holdBack(claim, in: spool.runs, error, backOff: &backOff, now: now)
                 return taken
-            } catch {
-                quarantine(claim, reason: "unreadable run manifest: \(error)")
             }
         }
         for name in spool.results.pending() {
@@ -64,6 +51,42 @@ struct Intake {
         let line =
             "\(queue.name)/\(claim.name): cannot read it: \(error); not quarantined (the error says nothing of its content), taken again in \(Int(wait)) s"
         if backOff.isNewError { Log.error(line) } else { Log.debug(line) }
+    }
+
+    /// Takes a claimed manifest in (an unreadable one goes to quarantine); returns a transient error, which leaves
+    /// the claim to the caller.
+    private func readManifest(_ claim: ClaimedFile, into assembly: inout RunAssembly, reported: (String) -> Bool) -> Error? {
+        do {
+            let bytes = try FileIO.read(claim.path)
+            let decoder = RecordDecoder()
+            let line = bytes.split(separator: 10, omittingEmptySubsequences: true).first ?? []
+            _ = try decoder.header(line)
+            let manifest = try decoder.decode(RunManifest.self, from: line)
+            if reported(manifest.run) {
+                archive([claim], note: "manifest of already reported run \(manifest.run)")
+            } else {
+                assembly.add(manifest: manifest, claim: claim)
+            }
+            return nil
+        } catch  where SpoolError.isTransient(error) {
+            return error
+        } catch {
+            quarantine(claim, reason: "unreadable run manifest: \(error)")
+            return nil
+        }
+    }
+
+    /// A previous owner's claim that cannot go back to new/ because a file of its name waits there (another
+    /// host's manifest of the same run) is taken over where it is — claimed anew from cur/ — and read as if this
+    /// instance had claimed it: its run keeps its manifest (and the gaps it carries) and is reported.
+    func adopt(_ claim: ClaimedFile, from queue: Queue, into assembly: inout RunAssembly, reported: (String) -> Bool) throws {
+        let entry = (claim.path as NSString).lastPathComponent
+        guard let mine = try queue.claim(entry, from: queue.curDirectory, by: owner) else { return }
+        let adopted = ClaimedFile(name: claim.name, path: mine.path)
+        let error =
+            queue.name == spool.runs.name
+            ? readManifest(adopted, into: &assembly, reported: reported) : read(adopted, into: &assembly, reported: reported)
+        if let error { throw error }
     }
 
     private func claim(_ queue: Queue, _ name: String) -> ClaimedFile? {
