@@ -123,7 +123,9 @@ def cmd_score(timeline, spool, ids, mode, out):
             gap_alerts += 1
         wrong = False
         for x in tr:
-            if x["change"] == "new_failure":
+            # A page is a new failure of a kind that pages: degraded, cert_expiring and not_loaded are warnings
+            # (told, orange, routable), not pages as down.
+            if x["change"] == "new_failure" and x.get("outcome") not in ("degraded", "cert_expiring", "not_loaded"):
                 pages.append((r, x["id"]))
                 state[x["id"]] = True
                 if x["id"] not in down[r]:
@@ -214,7 +216,7 @@ def cmd_table(*files):
         print(f"{LABELS.get(x['mode'], x['mode']):38} {len(x['false_pages']):>11} {x['false_alerts']:>12} "
               f"{len(x['missed']):>3} of {x['episodes']:<3} {delay:>14} {x['cuts_told']:>4} of {x['cuts']:<2} {x['gap_alerts']:>10} {x['degraded_runs']:>8} "
               f"{x['reported']:>3} of {x['runs']:<3}")
-    print("false pages: interfaces paged (new_failure) at a run where they were not down for everyone; false alerts:")
+    print("false pages: interfaces paged (new_failure, not degraded) at a run where they were not down for everyone; false alerts:")
     print("the messages carrying them. missed: real outages (interface x stretch of runs) never paged. delay: runs from")
     print("an outage's first run to its page. cuts told: link cuts at the probing locations that some alert called")
     print("blind while they lasted. gap alerts: alerts with no interface, only 'blind' / 'cannot reach' / missing shards.")
