@@ -21,8 +21,6 @@ final class Analyzer {
     /// Claims of reported runs that could neither be archived nor handed back (an I/O error): archived next pass.
     private var unarchived: [(run: String, claims: [ClaimedFile])] = []
     private var archiveBackOff = RetryBackOff()
-    /// The last reason the role could not be checked (logged once).
-    private var unverifiable: String?
 
     init(config: Config, spool: Spool, ownership: Ownership? = nil) {
         self.config = config
@@ -90,25 +88,9 @@ final class Analyzer {
         Log.notice("configuration reloaded")
     }
 
-    /// Whether this analyzer may work now: it owns its role. A lost role is logged (once) and ends the service
-    /// (`ownership.lost`); a role that cannot be checked now (an I/O error) skips the pass, logged once.
+    /// Whether this analyzer may work now: it owns its role (Ownership.mayWork).
     private func mayWork(now: Date) -> Bool {
-        guard let ownership else { return true }
-        do {
-            try ownership.verify(now: now)
-            if let past = unverifiable {
-                Log.notice("the analyzer role can be checked again (the error before was: \(past))")
-                unverifiable = nil
-            }
-            return true
-        } catch let error as OwnershipError where error.isLost {
-            Log.error("\(error)")
-            return false
-        } catch {
-            if unverifiable != "\(error)" { Log.error("\(error); this pass is skipped") }
-            unverifiable = "\(error)"
-            return false
-        }
+        ownership?.mayWork(now: now, otherwise: "this pass is skipped") ?? true
     }
 
     /// The ownership check before a commit (RunReporter.fence).

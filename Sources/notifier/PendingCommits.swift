@@ -14,8 +14,6 @@ final class PendingCommits: @unchecked Sendable {
     let ownership: Ownership?
     private var waiting: [(claim: ClaimedFile, what: String, step: () throws -> Void)] = []
     private var backOff = RetryBackOff()
-    /// The last reason the role could not be checked (logged once).
-    private var unverifiable: String?
 
     init(spool: Spool, ownership: Ownership?) {
         self.spool = spool
@@ -31,22 +29,7 @@ final class PendingCommits: @unchecked Sendable {
     /// Whether the notifier may work now (before a pass, before each delivery): it owns its role. A lost role is
     /// logged; a role that cannot be checked (an I/O error) is logged once and waits.
     func mayWork(now: Date = Date()) -> Bool {
-        guard let ownership else { return true }
-        do {
-            try ownership.verify(now: now)
-            if let past = unverifiable {
-                Log.notice("the notifier role can be checked again (the error before was: \(past))")
-                unverifiable = nil
-            }
-            return true
-        } catch let error as OwnershipError where error.isLost {
-            Log.error("\(error)")
-            return false
-        } catch {
-            if unverifiable != "\(error)" { Log.error("\(error); nothing is delivered until it can") }
-            unverifiable = "\(error)"
-            return false
-        }
+        ownership?.mayWork(now: now, otherwise: "nothing is delivered until it can") ?? true
     }
 
     /// Throws unless this notifier may commit now (the ownership check alone).

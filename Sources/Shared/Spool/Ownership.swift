@@ -32,6 +32,8 @@ public final class Ownership: Sendable {
         var lastProblem: String?
         /// Since when the record has been missing (a remount shows an empty directory for a moment).
         var missingSince: Date?
+        /// The last reason the role could not be checked (`mayWork`), so it is logged once, not every pass.
+        var unverifiable: String?
     }
 
     private let state: Mutex<State>
@@ -118,6 +120,34 @@ public final class Ownership: Sendable {
             throw OwnershipError.unverifiable(
                 path: path,
                 reason: "this instance's heartbeat was last written \(Int(silent)) s ago (another host takes over after \(Int(staleAfter)) s)")
+        }
+    }
+
+    /// Whether this instance may work now (before a pass, before a commit): `verify`, logged as a service needs it.
+    /// A lost role is logged and false (the service ends: `lost`); a role that cannot be checked now (an I/O error)
+    /// is logged once with `consequence` and false until it can, which is logged once too.
+    public func mayWork(now: Date = Date(), otherwise consequence: String) -> Bool {
+        do {
+            try verify(now: now)
+            if let past = state.withLock({ state in
+                defer { state.unverifiable = nil }
+                return state.unverifiable
+            }) {
+                Log.notice("the \(role) role can be checked again (the error before was: \(past))")
+            }
+            return true
+        } catch let error as OwnershipError where error.isLost {
+            Log.error("\(error)")
+            return false
+        } catch {
+            let text = "\(error)"
+            if state.withLock({ state in
+                defer { state.unverifiable = text }
+                return state.unverifiable != text
+            }) {
+                Log.error("\(text); \(consequence)")
+            }
+            return false
         }
     }
 
