@@ -45,7 +45,7 @@ struct TransitionDeciderTests {
         let (outcomes, failure, success, expected) = Self.table[row]
         var state: InterfaceStatus?
         var announced: [StateChange?] = []
-        let t0 = Date(timeIntervalSince1970: 1_795_359_600)
+        let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))  // records keep milliseconds
         for (i, outcome) in outcomes.enumerated() {
             let start = t0.addingTimeInterval(Double(i) * 60)
             let run = RunID.scheduled(tick: start)
@@ -90,7 +90,7 @@ struct TransitionDeciderTests {
 struct QuietDeciderTests {
     @Test("a failure under a silence is not announced; announced once the silence ends; one never announced never recovers aloud")
     func silences() throws {
-        let t0 = Date(timeIntervalSince1970: 1_795_359_600)
+        let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))  // records keep milliseconds
         let silence = Silence(id: "s1", match: "svc/a", createdAt: t0, until: t0.addingTimeInterval(90), reason: "deploy", by: nil)
         func run(_ i: Int, _ outcome: Outcome, _ state: InterfaceStatus?) -> (latest: InterfaceStatus?, heard: HeardChanges, quiet: String?) {
             let start = t0.addingTimeInterval(Double(i) * 60)
@@ -119,7 +119,7 @@ struct QuietDeciderTests {
 struct SeverityDeciderTests {
     @Test("new failures that are only certificates to renew make a warning; anything down or answering errors is critical")
     func severity() {
-        let t0 = Date(timeIntervalSince1970: 1_795_359_600)
+        let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))  // records keep milliseconds
         func failures(_ outcomes: [Outcome]) -> [Transition] {
             let run = RunID.scheduled(tick: t0)
             return outcomes.enumerated().flatMap { i, outcome in

@@ -44,7 +44,8 @@ struct HeaderInjectionTests {
             spool:
               dir: spool
             """)
-        let good = RunID.scheduled(tick: Date(timeIntervalSince1970: 1_795_359_600))
+        // Stamped now (to the second): an alert past notify.max_age would be refused for its age, not its header.
+        let good = RunID.scheduled(tick: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
         let hostile = alert(run: good + "\r\nBcc: mallory\r\nX-Injected: yes")
         try f.spool.outbox.publish(name: RunFileName.alert(run: good), bytes: try RecordCoding.encode(hostile) + [10])
 
