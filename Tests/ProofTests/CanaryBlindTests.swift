@@ -11,20 +11,12 @@ import Testing
 
 @Suite("Canaries: a blind prober pages nothing", .ownThread)
 struct CanaryBlindTests {
-    /// Runs `executable` with `arguments` (killed after `timeout` seconds).
+    /// `executable` run to its end (our programs beside it found through VIGIL_BIN_DIR).
     private func command(_ executable: String, _ arguments: [String], timeout: TimeInterval = 60) throws -> ProgramRun {
-        let errors = LineCollector()
-        let child = try ChildProcess(
-            executable: executable, arguments: arguments, environment: Programs.environment(), stdout: .capture,
-            stderr: .lines { errors.append($0) })
-        guard let termination = child.wait(timeout: timeout) else {
-            child.signal(SIGKILL)
-            return ProgramRun(termination: child.wait(), stdout: child.output(), stderr: errors.text + "\n[killed after \(timeout)s]")
-        }
-        return ProgramRun(termination: termination, stdout: child.output(), stderr: errors.text)
+        try Programs.runTool(executable, arguments, environment: Programs.environment(), timeout: timeout)
     }
 
-    private var ip: String? { ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first { access($0, X_OK) == 0 } }
+    private var ip: String? { Programs.ip }
 
     /// Alerts written so far (sent by `once`'s notifier), oldest first.
     private func alerts(_ spool: Spool) throws -> [Alert] {

@@ -104,6 +104,9 @@ struct SSHDFailure: Error, CustomStringConvertible {
 }
 
 extension Programs {
+    /// iproute2's `ip` (network namespaces, veth pairs), nil where it is not installed.
+    static var ip: String? { ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first { access($0, X_OK) == 0 } }
+
     /// Runs a system tool (not one of ours) to completion within `timeout` seconds.
     static func runTool(_ path: String, _ arguments: [String], environment: [String: String]? = nil, timeout: TimeInterval = 60) throws -> ProgramRun
     {
