@@ -115,17 +115,14 @@ struct Judging {
     let services: [String: ServiceSettings]
 
     /// Leaves in `results` what counts; the degraded sentence when fewer locations than the quorum saw a failure.
-    func judge(_ results: inout [ProbeResult], analysis: inout RunAnalysis) -> String? {
+    func judge(_ results: inout [ProbeResult]) -> String? {
         if !blindShards.isEmpty {
-            let all = results.count
             results.removeAll { LocationShards.key($0.shard, location: $0.location, names: locationNames).map(blindShards.contains) ?? false }
-            analysis.unjudged += all - results.count
         }
         guard let names = locationNames, !results.isEmpty else { return nil }
         let quorum = locations?.of(services[results[0].service]).quorum ?? names.count / 2 + 1
         let (verdict, degraded) = LocationVerdict.combine(results, quorum: quorum, order: names)
-        // No verdict: the interface is not judged this run (too few locations to reach the quorum) and keeps its state.
-        results = verdict.map { [$0] } ?? []
+        results = [verdict]
         return degraded
     }
 }

@@ -7,13 +7,14 @@ import Foundation
 import Shared
 
 enum LocationVerdict {
-    /// The one result the state and the report take for an interface, and the degraded sentence when fewer than
-    /// `quorum` locations saw a failure (the result's outcome is then `degraded`). `order`: locations.names (results are told in that order).
-    static func combine(_ results: [ProbeResult], quorum: Int, order: [String]) -> (result: ProbeResult?, degraded: String?) {
+    /// The one result the state and the report take for an interface (`results` is not empty), and the degraded
+    /// sentence when fewer than `quorum` locations saw a failure (the result's outcome is then `degraded`).
+    /// `order`: locations.names (results are told in that order).
+    static func combine(_ results: [ProbeResult], quorum: Int, order: [String]) -> (result: ProbeResult, degraded: String?) {
         let sorted = results.sorted { rank($0.location, order) < rank($1.location, order) }
         let failing = sorted.filter { $0.outcome.isFailure }
         let passing = sorted.filter { !$0.outcome.isFailure }
-        guard !failing.isEmpty else { return (sorted.first, nil) }
+        guard !failing.isEmpty else { return (sorted[0], nil) }
         let words = sentence(failing: failing, passing: passing)
         if failing.count >= quorum {
             var verdict = failing[0]

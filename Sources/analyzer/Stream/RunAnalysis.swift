@@ -35,8 +35,6 @@ struct RunAnalysis {
     let locationNames: [String]?
     /// Interfaces failing from fewer locations than the quorum: reported, never paged. (id, name, who saw what)
     var degraded: [(id: String, name: String, text: String)] = []
-    /// Results of blind shards, left unjudged.
-    var unjudged = 0
     private(set) var stats: RunStats
     /// Results per service.
     private(set) var serviceTotals: [String: Int] = [:]

@@ -193,8 +193,7 @@ struct RunPass {
             guard let id = next else { break }
             var rs = try results.take(id)
             // Which results count: a blind shard's never; several locations' as one verdict (Decide).
-            let name = rs.first?.name
-            if let degraded = judging.judge(&rs, analysis: &out.analysis) { out.analysis.degraded.append((id, name ?? id, degraded)) }
+            if let degraded = judging.judge(&rs) { out.analysis.degraded.append((id, rs[0].name, degraded)) }
             // Records are moved out of the entries (`take`), never copied: a copy retains each of their texts.
             var stateEntry = try state.take(id)
             var dayEntry = try days.take(id)
