@@ -188,8 +188,14 @@ public final class PoolSnapshotter {
         try write(try RecordCoding.encode(snapshot) + [10], to: temporary + "/snapshot.json")
         try FileIO.fsyncDirectory(temporary)
         if FileIO.status(directory(id)) == nil {
-            guard try FileIO.rename(temporary, directory(id)) else { throw SpoolError.alreadyExists(path: directory(id)) }
-            try FileIO.fsyncDirectory(root)
+            do {
+                guard try FileIO.rename(temporary, directory(id)) else { throw SpoolError.alreadyExists(path: directory(id)) }
+                try FileIO.fsyncDirectory(root)
+            } catch let SpoolError.system(_, _, code) where code == ENOTEMPTY || code == EEXIST {
+                // Another process (a prober started beside this one) published the same snapshot meanwhile: its
+                // name is its content, so that one serves.
+                guard FileIO.status(directory(id)) != nil else { throw SpoolError.system(operation: "rename", path: directory(id), errno: code) }
+            }
         }
         return (try? PoolSnapshot.read(id, in: spool)) ?? snapshot
     }
