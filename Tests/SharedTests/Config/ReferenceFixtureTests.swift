@@ -1,7 +1,7 @@
 // Vigil's parsers against reference implementations, through fixtures that Tests/Fixtures/parsers/generate.py
-// produced from them: a YAML 1.2 parser (ruamel.yaml with the spec's core-schema resolvers), the official
-// YAML test suite, JSONTestSuite, and a model of Vixie cron. What Vigil accepts it must read exactly as the
-// reference does; what it cannot read exactly it must refuse, with the message the fixture names.
+// produced from them: a YAML 1.2 parser (ruamel.yaml with the spec's core-schema resolvers), the official YAML
+// test suite and a model of Vixie cron (JSONTestSuite: Tests/SharedTests/JSON/). What Vigil accepts it must read
+// exactly as the reference does; what it cannot read exactly it must refuse, with the message the fixture names.
 
 import Foundation
 import Shared
@@ -11,13 +11,6 @@ import Testing
 private struct ExampleRow: Decodable {
     let path: String
     let tree: String
-}
-
-private struct JSONSuiteRow: Decodable {
-    let name: String
-    let expect: String
-    let base64: String
-    let tree: String?
 }
 
 private struct CronRow: Decodable {
@@ -85,43 +78,6 @@ struct ReferenceFixtureTests {
 
     // The official YAML test suite: Tests/SharedTests/Config/YAMLTestSuiteTests.swift.
 
-    @Test("JSONTestSuite: y_ files read as Python reads them, n_ files refused, i_ files either, never a crash")
-    func jsonTestSuite() throws {
-        let rows = try fixtureRows("json-test-suite.ndjson", as: JSONSuiteRow.self)
-        #expect(rows.count == 318)
-        // RFC 8259 leaves duplicate names to the implementation; a config file with two equal keys is refused.
-        let refusedOnPurpose: Set = ["y_object_duplicated_key.json", "y_object_duplicated_key_and_value.json"]
-        for row in rows {
-            let bytes = [UInt8](Data(base64Encoded: row.base64) ?? Data())
-            var tree: String?
-            if let text = String(strictUTF8: bytes) {
-                do {
-                    tree = CanonicalTree.render(try JSONDocument.parse(text))
-                } catch is SyntaxError {
-                    tree = nil
-                }
-            }
-            // Streaming a list's items (how interface files are read) reads exactly what the whole parse reads,
-            // top-level or under `interfaces:`, and refuses exactly what it refuses.
-            if let text = String(strictUTF8: bytes) {
-                #expect(streamedTree(text) == tree, "\(row.name) streamed")
-                let wrapped = "{\"interfaces\": \(text)}"
-                #expect(
-                    streamedTree(wrapped) == (try? JSONDocument.parse(wrapped)).map(CanonicalTree.render), "\(row.name) streamed under interfaces")
-            }
-            switch row.expect {
-            case "y" where refusedOnPurpose.contains(row.name):
-                #expect(tree == nil, "\(row.name)")
-            case "y":
-                #expect(tree == row.tree, "\(row.name)")
-            case "n":
-                #expect(tree == nil, "\(row.name) must be refused, read as \(tree ?? "")")
-            default:
-                break
-            }
-        }
-    }
-
     @Test("cron: the next five runs of each expression as the Vixie cron model computes them (UTC)")
     func cron() throws {
         let rows = try fixtureRows("cron.ndjson", as: CronRow.self)
@@ -138,27 +94,5 @@ struct ReferenceFixtureTests {
             }
             #expect(runs == row.runs, "\(row.expression) after \(row.after)")
         }
-    }
-
-    /// The canonical tree of `text` read with `JSONDocument.parse(_:streamingItemsOf:)`, the streamed items put
-    /// back where the parser left the list empty; nil when refused.
-    private func streamedTree(_ text: String) -> String? {
-        var items: [(String, Node)] = []
-        guard let root = try? JSONDocument.parse(text, streamingItemsOf: "interfaces", item: { items.append(($0, $1)) }) else { return nil }
-        if case .sequence = root.value {
-            #expect(items.map(\.0) == items.indices.map { "[\($0)]" })
-            return CanonicalTree.render(Node(.sequence(items.map(\.1)), line: root.line))
-        }
-        guard let entries = root.entries, let list = root["interfaces"], list.items != nil else {
-            #expect(items.isEmpty)
-            return CanonicalTree.render(root)
-        }
-        #expect(items.map(\.0) == items.indices.map { "interfaces[\($0)]" })
-        return CanonicalTree.render(
-            Node(
-                .mapping(
-                    entries.map {
-                        $0.key == "interfaces" ? Node.Entry(key: $0.key, line: $0.line, value: Node(.sequence(items.map(\.1)), line: list.line)) : $0
-                    }), line: root.line))
     }
 }

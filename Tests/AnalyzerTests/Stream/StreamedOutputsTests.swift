@@ -14,7 +14,8 @@ import Testing
 
 @Suite("Streamed outputs", .ownThread)
 struct StreamedOutputsTests {
-    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/streamed")
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+        "Golden/streamed")
 
     /// The files a run leaves, by path relative to the spool (temporary paths replaced by `$SPOOL`).
     /// Of the reports and alerts, only those of `run` (older ones were compared after their own run).

@@ -69,7 +69,8 @@ struct GoldenReportTests {
         #expect(try f.analyzeOnce().exitCode == 0)
 
         let report = try f.report(run)
-        let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/report.md")
+        let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "Golden/report.md")
         if ProcessInfo.processInfo.environment["VIGIL_UPDATE_GOLDEN"] != nil {
             try Data(report.utf8).write(to: golden)
         }
