@@ -129,25 +129,7 @@ final class Service: @unchecked Sendable {
     /// One pass of the loop; returns how long it may sleep.
     func pass(now: Date = Date()) async -> TimeInterval? {
         let uptime = ProcessInfo.processInfo.systemUptime
-        var away: TimeInterval = 0
-        // Stopped in the middle of the previous pass: it began long before it ended.
-        if let last = lastPass, last.took > 5 {
-            away = last.took
-            Log.warning("the orchestrator was away \(Int(last.took)) s during its last pass (suspended, stopped with SIGSTOP, or starved)")
-        } else if let last = lastPass {
-            // Woken later than it meant to sleep: the process was not scheduled (SIGSTOP, a suspended VM).
-            let late = now.timeIntervalSince(last.wall) - last.sleep
-            let jump = now.timeIntervalSince(last.wall) - (uptime - last.uptime)
-            if late > 5 {
-                away = late
-                Log.warning(
-                    "the orchestrator was away \(Int(late)) s longer than it meant to sleep (suspended, stopped with SIGSTOP, "
-                        + "or starved)"
-                        + (jump > 5
-                            ? "; the wall clock moved \(Int(jump)) s more than the monotonic clock (the machine "
-                                + "was suspended, or the clock was set)" : ""))
-            }
-        }
+        let away = timeAway(now: now, uptime: uptime)
         if let record = finished.record.withLock({ state -> RunRecord? in
             defer { state = nil }
             return state
@@ -159,46 +141,8 @@ final class Service: @unchecked Sendable {
             lastJanitor = now
             Janitor(spool: deployment.spool, config: deployment.config).sweep(now: now)
         }
-        for name in FileIO.listIfPresent(deployment.triggerDirectory) {
-            try? FileIO.unlink(deployment.triggerDirectory + "/" + name)
-            if !manualQueued { Log.notice("manual run requested (orchestrator trigger)") }
-            manualQueued = true
-        }
-        if let tick = nextTick, now >= tick {
-            // Every tick that has come since: the oldest whose deadline is still ahead runs (hosts sharing the
-            // schedule pick the same one); those older (stale) and any after it were missed while the loop did
-            // not run, and are recorded as such.
-            var come: [Date] = []
-            var next: Date? = tick
-            while let t = next, t <= now, come.count < 100_000 {
-                come.append(t)
-                next = schedule.next(after: t)
-            }
-            let due = come.last ?? tick
-            let runnable = come.first { $0.addingTimeInterval(deployment.config.scheduler.maxRuntime) > now }
-            let detail = away > 0 ? "away \(Int(away)) s" : "the loop ran \(Int(now.timeIntervalSince(tick))) s late"
-            if let runnable {
-                skip(from: tick, before: runnable, reason: .suspended, detail: detail)
-                if let after = schedule.next(after: runnable) {
-                    skip(from: after, before: due.addingTimeInterval(0.001), reason: .suspended, detail: detail)
-                }
-            } else {
-                skip(from: tick, before: due.addingTimeInterval(0.001), reason: .suspended, detail: detail)
-            }
-            if let runnable {
-                if let run = active?.supervisor.plan.run {
-                    skip(from: runnable, before: runnable.addingTimeInterval(0.001), reason: .overlap, detail: "run \(run) still going")
-                } else {
-                    // A late tick starts now, with a fresh deadline: never one that has already passed.
-                    let late = now.timeIntervalSince(runnable)
-                    if late > 1 { Log.notice("tick \(Timestamp.format(runnable)) starts \(Int(late)) s late, with a fresh deadline") }
-                    start(
-                        run: RunID.scheduled(tick: runnable), trigger: "schedule",
-                        shards: options.localShards(of: deployment.config.scheduler.probers), startedAt: late > 1 ? now : runnable)
-                }
-            }
-            nextTick = schedule.next(after: max(now, due))
-        }
+        takeManualTriggers()
+        if let tick = nextTick, now >= tick { runTicks(from: tick, now: now, away: away) }
         if manualQueued, active == nil {
             manualQueued = false
             // A manual run is this host's alone: it runs every shard here.
@@ -210,6 +154,75 @@ final class Service: @unchecked Sendable {
         let end = Date()
         lastPass = (end, ProcessInfo.processInfo.systemUptime, sleep, end.timeIntervalSince(now))
         return sleep
+    }
+
+    /// How long the process was away (not scheduled) since the last pass, logged; 0 when it was not.
+    private func timeAway(now: Date, uptime: TimeInterval) -> TimeInterval {
+        guard let last = lastPass else { return 0 }
+        // Stopped in the middle of the previous pass: it began long before it ended.
+        if last.took > 5 {
+            Log.warning("the orchestrator was away \(Int(last.took)) s during its last pass (suspended, stopped with SIGSTOP, or starved)")
+            return last.took
+        }
+        // Woken later than it meant to sleep: the process was not scheduled (SIGSTOP, a suspended VM).
+        let late = now.timeIntervalSince(last.wall) - last.sleep
+        let jump = now.timeIntervalSince(last.wall) - (uptime - last.uptime)
+        guard late > 5 else { return 0 }
+        Log.warning(
+            "the orchestrator was away \(Int(late)) s longer than it meant to sleep (suspended, stopped with SIGSTOP, "
+                + "or starved)"
+                + (jump > 5
+                    ? "; the wall clock moved \(Int(jump)) s more than the monotonic clock (the machine "
+                        + "was suspended, or the clock was set)" : ""))
+        return late
+    }
+
+    /// Files in state/trigger/ ask for a manual run: each is removed, and one run is queued for them all.
+    private func takeManualTriggers() {
+        for name in FileIO.listIfPresent(deployment.triggerDirectory) {
+            try? FileIO.unlink(deployment.triggerDirectory + "/" + name)
+            if !manualQueued { Log.notice("manual run requested (orchestrator trigger)") }
+            manualQueued = true
+        }
+    }
+
+    /// Every tick that has come since `tick`: the oldest whose deadline is still ahead runs (hosts sharing the
+    /// schedule pick the same one); those older (stale) and any after it were missed while the loop did not
+    /// run, and are recorded as such.
+    private func runTicks(from tick: Date, now: Date, away: TimeInterval) {
+        var come: [Date] = []
+        var next: Date? = tick
+        while let t = next, t <= now, come.count < 100_000 {
+            come.append(t)
+            next = schedule.next(after: t)
+        }
+        let due = come.last ?? tick
+        let runnable = come.first { $0.addingTimeInterval(deployment.config.scheduler.maxRuntime) > now }
+        let detail = away > 0 ? "away \(Int(away)) s" : "the loop ran \(Int(now.timeIntervalSince(tick))) s late"
+        if let runnable {
+            skip(from: tick, before: runnable, reason: .suspended, detail: detail)
+            if let after = schedule.next(after: runnable) {
+                skip(from: after, before: due.addingTimeInterval(0.001), reason: .suspended, detail: detail)
+            }
+            startScheduled(runnable, now: now)
+        } else {
+            skip(from: tick, before: due.addingTimeInterval(0.001), reason: .suspended, detail: detail)
+        }
+        nextTick = schedule.next(after: max(now, due))
+    }
+
+    /// Starts the run of a scheduled tick, or records it as skipped while another run is still going.
+    private func startScheduled(_ runnable: Date, now: Date) {
+        if let run = active?.supervisor.plan.run {
+            skip(from: runnable, before: runnable.addingTimeInterval(0.001), reason: .overlap, detail: "run \(run) still going")
+        } else {
+            // A late tick starts now, with a fresh deadline: never one that has already passed.
+            let late = now.timeIntervalSince(runnable)
+            if late > 1 { Log.notice("tick \(Timestamp.format(runnable)) starts \(Int(late)) s late, with a fresh deadline") }
+            start(
+                run: RunID.scheduled(tick: runnable), trigger: "schedule",
+                shards: options.localShards(of: deployment.config.scheduler.probers), startedAt: late > 1 ? now : runnable)
+        }
     }
 
     /// Takes a finished run's record: its gaps were delivered with its manifest, or — when the manifest could

@@ -20,50 +20,18 @@ enum BatchPublisher {
             Log.error("cannot start the batch of run \(context.run) shard \(context.shard): \(error)")
             return 1
         }
-        let box = WriterBox(writer)
         // The way out first: a prober that cannot reach its canaries says so, and nothing it sees is judged.
         let canaries = await Canaries.check(context.config.monitor.canaries, client: context.client, timeout: context.config.monitor.timeout)
-        var probeRun = ProbeRun(
-            interfaces: interfaces, notLoaded: notLoaded, context: context,
-            breaker: CircuitBreaker(
-                stateDirectory: spool.stateDirectory,
-                threshold: context.config.monitor.breakerFailures,
-                openFor: context.config.monitor.breakerOpenFor))
-        let work = Task { () -> Result<(RunOutcome, CircuitBreaker), Error> in
-            do {
-                let outcome = try await probeRun.execute { try box.writer.write(record: $0) }
-                return .success((outcome, probeRun.breaker))
-            } catch {
-                return .failure(error)
-            }
-        }
-        // On a stop, probes in flight get `stopGrace` seconds before they are cancelled.
-        let canceller = Task {
-            while !context.stop.isStopping { try await Task.sleep(nanoseconds: 50_000_000) }
-            try await Task.sleep(nanoseconds: UInt64(stopGrace * 1e9))
-            work.cancel()
-        }
-        let finished = await work.value
-        canceller.cancel()
         let outcome: RunOutcome
         let breaker: CircuitBreaker
-        switch finished {
+        switch await probe(interfaces, notLoaded: notLoaded, context: context, spool: spool, writer: writer, stopGrace: stopGrace) {
         case let .success(value): (outcome, breaker) = value
         case let .failure(error):
             writer.abandon()
             Log.error("cannot write the batch of run \(context.run) shard \(context.shard): \(error)")
             return 1
         }
-        var trailer = BatchTrailer(
-            run: context.run, shard: context.shard, count: outcome.written,
-            prober: "\(SpoolName.host):\(getpid())", startedAt: outcome.startedAt,
-            finishedAt: outcome.finishedAt, interrupted: outcome.interrupted ? true : nil,
-            notProbed: outcome.notProbed > 0 ? outcome.notProbed : nil)
-        trailer.canaries = canaries
-        if let location = context.location {
-            trailer.location = location
-            trailer.networkFailures = outcome.networkFailures
-        }
+        let trailer = trailer(of: outcome, context: context, canaries: canaries)
         CrashPoint.hit("prober-before-publish")
         do {
             try writer.write(record: trailer)
@@ -78,12 +46,63 @@ enum BatchPublisher {
         } catch {
             Log.warning("cannot save the circuit breaker state: \(error)")
         }
+        await logPublished(name, outcome, context: context)
+        return 0
+    }
+
+    /// Runs the probes, each result written as it completes; on a stop, probes in flight get `stopGrace`
+    /// seconds before they are cancelled.
+    private static func probe(
+        _ interfaces: PackedDefinitions, notLoaded: [ProbeResult], context: ProbeContext, spool: Spool, writer: SpoolWriter,
+        stopGrace: TimeInterval
+    ) async -> Result<(RunOutcome, CircuitBreaker), Error> {
+        let box = WriterBox(writer)
+        var probeRun = ProbeRun(
+            interfaces: interfaces, notLoaded: notLoaded, context: context,
+            breaker: CircuitBreaker(
+                stateDirectory: spool.stateDirectory,
+                threshold: context.config.monitor.breakerFailures,
+                openFor: context.config.monitor.breakerOpenFor))
+        let work = Task { () -> Result<(RunOutcome, CircuitBreaker), Error> in
+            do {
+                let outcome = try await probeRun.execute { try box.writer.write(record: $0) }
+                return .success((outcome, probeRun.breaker))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let canceller = Task {
+            while !context.stop.isStopping { try await Task.sleep(nanoseconds: 50_000_000) }
+            try await Task.sleep(nanoseconds: UInt64(stopGrace * 1e9))
+            work.cancel()
+        }
+        let finished = await work.value
+        canceller.cancel()
+        return finished
+    }
+
+    /// The batch's last record: how many results it holds, who probed them and when, and what the canaries saw.
+    private static func trailer(of outcome: RunOutcome, context: ProbeContext, canaries: CanaryReport?) -> BatchTrailer {
+        var trailer = BatchTrailer(
+            run: context.run, shard: context.shard, count: outcome.written,
+            prober: "\(SpoolName.host):\(getpid())", startedAt: outcome.startedAt,
+            finishedAt: outcome.finishedAt, interrupted: outcome.interrupted ? true : nil,
+            notProbed: outcome.notProbed > 0 ? outcome.notProbed : nil)
+        trailer.canaries = canaries
+        if let location = context.location {
+            trailer.location = location
+            trailer.networkFailures = outcome.networkFailures
+        }
+        return trailer
+    }
+
+    /// The one line that says the batch is out: its counts, the token fetches and how long it took.
+    private static func logPublished(_ name: String, _ outcome: RunOutcome, context: ProbeContext) async {
         let tokenFetches = await context.tokens.fetches
         Log.info(
             "published results/new/\(name): \(outcome.written) results, \(outcome.failed) failed, \(outcome.skipped) skipped, "
                 + "\(tokenFetches) token fetch(es), \(String(format: "%.1f", outcome.finishedAt.timeIntervalSince(outcome.startedAt)))s"
                 + (outcome.interrupted ? ", interrupted (\(outcome.notProbed) not probed)" : ""))
-        return 0
     }
 }
 

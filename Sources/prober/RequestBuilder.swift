@@ -41,56 +41,81 @@ enum RequestBuilder {
         timeout: TimeInterval
     ) throws -> BuiltRequest {
         let secretFields = Secrets.fieldNames.union(service?.secretFields ?? [])
-        let target = resolve(definition.url, service: service)
-        guard let components = URLComponents(string: target), let scheme = components.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", components.host?.isEmpty == false
-        else { throw RequestError(description: "invalid URL \(Redactor.redact(target))") }
-        if let password = components.password, !password.isEmpty { Redactor.register(password) }
+        let target = try validatedTarget(definition, service: service)
         // The query exactly as written in the interface file: RFC 3986 percent-encoding of every parameter.
         let withoutFragment = String(target.prefix { $0 != "#" })
         let params = definition.params.fields
-        let url =
-            params.isEmpty
-            ? withoutFragment
-            : withoutFragment + (withoutFragment.contains("?") ? "&" : "?")
-                + params.map { QueryEncoding.encode($0.name) + "=" + QueryEncoding.encode($0.value) }.joined(separator: "&")
-        let display =
-            params.isEmpty
-            ? withoutFragment
-            : withoutFragment + (withoutFragment.contains("?") ? "&" : "?")
-                + params.map {
-                    QueryEncoding.encode($0.name) + "="
-                        + (secretFields.contains($0.name.lowercased()) ? Redactor.mask : QueryEncoding.encode($0.value))
-                }.joined(separator: "&")
+        let url = appendingQuery(params, to: withoutFragment, masking: [])
+        let display = appendingQuery(params, to: withoutFragment, masking: secretFields)
 
         var request = OutgoingRequest(method: definition.method, url: url)
         var headers: [(String, String)] = [("User-Agent", userAgent)]
         headers += (service?.headers.fields ?? []).map { ($0.name, $0.value) }
         headers += definition.headers.fields.map { ($0.name, $0.value) }
-        var bodyExcerpt: String?
-        switch definition.body {
+        let bodyExcerpt = attachBody(definition.body, to: &request, headers: &headers, secretFields: secretFields)
+        addCredentials(token: token, authHeader: authHeader, service: service, to: &request, headers: &headers)
+        request.credentialHeaders.formUnion(headers.map(\.0).filter(isSecretHeader))
+        headers = lastOfEachName(headers)
+        request.headers = HeaderFields(headers)
+        let excerptHeaders = maskedForExcerpt(headers)
+        let body = bodyExcerpt.map { HTTPExcerpt.body(Array(Redactor.redact($0).utf8)) }
+        return BuiltRequest(
+            request: request, displayURL: Redactor.redact(Redactor.maskUserinfo(display)),
+            excerpt: HTTPExcerpt(headers: HeaderFields(excerptHeaders), body: body?.text, truncatedFrom: body?.truncatedFrom))
+    }
+
+    /// The interface's absolute http(s) URL; a password in it is registered as a secret.
+    private static func validatedTarget(_ definition: InterfaceDefinition, service: ServiceSettings?) throws -> String {
+        let target = resolve(definition.url, service: service)
+        guard let components = URLComponents(string: target), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", components.host?.isEmpty == false
+        else { throw RequestError(description: "invalid URL \(Redactor.redact(target))") }
+        if let password = components.password, !password.isEmpty { Redactor.register(password) }
+        return target
+    }
+
+    /// `base` with `params` appended as a query (after `&` when it already has one).
+    private static func appendingQuery(_ params: [HeaderFields.Field], to base: String, masking secretFields: Set<String>) -> String {
+        if params.isEmpty { return base }
+        return base + (base.contains("?") ? "&" : "?") + encoded(params, masking: secretFields)
+    }
+
+    /// `name=value&…` percent-encoded; the values of fields named in `secretFields` (lowercase) show as the mask.
+    private static func encoded(_ fields: [HeaderFields.Field], masking secretFields: Set<String>) -> String {
+        fields.map {
+            QueryEncoding.encode($0.name) + "="
+                + (secretFields.contains($0.name.lowercased()) ? Redactor.mask : QueryEncoding.encode($0.value))
+        }.joined(separator: "&")
+    }
+
+    /// Puts the body into `request` (with a Content-Type unless the headers have one) and returns its excerpt text.
+    private static func attachBody(
+        _ body: RequestBody?, to request: inout OutgoingRequest, headers: inout [(String, String)], secretFields: Set<String>
+    ) -> String? {
+        switch body {
         case let .json(value)?:
             request.body = Array(value.serialized().utf8)
             if !headers.contains(where: { $0.0.lowercased() == "content-type" }) { headers.append(("Content-Type", "application/json")) }
-            bodyExcerpt = value.masking(secretFields).serialized()
+            return value.masking(secretFields).serialized()
         case let .raw(text)?:
             request.body = Array(text.utf8)
-            bodyExcerpt = text
+            return text
         case let .form(fields)?:
-            func encoded(_ masked: Bool) -> String {
-                fields.fields.map {
-                    QueryEncoding.encode($0.name) + "="
-                        + (masked && secretFields.contains($0.name.lowercased()) ? Redactor.mask : QueryEncoding.encode($0.value))
-                }.joined(separator: "&")
-            }
-            request.body = Array(encoded(false).utf8)
+            request.body = Array(encoded(fields.fields, masking: []).utf8)
             if !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
                 headers.append(("Content-Type", "application/x-www-form-urlencoded"))
             }
-            bodyExcerpt = encoded(true)
+            return encoded(fields.fields, masking: secretFields)
         case nil:
-            break
+            return nil
         }
+    }
+
+    /// The token in its header, or else the service's basic auth (registered as a secret).
+    private static func addCredentials(
+        token: String?, authHeader: (name: String, scheme: String)?, service: ServiceSettings?, to request: inout OutgoingRequest,
+        headers: inout [(String, String)]
+    ) {
         if let token, let authHeader {
             headers.append((authHeader.name, authHeader.scheme.isEmpty ? token : authHeader.scheme + " " + token))
             request.credentialHeaders.insert(authHeader.name)
@@ -99,8 +124,10 @@ enum RequestBuilder {
             Redactor.register(String(value.dropFirst(6)))
             headers.append(("Authorization", value))
         }
-        request.credentialHeaders.formUnion(headers.map(\.0).filter(isSecretHeader))
-        // A later header of the same name replaces an earlier one (service headers, then the interface's).
+    }
+
+    /// A later header of the same name replaces an earlier one (service headers, then the interface's).
+    private static func lastOfEachName(_ headers: [(String, String)]) -> [(String, String)] {
         var merged: [(String, String)] = []
         for (name, value) in headers {
             if let i = merged.firstIndex(where: { $0.0.lowercased() == name.lowercased() }) {
@@ -109,9 +136,12 @@ enum RequestBuilder {
                 merged.append((name, value))
             }
         }
-        headers = merged
-        request.headers = HeaderFields(headers)
-        let excerptHeaders = headers.map { name, value -> (String, String) in
+        return merged
+    }
+
+    /// The headers as the excerpt shows them: secret ones masked (and their values registered), the rest redacted.
+    private static func maskedForExcerpt(_ headers: [(String, String)]) -> [(String, String)] {
+        headers.map { name, value -> (String, String) in
             guard isSecretHeader(name) else { return (name, Redactor.redact(value)) }
             // An API that echoes a cookie or key back must not carry it into the spool, report, chat or e-mail.
             Redactor.register(header: name, value: value)
@@ -120,10 +150,6 @@ enum RequestBuilder {
             }
             return (name, Redactor.mask)
         }
-        let body = bodyExcerpt.map { HTTPExcerpt.body(Array(Redactor.redact($0).utf8)) }
-        return BuiltRequest(
-            request: request, displayURL: Redactor.redact(Redactor.maskUserinfo(display)),
-            excerpt: HTTPExcerpt(headers: HeaderFields(excerptHeaders), body: body?.text, truncatedFrom: body?.truncatedFrom))
     }
 
     /// The response as excerpted in results: headers with cookies masked, body cut at 2 KiB, secrets masked.

@@ -323,6 +323,22 @@ public enum ConfigLoader {
                 reader.issue(f.node("report_base_url"), "notify.report_base_url", "expected an http:// or https:// URL, found \"\(base)\"")
             }
         }
+        readTiming(f, reader, into: &notify)
+        readWeCom(f, reader, into: &notify)
+        readWebhooks(f, reader, into: &notify)
+        NotifyChannelsReader.read(f, reader, into: &notify)
+        NotifyChannelsReader.readEmail(f, reader, directory: directory, into: &notify)
+        let names = notify.channelNames
+        for name in Set(names) where names.filter({ $0 == name }).count > 1 {
+            reader.issue(node, "notify", "two channels are named \"\(name)\"; give each a distinct name")
+        }
+        NotifyChannelsReader.readRoutes(f, reader, into: &notify)
+        f.finish()
+        return notify
+    }
+
+    /// How long a delivery may take, how old an alert may be, and how failed deliveries are retried.
+    private static func readTiming(_ f: Fields, _ reader: ConfigReader, into notify: inout NotifySettings) {
         notify.timeout = f.duration("timeout", unit: .seconds, range: 0.1...600) ?? notify.timeout
         notify.maxAge = f.duration("max_age", unit: .days, range: 3600...Limits.year) ?? notify.maxAge
         notify.quickRetries = f.int("quick_retries", range: 0...10) ?? notify.quickRetries
@@ -332,6 +348,10 @@ public enum ConfigLoader {
         if notify.backoffMax < notify.backoffMin {
             reader.issue(f.node("backoff_max"), "notify.backoff_max", "must not be shorter than notify.backoff_min")
         }
+    }
+
+    /// `notify.wecom`: one robot or a list of them; the webhook URL and its query values are secrets.
+    private static func readWeCom(_ f: Fields, _ reader: ConfigReader, into notify: inout NotifySettings) {
         for (i, robot) in listOrOne(f.node("wecom")).enumerated() {
             let path = "notify.wecom" + (f.node("wecom")?.items == nil ? "" : "[\(i)]")
             guard let w = reader.fields(robot, path: path) else { continue }
@@ -354,6 +374,10 @@ public enum ConfigLoader {
             _ = w.node("mentioned_mobile_list")
             w.finish()
         }
+    }
+
+    /// `notify.webhooks`: generic HTTP hooks; the URL's query values and secret-looking headers are secrets.
+    private static func readWebhooks(_ f: Fields, _ reader: ConfigReader, into notify: inout NotifySettings) {
         for (i, hook) in listOrOne(f.node("webhooks")).enumerated() {
             let path = "notify.webhooks[\(i)]"
             guard let w = reader.fields(hook, path: path) else { continue }
@@ -384,15 +408,6 @@ public enum ConfigLoader {
             _ = w.node("content_type")
             w.finish()
         }
-        NotifyChannelsReader.read(f, reader, into: &notify)
-        NotifyChannelsReader.readEmail(f, reader, directory: directory, into: &notify)
-        let names = notify.channelNames
-        for name in Set(names) where names.filter({ $0 == name }).count > 1 {
-            reader.issue(node, "notify", "two channels are named \"\(name)\"; give each a distinct name")
-        }
-        NotifyChannelsReader.readRoutes(f, reader, into: &notify)
-        f.finish()
-        return notify
     }
 
     private static func listOrOne(_ node: Node?) -> [Node] {

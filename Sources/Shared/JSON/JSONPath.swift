@@ -29,92 +29,8 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
 
     public init(parsing text: String) throws(SyntaxError) {
         self.text = text
-        let chars = Array(text.unicodeScalars)
-        var i = 0
-        var steps: [JSONPathStep] = []
-        func fail(_ expected: String) -> SyntaxError {
-            let found = i < chars.count ? "\"\(chars[i])\"" : "the end"
-            return SyntaxError(description: "at character \(i + 1): expected \(expected), found \(found)")
-        }
-        func isWordStart(_ c: Unicode.Scalar) -> Bool { c == "_" || c.properties.isAlphabetic }
-        func isWord(_ c: Unicode.Scalar) -> Bool { isWordStart(c) || c == "-" || ("0"..."9").contains(c) }
-        func name() throws(SyntaxError) -> String {
-            guard i < chars.count, isWordStart(chars[i]) else {
-                if i < chars.count, chars[i] == "*" {
-                    throw SyntaxError(description: "at character \(i + 1): wildcards (*) select many values; name one member")
-                }
-                if i > 0, i < chars.count, chars[i] == ".", chars[i - 1] == "." {
-                    throw SyntaxError(description: "at character \(i): recursive descent (..) is not supported; write the whole path")
-                }
-                throw fail("a member name (letters, digits, _ or -)")
-            }
-            var out = ""
-            while i < chars.count, isWord(chars[i]) {
-                out.unicodeScalars.append(chars[i])
-                i += 1
-            }
-            return out
-        }
-        func bracket() throws(SyntaxError) -> JSONPathStep {
-            i += 1  // [
-            guard i < chars.count else { throw fail("a position or a quoted name") }
-            let step: JSONPathStep
-            if chars[i] == "'" || chars[i] == "\"" {
-                let quote = chars[i]
-                i += 1
-                var out = ""
-                while i < chars.count, chars[i] != quote {
-                    if chars[i] == "\\", i + 1 < chars.count { i += 1 }
-                    out.unicodeScalars.append(chars[i])
-                    i += 1
-                }
-                guard i < chars.count else { throw fail("the closing \(quote)") }
-                i += 1
-                step = .member(out)
-            } else {
-                let start = i
-                if chars[i] == "-" { i += 1 }
-                while i < chars.count, ("0"..."9").contains(chars[i]) { i += 1 }
-                let digits = String(String.UnicodeScalarView(chars[start..<i]))
-                guard let position = Int(digits), digits != "-" else {
-                    if i < chars.count, chars[i] == "*" {
-                        throw SyntaxError(description: "at character \(i + 1): wildcards ([*]) select many values; name one position")
-                    }
-                    if i < chars.count, chars[i] == "?" {
-                        throw SyntaxError(description: "at character \(i + 1): filters ([?(…)]) are not supported; name one position")
-                    }
-                    throw fail("a position such as [0] or [-1], or a quoted name such as ['a b']")
-                }
-                step = .index(position)
-            }
-            guard i < chars.count, chars[i] == "]" else {
-                if i < chars.count, chars[i] == ":" || chars[i] == "," {
-                    throw SyntaxError(description: "at character \(i + 1): slices and unions select many values; name one position")
-                }
-                throw fail("]")
-            }
-            i += 1
-            return step
-        }
-
-        if i < chars.count, chars[i] == "$" {
-            i += 1
-            if i < chars.count, chars[i] == "." { i += 1 } else if i < chars.count, chars[i] != "[" { throw fail(". or [ after $") }
-            if i == chars.count, chars.count > 1 { throw fail("a member name after $.") }
-        } else if chars.isEmpty {
-            throw SyntaxError(description: "the path is empty; write $ for the whole document")
-        }
-        if i < chars.count, chars[i] != "[" { steps.append(.member(try name())) }
-        while i < chars.count {
-            switch chars[i] {
-            case "[": steps.append(try bracket())
-            case ".":
-                i += 1
-                steps.append(.member(try name()))
-            default: throw fail(". or [")
-            }
-        }
-        self.steps = steps
+        var scanner = PathScanner(chars: Array(text.unicodeScalars))
+        self.steps = try scanner.steps()
     }
 
     public var description: String { text }
@@ -165,6 +81,120 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
         public let reason: String
         /// The last value reached (an object holding a `msg` says why an answer went wrong).
         public let parent: JSONValue?
+    }
+}
+
+/// Reads a path's characters left to right into steps; `i` is the position of the next character.
+private struct PathScanner {
+    let chars: [Unicode.Scalar]
+    var i = 0
+
+    /// The steps of the whole path, after an optional `$` or `$.`.
+    mutating func steps() throws(JSONPath.SyntaxError) -> [JSONPathStep] {
+        var steps: [JSONPathStep] = []
+        try root()
+        if i < chars.count, chars[i] != "[" { steps.append(.member(try name())) }
+        while i < chars.count {
+            switch chars[i] {
+            case "[": steps.append(try bracket())
+            case ".":
+                i += 1
+                steps.append(.member(try name()))
+            default: throw fail(". or [")
+            }
+        }
+        return steps
+    }
+
+    /// Skips a leading `$` and the `.` after it; an empty path is refused.
+    private mutating func root() throws(JSONPath.SyntaxError) {
+        if i < chars.count, chars[i] == "$" {
+            i += 1
+            if i < chars.count, chars[i] == "." { i += 1 } else if i < chars.count, chars[i] != "[" { throw fail(". or [ after $") }
+            if i == chars.count, chars.count > 1 { throw fail("a member name after $.") }
+        } else if chars.isEmpty {
+            throw JSONPath.SyntaxError(description: "the path is empty; write $ for the whole document")
+        }
+    }
+
+    private func fail(_ expected: String) -> JSONPath.SyntaxError {
+        let found = i < chars.count ? "\"\(chars[i])\"" : "the end"
+        return JSONPath.SyntaxError(description: "at character \(i + 1): expected \(expected), found \(found)")
+    }
+
+    private static func isWordStart(_ c: Unicode.Scalar) -> Bool { c == "_" || c.properties.isAlphabetic }
+    private static func isWord(_ c: Unicode.Scalar) -> Bool { isWordStart(c) || c == "-" || ("0"..."9").contains(c) }
+
+    /// A plain member name.
+    private mutating func name() throws(JSONPath.SyntaxError) -> String {
+        guard i < chars.count, Self.isWordStart(chars[i]) else {
+            if i < chars.count, chars[i] == "*" {
+                throw JSONPath.SyntaxError(description: "at character \(i + 1): wildcards (*) select many values; name one member")
+            }
+            if i > 0, i < chars.count, chars[i] == ".", chars[i - 1] == "." {
+                throw JSONPath.SyntaxError(description: "at character \(i): recursive descent (..) is not supported; write the whole path")
+            }
+            throw fail("a member name (letters, digits, _ or -)")
+        }
+        var out = ""
+        while i < chars.count, Self.isWord(chars[i]) {
+            out.unicodeScalars.append(chars[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// `[position]` or `['quoted name']`.
+    private mutating func bracket() throws(JSONPath.SyntaxError) -> JSONPathStep {
+        i += 1  // [
+        guard i < chars.count else { throw fail("a position or a quoted name") }
+        let step: JSONPathStep
+        if chars[i] == "'" || chars[i] == "\"" {
+            step = .member(try quotedName())
+        } else {
+            step = .index(try position())
+        }
+        guard i < chars.count, chars[i] == "]" else {
+            if i < chars.count, chars[i] == ":" || chars[i] == "," {
+                throw JSONPath.SyntaxError(description: "at character \(i + 1): slices and unions select many values; name one position")
+            }
+            throw fail("]")
+        }
+        i += 1
+        return step
+    }
+
+    /// A name between quotes, `\` escaping the next character.
+    private mutating func quotedName() throws(JSONPath.SyntaxError) -> String {
+        let quote = chars[i]
+        i += 1
+        var out = ""
+        while i < chars.count, chars[i] != quote {
+            if chars[i] == "\\", i + 1 < chars.count { i += 1 }
+            out.unicodeScalars.append(chars[i])
+            i += 1
+        }
+        guard i < chars.count else { throw fail("the closing \(quote)") }
+        i += 1
+        return out
+    }
+
+    /// An array position, negative counting from the end.
+    private mutating func position() throws(JSONPath.SyntaxError) -> Int {
+        let start = i
+        if chars[i] == "-" { i += 1 }
+        while i < chars.count, ("0"..."9").contains(chars[i]) { i += 1 }
+        let digits = String(String.UnicodeScalarView(chars[start..<i]))
+        guard let position = Int(digits), digits != "-" else {
+            if i < chars.count, chars[i] == "*" {
+                throw JSONPath.SyntaxError(description: "at character \(i + 1): wildcards ([*]) select many values; name one position")
+            }
+            if i < chars.count, chars[i] == "?" {
+                throw JSONPath.SyntaxError(description: "at character \(i + 1): filters ([?(…)]) are not supported; name one position")
+            }
+            throw fail("a position such as [0] or [-1], or a quoted name such as ['a b']")
+        }
+        return position
     }
 }
 
