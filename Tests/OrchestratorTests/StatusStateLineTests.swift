@@ -28,9 +28,7 @@ struct StatusStateLineTests {
             before: failingBefore)
         var bytes = Array(#"{"v":1,"kind":"interface_state","alerts":[]}"#.utf8) + [10]
         for (id, status) in [("svc/down", down), ("svc/recovered", recovered)] {
-            var w = JSONWriter()
-            status.write(id: id, into: &w)
-            bytes += w.finish() + [10]
+            bytes += InterfaceLine(id: id, status: status).wireLine() + [10]
         }
         try FileIO.replaceAtomically(spool.stateDirectory + "/interfaces.ndjson", with: bytes, mode: 0o600)
 
@@ -68,9 +66,7 @@ struct StatusStateLineTests {
         ]
         var bytes = Array(#"{"v":1,"kind":"interface_state","alerts":[{"run":"x","at":"2020-01-01T00:00:00.000Z"}]}"#.utf8) + [10]
         for (id, status) in written {
-            var w = JSONWriter()
-            status.write(id: id, into: &w)
-            bytes += w.finish() + [10]
+            bytes += InterfaceLine(id: id, status: status).wireLine() + [10]
         }
         try FileIO.replaceAtomically(spool.stateDirectory + "/interfaces.ndjson", with: bytes, mode: 0o600)
 

@@ -48,7 +48,7 @@ public struct PhaseTimings: Sendable, Equatable, Codable {
         self.total = total
     }
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, WireKey {
         case dns, connect, tls
         case firstByte = "first_byte"
         case total

@@ -7,7 +7,10 @@ import Foundation
 
 /// Scans one JSON text held in a buffer.
 public struct JSONScanner {
-    public struct Mismatch: Error {}
+    /// "Not what this reader expected": the caller falls back to JSONDecoder for the precise message.
+    public struct Mismatch: Error {
+        public init() {}
+    }
 
     private let base: UnsafePointer<UInt8>
     private let count: Int
@@ -315,25 +318,28 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "{"))
     }
 
-    private mutating func key(_ name: StaticString) {
+    /// A member's name: one of the program's own (a record's key, spelled once in its `CodingKeys`), never escaped;
+    /// names that come from data go through `field(dynamic:_:)`.
+    private mutating func key(_ name: String) {
         if !first { bytes.append(UInt8(ascii: ",")) }
         first = false
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        var name = name
+        name.withUTF8 { bytes.append(contentsOf: $0) }
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
     }
 
-    public mutating func field(_ name: StaticString, _ value: String) {
+    public mutating func field(_ name: String, _ value: String) {
         key(name)
         JSONWriter.quote(value, into: &bytes)
     }
 
-    public mutating func field(_ name: StaticString, _ value: String?) {
+    public mutating func field(_ name: String, _ value: String?) {
         if let value { field(name, value) }
     }
 
-    public mutating func field(_ name: StaticString, _ value: Int) {
+    public mutating func field(_ name: String, _ value: Int) {
         key(name)
         JSONWriter.integer(value, into: &bytes)
     }
@@ -364,17 +370,27 @@ public struct JSONWriter {
         }
     }
 
-    public mutating func field(_ name: StaticString, _ value: Int?) {
+    /// Appends `[1,2,3]`.
+    public static func integers(_ values: [Int], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (i, value) in values.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            integer(value, into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    public mutating func field(_ name: String, _ value: Int?) {
         if let value { field(name, value) }
     }
 
     /// A number; a value JSON cannot carry (infinite, NaN) is written as null.
-    public mutating func field(_ name: StaticString, _ value: Double) {
+    public mutating func field(_ name: String, _ value: Double) {
         key(name)
         bytes.append(contentsOf: (value.isFinite ? value.description : "null").utf8)
     }
 
-    public mutating func field(_ name: StaticString, _ value: Double?) {
+    public mutating func field(_ name: String, _ value: Double?) {
         if let value { field(name, value) }
     }
 
@@ -387,36 +403,36 @@ public struct JSONWriter {
         JSONWriter.quote(value, into: &bytes)
     }
 
-    public mutating func field(_ name: StaticString, _ value: Date) {
+    public mutating func field(_ name: String, _ value: Date) {
         key(name)
         bytes.append(UInt8(ascii: "\""))
         Timestamp.format(value, into: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
 
-    public mutating func field(_ name: StaticString, _ value: Date?) {
+    public mutating func field(_ name: String, _ value: Date?) {
         if let value { field(name, value) }
     }
 
     /// A member whose value is already JSON.
-    public mutating func raw(_ name: StaticString, _ json: [UInt8]) {
+    public mutating func raw(_ name: String, _ json: [UInt8]) {
         key(name)
         bytes.append(contentsOf: json)
     }
 
     /// A member whose JSON value `write` appends (no array of its own).
-    public mutating func raw(_ name: StaticString, _ write: (inout [UInt8]) -> Void) {
+    public mutating func raw(_ name: String, _ write: (inout [UInt8]) -> Void) {
         key(name)
         write(&bytes)
     }
 
-    public mutating func field(_ name: StaticString, _ value: Bool) {
+    public mutating func field(_ name: String, _ value: Bool) {
         key(name)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
     /// A member holding an object, written by `build`.
-    public mutating func object(_ name: StaticString, _ build: (inout JSONWriter) -> Void) {
+    public mutating func object(_ name: String, _ build: (inout JSONWriter) -> Void) {
         key(name)
         nested(build)
     }
@@ -444,7 +460,7 @@ public struct JSONWriter {
     }
 
     /// A member holding an array with one object per item, each written by `build`.
-    public mutating func array<Item>(_ name: StaticString, _ items: some Sequence<Item>, _ build: (Item, inout JSONWriter) -> Void) {
+    public mutating func array<Item>(_ name: String, _ items: some Sequence<Item>, _ build: (Item, inout JSONWriter) -> Void) {
         key(name)
         bytes.append(UInt8(ascii: "["))
         for (i, item) in items.enumerated() {

@@ -84,7 +84,7 @@ public struct HTTPExcerpt: Codable, Sendable, Equatable {
         return (String(decoding: bytes[0..<end], as: UTF8.self), bytes.count)
     }
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, WireKey {
         case headers, body
         case truncatedFrom = "truncated_from"
     }
@@ -120,7 +120,7 @@ public struct TLSFacts: Codable, Sendable, Equatable {
         earliestNotAfter = chain.compactMap(\.notAfter).min()
     }
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, WireKey {
         case version, subject, issuer
         case notAfter = "not_after"
         case daysLeft = "days_left"
@@ -191,7 +191,7 @@ public struct ProbeResult: Codable, Sendable, Equatable {
         self.response = response
     }
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, WireKey {
         case v, kind, run, shard, id, service, name, method, url, outcome, status
         case latencyMs = "latency_ms"
         case attempts

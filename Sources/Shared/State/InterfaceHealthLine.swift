@@ -1,12 +1,23 @@
 // InterfaceHealthLine: what programs other than the analyzer read of one line of state/interfaces.ndjson —
 // the interface's id, its health (ok or failing, after the thresholds), its last outcome and since when. The
-// analyzer writes these lines (InterfaceStatus.write in Sources/analyzer/InterfaceState.swift); the keys here
-// are the ones it writes, read as JSON members, never matched as bytes (a recovered line's `before` says failing).
+// line's keys are InterfaceLineKey, spelled once here for the analyzer's writer and scanner
+// (Sources/analyzer/Decide/InterfaceLine.swift) and this reader; members are read as JSON, never matched as bytes
+// (a recovered line's `before` says failing).
 
 import Foundation
 
+/// The members of a line of state/interfaces.ndjson, in the order the analyzer writes them (`id` early, where
+/// IDLine looks for it).
+public enum InterfaceLineKey: String, WireKey {
+    case v, kind, id, health, outcome, since, run
+    case runStartedAt = "run_started_at"
+    case error, pending
+    case pendingSince = "pending_since"
+    case unannounced, before
+}
+
 /// Healthy or not, as the analyzer last decided for an interface.
-public enum InterfaceHealth: String, Sendable, Equatable {
+public enum InterfaceHealth: String, Codable, Sendable, Equatable {
     case ok
     case failing
 }
@@ -33,22 +44,22 @@ public struct InterfaceHealthLine: Sendable, Equatable {
     /// line that is not one the analyzer writes (torn, or missing a member).
     public static func scan(_ bytes: some Collection<UInt8>) -> InterfaceHealthLine? {
         JSONScanner.scan(bytes) { s -> InterfaceHealthLine? in
-            var kind: String?
+            var isInterface = false
             var id: String?
             var health: InterfaceHealth?
             var outcome: Outcome?
             var since: Date?
-            try s.object { key, s in
+            try s.members(InterfaceLineKey.self) { key, s in
                 switch key {
-                case "kind": kind = try s.string()
-                case "id": id = try s.string()
-                case "health": health = InterfaceHealth(rawValue: try s.string())
-                case "outcome": outcome = Outcome(rawValue: try s.string())
-                case "since": since = try s.timestamp()
-                default: try s.skipValue()
+                case .kind?: isInterface = try s.string() == RecordKind.interface.rawValue
+                case .id?: id = try s.string()
+                case .health?: health = InterfaceHealth(rawValue: try s.string())
+                case .outcome?: outcome = Outcome(rawValue: try s.string())
+                case .since?: since = try s.timestamp()
+                case .v?, .run?, .runStartedAt?, .error?, .pending?, .pendingSince?, .unannounced?, .before?, nil: try s.skipValue()
                 }
             }
-            guard kind == RecordKind.interface.rawValue, let id, let health, let outcome, let since else { return nil }
+            guard isInterface, let id, let health, let outcome, let since else { return nil }
             return InterfaceHealthLine(id: id, health: health, outcome: outcome, since: since)
         } ?? nil
     }

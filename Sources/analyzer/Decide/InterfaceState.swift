@@ -6,14 +6,11 @@
 import Foundation
 import Shared
 
-/// Healthy or not, as the team sees it.
-enum Health: String, Codable {
-    case ok
-    case failing
-}
+/// Healthy or not, as the team sees it (Shared/State: `orchestrator status` reads it too).
+typealias Health = InterfaceHealth
 
 /// What an interface looked like before a run.
-struct StatusSnapshot: Codable, Equatable {
+struct StatusSnapshot: Equatable {
     var health: Health
     var outcome: Outcome
     var since: Date
@@ -24,8 +21,8 @@ struct StatusSnapshot: Codable, Equatable {
     var pendingSince: Date?
 }
 
-/// The state of one interface after the run that last touched it.
-struct InterfaceStatus: Codable, Equatable {
+/// The state of one interface after the run that last touched it (on disk: InterfaceLine).
+struct InterfaceStatus: Equatable {
     var health: Health
     var outcome: Outcome
     var since: Date
@@ -41,14 +38,6 @@ struct InterfaceStatus: Codable, Equatable {
 
     var snapshot: StatusSnapshot {
         StatusSnapshot(health: health, outcome: outcome, since: since, run: run, pending: pending, pendingSince: pendingSince)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case health, outcome, since, run
-        case runStartedAt = "run_started_at"
-        case error, before, pending
-        case pendingSince = "pending_since"
-        case unannounced
     }
 }
 
@@ -74,91 +63,6 @@ struct StateFile {
     /// The last alert before `run` (ignoring `run`'s own, which a redo may already have recorded).
     func lastAlert(before run: String) -> AlertMark? {
         alerts.last { $0.run != run }
-    }
-}
-
-extension InterfaceStatus {
-    /// The members of `{"v":1,"kind":"interface","id":…,…}`, written straight into a file writer (SpillFile.line(json:)).
-    func write(id: String, into w: inout JSONWriter) {
-        w.field("v", 1)
-        w.field("kind", RecordKind.interface.rawValue)
-        w.field("id", id)
-        w.field("health", health.rawValue)
-        w.field("outcome", outcome.rawValue)
-        w.field("since", since)
-        w.field("run", run)
-        w.field("run_started_at", runStartedAt)
-        w.field("error", error)
-        if pending > 0 { w.field("pending", pending) }
-        if pending > 0, let pendingSince { w.field("pending_since", pendingSince) }
-        if unannounced { w.field("unannounced", true) }
-        if let before {
-            w.object("before") { b in
-                b.field("health", before.health.rawValue)
-                b.field("outcome", before.outcome.rawValue)
-                b.field("since", before.since)
-                b.field("run", before.run)
-                if before.pending > 0 { b.field("pending", before.pending) }
-                if before.pending > 0, let at = before.pendingSince { b.field("pending_since", at) }
-            }
-        }
-    }
-
-    static func scan(_ bytes: some Collection<UInt8>) -> (String, InterfaceStatus)? {
-        JSONScanner.scan(bytes) { s -> (String, InterfaceStatus)? in
-            var id: String?
-            var health: Health?
-            var outcome: Outcome?
-            var since: Date?
-            var run: String?
-            var started: Date?
-            var error: String?
-            var pending = 0
-            var pendingSince: Date?
-            var unannounced = false
-            var before: StatusSnapshot?
-            try s.object { key, s in
-                switch key {
-                case "id": id = try s.string()
-                case "health": health = Health(rawValue: try s.string())
-                case "outcome": outcome = Outcome(rawValue: try s.string())
-                case "since": since = try s.timestamp()
-                case "run": run = try s.string()
-                case "run_started_at": started = try s.timestamp()
-                case "error": error = s.null() ? nil : try s.string()
-                case "pending": pending = try s.int()
-                case "pending_since": pendingSince = try s.timestamp()
-                case "unannounced": unannounced = try s.bool()
-                case "before":
-                    var h: Health?
-                    var o: Outcome?
-                    var si: Date?
-                    var r: String?
-                    var p = 0
-                    var ps: Date?
-                    try s.object { key, s in
-                        switch key {
-                        case "health": h = Health(rawValue: try s.string())
-                        case "outcome": o = Outcome(rawValue: try s.string())
-                        case "since": si = try s.timestamp()
-                        case "run": r = try s.string()
-                        case "pending": p = try s.int()
-                        case "pending_since": ps = try s.timestamp()
-                        default: try s.skipValue()
-                        }
-                    }
-                    if let h, let o, let si, let r { before = StatusSnapshot(health: h, outcome: o, since: si, run: r, pending: p, pendingSince: ps) }
-                default: try s.skipValue()
-                }
-            }
-            guard let id, let health, let outcome, let since, let run, let started else { return nil }
-            return (
-                id,
-                InterfaceStatus(
-                    health: health, outcome: outcome, since: since, run: run, runStartedAt: started,
-                    error: error, before: before, pending: pending, pendingSince: pendingSince, unannounced: unannounced)
-            )
-        } ?? nil
     }
 }
 

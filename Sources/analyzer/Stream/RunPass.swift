@@ -131,14 +131,14 @@ struct RunPass {
         let hour = Int(analysis.startedAt.timeIntervalSince1970 / 3600)
 
         // Each file is read and parsed on a thread of its own, ahead of the join.
-        let state = try IDLines(path: statePath, header: true, inMemory: sortFiles.contains(statePath)) { InterfaceStatus.scan($0)?.1 }
+        let state = try IDLines(path: statePath, header: true, inMemory: sortFiles.contains(statePath)) { InterfaceLine.scan(line: $0)?.status }
         defer { state.stop() }
         let days = try IDLines(path: rollup.dayPath(dayName), header: false, inMemory: sortFiles.contains(rollup.dayPath(dayName))) {
-            InterfaceDay.scan($0)
+            InterfaceDay.scan(line: $0)
         }
         defer { days.stop() }
         let recents = try IDLines(path: rollup.recentPath, header: false, inMemory: sortFiles.contains(rollup.recentPath)) {
-            InterfaceRecent.scan($0)
+            InterfaceRecent.scan(line: $0)
         }
         defer { recents.stop() }
         let batches = pending.batches.map { ($0.key, $0.value.claim) }
@@ -239,7 +239,7 @@ struct RunPass {
                     out.analysis.quietFailures += rs.count { $0.outcome.isFailure || $0.outcome == .skipped }
                 }
                 if latest.isPresent {
-                    try out.stateBody.line { latest!.write(id: id, into: &$0) }
+                    try out.stateBody.line { InterfaceLine(id: id, status: latest!).write(into: &$0) }
                 } else if previous.isPresent, let bytes = stateEntry?.bytes {
                     try out.stateBody.line(bytes)
                 }

@@ -70,65 +70,10 @@ struct InterfaceDay: Codable, Equatable {
     var outcomes: [String: Int] = [:]
     /// Answered requests per latency bucket (LatencyBuckets.bounds).
     var latency = [Int](repeating: 0, count: LatencyBuckets.bounds.count)
-}
 
-extension InterfaceDay {
-    /// The line's members, written without Foundation's coders straight into a file writer
-    /// (AtomicFileWriter.line(json:)): a day file holds a line per interface, and the site reads 30 of them.
-    func write(into w: inout JSONWriter) {
-        w.field("v", 1)
-        w.field("kind", RecordKind.interfaceDay.rawValue)
-        w.field("id", id)
-        w.field("day", day)
-        w.field("runs", runs)
-        w.field("ok", ok)
-        w.raw("outcomes") { out in
-            out.append(UInt8(ascii: "{"))
-            for (i, (outcome, count)) in outcomes.sorted(by: { $0.key < $1.key }).enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                JSONWriter.quote(outcome, into: &out)
-                out.append(UInt8(ascii: ":"))
-                JSONWriter.integer(count, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
-        w.raw("latency") { Self.integers(latency, into: &$0) }
-    }
-
-    /// `[1,2,3]`, appended to `out`.
-    static func integers(_ values: [Int], into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "["))
-        for (i, value) in values.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            JSONWriter.integer(value, into: &out)
-        }
-        out.append(UInt8(ascii: "]"))
-    }
-
-    static func scan(_ bytes: some Collection<UInt8>) -> InterfaceDay? {
-        JSONScanner.scan(bytes) { s -> InterfaceDay? in
-            var id: String?
-            var day = ""
-            var runs = 0
-            var ok = 0
-            var outcomes: [String: Int] = [:]
-            var latency: [Int] = []
-            try s.object { key, s in
-                switch key {
-                case "id": id = try s.string()
-                case "day": day = try s.string()
-                case "runs": runs = try s.int()
-                case "ok": ok = try s.int()
-                case "outcomes": try s.object { outcome, s in outcomes[outcome] = try s.int() }
-                case "latency": try s.array { s in latency.append(try s.int()) }
-                default: try s.skipValue()
-                }
-            }
-            guard let id else { return nil }
-            var d = InterfaceDay(id: id, day: day, runs: runs, ok: ok, outcomes: outcomes)
-            for (i, n) in latency.prefix(d.latency.count).enumerated() { d.latency[i] = n }
-            return d
-        } ?? nil
+    /// The line's members in the order they are written (RollupLines.swift).
+    enum CodingKeys: String, WireKey {
+        case v, kind, id, day, runs, ok, outcomes, latency
     }
 }
 
@@ -234,76 +179,6 @@ struct InterfaceRecent: Equatable {
         }
         return total == 0 ? nil : 100 * Double(ok) / Double(total)
     }
-
-    /// The line's members, written without Foundation's coders straight into a file writer
-    /// (AtomicFileWriter.line(json:)).
-    func write(into w: inout JSONWriter) {
-        w.field("v", 1)
-        w.field("kind", RecordKind.interfaceRecent.rawValue)
-        w.field("id", id)
-        w.field("service", service)
-        w.field("name", name)
-        w.field("url", url)
-        w.field("strip", strip)
-        w.raw("latencies") { out in
-            out.append(UInt8(ascii: "["))
-            out.append(contentsOf: latencyText)
-            out.append(UInt8(ascii: "]"))
-        }
-        w.raw("hours") { out in
-            out.append(UInt8(ascii: "["))
-            for (i, hour) in hours.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(UInt8(ascii: "["))
-                JSONWriter.integer(hour.hour, into: &out)
-                out.append(UInt8(ascii: ","))
-                JSONWriter.integer(hour.ok, into: &out)
-                out.append(UInt8(ascii: ","))
-                JSONWriter.integer(hour.total, into: &out)
-                out.append(UInt8(ascii: "]"))
-            }
-            out.append(UInt8(ascii: "]"))
-        }
-        if let lastFailureJSON { w.raw("last_failure", lastFailureJSON) }
-        w.field("cert_days_left", certDaysLeft)
-    }
-
-    static func scan(_ bytes: some Collection<UInt8>) -> InterfaceRecent? {
-        JSONScanner.scan(bytes) { s -> InterfaceRecent? in
-            var r = InterfaceRecent(id: "", service: "", name: "", url: "")
-            try s.object { key, s in
-                switch key {
-                case "id": r.id = try s.string()
-                case "service": r.service = try s.string()
-                case "name": r.name = try s.string()
-                case "url": r.url = try s.string()
-                case "strip": r.strip = try s.string()
-                case "latencies":
-                    let raw = try s.rawValue()
-                    r.latencyText = Array(raw.dropFirst().dropLast())
-                case "hours":
-                    try s.array { s in
-                        var values: (Int, Int, Int) = (0, 0, 0)
-                        var count = 0
-                        try s.array { s in
-                            let value = try s.int()
-                            switch count {
-                            case 0: values.0 = value
-                            case 1: values.1 = value
-                            default: values.2 = value
-                            }
-                            count += 1
-                        }
-                        if count == 3 { r.hours.append(Hour(hour: values.0, ok: values.1, total: values.2)) }
-                    }
-                case "last_failure": r.lastFailureJSON = try s.rawValue()
-                case "cert_days_left": r.certDaysLeft = s.null() ? nil : try s.int()
-                default: try s.skipValue()
-                }
-            }
-            return r.id.isEmpty ? nil : r
-        } ?? nil
-    }
 }
 
 struct Incident: Codable, Equatable {
@@ -377,7 +252,7 @@ struct Rollup {
             if let wanted {
                 guard let id = IDLine.id(of: line.bytes), wanted.contains(id) else { continue }
             }
-            if let d = InterfaceDay.scan(line.bytes) { days[d.id] = d }
+            if let d = InterfaceDay.scan(line: line.bytes) { days[d.id] = d }
         }
         return days
     }

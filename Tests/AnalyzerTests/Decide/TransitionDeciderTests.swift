@@ -71,10 +71,8 @@ struct TransitionDeciderTests {
             let decided = decide(result, previous: state, run: run, at: at(i), thresholds: (3, 2))
             if let t = (decided.heard.newFailures + decided.heard.recovered).first { transitions[i] = t }
             // Through the state file's bytes each time, as the streamed analyzer reads it.
-            var w = JSONWriter()
             let updated = try #require(decided.latest)
-            updated.write(id: "svc/a", into: &w)
-            let (_, reread) = try #require(InterfaceStatus.scan(w.finish()))
+            let reread = try #require(InterfaceLine.scan(line: InterfaceLine(id: "svc/a", status: updated).wireLine())).status
             #expect(reread == updated, "run \(i): the state round-trips")
             state = reread
         }

@@ -1,6 +1,7 @@
-// WireRoundTripTests: every record with a hand-written codec, on seeded random values (the seed is in every
-// failure; WIRE_SEED=<n> replays one): the scanner and Foundation's JSONDecoder read what the writer wrote as
-// the value written, and the fast writers put members where JSONEncoder (.sortedKeys, v and kind first) does.
+// WireRoundTripTests: every record with a hand-written codec (WireCodable), on seeded random values (the seed is
+// in every failure; WIRE_SEED=<n> replays one): the scanner and Foundation's JSONDecoder read what the writer
+// wrote as the value written (TestSupport's wireProblems), the fast writers put members where JSONEncoder
+// (.sortedKeys, v and kind first) does, and the records written through Foundation read back as written.
 
 import Foundation
 import TestSupport
@@ -126,16 +127,6 @@ func memberOrder(_ bytes: [UInt8], prefix: String = "") -> [String] {
     return out
 }
 
-/// The fields in which `got` differs from `expected`, each as `name: expected → got` (for failure messages).
-func fieldDifferences<T>(_ expected: T, _ got: T?) -> String {
-    guard let got else { return "nothing read (nil)" }
-    let pairs = zip(Mirror(reflecting: expected).children, Mirror(reflecting: got).children)
-    return pairs.compactMap { e, g in
-        let (left, right) = (String(reflecting: e.value), String(reflecting: g.value))
-        return left == right ? nil : "\(e.label ?? "?"): \(left) → \(right)"
-    }.joined(separator: "; ")
-}
-
 extension Array where Element: Comparable {
     var isSorted: Bool { zip(self, dropFirst()).allSatisfy { $0 <= $1 } }
 }
@@ -182,7 +173,7 @@ struct WireRoundTripTests {
     }
 
     @Test(
-        "the fast writer (ProbeResultWrite) lists members as JSONEncoder with .sortedKeys does, v and kind first",
+        "the fast writer (ProbeResultWire) lists members as JSONEncoder with .sortedKeys does, v and kind first",
         arguments: seeds)
     func memberOrderIsFoundations(seed: UInt64) throws {
         var values = WireValues(seed: seed)
@@ -213,6 +204,32 @@ struct WireRoundTripTests {
                 #expect(fast.starts(with: Array(#"{"v":1,"kind":""#.utf8)), "seed \(seed) round \(round): \(what) starts with v, kind")
             }
         }
+    }
+
+    @Test("every WireCodable of Shared — a result and its parts — reads back as written, by its scanner and by JSONDecoder", arguments: seeds)
+    func everyWireCodable(seed: UInt64) {
+        var values = WireValues(seed: seed)
+        for round in 0..<Self.rounds {
+            let result = values.result(Outcome.allCases[round % Outcome.allCases.count])
+            var problems = wireProblems(result)
+            if let timings = result.timings { problems += wireProblems(timings) }
+            if let tls = result.tls { problems += wireProblems(tls) }
+            if let request = result.request { problems += wireProblems(request) }
+            #expect(problems.isEmpty, "seed \(seed) round \(round): \(problems.joined(separator: "\n"))")
+        }
+    }
+
+    @Test("every type that conforms to WireCodable in Sources/ is drawn by a round trip here or in AnalyzerTests/Decide")
+    func everyConformingTypeChecked() {
+        // Shared's (this file) and the analyzer's (StateWireRoundTripTests.everyWireCodable).
+        let checked: Set = [
+            "ProbeResult", "PhaseTimings", "TLSFacts", "HTTPExcerpt", "InterfaceLine", "StatusSnapshot", "InterfaceDay", "InterfaceRecent",
+        ]
+        let conforming = wireCodableTypesInSources()
+        #expect(
+            conforming == checked,
+            "not checked: \(conforming.subtracting(checked).sorted()) — draw them in a round trip (wireProblems); gone: \(checked.subtracting(conforming).sorted())"
+        )
     }
 
     @Test("an alert: JSONDecoder reads the line as written, and its bytes are JSONEncoder's", arguments: seeds)

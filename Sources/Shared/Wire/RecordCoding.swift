@@ -63,7 +63,7 @@ public enum RecordCoding {
     /// One record as JSON bytes (no trailing newline). Keys are sorted, so the same record always gives the
     /// same bytes, except that `v` and `kind` come first, so `head` and `grep` show what a line is.
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        // Results are written by the hundred thousand: they have a hand-written encoder (ProbeResultWrite).
+        // Results are written by the hundred thousand: they have a hand-written encoder (ProbeResultWire).
         if let result = value as? ProbeResult { return result.encodedLine() }
         return try encodeWithFoundation(value)
     }
