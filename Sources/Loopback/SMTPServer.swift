@@ -66,78 +66,85 @@ public final class SMTPServer: Sendable {
     }
 
     private func serve(_ fd: Int32) {
-        var reader = LineSource(fd: fd)
-        func say(_ line: String) { _ = line.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) } }
-        say("220 vigil-test ESMTP\r\n")
-        var user: String?
-        var from: String?
-        var to: [String] = []
-        while let line = reader.next() {
+        var session = Session(fd: fd)
+        session.say("220 vigil-test ESMTP\r\n")
+        while let line = session.reader.next() {
             let upper = line.uppercased()
             if upper.hasPrefix("EHLO") {
-                say("250-vigil-test\r\n" + (credentials == nil ? "" : "250-AUTH PLAIN\r\n") + "250-SIZE \(sizeLimit)\r\n250 8BITMIME\r\n")
+                session.say("250-vigil-test\r\n" + (credentials == nil ? "" : "250-AUTH PLAIN\r\n") + "250-SIZE \(sizeLimit)\r\n250 8BITMIME\r\n")
             } else if upper.hasPrefix("HELO") {
-                say("250 vigil-test\r\n")
+                session.say("250 vigil-test\r\n")
             } else if upper.hasPrefix("AUTH PLAIN") {
-                var encoded = String(line.dropFirst("AUTH PLAIN".count)).trimmingCharacters(in: .whitespaces)
-                if encoded.isEmpty {
-                    say("334 \r\n")
-                    encoded = reader.next() ?? ""
-                }
-                let parts = (Data(base64Encoded: encoded).map { String(decoding: $0, as: UTF8.self) } ?? "").split(
-                    separator: "\0", omittingEmptySubsequences: false)
-                if let credentials, parts.count == 3, parts[1] == credentials.user, parts[2] == credentials.password {
-                    user = String(parts[1])
-                    say("235 2.7.0 Authentication successful\r\n")
-                } else {
-                    say("535 5.7.8 Authentication credentials invalid\r\n")
-                }
+                authenticate(line, &session)
             } else if upper.hasPrefix("MAIL FROM:") {
-                if credentials != nil, user == nil {
-                    say("530 5.7.0 Authentication required\r\n")
+                if credentials != nil, session.user == nil {
+                    session.say("530 5.7.0 Authentication required\r\n")
                 } else {
-                    from = Self.address(line)
-                    to = []
-                    say("250 2.1.0 Ok\r\n")
+                    session.from = Self.address(line)
+                    session.to = []
+                    session.say("250 2.1.0 Ok\r\n")
                 }
             } else if upper.hasPrefix("RCPT TO:") {
                 let address = Self.address(line)
                 if let recipients, !recipients.contains(address) {
-                    say("550 5.1.1 <\(address)>: Recipient address rejected: User unknown\r\n")
+                    session.say("550 5.1.1 <\(address)>: Recipient address rejected: User unknown\r\n")
                 } else {
-                    to.append(address)
-                    say("250 2.1.5 Ok\r\n")
+                    session.to.append(address)
+                    session.say("250 2.1.5 Ok\r\n")
                 }
             } else if upper == "DATA" {
-                guard let sender = from, !to.isEmpty else {
-                    say("503 5.5.1 Error: need MAIL and RCPT first\r\n")
-                    continue
-                }
-                say("354 End data with <CR><LF>.<CR><LF>\r\n")
-                var lines: [String] = []
-                while let next = reader.next(), next != "." { lines.append(next.hasPrefix("..") ? String(next.dropFirst()) : next) }
-                let data = lines.joined(separator: "\r\n") + "\r\n"
-                let reply = state.withLock { state -> String in
-                    if data.utf8.count > sizeLimit { return "552 5.3.4 Message size exceeds fixed limit\r\n" }
-                    if case let .temporaryFailure(n) = state.mode, n > 0 {
-                        state.mode = n > 1 ? .temporaryFailure(n - 1) : .accept
-                        return "451 4.3.0 Temporary failure, try again later\r\n"
-                    }
-                    state.messages.append(Message(from: sender, recipients: to, data: data, user: user))
-                    return "250 2.0.0 Ok: queued\r\n"
-                }
-                say(reply)
-                from = nil
-                to = []
+                receiveData(&session)
             } else if upper == "RSET" || upper == "NOOP" {
-                say("250 2.0.0 Ok\r\n")
+                session.say("250 2.0.0 Ok\r\n")
             } else if upper == "QUIT" {
-                say("221 2.0.0 Bye\r\n")
+                session.say("221 2.0.0 Bye\r\n")
                 return
             } else {
-                say("502 5.5.2 Error: command not recognized\r\n")
+                session.say("502 5.5.2 Error: command not recognized\r\n")
             }
         }
+    }
+
+    /// AUTH PLAIN, the credentials on the command line or on the next one.
+    private func authenticate(_ line: String, _ session: inout Session) {
+        var encoded = String(line.dropFirst("AUTH PLAIN".count)).trimmingCharacters(in: .whitespaces)
+        if encoded.isEmpty {
+            session.say("334 \r\n")
+            encoded = session.reader.next() ?? ""
+        }
+        let parts = (Data(base64Encoded: encoded).map { String(decoding: $0, as: UTF8.self) } ?? "").split(
+            separator: "\0", omittingEmptySubsequences: false)
+        if let credentials, parts.count == 3, parts[1] == credentials.user, parts[2] == credentials.password {
+            session.user = String(parts[1])
+            session.say("235 2.7.0 Authentication successful\r\n")
+        } else {
+            session.say("535 5.7.8 Authentication credentials invalid\r\n")
+        }
+    }
+
+    /// DATA: the message up to the lone dot, then kept, refused for its size, or refused for now (the mode).
+    private func receiveData(_ session: inout Session) {
+        guard let sender = session.from, !session.to.isEmpty else {
+            session.say("503 5.5.1 Error: need MAIL and RCPT first\r\n")
+            return
+        }
+        session.say("354 End data with <CR><LF>.<CR><LF>\r\n")
+        var lines: [String] = []
+        while let next = session.reader.next(), next != "." { lines.append(next.hasPrefix("..") ? String(next.dropFirst()) : next) }
+        let data = lines.joined(separator: "\r\n") + "\r\n"
+        let (to, user) = (session.to, session.user)
+        let reply = state.withLock { state -> String in
+            if data.utf8.count > sizeLimit { return "552 5.3.4 Message size exceeds fixed limit\r\n" }
+            if case let .temporaryFailure(n) = state.mode, n > 0 {
+                state.mode = n > 1 ? .temporaryFailure(n - 1) : .accept
+                return "451 4.3.0 Temporary failure, try again later\r\n"
+            }
+            state.messages.append(Message(from: sender, recipients: to, data: data, user: user))
+            return "250 2.0.0 Ok: queued\r\n"
+        }
+        session.say(reply)
+        session.from = nil
+        session.to = []
     }
 
     /// `MAIL FROM:<a@b> SIZE=12` → `a@b`.
@@ -147,6 +154,22 @@ public final class SMTPServer: Sendable {
         }
         return String(line[line.index(after: open)..<close])
     }
+}
+
+/// One client's connection: its lines, and the transaction so far.
+private struct Session {
+    let fd: Int32
+    var reader: LineSource
+    var user: String?
+    var from: String?
+    var to: [String] = []
+
+    init(fd: Int32) {
+        self.fd = fd
+        reader = LineSource(fd: fd)
+    }
+
+    func say(_ line: String) { _ = line.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) } }
 }
 
 /// CRLF-terminated lines from a socket.

@@ -63,18 +63,43 @@ struct ChatComposer {
     /// The message in at most `limit` bytes; `mentions` (already in the tool's markup) close it.
     func compose(_ alert: Alert, mentions: String, limit: Int) -> String {
         let s = alert.stats
+        let head = headLines(alert)
+        let report =
+            style.reportBaseURL != nil
+            ? flavor.link(cut(flavor.plain(alert.run), to: 80), style.reportLink(alert)) : cut(flavor.plain(alert.reportPath), to: 300)
+        let footer = "\nReport: \(report)" + (mentions.isEmpty ? "" : "\n" + mentions)
+
+        // Lines are rendered only while they fit (an alert of 100 000 failures renders a few dozen), and room for
+        // the "…and N more" line is always kept, so it fits whenever it is needed.
+        var budget = LineBudget(text: head.joined(separator: "\n"), limit: limit, kept: footer.utf8.count + 64)
+        var shown = 0
+        for (list, title, color, change) in ChatComposer.groups(alert) where alert.count(of: change) > 0 {
+            // Counted with the interfaces a mass outage's alert leaves out of its list.
+            let outcomes = alert.outcomes(of: change)
+            let counts = title == "Recovered" || Set(outcomes.compactMap(\.kind)).count < 2 ? "" : ": " + FailureKind.counts(outcomes)
+            guard budget.add(""), budget.add(flavor.bold("\(title) (\(outcomes.count)\(counts))")) else { break }
+            for transition in list {
+                guard budget.add(line(transition, color: color, at: s.startedAt)) else { break }
+                shown += 1
+            }
+        }
+        var body = budget.text
+        let itemCount = alert.transitions.count + (alert.omitted ?? []).reduce(0) { $0 + $1.count }
+        if shown < itemCount { body += "\n…and \(itemCount - shown) more — see the report" }
+        var message = body + footer
+        while message.utf8.count > limit { message.removeLast() }  // unreachable with the reserve above; never cuts a character
+        return message
+    }
+
+    /// The headline, the run and its figures, and up to three of each monitoring problem (missing shards, gaps,
+    /// blind probers, pool problems).
+    private func headLines(_ alert: Alert) -> [String] {
+        let s = alert.stats
         var head: [String] = []
         if let prefix = flavor.titlePrefix { head.append(prefix + "\(alert.tone.emoji) Vigil: \(cut(flavor.plain(alert.headline), to: 120))") }
-        let late = style.now.timeIntervalSince(s.finishedAt)
-        let marker: String
-        if let replay = style.replay {
-            marker = " · re-sent \(style.clock(replay.resentAt))" + (replay.firstSentAt.map { ", first sent \(style.clock($0))" } ?? "")
-        } else {
-            marker = late > 60 ? " (delayed \(MessageStyle.span(late)))" : ""
-        }
         head.append(
             flavor.quote + "Run \(flavor.code(cut(flavor.plain(alert.run), to: 60))) (\(s.trigger)) · \(style.clock(s.startedAt, withDate: true))"
-                + marker)
+                + sentMarker(s))
         if let why = s.nothingProbed {
             head.append(flavor.quote + flavor.warning("nothing probed: \(why)"))
         } else {
@@ -86,42 +111,16 @@ struct ChatComposer {
         for gap in (s.gaps ?? []).prefix(3) { head.append(flavor.quote + flavor.warning(cut(flavor.plain(gap), to: 160))) }
         for blind in (s.blind ?? []).prefix(3) { head.append(flavor.quote + flavor.warning(cut(flavor.plain(blind), to: 240))) }
         for problem in (s.pool ?? []).prefix(3) { head.append(flavor.quote + flavor.warning(cut(flavor.plain(problem), to: 200))) }
-        let report =
-            style.reportBaseURL != nil
-            ? flavor.link(cut(flavor.plain(alert.run), to: 80), style.reportLink(alert)) : cut(flavor.plain(alert.reportPath), to: 300)
-        let footer = "\nReport: \(report)" + (mentions.isEmpty ? "" : "\n" + mentions)
+        return head
+    }
 
-        // Lines are rendered only while they fit (an alert of 100 000 failures renders a few dozen), and room for
-        // the "…and N more" line is always kept, so it fits whenever it is needed.
-        let reserve = 64
-        var body = head.joined(separator: "\n")
-        var used = body.utf8.count
-        var shown = 0
-        var full = true
-        func fits(_ line: String) -> Bool {
-            guard full, used + 1 + line.utf8.count + footer.utf8.count + reserve <= limit else {
-                full = false
-                return false
-            }
-            body += "\n" + line
-            used += 1 + line.utf8.count
-            return true
+    /// " · re-sent …" for a replayed alert, " (delayed …)" for one sent more than a minute after its run, else "".
+    private func sentMarker(_ s: RunStats) -> String {
+        let late = style.now.timeIntervalSince(s.finishedAt)
+        if let replay = style.replay {
+            return " · re-sent \(style.clock(replay.resentAt))" + (replay.firstSentAt.map { ", first sent \(style.clock($0))" } ?? "")
         }
-        for (list, title, color, change) in ChatComposer.groups(alert) where alert.count(of: change) > 0 {
-            // Counted with the interfaces a mass outage's alert leaves out of its list.
-            let outcomes = alert.outcomes(of: change)
-            let counts = title == "Recovered" || Set(outcomes.compactMap(\.kind)).count < 2 ? "" : ": " + FailureKind.counts(outcomes)
-            guard fits(""), fits(flavor.bold("\(title) (\(outcomes.count)\(counts))")) else { break }
-            for transition in list {
-                guard fits(line(transition, color: color, at: s.startedAt)) else { break }
-                shown += 1
-            }
-        }
-        let itemCount = alert.transitions.count + (alert.omitted ?? []).reduce(0) { $0 + $1.count }
-        if shown < itemCount { body += "\n…and \(itemCount - shown) more — see the report" }
-        var message = body + footer
-        while message.utf8.count > limit { message.removeLast() }  // unreachable with the reserve above; never cuts a character
-        return message
+        return late > 60 ? " (delayed \(MessageStyle.span(late)))" : ""
     }
 
     /// New failures, recoveries, still failing; within each, down first, then answering errors, certificates,
@@ -163,4 +162,32 @@ struct ChatComposer {
     }
 
     private func cut(_ text: String, to count: Int) -> String { ChatComposer.cut(text, to: count) }
+}
+
+/// A message's lines while they fit: `kept` bytes stay free after the last one (the footer and the "…and N more"
+/// line), and once one line did not fit no later one is added.
+private struct LineBudget {
+    private(set) var text: String
+    let limit: Int
+    let kept: Int
+    private var used: Int
+    private var full = true
+
+    init(text: String, limit: Int, kept: Int) {
+        self.text = text
+        self.limit = limit
+        self.kept = kept
+        used = text.utf8.count
+    }
+
+    /// Adds `line` when it fits; false, and nothing is added from then on, when it does not.
+    mutating func add(_ line: String) -> Bool {
+        guard full, used + 1 + line.utf8.count + kept <= limit else {
+            full = false
+            return false
+        }
+        text += "\n" + line
+        used += 1 + line.utf8.count
+        return true
+    }
 }

@@ -90,45 +90,12 @@ final class RunSupervisor: Sendable {
 
     /// Runs the plan to the end and returns its record (also appended to the run history).
     func execute() async -> RunRecord {
-        let spool = deployment.spool
-        var manifest = RunManifest(
-            run: plan.run, shards: plan.shardCount, startedAt: plan.startedAt, deadline: plan.deadline,
-            trigger: plan.trigger, gaps: plan.gaps.isEmpty ? nil : plan.gaps)
-        manifest.pool = plan.pool
-        manifest.locations = deployment.config.locations?.names
-        do {
-            // Every host of a multi-host run publishes the same manifest; the first one stays. It is a control
-            // record: it may use the reserve below spool.min_free that batches cannot.
-            try spool.runs.publish(name: RunFileName.manifest(run: plan.run), bytes: try RecordCoding.encode(manifest) + [10], control: true)
-        } catch {
-            // Without its manifest nobody would learn of the run: it is not started, and the service records it
-            // as a gap to carry on the next manifest it can write.
-            var record = RunRecord(
-                run: plan.run, trigger: plan.trigger, host: SpoolName.host, shards: plan.shardCount,
-                startedAt: plan.startedAt, finishedAt: Date(), outcomes: [])
-            record.notStarted = "cannot publish the manifest: \(error)"
-            record.notStartedForSpace = (error as? SpoolError)?.isOutOfSpace ?? false
-            appendHistory(record)
-            return record
-        }
+        if let notStarted = publishManifest() { return notStarted }
         Log.info(
             "run \(plan.run) (\(plan.trigger)) started: shards \(plan.localShards.map(\.description).joined(separator: ", ")) "
                 + "of \(plan.shardCount), deadline \(Timestamp.format(plan.deadline))")
         var outcomes: [ShardOutcome] = []
-        var spawnFailures: [Shard: String] = [:]
-        for shard in plan.localShards {
-            do {
-                let child = try ChildProcess(
-                    executable: Programs.path("prober"),
-                    arguments: deployment.childArguments + ["--run", plan.run, "--shard", shard.description]
-                        + (plan.pool.map { ["--pool-snapshot", $0.id] } ?? []) + (plan.location.map { ["--location", $0] } ?? []),
-                    environment: childEnvironment(), stdout: .discard,
-                    stderr: .lines { [self] line in relay(line, from: shard) })
-                children.withLock { $0[shard] = child }
-            } catch {
-                spawnFailures[shard] = "cannot start prober: \(error)"
-            }
-        }
+        let spawnFailures = startProbers()
         let enforcer = Task { await enforceDeadline() }
         let running = children.withLock { $0 }
         var terminations: [Shard: Termination] = [:]
@@ -149,6 +116,52 @@ final class RunSupervisor: Sendable {
                     : "\(failed.count) shard(s) failed: "
                         + failed.map { "\($0.shard) (\($0.reason ?? "?"))" }.joined(separator: "; ")))
         return record
+    }
+
+    /// Publishes the run's manifest; nil when it is out, else the record of a run that was not started (also
+    /// appended to the run history).
+    private func publishManifest() -> RunRecord? {
+        var manifest = RunManifest(
+            run: plan.run, shards: plan.shardCount, startedAt: plan.startedAt, deadline: plan.deadline,
+            trigger: plan.trigger, gaps: plan.gaps.isEmpty ? nil : plan.gaps)
+        manifest.pool = plan.pool
+        manifest.locations = deployment.config.locations?.names
+        do {
+            // Every host of a multi-host run publishes the same manifest; the first one stays. It is a control
+            // record: it may use the reserve below spool.min_free that batches cannot.
+            try deployment.spool.runs.publish(
+                name: RunFileName.manifest(run: plan.run), bytes: try RecordCoding.encode(manifest) + [10], control: true)
+            return nil
+        } catch {
+            // Without its manifest nobody would learn of the run: it is not started, and the service records it
+            // as a gap to carry on the next manifest it can write.
+            var record = RunRecord(
+                run: plan.run, trigger: plan.trigger, host: SpoolName.host, shards: plan.shardCount,
+                startedAt: plan.startedAt, finishedAt: Date(), outcomes: [])
+            record.notStarted = "cannot publish the manifest: \(error)"
+            record.notStartedForSpace = (error as? SpoolError)?.isOutOfSpace ?? false
+            appendHistory(record)
+            return record
+        }
+    }
+
+    /// Starts one prober per local shard; returns why each shard whose prober could not start did not.
+    private func startProbers() -> [Shard: String] {
+        var spawnFailures: [Shard: String] = [:]
+        for shard in plan.localShards {
+            do {
+                let child = try ChildProcess(
+                    executable: Programs.path("prober"),
+                    arguments: deployment.childArguments + ["--run", plan.run, "--shard", shard.description]
+                        + (plan.pool.map { ["--pool-snapshot", $0.id] } ?? []) + (plan.location.map { ["--location", $0] } ?? []),
+                    environment: childEnvironment(), stdout: .discard,
+                    stderr: .lines { [self] line in relay(line, from: shard) })
+                children.withLock { $0[shard] = child }
+            } catch {
+                spawnFailures[shard] = "cannot start prober: \(error)"
+            }
+        }
+        return spawnFailures
     }
 
     /// Tells the probers to stop now (service shutdown), and kills them `grace` seconds later.

@@ -65,7 +65,6 @@ extension YAMLParser {
     /// mapping's first key when ":" follows it.
     private mutating func blockContent(n: Int, context: BlockContext, _ start: BlockStart) throws -> Node {
         let inline = !start.crossed
-        func all() throws -> NodeProperties { try start.outer.merged(start.properties, parser: self) }
         if inline, start.tabbed, context.allowsCompact, startsBlockStructure() {
             throw error("a tab after the indicator indents a nested list or mapping; YAML indents with spaces only")
         }
@@ -73,21 +72,12 @@ extension YAMLParser {
             throw error("tab character in indentation; YAML indents with spaces only")
         }
         if atEntry(45) || atEntry(63) {
-            let what = cur == 45 ? "a list" : "an explicit key (?)"
-            if inline, !context.allowsCompact {
-                throw error(
-                    context == .value
-                        ? "a list cannot start on the line of its key; put the \"- item\" lines below it, indented"
-                        : "\(what) cannot start on the \"---\" line")
-            }
-            if start.propertiesInline {
-                throw error("\(what) cannot follow an anchor or tag on the same line; start it on the next line")
-            }
+            try checkCollectionStart(inline: inline, context: context, start)
             let node = cur == 45 ? try blockSequence(m: column) : try blockMapping(m: column, firstKey: nil)
-            return try finish(node, try all(), since: start.startCount, at: start.propertiesStart)
+            return try finish(node, try mergedProperties(start), since: start.startCount, at: start.propertiesStart)
         }
         if cur == 124 || cur == 62 {
-            return try finish(try blockScalar(n: n), try all(), since: start.startCount, at: start.propertiesStart)
+            return try finish(try blockScalar(n: n), try mergedProperties(start), since: start.startCount, at: start.propertiesStart)
         }
         if cur == 58, isWhiteOrEnd(at(pos + 1)) { throw error("a mapping key cannot be empty (null); write the key") }
         let isAlias = cur == 42
@@ -99,23 +89,10 @@ extension YAMLParser {
         while isBlank(cur) { pos += 1 }
         guard cur == 58, isWhiteOrEnd(at(pos + 1)) else {
             state = afterNode
-            if isAlias, try all().present { throw error("an alias cannot have an anchor or tag", at: keyStart) }
-            return try finish(node, try all(), since: start.startCount, at: start.propertiesStart)
+            if isAlias, try mergedProperties(start).present { throw error("an alias cannot have an anchor or tag", at: keyStart) }
+            return try finish(node, try mergedProperties(start), since: start.startCount, at: start.propertiesStart)
         }
-        if line != startLine {
-            if inline, context == .value {
-                // "a: 1\n  b: 2": the value's next line reads as a continuation that holds ": ".
-                var next = keyStart
-                while at(next) != 10, next < count { next += 1 }
-                next += 1
-                var indent = 0
-                while at(next + indent) == 32 { indent += 1 }
-                throw error(
-                    "bad indentation: expected \(n) spaces here, found \(indent) (a value cannot continue on a more indented line)",
-                    at: next + indent)
-            }
-            throw error("a mapping key must be on one line; this one starts on line \(startLine)", at: keyStart)
-        }
+        if line != startLine { throw multiLineKeyError(n: n, continuesValue: inline && context == .value, keyStart: keyStart, startLine: startLine) }
         if inline, !context.allowsCompact {
             throw error(
                 context == .value
@@ -127,6 +104,42 @@ extension YAMLParser {
         let key = start.propertiesInline ? try finish(node, start.properties, since: start.startCount, at: start.propertiesStart) : node
         let mapping = try blockMapping(m: nodeColumn, firstKey: (key, keyStart))
         return try finish(mapping, start.propertiesInline ? start.outer : start.properties, since: start.startCount, at: start.propertiesStart)
+    }
+
+    /// The properties on lines of their own merged with those on the content's line.
+    private func mergedProperties(_ start: BlockStart) throws -> NodeProperties {
+        try start.outer.merged(start.properties, parser: self)
+    }
+
+    /// Refuses a block list or explicit key (at `pos`) where one cannot start: on its key's or the "---" line, or
+    /// after an anchor or tag on the same line.
+    private func checkCollectionStart(inline: Bool, context: BlockContext, _ start: BlockStart) throws {
+        let what = cur == 45 ? "a list" : "an explicit key (?)"
+        if inline, !context.allowsCompact {
+            throw error(
+                context == .value
+                    ? "a list cannot start on the line of its key; put the \"- item\" lines below it, indented"
+                    : "\(what) cannot start on the \"---\" line")
+        }
+        if start.propertiesInline {
+            throw error("\(what) cannot follow an anchor or tag on the same line; start it on the next line")
+        }
+    }
+
+    /// A key found on a later line than where its node started: a value's more indented next line that holds
+    /// ": " (`continuesValue`, "a: 1\n  b: 2"), or a key that spans lines.
+    private func multiLineKeyError(n: Int, continuesValue: Bool, keyStart: Int, startLine: Int) -> SyntaxError {
+        guard continuesValue else {
+            return error("a mapping key must be on one line; this one starts on line \(startLine)", at: keyStart)
+        }
+        var next = keyStart
+        while at(next) != 10, next < count { next += 1 }
+        next += 1
+        var indent = 0
+        while at(next + indent) == 32 { indent += 1 }
+        return error(
+            "bad indentation: expected \(n) spaces here, found \(indent) (a value cannot continue on a more indented line)",
+            at: next + indent)
     }
 
     /// Refuses a tab before the content of the current line.

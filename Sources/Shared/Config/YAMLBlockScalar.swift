@@ -72,47 +72,7 @@ extension YAMLParser {
         guard cur == 10 else { return body }
         let headerEnd = state
         newLine()
-        func lineEnd(_ start: Int) -> Int {
-            var i = start
-            while i < count, b[i] != 10 { i += 1 }
-            return i
-        }
-        func spaces(_ start: Int) -> Int {
-            var i = start
-            while i < count, b[i] == 32 { i += 1 }
-            return i - start
-        }
-        var contentIndent = explicitIndent.map { max(n, 0) + $0 }
-        if contentIndent == nil {
-            var i = pos
-            var longestLeading = 0
-            var firstBlankLine = line
-            var lineNumber = line
-            while i < count {
-                let e = lineEnd(i)
-                guard spaces(i) == e - i else { break }
-                if e - i > longestLeading {
-                    longestLeading = e - i
-                    firstBlankLine = lineNumber
-                }
-                if e >= count { break }
-                i = e + 1
-                lineNumber += 1
-            }
-            let indent = spaces(i)
-            if i < count, lineEnd(i) > i + indent, indent > n, !isMarkerLine(i) {
-                contentIndent = indent
-                if longestLeading > indent {
-                    _ = firstBlankLine
-                    throw error(
-                        "a leading empty line of the block scalar has more spaces than its first line; "
-                            + "remove them or give the indentation with a digit (|2)", at: pos + longestLeading - 1)
-                }
-            } else {
-                contentIndent = max(n + 1, longestLeading)
-            }
-        }
-        let indent = contentIndent!
+        let indent = try explicitIndent.map { max(n, 0) + $0 } ?? detectedIndent(n: n)
         var lastEnd = headerEnd
         while pos < count {
             if isMarkerLine(pos) { break }
@@ -123,13 +83,7 @@ extension YAMLParser {
             } else if lead >= indent {
                 body.append(((pos + indent)..<e, e < count || lead == e - pos))
             } else {
-                if lead < indent, pos + lead < e, b[pos + lead] == 9, lead <= indent {
-                    var onlyBlanks = true
-                    for j in (pos + lead)..<e where !isBlank(b[j]) { onlyBlanks = false }
-                    if onlyBlanks {
-                        throw error("tab character in the indentation of a block scalar; YAML indents with spaces only", at: pos + lead)
-                    }
-                }
+                try refuseTabIndentation(lead: lead, indent: indent, lineEnd: e)
                 break
             }
             pos = e
@@ -138,6 +92,61 @@ extension YAMLParser {
         }
         state = lastEnd
         return body
+    }
+
+    /// The content indentation without an indentation digit, as libyaml finds it: that of the first non-empty
+    /// line when it is deeper than `n`, else the longest of the leading empty lines (at least `n + 1`).
+    private func detectedIndent(n: Int) throws -> Int {
+        var i = pos
+        var longestLeading = 0
+        var firstBlankLine = line
+        var lineNumber = line
+        while i < count {
+            let e = lineEnd(i)
+            guard spaces(i) == e - i else { break }
+            if e - i > longestLeading {
+                longestLeading = e - i
+                firstBlankLine = lineNumber
+            }
+            if e >= count { break }
+            i = e + 1
+            lineNumber += 1
+        }
+        let indent = spaces(i)
+        guard i < count, lineEnd(i) > i + indent, indent > n, !isMarkerLine(i) else { return max(n + 1, longestLeading) }
+        if longestLeading > indent {
+            _ = firstBlankLine
+            throw error(
+                "a leading empty line of the block scalar has more spaces than its first line; "
+                    + "remove them or give the indentation with a digit (|2)", at: pos + longestLeading - 1)
+        }
+        return indent
+    }
+
+    /// A line less indented than the content ends the scalar, unless a tab stands where the indentation is
+    /// missing and nothing else follows on the line: that is refused.
+    private func refuseTabIndentation(lead: Int, indent: Int, lineEnd e: Int) throws {
+        if lead < indent, pos + lead < e, b[pos + lead] == 9, lead <= indent {
+            var onlyBlanks = true
+            for j in (pos + lead)..<e where !isBlank(b[j]) { onlyBlanks = false }
+            if onlyBlanks {
+                throw error("tab character in the indentation of a block scalar; YAML indents with spaces only", at: pos + lead)
+            }
+        }
+    }
+
+    /// Where the line that contains `start` ends (its break, or the end of the text).
+    @inline(__always) private func lineEnd(_ start: Int) -> Int {
+        var i = start
+        while i < count, b[i] != 10 { i += 1 }
+        return i
+    }
+
+    /// How many spaces start at `start`.
+    @inline(__always) private func spaces(_ start: Int) -> Int {
+        var i = start
+        while i < count, b[i] == 32 { i += 1 }
+        return i - start
     }
 
     /// Whether a document marker starts the line beginning at `start`.

@@ -23,56 +23,11 @@ extension YAMLParser {
         var multiLine = false
         var segmentStart = pos
         while true {
-            var end = pos
-            while true {
-                let c = cur
-                if c == 10 || c == 0 { break }
-                if c == 58 {
-                    let next = at(pos + 1)
-                    if isWhiteOrEnd(next) || (flow && isFlowIndicator(next)) { break }
-                } else if c == 35 {
-                    if pos > segmentStart, isBlank(b[pos - 1]) { break }
-                } else if flow, isFlowIndicator(c) {
-                    break
-                }
-                pos += 1
-                if c != 32, c != 9 { end = pos }
-            }
+            let end = plainLineEnd(segmentStart: segmentStart, flow: flow)
             if multiLine { out.append(contentsOf: b[segmentStart..<end]) }
             let stop = cur
             pos = end
-            guard stop == 10 else { break }
-            // A continuation line: more indented than the collection, not a comment, marker or indicator.
-            let save = state
-            while isBlank(cur) { pos += 1 }
-            var breaks = 0
-            while cur == 10 {
-                newLine()
-                while cur == 32 { pos += 1 }
-                let indent = column
-                while isBlank(cur) { pos += 1 }
-                if cur == 10 {
-                    breaks += 1
-                    continue
-                }
-                if atEnd || cur == 35 || indent <= n
-                    || (indent == 0 && (lineStart == pos) && atDocumentMarker)
-                    || lineStartsMarker()
-                {
-                    state = save
-                    return finishPlain(out, multiLine: multiLine, first: segmentStart, end: end)
-                }
-                break
-            }
-            let c = cur
-            if c == 58, isWhiteOrEnd(at(pos + 1)) || (flow && isFlowIndicator(at(pos + 1))) {
-                state = save
-                break
-            }
-            if flow, isFlowIndicator(c) {
-                state = save
-                break
-            }
+            guard stop == 10, let breaks = plainContinuation(n: n, flow: flow) else { break }
             if !multiLine {
                 out.append(contentsOf: b[segmentStart..<end])
                 multiLine = true
@@ -85,6 +40,64 @@ extension YAMLParser {
             segmentStart = pos
         }
         return finishPlain(out, multiLine: multiLine, first: segmentStart, end: pos)
+    }
+
+    /// Reads a plain scalar's characters on the current line; returns where they end (trailing blanks not
+    /// included), `pos` left at what stopped them: the break, `: `, ` #`, or in flow context an indicator.
+    @inline(__always) private mutating func plainLineEnd(segmentStart: Int, flow: Bool) -> Int {
+        var end = pos
+        while true {
+            let c = cur
+            if c == 10 || c == 0 { break }
+            if c == 58 {
+                let next = at(pos + 1)
+                if isWhiteOrEnd(next) || (flow && isFlowIndicator(next)) { break }
+            } else if c == 35 {
+                if pos > segmentStart, isBlank(b[pos - 1]) { break }
+            } else if flow, isFlowIndicator(c) {
+                break
+            }
+            pos += 1
+            if c != 32, c != 9 { end = pos }
+        }
+        return end
+    }
+
+    /// From the break after a plain scalar's line, moves to the line that continues it — more indented than the
+    /// collection, not a comment, marker or indicator — and returns how many empty lines came between; nil, with
+    /// `pos` back at the break, when the scalar ends there.
+    private mutating func plainContinuation(n: Int, flow: Bool) -> Int? {
+        let save = state
+        while isBlank(cur) { pos += 1 }
+        var breaks = 0
+        while cur == 10 {
+            newLine()
+            while cur == 32 { pos += 1 }
+            let indent = column
+            while isBlank(cur) { pos += 1 }
+            if cur == 10 {
+                breaks += 1
+                continue
+            }
+            if atEnd || cur == 35 || indent <= n
+                || (indent == 0 && (lineStart == pos) && atDocumentMarker)
+                || lineStartsMarker()
+            {
+                state = save
+                return nil
+            }
+            break
+        }
+        let c = cur
+        if c == 58, isWhiteOrEnd(at(pos + 1)) || (flow && isFlowIndicator(at(pos + 1))) {
+            state = save
+            return nil
+        }
+        if flow, isFlowIndicator(c) {
+            state = save
+            return nil
+        }
+        return breaks
     }
 
     private func finishPlain(_ out: [UInt8], multiLine: Bool, first: Int, end: Int) -> String {

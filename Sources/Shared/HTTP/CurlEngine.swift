@@ -173,78 +173,28 @@ final class CurlEngine: @unchecked Sendable {
     }
 
     private func configure(_ t: CurlTransfer, id: Int) {
-        let easy = t.easy
-        let request = t.request
-        func set(_ option: Curl.Option, _ value: Int) { _ = vigil_curl_easy_setopt_long(easy, option.rawValue, value) }
-        func set(_ option: Curl.Option, _ pointer: UnsafeRawPointer?) { _ = vigil_curl_easy_setopt_pointer(easy, option.rawValue, pointer) }
-        func set(_ option: Curl.Option, _ text: String) { set(option, UnsafeRawPointer(t.string(text))) }
-        if let name = request.settings.tls?.serverName, let target = ServerName.rewrite(request.url, as: name) {
-            // The URL names the server; the name is what TLS and Host say: connect to the URL's host and port,
-            // but speak to `name` (CURLOPT_CONNECT_TO "name:port:host:port").
-            set(.url, target.url)
-            t.connectTo = vigil_curl_slist_append(nil, target.connectTo)
-            set(.connectTo, UnsafeRawPointer(t.connectTo))
-        } else {
-            set(.url, request.url)
-        }
-        set(.protocolsString, "http,https")
-        set(.privateData, UnsafeRawPointer(bitPattern: id))
-        set(.noSignal, 1)
-        set(.errorBuffer, UnsafeRawPointer(t.errorBuffer))
-        // The whole answer's deadline is libcurl's own: no timer of ours races the transfer.
-        set(.timeoutMS, max(1, Int((request.timeout * 1000).rounded(.up))))
-        set(.connectTimeoutMS, max(1, Int((min(request.timeout, request.settings.connectTimeout) * 1000).rounded(.up))))
-        set(.followLocation, 0)
-        // Probes go where the file says: proxy variables of the environment are ignored unless configured.
-        switch request.settings.proxy {
-        case .none: set(.proxy, "")
-        case .environment: break
-        case let .url(url): set(.proxy, url)
-        }
-        set(.ipResolve, request.settings.ipVersion.rawValue)
-        set(.httpVersion, request.settings.httpVersion.curlValue)
-        set(.acceptEncoding, "")
+        let options = EasyOptions(transfer: t)
+        options.setURL()
+        options.set(.protocolsString, "http,https")
+        options.set(.privateData, UnsafeRawPointer(bitPattern: id))
+        options.set(.noSignal, 1)
+        options.set(.errorBuffer, UnsafeRawPointer(t.errorBuffer))
+        options.setLimitsAndRoute()
         // libcurl's smallest upload buffer (16 KiB instead of 64): with a thousand transfers in flight that is
         // 48 MB less, and request bodies are small.
-        set(.uploadBufferSize, 16_384)
+        options.set(.uploadBufferSize, 16_384)
         // A 4 KiB receive buffer instead of 16: it is allocated per transfer (16 MB at a thousand in flight), and
         // answers a probe reads are small; a large one just takes more, still cheap, reads.
-        set(.bufferSize, 4096)
-        if request.url.lowercased().hasPrefix("https:") { set(.certInfo, 1) }
-        if let tls = request.settings.tls {
-            if let ca = tls.caFile { set(.caInfo, ca) }
-            if let cert = tls.certFile { set(.sslCert, cert) }
-            if let key = tls.keyFile { set(.sslKey, key) }
-            if tls.insecureSkipVerify {
-                set(.sslVerifyPeer, 0)
-                set(.sslVerifyHost, 0)
-            }
-        }
+        options.set(.bufferSize, 4096)
+        if t.request.url.lowercased().hasPrefix("https:") { options.set(.certInfo, 1) }
+        if let tls = t.request.settings.tls { options.setTLS(tls) }
         let context = UnsafeRawPointer(Unmanaged.passUnretained(t).toOpaque())
-        set(.writeFunction, unsafeBitCast(receiveBody, to: UnsafeRawPointer.self))
-        set(.writeData, context)
-        set(.headerFunction, unsafeBitCast(receiveHeader, to: UnsafeRawPointer.self))
-        set(.headerData, context)
-        var list: UnsafeMutablePointer<vigil_curl_slist>?
-        // "Expect:" with no value: no 100-continue round trip before a body.
-        for (name, value) in request.headers + [("Expect", "")] {
-            list = vigil_curl_slist_append(list, value.isEmpty ? name + ":" : name + ": " + value)
-        }
-        t.headerList = list
-        set(.httpHeader, UnsafeRawPointer(list))
-        let method = request.method.uppercased()
-        if method == "HEAD" {
-            set(.noBody, 1)
-        } else if let body = request.body ?? (method == "POST" ? [] : nil) {
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 1)
-            buffer.copyBytes(from: body)
-            t.requestBody = buffer
-            _ = vigil_curl_easy_setopt_offset(easy, Curl.Option.postFieldSizeLarge.rawValue, Int64(body.count))
-            set(.postFields, UnsafeRawPointer(buffer.baseAddress))
-            if method != "POST" { set(.customRequest, method) }
-        } else if method != "GET" {
-            set(.customRequest, method)
-        }
+        options.set(.writeFunction, unsafeBitCast(receiveBody, to: UnsafeRawPointer.self))
+        options.set(.writeData, context)
+        options.set(.headerFunction, unsafeBitCast(receiveHeader, to: UnsafeRawPointer.self))
+        options.set(.headerData, context)
+        options.setHeaders()
+        options.setMethodAndBody()
     }
 
     private func loop() {
@@ -318,5 +268,88 @@ final class CurlEngine: @unchecked Sendable {
             certificates: CertificateFacts.chain(easy), tlsVersion: t.tlsVersion)
         vigil_curl_easy_cleanup(easy)
         t.continuation.resume(returning: outcome)
+    }
+}
+
+/// Sets the options of one transfer's easy handle; strings and buffers libcurl keeps pointers to are owned
+/// by the transfer.
+private struct EasyOptions {
+    let transfer: CurlTransfer
+
+    func set(_ option: Curl.Option, _ value: Int) { _ = vigil_curl_easy_setopt_long(transfer.easy, option.rawValue, value) }
+    func set(_ option: Curl.Option, _ pointer: UnsafeRawPointer?) {
+        _ = vigil_curl_easy_setopt_pointer(transfer.easy, option.rawValue, pointer)
+    }
+    func set(_ option: Curl.Option, _ text: String) { set(option, UnsafeRawPointer(transfer.string(text))) }
+
+    /// The URL, or with tls.server_name the URL spoken to that name while connecting to the URL's host.
+    func setURL() {
+        let request = transfer.request
+        if let name = request.settings.tls?.serverName, let target = ServerName.rewrite(request.url, as: name) {
+            // The URL names the server; the name is what TLS and Host say: connect to the URL's host and port,
+            // but speak to `name` (CURLOPT_CONNECT_TO "name:port:host:port").
+            set(.url, target.url)
+            transfer.connectTo = vigil_curl_slist_append(nil, target.connectTo)
+            set(.connectTo, UnsafeRawPointer(transfer.connectTo))
+        } else {
+            set(.url, request.url)
+        }
+    }
+
+    /// Deadlines, no redirects, the proxy, the IP and HTTP versions, and every content encoding libcurl knows.
+    func setLimitsAndRoute() {
+        let request = transfer.request
+        // The whole answer's deadline is libcurl's own: no timer of ours races the transfer.
+        set(.timeoutMS, max(1, Int((request.timeout * 1000).rounded(.up))))
+        set(.connectTimeoutMS, max(1, Int((min(request.timeout, request.settings.connectTimeout) * 1000).rounded(.up))))
+        set(.followLocation, 0)
+        // Probes go where the file says: proxy variables of the environment are ignored unless configured.
+        switch request.settings.proxy {
+        case .none: set(.proxy, "")
+        case .environment: break
+        case let .url(url): set(.proxy, url)
+        }
+        set(.ipResolve, request.settings.ipVersion.rawValue)
+        set(.httpVersion, request.settings.httpVersion.curlValue)
+        set(.acceptEncoding, "")
+    }
+
+    /// The CA file, the client certificate and key, and whether the peer is verified.
+    func setTLS(_ tls: HTTPSettings.TLS) {
+        if let ca = tls.caFile { set(.caInfo, ca) }
+        if let cert = tls.certFile { set(.sslCert, cert) }
+        if let key = tls.keyFile { set(.sslKey, key) }
+        if tls.insecureSkipVerify {
+            set(.sslVerifyPeer, 0)
+            set(.sslVerifyHost, 0)
+        }
+    }
+
+    /// The request's headers, and "Expect:" with no value: no 100-continue round trip before a body.
+    func setHeaders() {
+        var list: UnsafeMutablePointer<vigil_curl_slist>?
+        for (name, value) in transfer.request.headers + [("Expect", "")] {
+            list = vigil_curl_slist_append(list, value.isEmpty ? name + ":" : name + ": " + value)
+        }
+        transfer.headerList = list
+        set(.httpHeader, UnsafeRawPointer(list))
+    }
+
+    /// The method, and the body at a fixed address (an empty one for a POST without a body).
+    func setMethodAndBody() {
+        let request = transfer.request
+        let method = request.method.uppercased()
+        if method == "HEAD" {
+            set(.noBody, 1)
+        } else if let body = request.body ?? (method == "POST" ? [] : nil) {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 1)
+            buffer.copyBytes(from: body)
+            transfer.requestBody = buffer
+            _ = vigil_curl_easy_setopt_offset(transfer.easy, Curl.Option.postFieldSizeLarge.rawValue, Int64(body.count))
+            set(.postFields, UnsafeRawPointer(buffer.baseAddress))
+            if method != "POST" { set(.customRequest, method) }
+        } else if method != "GET" {
+            set(.customRequest, method)
+        }
     }
 }

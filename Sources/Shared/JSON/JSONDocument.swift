@@ -80,63 +80,73 @@ private struct JSONNodeParser {
         let startLine = line
         switch bytes[position] {
         case UInt8(ascii: "{"):
-            position += 1
-            var entries: [Node.Entry] = []
-            skipWhitespace()
-            if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-                position += 1
-                return Node(.mapping([]), line: startLine)
-            }
-            while true {
-                skipWhitespace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a \"key\"") }
-                let keyLine = line
-                let key = try string()
-                if entries.contains(where: { $0.key == key }) { throw error("duplicate key \"\(key)\"") }
-                skipWhitespace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected \":\" after \"\(key)\"") }
-                position += 1
-                skipWhitespace()
-                let child = try value(depth: depth + 1, streamed: depth == 0 && sink != nil && key == streamKey)
-                entries.append(Node.Entry(key: key, line: keyLine, value: child))
-                skipWhitespace()
-                guard position < bytes.count else { throw error("unterminated object: expected \",\" or \"}\"") }
-                let c = bytes[position]
-                position += 1
-                if c == UInt8(ascii: "}") { return Node(.mapping(entries), line: startLine) }
-                guard c == UInt8(ascii: ",") else {
-                    position -= 1
-                    throw error("expected \",\" or \"}\" in an object")
-                }
-            }
+            return try object(depth: depth, startLine: startLine)
         case UInt8(ascii: "["):
-            position += 1
-            var items: [Node] = []
-            skipWhitespace()
-            if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
-                position += 1
-                return Node(.sequence([]), line: startLine)
-            }
-            var count = 0
-            while true {
-                skipWhitespace()
-                let item = try value(depth: depth + 1)
-                if streamed, let sink { try sink("\(depth == 0 ? "" : streamKey ?? "")[\(count)]", item) } else { items.append(item) }
-                count += 1
-                skipWhitespace()
-                guard position < bytes.count else { throw error("unterminated array: expected \",\" or \"]\"") }
-                let c = bytes[position]
-                position += 1
-                if c == UInt8(ascii: "]") { return Node(.sequence(items), line: startLine) }
-                guard c == UInt8(ascii: ",") else {
-                    position -= 1
-                    throw error("expected \",\" or \"]\" in an array")
-                }
-            }
+            return try array(depth: depth, streamed: streamed, startLine: startLine)
         case UInt8(ascii: "\""):
             return Node(.scalar(try string(), .quoted), line: startLine)
         default:
             return Node(.scalar(try literal(), .plain), line: startLine)
+        }
+    }
+
+    /// `{ "key": value, … }` at `position`; a key may appear once.
+    private mutating func object(depth: Int, startLine: Int) throws -> Node {
+        position += 1
+        var entries: [Node.Entry] = []
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            return Node(.mapping([]), line: startLine)
+        }
+        while true {
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a \"key\"") }
+            let keyLine = line
+            let key = try string()
+            if entries.contains(where: { $0.key == key }) { throw error("duplicate key \"\(key)\"") }
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected \":\" after \"\(key)\"") }
+            position += 1
+            skipWhitespace()
+            let child = try value(depth: depth + 1, streamed: depth == 0 && sink != nil && key == streamKey)
+            entries.append(Node.Entry(key: key, line: keyLine, value: child))
+            skipWhitespace()
+            guard position < bytes.count else { throw error("unterminated object: expected \",\" or \"}\"") }
+            let c = bytes[position]
+            position += 1
+            if c == UInt8(ascii: "}") { return Node(.mapping(entries), line: startLine) }
+            guard c == UInt8(ascii: ",") else {
+                position -= 1
+                throw error("expected \",\" or \"}\" in an object")
+            }
+        }
+    }
+
+    /// `[ value, … ]` at `position`; `streamed`, its items go to `sink` and the array comes back empty.
+    private mutating func array(depth: Int, streamed: Bool, startLine: Int) throws -> Node {
+        position += 1
+        var items: [Node] = []
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            return Node(.sequence([]), line: startLine)
+        }
+        var count = 0
+        while true {
+            skipWhitespace()
+            let item = try value(depth: depth + 1)
+            if streamed, let sink { try sink("\(depth == 0 ? "" : streamKey ?? "")[\(count)]", item) } else { items.append(item) }
+            count += 1
+            skipWhitespace()
+            guard position < bytes.count else { throw error("unterminated array: expected \",\" or \"]\"") }
+            let c = bytes[position]
+            position += 1
+            if c == UInt8(ascii: "]") { return Node(.sequence(items), line: startLine) }
+            guard c == UInt8(ascii: ",") else {
+                position -= 1
+                throw error("expected \",\" or \"]\" in an array")
+            }
         }
     }
 

@@ -111,48 +111,9 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         c.second = 0
         let limit = (c.year ?? 0) + 8
         while c.year! <= limit {
-            if !months.contains(c.month!) {
-                c.month! += 1
-                if c.month! > 12 {
-                    c.month = 1
-                    c.year! += 1
-                }
-                c.day = 1
-                c.hour = 0
-                c.minute = 0
-                continue
-            }
-            let daysInMonth = calendar.range(
-                of: .day, in: .month,
-                for: calendar.date(from: DateComponents(year: c.year, month: c.month, day: 1))!)!.count
-            if c.day! > daysInMonth {
-                c.month! += 1
-                if c.month! > 12 {
-                    c.month = 1
-                    c.year! += 1
-                }
-                c.day = 1
-                c.hour = 0
-                c.minute = 0
-                continue
-            }
-            let weekday =
-                calendar.component(
-                    .weekday,
-                    from: calendar.date(
-                        from: DateComponents(
-                            year: c.year, month: c.month,
-                            day: c.day, hour: 12))!) - 1
-            if !dayMatches(day: c.day!, weekday: weekday) {
-                c.day! += 1
-                c.hour = 0
-                c.minute = 0
-                continue
-            }
+            guard isRunDay(&c, calendar: calendar) else { continue }
             guard let hour = hours.sorted().first(where: { $0 >= c.hour! }) else {
-                c.day! += 1
-                c.hour = 0
-                c.minute = 0
+                Self.startNextDay(&c)
                 continue
             }
             if hour != c.hour {
@@ -179,5 +140,52 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
             return result
         }
         return nil
+    }
+
+    /// Whether the day of `c` is one the schedule runs on (its month, a day the month has, its day fields);
+    /// when it is not, `c` moves on to the start of the next day or month to try.
+    private func isRunDay(_ c: inout DateComponents, calendar: Calendar) -> Bool {
+        if !months.contains(c.month!) {
+            Self.startNextMonth(&c)
+            return false
+        }
+        let daysInMonth = calendar.range(
+            of: .day, in: .month,
+            for: calendar.date(from: DateComponents(year: c.year, month: c.month, day: 1))!)!.count
+        if c.day! > daysInMonth {
+            Self.startNextMonth(&c)
+            return false
+        }
+        let weekday =
+            calendar.component(
+                .weekday,
+                from: calendar.date(
+                    from: DateComponents(
+                        year: c.year, month: c.month,
+                        day: c.day, hour: 12))!) - 1
+        if !dayMatches(day: c.day!, weekday: weekday) {
+            Self.startNextDay(&c)
+            return false
+        }
+        return true
+    }
+
+    /// Midnight at the start of the month after `c`'s.
+    private static func startNextMonth(_ c: inout DateComponents) {
+        c.month! += 1
+        if c.month! > 12 {
+            c.month = 1
+            c.year! += 1
+        }
+        c.day = 1
+        c.hour = 0
+        c.minute = 0
+    }
+
+    /// Midnight at the start of the day after `c`'s (which may be past the month's end: the next pass moves on).
+    private static func startNextDay(_ c: inout DateComponents) {
+        c.day! += 1
+        c.hour = 0
+        c.minute = 0
     }
 }
