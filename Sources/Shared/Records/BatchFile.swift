@@ -178,19 +178,12 @@ public final class BatchReader {
         let offset: Int
         let length: Int
 
-        /// Id order (Swift's String order), then file order.
+        /// Id order (IDOrder), then file order.
         static func inOrder(_ a: IndexedLine, _ b: IndexedLine, _ ids: UnsafeBufferPointer<UInt8>) -> Bool {
-            if a.ascii && b.ascii {
-                let common = min(a.idCount, b.idCount)
-                let c = common == 0 ? 0 : memcmp(ids.baseAddress! + a.idStart, ids.baseAddress! + b.idStart, common)
-                if c != 0 { return c < 0 }
-                if a.idCount != b.idCount { return a.idCount < b.idCount }
-                return a.number < b.number
-            }
-            let x = String(decoding: UnsafeBufferPointer(rebasing: ids[a.idStart..<a.idStart + a.idCount]), as: UTF8.self)
-            let y = String(decoding: UnsafeBufferPointer(rebasing: ids[b.idStart..<b.idStart + b.idCount]), as: UTF8.self)
-            if x != y { return x < y }
-            return a.number < b.number
+            let c = IDOrder.compare(
+                UnsafeBufferPointer(rebasing: ids[a.idStart..<a.idStart + a.idCount]),
+                UnsafeBufferPointer(rebasing: ids[b.idStart..<b.idStart + b.idCount]), bothASCII: a.ascii && b.ascii)
+            return c != 0 ? c < 0 : a.number < b.number
         }
     }
 

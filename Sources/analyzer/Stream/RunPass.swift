@@ -189,7 +189,7 @@ struct RunPass {
         let forgetBefore = analysis.startedAt.addingTimeInterval(-config.history.retention)
 
         while true {
-            let next = smaller(smaller(try results.peek(), try state.peek()), smaller(try days.peek(), try recents.peek()))
+            let next = IDOrder.first(IDOrder.first(try results.peek(), try state.peek()), IDOrder.first(try days.peek(), try recents.peek()))
             guard let id = next else { break }
             var rs = try results.take(id)
             // Which results count: a blind shard's never; several locations' as one verdict (Decide).
@@ -289,13 +289,6 @@ extension Optional {
         if case .some = self { return true }
         return false
     }
-}
-
-/// The smaller of two ids, either missing.
-private func smaller(_ a: String?, _ b: String?) -> String? {
-    guard let a else { return b }
-    guard let b else { return a }
-    return b < a ? b : a
 }
 
 /// The state file's first line.

@@ -53,7 +53,10 @@ final class IDLines<Parsed>: @unchecked Sendable {
                     unreadableLines.append(line.number)
                 }
             }
-            sorted = all.enumerated().sorted { ($0.element.id, $0.offset) < ($1.element.id, $1.offset) }.map(\.element)
+            // Id order, then file order (a later line of the same id wins: `take`).
+            sorted = all.enumerated().sorted {
+                $0.element.id != $1.element.id ? IDOrder.precedes($0.element.id, $1.element.id) : $0.offset < $1.offset
+            }.map(\.element)
             return
         }
         let handed = HandOff(reader)  // used by the reading thread alone from here on
@@ -64,7 +67,7 @@ final class IDLines<Parsed>: @unchecked Sendable {
                     if !line.bytes.allSatisfy({ $0 == 32 }) { unreadableLines.append(line.number) }
                     continue
                 }
-                if let lastID, id < lastID { throw PassRestart.unsortedFile(path) }
+                if let lastID, IDOrder.precedes(id, lastID) { throw PassRestart.unsortedFile(path) }
                 lastID = id
                 guard sink.put(Entry(id: id, bytes: line.bytes, number: line.number, parsed: parse(line.bytes))) else { return }
             }
@@ -147,7 +150,7 @@ final class ResultMerge {
     func peek() -> String? {
         var smallest: String?
         for cursor in cursors {
-            if let id = cursor.current?.id, smallest == nil || id < smallest! { smallest = id }
+            smallest = IDOrder.first(smallest, cursor.current?.id)
         }
         return smallest
     }
