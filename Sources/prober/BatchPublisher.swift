@@ -106,7 +106,9 @@ enum BatchPublisher {
     }
 }
 
-/// Lets the probe loop (which runs in a task) write through the one writer this process owns.
+/// Lets the probe loop (which runs in a task) write through the one writer this process owns. Unchecked
+/// Sendable: the writer is used by that task alone — results are written by the one loop that drains the probes'
+/// task group, never by the probes — until `probe` has awaited the task; only then does the caller use it again.
 private final class WriterBox: @unchecked Sendable {
     let writer: SpoolWriter
 

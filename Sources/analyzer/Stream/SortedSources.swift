@@ -18,6 +18,8 @@ enum PassRestart: Error {
 /// the header when `header` is set. Several lines with one id: the last one counts (as when the file was read
 /// into a dictionary). A file streams on a thread of its own, read and parsed a few hundred lines ahead of the
 /// join (its order checked as it goes); one found out of order is read whole and sorted instead.
+/// Unchecked Sendable: the reading thread touches only the reader it was handed and `unreadableLines`, which the
+/// join reads only after the stream ended (Prefetch's condition orders the two); the rest is the join's alone.
 final class IDLines<Parsed>: @unchecked Sendable {
     struct Entry {
         let id: String
@@ -169,7 +171,9 @@ final class ResultMerge {
 }
 
 /// ResultMerge run on a thread of its own, a few hundred interfaces ahead: decoding the batches (the
-/// largest share of a pass) overlaps the join on the other core.
+/// largest share of a pass) overlaps the join on the other core. Unchecked Sendable: the merging thread sets
+/// `merge` before its stream ends and the join reads it only once `next` returned nil (Prefetch's condition
+/// orders the two); `stream` and `pending` are the join's alone.
 final class PrefetchedResults: @unchecked Sendable {
     private var stream: Prefetch<(id: String, results: [ProbeResult])>!
     private var pending: (id: String, results: [ProbeResult])?
@@ -209,6 +213,8 @@ final class PrefetchedResults: @unchecked Sendable {
 /// `size` wait, so memory stays bounded; an error of the producer reaches the consumer where it would have met it.
 /// The thread holds the object until the producer returns: the consumer calls `stop` however it ends, and a
 /// `put` after that returns false. What the producer records besides its items is read once `next` returned nil.
+/// Unchecked Sendable: `chunks`, `finished`, `stopped` and `failure` are read and written under `condition`;
+/// `current` is the consumer's alone, and a chunk belongs to one side at a time (filled, then handed over).
 final class Prefetch<Item>: @unchecked Sendable {
     private let condition = NSCondition()
     private var chunks: [Chunk] = []
@@ -330,7 +336,8 @@ final class Prefetch<Item>: @unchecked Sendable {
     }
 }
 
-/// A value handed to another thread that alone uses it from then on.
+/// A value handed to another thread that alone uses it from then on (hence unchecked: the compiler cannot see
+/// that the sender lets go of it).
 final class HandOff<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
