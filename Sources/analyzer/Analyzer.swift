@@ -127,31 +127,11 @@ final class Analyzer {
                 Log.error("run \(pending.id) not reported here: \(error)")
                 break
             } catch {
-                // Back off (30 s doubling to 10 min) and log once per distinct error, not once per retry.
-                let attempts = (failedRuns[pending.id]?.attempts ?? 0) + 1
-                let wait = min(600, 30 * pow(2, Double(min(attempts - 1, 5))))
-                let text = "\(error)"
-                if failedRuns[pending.id]?.error != text {
-                    Log.error(
-                        "cannot report run \(pending.id): \(text); its batches stay claimed, retrying with back-off "
-                            + "(next in \(Int(wait)) s; logged again only if the error changes)")
-                } else {
-                    Log.debug("cannot report run \(pending.id) (attempt \(attempts)): \(text); next in \(Int(wait)) s")
-                }
-                failedRuns[pending.id] = (now.addingTimeInterval(wait), attempts, text)
+                retryLater(pending.id, error: error, now: now)
             }
         }
         if ownership?.lost != nil { return nil }
-        if now.timeIntervalSince(lastPrune) > 3600 {
-            lastPrune = now
-            let old =
-                spool.prune(spool.reportsDirectory, olderThan: config.spool.retention, now: now)
-                + spool.prune(spool.archiveDirectory, olderThan: config.spool.retention, now: now)
-            if !old.isEmpty {
-                Log.info(
-                    "retention: removed \(old.count) report(s) and archived batch(es) older than \(DurationParser.format(config.spool.retention))")
-            }
-        }
+        pruneOld(now: now)
         // A run waiting for its retry wakes the loop at its retry time, not at its (past) deadline: no spinning.
         let next = [
             assembly.nextDeadline(maxRuntime: config.scheduler.maxRuntime, grace: grace, excluding: Set(failedRuns.keys)),
@@ -161,6 +141,34 @@ final class Analyzer {
         ]
         .compactMap { $0 }.min()
         return next.map { max(0.05, $0.timeIntervalSince(Date())) }
+    }
+
+    /// A run that could not be reported: back off (30 s doubling to 10 min) and log once per distinct error, not
+    /// once per retry.
+    private func retryLater(_ run: String, error: Error, now: Date) {
+        let attempts = (failedRuns[run]?.attempts ?? 0) + 1
+        let wait = min(600, 30 * pow(2, Double(min(attempts - 1, 5))))
+        let text = "\(error)"
+        if failedRuns[run]?.error != text {
+            Log.error(
+                "cannot report run \(run): \(text); its batches stay claimed, retrying with back-off "
+                    + "(next in \(Int(wait)) s; logged again only if the error changes)")
+        } else {
+            Log.debug("cannot report run \(run) (attempt \(attempts)): \(text); next in \(Int(wait)) s")
+        }
+        failedRuns[run] = (now.addingTimeInterval(wait), attempts, text)
+    }
+
+    /// Reports and archived batches past spool.retention, removed once an hour.
+    private func pruneOld(now: Date) {
+        guard now.timeIntervalSince(lastPrune) > 3600 else { return }
+        lastPrune = now
+        let old =
+            spool.prune(spool.reportsDirectory, olderThan: config.spool.retention, now: now)
+            + spool.prune(spool.archiveDirectory, olderThan: config.spool.retention, now: now)
+        if !old.isEmpty {
+            Log.info("retention: removed \(old.count) report(s) and archived batch(es) older than \(DurationParser.format(config.spool.retention))")
+        }
     }
 
     /// Claims of reported runs left in cur/ by an I/O error: archived (or handed back) once the back-off allows.

@@ -197,21 +197,7 @@ public final class BatchReader {
     public func next() throws -> (ProbeResult, Int)? {
         while let line = try nextLine() {
             if line.bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
-            if let end {
-                throw SpoolError.invalidFile(
-                    path: path,
-                    reason: "line \(line.number) follows the "
-                        + "\(Self.endKind(end)) on line \(endLine): the trailer must be the last line")
-            }
-            lines += 1
-            // Bad lines are kept for quarantine, within bounds: past them the file is not a batch with a few
-            // damaged lines but something else, and goes to quarantine whole (memory never follows junk size).
-            if badLines.count >= BatchFile.maxBadLines || badBytes >= BatchFile.maxBadBytes {
-                throw SpoolError.invalidFile(
-                    path: path,
-                    reason: "\(badLines.count) unreadable lines (\(badBytes) bytes) before "
-                        + "line \(line.number), more than a batch may have: not a result batch")
-            }
+            try admit(line)
             if line.truncated {
                 bad(line, "line longer than the 8 MiB limit")
                 continue
@@ -227,51 +213,84 @@ public final class BatchReader {
                 results += 1
                 return (result, line.number)
             }
-            let header: RecordHeader
-            do {
-                header = try decoder.anyHeader(line.bytes)
-            } catch {
-                bad(line, "\(error)")
-                continue
-            }
-            if header.v > RecordCoding.version {
-                // A newer trailer means the whole file is from a newer writer: say so rather than "no trailer".
-                if RecordKind(rawValue: header.kind)?.endsBatch == true {
-                    throw SpoolError.invalidFile(path: path, reason: "line \(line.number): \(RecordError.newerVersion(header.v))")
-                }
-                bad(line, "\(RecordError.newerVersion(header.v))")
-                continue
-            }
-            switch RecordKind(rawValue: header.kind) {
-            case .result?:
-                do {
-                    let result = try decoder.decode(ProbeResult.self, from: line.bytes)
-                    results += 1
-                    return (result, line.number)
-                } catch let error as RecordError {
-                    bad(line, "result: \(error)")
-                }
-            case .batch?:
-                do {
-                    end = .trailer(try decoder.decode(BatchTrailer.self, from: line.bytes))
-                } catch {
-                    throw SpoolError.invalidFile(path: path, reason: "line \(line.number): unreadable trailer: \(error)")
-                }
-                endLine = line.number
-                lines -= 1
-            case .shardFailed?:
-                do {
-                    end = .shardFailed(try decoder.decode(ShardFailed.self, from: line.bytes))
-                } catch {
-                    throw SpoolError.invalidFile(path: path, reason: "line \(line.number): unreadable shard_failed: \(error)")
-                }
-                endLine = line.number
-                lines -= 1
-            default:
-                bad(line, "unexpected record kind \"\(header.kind)\" in a batch")
+            if let result = try decodeSlowly(line) {
+                results += 1
+                return (result, line.number)
             }
         }
         guard summary == nil else { return nil }
+        summary = try finished()
+        return nil
+    }
+
+    /// Counts a line, refusing the file when it follows the trailer or when bad lines pass the bounds: past them
+    /// the file is not a batch with a few damaged lines but something else, and goes to quarantine whole (memory
+    /// never follows junk size).
+    private func admit(_ line: Line) throws {
+        if let end {
+            throw SpoolError.invalidFile(
+                path: path,
+                reason: "line \(line.number) follows the "
+                    + "\(Self.endKind(end)) on line \(endLine): the trailer must be the last line")
+        }
+        lines += 1
+        if badLines.count >= BatchFile.maxBadLines || badBytes >= BatchFile.maxBadBytes {
+            throw SpoolError.invalidFile(
+                path: path,
+                reason: "\(badLines.count) unreadable lines (\(badBytes) bytes) before "
+                    + "line \(line.number), more than a batch may have: not a result batch")
+        }
+    }
+
+    /// A line the fast scanner did not read, through JSONDecoder: a result (returned), the batch's end (kept), or
+    /// a bad line (kept for quarantine with the precise reason).
+    private func decodeSlowly(_ line: Line) throws -> ProbeResult? {
+        let header: RecordHeader
+        do {
+            header = try decoder.anyHeader(line.bytes)
+        } catch {
+            bad(line, "\(error)")
+            return nil
+        }
+        if header.v > RecordCoding.version {
+            // A newer trailer means the whole file is from a newer writer: say so rather than "no trailer".
+            if RecordKind(rawValue: header.kind)?.endsBatch == true {
+                throw SpoolError.invalidFile(path: path, reason: "line \(line.number): \(RecordError.newerVersion(header.v))")
+            }
+            bad(line, "\(RecordError.newerVersion(header.v))")
+            return nil
+        }
+        switch RecordKind(rawValue: header.kind) {
+        case .result?:
+            do {
+                return try decoder.decode(ProbeResult.self, from: line.bytes)
+            } catch let error as RecordError {
+                bad(line, "result: \(error)")
+            }
+        case .batch?:
+            do {
+                end = .trailer(try decoder.decode(BatchTrailer.self, from: line.bytes))
+            } catch {
+                throw SpoolError.invalidFile(path: path, reason: "line \(line.number): unreadable trailer: \(error)")
+            }
+            endLine = line.number
+            lines -= 1
+        case .shardFailed?:
+            do {
+                end = .shardFailed(try decoder.decode(ShardFailed.self, from: line.bytes))
+            } catch {
+                throw SpoolError.invalidFile(path: path, reason: "line \(line.number): unreadable shard_failed: \(error)")
+            }
+            endLine = line.number
+            lines -= 1
+        default:
+            bad(line, "unexpected record kind \"\(header.kind)\" in a batch")
+        }
+        return nil
+    }
+
+    /// The summary of a batch read to its end, or why it is not a whole batch (no trailer, a count that differs).
+    private func finished() throws -> BatchReadSummary {
         guard let end else {
             throw SpoolError.invalidFile(
                 path: path,
@@ -290,8 +309,7 @@ public final class BatchReader {
             break
         }
         // By line number, however the lines were read (in id order they come in another).
-        summary = BatchReadSummary(end: end, results: results, badLines: badLines.sorted { $0.lineNumber < $1.lineNumber })
-        return nil
+        return BatchReadSummary(end: end, results: results, badLines: badLines.sorted { $0.lineNumber < $1.lineNumber })
     }
 
     private static func endKind(_ end: BatchEnd) -> String {

@@ -56,7 +56,8 @@ struct RunReporter {
 
     /// Reports `pending`; throws (leaving its claims in place for a retry) if an output cannot be written.
     /// `pending` loses the batches found unusable while they were read (they are in quarantine). Returns the claims
-    /// that could neither be archived nor handed back (an I/O error), for the next pass to archive.
+    /// that could neither be archived nor handed back (an I/O error), for the next pass to archive. The commits
+    /// come in the order the file's header gives, each behind the fence and named by a crash point.
     func report(_ pending: inout PendingRun, history: inout History) throws -> [ClaimedFile] {
         let began = Date()
         let rollup = Rollup(spool: spool, retention: config.history.retention)
@@ -69,54 +70,8 @@ struct RunReporter {
         let analysis = out.analysis
         var changes = out.changes
         logIdentityChanges(out)
-        let reportPath = spool.reportsDirectory + "/" + RunFileName.report(run: analysis.run)
-        // Streamed into its file; the beginning is kept for the alert and the run's page.
-        let report = try ReportFile(path: reportPath, mode: spool.permissions.fileMode, keep: Self.embeddedReportLimit + 1)
-        try ReportRenderer.write(analysis, changes: changes, quiet: out.quiet, timeZone: config.notify.timeZone, into: report.append)
-        CrashPoint.hit("before-report")
-        try fence()
-        try report.commit()
-        CrashPoint.hit("after-report")
-        let text = ReportRenderer.excerpt(head: report.head, total: report.total, limit: Self.embeddedReportLimit, path: reportPath)
-
-        var alertName: String?
-        let cause = AlertPolicy.incompleteCause(analysis)
-        let lastSameCause = cause.flatMap { cause in changes.updated.alerts.last { $0.cause == cause && $0.run != analysis.run } }
-        let causeWasOpen = AlertPolicy.causeOpen(changes.updated.alerts, before: analysis.run)
-        if let decision = AlertPolicy.decide(
-            analysis, changes: changes, previousAlert: changes.updated.lastAlert(before: analysis.run),
-            settings: config.alerts, quiet: out.quiet, lastSameCause: lastSameCause, causeWasOpen: causeWasOpen)
-        {
-            let name = RunFileName.alert(run: analysis.run)
-            let prefix = analysis.run + ".alert"
-            if spool.outbox.contains(prefix: prefix, alsoIn: [spool.deferredDirectory, spool.sentDirectory, spool.failedDirectory]) {
-                Log.info("alert for run \(analysis.run) already in the outbox; not publishing it again")
-            } else {
-                // A mass outage lists the first transitions of each service and counts the rest (Alert.capped).
-                let (listed, omitted) = Alert.capped(decision.transitions)
-                var alert = Alert(
-                    run: analysis.run, createdAt: analysis.finishedAt, severity: decision.severity,
-                    reason: decision.reason, transitions: listed, stats: analysis.stats,
-                    reportPath: reportPath, report: text)
-                alert.omitted = omitted
-                var bytes = try RecordCoding.encode(alert)
-                bytes.append(10)
-                try fence()
-                try spool.outbox.publish(name: name, bytes: bytes, control: true)
-                Log.notice(
-                    "alert for run \(analysis.run) published (\(decision.reason.rawValue), \(decision.severity.rawValue), "
-                        + "\(decision.transitions.count) interface(s))")
-            }
-            alertName = name
-            if !changes.updated.alerts.contains(where: { $0.run == analysis.run }) {
-                changes.updated.alerts.append(
-                    AlertMark(
-                        run: analysis.run, at: analysis.startedAt, cause: decision.reason == .incomplete ? cause : nil,
-                        // Any alert of a whole run after an announced cause ends it (it goes out instead of the restored one).
-                        restored: causeWasOpen && cause == nil ? true : nil))
-                changes.updated.alerts = Array(changes.updated.alerts.suffix(10))
-            }
-        }
+        let (report, text) = try commitReport(out)
+        let alertName = try publishAlert(out, changes: &changes, text: text)
         CrashPoint.hit("after-alert")
         let state = try AtomicFileWriter(path: statePath)
         try state.line(try RecordCoding.encode(StateHeader(alerts: changes.updated.alerts)))
@@ -125,10 +80,78 @@ struct RunReporter {
         try state.commit()
         CrashPoint.hit("after-state")
         try fence()
-        try history.append(RunSummary(run: analysis.run, stats: analysis.stats, report: reportPath, alert: alertName))
+        try history.append(RunSummary(run: analysis.run, stats: analysis.stats, report: report.path, alert: alertName))
         CrashPoint.hit("after-history")
         out.metrics.write(analysis)
-        // History and the status site are views: a failure is logged, and the run is reported all the same.
+        writeViews(out, changes: changes, rollup: rollup, incidentsBefore: incidentsBefore, report: report, text: text)
+        try fence()
+        let unarchived = intake.archiveReported(pending.allClaims, run: analysis.run)
+        CrashPoint.hit("after-ack")
+        logReported(analysis, path: report.path, began: began, passed: passed)
+        return unarchived
+    }
+
+    /// The report, streamed into its file and committed; with the text an alert carries (its first MiB).
+    private func commitReport(_ out: PassOutput) throws -> (ReportFile, String) {
+        let reportPath = spool.reportsDirectory + "/" + RunFileName.report(run: out.analysis.run)
+        // Streamed into its file; the beginning is kept for the alert and the run's page.
+        let report = try ReportFile(path: reportPath, mode: spool.permissions.fileMode, keep: Self.embeddedReportLimit + 1)
+        try ReportRenderer.write(out.analysis, changes: out.changes, quiet: out.quiet, timeZone: config.notify.timeZone, into: report.append)
+        CrashPoint.hit("before-report")
+        try fence()
+        try report.commit()
+        CrashPoint.hit("after-report")
+        return (report, ReportRenderer.excerpt(head: report.head, total: report.total, limit: Self.embeddedReportLimit, path: reportPath))
+    }
+
+    /// The run's alert, when AlertPolicy says there is one: published once (not again when any outbox stage has it)
+    /// and marked in the state's alerts. Its file name, or nil without an alert.
+    private func publishAlert(_ out: PassOutput, changes: inout StateChanges, text: String) throws -> String? {
+        let analysis = out.analysis
+        let cause = AlertPolicy.incompleteCause(analysis)
+        let lastSameCause = cause.flatMap { cause in changes.updated.alerts.last { $0.cause == cause && $0.run != analysis.run } }
+        let causeWasOpen = AlertPolicy.causeOpen(changes.updated.alerts, before: analysis.run)
+        guard
+            let decision = AlertPolicy.decide(
+                analysis, changes: changes, previousAlert: changes.updated.lastAlert(before: analysis.run),
+                settings: config.alerts, quiet: out.quiet, lastSameCause: lastSameCause, causeWasOpen: causeWasOpen)
+        else { return nil }
+        let name = RunFileName.alert(run: analysis.run)
+        let prefix = analysis.run + ".alert"
+        if spool.outbox.contains(prefix: prefix, alsoIn: [spool.deferredDirectory, spool.sentDirectory, spool.failedDirectory]) {
+            Log.info("alert for run \(analysis.run) already in the outbox; not publishing it again")
+        } else {
+            // A mass outage lists the first transitions of each service and counts the rest (Alert.capped).
+            let (listed, omitted) = Alert.capped(decision.transitions)
+            var alert = Alert(
+                run: analysis.run, createdAt: analysis.finishedAt, severity: decision.severity,
+                reason: decision.reason, transitions: listed, stats: analysis.stats,
+                reportPath: spool.reportsDirectory + "/" + RunFileName.report(run: analysis.run), report: text)
+            alert.omitted = omitted
+            var bytes = try RecordCoding.encode(alert)
+            bytes.append(10)
+            try fence()
+            try spool.outbox.publish(name: name, bytes: bytes, control: true)
+            Log.notice(
+                "alert for run \(analysis.run) published (\(decision.reason.rawValue), \(decision.severity.rawValue), "
+                    + "\(decision.transitions.count) interface(s))")
+        }
+        if !changes.updated.alerts.contains(where: { $0.run == analysis.run }) {
+            changes.updated.alerts.append(
+                AlertMark(
+                    run: analysis.run, at: analysis.startedAt, cause: decision.reason == .incomplete ? cause : nil,
+                    // Any alert of a whole run after an announced cause ends it (it goes out instead of the restored one).
+                    restored: causeWasOpen && cause == nil ? true : nil))
+            changes.updated.alerts = Array(changes.updated.alerts.suffix(10))
+        }
+        return name
+    }
+
+    /// History and the status site: views, so a failure is logged and the run is reported all the same.
+    private func writeViews(
+        _ out: PassOutput, changes: StateChanges, rollup: Rollup, incidentsBefore: [Incident], report: ReportFile, text: String
+    ) {
+        let analysis = out.analysis
         do {
             try fence()
             let viewsBegan = Date()
@@ -155,9 +178,9 @@ struct RunReporter {
         } catch {
             Log.error("run \(analysis.run): history or status site not written: \(error)")
         }
-        try fence()
-        let unarchived = intake.archiveReported(pending.allClaims, run: analysis.run)
-        CrashPoint.hit("after-ack")
+    }
+
+    private func logReported(_ analysis: RunAnalysis, path: String, began: Date, passed: Date) {
         let s = analysis.stats
         Log.info(
             "run \(analysis.run) reported: \(s.interfaces) interfaces, \(s.ok) ok, \(s.failed) failed, \(s.skipped) skipped"
@@ -166,18 +189,19 @@ struct RunReporter {
                     ? "" : "; before it " + analysis.gaps.map { $0.sentence(in: config.notify.timeZone) }.joined(separator: "; "))
                 + " → reports/\(RunFileName.report(run: analysis.run)) in \(String(format: "%.2f", Date().timeIntervalSince(began))) s"
                 + " (reading and joining \(String(format: "%.2f", passed.timeIntervalSince(began))) s)")
-        return unarchived
     }
 }
 
 /// A report streamed into its file (replaced atomically on commit), its first `keep` bytes kept.
 final class ReportFile {
+    let path: String
     private let writer: AtomicFileWriter
     private let keep: Int
     private(set) var head: [UInt8] = []
     private(set) var total = 0
 
     init(path: String, mode: mode_t, keep: Int) throws {
+        self.path = path
         writer = try AtomicFileWriter(path: path, mode: mode)
         self.keep = keep
     }

@@ -83,53 +83,14 @@ enum StateTransitions {
     ) -> (status: InterfaceStatus, transition: Transition?)? {
         if let entry, entry.run != run, entry.runStartedAt > runStartedAt { return nil }
         let previous: StatusSnapshot? = entry.map { $0.run == run ? $0.before : $0.snapshot } ?? nil
-        let health: Health
-        var pending = 0
-        var pendingSince: Date?
-        /// Where a confirmed change starts: the first sample of its streak, whatever the thresholds.
-        var changeStart = result.startedAt
-        if result.outcome == .skipped {
-            // Not probed: no sample, the verdict stands.
-            health = previous?.health ?? .failing
-            pending = previous?.pending ?? 0
-            pendingSince = previous?.pendingSince
-        } else {
-            // A sample against the current health changes it only after `threshold` of them in a row (debounce);
-            // a new interface counts as ok until a failure is confirmed. The change is dated from the streak's
-            // first sample: with failure_threshold 2 an incident starts when it broke, not one interval later.
-            let sample: Health = result.outcome == .ok ? .ok : .failing
-            let current = previous?.health ?? .ok
-            if sample == current {
-                health = current
-            } else {
-                pending = (previous?.pending ?? 0) + 1
-                let streakStart = pending > 1 ? (previous?.pendingSince ?? result.startedAt) : result.startedAt
-                if pending >= (sample == .failing ? thresholds.failure : thresholds.success) {
-                    health = sample
-                    pending = 0
-                    changeStart = streakStart
-                } else {
-                    health = current
-                    pendingSince = streakStart
-                }
-            }
-        }
+        let (health, pending, pendingSince, changeStart) = debounce(result, previous: previous, thresholds: thresholds)
         let changed = previous?.health != health
         let since = changed ? changeStart : (previous?.since ?? result.startedAt)
         let outcome = result.outcome == .skipped ? (previous?.outcome ?? .skipped) : result.outcome
         let status = InterfaceStatus(
             health: health, outcome: outcome, since: since, run: run, runStartedAt: runStartedAt,
             error: result.error, before: previous, pending: pending, pendingSince: pendingSince, unannounced: entry?.unannounced ?? false)
-        let change: StateChange?
-        switch (previous?.health, health) {
-        case (.failing?, .ok): change = .recovered
-        case (.failing?, .failing) where previous?.outcome.kind?.pages == false && result.outcome.kind?.pages == true:
-            // From a certificate, a file to fix or one location's view to an outage: news, paged now.
-            change = .newFailure
-        case (.failing?, .failing): change = .stillFailing
-        case (_, .failing) where result.outcome != .skipped && pending == 0: change = .newFailure
-        default: change = nil
-        }
+        let change = change(from: previous, to: health, result: result, pending: pending)
         guard let change else { return (status, nil) }
         var transition = Transition(
             id: result.id, service: result.service, name: result.name, method: result.method,
@@ -138,5 +99,39 @@ enum StateTransitions {
             since: since)
         if change == .recovered { transition.downSince = previous?.since }
         return (status, transition)
+    }
+
+    /// The health after one sample: a sample against the current health changes it only after `threshold` of them
+    /// in a row (debounce); a new interface counts as ok until a failure is confirmed. A confirmed change is dated
+    /// from its streak's first sample (with failure_threshold 2 an incident starts when it broke, not one interval
+    /// later). A skipped probe is no sample: the verdict stands.
+    private static func debounce(_ result: ProbeResult, previous: StatusSnapshot?, thresholds: (failure: Int, success: Int))
+        -> (health: Health, pending: Int, pendingSince: Date?, changeStart: Date)
+    {
+        if result.outcome == .skipped {
+            return (previous?.health ?? .failing, previous?.pending ?? 0, previous?.pendingSince, result.startedAt)
+        }
+        let sample: Health = result.outcome == .ok ? .ok : .failing
+        let current = previous?.health ?? .ok
+        if sample == current { return (current, 0, nil, result.startedAt) }
+        let pending = (previous?.pending ?? 0) + 1
+        let streakStart = pending > 1 ? (previous?.pendingSince ?? result.startedAt) : result.startedAt
+        if pending >= (sample == .failing ? thresholds.failure : thresholds.success) {
+            return (sample, 0, nil, streakStart)
+        }
+        return (current, pending, streakStart, result.startedAt)
+    }
+
+    /// What the team hears of going from `previous` to `health` with this result, if anything.
+    private static func change(from previous: StatusSnapshot?, to health: Health, result: ProbeResult, pending: Int) -> StateChange? {
+        switch (previous?.health, health) {
+        case (.failing?, .ok): return .recovered
+        case (.failing?, .failing) where previous?.outcome.kind?.pages == false && result.outcome.kind?.pages == true:
+            // From a certificate, a file to fix or one location's view to an outage: news, paged now.
+            return .newFailure
+        case (.failing?, .failing): return .stillFailing
+        case (_, .failing) where result.outcome != .skipped && pending == 0: return .newFailure
+        default: return nil
+        }
     }
 }
