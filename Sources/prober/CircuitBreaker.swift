@@ -69,14 +69,15 @@ struct CircuitBreaker {
     /// What an outcome says to the breaker: true, a failure it counts (the target could not be reached or
     /// answered 5xx); false, the target answered (a 4xx, a failed assertion, an expiring certificate: retries
     /// and a breaker would not change them), which closes the circuit; nil, nothing (`auth`: no request was
-    /// sent; `skipped`: not probed).
+    /// sent; `skipped`, `not_loaded`: not probed; `degraded` is the analyzer's verdict, never a prober's). An
+    /// exhaustive switch: a new outcome does not compile until the breaker knows what it says.
     static func counts(_ outcome: Outcome) -> Bool? {
-        if counted.contains(outcome) { return true }
-        return answered.contains(outcome) ? false : nil
+        switch outcome {
+        case .connection, .dns, .tls, .timeout, .http500, .http503, .http5xx: return true
+        case .ok, .assertion, .certExpiring, .http404, .http4xx: return false
+        case .auth, .skipped, .notLoaded, .degraded: return nil
+        }
     }
-
-    private static let counted: Set<Outcome> = [.connection, .dns, .tls, .timeout, .http500, .http503, .http5xx]
-    private static let answered: Set<Outcome> = [.ok, .assertion, .certExpiring, .http404, .http4xx]
 
     /// Records the final outcome of a probe.
     mutating func record(_ id: String, outcome: Outcome, now: Date = Date()) {
