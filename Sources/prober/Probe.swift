@@ -110,7 +110,7 @@ enum Probe {
         /// The next attempt's request; false (the result says why) when there is none to send.
         @inline(never)
         func prepare() -> Bool {
-            request = Probe.prepare(definition, token: token, timeout: timeout, context: context, result: &result)
+            request = Probe.prepare(definition, token: token, context: context, result: &result)
             return request != nil
         }
 
@@ -199,14 +199,13 @@ enum Probe {
     /// definition cannot be turned into one.
     @inline(never)
     static func prepare(
-        _ definition: InterfaceDefinition, token: String?, timeout: TimeInterval, context: ProbeContext,
-        result: inout ProbeResult
+        _ definition: InterfaceDefinition, token: String?, context: ProbeContext, result: inout ProbeResult
     ) -> OutgoingRequest? {
         let service = context.config.services[definition.service]
         let authHeader = service?.auth.map { (name: $0.header, scheme: $0.scheme) }
         let built: BuiltRequest
         do {
-            built = try RequestBuilder.build(definition, service: service, token: token, authHeader: authHeader, timeout: timeout)
+            built = try RequestBuilder.build(definition, service: service, token: token, authHeader: authHeader)
         } catch {
             result.outcome = .connection
             result.error = "\(error)"

@@ -37,8 +37,7 @@ enum RequestBuilder {
     }
 
     static func build(
-        _ definition: InterfaceDefinition, service: ServiceSettings?, token: String?, authHeader: (name: String, scheme: String)?,
-        timeout: TimeInterval
+        _ definition: InterfaceDefinition, service: ServiceSettings?, token: String?, authHeader: (name: String, scheme: String)?
     ) throws -> BuiltRequest {
         let secretFields = Secrets.fieldNames.union(service?.secretFields ?? [])
         let target = try validatedTarget(definition, service: service)

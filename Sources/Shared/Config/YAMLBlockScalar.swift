@@ -99,23 +99,16 @@ extension YAMLParser {
     private func detectedIndent(n: Int) throws -> Int {
         var i = pos
         var longestLeading = 0
-        var firstBlankLine = line
-        var lineNumber = line
         while i < count {
             let e = lineEnd(i)
             guard spaces(i) == e - i else { break }
-            if e - i > longestLeading {
-                longestLeading = e - i
-                firstBlankLine = lineNumber
-            }
+            longestLeading = max(longestLeading, e - i)
             if e >= count { break }
             i = e + 1
-            lineNumber += 1
         }
         let indent = spaces(i)
         guard i < count, lineEnd(i) > i + indent, indent > n, !isMarkerLine(i) else { return max(n + 1, longestLeading) }
         if longestLeading > indent {
-            _ = firstBlankLine
             throw error(
                 "a leading empty line of the block scalar has more spaces than its first line; "
                     + "remove them or give the indentation with a digit (|2)", at: pos + longestLeading - 1)
