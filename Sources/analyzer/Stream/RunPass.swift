@@ -197,10 +197,14 @@ struct PassJoin {
         if !previous.isPresent, let number = stateEntry?.number {
             Log.error("\(statePath):\(number): unreadable interface state line; that interface starts afresh")
         }
+        let identity = Identity.change(
+            hasResults: !rs.isEmpty, knownSince: previous?.runStartedAt, stateWasEmpty: out.stateWasEmpty,
+            runComplete: !out.analysis.isIncomplete && !out.analysis.poolIncomplete && !out.analysis.isBlind, forgetBefore: forgetBefore)
+        note(identity, id)
+        let forgotten = identity == .forgotten
         var latest: InterfaceStatus?
-        var forgotten = false
         if rs.isEmpty {
-            forgotten = try unprobed(id, previous: previous, line: stateEntry?.bytes)
+            if previous.isPresent, !forgotten, let line = stateEntry?.bytes { try out.stateBody.line(line) }
         } else {
             latest = try probed(id, rs, previous: previous, line: stateEntry?.bytes)
         }
@@ -215,33 +219,28 @@ struct PassJoin {
         }
     }
 
-    /// An interface without a result this run: its line kept (or forgotten, past the history's window), counted
-    /// as gone from the pool when the run was complete. Whether it was forgotten.
-    private func unprobed(_ id: String, previous: InterfaceStatus?, line: ArraySlice<UInt8>?) throws -> Bool {
-        let complete = !out.analysis.isIncomplete && !out.analysis.poolIncomplete && !out.analysis.isBlind
-        let forgotten = complete && (previous?.runStartedAt ?? .distantFuture) < forgetBefore
-        if forgotten {
-            out.forgottenCount += 1
-            if out.forgottenIDs.count < 20 { out.forgottenIDs.append(id) }
-        } else if previous.isPresent, let line {
-            try out.stateBody.line(line)
-        }
-        if previous.isPresent, !forgotten, !out.stateWasEmpty, complete {
+    /// Counts an identity change for the log (the first 20 ids of each).
+    private func note(_ change: IdentityChange?, _ id: String) {
+        switch change {
+        case .new?:
+            out.newCount += 1
+            if out.newIDs.count < 20 { out.newIDs.append(id) }
+        case .gone?:
             out.goneCount += 1
             if out.goneIDs.count < 20 { out.goneIDs.append(id) }
+        case .forgotten?:
+            out.forgottenCount += 1
+            if out.forgottenIDs.count < 20 { out.forgottenIDs.append(id) }
+        case nil:
+            break
         }
-        return forgotten
     }
 
-    /// An interface with results: counted, measured, decided (Decide's rules, nothing else here), its state
-    /// line written. Its new status.
+    /// An interface with results: measured, decided (Decide's rules, nothing else here), its state line written.
+    /// Its new status.
     private mutating func probed(_ id: String, _ rs: [ProbeResult], previous: InterfaceStatus?, line: ArraySlice<UInt8>?) throws
         -> InterfaceStatus?
     {
-        if !previous.isPresent, !out.stateWasEmpty {
-            out.newCount += 1
-            if out.newIDs.count < 20 { out.newIDs.append(id) }
-        }
         for result in rs {
             out.analysis.add(result)
             try out.metrics.add(result)
