@@ -46,25 +46,28 @@ config "$work/alone" > "$work/alone.yaml"
 config "$work/cycle" > "$work/cycle.yaml"
 config "$work/sharded" "$probers" > "$work/sharded.yaml"
 seconds() { python3 -c "print(f'{$1:.2f}')"; }
+# /usr/bin/time's figures: its last line (a command that exits non-zero gets "Command exited with …" above them,
+# which once made a figure Python could not read; the exit is said by the program's own log).
+timed() { tail -n 1 "$work/t.$1"; }
 # The analyzer's own time for the run (its "reported … in N s" line).
 took() { grep -o "reports/[^ ]* in [0-9.]* s" "$1" | tail -1 | grep -o '[0-9.]* s$' || echo "? s"; }
 peak() { grep -o "$1 stopped (peak RSS [0-9.]* MB)" "$2" | tail -1 | grep -o '[0-9.]* MB' || echo "? MB"; }
 
 /usr/bin/time -f "%e" -o "$work/t.prober" "$bin/prober" --config "$work/alone.yaml" 2> "$work/prober.log"
-prober_wall=$(cat "$work/t.prober")
+prober_wall=$(timed prober)
 /usr/bin/time -f "%e %U %S" -o "$work/t.analyzer" "$bin/analyzer" --config "$work/alone.yaml" --once 2> "$work/analyzer.log"
-read -r analyzer_wall au as < "$work/t.analyzer"
+read -r analyzer_wall au as < <(timed analyzer)
 /usr/bin/time -f "%e" -o "$work/t.cycle1" "$bin/orchestrator" once --config "$work/cycle.yaml" > /dev/null 2> "$work/cycle1.log" || true
 /usr/bin/time -f "%e" -o "$work/t.cycle2" "$bin/orchestrator" once --config "$work/cycle.yaml" > /dev/null 2> "$work/cycle2.log" || true
 /usr/bin/time -f "%e" -o "$work/t.sharded" "$bin/orchestrator" once --config "$work/sharded.yaml" > /dev/null 2> "$work/sharded.log" || true
-cycle1=$(cat "$work/t.cycle1")
-cycle2=$(cat "$work/t.cycle2")
+cycle1=$(timed cycle1)
+cycle2=$(timed cycle2)
 echo "interfaces: $n, concurrency $c, targets answer after 50 ms; limit N × 50 ms / C = $(seconds "$n * 0.05 / $c") s"
 echo "prober alone: ${prober_wall} s, peak RSS $(peak prober "$work/prober.log")"
 echo "analyzer full run: ${analyzer_wall} s wall, $(seconds "$au + $as") s CPU → $(python3 -c "print(int($n / $analyzer_wall))") lines/s, peak RSS $(peak analyzer "$work/analyzer.log")"
 echo "cycle 1 (once): ${cycle1} s → $(seconds "$cycle1 / $prober_wall")× the prober alone; prober $(peak prober "$work/cycle1.log"), analyzer $(took "$work/cycle1.log") and $(peak analyzer "$work/cycle1.log"), notifier $(peak notifier "$work/cycle1.log")"
 echo "cycle 2 (state compared): ${cycle2} s → $(seconds "$cycle2 / $prober_wall")× the prober alone; analyzer $(took "$work/cycle2.log") and $(peak analyzer "$work/cycle2.log")"
-sharded=$(cat "$work/t.sharded")
+sharded=$(timed sharded)
 supervised=$(grep -o "[0-9]* prober(s) supervised; orchestrator CPU [0-9.]* s (peak RSS [0-9.]* MB)" "$work/sharded.log" | tail -1)
 rss=$(grep -o "prober stopped (peak RSS [0-9.]* MB)" "$work/sharded.log" | grep -o "[0-9.]* MB" | sort -n | sed -n '1p;$p' | paste -sd- -)
 echo "cycle with $probers probers (concurrency $(( (c + probers - 1) / probers )) each): ${sharded} s → $(seconds "$sharded / $prober_wall")× the prober alone; ${supervised:-prober(s) supervised: ?}; each prober ${rss:-?}; $(grep -o "[0-9]* of [0-9]* reported" "$work/sharded.log" | tail -1 || true)$(grep -o "reported: [0-9]* interfaces, [0-9]* ok, [0-9]* failed" "$work/sharded.log" | tail -1)"
@@ -77,7 +80,7 @@ sed -e 's/"outcome":"ok"/"outcome":"http_500","error":"HTTP 500 Internal Server 
     "$batch" > "$work/outage/results/new/$(basename "$batch")"
 config "$work/outage" > "$work/outage.yaml"
 /usr/bin/time -f "%e %U %S" -o "$work/t.outage" "$bin/analyzer" --config "$work/outage.yaml" --once 2> "$work/outage.log"
-read -r outage_wall ou os < "$work/t.outage"
+read -r outage_wall ou os < <(timed outage)
 alert=$(find "$work/outage/outbox" -name '*.alert.ndjson' -printf '%s\n' | head -1)
 report=$(find "$work/outage/reports" -name '*.md' -printf '%s\n' | head -1)
 "$bin/notifier" --config "$work/outage.yaml" --once > /dev/null 2> "$work/outage-notifier.log" || true
