@@ -26,7 +26,8 @@ struct StatusStateLineTests {
         let down = InterfaceStatus(
             health: .failing, outcome: .timeout, since: earlier, run: run, runStartedAt: now, error: "no answer",
             before: failingBefore)
-        var bytes = Array(#"{"v":1,"kind":"interface_state","alerts":[]}"#.utf8) + [10]
+        // The header as the analyzer writes it (StateHeader), before the interface lines.
+        var bytes = try RecordCoding.encode(StateHeader(alerts: [])) + [10]
         for (id, status) in [("svc/down", down), ("svc/recovered", recovered)] {
             bytes += InterfaceLine(id: id, status: status).wireLine() + [10]
         }
@@ -64,7 +65,7 @@ struct StatusStateLineTests {
             ),
             ("d/back", InterfaceStatus(health: .ok, outcome: .ok, since: now, run: run, runStartedAt: now, error: nil, before: before)),
         ]
-        var bytes = Array(#"{"v":1,"kind":"interface_state","alerts":[{"run":"x","at":"2020-01-01T00:00:00.000Z"}]}"#.utf8) + [10]
+        var bytes = try RecordCoding.encode(StateHeader(alerts: [AlertMark(run: RunID.scheduled(tick: earlier), at: earlier)])) + [10]
         for (id, status) in written {
             bytes += InterfaceLine(id: id, status: status).wireLine() + [10]
         }

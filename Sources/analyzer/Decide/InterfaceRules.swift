@@ -20,7 +20,7 @@ struct QuietRules {
         clock = LocalClock(timeZone: timeZone)
     }
 
-    /// Why an interface is quiet ("silenced until 2026-11-22 23:44:00 GMT+8: reason"), nil when it is not.
+    /// Why an interface is quiet ("silenced until <its end, in notify.timezone>: <reason>"), nil when it is not.
     func reason(for result: ProbeResult) -> String? {
         guard !active.isEmpty || !open.isEmpty else { return nil }
         if let s = active.first(where: { $0.covers(id: result.id, service: result.service) }) {
