@@ -155,7 +155,7 @@ public final class Ownership: Sendable {
     public func beat(now: Date = Date()) throws {
         var mine = state.withLock { $0.record }
         if let lost { throw lost }
-        try check(try Self.read(path), mine: mine)
+        try check(try Self.read(path), mine: mine, now: now)
         mine.heartbeat = now
         try write(mine)
         state.withLock {
@@ -213,7 +213,7 @@ public final class Ownership: Sendable {
         guard lost == nil,
             var mine = try? { () throws -> OwnerRecord in
                 let mine = state.withLock { $0.record }
-                try check(try Self.read(path), mine: mine)
+                try check(try Self.read(path), mine: mine, now: now)
                 return mine
             }()
         else { return }
@@ -229,7 +229,7 @@ public final class Ownership: Sendable {
     // MARK: The record file
 
     /// Throws (and remembers) a lost role when `current` is not this instance's record.
-    private func check(_ current: OwnerRecord?, mine: OwnerRecord, now: Date = Date()) throws {
+    private func check(_ current: OwnerRecord?, mine: OwnerRecord, now: Date) throws {
         let error: OwnershipError
         if let current {
             state.withLock { $0.missingSince = nil }
