@@ -32,6 +32,13 @@ enum CheckCommand {
             return 2
         }
         let c = loaded.deployment.config
+        // A location given (--location, VIGIL_LOCATION) that the service would refuse is a problem; none given
+        // where locations are configured, a warning (check may run on a host that is not one of them).
+        let locationProblem = LocationSettings.problem(options.location, config: c)
+        if let locationProblem, options.location != nil {
+            print(shown("configuration has 1 problem(s):\n  \(locationProblem)"))
+            return 2
+        }
         let clock = LocalClock(timeZone: c.notify.timeZone)
         var out = "configuration OK: \(c.source ?? "built-in defaults")\n"
         if let note = loaded.environmentNote { out += note + "\n" }
@@ -39,7 +46,9 @@ enum CheckCommand {
         out += services(loaded.deployment)
         out += alerting(c, clock)
         out += "channels: " + channelList(c.notify) + "\n"
-        for warning in loaded.ignoredLines + warnings(c, environment: loaded.environment) { out += "warning: \(warning)\n" }
+        for warning in loaded.ignoredLines + warnings(c, environment: loaded.environment) + [locationProblem].compactMap({ $0 }) {
+            out += "warning: \(warning)\n"
+        }
         print(shown(out), terminator: "")
         return 0
     }

@@ -34,7 +34,7 @@ enum OnceCommand {
             Log.error("\(error)")
             return nil
         }
-        if let problem = LocationCheck.problem(options.location, config: deployment.config) {
+        if let problem = LocationSettings.problem(options.location, config: deployment.config) {
             Log.error(problem)
             return nil
         }

@@ -43,7 +43,7 @@ struct Options {
     var hosts = 1
     var hostIndex = 1
     /// The location this orchestrator and its probers are at (`--location`, else VIGIL_LOCATION; locations:).
-    var location: String? = ProcessInfo.processInfo.environment["VIGIL_LOCATION"].flatMap { $0.isEmpty ? nil : $0 }
+    var location: String? = LocationSettings.chosen(nil)
 
     static let usage = """
         usage: orchestrator [COMMAND] [--config PATH] [--spool DIR] [--hosts M --host-index I] [--location NAME]

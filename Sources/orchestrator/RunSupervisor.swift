@@ -24,22 +24,6 @@ struct RunPlan: Sendable {
     var location: String?
 }
 
-/// Whether `--location` agrees with the config: required (and one of the names) when it names locations,
-/// refused when it names none.
-enum LocationCheck {
-    static func problem(_ location: String?, config: Config) -> String? {
-        if let locations = config.locations {
-            guard let location else {
-                return "the config names locations (\(locations.names.joined(separator: ", "))): say which one this host is at with "
-                    + "--location NAME (or VIGIL_LOCATION)"
-            }
-            return locations.names.contains(location)
-                ? nil : "--location \(location) is not one of locations.names (\(locations.names.joined(separator: ", ")))"
-        }
-        return location.map { "--location \($0) given, but the config names no locations: section" }
-    }
-}
-
 /// How one shard ended.
 struct ShardOutcome: Codable, Sendable, Equatable {
     let shard: Shard

@@ -356,7 +356,7 @@ extension Service {
             throw Exit(2)
         }
         // Another host's live orchestrator on the same shards would double the probing: refuse, saying which.
-        if let problem = LocationCheck.problem(options.location, config: deployment.config) {
+        if let problem = LocationSettings.problem(options.location, config: deployment.config) {
             Log.error(problem + "; not started")
             throw Exit(2)
         }

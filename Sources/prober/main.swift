@@ -24,16 +24,9 @@ await Program.main("prober") {
     }
     let spool = try Startup.spool(config)
     // Several locations: this prober's must be one of them, and every result says which.
-    let location = options.location ?? ProcessInfo.processInfo.environment["VIGIL_LOCATION"].flatMap { $0.isEmpty ? nil : $0 }
-    if let locations = config.locations {
-        guard let location, locations.names.contains(location) else {
-            Log.error(
-                "\(config.source ?? "the config") names locations (\(locations.names.joined(separator: ", "))): say which one this prober is at "
-                    + "with --location NAME (or VIGIL_LOCATION)" + (location.map { "; \"\($0)\" is not one of them" } ?? "") + "; nothing probed")
-            return 2
-        }
-    } else if let location {
-        Log.error("--location \(location) given, but the config names no locations: section; nothing probed")
+    let location = LocationSettings.chosen(options.location)
+    if let problem = LocationSettings.problem(location, config: config) {
+        Log.error(problem + "; nothing probed")
         return 2
     }
 

@@ -227,7 +227,14 @@ struct LocationQuorumTests {
         let none = try Programs.run("orchestrator", ["once", "--config", dir.url("config.yaml")], environment: ["VIGIL_LOCATION": ""])
         #expect(none.exitCode == 2 && none.stderr.contains("say which one this host is at with --location NAME"), "\(none.stderr)")
         let wrong = try Programs.run("prober", ["--config", dir.url("config.yaml"), "--location", "ny"])
-        #expect(wrong.exitCode == 2 && wrong.stderr.contains("\"ny\" is not one of them"), "\(wrong.stderr)")
+        #expect(
+            wrong.exitCode == 2 && wrong.stderr.contains("\"ny\" (--location or VIGIL_LOCATION) is not one of locations.names (bj, sh)"),
+            "\(wrong.stderr)")
+        // check asks what the service will: the same location is refused there, before anything runs.
+        let checked = try Programs.run("orchestrator", ["check", "--config", dir.url("config.yaml"), "--location", "ny"])
+        #expect(
+            checked.exitCode == 2 && checked.stdout.contains("\"ny\" (--location or VIGIL_LOCATION) is not one of locations.names (bj, sh)"),
+            "\(checked.stdout)")
         try dir.write("config.yaml", "monitor: {interface_pool: pool}\nspool: {dir: spool}\n")
         let stray = try Programs.run("orchestrator", ["once", "--config", dir.url("config.yaml"), "--location", "bj"])
         #expect(stray.exitCode == 2 && stray.stderr.contains("the config names no locations: section"), "\(stray.stderr)")

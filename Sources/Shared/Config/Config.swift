@@ -103,6 +103,26 @@ public struct LocationSettings: Sendable, Equatable {
         let names = service?.locations ?? self.names
         return (names, min(service?.quorum ?? quorum, max(1, names.count)))
     }
+
+    /// The location a host says it is at: `--location`, else VIGIL_LOCATION (empty is none).
+    public static func chosen(_ flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        flag ?? environment["VIGIL_LOCATION"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Why `location` cannot be this host's under `config` (the orchestrator, its probers and `check` ask the same),
+    /// nil when it can: required when `locations:` is configured, one of its names, refused without the section.
+    public static func problem(_ location: String?, config: Config) -> String? {
+        if let locations = config.locations {
+            guard let location else {
+                return "the config names locations (\(locations.names.joined(separator: ", "))): say which one this host is at with "
+                    + "--location NAME (or VIGIL_LOCATION)"
+            }
+            return locations.names.contains(location)
+                ? nil
+                : "location \"\(location)\" (--location or VIGIL_LOCATION) is not one of locations.names (\(locations.names.joined(separator: ", ")))"
+        }
+        return location.map { "location \"\($0)\" (--location or VIGIL_LOCATION) given, but the config names no locations: section" }
+    }
 }
 
 /// `alerts:`

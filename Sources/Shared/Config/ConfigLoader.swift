@@ -63,7 +63,7 @@ public enum ConfigLoader {
         readMonitor(top.node("monitor"), reader, directory, &config)
         readScheduler(top.node("scheduler"), reader, &config)
         config.services = readServices(top.node("services"), reader, directory)
-        config.locations = readLocations(top.node("locations"), reader, services: &config.services)
+        config.locations = readLocations(top.node("locations"), reader, services: config.services)
         readAlerts(top.node("alerts"), reader, &config)
         config.notify = readNotify(top.node("notify"), reader, directory)
         readSpool(top.node("spool"), reader, directory, &config)
@@ -104,7 +104,7 @@ public enum ConfigLoader {
     }
 
     /// `locations: {names: [bj, sh, sg], quorum: 2}`; checks the services' `locations:` and `quorum:` against it.
-    private static func readLocations(_ node: Node?, _ reader: ConfigReader, services: inout [String: ServiceSettings]) -> LocationSettings? {
+    private static func readLocations(_ node: Node?, _ reader: ConfigReader, services: [String: ServiceSettings]) -> LocationSettings? {
         let named = services.filter { $0.value.locations != nil || $0.value.quorum != nil }.keys.sorted()
         guard let f = reader.fields(node, path: "locations") else {
             for name in named {
