@@ -251,10 +251,6 @@ enum ImportCommand {
     static func isUntouched(_ text: String) -> Bool {
         guard text.hasPrefix(marker), let end = text.firstIndex(of: "\n") else { return false }
         let hash = text[text.index(text.startIndex, offsetBy: marker.count)..<end]
-        return hash == hex(SHA256.hash(Array(text[text.index(after: end)...].utf8)))
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        return hash == SHA256.hex(SHA256.hash(Array(text[text.index(after: end)...].utf8)))
     }
 }

@@ -85,7 +85,7 @@ enum ImportName {
     }
 
     static func hash(_ raw: String) -> String {
-        String(ImportCommand.hex(SHA256.hash(Array(raw.utf8))).prefix(8))
+        String(SHA256.hex(SHA256.hash(Array(raw.utf8))).prefix(8))
     }
 
     /// A service name given on the command line: used as it is, or refused (it is the operator's own word).
@@ -131,6 +131,6 @@ enum ImportFile {
         }
         if !op.enabled { body += "enabled: false\n" }
         if !op.statuses.isEmpty { body += "expect: {status: [\(op.statuses.map(String.init).joined(separator: ", "))]}\n" }
-        return ImportCommand.marker + ImportCommand.hex(SHA256.hash(Array(body.utf8))) + "\n" + body
+        return ImportCommand.marker + SHA256.hex(SHA256.hash(Array(body.utf8))) + "\n" + body
     }
 }

@@ -10,7 +10,7 @@ public final class PoolSnapshotter {
     public let config: Config
     private let environment: [String: String]
     private let spool: Spool
-    private var fingerprint: [UInt8]?
+    private var fingerprint: String?
     /// The snapshot the last run used (after a restart: the one this host's pointer names).
     public private(set) var current: PoolSnapshot?
     /// The ids the current snapshot probes (known once this process made or checked a snapshot), to say which
@@ -28,24 +28,8 @@ public final class PoolSnapshotter {
             var kept = last
             kept.stale = nil
             current = kept
-            if let text = try? FileIO.read(fingerprintFile), text.count == 64 { fingerprint = Self.bytes(hex: text) }
+            if let text = try? FileIO.read(fingerprintFile) { fingerprint = String(decoding: text, as: UTF8.self) }
         }
-    }
-
-    private static func bytes(hex: [UInt8]) -> [UInt8]? {
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 48...57: c - 48
-            case 97...102: c - 87
-            default: nil
-            }
-        }
-        var out: [UInt8] = []
-        for i in stride(from: 0, to: hex.count, by: 2) {
-            guard let high = nibble(hex[i]), let low = nibble(hex[i + 1]) else { return nil }
-            out.append(high << 4 | low)
-        }
-        return out
     }
 
     /// Takes over what `other` knew (after a reload: the ids, so the next snapshot says which came and went).
@@ -92,7 +76,7 @@ public final class PoolSnapshotter {
             fingerprint = print
             try? FileIO.replaceAtomically(pointer, with: try RecordCoding.encode(made) + [10], mode: spool.permissions.fileMode)
             try? FileIO.replaceAtomically(
-                fingerprintFile, with: Array(print.map { String(format: "%02x", $0) }.joined().utf8), mode: spool.permissions.fileMode)
+                fingerprintFile, with: Array(print.utf8), mode: spool.permissions.fileMode)
             prune(now: now)
             return made
         } catch {
@@ -124,7 +108,7 @@ public final class PoolSnapshotter {
 
     /// What changes when a file is saved (name, size, modification and change times, inode), and what its check
     /// depends on in the config (`checkedAgainst`).
-    static func fingerprint(of files: [String], in directory: String, checkedAgainst config: String = "") -> [UInt8] {
+    static func fingerprint(of files: [String], in directory: String, checkedAgainst config: String = "") -> String {
         var bytes: [UInt8] = Array(config.utf8) + [0]
         for relative in files {
             bytes += Array(relative.utf8) + [0]
@@ -134,7 +118,7 @@ public final class PoolSnapshotter {
                 }
             }
         }
-        return SHA256.hash(bytes)
+        return SHA256.hex(SHA256.hash(bytes))
     }
 
     /// Copies `files` into a new directory, validates the copy, takes broken files out (holding their last good
@@ -182,7 +166,7 @@ public final class PoolSnapshotter {
         }
         try countHeld(&problems, in: temporary, digest: &digest)
         problems.sort { $0.file < $1.file }
-        let id = SHA256.hash(digest).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let id = SHA256.hex(SHA256.hash(digest).prefix(8))
         let snapshot = PoolSnapshot(
             id: id, createdAt: now, displayRoot: displayRoot, interfaces: good, files: files.count - problems.count, broken: problems)
         try write(try RecordCoding.encode(snapshot) + [10], to: temporary + "/snapshot.json")
