@@ -83,6 +83,6 @@ struct ProbeRun {
             written: written, failed: outcomes.filter { $0?.isFailure == true }.count + notLoaded.count,
             skipped: outcomes.filter { $0 == .skipped }.count, startedAt: started, finishedAt: Date(),
             interrupted: context.stop.isStopping, notProbed: interfaces.count - written,
-            networkFailures: outcomes.filter { [.connection, .dns, .timeout, .tls].contains($0) }.count)
+            networkFailures: outcomes.filter { $0?.isNetworkFailure == true }.count)
     }
 }

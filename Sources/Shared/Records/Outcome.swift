@@ -26,6 +26,16 @@ public enum Outcome: String, Codable, Sendable, CaseIterable, Comparable {
     /// Everything but `ok` and `skipped` counts as a failure of the interface.
     public var isFailure: Bool { self != .ok && self != .skipped }
 
+    /// Whether the target could not be reached at all (connection, DNS, timeout, TLS): what makes a location blind
+    /// when most of its probes end so. An exhaustive switch: a new outcome says whether it is one.
+    public var isNetworkFailure: Bool {
+        switch self {
+        case .connection, .dns, .timeout, .tls: true
+        case .ok, .http500, .http404, .http503, .http4xx, .http5xx, .assertion, .certExpiring, .auth, .skipped, .notLoaded, .degraded:
+            false
+        }
+    }
+
     /// The outcome of an HTTP status that did not meet the expectation.
     public static func forStatus(_ status: Int) -> Outcome {
         switch status {

@@ -123,10 +123,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
             guard let minute = minutes.sorted().first(where: { $0 >= c.minute! }) else {
                 c.hour! += 1
                 c.minute = 0
-                if c.hour! > 23 {
-                    c.day! += 1
-                    c.hour = 0
-                }
+                if c.hour! > 23 { Self.startNextDay(&c) }
                 continue
             }
             c.minute = minute
