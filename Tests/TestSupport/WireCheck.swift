@@ -7,15 +7,15 @@ import Foundation
 import Shared
 
 /// What is wrong with `value` on the wire (empty when nothing is).
-public func wireProblems<T: WireCodable & Equatable>(_ value: T) -> [String] { scanProblems(value) }
+public func wireProblems<T: WireCodable & Equatable>(_ value: T) -> [String] { scanProblems(value, value.wireLine()) }
 
-private func scanProblems<T: WireCodable & Equatable>(_ value: T) -> [String] {
+/// What is wrong with `line`, written from `value`, read back.
+private func scanProblems<T: WireCodable & Equatable>(_ value: T, _ line: [UInt8]) -> [String] {
     var problems: [String] = []
     let keys = T.wireOrder.map(\.rawValue)
     if keys.count != T.Key.allCases.count || Set(keys) != Set(T.Key.allCases.map(\.rawValue)) {
         problems.append("\(T.self).wireOrder \(keys) does not list each of \(T.Key.allCases.map(\.rawValue)) once")
     }
-    let line = value.wireLine()
     let scanned = T.scan(line: line)
     if scanned != value {
         problems.append("\(T.self).scan reads it otherwise: \(fieldDifferences(value, scanned)); line \(String(decoding: line, as: UTF8.self))")
@@ -28,8 +28,8 @@ private func scanProblems<T: WireCodable & Equatable>(_ value: T) -> [String] {
 
 /// The same, and JSONDecoder (as records are decoded: RecordDecoder) must read the line as the value written.
 public func wireProblems<T: WireCodable & Equatable & Decodable>(_ value: T) -> [String] {
-    var problems = scanProblems(value)
     let line = value.wireLine()
+    var problems = scanProblems(value, line)
     do {
         let decoded = try RecordCoding.makeDecoder().decode(T.self, from: Data(line))
         if decoded != value {

@@ -71,7 +71,7 @@ struct RunReporter {
         var changes = out.changes
         logIdentityChanges(out)
         let (report, text) = try commitReport(out)
-        let alertName = try publishAlert(out, changes: &changes, text: text)
+        let alertName = try publishAlert(out, changes: &changes, reportPath: report.path, text: text)
         CrashPoint.hit("after-alert")
         let state = try AtomicFileWriter(path: statePath)
         try state.line(try RecordCoding.encode(StateHeader(alerts: changes.updated.alerts)))
@@ -106,7 +106,7 @@ struct RunReporter {
 
     /// The run's alert, when AlertPolicy says there is one: published once (not again when any outbox stage has it)
     /// and marked in the state's alerts. Its file name, or nil without an alert.
-    private func publishAlert(_ out: PassOutput, changes: inout StateChanges, text: String) throws -> String? {
+    private func publishAlert(_ out: PassOutput, changes: inout StateChanges, reportPath: String, text: String) throws -> String? {
         let analysis = out.analysis
         let cause = AlertPolicy.incompleteCause(analysis)
         let lastSameCause = cause.flatMap { cause in changes.updated.alerts.last { $0.cause == cause && $0.run != analysis.run } }
@@ -126,7 +126,7 @@ struct RunReporter {
             var alert = Alert(
                 run: analysis.run, createdAt: analysis.finishedAt, severity: decision.severity,
                 reason: decision.reason, transitions: listed, stats: analysis.stats,
-                reportPath: spool.reportsDirectory + "/" + RunFileName.report(run: analysis.run), report: text)
+                reportPath: reportPath, report: text)
             alert.omitted = omitted
             var bytes = try RecordCoding.encode(alert)
             bytes.append(10)

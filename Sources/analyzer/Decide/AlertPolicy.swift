@@ -27,7 +27,7 @@ enum AlertPolicy {
     /// What an incomplete run misses, as a key that stays the same while the cause lasts ("shards 2/4, 3/4
     /// missing"; a blind gap is its own cause); nil for a complete run.
     static func incompleteCause(_ analysis: RunAnalysis) -> String? {
-        guard analysis.isIncomplete || analysis.followsBlindGap || analysis.poolIncomplete || analysis.isBlind else { return nil }
+        guard analysis.monitoringIncomplete else { return nil }
         // A missing shard's text carries its reason after ": " (which may name the run); the shard is the cause.
         let shards = analysis.stats.missingShards.map { String($0.prefix { $0 != ":" }) }.sorted()
         var parts = shards.isEmpty ? [] : ["shards " + shards.joined(separator: ", ") + " missing"]
@@ -56,7 +56,7 @@ enum AlertPolicy {
         switch settings.mode {
         case .everyRun:
             let loud = analysis.failures.count > analysis.quietFailures
-            guard loud || analysis.isIncomplete || analysis.followsBlindGap || analysis.poolIncomplete || analysis.isBlind else { return nil }
+            guard loud || analysis.monitoringIncomplete else { return nil }
             return AlertDecision(reason: .everyRun, severity: loud ? .critical : .warning, transitions: everything)
         case .change:
             if !changes.transitions.isEmpty {
@@ -64,7 +64,7 @@ enum AlertPolicy {
             }
             // Monitoring that could not see (shards missing, or scheduled runs that never ran) is itself news —
             // once per cause, then a reminder each repeat_interval while it lasts, never a page every run.
-            if analysis.isIncomplete || analysis.followsBlindGap || analysis.poolIncomplete || analysis.isBlind, settings.onIncompleteRun {
+            if analysis.monitoringIncomplete, settings.onIncompleteRun {
                 let last = lastSameCause?.at ?? .distantPast
                 if analysis.startedAt.timeIntervalSince(last) >= settings.repeatInterval {
                     return AlertDecision(reason: .incomplete, severity: .warning, transitions: everything)

@@ -44,8 +44,8 @@ struct InterfaceLine: Equatable, WireCodable {
         try s.members(InterfaceLineKey.self) { key, s in
             guard let key else { return try s.skipValue() }
             switch key {
-            case .v: try s.version()
-            case .kind: try s.kind(.interface)
+            // One kind of line under a header without an id: `v` and `kind` are not read per line (as ever).
+            case .v, .kind: try s.skipValue()
             case .id: id = try s.string()
             case .health: health = Health(rawValue: try s.string())
             case .outcome: outcome = Outcome(rawValue: try s.string())

@@ -52,11 +52,10 @@ struct AlertMark: Codable, Equatable {
     var restored: Bool?
 }
 
-/// state/interfaces.ndjson: a header line (the last alerts, StateHeader), then one line per interface in id
-/// order, so that `jq` and `grep` work on it and RunPass joins it with a run's results as a stream (only the
-/// header's alerts are held in memory).
+/// What the analyzer holds of state/interfaces.ndjson: its header's alerts. The file is a header line
+/// (StateHeader), then one line per interface in id order, so that `jq` and `grep` work on it and RunPass joins
+/// it with a run's results as a stream — the interface lines are never held.
 struct StateFile {
-    var interfaces: [String: InterfaceStatus] = [:]
     /// The most recent alerts (newest last), to time reminders.
     var alerts: [AlertMark] = []
 

@@ -182,6 +182,9 @@ struct RunAnalysis {
     var poolIncomplete: Bool { pool.map { $0.stale != nil || $0.broken.contains { $0.held == nil } } ?? false }
     /// Whether a prober could not reach its canaries: its shard's results were not judged.
     var isBlind: Bool { !blindShards.isEmpty }
+    /// Whether monitoring missed something this run or before it: a shard, a blind gap, part of the pool, a blind
+    /// prober (what "monitoring incomplete" alerts say).
+    var monitoringIncomplete: Bool { isIncomplete || followsBlindGap || poolIncomplete || isBlind }
 
     /// A location is blind when most of its probes failed to reach their targets (connection, DNS, timeout, TLS)
     /// while another location reached most of the same: its own network failed, not the targets. Every shard of it

@@ -72,7 +72,8 @@ struct RunPass {
             day: day, statePath: statePath, out: out,
             // An interface with no result since before the history's window (renamed, deleted) is forgotten, after
             // a complete run only: a missing shard never makes anything forgotten.
-            forgetBefore: analysis.startedAt.addingTimeInterval(-config.history.retention))
+            forgetBefore: analysis.startedAt.addingTimeInterval(-config.history.retention),
+            runComplete: !analysis.isIncomplete && !analysis.poolIncomplete && !analysis.isBlind)
         while let id = try sources.nextID() { try join.interface(id, sources) }
 
         if let writer = out.day { try writer.line(try RecordCoding.encode(DayServices(services: join.dayTotals))) }
@@ -182,6 +183,8 @@ struct PassJoin {
     let statePath: String
     let out: PassOutput
     let forgetBefore: Date
+    /// No shard missing, the whole pool loaded, no prober blind: only then may an id be gone or forgotten.
+    let runComplete: Bool
     var heard = HeardChanges()
     /// Per service, today's runs and ok results (the day file's last line).
     var dayTotals: [String: [Int]] = [:]
@@ -199,7 +202,7 @@ struct PassJoin {
         }
         let identity = Identity.change(
             hasResults: !rs.isEmpty, knownSince: previous?.runStartedAt, stateWasEmpty: out.stateWasEmpty,
-            runComplete: !out.analysis.isIncomplete && !out.analysis.poolIncomplete && !out.analysis.isBlind, forgetBefore: forgetBefore)
+            runComplete: runComplete, forgetBefore: forgetBefore)
         note(identity, id)
         let forgotten = identity == .forgotten
         var latest: InterfaceStatus?

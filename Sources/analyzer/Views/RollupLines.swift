@@ -44,8 +44,8 @@ extension InterfaceDay: WireCodable {
         try s.members(CodingKeys.self) { key, s in
             guard let key else { return try s.skipValue() }
             switch key {
-            case .v: try s.version()
-            case .kind: try s.kind(.interfaceDay)
+            // One kind of line under a header without an id: `v` and `kind` are not read per line (as ever).
+            case .v, .kind: try s.skipValue()
             case .id: id = try s.string()
             case .day: day = try s.string()
             case .runs: runs = try s.int()
@@ -115,8 +115,7 @@ extension InterfaceRecent: WireCodable {
         try s.members(Key.self) { key, s in
             guard let key else { return try s.skipValue() }
             switch key {
-            case .v: try s.version()
-            case .kind: try s.kind(.interfaceRecent)
+            case .v, .kind: try s.skipValue()
             case .id: r.id = try s.string()
             case .service: r.service = try s.string()
             case .name: r.name = try s.string()
