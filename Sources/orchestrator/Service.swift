@@ -130,13 +130,7 @@ final class Service: @unchecked Sendable {
     func pass(now: Date = Date()) async -> TimeInterval? {
         let uptime = ProcessInfo.processInfo.systemUptime
         let away = timeAway(now: now, uptime: uptime)
-        if let record = finished.record.withLock({ state -> RunRecord? in
-            defer { state = nil }
-            return state
-        }) {
-            active = nil
-            settle(record)
-        }
+        settleFinishedRun()
         if now.timeIntervalSince(lastJanitor) >= 60 {
             lastJanitor = now
             Janitor(spool: deployment.spool, config: deployment.config).sweep(now: now)
@@ -154,6 +148,17 @@ final class Service: @unchecked Sendable {
         let end = Date()
         lastPass = (end, ProcessInfo.processInfo.systemUptime, sleep, end.timeIntervalSince(now))
         return sleep
+    }
+
+    /// Records the run that finished since the last look (its task leaves the record in the mailbox).
+    private func settleFinishedRun() {
+        if let record = finished.record.withLock({ state -> RunRecord? in
+            defer { state = nil }
+            return state
+        }) {
+            active = nil
+            settle(record)
+        }
     }
 
     /// How long the process was away (not scheduled) since the last pass, logged; 0 when it was not.
@@ -300,7 +305,9 @@ final class Service: @unchecked Sendable {
             Log.notice("stopping: run \(supervisor.plan.run) gets \(Int(deployment.config.scheduler.gracefulShutdown))s to publish what it has")
             await supervisor.terminate(grace: deployment.config.scheduler.gracefulShutdown, reason: "stopped with the orchestrator (SIGTERM)")
             _ = await task.value
-            _ = await pass()
+            // Only the stopped run is recorded: a whole pass here started the next run when its tick fell within
+            // the grace period, and left its probers behind, orphaned, when the process exited.
+            settleFinishedRun()
         }
         state.running = false
         state.currentRun = nil

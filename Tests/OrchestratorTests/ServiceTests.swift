@@ -61,6 +61,12 @@ struct ServiceTests {
         for queue in [f.spool.runs, f.spool.results, f.spool.outbox] {
             #expect(FileIO.listIfPresent(queue.tmpDirectory).isEmpty, "nothing half-written in \(queue.name)/tmp")
         }
+        // Nothing starts on the way out: every run announced has both shards ended (the shutdown once ran a whole
+        // pass, which started the next run when its tick fell within the grace period and orphaned its probers).
+        for announced in f.manifests() {
+            let id = String(announced.prefix { $0 != "." })
+            #expect(try f.batches().map(\.1).filter { $0.run == id }.count == 2, "run \(id) announced but not ended: \(errors.text)")
+        }
         #expect(errors.text.contains("stopping: run \(run) gets 15s"))
     }
 
